@@ -57,14 +57,14 @@ function _endOfLastMatch(pattern: RegExp, text: string): number {
 
 /**
  * Whether a function is a built-in (C) function, which cProfile records with
- * file `~` and line 0.
+ * file `~` and line 0 and the `profile` module with an empty file and line 0.
  *
  * @param file The function's file.
  * @param line The function's line.
  * @returns `true` for built-ins.
  */
 export function isBuiltin(file: string, line: number): boolean {
-  return file === "~" && line === 0;
+  return (file === "~" || file === "") && line === 0;
 }
 
 /**

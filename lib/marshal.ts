@@ -651,10 +651,16 @@ const _CODE_LAYOUTS: _CodeLayout[] = [
     before: [..._COMMON, ..._BEFORE_311],
     after: [["co_lnotab", "bytes"]],
   },
+  // Python 2 writes co_code and co_lnotab as str, which may be interned.
   {
     ints: 4,
-    before: [..._COMMON, ..._BEFORE_311],
-    after: [["co_lnotab", "bytes"]],
+    before: [
+      ["co_code", "str"],
+      ["co_consts", "tuple"],
+      ["co_names", "tuple"],
+      ..._BEFORE_311,
+    ],
+    after: [["co_lnotab", "str"]],
   },
 ];
 
