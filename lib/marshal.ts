@@ -157,11 +157,12 @@ const _MAX_CODE_RETRIES = 1000;
 const _PROGRESS_EVERY = 8192;
 const _FLAG_REF = 0x80;
 const _NULL: unique symbol = Symbol("NULL");
+const _PENDING: unique symbol = Symbol("pending");
 const _RESERVED: unique symbol = Symbol("reserved");
 const _ELLIPSIS = new MarshalSingleton("Ellipsis");
 const _STOP_ITERATION = new MarshalSingleton("StopIteration");
-const _UTF8 = new TextDecoder("utf-8");
-const _LATIN1 = new TextDecoder("latin1");
+// ignoreBOM keeps a leading U+FEFF, which is part of the string.
+const _UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 type _Slot = MarshalValue | typeof _RESERVED;
 
@@ -222,6 +223,8 @@ class _Decoder {
   /** Python 2 interned strings, for TYPE_STRINGREF ('R'). */
   strings: string[] = [];
   codeRetries = 0;
+  /** The code layout that fitted last, tried first for the next one. */
+  layout = 0;
 
   constructor(
     bytes: Uint8Array,
@@ -282,15 +285,9 @@ class _Decoder {
     this.need(n, "a string");
     const start = this.pos;
     this.pos += n;
-    if (ascii && n < 32) {
-      let s = "";
-      for (let i = start; i < start + n; i++) {
-        s += String.fromCharCode(this.bytes[i]!);
-      }
-      return s;
-    }
-    const slice = this.bytes.subarray(start, start + n);
-    return ascii ? _LATIN1.decode(slice) : _UTF8.decode(slice);
+    return ascii
+      ? _latin1(this.bytes, start, start + n)
+      : _utf8(this.bytes.subarray(start, start + n));
   }
 
   textFloat(): number {
@@ -316,8 +313,40 @@ class _Decoder {
     return value;
   }
 
+  /**
+   * Reads one value, which may be NULL, at `depth` levels of nesting.
+   *
+   * Containers are read with an explicit stack rather than by recursion, so
+   * that nesting up to {@linkcode MAX_DEPTH} cannot overflow the call stack.
+   * A code object whose layout guess fails is read again from its start
+   * with the next layout (see {@linkcode _Decoder.retry}).
+   */
   readValue(depth: number): MarshalValue | typeof _NULL {
-    if (depth > MAX_DEPTH) {
+    const stack: _Frame[] = [];
+    for (;;) {
+      try {
+        let value = this.begin(depth + stack.length, stack);
+        while (value !== _PENDING) {
+          const frame = stack.at(-1);
+          if (frame === undefined) return value;
+          value = this.take(frame, value);
+          if (value !== _PENDING) stack.pop();
+        }
+      } catch (error) {
+        this.retry(stack, error);
+      }
+    }
+  }
+
+  /**
+   * Reads a type code and either the whole value, or the head of a
+   * container, which it pushes on the stack and answers `_PENDING`.
+   */
+  begin(
+    depth: number,
+    stack: _Frame[],
+  ): MarshalValue | typeof _NULL | typeof _PENDING {
+    if (depth >= MAX_DEPTH) {
       throw new RangeError(
         `Nesting too deep at byte ${this.pos}: more than ${MAX_DEPTH} levels`,
       );
@@ -410,42 +439,51 @@ class _Decoder {
         }
         return value;
       }
-      case 0x29: { // ')' small tuple
-        const n = this.u8("the length of a tuple");
-        return this.items(n, flag, depth, at, "tuple");
-      }
-      case 0x28: { // '(' tuple
-        const n = this.size("a tuple", 1);
-        return this.items(n, flag, depth, at, "tuple");
-      }
-      case 0x5b: { // '[' list
-        const n = this.size("a list", 1);
-        const items: MarshalValue[] = new Array(n);
-        const list = this.ref(this.reserve(flag), new MarshalList(items));
-        this.fill(items, depth, at, "list");
-        return list;
-      }
+      case 0x29: // ')' small tuple
+        return this.sequence(
+          at,
+          type,
+          this.u8("the length of a tuple"),
+          flag,
+          stack,
+        );
+      case 0x28: // '(' tuple
+        return this.sequence(at, type, this.size("a tuple", 1), flag, stack);
+      case 0x5b: // '[' list
+        return this.sequence(at, type, this.size("a list", 1), flag, stack);
       case 0x3c: // '<' set
-      case 0x3e: { // '>' frozenset
-        const n = this.size("a set", 1);
-        const index = this.reserve(flag);
-        const items: MarshalValue[] = new Array(n);
-        const set = new MarshalSet(type === 0x3e, items);
-        if (type === 0x3c) this.ref(index, set);
-        this.fill(items, depth, at, "set");
-        return this.ref(index, set);
+      case 0x3e: // '>' frozenset
+        return this.sequence(at, type, this.size("a set", 1), flag, stack);
+      case 0x7b: { // '{' dict
+        const dict = this.ref(this.reserve(flag), new MarshalDict());
+        const report = depth === 0 ? this.onProgress : undefined;
+        stack.push({ kind: "dict", at, dict, key: _RESERVED, report });
+        return _PENDING;
       }
-      case 0x7b: // '{' dict
-        return this.dict(flag, depth);
-      case 0x63: // 'c' code
-        return this.code(flag, depth, at);
-      case 0x3a: { // ':' slice (version 5)
-        const index = this.reserve(flag);
-        const start = this.item(depth, at, "slice");
-        const stop = this.item(depth, at, "slice");
-        const step = this.item(depth, at, "slice");
-        return this.ref(index, new MarshalSlice(start, stop, step));
+      case 0x63: { // 'c' code
+        const frame: _CodeFrame = {
+          kind: "code",
+          at,
+          flag,
+          start: this.pos,
+          refs: this.refs.length,
+          strings: this.strings.length,
+          order: _LAYOUT_ORDERS[this.layout]!,
+          attempt: 0,
+          index: -1,
+          step: 0,
+          name: "",
+          filename: "",
+          firstLineNo: 0,
+          failure: undefined,
+        };
+        stack.push(frame);
+        this.startLayout(frame);
+        return _PENDING;
       }
+      case 0x3a: // ':' slice (version 5)
+        stack.push({ kind: "slice", at, index: this.reserve(flag), parts: [] });
+        return _PENDING;
       default:
         throw new SyntaxError(
           `Invalid marshal data at byte ${at}: unknown type code ${
@@ -455,9 +493,96 @@ class _Decoder {
     }
   }
 
+  /** Starts a tuple, list, set or frozenset of `n` items. */
+  sequence(
+    at: number,
+    type: number,
+    n: number,
+    flag: boolean,
+    stack: _Frame[],
+  ): MarshalValue | typeof _PENDING {
+    const items: MarshalValue[] = new Array(n);
+    const index = this.reserve(flag);
+    let value: MarshalValue = items;
+    let what = "tuple";
+    if (type === 0x5b) {
+      value = new MarshalList(items);
+      what = "list";
+    } else if (type === 0x3c || type === 0x3e) {
+      value = new MarshalSet(type === 0x3e, items);
+      what = "set";
+    }
+    // Like CPython, a frozenset can be referred to only once it is finished.
+    const late = type === 0x3e;
+    if (!late) this.ref(index, value);
+    if (n === 0) return this.ref(late ? index : -1, value);
+    stack.push({
+      kind: "sequence",
+      at,
+      what,
+      items,
+      value,
+      late,
+      index,
+      filled: 0,
+    });
+    return _PENDING;
+  }
+
+  /**
+   * Gives the next value read to the container on top of the stack, and
+   * answers the container if it is finished, else `_PENDING`.
+   */
+  take(
+    frame: _Frame,
+    value: MarshalValue | typeof _NULL,
+  ): MarshalValue | typeof _PENDING {
+    if (frame.kind === "dict") {
+      const { dict, report } = frame;
+      if (frame.key === _RESERVED) {
+        if (value !== _NULL) {
+          frame.key = value;
+          return _PENDING;
+        }
+        if (report !== undefined) report(dict.keys.length, this.pos);
+        return dict;
+      }
+      dict.keys.push(frame.key);
+      dict.values.push(this.notNull(value, frame.at, "dict"));
+      frame.key = _RESERVED;
+      if (report !== undefined && dict.keys.length % _PROGRESS_EVERY === 0) {
+        report(dict.keys.length, this.pos);
+      }
+      return _PENDING;
+    }
+    if (frame.kind === "sequence") {
+      const { items } = frame;
+      items[frame.filled++] = this.notNull(value, frame.at, frame.what);
+      if (frame.filled < items.length) return _PENDING;
+      return this.ref(frame.late ? frame.index : -1, frame.value);
+    }
+    if (frame.kind === "slice") {
+      const { parts } = frame;
+      parts.push(this.notNull(value, frame.at, "slice"));
+      if (parts.length < 3) return _PENDING;
+      return this.ref(
+        frame.index,
+        new MarshalSlice(parts[0]!, parts[1]!, parts[2]!),
+      );
+    }
+    return this.codeField(frame, this.notNull(value, frame.at, "code object"));
+  }
+
   /** Reads a value that may not be NULL. */
   item(depth: number, at: number, what: string): MarshalValue {
-    const value = this.readValue(depth + 1);
+    return this.notNull(this.readValue(depth + 1), at, what);
+  }
+
+  notNull(
+    value: MarshalValue | typeof _NULL,
+    at: number,
+    what: string,
+  ): MarshalValue {
     if (value === _NULL) {
       throw new SyntaxError(
         `Invalid marshal data at byte ${
@@ -466,43 +591,6 @@ class _Decoder {
       );
     }
     return value;
-  }
-
-  items(
-    n: number,
-    flag: boolean,
-    depth: number,
-    at: number,
-    what: string,
-  ): MarshalValue[] {
-    const items: MarshalValue[] = new Array(n);
-    this.ref(this.reserve(flag), items);
-    this.fill(items, depth, at, what);
-    return items;
-  }
-
-  fill(items: MarshalValue[], depth: number, at: number, what: string): void {
-    for (let i = 0; i < items.length; i++) {
-      items[i] = this.item(depth, at, what);
-    }
-  }
-
-  dict(flag: boolean, depth: number): MarshalDict {
-    const at = this.pos - 1;
-    const dict = this.ref(this.reserve(flag), new MarshalDict());
-    const { keys, values } = dict;
-    const report = depth === 0 ? this.onProgress : undefined;
-    for (;;) {
-      const key = this.readValue(depth + 1);
-      if (key === _NULL) break;
-      keys.push(key);
-      values.push(this.item(depth, at, "dict"));
-      if (report !== undefined && keys.length % _PROGRESS_EVERY === 0) {
-        report(keys.length, this.pos);
-      }
-    }
-    if (report !== undefined) report(keys.length, this.pos);
-    return dict;
   }
 
   int64(): number | bigint {
@@ -552,66 +640,144 @@ class _Decoder {
   }
 
   /**
-   * Reads a code object. Its layout changed with Python versions and the
-   * stream does not say which wrote it, so each layout is tried in turn.
+   * Reads the fixed fields of a code object with the layout its frame is
+   * at. A code object's layout changed with Python versions and the stream
+   * does not say which wrote it, so each layout is tried in turn, starting
+   * with the one that fitted the last code object.
    */
-  code(flag: boolean, depth: number, at: number): MarshalCode {
-    const start = this.pos;
-    const refs = this.refs.length;
-    const strings = this.strings.length;
-    let first: unknown;
-    for (const layout of _CODE_LAYOUTS) {
-      const index = this.reserve(flag);
-      try {
-        return this.ref(index, this.codeBody(layout, depth, at));
-      } catch (error) {
-        if (
-          error instanceof RangeError && error.message.startsWith("Nesting")
-        ) {
-          throw error;
-        }
-        first ??= error;
-        this.pos = start;
-        this.refs.length = refs;
-        this.strings.length = strings;
-        if (++this.codeRetries > _MAX_CODE_RETRIES) break;
-      }
+  startLayout(frame: _CodeFrame): void {
+    const layout = _CODE_LAYOUTS[frame.order[frame.attempt]!]!;
+    frame.index = this.reserve(frame.flag);
+    frame.step = 0;
+    for (let i = 0; i < layout.ints; i++) this.i32("a code object field");
+  }
+
+  /** Checks a field of a code object and answers it once it is finished. */
+  codeField(
+    frame: _CodeFrame,
+    value: MarshalValue,
+  ): MarshalCode | typeof _PENDING {
+    const layoutIndex = frame.order[frame.attempt]!;
+    const steps = _CODE_LAYOUTS[layoutIndex]!.steps;
+    const [what, expect] = steps[frame.step]!;
+    if (!_matches(value, expect)) {
+      throw new SyntaxError(
+        `Invalid code object at byte ${frame.at}: ${what} is not ${expect}`,
+      );
     }
-    const reason = first instanceof Error ? first.message : String(first);
-    throw new SyntaxError(
-      `Invalid code object at byte ${at}: no known layout fits (${reason})`,
+    if (what === "co_filename") frame.filename = value;
+    if (what === "co_name") frame.name = value;
+    frame.step++;
+    if (steps[frame.step]?.[0] === "co_firstlineno") {
+      frame.firstLineNo = this.i32("co_firstlineno");
+      frame.step++;
+    }
+    if (frame.step < steps.length) return _PENDING;
+    this.layout = layoutIndex;
+    return this.ref(
+      frame.index,
+      new MarshalCode(
+        _str(frame.name),
+        _str(frame.filename),
+        frame.firstLineNo,
+      ),
     );
   }
 
-  codeBody(layout: _CodeLayout, depth: number, at: number): MarshalCode {
-    for (let i = 0; i < layout.ints; i++) this.i32("a code object field");
-    const field = (expect: _Expect, what: string): MarshalValue => {
-      const value = this.item(depth, at, "code object");
-      if (!_matches(value, expect)) {
-        throw new SyntaxError(
-          `Invalid code object at byte ${at}: ${what} is not ${expect}`,
-        );
+  /**
+   * Recovers from an error by reading the innermost code object on the
+   * stack again with its next layout; rethrows when none is left to try.
+   */
+  retry(stack: _Frame[], error: unknown): void {
+    for (;;) {
+      if (error instanceof RangeError && error.message.startsWith("Nesting")) {
+        throw error;
       }
-      return value;
-    };
-    let filename: MarshalValue = "";
-    let name: MarshalValue = "";
-    for (const [what, expect] of layout.before) {
-      const value = field(expect, what);
-      if (what === "co_filename") filename = value;
-      if (what === "co_name") name = value;
+      const k = stack.findLastIndex((frame) => frame.kind === "code");
+      const frame = stack[k];
+      if (frame === undefined || frame.kind !== "code") throw error;
+      stack.length = k + 1;
+      // Keep the error of the layout that read furthest, as the likeliest.
+      if (frame.failure === undefined || this.pos > frame.failure[0]) {
+        frame.failure = [this.pos, error];
+      }
+      this.pos = frame.start;
+      this.refs.length = frame.refs;
+      this.strings.length = frame.strings;
+      if (
+        ++frame.attempt < frame.order.length &&
+        ++this.codeRetries <= _MAX_CODE_RETRIES
+      ) {
+        try {
+          this.startLayout(frame);
+          return;
+        } catch (next) {
+          error = next;
+          continue;
+        }
+      }
+      stack.length = k;
+      const reason = frame.failure[1] instanceof Error
+        ? frame.failure[1].message
+        : String(frame.failure[1]);
+      error = new SyntaxError(
+        `Invalid code object at byte ${frame.at}: no known layout fits (${reason})`,
+      );
     }
-    const firstLineNo = this.i32("co_firstlineno");
-    for (const [what, expect] of layout.after) field(expect, what);
-    return new MarshalCode(_str(name), _str(filename), firstLineNo);
   }
 }
 
-type _Expect = "bytes" | "tuple" | "str" | "any";
+/** A container being read: the state of one level of the explicit stack. */
+type _Frame =
+  | {
+    kind: "sequence";
+    at: number;
+    what: string;
+    items: MarshalValue[];
+    value: MarshalValue;
+    /** Whether the reference is set when finished, not when started. */
+    late: boolean;
+    index: number;
+    filled: number;
+  }
+  | {
+    kind: "dict";
+    at: number;
+    dict: MarshalDict;
+    /** The key waiting for its value, or `_RESERVED` when none is. */
+    key: MarshalValue | typeof _RESERVED;
+    report: ((entries: number, offset: number) => void) | undefined;
+  }
+  | { kind: "slice"; at: number; index: number; parts: MarshalValue[] }
+  | _CodeFrame;
+
+type _CodeFrame = {
+  kind: "code";
+  at: number;
+  flag: boolean;
+  /** Where its fields start, and the tables to restore on a retry. */
+  start: number;
+  refs: number;
+  strings: number;
+  /** Layouts to try, as indexes into `_CODE_LAYOUTS`, and which one is on. */
+  order: readonly number[];
+  attempt: number;
+  /** The reference slot of the current attempt. */
+  index: number;
+  /** The next of the layout's steps to read. */
+  step: number;
+  name: MarshalValue;
+  filename: MarshalValue;
+  firstLineNo: number;
+  /** The offset reached by the best failed attempt, and its error. */
+  failure: [number, unknown] | undefined;
+};
+
+type _Expect = "bytes" | "tuple" | "str" | "int";
 type _CodeLayout = {
   ints: number;
-  before: [string, _Expect][];
-  after: [string, _Expect][];
+  /** The fields after the leading ints; `co_firstlineno` is an int32. */
+  steps: [string, _Expect][];
 };
 
 const _COMMON: [string, _Expect][] = [
@@ -625,44 +791,36 @@ const _BEFORE_311: [string, _Expect][] = [
   ["co_cellvars", "tuple"],
   ["co_filename", "str"],
   ["co_name", "str"],
+  ["co_firstlineno", "int"],
 ];
 
 /** Code object layouts, newest first: 3.11+, 3.8–3.10, 3.0–3.7, 2.x. */
 const _CODE_LAYOUTS: _CodeLayout[] = [
   {
     ints: 5,
-    before: [
+    steps: [
       ..._COMMON,
       ["co_localsplusnames", "tuple"],
       ["co_localspluskinds", "bytes"],
       ["co_filename", "str"],
       ["co_name", "str"],
       ["co_qualname", "str"],
+      ["co_firstlineno", "int"],
+      ["co_linetable", "bytes"],
+      ["co_exceptiontable", "bytes"],
     ],
-    after: [["co_linetable", "bytes"], ["co_exceptiontable", "bytes"]],
   },
-  {
-    ints: 6,
-    before: [..._COMMON, ..._BEFORE_311],
-    after: [["co_lnotab", "bytes"]],
-  },
-  {
-    ints: 5,
-    before: [..._COMMON, ..._BEFORE_311],
-    after: [["co_lnotab", "bytes"]],
-  },
-  // Python 2 writes co_code and co_lnotab as str, which may be interned.
-  {
-    ints: 4,
-    before: [
-      ["co_code", "str"],
-      ["co_consts", "tuple"],
-      ["co_names", "tuple"],
-      ..._BEFORE_311,
-    ],
-    after: [["co_lnotab", "str"]],
-  },
+  { ints: 6, steps: [..._COMMON, ..._BEFORE_311, ["co_lnotab", "bytes"]] },
+  { ints: 5, steps: [..._COMMON, ..._BEFORE_311, ["co_lnotab", "bytes"]] },
+  // Python 2 interns the empty string, so an empty co_lnotab is text.
+  { ints: 4, steps: [..._COMMON, ..._BEFORE_311, ["co_lnotab", "str"]] },
 ];
+
+/** For each layout, the order to try: that one first, then the others. */
+const _LAYOUT_ORDERS: readonly number[][] = _CODE_LAYOUTS.map((_, first) => [
+  first,
+  ..._CODE_LAYOUTS.map((_, i) => i).filter((i) => i !== first),
+]);
 
 function _matches(value: MarshalValue, expect: _Expect): boolean {
   switch (expect) {
@@ -672,13 +830,97 @@ function _matches(value: MarshalValue, expect: _Expect): boolean {
       return Array.isArray(value);
     case "str":
       return typeof value === "string" || value instanceof Uint8Array;
-    case "any":
-      return true;
+    case "int":
+      return typeof value === "number";
   }
 }
 
 function _str(value: MarshalValue): string {
-  return value instanceof Uint8Array ? _UTF8.decode(value) : String(value);
+  return value instanceof Uint8Array ? _utf8(value) : String(value);
+}
+
+/**
+ * Reads the ASCII string types byte for byte as Latin-1, as CPython does.
+ * (`TextDecoder("latin1")` would be windows-1252.)
+ */
+function _latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = "";
+  if (end - start >= 32) {
+    let ascii = true;
+    for (let i = start; i < end && ascii; i++) ascii = bytes[i]! < 0x80;
+    if (ascii) return _UTF8.decode(bytes.subarray(start, end));
+    for (let i = start; i < end; i += 0x1000) {
+      s += String.fromCharCode(...bytes.subarray(i, Math.min(end, i + 0x1000)));
+    }
+    return s;
+  }
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/**
+ * Decodes UTF-8 as CPython's marshal does, with `surrogatepass`: Python
+ * strings may hold lone surrogates (file names read with
+ * `surrogateescape`), which marshal writes as three-byte sequences.
+ */
+function _utf8(bytes: Uint8Array): string {
+  const s = _UTF8.decode(bytes);
+  // U+FFFD marks bytes that are not UTF-8, surrogates among them.
+  return s.includes("\ufffd") ? _utf8Lenient(bytes) : s;
+}
+
+/**
+ * UTF-8 that lets surrogates through and, where CPython would fail (or a
+ * Python 2 interned str is not UTF-8), puts U+FFFD for each maximal invalid
+ * subsequence, as `TextDecoder` does.
+ */
+function _utf8Lenient(bytes: Uint8Array): string {
+  const units: number[] = [];
+  let s = "";
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    let need = 0;
+    let cp = lead;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+      need = 1;
+      cp = lead & 0x1f;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      need = 2;
+      cp = lead & 0x0f;
+      if (lead === 0xe0) low = 0xa0;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      need = 3;
+      cp = lead & 0x07;
+      if (lead === 0xf0) low = 0x90;
+      if (lead === 0xf4) high = 0x8f;
+    } else if (lead >= 0x80) {
+      cp = 0xfffd;
+    }
+    let used = 1;
+    while (used <= need) {
+      const next = bytes[i + used];
+      if (next === undefined || next < low || next > high) break;
+      cp = (cp << 6) | (next & 0x3f);
+      low = 0x80;
+      high = 0xbf;
+      used++;
+    }
+    if (used <= need) cp = 0xfffd;
+    i += used;
+    if (cp > 0xffff) {
+      cp -= 0x10000;
+      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else {
+      units.push(cp);
+    }
+    if (units.length >= 0x1000) {
+      s += String.fromCharCode(...units);
+      units.length = 0;
+    }
+  }
+  return s + String.fromCharCode(...units);
 }
 
 function _narrow(value: bigint): number | bigint {
@@ -703,4 +945,146 @@ function _describeByte(code: number): string {
   return code >= 0x20 && code < 0x7f
     ? `'${String.fromCharCode(code)}' (${hex})`
     : hex;
+}
+
+/**
+ * A cursor over marshalled data, for readers that know the structure they
+ * expect and want to read it without building every intermediate value (the
+ * pstats reader reads numbers and tuples straight from the bytes this way).
+ * It shares references with {@linkcode MarshalReader.value}, so the two can
+ * be mixed freely; every read is bounds-checked like {@linkcode decodeMarshal}.
+ *
+ * @example Read a tuple of two ints by hand
+ * ```ts
+ * import { MarshalReader } from "./marshal.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // marshal.dumps((1, 2))
+ * const reader = new MarshalReader(
+ *   Uint8Array.of(0xa9, 2, 0xe9, 1, 0, 0, 0, 0xe9, 2, 0, 0, 0),
+ * );
+ * assertEquals(reader.peek() & 0x7f, 0x29); // ')' small tuple
+ * reader.skip(2);
+ * assertEquals([reader.value(), reader.value()], [1, 2]);
+ * assertEquals(reader.offset, reader.length);
+ * ```
+ */
+export class MarshalReader {
+  #decoder: _Decoder;
+
+  /**
+   * Starts reading at the first byte.
+   *
+   * @param bytes The marshalled data.
+   */
+  constructor(bytes: Uint8Array) {
+    this.#decoder = new _Decoder(bytes, undefined);
+  }
+
+  /** The offset of the next byte to read. */
+  get offset(): number {
+    return this.#decoder.pos;
+  }
+
+  /** The length of the data. */
+  get length(): number {
+    return this.#decoder.bytes.length;
+  }
+
+  /**
+   * How many reference slots exist: the index the next value flagged with
+   * `FLAG_REF` will get.
+   */
+  get refCount(): number {
+    return this.#decoder.refs.length;
+  }
+
+  /**
+   * The byte `ahead` bytes from the cursor, without moving it; -1 past the
+   * end.
+   *
+   * @param ahead How far ahead to look. Defaults to 0.
+   * @returns The byte, or -1.
+   */
+  peek(ahead = 0): number {
+    const bytes = this.#decoder.bytes;
+    const at = this.#decoder.pos + ahead;
+    return at < bytes.length ? bytes[at]! : -1;
+  }
+
+  /**
+   * Moves the cursor forward.
+   *
+   * @param n How many bytes to skip.
+   */
+  skip(n: number): void {
+    this.#decoder.need(n, "the data");
+    this.#decoder.pos += n;
+  }
+
+  /**
+   * Reads a little-endian 32-bit signed integer (the payload of an `i`).
+   *
+   * @returns The integer.
+   */
+  int32(): number {
+    return this.#decoder.i32("an int");
+  }
+
+  /**
+   * Reads a little-endian 64-bit float (the payload of a `g`).
+   *
+   * @returns The float.
+   */
+  float64(): number {
+    return this.#decoder.f64();
+  }
+
+  /**
+   * Reads one whole value of any type.
+   *
+   * @returns The value.
+   */
+  value(): MarshalValue {
+    return this.#decoder.item(0, this.#decoder.pos, "data");
+  }
+
+  /**
+   * Reserves a reference slot, for a value read by hand whose type byte had
+   * `FLAG_REF` (0x80) set. Fill it with {@linkcode MarshalReader.setRef}.
+   *
+   * @returns The slot's index.
+   */
+  reserveRef(): number {
+    return this.#decoder.reserve(true);
+  }
+
+  /**
+   * Fills a reserved reference slot.
+   *
+   * @param index The slot, from {@linkcode MarshalReader.reserveRef}.
+   * @param value The value read by hand.
+   */
+  setRef(index: number, value: MarshalValue): void {
+    this.#decoder.refs[index] = value;
+  }
+
+  /**
+   * The value of a reference (the payload of an `r`).
+   *
+   * @param index The reference's index.
+   * @returns The value it refers to.
+   * @throws {SyntaxError} When no finished value has that index.
+   */
+  ref(index: number): MarshalValue {
+    const value = this.#decoder.refs[index];
+    if (value === undefined || value === _RESERVED) {
+      throw new SyntaxError(
+        `Invalid reference at byte ${
+          this.#decoder.pos - 5
+        }: ${index} is not among the ${this.#decoder.refs.length} objects read so far`,
+      );
+    }
+    return value;
+  }
 }

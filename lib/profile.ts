@@ -171,7 +171,36 @@ function _group(
 /** A function's identity in a pstats file: `(file, line, name)`. */
 export type FunctionKey = readonly [file: string, line: number, name: string];
 
-/** One function's entry as read from a pstats file. */
+/**
+ * The contents of one pstats file, in columns, ready to be merged into a
+ * profile. Ids here are local to the file.
+ */
+export interface StatsFile {
+  /** The file's name, for display. */
+  readonly source: string;
+  /** Whether it holds samples. */
+  readonly sampled: boolean;
+  /** Whether its edges carry primitive calls and times. */
+  readonly edgeDetail: boolean;
+  /** Every function met in the file, as an entry or as a caller. */
+  readonly functions: {
+    readonly file: readonly string[];
+    readonly line: ArrayLike<number>;
+    readonly name: readonly string[];
+  };
+  /** Calls per function (0 for functions met only as callers). */
+  readonly calls: Float64Array;
+  /** Primitive calls per function. */
+  readonly primitiveCalls: Float64Array;
+  /** Internal time per function. */
+  readonly internalTime: Float64Array;
+  /** Cumulative time per function. */
+  readonly cumulativeTime: Float64Array;
+  /** The caller→callee edges, with the numbers of each. */
+  readonly edges: EdgeColumns;
+}
+
+/** One function's entry, for {@linkcode statsFile}. */
 export interface StatsEntry {
   /** The function. */
   readonly key: FunctionKey;
@@ -183,25 +212,367 @@ export interface StatsEntry {
   readonly internalTime: number;
   /** Cumulative time (`ct`). */
   readonly cumulativeTime: number;
-  /** The callers. */
-  readonly callerKeys: readonly FunctionKey[];
-  /**
-   * Four numbers per caller, in the order of `callerKeys`: calls, primitive
-   * calls, internal time, cumulative time.
-   */
-  readonly callerStats: readonly number[];
+  /** The callers with the numbers of each edge. */
+  readonly callers?: readonly {
+    readonly key: FunctionKey;
+    readonly calls: number;
+    readonly primitiveCalls?: number;
+    readonly internalTime?: number;
+    readonly cumulativeTime?: number;
+  }[];
 }
 
-/** The contents of one pstats file, ready to be merged into a profile. */
-export interface StatsFile {
-  /** The file's name, for display. */
-  readonly source: string;
-  /** Whether it holds samples. */
-  readonly sampled: boolean;
-  /** Whether its edges carry primitive calls and times. */
-  readonly edgeDetail: boolean;
-  /** Its functions, in the order they were stored. */
-  readonly entries: readonly StatsEntry[];
+/**
+ * Makes a {@linkcode StatsFile} from plain entries: for tests, examples and
+ * tools that have profile data from elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const file = statsFile("run.pstats", [
+ *   {
+ *     key: ["app.py", 1, "main"],
+ *     calls: 1,
+ *     primitiveCalls: 1,
+ *     internalTime: 0.25,
+ *     cumulativeTime: 0.75,
+ *   },
+ *   {
+ *     key: ["app.py", 5, "helper"],
+ *     calls: 2,
+ *     primitiveCalls: 2,
+ *     internalTime: 0.5,
+ *     cumulativeTime: 0.5,
+ *     callers: [{ key: ["app.py", 1, "main"], calls: 2 }],
+ *   },
+ * ]);
+ * assertEquals(buildProfile([file]).edges.calls[0], 2);
+ * ```
+ *
+ * @param source The file's name.
+ * @param entries The functions.
+ * @param options Whether the numbers are samples.
+ * @returns The columns.
+ */
+export function statsFile(
+  source: string,
+  entries: readonly StatsEntry[],
+  options: { sampled?: boolean } = {},
+): StatsFile {
+  const table = new StatsTable();
+  const ids = entries.map((e) => table.intern(...e.key));
+  entries.forEach((e, i) => {
+    table.setNumbers(
+      ids[i]!,
+      e.calls,
+      e.primitiveCalls,
+      e.internalTime,
+      e.cumulativeTime,
+    );
+    for (const c of e.callers ?? []) {
+      table.addEdge(
+        table.intern(...c.key),
+        ids[i]!,
+        c.calls,
+        c.primitiveCalls ?? c.calls,
+        c.internalTime ?? 0,
+        c.cumulativeTime ?? 0,
+      );
+    }
+  });
+  const edgeDetail = entries.every((e) =>
+    (e.callers ?? []).every((c) => c.internalTime !== undefined)
+  );
+  return table.finish(source, options.sampled ?? false, edgeDetail);
+}
+
+/**
+ * A growing table of functions and edges: interns `(file, line, name)` keys
+ * into ids and collects numbers in typed arrays. The pstats reader fills one
+ * per file.
+ */
+export class StatsTable {
+  /** Interned functions: name → file → line → id. */
+  #ids = new Map<string, Map<string, Map<number, number> | number>>();
+  #edgeIds = new Map<number, number>();
+  #file: string[] = [];
+  #line: number[] = [];
+  #name: string[] = [];
+  #numbers: _Floats;
+  #caller: _Ints;
+  #callee: _Ints;
+  #edges: _Floats;
+
+  /**
+   * Makes an empty table.
+   *
+   * @param functions How many functions to make room for at first.
+   * @param edges How many edges to make room for at first.
+   */
+  constructor(functions = 1024, edges = 1024) {
+    this.#numbers = new _Floats(functions);
+    this.#caller = new _Ints(edges);
+    this.#callee = new _Ints(edges);
+    this.#edges = new _Floats(edges);
+  }
+
+  /**
+   * A function's file.
+   *
+   * @param id The function.
+   * @returns Its file.
+   */
+  fileOf(id: number): string | undefined {
+    return this.#file[id];
+  }
+
+  /**
+   * A function's line.
+   *
+   * @param id The function.
+   * @returns Its line.
+   */
+  lineOf(id: number): number | undefined {
+    return this.#line[id];
+  }
+
+  /** The number of functions interned so far. */
+  get size(): number {
+    return this.#name.length;
+  }
+
+  /**
+   * The id of a function, interning it if it is new.
+   *
+   * @param file Its file.
+   * @param line Its line.
+   * @param name Its name.
+   * @returns Its id.
+   */
+  intern(file: string, line: number, name: string): number {
+    let byFile = this.#ids.get(name);
+    if (byFile === undefined) {
+      byFile = new Map();
+      this.#ids.set(name, byFile);
+    }
+    const known = byFile.get(file);
+    if (typeof known === "number") {
+      if (this.#line[known] === line) return known;
+      const byLine = new Map<number, number>([[this.#line[known]!, known]]);
+      byFile.set(file, byLine);
+      return this.#add(byLine, file, line, name);
+    }
+    if (known !== undefined) {
+      return known.get(line) ?? this.#add(known, file, line, name);
+    }
+    const id = this.#push(file, line, name);
+    byFile.set(file, id);
+    return id;
+  }
+
+  #add(
+    byLine: Map<number, number>,
+    file: string,
+    line: number,
+    name: string,
+  ): number {
+    const id = this.#push(file, line, name);
+    byLine.set(line, id);
+    return id;
+  }
+
+  #push(file: string, line: number, name: string): number {
+    this.#file.push(file);
+    this.#line.push(line);
+    this.#name.push(name);
+    this.#numbers.push4(0, 0, 0, 0);
+    return this.#name.length - 1;
+  }
+
+  /**
+   * A function's label as pstats prints it, `file:line(name)`, for messages.
+   *
+   * @param id The function.
+   * @returns The label.
+   */
+  label(id: number): string {
+    return `${this.#file[id]}:${this.#line[id]}(${this.#name[id]})`;
+  }
+
+  /**
+   * Adds to a function's numbers.
+   *
+   * @param id The function.
+   * @param calls Calls.
+   * @param primitiveCalls Primitive calls.
+   * @param internalTime Internal time.
+   * @param cumulativeTime Cumulative time.
+   */
+  setNumbers(
+    id: number,
+    calls: number,
+    primitiveCalls: number,
+    internalTime: number,
+    cumulativeTime: number,
+  ): void {
+    this.#numbers.add4(id, calls, primitiveCalls, internalTime, cumulativeTime);
+  }
+
+  /**
+   * Adds an edge, or adds to it if `merge` is set and it exists.
+   *
+   * @param caller The calling function.
+   * @param callee The called function.
+   * @param calls Calls on the edge.
+   * @param primitiveCalls Primitive calls on the edge.
+   * @param internalTime Internal time on the edge.
+   * @param cumulativeTime Cumulative time on the edge.
+   * @param merge Whether to add to an existing edge between the two.
+   */
+  addEdge(
+    caller: number,
+    callee: number,
+    calls: number,
+    primitiveCalls: number,
+    internalTime: number,
+    cumulativeTime: number,
+    merge = false,
+  ): void {
+    if (merge) {
+      const key = callee * 0x200000 + caller;
+      const known = this.#edgeIds.get(key);
+      if (known !== undefined) {
+        this.#edges.add4(
+          known,
+          calls,
+          primitiveCalls,
+          internalTime,
+          cumulativeTime,
+        );
+        return;
+      }
+      this.#edgeIds.set(key, this.#caller.length);
+    }
+    this.#caller.push(caller);
+    this.#callee.push(callee);
+    this.#edges.push4(calls, primitiveCalls, internalTime, cumulativeTime);
+  }
+
+  /**
+   * Swaps the calls and primitive calls of every function (for yappi, which
+   * stores them the other way round).
+   */
+  swapCalls(): void {
+    const n = this.#numbers.data;
+    for (let i = 0; i < this.size; i++) {
+      const calls = n[i * 4]!;
+      n[i * 4] = n[i * 4 + 1]!;
+      n[i * 4 + 1] = calls;
+    }
+  }
+
+  /**
+   * The finished columns.
+   *
+   * @param source The file's name.
+   * @param sampled Whether the numbers are samples.
+   * @param edgeDetail Whether edges carry primitive calls and times.
+   * @returns The stats file.
+   */
+  finish(source: string, sampled: boolean, edgeDetail: boolean): StatsFile {
+    const [calls, primitiveCalls, internalTime, cumulativeTime] = this.#numbers
+      .columns(this.size);
+    const [eCalls, ePrimitive, eInternal, eCumulative] = this.#edges.columns(
+      this.#caller.length,
+    );
+    return {
+      source,
+      sampled,
+      edgeDetail,
+      functions: { file: this.#file, line: this.#line, name: this.#name },
+      calls,
+      primitiveCalls,
+      internalTime,
+      cumulativeTime,
+      edges: {
+        caller: this.#caller.finish(),
+        callee: this.#callee.finish(),
+        calls: eCalls,
+        primitiveCalls: ePrimitive,
+        internalTime: eInternal,
+        cumulativeTime: eCumulative,
+      },
+    };
+  }
+}
+
+/** Numbers in groups of four, in a typed array that grows. */
+class _Floats {
+  data: Float64Array;
+  length = 0;
+  constructor(rows: number) {
+    this.data = new Float64Array(Math.max(16, Math.ceil(rows)) * 4);
+  }
+  push4(a: number, b: number, c: number, d: number): void {
+    if (this.length + 4 > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const data = this.data;
+    const at = this.length;
+    data[at] = a;
+    data[at + 1] = b;
+    data[at + 2] = c;
+    data[at + 3] = d;
+    this.length = at + 4;
+  }
+  add4(row: number, a: number, b: number, c: number, d: number): void {
+    const data = this.data;
+    const at = row * 4;
+    data[at] = data[at]! + a;
+    data[at + 1] = data[at + 1]! + b;
+    data[at + 2] = data[at + 2]! + c;
+    data[at + 3] = data[at + 3]! + d;
+  }
+  columns(n: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
+    const columns: [Float64Array, Float64Array, Float64Array, Float64Array] = [
+      new Float64Array(n),
+      new Float64Array(n),
+      new Float64Array(n),
+      new Float64Array(n),
+    ];
+    const data = this.data;
+    for (let i = 0; i < n; i++) {
+      columns[0][i] = data[i * 4]!;
+      columns[1][i] = data[i * 4 + 1]!;
+      columns[2][i] = data[i * 4 + 2]!;
+      columns[3][i] = data[i * 4 + 3]!;
+    }
+    return columns;
+  }
+}
+
+/** Unsigned ints in a typed array that grows. */
+class _Ints {
+  data: Uint32Array;
+  length = 0;
+  constructor(size: number) {
+    this.data = new Uint32Array(Math.max(16, Math.ceil(size)));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+  finish(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
 }
 
 /** Options for {@linkcode buildProfile}. */
@@ -214,29 +585,21 @@ export interface BuildProfileOptions {
  * Builds a profile from one or more pstats files, merging them the way
  * `pstats.Stats(a, b)` does: per function the numbers add up and the callers
  * merge, edge numbers adding up too. Functions get ids in the order they are
- * first met, so the same files always give the same ids. A function that
- * appears only as a caller gets an entry with zero numbers.
+ * first met, so the same files always give the same ids.
  *
  * @example
  * ```ts
- * import { buildProfile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
  * import { assertEquals } from "@std/assert";
  *
- * const main = ["app.py", 1, "main"] as const;
- * const run = (calls: number) => ({
- *   source: "run.pstats",
- *   sampled: false,
- *   edgeDetail: true,
- *   entries: [{
- *     key: main,
+ * const run = (calls: number) =>
+ *   statsFile("run.pstats", [{
+ *     key: ["app.py", 1, "main"],
  *     calls,
  *     primitiveCalls: calls,
  *     internalTime: 0.5,
  *     cumulativeTime: 0.5,
- *     callerKeys: [],
- *     callerStats: [],
- *   }],
- * });
+ *   }]);
  * const profile = buildProfile([run(1), run(2)]);
  * assertEquals(profile.size, 1);
  * assertEquals(profile.functions.calls[0], 3);
@@ -254,187 +617,75 @@ export function buildProfile(
 ): Profile {
   const sampled = files.length > 0 && files.every((f) => f.sampled);
   if (!sampled && files.some((f) => f.sampled)) {
+    const one = files.find((f) => f.sampled)!;
     throw new TypeError(
-      "Cannot merge a sampled profile with a traced one: their numbers mean different things",
+      `${one.source}: Cannot merge a sampled profile with a traced one: their numbers mean different things`,
     );
   }
-  const builder = new _Builder(options.cwd);
-  for (const file of files) builder.add(file);
-  return builder.finish(
-    files.map((f) => f.source),
+  const merged = files.length === 1 ? files[0]! : _merge(files);
+  const f = merged.functions;
+  const shortFiles = new Map<string, string>();
+  const shortFile = f.file.map((file, i) => {
+    let short = shortFiles.get(file);
+    if (short === undefined) {
+      short = isBuiltin(file, f.line[i]!)
+        ? file
+        : shortenPath(file, options.cwd);
+      shortFiles.set(file, short);
+    }
+    return short;
+  });
+  return createProfile({
+    sources: files.map((file) => file.source),
     sampled,
-    files.every((f) => f.edgeDetail),
-  );
+    edgeDetail: files.every((file) => file.edgeDetail),
+    functions: {
+      file: f.file,
+      shortFile,
+      line: Int32Array.from(f.line),
+      name: f.name,
+      calls: merged.calls,
+      primitiveCalls: merged.primitiveCalls,
+      internalTime: merged.internalTime,
+      cumulativeTime: merged.cumulativeTime,
+    },
+    edges: merged.edges,
+  });
 }
 
-class _Builder {
-  readonly cwd: string | undefined;
-  readonly byIdentity = new Map<FunctionKey, number>();
-  readonly byText = new Map<string, number>();
-  readonly shortFiles = new Map<string, string>();
-  file: string[] = [];
-  shortFile: string[] = [];
-  line: number[] = [];
-  name: string[] = [];
-  stats: number[] = [];
-  edgeIds = new Map<number, number>();
-  edgeCaller: number[] = [];
-  edgeCallee: number[] = [];
-  edgeStats: number[] = [];
-  merging = false;
-
-  constructor(cwd: string | undefined) {
-    this.cwd = cwd;
-  }
-
-  id(key: FunctionKey): number {
-    const known = this.byIdentity.get(key);
-    if (known !== undefined) return known;
-    const [file, line, name] = key;
-    const text = `${file}\0${line}\0${name}`;
-    let id = this.byText.get(text);
-    if (id === undefined) {
-      id = this.name.length;
-      this.byText.set(text, id);
-      this.file.push(file);
-      let short = this.shortFiles.get(file);
-      if (short === undefined) {
-        short = isBuiltin(file, line) ? "~" : shortenPath(file, this.cwd);
-        this.shortFiles.set(file, short);
-      }
-      this.shortFile.push(short);
-      this.line.push(line);
-      this.name.push(name);
-      this.stats.push(0, 0, 0, 0);
+function _merge(files: readonly StatsFile[]): StatsFile {
+  const table = new StatsTable();
+  for (const file of files) {
+    const f = file.functions;
+    const ids = f.name.map((name, i) =>
+      table.intern(f.file[i]!, f.line[i]!, name)
+    );
+    if (table.size >= 0x200000) {
+      throw new RangeError(`Too many functions to merge: ${table.size}`);
     }
-    this.byIdentity.set(key, id);
-    return id;
-  }
-
-  add(file: StatsFile): void {
-    this.byIdentity.clear();
-    const { stats, edgeStats } = this;
-    for (const entry of file.entries) {
-      const callee = this.id(entry.key);
-      _add4(
-        stats,
-        callee * 4,
-        entry.calls,
-        entry.primitiveCalls,
-        entry.internalTime,
-        entry.cumulativeTime,
+    ids.forEach((id, i) =>
+      table.setNumbers(
+        id,
+        file.calls[i]!,
+        file.primitiveCalls[i]!,
+        file.internalTime[i]!,
+        file.cumulativeTime[i]!,
+      )
+    );
+    const e = file.edges;
+    for (let k = 0; k < e.caller.length; k++) {
+      table.addEdge(
+        ids[e.caller[k]!]!,
+        ids[e.callee[k]!]!,
+        e.calls[k]!,
+        e.primitiveCalls[k]!,
+        e.internalTime[k]!,
+        e.cumulativeTime[k]!,
+        true,
       );
-      const keys = entry.callerKeys;
-      const numbers = entry.callerStats;
-      for (let c = 0; c < keys.length; c++) {
-        const caller = this.id(keys[c]!);
-        let edge = -1;
-        if (this.merging) {
-          edge = this.edgeIds.get(callee * 0x100000000 + caller) ?? -1;
-        }
-        if (edge < 0) {
-          edge = this.edgeCaller.length;
-          this.edgeCaller.push(caller);
-          this.edgeCallee.push(callee);
-          edgeStats.push(0, 0, 0, 0);
-        }
-        _add4(
-          edgeStats,
-          edge * 4,
-          numbers[c * 4]!,
-          numbers[c * 4 + 1]!,
-          numbers[c * 4 + 2]!,
-          numbers[c * 4 + 3]!,
-        );
-      }
-    }
-    // Later files must find the edges this one made.
-    if (!this.merging) {
-      this.merging = true;
-      for (let e = 0; e < this.edgeCaller.length; e++) {
-        this.edgeIds.set(
-          this.edgeCallee[e]! * 0x100000000 + this.edgeCaller[e]!,
-          e,
-        );
-      }
-    } else {
-      for (let e = this.edgeIds.size; e < this.edgeCaller.length; e++) {
-        this.edgeIds.set(
-          this.edgeCallee[e]! * 0x100000000 + this.edgeCaller[e]!,
-          e,
-        );
-      }
     }
   }
-
-  finish(sources: string[], sampled: boolean, edgeDetail: boolean): Profile {
-    const n = this.name.length;
-    const [calls, primitiveCalls, internalTime, cumulativeTime] = _columns(
-      this.stats,
-      n,
-    );
-    const m = this.edgeCaller.length;
-    const [eCalls, ePrimitive, eInternal, eCumulative] = _columns(
-      this.edgeStats,
-      m,
-    );
-    return createProfile({
-      sources,
-      sampled,
-      edgeDetail,
-      functions: {
-        file: this.file,
-        shortFile: this.shortFile,
-        line: Int32Array.from(this.line),
-        name: this.name,
-        calls,
-        primitiveCalls,
-        internalTime,
-        cumulativeTime,
-      },
-      edges: {
-        caller: Uint32Array.from(this.edgeCaller),
-        callee: Uint32Array.from(this.edgeCallee),
-        calls: eCalls,
-        primitiveCalls: ePrimitive,
-        internalTime: eInternal,
-        cumulativeTime: eCumulative,
-      },
-    });
-  }
-}
-
-function _add4(
-  into: number[],
-  at: number,
-  a: number,
-  b: number,
-  c: number,
-  d: number,
-): void {
-  into[at] = into[at]! + a;
-  into[at + 1] = into[at + 1]! + b;
-  into[at + 2] = into[at + 2]! + c;
-  into[at + 3] = into[at + 3]! + d;
-}
-
-function _columns(
-  interleaved: number[],
-  n: number,
-): [Float64Array, Float64Array, Float64Array, Float64Array] {
-  const columns: [Float64Array, Float64Array, Float64Array, Float64Array] = [
-    new Float64Array(n),
-    new Float64Array(n),
-    new Float64Array(n),
-    new Float64Array(n),
-  ];
-  for (let i = 0; i < n; i++) {
-    columns[0][i] = interleaved[i * 4]!;
-    columns[1][i] = interleaved[i * 4 + 1]!;
-    columns[2][i] = interleaved[i * 4 + 2]!;
-    columns[3][i] = interleaved[i * 4 + 3]!;
-  }
-  return columns;
+  return table.finish("", false, true);
 }
 
 /**

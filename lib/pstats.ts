@@ -8,18 +8,17 @@
  */
 
 import {
-  decodeMarshal,
   MarshalCode,
   MarshalDict,
+  MarshalReader,
   type MarshalValue,
 } from "./marshal.ts";
 import {
   buildProfile,
   type BuildProfileOptions,
-  type FunctionKey,
   type Profile,
-  type StatsEntry,
   type StatsFile,
+  StatsTable,
 } from "./profile.ts";
 
 /** Which profiler wrote a pstats file, as far as its contents tell. */
@@ -29,27 +28,39 @@ export type PstatsKind = "cprofile" | "profile" | "yappi" | "sampled";
 export interface PstatsFile extends StatsFile {
   /** The profiler that wrote it. */
   readonly kind: PstatsKind;
+  /** How many functions have an entry (others appear only as callers). */
+  readonly entries: number;
 }
 
 /** Options for {@linkcode readPstats}. */
 export interface ReadPstatsOptions {
   /** The file's name, kept as the source of the data. Defaults to `""`. */
   source?: string;
-  /** Called while decoding with the functions read and the byte offset reached. */
+  /** Called while reading with the functions read and the byte offset reached. */
   onProgress?: (functions: number, offset: number) => void;
 }
 
 const _UTF8 = new TextDecoder("utf-8");
+const _PROGRESS_EVERY = 8192;
+
+// Type codes, without FLAG_REF.
+const _INT = 0x69; // 'i'
+const _FLOAT = 0x67; // 'g'
+const _REF = 0x72; // 'r'
+const _SMALL_TUPLE = 0x29; // ')'
+const _DICT = 0x7b; // '{'
+const _NULL = 0x30; // '0'
 
 /**
  * Reads the bytes of a pstats file.
  *
  * The variants are told apart by their contents: a `("__sampled__",)` key
- * marks Python 3.15's sampling profiler (its counts are samples); callers
- * given as plain counts mark the `profile` module; and a function whose first
- * count exceeds its second marks yappi, which stores `(ncall, nactualcall)`
- * where cProfile stores `(cc, nc)` — those are swapped back so that the
- * numbers mean what their names say.
+ * marks Python 3.15's sampling profiler (its counts are samples: `calls` are
+ * cumulative samples and `primitiveCalls` direct samples); callers given as
+ * plain counts mark the `profile` module; and a function whose first count
+ * exceeds its second marks yappi, which stores `(ncall, nactualcall)` where
+ * cProfile stores `(cc, nc)` — those are swapped back so that the numbers
+ * mean what their names say.
  *
  * @example
  * ```ts
@@ -63,8 +74,8 @@ const _UTF8 = new TextDecoder("utf-8");
  * );
  * const file = readPstats(bytes, { source: "run.pstats" });
  * assertEquals(file.kind, "cprofile");
- * assertEquals(file.entries[0]?.key, ["app.py", 1, "main"]);
- * assertEquals(file.entries[0]?.calls, 1);
+ * assertEquals(file.functions.name, ["main"]);
+ * assertEquals(file.calls[0], 1);
  * ```
  *
  * @param bytes The file's bytes.
@@ -78,18 +89,16 @@ export function readPstats(
   options: ReadPstatsOptions = {},
 ): PstatsFile {
   _rejectKnownFormats(bytes);
-  const value = decodeMarshal(
-    bytes,
-    options.onProgress ? { onProgress: options.onProgress } : {},
-  );
-  if (!(value instanceof MarshalDict)) {
+  const reader = new _PstatsReader(bytes, options.onProgress);
+  const file = reader.read(options.source ?? "");
+  if (reader.reader.offset < bytes.length) {
     throw new SyntaxError(
-      `Not a pstats file: it holds ${
-        _describe(value)
-      }, not a dict of functions`,
+      `Unexpected data at byte ${reader.reader.offset}: ${
+        bytes.length - reader.reader.offset
+      } bytes follow the end of the marshalled value`,
     );
   }
-  return _fromDict(value, options.source ?? "");
+  return file;
 }
 
 /** An input file for {@linkcode loadProfile}. */
@@ -104,11 +113,29 @@ export interface ProfileInput {
  * Reads one or more pstats files and merges them into one profile, as
  * `pstats.Stats(a, b, ...)` does.
  *
+ * @example
+ * ```ts
+ * import { loadProfile } from "./pstats.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
+ * const bytes = Uint8Array.from(
+ *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
+ *   (c) => c.charCodeAt(0),
+ * );
+ * const profile = loadProfile([
+ *   { source: "a.pstats", bytes },
+ *   { source: "b.pstats", bytes },
+ * ]);
+ * assertEquals(profile.totals, { calls: 2, primitiveCalls: 2, time: 1 });
+ * ```
+ *
  * @param inputs The files' names and bytes.
- * @param options Where paths are shown relative to.
+ * @param options Where paths are shown relative to, and a progress callback.
  * @returns The profile.
- * @throws {SyntaxError | RangeError} When a file is not a pstats file; the
- * message starts with the file's name.
+ * @throws {SyntaxError | RangeError | TypeError} When a file is not a pstats
+ * file, or sampled and traced files are mixed; the message starts with the
+ * file's name.
  */
 export function loadProfile(
   inputs: readonly ProfileInput[],
@@ -144,148 +171,388 @@ function _rejectKnownFormats(bytes: Uint8Array): void {
       "Not a pstats file: it looks like compiled Python bytecode (.pyc)",
     );
   }
-  const first = bytes[0]! & 0x7f;
-  if (first !== 0x7b) {
+  if ((bytes[0]! & 0x7f) !== _DICT) {
     const head = _UTF8.decode(bytes.subarray(0, 64));
     const printable = /^[\t\n\r\x20-\x7e\u00a0-\uffff]*$/.test(head);
     throw new SyntaxError(
       printable
         ? "Not a pstats file: it is text, not marshalled data"
-        : `Not a pstats file: marshalled data starting at byte 0 with type code 0x${
-          bytes[0]!.toString(16).padStart(2, "0")
-        }, not a dict`,
+        : `Not a pstats file: it holds ${
+          _describeType(bytes[0]!)
+        } at byte 0, not a dict of functions`,
     );
   }
 }
 
-function _fromDict(dict: MarshalDict, source: string): PstatsFile {
-  const { keys, values } = dict;
-  const entries: StatsEntry[] = [];
-  const keyCache = new Map<MarshalValue[], FunctionKey>();
-  let sampled = false;
-  let countsOnly = false;
-  let yappi = false;
-  for (let i = 0; i < keys.length; i++) {
-    const rawKey = keys[i]!;
-    if (
-      Array.isArray(rawKey) && rawKey.length === 1 &&
-      rawKey[0] === "__sampled__"
-    ) {
-      sampled = true;
-      continue;
-    }
-    const key = _key(rawKey, keyCache, `function ${i + 1}`);
-    const value = values[i]!;
-    if (!Array.isArray(value) || value.length !== 5) {
-      throw new SyntaxError(
-        `Invalid pstats entry for ${
-          _label(key)
-        }: expected (cc, nc, tt, ct, callers), found ${_describe(value)}`,
-      );
-    }
-    const cc = _number(value[0], key, "cc");
-    const nc = _number(value[1], key, "nc");
-    const tt = _number(value[2], key, "tt");
-    const ct = _number(value[3], key, "ct");
-    const callers = value[4];
-    if (!(callers instanceof MarshalDict)) {
-      throw new SyntaxError(
-        `Invalid pstats entry for ${
-          _label(key)
-        }: callers should be a dict, found ${_describe(callers)}`,
-      );
-    }
-    if (cc > nc) yappi = true;
-    const callerKeys: FunctionKey[] = new Array(callers.keys.length);
-    const callerStats: number[] = new Array(callers.keys.length * 4);
-    for (let c = 0; c < callers.keys.length; c++) {
-      const callerKey = _key(
-        callers.keys[c]!,
-        keyCache,
-        `a caller of ${_label(key)}`,
-      );
-      callerKeys[c] = callerKey;
-      const edge = callers.values[c]!;
-      if (Array.isArray(edge) && edge.length === 4) {
-        const what = `its caller ${_label(callerKey)}`;
-        callerStats[c * 4] = _number(edge[0], key, what);
-        callerStats[c * 4 + 1] = _number(edge[1], key, what);
-        callerStats[c * 4 + 2] = _number(edge[2], key, what);
-        callerStats[c * 4 + 3] = _number(edge[3], key, what);
-      } else if (typeof edge === "number" || typeof edge === "bigint") {
-        countsOnly = true;
-        const n = Number(edge);
-        callerStats[c * 4] = n;
-        callerStats[c * 4 + 1] = n;
-        callerStats[c * 4 + 2] = 0;
-        callerStats[c * 4 + 3] = 0;
-      } else {
-        throw new SyntaxError(
-          `Invalid pstats entry for ${_label(key)}: its caller ${
-            _label(callerKey)
-          } should have (nc, cc, tt, ct) or a count, found ${_describe(edge)}`,
-        );
-      }
-    }
-    entries.push({
-      key,
-      primitiveCalls: cc,
-      calls: nc,
-      internalTime: tt,
-      cumulativeTime: ct,
-      callerKeys,
-      callerStats,
-    });
-  }
-  if (sampled) yappi = false;
-  if (yappi) {
-    // yappi stores (ncall, nactualcall): total calls first.
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      entries[i] = { ...e, calls: e.primitiveCalls, primitiveCalls: e.calls };
-    }
-  }
-  const kind: PstatsKind = sampled
-    ? "sampled"
-    : yappi
-    ? "yappi"
-    : countsOnly
-    ? "profile"
-    : "cprofile";
-  return {
-    source,
-    kind,
-    sampled,
-    edgeDetail: !countsOnly,
-    entries,
+function _describeType(code: number): string {
+  const names: Record<number, string> = {
+    0x28: "a tuple",
+    0x29: "a tuple",
+    0x5b: "a list",
+    0x3c: "a set",
+    0x3e: "a frozenset",
+    0x69: "an int",
+    0x6c: "an int",
+    0x67: "a float",
+    0x73: "bytes",
+    0x75: "a string",
+    0x61: "a string",
+    0x7a: "a string",
+    0x63: "a code object",
+    0x4e: "None",
   };
+  return names[code & 0x7f] ??
+    `marshalled data with type code 0x${code.toString(16).padStart(2, "0")}`;
 }
 
-function _key(
-  raw: MarshalValue,
-  cache: Map<MarshalValue[], FunctionKey>,
-  what: string,
-): FunctionKey {
-  if (Array.isArray(raw)) {
-    const known = cache.get(raw);
-    if (known !== undefined) return known;
-    if (raw.length === 3) {
-      const [file, line, name] = raw;
+/** A function key: local id, -1 for the sampled marker. */
+type _Key = number;
+
+/**
+ * Reads a pstats dict straight from the bytes into a {@linkcode StatsTable}.
+ * The common shapes (small tuples of ints and floats, references) are read by
+ * hand; anything else goes through the generic decoder, so every valid
+ * marshal encoding is accepted.
+ */
+class _PstatsReader {
+  readonly reader: MarshalReader;
+  readonly table: StatsTable;
+  readonly onProgress:
+    | ((functions: number, offset: number) => void)
+    | undefined;
+  /** Function id + 1 of key tuples by their reference index (0: none). */
+  refIds = new Int32Array(1024);
+  /** Function id + 1 of the last function whose name has this reference index. */
+  nameIds = new Int32Array(1024);
+  /** Function ids of key tuples read through the generic decoder. */
+  readonly valueIds = new Map<MarshalValue, number>();
+  sampled = false;
+  countsOnly = false;
+  yappi = false;
+  entries = 0;
+
+  constructor(
+    bytes: Uint8Array,
+    onProgress: ((functions: number, offset: number) => void) | undefined,
+  ) {
+    this.reader = new MarshalReader(bytes);
+    // About 40 bytes an edge and 400 a function in typical files.
+    this.table = new StatsTable(bytes.length / 400, bytes.length / 40);
+    this.onProgress = onProgress;
+  }
+
+  read(source: string): PstatsFile {
+    const r = this.reader;
+    if (r.peek() & 0x80) {
+      // A flagged outer dict can't be referred to before it ends; keep the slot.
+      r.reserveRef();
+    }
+    r.skip(1);
+    for (;;) {
+      if (r.peek() === _NULL) {
+        r.skip(1);
+        break;
+      }
+      const key = this.key("function", undefined);
+      if (key < 0) {
+        r.value(); // The sampled marker's value, True.
+        continue;
+      }
+      this.entry(key);
+      this.entries++;
+      if (this.onProgress && this.entries % _PROGRESS_EVERY === 0) {
+        this.onProgress(this.entries, r.offset);
+      }
+    }
+    this.onProgress?.(this.entries, r.offset);
+    if (this.sampled) this.yappi = false;
+    // yappi stores (ncall, nactualcall): total calls first.
+    if (this.yappi) this.table.swapCalls();
+    const kind: PstatsKind = this.sampled
+      ? "sampled"
+      : this.yappi
+      ? "yappi"
+      : this.countsOnly
+      ? "profile"
+      : "cprofile";
+    return {
+      ...this.table.finish(source, this.sampled, !this.countsOnly),
+      kind,
+      entries: this.entries,
+    };
+  }
+
+  /** Reads a `(file, line, name)` key and returns its id. */
+  key(what: string, callee: number | undefined): _Key {
+    const r = this.reader;
+    const at = r.offset;
+    const code = r.peek();
+    const type = code & 0x7f;
+    if (type === _REF) {
+      r.skip(1);
+      const index = r.int32();
+      const known = index >= 0 && index < this.refIds.length
+        ? this.refIds[index]!
+        : 0;
+      if (known !== 0) return known - 1;
+      const id = this.keyOf(r.ref(index), what, callee, at);
+      this.setRefId(index, id);
+      return id;
+    }
+    if (type === _SMALL_TUPLE && r.peek(1) === 3) {
+      const index = code & 0x80 ? r.reserveRef() : -1;
+      r.skip(2);
+      const file = r.value();
+      const line = r.value();
+      // The name's reference slot, when it has one, caches the function id.
+      const nameCode = r.peek();
+      let slot = -1;
+      let name: MarshalValue;
+      if ((nameCode & 0x7f) === _REF) {
+        r.skip(1);
+        slot = r.int32();
+        name = r.ref(slot);
+      } else {
+        if (nameCode & 0x80) slot = r.refCount;
+        name = r.value();
+      }
       if (
         _isText(file) && typeof line === "number" &&
         (_isText(name) || name instanceof MarshalCode)
       ) {
-        const key: FunctionKey = [_text(file), line, _text(name)];
-        cache.set(raw, key);
-        return key;
+        const text = _text(file);
+        let id = slot >= 0 && slot < this.nameIds.length
+          ? this.nameIds[slot]! - 1
+          : -1;
+        if (
+          id < 0 || this.table.fileOf(id) !== text ||
+          this.table.lineOf(id) !== line
+        ) {
+          id = this.table.intern(text, line, _text(name));
+          if (slot >= 0) this.nameIds = _setSlot(this.nameIds, slot, id);
+        }
+        if (index >= 0) {
+          r.setRef(index, [file, line, name]);
+          this.setRefId(index, id);
+        }
+        return id;
+      }
+      return this.keyOf([file, line, name], what, callee, at);
+    }
+    return this.keyOf(r.value(), what, callee, at);
+  }
+
+  setRefId(index: number, id: number): void {
+    if (id >= 0) this.refIds = _setSlot(this.refIds, index, id);
+  }
+
+  keyOf(
+    value: MarshalValue,
+    what: string,
+    callee: number | undefined,
+    at: number,
+  ): _Key {
+    const known = this.valueIds.get(value);
+    if (known !== undefined) return known;
+    if (Array.isArray(value)) {
+      if (
+        callee === undefined && value.length === 1 &&
+        value[0] === "__sampled__"
+      ) {
+        this.sampled = true;
+        return -1;
+      }
+      if (value.length === 3) {
+        const [file, line, name] = value;
+        if (
+          _isText(file) && typeof line === "number" &&
+          (_isText(name) || name instanceof MarshalCode)
+        ) {
+          const id = this.table.intern(_text(file), line, _text(name));
+          this.valueIds.set(value, id);
+          return id;
+        }
+      }
+    }
+    const whose = callee === undefined
+      ? `function ${this.entries + 1}`
+      : `a caller of ${this.label(callee)}`;
+    throw new SyntaxError(
+      `Invalid pstats key at byte ${at} for ${whose}: expected (file, line, function), found ${
+        _describe(value)
+      }`,
+    );
+  }
+
+  /** Reads `(cc, nc, tt, ct, callers)` for a function. */
+  entry(id: number): void {
+    const r = this.reader;
+    const code = r.peek();
+    if (code === _SMALL_TUPLE && r.peek(1) === 5) {
+      r.skip(2);
+      const cc = this.number(id, "cc");
+      const nc = this.number(id, "nc");
+      const tt = this.number(id, "tt");
+      const ct = this.number(id, "ct");
+      this.numbers(id, cc, nc, tt, ct);
+      if ((r.peek() & 0x7f) === _DICT && !(r.peek() & 0x80)) {
+        r.skip(1);
+        this.callers(id);
+      } else {
+        this.callersValue(id, r.value());
+      }
+      return;
+    }
+    const value = r.value();
+    if (!Array.isArray(value) || value.length !== 5) {
+      throw new SyntaxError(
+        `Invalid pstats entry for ${
+          this.label(id)
+        }: expected (cc, nc, tt, ct, callers), found ${_describe(value)}`,
+      );
+    }
+    const [cc, nc, tt, ct] = value.map((v, i) =>
+      i < 4 ? this.toNumber(v, id, ["cc", "nc", "tt", "ct"][i]!) : 0
+    ) as [number, number, number, number];
+    this.numbers(id, cc, nc, tt, ct);
+    this.callersValue(id, value[4]!);
+  }
+
+  numbers(id: number, cc: number, nc: number, tt: number, ct: number): void {
+    if (cc > nc) this.yappi = true;
+    this.table.setNumbers(id, nc, cc, tt, ct);
+  }
+
+  /** Reads a callers dict whose `{` was consumed. */
+  callers(callee: number): void {
+    const r = this.reader;
+    for (;;) {
+      if (r.peek() === _NULL) {
+        r.skip(1);
+        return;
+      }
+      const caller = this.key("caller", callee);
+      const code = r.peek();
+      if (code === _SMALL_TUPLE && r.peek(1) === 4) {
+        r.skip(2);
+        const nc = this.number(callee, caller);
+        const cc = this.number(callee, caller);
+        const tt = this.number(callee, caller);
+        const ct = this.number(callee, caller);
+        this.table.addEdge(caller, callee, nc, cc, tt, ct);
+      } else {
+        this.edge(callee, caller, r.value());
       }
     }
   }
-  throw new SyntaxError(
-    `Invalid pstats key for ${what}: expected (file, line, function), found ${
-      _describe(raw)
-    }`,
-  );
+
+  /** Takes a callers dict read by the generic decoder. */
+  callersValue(callee: number, value: MarshalValue): void {
+    if (!(value instanceof MarshalDict)) {
+      throw new SyntaxError(
+        `Invalid pstats entry for ${
+          this.label(callee)
+        }: callers should be a dict, found ${_describe(value)}`,
+      );
+    }
+    for (let c = 0; c < value.keys.length; c++) {
+      const caller = this.keyOf(value.keys[c]!, "caller", callee, -1);
+      this.edge(callee, caller, value.values[c]!);
+    }
+  }
+
+  edge(callee: number, caller: number, value: MarshalValue): void {
+    if (typeof value === "number" || typeof value === "bigint") {
+      this.countsOnly = true;
+      const n = Number(value);
+      this.table.addEdge(caller, callee, n, n, 0, 0);
+      return;
+    }
+    if (Array.isArray(value) && value.length === 4) {
+      const [nc, cc, tt, ct] = value.map((v) =>
+        this.toNumber(v, callee, caller)
+      ) as [number, number, number, number];
+      this.table.addEdge(caller, callee, nc, cc, tt, ct);
+      return;
+    }
+    throw new SyntaxError(
+      `Invalid pstats entry for ${this.label(callee)}: its caller ${
+        this.label(caller)
+      } should have (nc, cc, tt, ct) or a count, found ${_describe(value)}`,
+    );
+  }
+
+  /** Reads a number, by hand when it is a plain int, float or reference. */
+  /**
+   * `what` names the number for messages: a field name, or the id of the
+   * caller whose edge it belongs to.
+   */
+  number(id: number, what: string | number): number {
+    const r = this.reader;
+    const code = r.peek();
+    switch (code) {
+      case _INT:
+        r.skip(1);
+        return r.int32();
+      case _FLOAT:
+        r.skip(1);
+        return r.float64();
+      case _INT | 0x80: {
+        const index = r.reserveRef();
+        r.skip(1);
+        const value = r.int32();
+        r.setRef(index, value);
+        return value;
+      }
+      case _FLOAT | 0x80: {
+        const index = r.reserveRef();
+        r.skip(1);
+        const value = r.float64();
+        r.setRef(index, value);
+        return value;
+      }
+      case _REF: {
+        r.skip(1);
+        return this.toNumber(r.ref(r.int32()), id, what);
+      }
+      default:
+        return this.toNumber(r.value(), id, what);
+    }
+  }
+
+  toNumber(value: MarshalValue, id: number, what: string | number): number {
+    if (typeof value === "number") return value;
+    if (typeof value === "bigint") return Number(value);
+    if (typeof value === "boolean") return value ? 1 : 0;
+    const field = typeof what === "number"
+      ? `its caller ${this.label(what)}`
+      : what;
+    throw new SyntaxError(
+      `Invalid pstats entry for ${
+        this.label(id)
+      }: ${field} should be a number, found ${_describe(value)}`,
+    );
+  }
+
+  label(id: number): string {
+    const f = this.table;
+    return f.label(id);
+  }
+}
+
+/** Stores `id + 1` at `index`, growing the array if needed. */
+function _setSlot(
+  ids: Int32Array<ArrayBuffer>,
+  index: number,
+  id: number,
+): Int32Array<ArrayBuffer> {
+  if (index >= ids.length) {
+    const grown = new Int32Array(Math.max(index + 1, ids.length * 2));
+    grown.set(ids);
+    ids = grown;
+  }
+  ids[index] = id + 1;
+  return ids;
 }
 
 function _isText(
@@ -300,26 +567,7 @@ function _text(value: string | Uint8Array | MarshalCode): string {
   return _UTF8.decode(value);
 }
 
-function _number(
-  value: MarshalValue | undefined,
-  key: FunctionKey,
-  what: string,
-): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "bigint") return Number(value);
-  throw new SyntaxError(
-    `Invalid pstats entry for ${
-      _label(key)
-    }: ${what} should be a number, found ${_describe(value)}`,
-  );
-}
-
-function _label([file, line, name]: FunctionKey): string {
-  return `${file}:${line}(${name})`;
-}
-
-function _describe(value: MarshalValue | undefined): string {
-  if (value === undefined) return "nothing";
+function _describe(value: MarshalValue): string {
   if (value === null) return "None";
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "number" || typeof value === "bigint") {

@@ -173,7 +173,7 @@ Deno.test("loadProfile() keeps the sources in the order given", () => {
 Deno.test("readPstats() shows the profile module's code object as Python's repr does", () => {
   for (const name of ["profile-2.7", "profile-3.6", "profile-3.13"]) {
     const file = readPstats(Deno.readFileSync(`${FIXTURES}${name}.pstats`));
-    const names = file.entries.map((e) => e.key[2]);
+    const names = file.functions.name;
     assert(
       names.some((n) =>
         /^<code object <module>, file "workload\.py", line \d+>$/.test(n)

@@ -1,0 +1,365 @@
+/**
+ * Queries over a {@linkcode Profile}: filter by terms, sort by any column
+ * either way, callers and callees of a function, offset and limit.
+ *
+ * Everything here is pure and runs unchanged on the server, in the terminal
+ * report and in the browser. Sort orders and search text are computed once
+ * per profile and cached, so repeated queries (typing in a filter box) only
+ * scan.
+ *
+ * @module
+ */
+
+import { builtinName, isBuiltin } from "./location.ts";
+import type { Profile } from "./profile.ts";
+
+/** The columns a query can sort by. */
+export const SORT_COLUMNS = [
+  "calls",
+  "primitive_calls",
+  "internal",
+  "internal_per_call",
+  "cumulative",
+  "cumulative_per_call",
+  "name",
+  "file",
+] as const;
+
+/** A column a query can sort by. */
+export type SortColumn = typeof SORT_COLUMNS[number];
+
+/** Options shared by every query. */
+export interface QueryOptions {
+  /**
+   * Space-separated terms, each of which must occur (ignoring case) in the
+   * function's location (full or short path and line) or its name.
+   */
+  filter?: string;
+  /** The column to sort by. Defaults to `"cumulative"`. */
+  sort?: SortColumn;
+  /**
+   * Whether to sort largest first. Defaults to `true` for numbers and
+   * `false` for `name` and `file`. Ties keep id order either way.
+   */
+  descending?: boolean;
+  /** How many matching rows to skip. Defaults to 0. */
+  offset?: number;
+  /** How many rows to return at most. Defaults to all. */
+  limit?: number;
+}
+
+/** The result of a query. */
+export interface QueryResult {
+  /** How many rows match, before offset and limit. */
+  readonly total: number;
+  /**
+   * The matching rows from `offset`, at most `limit` of them: function ids
+   * for {@linkcode queryFunctions}, edge ids for {@linkcode queryCallers} and
+   * {@linkcode queryCallees}.
+   */
+  readonly ids: Uint32Array;
+}
+
+/**
+ * Whether a sort column is ordered largest first unless asked otherwise.
+ *
+ * @param column The column.
+ * @returns `true` for numeric columns.
+ */
+export function isDescendingByDefault(column: SortColumn): boolean {
+  return column !== "name" && column !== "file";
+}
+
+/**
+ * Whether a string names a sort column.
+ *
+ * @param value Any string.
+ * @returns `true` if it is one of {@linkcode SORT_COLUMNS}.
+ */
+export function isSortColumn(value: string): value is SortColumn {
+  return (SORT_COLUMNS as readonly string[]).includes(value);
+}
+
+/**
+ * Splits a filter into lower-case terms.
+ *
+ * @example
+ * ```ts
+ * import { filterTerms } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(filterTerms("  Django  views.py "), ["django", "views.py"]);
+ * ```
+ *
+ * @param filter The filter text.
+ * @returns Its terms.
+ */
+export function filterTerms(filter: string | undefined): string[] {
+  return (filter ?? "").toLowerCase().split(/\s+/).filter((t) => t !== "");
+}
+
+/**
+ * Finds functions: filters, sorts, then pages.
+ *
+ * @example
+ * ```ts
+ * import { queryFunctions } from "./query.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (name: string, time: number) => ({
+ *   key: ["app.py", 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: time,
+ *   cumulativeTime: time,
+ *
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [entry("load", 1), entry("save", 3), entry("parse", 2)])]);
+ * const { total, ids } = queryFunctions(profile, { sort: "cumulative", limit: 2 });
+ * assertEquals(total, 3);
+ * assertEquals([...ids].map((id) => profile.functions.name[id]), ["save", "parse"]);
+ * assertEquals(queryFunctions(profile, { filter: "APP.PY sa" }).total, 1);
+ * ```
+ *
+ * @param profile The profile.
+ * @param options Filter, sort, offset and limit.
+ * @returns The matching function ids and their count.
+ */
+export function queryFunctions(
+  profile: Profile,
+  options: QueryOptions = {},
+): QueryResult {
+  const column = options.sort ?? "cumulative";
+  const descending = options.descending ?? isDescendingByDefault(column);
+  const order = _functionOrder(profile, column, descending);
+  const terms = filterTerms(options.filter);
+  if (terms.length === 0) return _page(order, order.length, options);
+  const text = _searchText(profile);
+  const matched = new Uint32Array(order.length);
+  let total = 0;
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i]!;
+    if (_matchesAll(text[id]!, terms)) matched[total++] = id;
+  }
+  return _page(matched, total, options);
+}
+
+/**
+ * Finds the edges into a function (its callers), each with the numbers of
+ * that edge. Sorting and filtering apply to the calling function.
+ *
+ * @param profile The profile.
+ * @param id The called function's id.
+ * @param options Filter, sort, offset and limit.
+ * @returns The matching edge ids and their count.
+ */
+export function queryCallers(
+  profile: Profile,
+  id: number,
+  options: QueryOptions = {},
+): QueryResult {
+  return _queryEdges(
+    profile,
+    profile.callerEdges.subarray(
+      profile.callerStart[id] ?? 0,
+      profile.callerStart[id + 1] ?? 0,
+    ),
+    profile.edges.caller,
+    options,
+  );
+}
+
+/**
+ * Finds the edges out of a function (its callees), each with the numbers of
+ * that edge. Sorting and filtering apply to the called function.
+ *
+ * @param profile The profile.
+ * @param id The calling function's id.
+ * @param options Filter, sort, offset and limit.
+ * @returns The matching edge ids and their count.
+ */
+export function queryCallees(
+  profile: Profile,
+  id: number,
+  options: QueryOptions = {},
+): QueryResult {
+  return _queryEdges(
+    profile,
+    profile.calleeEdges.subarray(
+      profile.calleeStart[id] ?? 0,
+      profile.calleeStart[id + 1] ?? 0,
+    ),
+    profile.edges.callee,
+    options,
+  );
+}
+
+function _queryEdges(
+  profile: Profile,
+  edges: Uint32Array,
+  other: Uint32Array,
+  options: QueryOptions,
+): QueryResult {
+  const terms = filterTerms(options.filter);
+  const text = terms.length > 0 ? _searchText(profile) : [];
+  const ids: number[] = [];
+  for (const edge of edges) {
+    if (terms.length === 0 || _matchesAll(text[other[edge]!]!, terms)) {
+      ids.push(edge);
+    }
+  }
+  const column = options.sort ?? "cumulative";
+  const descending = options.descending ?? isDescendingByDefault(column);
+  const sign = descending ? -1 : 1;
+  const e = profile.edges;
+  if (column === "name" || column === "file") {
+    const rank = _ranks(profile, column);
+    ids.sort((a, b) => sign * (rank[other[a]!]! - rank[other[b]!]!) || a - b);
+  } else {
+    const key = (edge: number): number => {
+      switch (column) {
+        case "calls":
+          return e.calls[edge]!;
+        case "primitive_calls":
+          return e.primitiveCalls[edge]!;
+        case "internal":
+          return e.internalTime[edge]!;
+        case "cumulative":
+          return e.cumulativeTime[edge]!;
+        case "internal_per_call":
+          return _ratio(e.internalTime[edge]!, e.calls[edge]!);
+        case "cumulative_per_call":
+          return _ratio(e.cumulativeTime[edge]!, e.primitiveCalls[edge]!);
+      }
+    };
+    ids.sort((a, b) => sign * (key(a) - key(b)) || a - b);
+  }
+  return _page(Uint32Array.from(ids), ids.length, options);
+}
+
+function _page(
+  ids: Uint32Array,
+  total: number,
+  { offset = 0, limit = Infinity }: QueryOptions,
+): QueryResult {
+  const start = Math.min(Math.max(0, Math.floor(offset)), total);
+  const end = Math.min(total, start + Math.max(0, limit));
+  return { total, ids: ids.slice(start, end) };
+}
+
+function _matchesAll(text: string, terms: string[]): boolean {
+  for (const term of terms) if (!text.includes(term)) return false;
+  return true;
+}
+
+function _ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 0;
+}
+
+interface _Cache {
+  orders: Map<string, Uint32Array>;
+  ranks: Map<string, Float64Array>;
+  text?: string[];
+}
+
+const _caches = new WeakMap<Profile, _Cache>();
+
+function _cache(profile: Profile): _Cache {
+  let cache = _caches.get(profile);
+  if (cache === undefined) {
+    cache = { orders: new Map(), ranks: new Map() };
+    _caches.set(profile, cache);
+  }
+  return cache;
+}
+
+/** Lower-case text each filter term is looked for in, per function. */
+function _searchText(profile: Profile): string[] {
+  const cache = _cache(profile);
+  if (cache.text) return cache.text;
+  const f = profile.functions;
+  const text: string[] = new Array(profile.size);
+  for (let i = 0; i < profile.size; i++) {
+    const file = f.file[i]!;
+    const line = f.line[i]!;
+    const name = f.name[i]!;
+    text[i] = (isBuiltin(file, line)
+      ? `${builtinName(name)}\n${name}`
+      : `${f.shortFile[i]}:${line}\n${file}:${line}\n${name}`).toLowerCase();
+  }
+  cache.text = text;
+  return text;
+}
+
+/**
+ * Each function's position when sorted by name, or by short file then line
+ * (then name), so that text columns sort as numbers.
+ */
+function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
+  const cache = _cache(profile);
+  const known = cache.ranks.get(column);
+  if (known) return known;
+  const f = profile.functions;
+  const ids = Array.from({ length: profile.size }, (_, i) => i);
+  const name = (i: number) =>
+    isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!;
+  const names = ids.map(name);
+  const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  if (column === "name") {
+    ids.sort((a, b) => compareText(names[a]!, names[b]!) || a - b);
+  } else {
+    ids.sort((a, b) =>
+      compareText(f.shortFile[a]!, f.shortFile[b]!) ||
+      f.line[a]! - f.line[b]! ||
+      compareText(names[a]!, names[b]!) || a - b
+    );
+  }
+  const rank = new Float64Array(profile.size);
+  ids.forEach((id, position) => (rank[id] = position));
+  cache.ranks.set(column, rank);
+  return rank;
+}
+
+function _functionOrder(
+  profile: Profile,
+  column: SortColumn,
+  descending: boolean,
+): Uint32Array {
+  const cache = _cache(profile);
+  const cacheKey = `${column}:${descending}`;
+  const known = cache.orders.get(cacheKey);
+  if (known) return known;
+  const f = profile.functions;
+  let key: Float64Array;
+  switch (column) {
+    case "calls":
+      key = f.calls;
+      break;
+    case "primitive_calls":
+      key = f.primitiveCalls;
+      break;
+    case "internal":
+      key = f.internalTime;
+      break;
+    case "cumulative":
+      key = f.cumulativeTime;
+      break;
+    case "internal_per_call":
+      key = f.internalTime.map((t, i) => _ratio(t, f.calls[i]!));
+      break;
+    case "cumulative_per_call":
+      key = f.cumulativeTime.map((t, i) => _ratio(t, f.primitiveCalls[i]!));
+      break;
+    case "name":
+    case "file":
+      key = _ranks(profile, column);
+      break;
+  }
+  const order = new Uint32Array(profile.size);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const sign = descending ? -1 : 1;
+  order.sort((a, b) => sign * (key[a]! - key[b]!) || a - b);
+  cache.orders.set(cacheKey, order);
+  return order;
+}

@@ -1,0 +1,331 @@
+/**
+ * Reports of a profile as text: an aligned table for the terminal, and JSON
+ * and CSV for scripts. Each report is produced as a sequence of chunks so a
+ * large profile streams to its destination instead of being built in memory.
+ *
+ * @module
+ */
+
+import { formatCalls, formatCount, formatMs, formatPercent } from "./format.ts";
+import { functionLabel } from "./location.ts";
+import type { Profile } from "./profile.ts";
+import type { SortColumn } from "./query.ts";
+
+/**
+ * Terminal columns a string takes: East Asian wide characters and emoji take
+ * two, combining marks none. (std's unicodeWidth would do, but its npm build
+ * lacks the data file it needs.)
+ */
+function _width(text: string): number {
+  let width = 0;
+  for (const char of text) {
+    const c = char.codePointAt(0)!;
+    if (
+      (c >= 0x300 && c <= 0x36f) || c === 0x200d || (c >= 0xfe00 && c <= 0xfe0f)
+    ) {
+      continue;
+    }
+    width += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+        (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+        (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+        (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) ||
+        (c >= 0x20000 && c <= 0x3fffd)
+      ? 2
+      : 1;
+  }
+  return width;
+}
+
+/**
+ * The JSON report of the given functions. Its shape is a stable interface:
+ *
+ * ```
+ * {"files": [...], "sampled": bool, "total_calls": int, "primitive_calls": int,
+ *  "total_time": float, "functions": [{"file", "line", "name", "calls",
+ *  "primitive_calls", "internal_time", "cumulative_time", "callers": [{"file",
+ *  "line", "name", "calls", and where the file has them "primitive_calls",
+ *  "internal_time", "cumulative_time"}]}]}
+ * ```
+ *
+ * Times are in seconds as stored; files and names exactly as stored. For a
+ * sampled profile `calls` is cumulative samples and `primitive_calls` direct
+ * samples.
+ *
+ * @example
+ * ```ts
+ * import { jsonReport } from "./report.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [{
+ *     key: ["app.py", 1, "main"],
+ *     calls: 1,
+ *     primitiveCalls: 1,
+ *     internalTime: 0.5,
+ *     cumulativeTime: 0.5,
+ *   }])]);
+ * const report = JSON.parse([...jsonReport(profile, [0])].join(""));
+ * assertEquals(report.total_calls, 1);
+ * assertEquals(report.functions[0].name, "main");
+ * ```
+ *
+ * @param profile The profile.
+ * @param ids The function ids to include, in order.
+ * @returns The report's text in chunks.
+ */
+export function* jsonReport(
+  profile: Profile,
+  ids: Iterable<number>,
+): Generator<string> {
+  const t = profile.totals;
+  yield `{"files":${
+    JSON.stringify(profile.sources)
+  },"sampled":${profile.sampled},` +
+    `"total_calls":${t.calls},"primitive_calls":${t.primitiveCalls},` +
+    `"total_time":${_float(t.time)},"functions":[`;
+  const f = profile.functions;
+  const e = profile.edges;
+  let first = true;
+  for (const id of ids) {
+    const callers: string[] = [];
+    const start = profile.callerStart[id]!;
+    const end = profile.callerStart[id + 1]!;
+    for (let k = start; k < end; k++) {
+      const edge = profile.callerEdges[k]!;
+      const caller = e.caller[edge]!;
+      callers.push(
+        `{${_identity(profile, caller)},"calls":${e.calls[edge]}` +
+          (profile.edgeDetail
+            ? `,"primitive_calls":${e.primitiveCalls[edge]},` +
+              `"internal_time":${_float(e.internalTime[edge]!)},` +
+              `"cumulative_time":${_float(e.cumulativeTime[edge]!)}`
+            : "") +
+          "}",
+      );
+    }
+    yield `${first ? "" : ","}\n{${_identity(profile, id)},` +
+      `"calls":${f.calls[id]},"primitive_calls":${f.primitiveCalls[id]},` +
+      `"internal_time":${_float(f.internalTime[id]!)},` +
+      `"cumulative_time":${_float(f.cumulativeTime[id]!)},` +
+      `"callers":[${callers.join(",")}]}`;
+    first = false;
+  }
+  yield "\n]}\n";
+}
+
+function _identity(profile: Profile, id: number): string {
+  const f = profile.functions;
+  return `"file":${JSON.stringify(f.file[id])},"line":${f.line[id]},` +
+    `"name":${JSON.stringify(f.name[id])}`;
+}
+
+/** JSON has no NaN or Infinity; such times become null. */
+function _float(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
+}
+
+/**
+ * The CSV report of the given functions (RFC 4180, with a header row): file,
+ * line, name, the two counts and the two times in seconds. A sampled profile's
+ * count columns are named `cumulative_samples` and `direct_samples`.
+ *
+ * @example
+ * ```ts
+ * import { csvReport } from "./report.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [{
+ *     key: ["my app.py", 1, "main, again"],
+ *     calls: 2,
+ *     primitiveCalls: 1,
+ *     internalTime: 0.5,
+ *     cumulativeTime: 0.75,
+ *   }])]);
+ * assertEquals([...csvReport(profile, [0])].join(""), [
+ *   "file,line,name,calls,primitive_calls,internal_time,cumulative_time\r\n",
+ *   'my app.py,1,"main, again",2,1,0.5,0.75\r\n',
+ * ].join(""));
+ * ```
+ *
+ * @param profile The profile.
+ * @param ids The function ids to include, in order.
+ * @returns The report's text in chunks, one per row.
+ */
+export function* csvReport(
+  profile: Profile,
+  ids: Iterable<number>,
+): Generator<string> {
+  const counts = profile.sampled
+    ? "cumulative_samples,direct_samples"
+    : "calls,primitive_calls";
+  yield `file,line,name,${counts},internal_time,cumulative_time\r\n`;
+  const f = profile.functions;
+  for (const id of ids) {
+    yield [
+      _csvField(f.file[id]!),
+      f.line[id],
+      _csvField(f.name[id]!),
+      f.calls[id],
+      f.primitiveCalls[id],
+      f.internalTime[id],
+      f.cumulativeTime[id],
+    ].join(",") + "\r\n";
+  }
+}
+
+function _csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Options for {@linkcode tableReport}. */
+export interface TableReportOptions {
+  /** The terminal's width in columns; long locations are cut to fit. */
+  width?: number;
+  /** How many functions matched before the limit, for the summary line. */
+  total?: number;
+  /** The filter used, for the summary line. */
+  filter?: string;
+  /** The sort column used, for the summary line. */
+  sort?: SortColumn;
+  /** Whether the sort was reversed from its natural direction. */
+  reversed?: boolean;
+}
+
+const _SORT_NAMES: Record<SortColumn, string> = {
+  calls: "calls",
+  primitive_calls: "primitive calls",
+  internal: "internal time",
+  internal_per_call: "internal time per call",
+  cumulative: "cumulative time",
+  cumulative_per_call: "cumulative time per call",
+  name: "function name",
+  file: "file name",
+};
+
+/**
+ * A readable, aligned table for the terminal, in the spirit of pstats'
+ * `print_stats()` but with times in milliseconds, like the web page. A
+ * sampled profile shows samples instead of calls.
+ *
+ * @example
+ * ```ts
+ * import { tableReport } from "./report.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertStringIncludes } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [{
+ *     key: ["app.py", 1, "main"],
+ *     calls: 1,
+ *     primitiveCalls: 1,
+ *     internalTime: 0.5,
+ *     cumulativeTime: 0.5,
+ *   }])]);
+ * const table = [...tableReport(profile, [0])].join("");
+ * assertStringIncludes(table, "1 function call in 500.000 ms");
+ * assertStringIncludes(table, "app.py:1(main)");
+ * ```
+ *
+ * @param profile The profile.
+ * @param ids The function ids to show, in order.
+ * @param options Width and what to say about the selection.
+ * @returns The table's lines.
+ */
+export function* tableReport(
+  profile: Profile,
+  ids: ArrayLike<number>,
+  options: TableReportOptions = {},
+): Generator<string> {
+  const f = profile.functions;
+  const t = profile.totals;
+  yield `${profile.sources.join(", ")}\n`;
+  if (profile.sampled) {
+    yield `${_plural(t.primitiveCalls, "sample")} (${formatMs(t.time)} ms)\n`;
+  } else {
+    const primitive = t.primitiveCalls !== t.calls
+      ? ` (${formatCount(t.primitiveCalls)} primitive)`
+      : "";
+    yield `${_plural(t.calls, "function call")}${primitive} in ${
+      formatMs(t.time)
+    } ms\n`;
+  }
+  const total = options.total ?? ids.length;
+  const sortName = _SORT_NAMES[options.sort ?? "cumulative"];
+  const filter = options.filter?.trim()
+    ? ` matching "${options.filter.trim()}"`
+    : "";
+  yield `Sorted by ${sortName}${options.reversed ? ", reversed" : ""}; ${
+    ids.length < total ? `showing ${formatCount(ids.length)} of ` : ""
+  }${_plural(total, "function")}${filter}\n\n`;
+
+  const headers = profile.sampled
+    ? ["samples", "direct", "direct %", "cumul %", "direct ms", "cumul ms"]
+    : ["calls", "internal ms", "per call", "cumul ms", "per call", "cumul %"];
+  const samples = t.primitiveCalls;
+  const rows: string[][] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const nc = f.calls[id]!;
+    const cc = f.primitiveCalls[id]!;
+    const tt = f.internalTime[id]!;
+    const ct = f.cumulativeTime[id]!;
+    rows.push(
+      profile.sampled
+        ? [
+          formatCount(nc),
+          formatCount(cc),
+          formatPercent(cc, samples),
+          formatPercent(nc, samples),
+          formatMs(tt),
+          formatMs(ct),
+        ]
+        : [
+          formatCalls(nc, cc),
+          formatMs(tt),
+          formatMs(nc > 0 ? tt / nc : 0),
+          formatMs(ct),
+          formatMs(cc > 0 ? ct / cc : 0),
+          formatPercent(ct, t.time),
+        ],
+    );
+  }
+  const widths = headers.map((h, c) =>
+    rows.reduce((w, row) => Math.max(w, row[c]!.length), h.length)
+  );
+  const numbers = (cells: string[]) =>
+    cells.map((cell, c) => cell.padStart(widths[c]!)).join("  ");
+  const numbersWidth = widths.reduce((a, b) => a + b + 2, 0);
+  const room = options.width === undefined
+    ? Infinity
+    : Math.max(20, options.width - numbersWidth);
+  yield `${numbers(headers)}  location\n`;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const location = functionLabel(f.shortFile[id]!, f.line[id]!, f.name[id]!);
+    yield `${numbers(rows[i]!)}  ${_fit(location, room)}\n`;
+  }
+  if (ids.length < total) {
+    yield `\n… ${
+      _plural(total - ids.length, "more function")
+    } (use --limit to see more)\n`;
+  }
+}
+
+function _plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** Cuts text from the left to fit a width, keeping the end (file and name). */
+function _fit(text: string, width: number): string {
+  if (_width(text) <= width) return text;
+  const chars = [...text];
+  let kept = "";
+  let used = 1;
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const w = _width(chars[i]!);
+    if (used + w > width) break;
+    kept = chars[i] + kept;
+    used += w;
+  }
+  return `…${kept}`;
+}
