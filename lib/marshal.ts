@@ -147,8 +147,8 @@ export interface DecodeMarshalOptions {
 }
 
 /**
- * The deepest nesting decoded, the same limit as CPython's
- * `MAX_MARSHAL_STACK_DEPTH`.
+ * The deepest nesting decoded, counting the outermost value as the first
+ * level: the same limit as CPython's `MAX_MARSHAL_STACK_DEPTH`.
  */
 export const MAX_DEPTH = 2000;
 
@@ -158,6 +158,9 @@ const _PROGRESS_EVERY = 8192;
 const _FLAG_REF = 0x80;
 const _NULL: unique symbol = Symbol("NULL");
 const _PENDING: unique symbol = Symbol("pending");
+/** The type codes of containers, without FLAG_REF: `()[{<>c:`. */
+const _OPENS = new Uint8Array(128);
+for (const c of "()[{<>c:") _OPENS[c.charCodeAt(0)] = 1;
 const _RESERVED: unique symbol = Symbol("reserved");
 const _ELLIPSIS = new MarshalSingleton("Ellipsis");
 const _STOP_ITERATION = new MarshalSingleton("StopIteration");
@@ -327,7 +330,7 @@ class _Decoder {
       try {
         let value = this.begin(depth + stack.length, stack);
         while (value !== _PENDING) {
-          const frame = stack.at(-1);
+          const frame = stack[stack.length - 1];
           if (frame === undefined) return value;
           value = this.take(frame, value);
           if (value !== _PENDING) stack.pop();
@@ -346,16 +349,76 @@ class _Decoder {
     depth: number,
     stack: _Frame[],
   ): MarshalValue | typeof _NULL | typeof _PENDING {
-    if (depth >= MAX_DEPTH) {
-      throw new RangeError(
-        `Nesting too deep at byte ${this.pos}: more than ${MAX_DEPTH} levels`,
-      );
-    }
+    this.checkDepth(depth);
     const at = this.pos;
     const code = this.u8("a type code");
     const flag = (code & _FLAG_REF) !== 0;
     const type = code & ~_FLAG_REF;
     switch (type) {
+      case 0x29: { // ')' small tuple
+        const n = this.u8("the length of a tuple");
+        return this.sequence(at, type, n, flag, depth, stack);
+      }
+      case 0x28: { // '(' tuple
+        const n = this.size("a tuple", 1);
+        return this.sequence(at, type, n, flag, depth, stack);
+      }
+      case 0x5b: { // '[' list
+        const n = this.size("a list", 1);
+        return this.sequence(at, type, n, flag, depth, stack);
+      }
+      case 0x3c: // '<' set
+      case 0x3e: { // '>' frozenset
+        const n = this.size("a set", 1);
+        return this.sequence(at, type, n, flag, depth, stack);
+      }
+      case 0x7b: { // '{' dict
+        const dict = this.ref(this.reserve(flag), new MarshalDict());
+        const report = depth === 0 ? this.onProgress : undefined;
+        stack.push({ kind: "dict", at, dict, key: _RESERVED, report });
+        return _PENDING;
+      }
+      case 0x63: { // 'c' code
+        const frame: _CodeFrame = {
+          kind: "code",
+          at,
+          flag,
+          start: this.pos,
+          refs: this.refs.length,
+          strings: this.strings.length,
+          order: _LAYOUT_ORDERS[this.layout]!,
+          attempt: 0,
+          index: -1,
+          step: 0,
+          name: "",
+          filename: "",
+          firstLineNo: 0,
+          failure: undefined,
+        };
+        stack.push(frame);
+        this.startLayout(frame);
+        return _PENDING;
+      }
+      case 0x3a: // ':' slice (version 5)
+        stack.push({ kind: "slice", at, index: this.reserve(flag), parts: [] });
+        return _PENDING;
+      default:
+        return this.scalar(at, code);
+    }
+  }
+
+  checkDepth(depth: number): void {
+    if (depth >= MAX_DEPTH) {
+      throw new RangeError(
+        `Nesting too deep at byte ${this.pos}: more than ${MAX_DEPTH} levels`,
+      );
+    }
+  }
+
+  /** Reads a value that is not a container, after its type code. */
+  scalar(at: number, code: number): MarshalValue | typeof _NULL {
+    const flag = (code & _FLAG_REF) !== 0;
+    switch (code & ~_FLAG_REF) {
       case 0x30: // '0' NULL
         return _NULL;
       case 0x4e: // 'N'
@@ -439,51 +502,6 @@ class _Decoder {
         }
         return value;
       }
-      case 0x29: // ')' small tuple
-        return this.sequence(
-          at,
-          type,
-          this.u8("the length of a tuple"),
-          flag,
-          stack,
-        );
-      case 0x28: // '(' tuple
-        return this.sequence(at, type, this.size("a tuple", 1), flag, stack);
-      case 0x5b: // '[' list
-        return this.sequence(at, type, this.size("a list", 1), flag, stack);
-      case 0x3c: // '<' set
-      case 0x3e: // '>' frozenset
-        return this.sequence(at, type, this.size("a set", 1), flag, stack);
-      case 0x7b: { // '{' dict
-        const dict = this.ref(this.reserve(flag), new MarshalDict());
-        const report = depth === 0 ? this.onProgress : undefined;
-        stack.push({ kind: "dict", at, dict, key: _RESERVED, report });
-        return _PENDING;
-      }
-      case 0x63: { // 'c' code
-        const frame: _CodeFrame = {
-          kind: "code",
-          at,
-          flag,
-          start: this.pos,
-          refs: this.refs.length,
-          strings: this.strings.length,
-          order: _LAYOUT_ORDERS[this.layout]!,
-          attempt: 0,
-          index: -1,
-          step: 0,
-          name: "",
-          filename: "",
-          firstLineNo: 0,
-          failure: undefined,
-        };
-        stack.push(frame);
-        this.startLayout(frame);
-        return _PENDING;
-      }
-      case 0x3a: // ':' slice (version 5)
-        stack.push({ kind: "slice", at, index: this.reserve(flag), parts: [] });
-        return _PENDING;
       default:
         throw new SyntaxError(
           `Invalid marshal data at byte ${at}: unknown type code ${
@@ -499,6 +517,7 @@ class _Decoder {
     type: number,
     n: number,
     flag: boolean,
+    depth: number,
     stack: _Frame[],
   ): MarshalValue | typeof _PENDING {
     const items: MarshalValue[] = new Array(n);
@@ -516,17 +535,44 @@ class _Decoder {
     const late = type === 0x3e;
     if (!late) this.ref(index, value);
     if (n === 0) return this.ref(late ? index : -1, value);
-    stack.push({
+    // Items up to the first container are read here, without a frame.
+    const filled = this.scalars(items, 0, depth + 1, at, what);
+    if (filled === n) return this.ref(late ? index : -1, value);
+    const frame: _SequenceFrame = {
       kind: "sequence",
       at,
+      depth: depth + 1,
       what,
       items,
       value,
       late,
       index,
-      filled: 0,
-    });
+      filled,
+    };
+    stack.push(frame);
     return _PENDING;
+  }
+
+  /**
+   * Reads items from `filled` on up to the first container, which is left
+   * to the main loop (reading it here would recurse), and answers how many
+   * items are filled.
+   */
+  scalars(
+    items: MarshalValue[],
+    filled: number,
+    depth: number,
+    at: number,
+    what: string,
+  ): number {
+    while (filled < items.length) {
+      const code = this.bytes[this.pos];
+      if (code === undefined || _OPENS[code & ~_FLAG_REF] === 1) break;
+      this.checkDepth(depth);
+      const item = this.scalar(this.pos++, code);
+      items[filled++] = this.notNull(item, at, what);
+    }
+    return filled;
   }
 
   /**
@@ -556,8 +602,15 @@ class _Decoder {
       return _PENDING;
     }
     if (frame.kind === "sequence") {
-      const { items } = frame;
-      items[frame.filled++] = this.notNull(value, frame.at, frame.what);
+      const { items, at, what } = frame;
+      items[frame.filled] = this.notNull(value, at, what);
+      frame.filled = this.scalars(
+        items,
+        frame.filled + 1,
+        frame.depth,
+        at,
+        what,
+      );
       if (frame.filled < items.length) return _PENDING;
       return this.ref(frame.late ? frame.index : -1, frame.value);
     }
@@ -729,17 +782,7 @@ class _Decoder {
 
 /** A container being read: the state of one level of the explicit stack. */
 type _Frame =
-  | {
-    kind: "sequence";
-    at: number;
-    what: string;
-    items: MarshalValue[];
-    value: MarshalValue;
-    /** Whether the reference is set when finished, not when started. */
-    late: boolean;
-    index: number;
-    filled: number;
-  }
+  | _SequenceFrame
   | {
     kind: "dict";
     at: number;
@@ -750,6 +793,20 @@ type _Frame =
   }
   | { kind: "slice"; at: number; index: number; parts: MarshalValue[] }
   | _CodeFrame;
+
+type _SequenceFrame = {
+  kind: "sequence";
+  at: number;
+  /** The depth of its items. */
+  depth: number;
+  what: string;
+  items: MarshalValue[];
+  value: MarshalValue;
+  /** Whether the reference is set when finished, not when started. */
+  late: boolean;
+  index: number;
+  filled: number;
+};
 
 type _CodeFrame = {
   kind: "code";
@@ -812,8 +869,18 @@ const _CODE_LAYOUTS: _CodeLayout[] = [
   },
   { ints: 6, steps: [..._COMMON, ..._BEFORE_311, ["co_lnotab", "bytes"]] },
   { ints: 5, steps: [..._COMMON, ..._BEFORE_311, ["co_lnotab", "bytes"]] },
-  // Python 2 interns the empty string, so an empty co_lnotab is text.
-  { ints: 4, steps: [..._COMMON, ..._BEFORE_311, ["co_lnotab", "str"]] },
+  // Python 2 writes co_code and co_lnotab as str, which may be interned
+  // (it interns the empty string, so an empty co_lnotab is text).
+  {
+    ints: 4,
+    steps: [
+      ["co_code", "str"],
+      ["co_consts", "tuple"],
+      ["co_names", "tuple"],
+      ..._BEFORE_311,
+      ["co_lnotab", "str"],
+    ],
+  },
 ];
 
 /** For each layout, the order to try: that one first, then the others. */

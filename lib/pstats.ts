@@ -253,7 +253,7 @@ class _PstatsReader {
         r.skip(1);
         break;
       }
-      const key = this.key("function", undefined);
+      const key = this.key(undefined);
       if (key < 0) {
         r.value(); // The sampled marker's value, True.
         continue;
@@ -283,7 +283,7 @@ class _PstatsReader {
   }
 
   /** Reads a `(file, line, name)` key and returns its id. */
-  key(what: string, callee: number | undefined): _Key {
+  key(callee: number | undefined): _Key {
     const r = this.reader;
     const at = r.offset;
     const code = r.peek();
@@ -295,7 +295,7 @@ class _PstatsReader {
         ? this.refIds[index]!
         : 0;
       if (known !== 0) return known - 1;
-      const id = this.keyOf(r.ref(index), what, callee, at);
+      const id = this.keyOf(r.ref(index), callee, at);
       this.setRefId(index, id);
       return id;
     }
@@ -337,9 +337,9 @@ class _PstatsReader {
         }
         return id;
       }
-      return this.keyOf([file, line, name], what, callee, at);
+      return this.keyOf([file, line, name], callee, at);
     }
-    return this.keyOf(r.value(), what, callee, at);
+    return this.keyOf(r.value(), callee, at);
   }
 
   setRefId(index: number, id: number): void {
@@ -348,7 +348,6 @@ class _PstatsReader {
 
   keyOf(
     value: MarshalValue,
-    what: string,
     callee: number | undefined,
     at: number,
   ): _Key {
@@ -431,7 +430,7 @@ class _PstatsReader {
         r.skip(1);
         return;
       }
-      const caller = this.key("caller", callee);
+      const caller = this.key(callee);
       const code = r.peek();
       if (code === _SMALL_TUPLE && r.peek(1) === 4) {
         r.skip(2);
@@ -456,7 +455,7 @@ class _PstatsReader {
       );
     }
     for (let c = 0; c < value.keys.length; c++) {
-      const caller = this.keyOf(value.keys[c]!, "caller", callee, -1);
+      const caller = this.keyOf(value.keys[c]!, callee, -1);
       this.edge(callee, caller, value.values[c]!);
     }
   }
