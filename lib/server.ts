@@ -1,0 +1,518 @@
+/**
+ * The web explorer's HTTP handler: the page (embedded at build time from
+ * `ui/`), the whole profile in the binary form of `wire.ts`, and a small JSON
+ * API over the same query code as the terminal report.
+ *
+ * The handler is a pure function from a `Request` to a `Response`; `main.ts`
+ * wraps it in `Deno.serve`. No route reads a file, and no HTML response
+ * contains profile text: the page fetches the profile from the API.
+ *
+ * Routes (all `GET`, and `HEAD` for the same):
+ *
+ * | Path                          | Response                                  |
+ * | ----------------------------- | ----------------------------------------- |
+ * | `/`                           | the page                                  |
+ * | `/favicon.svg`                | the icon                                  |
+ * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
+ * | `/api/profile`                | the profile from `encodeProfile()`        |
+ * | `/api/functions`              | functions, filtered, sorted and paged     |
+ * | `/api/functions/:id`          | one function                              |
+ * | `/api/functions/:id/callers`  | the edges into a function                 |
+ * | `/api/functions/:id/callees`  | the edges out of a function               |
+ *
+ * The list routes take `q` (filter terms), `sort` (a `SortColumn`), `desc`
+ * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
+ * 10,000).
+ *
+ * @module
+ */
+
+import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import { functionLabel, isBuiltin } from "./location.ts";
+import type { Profile } from "./profile.ts";
+import {
+  isSortColumn,
+  queryCallees,
+  queryCallers,
+  queryFunctions,
+  type QueryOptions,
+  type QueryResult,
+} from "./query.ts";
+import { encodeProfile } from "./wire.ts";
+
+/** Options for {@linkcode createHandler}. */
+export interface HandlerOptions {
+  /** The profile to serve. */
+  readonly profile: Profile;
+  /**
+   * Whether a request's `Host` header names this server; others get 403.
+   * Make one with {@linkcode allowedHosts}.
+   */
+  isAllowedHost(host: string): boolean;
+  /** Called with any error a route throws (the client gets a 500). */
+  onError?(error: unknown): void;
+}
+
+/** A function as the JSON API returns it. Times are in seconds. */
+export interface FunctionRow {
+  /** The function's id. */
+  id: number;
+  /** The file as stored (`~` for built-ins). */
+  file: string;
+  /** The file shortened for display. */
+  shortFile: string;
+  /** The first line (0 for built-ins). */
+  line: number;
+  /** The name as stored. */
+  name: string;
+  /** The pstats label, such as `app.py:3(main)` or `{built-in method len}`. */
+  label: string;
+  /** Whether this is a built-in (C) function. */
+  builtin: boolean;
+  /** Calls (cumulative samples when sampled). */
+  calls: number;
+  /** Primitive calls (direct samples when sampled). */
+  primitiveCalls: number;
+  /** Time in the function itself. */
+  internalTime: number;
+  /** Time in the function and what it called. */
+  cumulativeTime: number;
+}
+
+/**
+ * A caller or callee as the JSON API returns it: the other function, with
+ * the numbers of the edge (calls along it, and the called function's time
+ * spent on its behalf).
+ */
+export interface EdgeRow extends FunctionRow {
+  /** The edge's id. */
+  edge: number;
+}
+
+/** The maximum `limit` of the list routes. */
+export const MAX_LIMIT = 10_000;
+
+const _DEFAULT_LIMIT = 100;
+
+const _CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types lit-html",
+].join("; ");
+
+const _COMMON_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+class _HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+interface _Route {
+  readonly pattern: URLPattern;
+  readonly get: (
+    url: URL,
+    groups: Record<string, string | undefined>,
+  ) => Response;
+}
+
+/**
+ * Makes the explorer's request handler for a profile.
+ *
+ * @example
+ * ```ts
+ * import { allowedHosts, createHandler } from "./server.ts";
+ * import { createProfile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = createProfile({
+ *   sources: ["run.pstats"],
+ *   sampled: false,
+ *   edgeDetail: true,
+ *   functions: {
+ *     file: ["app.py"],
+ *     shortFile: ["app.py"],
+ *     line: Int32Array.of(1),
+ *     name: ["main"],
+ *     calls: Float64Array.of(1),
+ *     primitiveCalls: Float64Array.of(1),
+ *     internalTime: Float64Array.of(0.5),
+ *     cumulativeTime: Float64Array.of(0.5),
+ *   },
+ *   edges: {
+ *     caller: new Uint32Array(0),
+ *     callee: new Uint32Array(0),
+ *     calls: new Float64Array(0),
+ *     primitiveCalls: new Float64Array(0),
+ *     internalTime: new Float64Array(0),
+ *     cumulativeTime: new Float64Array(0),
+ *   },
+ * });
+ * const handler = createHandler({
+ *   profile,
+ *   isAllowedHost: allowedHosts("127.0.0.1", 8000),
+ * });
+ * const response = await handler(
+ *   new Request("http://127.0.0.1:8000/api/functions?sort=name"),
+ * );
+ * const body = await response.json();
+ * assertEquals(body.total, 1);
+ * assertEquals(body.rows[0].label, "app.py:1(main)");
+ * ```
+ *
+ * @param options The profile and the allowed hosts.
+ * @returns A handler for `Deno.serve`.
+ */
+export function createHandler(
+  options: HandlerOptions,
+): (request: Request) => Promise<Response> {
+  const { profile } = options;
+  let encoded: Uint8Array<ArrayBuffer> | undefined;
+  const fn = (groups: Record<string, string | undefined>) =>
+    _functionId(profile, groups["id"]);
+
+  const routes: _Route[] = [
+    _route(
+      "/",
+      () =>
+        _respond(UI_ASSETS.html, "text/html; charset=utf-8", "no-cache", {
+          "content-security-policy": _CSP,
+        }),
+    ),
+    _route(
+      "/favicon.svg",
+      () => _respond(UI_ASSETS.favicon, "image/svg+xml", "no-cache"),
+    ),
+    _route(UI_ASSETS.script.path, () =>
+      _respond(
+        UI_ASSETS.script.body,
+        "text/javascript; charset=utf-8",
+        "public, max-age=31536000, immutable",
+      )),
+    _route(UI_ASSETS.style.path, () =>
+      _respond(
+        UI_ASSETS.style.body,
+        "text/css; charset=utf-8",
+        "public, max-age=31536000, immutable",
+      )),
+    _route("/api/profile", () => {
+      encoded ??= _ownBuffer(encodeProfile(profile));
+      return _respond(encoded, "application/octet-stream", "no-store");
+    }),
+    _route("/api/functions", (url) => {
+      const query = _queryOptions(url.searchParams);
+      const result = queryFunctions(profile, query);
+      return _json({
+        ..._pageInfo(result, query),
+        rows: Array.from(result.ids, (id) => _functionRow(profile, id)),
+      });
+    }),
+    _route(
+      "/api/functions/:id",
+      (_url, groups) => _json(_functionRow(profile, fn(groups))),
+    ),
+    _route("/api/functions/:id/callers", (url, groups) => {
+      const id = fn(groups);
+      const query = _queryOptions(url.searchParams);
+      const result = queryCallers(profile, id, query);
+      return _json({
+        function: _functionRow(profile, id),
+        ..._pageInfo(result, query),
+        rows: Array.from(
+          result.ids,
+          (edge) => _edgeRow(profile, edge, profile.edges.caller[edge]!),
+        ),
+      });
+    }),
+    _route("/api/functions/:id/callees", (url, groups) => {
+      const id = fn(groups);
+      const query = _queryOptions(url.searchParams);
+      const result = queryCallees(profile, id, query);
+      return _json({
+        function: _functionRow(profile, id),
+        ..._pageInfo(result, query),
+        rows: Array.from(
+          result.ids,
+          (edge) => _edgeRow(profile, edge, profile.edges.callee[edge]!),
+        ),
+      });
+    }),
+  ];
+
+  // deno-lint-ignore require-await
+  return async (request: Request): Promise<Response> => {
+    let api = false;
+    try {
+      const url = new URL(request.url);
+      api = url.pathname.startsWith("/api/");
+      const host = request.headers.get("host") ?? url.host;
+      if (!options.isAllowedHost(host)) {
+        return _error(
+          403,
+          "Forbidden: this server does not answer to that Host",
+          false,
+        );
+      }
+      for (const route of routes) {
+        const match = route.pattern.exec({ pathname: url.pathname });
+        if (match === null) continue;
+        if (request.method !== "GET" && request.method !== "HEAD") {
+          const response = _error(
+            405,
+            `Method not allowed: ${request.method}`,
+            api,
+          );
+          response.headers.set("allow", "GET, HEAD");
+          return response;
+        }
+        const response = route.get(url, match.pathname.groups);
+        return request.method === "HEAD"
+          ? new Response(null, {
+            status: response.status,
+            headers: response.headers,
+          })
+          : response;
+      }
+      return _error(404, "Not found", api);
+    } catch (error) {
+      if (error instanceof _HttpError) {
+        return _error(error.status, error.message, api);
+      }
+      try {
+        options.onError?.(error);
+      } catch {
+        // A failing logger must not take the server down.
+      }
+      return _error(500, "Internal server error", api);
+    }
+  };
+}
+
+/**
+ * Which `Host` headers a server bound to `hostname:port` answers, to stop
+ * DNS rebinding: a page on another site whose name resolves to this machine
+ * sends that name as its Host and is refused.
+ *
+ * Bound to a loopback address (`127.0.0.1`, `localhost`, `::1`), only
+ * `127.0.0.1:PORT`, `localhost:PORT` and `[::1]:PORT` are allowed. Bound to
+ * every interface (`0.0.0.0`, `::`), any IP literal and `localhost` are
+ * allowed on any port (a container's port may be mapped to another), but no
+ * other name. Bound to any other address, only that address and port.
+ *
+ * @example
+ * ```ts
+ * import { allowedHosts } from "./server.ts";
+ * import { assert, assertFalse } from "@std/assert";
+ *
+ * const local = allowedHosts("127.0.0.1", 8000);
+ * assert(local("localhost:8000"));
+ * assertFalse(local("evil.example:8000"));
+ * assertFalse(local("127.0.0.1:9000"));
+ *
+ * const any = allowedHosts("0.0.0.0", 8000);
+ * assert(any("192.168.1.20:32768"));
+ * assertFalse(any("evil.example:8000"));
+ * ```
+ *
+ * @param hostname The address the server listens on.
+ * @param port The port it listens on.
+ * @returns A check for {@linkcode HandlerOptions.isAllowedHost}.
+ */
+export function allowedHosts(
+  hostname: string,
+  port: number,
+): (host: string) => boolean {
+  const bound = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (bound === "0.0.0.0" || bound === "::") {
+    return (host) => {
+      const parsed = _parseHost(host);
+      return parsed !== undefined &&
+        (parsed.name === "localhost" || _isIpLiteral(parsed.name));
+    };
+  }
+  const names = bound === "127.0.0.1" || bound === "localhost" ||
+      bound === "::1"
+    ? ["127.0.0.1", "localhost", "[::1]"]
+    : [bound.includes(":") ? `[${bound}]` : bound];
+  return (host) => {
+    const parsed = _parseHost(host);
+    return parsed !== undefined && names.includes(parsed.name) &&
+      (parsed.port ?? 80) === port;
+  };
+}
+
+/** Splits a Host header into a lower-case name and an optional port. */
+function _parseHost(
+  host: string,
+): { name: string; port: number | undefined } | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$/i.exec(host);
+  if (match === null) return undefined;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  if (port !== undefined && port > 65535) return undefined;
+  return { name: match[1]!.toLowerCase(), port };
+}
+
+function _isIpLiteral(name: string): boolean {
+  if (name.startsWith("[")) return name.includes(":");
+  const parts = name.split(".");
+  return parts.length === 4 &&
+    parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+function _route(pathname: string, get: _Route["get"]): _Route {
+  return { pattern: new URLPattern({ pathname }), get };
+}
+
+function _respond(
+  body: string | Uint8Array<ArrayBuffer>,
+  contentType: string,
+  cacheControl: string,
+  extra: Record<string, string> = {},
+): Response {
+  return new Response(body, {
+    headers: {
+      ..._COMMON_HEADERS,
+      "content-type": contentType,
+      "cache-control": cacheControl,
+      ...extra,
+    },
+  });
+}
+
+function _ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer
+    ? bytes as Uint8Array<ArrayBuffer>
+    : new Uint8Array(bytes);
+}
+
+function _json(value: unknown, status = 200): Response {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: {
+      ..._COMMON_HEADERS,
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+    },
+  });
+}
+
+function _error(status: number, message: string, json: boolean): Response {
+  if (json) return _json({ error: message }, status);
+  return new Response(message + "\n", {
+    status,
+    headers: {
+      ..._COMMON_HEADERS,
+      "content-type": "text/plain; charset=utf-8",
+      "cache-control": "no-store",
+    },
+  });
+}
+
+function _functionId(profile: Profile, text: string | undefined): number {
+  if (text === undefined || !/^\d{1,10}$/.test(text)) {
+    throw new _HttpError(
+      400,
+      `Bad function id "${text ?? ""}": expected a whole number`,
+    );
+  }
+  const id = Number(text);
+  if (id >= profile.size) {
+    throw new _HttpError(
+      400,
+      `Bad function id "${text}": the profile has ${profile.size} functions`,
+    );
+  }
+  return id;
+}
+
+function _queryOptions(params: URLSearchParams): QueryOptions {
+  const query: QueryOptions = {};
+  const q = params.get("q");
+  if (q !== null) query.filter = q;
+  const sort = params.get("sort");
+  if (sort !== null && sort !== "") {
+    if (!isSortColumn(sort)) {
+      throw new _HttpError(400, `Bad sort "${sort}": not a column`);
+    }
+    query.sort = sort;
+  }
+  const desc = params.get("desc");
+  if (desc !== null && desc !== "") {
+    if (desc === "1" || desc === "true") query.descending = true;
+    else if (desc === "0" || desc === "false") query.descending = false;
+    else {
+      throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
+    }
+  }
+  query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
+  query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
+  return query;
+}
+
+function _integer(
+  params: URLSearchParams,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  const text = params.get(name);
+  if (text === null || text === "") return fallback;
+  const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new _HttpError(
+      400,
+      `Bad ${name} "${text}": expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+function _pageInfo(result: QueryResult, query: QueryOptions) {
+  return { total: result.total, offset: query.offset, limit: query.limit };
+}
+
+function _functionRow(profile: Profile, id: number): FunctionRow {
+  const f = profile.functions;
+  const file = f.file[id]!;
+  const line = f.line[id]!;
+  const name = f.name[id]!;
+  return {
+    id,
+    file,
+    shortFile: f.shortFile[id]!,
+    line,
+    name,
+    label: functionLabel(f.shortFile[id]!, line, name),
+    builtin: isBuiltin(file, line),
+    calls: f.calls[id]!,
+    primitiveCalls: f.primitiveCalls[id]!,
+    internalTime: f.internalTime[id]!,
+    cumulativeTime: f.cumulativeTime[id]!,
+  };
+}
+
+function _edgeRow(profile: Profile, edge: number, other: number): EdgeRow {
+  const e = profile.edges;
+  return {
+    ..._functionRow(profile, other),
+    edge,
+    calls: e.calls[edge]!,
+    primitiveCalls: e.primitiveCalls[edge]!,
+    internalTime: e.internalTime[edge]!,
+    cumulativeTime: e.cumulativeTime[edge]!,
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * The page in a real browser (Chromium through playwright-core), against a
+ * real server. Skipped when Chromium is not installed; set CHROMIUM to its
+ * path if it is not /usr/bin/chromium.
+ */
+
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { chromium, type Page } from "playwright-core";
+import { loadProfile } from "../lib/pstats.ts";
+import { allowedHosts, createHandler } from "../lib/server.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const FIXTURES = new URL("./fixtures/", import.meta.url);
+
+function _exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+async function serve(fixture: string) {
+  const bytes = await Deno.readFile(new URL(fixture, FIXTURES));
+  const profile = loadProfile([{ source: fixture, bytes }]);
+  let handler = (_request: Request) =>
+    Promise.resolve(new Response("Not ready", { status: 503 }));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => handler(request),
+  );
+  const { port } = server.addr;
+  handler = createHandler({
+    profile,
+    isAllowedHost: allowedHosts("127.0.0.1", port),
+  });
+  return { server, profile, url: `http://127.0.0.1:${port}/` };
+}
+
+async function status(page: Page): Promise<string> {
+  return (await page.textContent(".status"))?.trim() ?? "";
+}
+
+function param(page: Page, name: string): string | null {
+  return new URL(page.url()).searchParams.get(name);
+}
+
+/** The visible rows' function names, top to bottom. */
+async function names(page: Page): Promise<string[]> {
+  return await page.$$eval(
+    "tbody tr.row .name",
+    (cells) => cells.map((cell) => cell.textContent ?? ""),
+  );
+}
+
+Deno.test({
+  name: "the page explores a profile in a real browser",
+  ignore: !_exists(CHROMIUM),
+  async fn(t) {
+    const small = await serve("cprofile-3.13.pstats");
+    const many = await serve("many.pstats");
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const problems: string[] = [];
+    try {
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 720 },
+      });
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], {
+        origin: new URL(small.url).origin,
+      });
+      const page = await context.newPage();
+      page.on("pageerror", (error) => problems.push(String(error)));
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(message.text());
+      });
+
+      await t.step("it lists every function, largest first", async () => {
+        await page.goto(small.url);
+        await page.waitForSelector("tbody tr.row");
+        assertEquals(await status(page), "126 functions");
+        assertEquals(
+          await page.getAttribute("th.cumulative", "aria-sort"),
+          "descending",
+        );
+        assertEquals(
+          await page.title(),
+          "cprofile-3.13.pstats · profiling-explorer",
+        );
+      });
+
+      await t.step("typing filters as you go and the URL follows", async () => {
+        await page.fill("#filter", "workload fib");
+        assertEquals(await status(page), "1 of 126 functions");
+        assertEquals(await names(page), ["fib"]);
+        await page.waitForFunction(() => location.search.includes("q="));
+        assertEquals(param(page, "q"), "workload fib");
+      });
+
+      await t.step("a header sorts, and again reverses", async () => {
+        await page.fill("#filter", "workload");
+        await page.click("th.internal button");
+        assertEquals(
+          await page.getAttribute("th.internal", "aria-sort"),
+          "descending",
+        );
+        assertEquals(
+          await page.getAttribute("th.cumulative", "aria-sort"),
+          null,
+        );
+        const descending = await names(page);
+        await page.click("th.internal button");
+        assertEquals(
+          await page.getAttribute("th.internal", "aria-sort"),
+          "ascending",
+        );
+        assertEquals(await page.textContent("th.internal .arrow"), "▲");
+        const ascending = await names(page);
+        assertEquals(ascending[ascending.length - 1], descending[0]);
+        await page.waitForFunction(() => location.search.includes("desc=0"));
+        assertEquals(param(page, "sort"), "internal");
+      });
+
+      await t.step(
+        "a callers link walks the graph and Back returns",
+        async () => {
+          await page.fill("#filter", "workload.py:11");
+          await page.click("tbody tr.row td.links a >> text=callers");
+          await page.waitForSelector("tr.focal");
+          assertEquals(param(page, "view"), "callers");
+          assertEquals(await page.textContent("tr.focal .name"), "fib");
+          assertEquals((await names(page)).sort(), ["fib", "main"]);
+          assertEquals(await page.inputValue("#filter"), "");
+          await page.goBack();
+          await page.waitForSelector("tr.focal", { state: "detached" });
+          assertEquals(await page.inputValue("#filter"), "workload.py:11");
+          assertEquals(await names(page), ["fib"]);
+        },
+      );
+
+      await t.step(
+        "keys move the highlight, open callees and go back",
+        async () => {
+          await page.fill("#filter", "");
+          await page.click("h2"); // Leave the filter.
+          await page.keyboard.press("j");
+          await page.keyboard.press("j");
+          await page.keyboard.press("k");
+          await page.keyboard.press("ArrowDown");
+          assertEquals(
+            await page.getAttribute("tr.row.active", "data-index"),
+            "2",
+          );
+          const name = await page.textContent("tr.row.active .name");
+          await page.keyboard.press("Enter");
+          await page.waitForSelector("tr.focal");
+          assertEquals(param(page, "view"), "callees");
+          assertEquals(await page.textContent("tr.focal .name"), name);
+          await page.keyboard.press("Backspace");
+          await page.waitForSelector("tr.focal", { state: "detached" });
+          assertEquals(
+            await page.getAttribute("tr.row.active", "data-index"),
+            "2",
+          );
+        },
+      );
+
+      await t.step("/ puts the selected text in the filter", async () => {
+        // Browser-side code goes as strings: these files are type-checked
+        // without the DOM library.
+        await page.evaluate(
+          `getSelection().selectAllChildren(
+            document.querySelectorAll("tbody tr.row .name")[1])`,
+        );
+        const selected = String(await page.evaluate("String(getSelection())"));
+        await page.keyboard.press("/");
+        assertEquals(await page.inputValue("#filter"), selected);
+        assert(
+          await page.evaluate(`document.activeElement?.id === "filter"`),
+        );
+        await page.keyboard.press("Escape");
+        assertEquals(await page.inputValue("#filter"), "");
+        await page.keyboard.press("Control+k");
+        assert(
+          await page.evaluate(`document.activeElement?.id === "filter"`),
+        );
+      });
+
+      await t.step("reload restores the view from the URL", async () => {
+        await page.goto(`${small.url}?q=fib&sort=calls&desc=0`);
+        await page.waitForSelector("tbody tr.row");
+        assertEquals(await page.inputValue("#filter"), "fib");
+        assertEquals(
+          await page.getAttribute("th.calls", "aria-sort"),
+          "ascending",
+        );
+        await page.reload();
+        await page.waitForSelector("tbody tr.row");
+        assertEquals(await page.inputValue("#filter"), "fib");
+        assertEquals(await status(page), "1 of 126 functions");
+      });
+
+      await t.step(
+        "the copy button copies the full path and line",
+        async () => {
+          await page.hover("tbody tr.row td.location");
+          await page.click("tbody tr.row button.copy");
+          await page.waitForSelector("button.copy.copied");
+          assertEquals(await page.textContent("button.copy"), "Copied");
+          const text = String(
+            await page.evaluate("navigator.clipboard.readText()"),
+          );
+          assertMatch(text, /workload\.py:11$/);
+        },
+      );
+
+      await t.step("a long table scrolls to its very last row", async () => {
+        await page.goto(many.url);
+        await page.waitForSelector("tbody tr.row");
+        const rows = await page.$$("tbody tr.row");
+        assert(rows.length < 200, `${rows.length} rows in the DOM`);
+        await page.$eval(".scroller", (el) => (el.scrollTop = el.scrollHeight));
+        const last = String(many.profile.size - 1);
+        await page.waitForSelector(`tbody tr.row[data-index="${last}"]`);
+        await page.keyboard.press("End");
+        assertEquals(
+          await page.getAttribute("tr.row.active", "data-index"),
+          last,
+        );
+      });
+
+      await t.step("nothing broke the Content-Security-Policy", () => {
+        assertEquals(problems, []);
+      });
+      await context.close();
+    } finally {
+      await browser.close();
+      await small.server.shutdown();
+      await many.server.shutdown();
+    }
+  },
+});

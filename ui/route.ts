@@ -1,0 +1,120 @@
+/**
+ * The page's view as it lives in the URL, so that reload, Back and Forward
+ * and shared links restore it.
+ *
+ * Parameters, each left out when it has its default:
+ *
+ * - `fn`: the focal function's id; without it the page lists all functions.
+ * - `view`: `callers` or `callees` of `fn` (default `callees`).
+ * - `q`: the filter, space-separated terms.
+ * - `sort`: the sort column (`SortColumn`, default `cumulative`).
+ * - `desc`: `1` or `0`, largest first or not (default: the column's own).
+ *
+ * @module
+ */
+
+import {
+  isDescendingByDefault,
+  isSortColumn,
+  type SortColumn,
+} from "../lib/query.ts";
+
+/** What the page shows: every function, or the callers or callees of one. */
+export type View = "functions" | "callers" | "callees";
+
+/** The page's view, as held in the URL. */
+export interface Route {
+  /** What is listed. */
+  readonly view: View;
+  /** The focal function's id, `null` when listing every function. */
+  readonly fn: number | null;
+  /** The filter text. */
+  readonly q: string;
+  /** The sort column. */
+  readonly sort: SortColumn;
+  /** Whether larger values come first. */
+  readonly descending: boolean;
+}
+
+/** The view of a URL without parameters. */
+export const DEFAULT_ROUTE: Route = {
+  view: "functions",
+  fn: null,
+  q: "",
+  sort: "cumulative",
+  descending: true,
+};
+
+/**
+ * Reads a route from a URL's query string. Parameters that make no sense
+ * fall back to their defaults rather than failing.
+ *
+ * @example
+ * ```ts
+ * import { parseRoute } from "./route.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(parseRoute("?fn=12&view=callers&sort=name"), {
+ *   view: "callers",
+ *   fn: 12,
+ *   q: "",
+ *   sort: "name",
+ *   descending: false,
+ * });
+ * ```
+ *
+ * @param search The query string, with or without its `?`.
+ * @returns The route.
+ */
+export function parseRoute(search: string): Route {
+  const params = new URLSearchParams(search);
+  const fnText = params.get("fn") ?? "";
+  const fn = /^\d{1,10}$/.test(fnText) ? Number(fnText) : null;
+  const viewText = params.get("view");
+  const view: View = fn === null
+    ? "functions"
+    : viewText === "callers"
+    ? "callers"
+    : "callees";
+  const sortText = params.get("sort") ?? "";
+  const sort = isSortColumn(sortText) ? sortText : DEFAULT_ROUTE.sort;
+  const desc = params.get("desc");
+  const descending = desc === "1"
+    ? true
+    : desc === "0"
+    ? false
+    : isDescendingByDefault(sort);
+  return { view, fn, q: params.get("q") ?? "", sort, descending };
+}
+
+/**
+ * Writes a route as a query string, leaving out defaults.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ROUTE, routeSearch } from "./route.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(routeSearch(DEFAULT_ROUTE), "?");
+ * assertEquals(
+ *   routeSearch({ ...DEFAULT_ROUTE, view: "callers", fn: 3, q: "a b" }),
+ *   "?fn=3&view=callers&q=a+b",
+ * );
+ * ```
+ *
+ * @param route The route.
+ * @returns The query string, starting with `?`.
+ */
+export function routeSearch(route: Route): string {
+  const params = new URLSearchParams();
+  if (route.fn !== null && route.view !== "functions") {
+    params.set("fn", String(route.fn));
+    params.set("view", route.view);
+  }
+  if (route.q !== "") params.set("q", route.q);
+  if (route.sort !== DEFAULT_ROUTE.sort) params.set("sort", route.sort);
+  if (route.descending !== isDescendingByDefault(route.sort)) {
+    params.set("desc", route.descending ? "1" : "0");
+  }
+  return `?${params}`;
+}
