@@ -1,0 +1,26 @@
+/**
+ * Loads and sorts one pstats file the way the explorer does, and prints what
+ * it took as JSON: used by scripts/bench.ts, one process per run.
+ *
+ * Usage: deno run --allow-all scripts/bench_load.ts FILE
+ */
+import { loadProfile } from "../lib/pstats.ts";
+import { queryFunctions } from "../lib/query.ts";
+
+const path = Deno.args[0];
+if (path === undefined) throw new Error("usage: bench_load.ts FILE");
+const start = performance.now();
+const bytes = await Deno.readFile(path);
+const profile = loadProfile([{ source: path, bytes }], { cwd: Deno.cwd() });
+const loaded = performance.now();
+queryFunctions(profile, { sort: "cumulative", limit: 1 });
+const sorted = performance.now();
+const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
+const peakKb = Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? NaN);
+console.log(JSON.stringify({
+  functions: profile.size,
+  seconds: (sorted - start) / 1000,
+  load_seconds: (loaded - start) / 1000,
+  sort_seconds: (sorted - loaded) / 1000,
+  peak_mb: peakKb / 1024,
+}));

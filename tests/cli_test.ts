@@ -1,0 +1,552 @@
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import { fromFileUrl } from "@std/path";
+import denoJson from "../deno.json" with { type: "json" };
+
+const ROOT = fromFileUrl(new URL("../", import.meta.url));
+const FIXTURES = `${ROOT}tests/fixtures/`;
+const MAIN = `${ROOT}main.ts`;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], cwd = FIXTURES): Promise<Result> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  };
+}
+
+/** A failure is one line on stderr, no stack trace, nothing on stdout. */
+function assertOneLineError(result: Result, code: number, ...parts: string[]) {
+  assertEquals(result.code, code, result.stderr);
+  assertEquals(result.stdout, "");
+  const lines = result.stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 1, result.stderr);
+  assertMatch(lines[0]!, /^profiling-explorer: /);
+  for (const part of parts) assertStringIncludes(lines[0]!, part);
+  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
+}
+
+interface Report {
+  files: string[];
+  sampled: boolean;
+  total_calls: number;
+  primitive_calls: number;
+  total_time: number;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    calls: number;
+    primitive_calls: number;
+    internal_time: number;
+    cumulative_time: number;
+    callers: Record<string, string | number>[];
+  }[];
+}
+
+interface Expected {
+  total_calls: number;
+  primitive_calls: number;
+  total_time: number;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    cc: number;
+    nc: number;
+    tt: number;
+    ct: number;
+    callers: {
+      file: string;
+      line: number;
+      name: string;
+      value: number[] | number;
+    }[];
+  }[];
+}
+
+function expected(name: string): Expected {
+  return JSON.parse(Deno.readTextFileSync(`${FIXTURES}${name}.expected.json`));
+}
+
+Deno.test("--help prints the usage to stdout and exits 0", async () => {
+  const result = await cli(["--help"]);
+  assertEquals(result.code, 0);
+  assertEquals(result.stderr, "");
+  for (
+    const flag of [
+      "--format",
+      "--sort",
+      "--reverse",
+      "--limit",
+      "--filter",
+      "--host",
+      "--port",
+      "--no-open",
+      "--version",
+    ]
+  ) {
+    assertStringIncludes(result.stdout, flag);
+  }
+});
+
+Deno.test("--version prints the version from deno.json", async () => {
+  const result = await cli(["--version"]);
+  assertEquals(result.code, 0);
+  assertEquals(result.stdout.trim(), `profiling-explorer ${denoJson.version}`);
+});
+
+Deno.test("misuse exits 2 with one line that points to --help", async () => {
+  const cases: [string[], string][] = [
+    [[], "No pstats file given"],
+    [["--bogus", "a.pstats"], "Unknown option --bogus"],
+    [["--format", "xml", "a.pstats"], 'Invalid --format "xml"'],
+    [
+      ["--format", "json", "--sort", "speed", "a.pstats"],
+      'Invalid --sort "speed"',
+    ],
+    [["--format", "json", "--limit=-3", "a.pstats"], 'Invalid --limit "-3"'],
+    [
+      ["--format", "json", "--limit", "ten", "a.pstats"],
+      'Invalid --limit "ten"',
+    ],
+    [["--port", "70000", "a.pstats"], 'Invalid --port "70000"'],
+  ];
+  for (const [args, message] of cases) {
+    assertOneLineError(await cli(args), 2, message, "(see --help)");
+  }
+});
+
+Deno.test("a missing file exits 1 naming the file", async () => {
+  assertOneLineError(
+    await cli(["--format", "json", "nope.pstats"]),
+    1,
+    "nope.pstats: No such file",
+  );
+});
+
+Deno.test("a directory exits 1 naming it", async () => {
+  assertOneLineError(
+    await cli(["--format", "json", "bad"]),
+    1,
+    "bad: Is a directory",
+  );
+});
+
+Deno.test("each kind of bad file exits 1 with one line naming the file and the problem", async () => {
+  const cases: [string, string][] = [
+    ["bad/compiled.pyc", "compiled Python bytecode"],
+    ["bad/notes.txt", "it is text"],
+    ["bad/not-a-dict.pstats", "not a dict of functions"],
+    ["bad/wrong-key.pstats", "expected (file, line, function)"],
+    ["bad/wrong-value.pstats", "expected (cc, nc, tt, ct, callers)"],
+  ];
+  for (const [file, message] of cases) {
+    assertOneLineError(
+      await cli(["--format", "table", file]),
+      1,
+      `${file}: `,
+      message,
+    );
+  }
+});
+
+Deno.test("truncated, corrupted, deep and empty files fail fast with one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = await Deno.readFile(`${FIXTURES}cprofile-3.13.pstats`);
+    const deep = new Uint8Array(400_001);
+    deep[0] = 0x7b; // '{' then 200,000 one-item small tuples
+    for (let i = 1; i < deep.length - 1; i += 2) {
+      deep[i] = 0x29;
+      deep[i + 1] = 1;
+    }
+    const absurd = Uint8Array.of(0x7b, 0x28, 0xff, 0xff, 0xff, 0x7f, 0x30);
+    const dangling = Uint8Array.of(0x7b, 0x72, 9, 0, 0, 0, 0x30);
+    const corrupted = good.slice();
+    corrupted.fill(0x07, 200, 260);
+    const trailing = new Uint8Array(good.length + 2);
+    trailing.set(good);
+    const files: [string, Uint8Array, string][] = [
+      [
+        "truncated.pstats",
+        good.subarray(0, good.length - 7),
+        "Truncated data at byte",
+      ],
+      ["corrupted.pstats", corrupted, "at byte"],
+      ["deep.pstats", deep, "Nesting too deep at byte"],
+      ["absurd.pstats", absurd, "Invalid length at byte 2"],
+      ["dangling.pstats", dangling, "Invalid reference at byte 1"],
+      ["trailing.pstats", trailing, `Unexpected data at byte ${good.length}`],
+      ["empty.pstats", new Uint8Array(), "it is empty"],
+    ];
+    for (const [name, bytes, message] of files) {
+      await Deno.writeFile(`${dir}/${name}`, bytes);
+      const start = performance.now();
+      const result = await cli(["--format", "json", name], dir);
+      assertOneLineError(result, 1, `${name}: `, message);
+      // Well under a second of work, on top of starting Deno.
+      assert(performance.now() - start < 5000, `${name} took too long`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--format json reports every function exactly as Python reads it", async () => {
+  const result = await cli(["--format", "json", "cprofile-3.13.pstats"]);
+  assertEquals(result.code, 0, result.stderr);
+  const report: Report = JSON.parse(result.stdout);
+  const want = expected("cprofile-3.13");
+  assertEquals(report.files, ["cprofile-3.13.pstats"]);
+  assertEquals(report.sampled, false);
+  assertEquals(report.total_calls, want.total_calls);
+  assertEquals(report.primitive_calls, want.primitive_calls);
+  assert(Math.abs(report.total_time - want.total_time) < 1e-12);
+  assertEquals(report.functions.length, want.functions.length);
+  for (const fn of want.functions) {
+    const got = report.functions.find((f) =>
+      f.file === fn.file && f.line === fn.line && f.name === fn.name
+    );
+    if (!got) throw new Error(`${fn.file}:${fn.line}(${fn.name}) is missing`);
+    assertEquals(
+      [got.calls, got.primitive_calls, got.internal_time, got.cumulative_time],
+      [fn.nc, fn.cc, fn.tt, fn.ct],
+    );
+    const callers = fn.callers.map((c) => {
+      const [nc, cc, tt, ct] = c.value as number[];
+      return {
+        file: c.file,
+        line: c.line,
+        name: c.name,
+        calls: nc,
+        primitive_calls: cc,
+        internal_time: tt,
+        cumulative_time: ct,
+      };
+    });
+    const key = (c: Record<string, unknown>) => `${c.file}:${c.line}:${c.name}`;
+    assertEquals(
+      [...got.callers].sort((a, b) => key(a).localeCompare(key(b))),
+      callers.sort((a, b) => key(a).localeCompare(key(b))),
+    );
+  }
+});
+
+Deno.test("--format json sorts by cumulative time, largest first, by default", async () => {
+  const report: Report = JSON.parse(
+    (await cli(["--format", "json", "cprofile-3.12.pstats"])).stdout,
+  );
+  const times = report.functions.map((f) => f.cumulative_time);
+  assertEquals(times, [...times].sort((a, b) => b - a));
+});
+
+Deno.test("--format json of a sampled profile reports samples and counts-only callers", async () => {
+  const result = await cli(["--format", "json", "sampled.pstats"]);
+  const report: Report = JSON.parse(result.stdout);
+  const want = expected("sampled");
+  assertEquals(report.sampled, true);
+  assertEquals(report.total_calls, want.total_calls);
+  for (const fn of want.functions) {
+    const got = report.functions.find((f) =>
+      f.name === fn.name && f.file === fn.file
+    )!;
+    assertEquals(got.calls, fn.nc, "calls are cumulative samples");
+    assertEquals(
+      got.primitive_calls,
+      fn.cc,
+      "primitive calls are direct samples",
+    );
+    for (const caller of got.callers) {
+      assertEquals(Object.keys(caller).sort(), [
+        "calls",
+        "file",
+        "line",
+        "name",
+      ]);
+    }
+  }
+});
+
+Deno.test("--format json of two files merges them like pstats.Stats(a, b)", async () => {
+  const result = await cli([
+    "--format",
+    "json",
+    "cprofile-3.13.pstats",
+    "cprofile-3.13-b.pstats",
+  ]);
+  const report: Report = JSON.parse(result.stdout);
+  const want = expected("merged");
+  assertEquals(report.files, [
+    "cprofile-3.13.pstats",
+    "cprofile-3.13-b.pstats",
+  ]);
+  assertEquals(report.total_calls, want.total_calls);
+  assertEquals(report.functions.length, want.functions.length);
+});
+
+Deno.test("--format json reads yappi's counts the right way round", async () => {
+  const report: Report = JSON.parse(
+    (await cli(["--format", "json", "yappi.pstats"])).stdout,
+  );
+  for (const fn of report.functions) {
+    assert(
+      fn.primitive_calls <= fn.calls,
+      `${fn.name}: ${fn.primitive_calls} > ${fn.calls}`,
+    );
+  }
+  assert(
+    report.functions.some((f) => f.primitive_calls < f.calls),
+    "recursion shows",
+  );
+});
+
+Deno.test("--format csv prints a header and one quoted row per function", async () => {
+  const result = await cli([
+    "--format",
+    "csv",
+    "--sort",
+    "name",
+    "cprofile-3.13.pstats",
+  ]);
+  assertEquals(result.code, 0);
+  const lines = result.stdout.split("\r\n").filter((l) => l !== "");
+  assertEquals(
+    lines[0],
+    "file,line,name,calls,primitive_calls,internal_time,cumulative_time",
+  );
+  assertEquals(lines.length - 1, expected("cprofile-3.13").functions.length);
+  assert(
+    lines.some((l) =>
+      l.includes('"<built-in method builtins.len>"') ||
+      l.includes("<built-in method builtins.len>")
+    ),
+  );
+});
+
+Deno.test("--format csv names the count columns samples for a sampled profile", async () => {
+  const result = await cli(["--format", "csv", "sampled.pstats"]);
+  assertStringIncludes(
+    result.stdout.split("\r\n")[0]!,
+    "cumulative_samples,direct_samples",
+  );
+});
+
+Deno.test("--format table shows a readable summary and aligned rows", async () => {
+  const result = await cli([
+    "--format",
+    "table",
+    "--limit",
+    "5",
+    "cprofile-3.13.pstats",
+  ]);
+  assertEquals(result.code, 0, result.stderr);
+  const want = expected("cprofile-3.13");
+  const count = want.total_calls.toLocaleString("en-US");
+  assertStringIncludes(result.stdout, `${count} function calls`);
+  assertStringIncludes(
+    result.stdout,
+    "Sorted by cumulative time; showing 5 of",
+  );
+  assertStringIncludes(result.stdout, "internal ms");
+  const rows = result.stdout.split("\n").filter((l) =>
+    /^\s*[\d,/]+\s+[\d.,]+\s/.test(l)
+  );
+  assertEquals(rows.length, 5);
+  assert(rows.every((r) => r.indexOf("  ") >= 0));
+  assertStringIncludes(
+    result.stdout,
+    "more functions (use --limit to see more)",
+  );
+});
+
+Deno.test("--format table of a sampled profile talks about samples", async () => {
+  const result = await cli(["--format", "table", "sampled.pstats"]);
+  assertStringIncludes(result.stdout, "40 samples");
+  assertStringIncludes(result.stdout, "direct %");
+  assert(!result.stdout.includes("function calls"));
+});
+
+Deno.test("--filter keeps functions matching every term, in name or location", async () => {
+  const result = await cli([
+    "--format",
+    "json",
+    "--filter",
+    "WORKLOAD fib",
+    "cprofile-3.13.pstats",
+  ]);
+  const report: Report = JSON.parse(result.stdout);
+  assert(report.functions.length > 0);
+  for (const fn of report.functions) {
+    assertEquals(fn.file, "workload.py");
+    assertStringIncludes(fn.name.toLowerCase() + fn.file, "fib");
+  }
+});
+
+Deno.test("--sort accepts pstats' names, and --reverse flips the order", async () => {
+  const forward: Report = JSON.parse(
+    (await cli([
+      "--format",
+      "json",
+      "--sort",
+      "tottime",
+      "cprofile-3.13.pstats",
+    ])).stdout,
+  );
+  const times = forward.functions.map((f) => f.internal_time);
+  assertEquals(times, [...times].sort((a, b) => b - a));
+  const reversed: Report = JSON.parse(
+    (await cli([
+      "--format",
+      "json",
+      "--sort",
+      "name",
+      "--reverse",
+      "cprofile-3.13.pstats",
+    ])).stdout,
+  );
+  const names = reversed.functions.map((f) => f.name);
+  assert(names[0]! >= names.at(-1)!);
+});
+
+Deno.test("the input files are only ever read", async () => {
+  const path = `${FIXTURES}cprofile-3.11.pstats`;
+  const before = await Deno.readFile(path);
+  const stat = await Deno.stat(path);
+  await cli(["--format", "csv", "cprofile-3.11.pstats"]);
+  assertEquals(await Deno.readFile(path), before);
+  assertEquals((await Deno.stat(path)).mtime, stat.mtime);
+});
+
+/** Starts the explorer and waits for the line with its address. */
+async function startExplorer(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    cwd: FIXTURES,
+    // Where xdg-open is installed, make it fail rather than start a browser.
+    env: { BROWSER: "false", DISPLAY: "", WAYLAND_DISPLAY: "" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  while (!/running at (\S+)\n[^]*CTRL\+C/.test(stdout)) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    stdout += value;
+  }
+  const url = stdout.match(/running at (\S+)/)?.[1] ?? "";
+  /** Stops it with Ctrl+C and collects what it printed. */
+  const stop = async (): Promise<Result> => {
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      stdout += value;
+    }
+    const stderr = await new Response(child.stderr).text();
+    const { code } = await child.status;
+    return { code, stdout, stderr };
+  };
+  return { url, stdout, stop };
+}
+
+Deno.test("the explorer serves the page on a free port and stops cleanly on Ctrl+C", async () => {
+  const explorer = await startExplorer([
+    "--port",
+    "0",
+    "--no-open",
+    "cprofile-3.13.pstats",
+  ]);
+  try {
+    assertMatch(explorer.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assertStringIncludes(explorer.stdout, "Press CTRL+C to quit.");
+    assert(!explorer.stdout.includes("Opening in web browser"));
+    const page = await fetch(explorer.url);
+    assertEquals(page.status, 200);
+    assertStringIncludes(await page.text(), "<html");
+    const data = await fetch(new URL("/api/profile", explorer.url));
+    assertEquals(data.status, 200);
+    assert((await data.arrayBuffer()).byteLength > 1000);
+  } finally {
+    const result = await explorer.stop();
+    assertEquals(result.code, 0, result.stderr);
+    assertStringIncludes(result.stdout, "Stopped.");
+  }
+});
+
+Deno.test("a port in use is a one-line error that suggests --port", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const result = await cli([
+      "--port",
+      String(listener.addr.port),
+      "--no-open",
+      "cprofile-3.13.pstats",
+    ]);
+    assertOneLineError(
+      result,
+      1,
+      `Port ${listener.addr.port} is already in use`,
+      "--port",
+    );
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("--host 0.0.0.0 warns that anyone on the network can read the profile", async () => {
+  const explorer = await startExplorer([
+    "--host",
+    "0.0.0.0",
+    "--port",
+    "0",
+    "--no-open",
+    "sampled.pstats",
+  ]);
+  const result = await explorer.stop();
+  assertEquals(result.code, 0);
+  assertStringIncludes(result.stderr, "anyone who can reach this machine");
+});
+
+Deno.test("no browser to open is a note, not a failure", async () => {
+  const explorer = await startExplorer(["--port", "0", "cprofile-3.13.pstats"]);
+  let result: Result | undefined;
+  try {
+    const page = await fetch(explorer.url);
+    await page.body?.cancel();
+    assertEquals(page.status, 200);
+    // Give the opener time to fail where there is no browser.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } finally {
+    result = await explorer.stop();
+  }
+  assertEquals(result.code, 0, result.stderr);
+  assertStringIncludes(result.stdout, "Opening in web browser…");
+  if (result.stderr !== "") {
+    assertMatch(
+      result.stderr.trim(),
+      /^Could not open a web browser \(.+\); open http\S+ yourself\.$/,
+    );
+  }
+});
