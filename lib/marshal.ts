@@ -1014,6 +1014,16 @@ function _describeByte(code: number): string {
     : hex;
 }
 
+/** Type codes (with or without FLAG_REF) that `_Decoder.scalar()` reads. */
+const _SCALAR: Uint8Array = (() => {
+  const table = new Uint8Array(256);
+  for (const c of "NFTS.iIlgfyxzZaAutRsr") {
+    table[c.charCodeAt(0)] = 1;
+    table[c.charCodeAt(0) | _FLAG_REF] = 1;
+  }
+  return table;
+})();
+
 /**
  * A cursor over marshalled data, for readers that know the structure they
  * expect and want to read it without building every intermediate value (the
@@ -1113,7 +1123,18 @@ export class MarshalReader {
    * @returns The value.
    */
   value(): MarshalValue {
-    return this.#decoder.item(0, this.#decoder.pos, "data");
+    const decoder = this.#decoder;
+    const code = decoder.bytes[decoder.pos];
+    // Strings, numbers and references need no stack: read them directly.
+    if (code !== undefined && _SCALAR[code]) {
+      const at = decoder.pos++;
+      const value = decoder.scalar(at, code);
+      if (value === _NULL) {
+        throw new SyntaxError(`Unexpected NULL object at byte ${at}`);
+      }
+      return value;
+    }
+    return decoder.item(0, decoder.pos, "data");
   }
 
   /**

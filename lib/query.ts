@@ -274,6 +274,25 @@ function _cache(profile: Profile): _Cache {
   return cache;
 }
 
+/**
+ * Lets a profile use the sort orders and search text already computed for
+ * another with the same functions (the same files, lines, names and numbers
+ * in the same order), such as the same profile rebuilt once its edges have
+ * arrived.
+ *
+ * @param from The profile whose cached work to share.
+ * @param to A profile with the same functions.
+ * @throws {RangeError} When the two don't have the same number of functions.
+ */
+export function shareQueryCache(from: Profile, to: Profile): void {
+  if (from.size !== to.size) {
+    throw new RangeError(
+      `Cannot share queries between profiles of ${from.size} and ${to.size} functions`,
+    );
+  }
+  _caches.set(to, _cache(from));
+}
+
 /** Lower-case text each filter term is looked for in, per function. */
 function _searchText(profile: Profile): string[] {
   const cache = _cache(profile);
@@ -315,8 +334,22 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
       compareText(names[a]!, names[b]!) || a - b
     );
   }
+  // Equal keys get equal ranks, so ties keep id order in both directions.
   const rank = new Float64Array(profile.size);
-  ids.forEach((id, position) => (rank[id] = position));
+  let position = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    if (k > 0) {
+      const prev = ids[k - 1]!;
+      const same = column === "name"
+        ? names[prev] === names[id]
+        : f.shortFile[prev] === f.shortFile[id] &&
+          f.line[prev] === f.line[id] &&
+          names[prev] === names[id];
+      if (!same) position = k;
+    }
+    rank[id] = position;
+  }
   cache.ranks.set(column, rank);
   return rank;
 }
@@ -356,10 +389,61 @@ function _functionOrder(
       key = _ranks(profile, column);
       break;
   }
-  const order = new Uint32Array(profile.size);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  const sign = descending ? -1 : 1;
-  order.sort((a, b) => sign * (key[a]! - key[b]!) || a - b);
+  const order = _radixOrder(key, descending);
   cache.orders.set(cacheKey, order);
+  return order;
+}
+
+/**
+ * The ids ordered by their keys, ties in id order: a stable LSD radix sort
+ * over the keys' IEEE 754 bits (16 bits a pass), several times faster than
+ * a comparator sort for hundreds of thousands of rows. NaN sorts last.
+ */
+function _radixOrder(key: Float64Array, descending: boolean): Uint32Array {
+  const n = key.length;
+  // Map each double to two unsigned words that compare like the numbers.
+  const bits = new Uint32Array(new Float64Array(key).buffer);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = bits[2 * i + 1]!;
+    let l = bits[2 * i]!;
+    if (key[i] === 0) h = l = 0; // -0 and 0 are equal
+    if (h & 0x80000000) {
+      h = ~h >>> 0;
+      l = ~l >>> 0;
+    } else {
+      h = (h | 0x80000000) >>> 0;
+    }
+    if (descending && key[i] === key[i]) {
+      h = ~h >>> 0;
+      l = ~l >>> 0;
+    }
+    hi[i] = h;
+    lo[i] = l;
+  }
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let next = new Uint32Array(n);
+  const counts = new Uint32Array(65536);
+  for (
+    const [words, shift] of [[lo, 0], [lo, 16], [hi, 0], [hi, 16]] as const
+  ) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(words[i]! >>> shift) & 0xffff]!++;
+    // A pass where every key has the same digit would change nothing.
+    if (n > 0 && counts[(words[0]! >>> shift) & 0xffff] === n) continue;
+    let total = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d]!;
+      counts[d] = total;
+      total += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const id = order[i]!;
+      next[counts[(words[id]! >>> shift) & 0xffff]!++] = id;
+    }
+    [order, next] = [next, order];
+  }
   return order;
 }

@@ -1,0 +1,195 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import {
+  filterTerms,
+  queryCallees,
+  queryCallers,
+  queryFunctions,
+  shareQueryCache,
+  SORT_COLUMNS,
+  type SortColumn,
+} from "../lib/query.ts";
+import { loadProfile } from "../lib/pstats.ts";
+import { decodeProfile, encodeProfile } from "../lib/wire.ts";
+
+/** A profile with ties, zeros, negatives and a built-in, made by a seeded generator. */
+function randomProfile(size: number, seed: number): Profile {
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+  const values = [0, 0, 1, 2, 2, 3.5, 1e-9, 1e-9, 100, 0.25, -1, 7e5];
+  return buildProfile([statsFile(
+    "random.pstats",
+    Array.from({ length: size }, (_, i) => {
+      const calls = pick([0, 1, 1, 2, 10, 3]);
+      return {
+        key: i === 0 ? ["~", 0, "<built-in method builtins.len>"] as const : [
+          `pkg/${pick(["a", "b", "c"])}.py`,
+          i,
+          pick(["f", "g", "h", "Z"]),
+        ] as const,
+        calls,
+        primitiveCalls: Math.min(calls, pick([0, 1, 2])),
+        internalTime: pick(values),
+        cumulativeTime: pick(values),
+        callers: i > 1
+          ? [{ key: ["pkg/a.py", i - 1, "f"] as const, calls: 1 }]
+          : [],
+      };
+    }),
+  )]);
+}
+
+/** The order a plain comparator sort gives: by key, ties by id. */
+function expectedOrder(
+  profile: Profile,
+  column: SortColumn,
+  descending: boolean,
+): number[] {
+  const f = profile.functions;
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+  const key = (i: number): number | string => {
+    switch (column) {
+      case "calls":
+        return f.calls[i]!;
+      case "primitive_calls":
+        return f.primitiveCalls[i]!;
+      case "internal":
+        return f.internalTime[i]!;
+      case "cumulative":
+        return f.cumulativeTime[i]!;
+      case "internal_per_call":
+        return ratio(f.internalTime[i]!, f.calls[i]!);
+      case "cumulative_per_call":
+        return ratio(f.cumulativeTime[i]!, f.primitiveCalls[i]!);
+      case "name":
+        return f.file[i] === "~"
+          ? "{built-in method builtins.len}"
+          : f.name[i]!;
+      case "file":
+        return `${f.shortFile[i]}\u0000${
+          String(f.line[i]).padStart(10, "0")
+        }\u0000${f.name[i]}`;
+    }
+  };
+  const ids = Array.from({ length: profile.size }, (_, i) => i);
+  const sign = descending ? -1 : 1;
+  return ids.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return sign * (ka < kb ? -1 : ka > kb ? 1 : 0) || a - b;
+  });
+}
+
+Deno.test("queryFunctions() sorts by every column both ways, ties in id order", () => {
+  const profile = randomProfile(3000, 7);
+  for (const column of SORT_COLUMNS) {
+    for (const descending of [true, false]) {
+      assertEquals(
+        [...queryFunctions(profile, { sort: column, descending }).ids],
+        expectedOrder(profile, column, descending),
+        `${column} ${descending ? "descending" : "ascending"}`,
+      );
+    }
+  }
+});
+
+Deno.test("queryFunctions() sorts numbers largest first and names A-Z unless told", () => {
+  const profile = randomProfile(500, 3);
+  assertEquals(
+    [...queryFunctions(profile, { sort: "internal" }).ids],
+    expectedOrder(profile, "internal", true),
+  );
+  assertEquals(
+    [...queryFunctions(profile, { sort: "name" }).ids],
+    expectedOrder(profile, "name", false),
+  );
+});
+
+Deno.test("queryFunctions() keeps functions matching every term, ignoring case", () => {
+  const profile = loadProfile([{
+    source: "cprofile-3.13.pstats",
+    bytes: Deno.readFileSync(
+      new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
+    ),
+  }]);
+  const f = profile.functions;
+  const names = (filter: string) =>
+    [...queryFunctions(profile, { filter, sort: "name" }).ids].map((id) =>
+      f.name[id]
+    );
+  assertEquals(names("WORKLOAD.PY FIB"), ["fib"]);
+  assertEquals(names("workload.py:11"), ["fib"]);
+  assertEquals(names("fib nosuchthing"), []);
+  // Built-ins match by the name pstats shows and by the stored one.
+  assertEquals(names("{built-in method builtins.len}"), [
+    "<built-in method builtins.len>",
+  ]);
+  assertEquals(names("<built-in method builtins.len>"), [
+    "<built-in method builtins.len>",
+  ]);
+});
+
+Deno.test("queryFunctions() pages with offset and limit and counts all matches", () => {
+  const profile = randomProfile(100, 11);
+  const all = [...queryFunctions(profile).ids];
+  const page = queryFunctions(profile, { offset: 10, limit: 5 });
+  assertEquals(page.total, profile.size);
+  assertEquals([...page.ids], all.slice(10, 15));
+  assertEquals(queryFunctions(profile, { offset: profile.size }).ids.length, 0);
+  assertEquals(queryFunctions(profile, { limit: 0 }).total, profile.size);
+});
+
+Deno.test("queryCallers() and queryCallees() give the edges with their numbers", () => {
+  const profile = loadProfile([{
+    source: "cprofile-3.13.pstats",
+    bytes: Deno.readFileSync(
+      new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
+    ),
+  }]);
+  const f = profile.functions;
+  const e = profile.edges;
+  const fib = [
+    ...queryFunctions(profile, { filter: "workload.py:11 fib" }).ids,
+  ][0]!;
+  const callers = queryCallers(profile, fib, { sort: "calls" });
+  assertEquals(
+    [...callers.ids].map((edge) => [f.name[e.caller[edge]!], e.calls[edge]]),
+    [["fib", 3192], ["main", 1]],
+  );
+  const main = e.caller[callers.ids[1]!]!;
+  const callees = queryCallees(profile, main, { filter: "fib" });
+  assertEquals([...callees.ids].map((edge) => f.name[e.callee[edge]!]), [
+    "fib",
+  ]);
+  assertEquals(queryCallers(profile, fib, { filter: "main" }).total, 1);
+});
+
+Deno.test("filterTerms() splits on any white space and lowers case", () => {
+  assertEquals(filterTerms("\tA  b\nC "), ["a", "b", "c"]);
+  assertEquals(filterTerms(undefined), []);
+});
+
+Deno.test("shareQueryCache() lets a rebuilt profile reuse the sort orders", () => {
+  const profile = randomProfile(200, 5);
+  const copy = decodeProfile(encodeProfile(profile));
+  queryFunctions(profile, { sort: "calls" });
+  shareQueryCache(profile, copy);
+  assertEquals(
+    [...queryFunctions(copy, { sort: "calls" }).ids],
+    [...queryFunctions(profile, { sort: "calls" }).ids],
+  );
+  assertThrows(() => shareQueryCache(profile, randomProfile(3, 1)), RangeError);
+});
+
+Deno.test("decodeProfile() without edges keeps every function", () => {
+  const profile = randomProfile(50, 9);
+  const partial = decodeProfile(encodeProfile(profile), { edges: false });
+  assertEquals(partial.size, profile.size);
+  assertEquals(partial.edges.caller.length, 0);
+  assertEquals(partial.totals, profile.totals);
+  assertEquals([...queryCallers(partial, 3).ids], []);
+});
