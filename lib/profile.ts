@@ -294,8 +294,12 @@ export function statsFile(
  * per file.
  */
 export class StatsTable {
-  /** Interned functions: name → file → line → id. */
-  #ids = new Map<string, Map<string, Map<number, number> | number>>();
+  /**
+   * Interned functions: name → id, or, once several functions share the
+   * name, name → file → id, or (several lines) file → line → id.
+   */
+  #ids = new Map<string, number | Map<string, Map<number, number> | number>>();
+  /** Edge ids by `callee * 2 ** 21 + caller`, when merging. */
   #edgeIds = new Map<number, number>();
   #file: string[] = [];
   #line: number[] = [];
@@ -352,10 +356,21 @@ export class StatsTable {
    * @returns Its id.
    */
   intern(file: string, line: number, name: string): number {
-    let byFile = this.#ids.get(name);
-    if (byFile === undefined) {
-      byFile = new Map();
+    const entry = this.#ids.get(name);
+    if (entry === undefined) {
+      const id = this.#push(file, line, name);
+      this.#ids.set(name, id);
+      return id;
+    }
+    let byFile: Map<string, Map<number, number> | number>;
+    if (typeof entry === "number") {
+      if (this.#file[entry] === file && this.#line[entry] === line) {
+        return entry;
+      }
+      byFile = new Map([[this.#file[entry]!, entry]]);
       this.#ids.set(name, byFile);
+    } else {
+      byFile = entry;
     }
     const known = byFile.get(file);
     if (typeof known === "number") {

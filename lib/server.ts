@@ -38,7 +38,7 @@ import {
   type QueryOptions,
   type QueryResult,
 } from "./query.ts";
-import { encodeProfile } from "./wire.ts";
+import { encodeProfileParts } from "./wire.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -180,7 +180,7 @@ export function createHandler(
   options: HandlerOptions,
 ): (request: Request) => Promise<Response> {
   const { profile } = options;
-  let encoded: Uint8Array<ArrayBuffer> | undefined;
+  let parts: Uint8Array<ArrayBuffer>[] | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
@@ -209,8 +209,27 @@ export function createHandler(
         "public, max-age=31536000, immutable",
       )),
     _route("/api/profile", () => {
-      encoded ??= _ownBuffer(encodeProfile(profile));
-      return _respond(encoded, "application/octet-stream", "no-store");
+      // Views of the profile's columns, functions first: nothing is copied
+      // and the page can show the table before the edges have arrived.
+      parts ??= encodeProfileParts(profile);
+      const chunks = parts;
+      const length = chunks.reduce((n, part) => n + part.length, 0);
+      let next = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const part = chunks[next++];
+          if (part === undefined) controller.close();
+          else controller.enqueue(part);
+        },
+      });
+      return new Response(body, {
+        headers: {
+          ..._COMMON_HEADERS,
+          "content-type": "application/octet-stream",
+          "content-length": String(length),
+          "cache-control": "no-store",
+        },
+      });
     }),
     _route("/api/functions", (url) => {
       const query = _queryOptions(url.searchParams);
@@ -390,12 +409,6 @@ function _respond(
       ...extra,
     },
   });
-}
-
-function _ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer
-    ? bytes as Uint8Array<ArrayBuffer>
-    : new Uint8Array(bytes);
 }
 
 function _json(value: unknown, status = 200): Response {

@@ -51,6 +51,27 @@ interface _Header {
  * @returns Its bytes.
  */
 export function encodeProfile(profile: Profile): Uint8Array {
+  const parts = encodeProfileParts(profile);
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * The bytes of {@linkcode encodeProfile} as a list of parts, most of them
+ * views of the profile's own columns (nothing is copied), the functions
+ * before the edges: for streaming the profile to a browser.
+ *
+ * @param profile The profile.
+ * @returns The parts, to be sent in order.
+ */
+export function encodeProfileParts(
+  profile: Profile,
+): Uint8Array<ArrayBuffer>[] {
   const f = profile.functions;
   const e = profile.edges;
   const strings: string[] = [];
@@ -82,6 +103,11 @@ export function encodeProfile(profile: Profile): Uint8Array {
     edges: e.caller.length,
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const head = new Uint8Array(_pad(8 + headerBytes.length));
+  head.set(_MAGIC, 0);
+  new DataView(head.buffer).setUint32(4, headerBytes.length, true);
+  head.set(headerBytes, 8);
+  const parts: Uint8Array<ArrayBuffer>[] = [head];
   const columns: ArrayBufferView[] = [
     fileIndex,
     shortIndex,
@@ -98,31 +124,79 @@ export function encodeProfile(profile: Profile): Uint8Array {
     e.internalTime,
     e.cumulativeTime,
   ];
-  let size = _pad(8 + headerBytes.length);
-  for (const column of columns) size += _pad(column.byteLength);
-  const out = new Uint8Array(size);
-  out.set(_MAGIC, 0);
-  new DataView(out.buffer).setUint32(4, headerBytes.length, true);
-  out.set(headerBytes, 8);
-  let at = _pad(8 + headerBytes.length);
   for (const column of columns) {
-    out.set(
-      new Uint8Array(column.buffer, column.byteOffset, column.byteLength),
-      at,
+    const view = new Uint8Array(
+      column.buffer as ArrayBuffer,
+      column.byteOffset,
+      column.byteLength,
     );
-    at += _pad(column.byteLength);
+    parts.push(view);
+    const padding = _pad(view.length) - view.length;
+    if (padding > 0) parts.push(new Uint8Array(padding));
   }
-  return out;
+  return parts;
+}
+
+/**
+ * How many leading bytes of an encoded profile hold everything but the
+ * edges: once that many have arrived, `decodeProfile(bytes, { edges: false })`
+ * can show the functions while the edges are still on their way.
+ *
+ * @example
+ * ```ts
+ * import { decodeProfile, encodeProfile, functionsLength } from "./wire.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const bytes = encodeProfile(buildProfile([statsFile("run.pstats", [{
+ *   key: ["app.py", 1, "main"],
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 0.5,
+ *   cumulativeTime: 0.5,
+ * }])]));
+ * assertEquals(functionsLength(bytes.subarray(0, 6)), undefined);
+ * const prefix = bytes.subarray(0, functionsLength(bytes));
+ * assertEquals(decodeProfile(prefix, { edges: false }).functions.name, ["main"]);
+ * ```
+ *
+ * @param bytes The start of an encoded profile (at least its header).
+ * @returns The length, or `undefined` while the header is incomplete.
+ */
+export function functionsLength(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 8) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(4, true);
+  if (8 + headerLength > bytes.length) return undefined;
+  const match = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))
+    .match(/"functions":(\d+)/);
+  const n = Number(match?.[1] ?? NaN);
+  if (!Number.isSafeInteger(n)) return undefined;
+  return _pad(8 + headerLength) + 4 * _pad(4 * n) + 4 * _pad(8 * n);
+}
+
+/** Options for {@linkcode decodeProfile}. */
+export interface DecodeProfileOptions {
+  /**
+   * Whether to decode the edges. With `false`, only the bytes up to
+   * {@linkcode functionsLength} are needed and the profile has no edges.
+   * Defaults to `true`.
+   */
+  edges?: boolean;
 }
 
 /**
  * Decodes bytes made by {@linkcode encodeProfile} into a profile.
  *
  * @param bytes The encoded profile.
+ * @param options Whether to decode the edges too.
  * @returns The profile.
  * @throws {SyntaxError} When the bytes are not an encoded profile.
  */
-export function decodeProfile(bytes: Uint8Array): Profile {
+export function decodeProfile(
+  bytes: Uint8Array,
+  options: DecodeProfileOptions = {},
+): Profile {
   if (bytes.length < 8 || _MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new SyntaxError("Not an encoded profile: missing PXP1 header");
   }
@@ -134,16 +208,20 @@ export function decodeProfile(bytes: Uint8Array): Profile {
   const header = JSON.parse(
     new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)),
   ) as _Header;
-  // Columns are read from an 8-byte aligned copy so typed arrays can view it.
-  const body = bytes.slice(_pad(8 + headerLength));
-  const buffer = body.buffer;
-  let at = 0;
+  // Typed arrays view the columns in place when they are 8-byte aligned,
+  // and an aligned copy otherwise.
+  const start = _pad(8 + headerLength);
+  const aligned = (bytes.byteOffset + start) % 8 === 0;
+  const body = aligned ? bytes.subarray(start) : bytes.slice(start);
+  const buffer = body.buffer as ArrayBuffer;
+  let at = body.byteOffset;
+  const end = body.byteOffset + body.length;
   const take = <T>(
     make: new (buffer: ArrayBuffer, offset: number, length: number) => T,
     length: number,
     bytesPer: number,
   ): T => {
-    if (at + length * bytesPer > body.length) {
+    if (at + length * bytesPer > end) {
       throw new SyntaxError("Not an encoded profile: truncated columns");
     }
     const column = new make(buffer, at, length);
@@ -151,7 +229,7 @@ export function decodeProfile(bytes: Uint8Array): Profile {
     return column;
   };
   const n = header.functions;
-  const m = header.edges;
+  const m = options.edges === false ? 0 : header.edges;
   const fileIndex = take(Uint32Array, n, 4);
   const shortIndex = take(Uint32Array, n, 4);
   const nameIndex = take(Uint32Array, n, 4);

@@ -36,6 +36,7 @@ import {
   queryCallers,
   queryFunctions,
   type QueryOptions,
+  shareQueryCache,
   type SortColumn,
 } from "../lib/query.ts";
 import { parseRoute, type Route, routeSearch } from "./route.ts";
@@ -55,6 +56,8 @@ interface State {
   progress: LoadProgress | null;
   error: string;
   profile: Profile | null;
+  /** Whether the profile's edges are still arriving (its functions show). */
+  edgesLoading: boolean;
   route: Route;
   /** Function ids (all functions) or edge ids (callers, callees), in order. */
   rows: Uint32Array;
@@ -231,6 +234,7 @@ const state: State = {
   visible: 40,
   copied: null,
   announcement: "",
+  edgesLoading: false,
 };
 
 let scroller: HTMLElement | undefined;
@@ -383,9 +387,7 @@ function focalTitleView(p: Profile, r: Route): TemplateResult {
             class="tab"
             href=${_href(_edgeRoute(r, fn, view))}
             aria-current=${r.view === view ? "page" : nothing}
-          >${view} <span class="count">${formatCount(
-            _edgeCount(p, fn, view),
-          )}</span></a>
+          >${view} <span class="count">${_countText(p, fn, view)}</span></a>
         `
       )}
     </span>
@@ -400,6 +402,7 @@ function statusText(s: State, p: Profile): string {
       ? `${formatCount(p.size)} functions`
       : `${shown} of ${formatCount(p.size)} functions`;
   }
+  if (s.edgesLoading) return `Loading ${r.view}…`;
   const total = _edgeCount(p, r.fn!, r.view);
   const noun = total === 1 ? r.view.slice(0, -1) : r.view;
   return r.q === ""
@@ -581,6 +584,16 @@ function numberCellView(c: Column, n: Numbers, p: Profile): TemplateResult {
 }
 
 function linksCellView(p: Profile, r: Route, fn: number): TemplateResult {
+  if (state.edgesLoading) {
+    return html`
+      <td class="links">
+        <a href=${_href(_edgeRoute(r, fn, "callers"))} aria-label="callers"
+        ><span class="word">callers&nbsp;</span><span class="icon" aria-hidden="true">↑</span><span class="count">…</span></a>
+        <a href=${_href(_edgeRoute(r, fn, "callees"))} aria-label="callees"
+        ><span class="word">callees&nbsp;</span><span class="icon" aria-hidden="true">↓</span><span class="count">…</span></a>
+      </td>
+    `;
+  }
   const callers = _edgeCount(p, fn, "callers");
   const callees = _edgeCount(p, fn, "callees");
   return html`
@@ -649,7 +662,9 @@ function spacerView(rows: number, span: number): TemplateResult {
 function emptyView(s: State, p: Profile, span: number): TemplateResult {
   const r = s.route;
   let message: string;
-  if (r.q !== "") {
+  if (r.view !== "functions" && s.edgesLoading) {
+    message = `Loading ${r.view}…`;
+  } else if (r.q !== "") {
     const noun = r.view === "functions" ? "function" : r.view.slice(0, -1);
     message = `No ${noun} matches “${r.q}”.`;
   } else if (r.view === "callers") {
@@ -677,27 +692,49 @@ async function load(): Promise<void> {
   state.progress = null;
   _update();
   try {
+    // The functions arrive first and show at once; the edges follow.
+    let partial: Profile | null = null;
     const profile = await source.load({
       onProgress(progress) {
+        if (state.phase !== "loading") return;
         state.progress = progress;
         _update();
       },
+      onFunctions(functions) {
+        partial = functions;
+        state.edgesLoading = true;
+        _ready(functions);
+      },
     });
-    state.profile = profile;
-    state.phase = "ready";
-    document.title = `${
-      profile.sources.map(_basename).join(", ") || "Profile"
-    } · profiling-explorer`;
-    _query();
-    const saved = _historyState(history.state);
-    history.replaceState(saved, "");
-    _show(saved.scrollTop, saved.highlight);
-    _warmCaches(profile);
+    state.edgesLoading = false;
+    if (partial === null) {
+      _ready(profile);
+    } else {
+      shareQueryCache(partial, profile);
+      state.profile = profile;
+      _query();
+      _update();
+      _warmCaches(profile);
+    }
   } catch (error) {
     state.phase = "failed";
     state.error = error instanceof Error ? error.message : String(error);
     _update();
   }
+}
+
+/** Shows a loaded profile in the view the URL names. */
+function _ready(profile: Profile): void {
+  state.profile = profile;
+  state.phase = "ready";
+  document.title = `${
+    profile.sources.map(_basename).join(", ") || "Profile"
+  } · profiling-explorer`;
+  _query();
+  const saved = _historyState(history.state);
+  history.replaceState(saved, "");
+  _show(saved.scrollTop, saved.highlight);
+  _warmCaches(profile);
 }
 
 /** Recomputes `state.rows` from the route. */
@@ -1071,6 +1108,15 @@ function _edgeNumbers(p: Profile, edge: number): Numbers {
     cumulativeTime: e.cumulativeTime[edge]!,
     detail: p.edgeDetail,
   };
+}
+
+/** An edge count for display, "…" while the edges are loading. */
+function _countText(
+  p: Profile,
+  fn: number,
+  view: "callers" | "callees",
+): string {
+  return state.edgesLoading ? "…" : formatCount(_edgeCount(p, fn, view));
 }
 
 function _edgeCount(

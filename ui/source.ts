@@ -11,7 +11,7 @@
  */
 
 import type { Profile } from "../lib/profile.ts";
-import { decodeProfile } from "../lib/wire.ts";
+import { decodeProfile, functionsLength } from "../lib/wire.ts";
 
 /** How far a download has got. */
 export interface LoadProgress {
@@ -27,6 +27,13 @@ export interface LoadOptions {
   readonly signal?: AbortSignal;
   /** Called as bytes arrive. */
   readonly onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Called once, as soon as the functions have arrived, with a profile that
+   * has them but no edges yet, so the table can show while the edges (most
+   * of the bytes) are still loading. `load()` then resolves with the whole
+   * profile.
+   */
+  readonly onFunctions?: (profile: Profile) => void;
 }
 
 /** A place a profile can be loaded from. */
@@ -83,15 +90,16 @@ export class HttpProfileSource implements ProfileSource {
           (text ? `: ${text}` : ""),
       );
     }
-    const bytes = await _readAll(response, options.onProgress);
+    const bytes = await _readAll(response, options);
     return decodeProfile(bytes);
   }
 }
 
 async function _readAll(
   response: Response,
-  onProgress: ((progress: LoadProgress) => void) | undefined,
+  { onProgress, onFunctions }: LoadOptions,
 ): Promise<Uint8Array> {
+  let functionsSent = onFunctions === undefined;
   const length = Number(response.headers.get("content-length") ?? NaN);
   const total = Number.isFinite(length) && length >= 0 ? length : undefined;
   if (response.body === null) return new Uint8Array(0);
@@ -112,6 +120,15 @@ async function _readAll(
     bytes.set(value, loaded);
     loaded += value.length;
     onProgress?.({ loaded, total });
+    if (!functionsSent) {
+      const length = functionsLength(bytes.subarray(0, loaded));
+      if (length !== undefined && length <= loaded) {
+        functionsSent = true;
+        onFunctions!(
+          decodeProfile(bytes.subarray(0, length), { edges: false }),
+        );
+      }
+    }
   }
   return bytes.subarray(0, loaded);
 }
