@@ -25,7 +25,8 @@ export const VERSION: string = denoJson.version;
 
 const _NAME = "profiling-explorer";
 const _FORMATS = ["table", "json", "csv"] as const;
-type _Format = typeof _FORMATS[number];
+/** A report format: `table`, `json` or `csv`. */
+export type ReportFormat = typeof _FORMATS[number];
 
 /** Aliases for sort columns, including pstats' own names. */
 const _SORT_ALIASES: Record<string, SortColumn> = {
@@ -46,7 +47,7 @@ export interface Options {
   /** The pstats files. */
   files: string[];
   /** The report format, for `report`. */
-  format: _Format;
+  format: ReportFormat;
   /** The sort column. */
   sort: SortColumn;
   /** Whether to flip the sort's natural direction. */
@@ -160,7 +161,7 @@ export function parseOptions(args: string[]): Options {
   return {
     command,
     files,
-    format: (formatText ?? "table") as _Format,
+    format: (formatText ?? "table") as ReportFormat,
     sort,
     reverse: parsed.reverse === true,
     limit,
