@@ -20,13 +20,15 @@ import {
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
 
+export type { SortColumn };
+
 /** The program's version, from deno.json. */
 export const VERSION: string = denoJson.version;
 
 const _NAME = "profiling-explorer";
-const _FORMATS = ["table", "json", "csv"] as const;
 /** A report format: `table`, `json` or `csv`. */
-export type ReportFormat = typeof _FORMATS[number];
+export type ReportFormat = "table" | "json" | "csv";
+const _FORMATS: readonly ReportFormat[] = ["table", "json", "csv"];
 
 /** Aliases for sort columns, including pstats' own names. */
 const _SORT_ALIASES: Record<string, SortColumn> = {

@@ -1,12 +1,14 @@
 /**
  * The page in a real browser (Chromium through playwright-core), against a
- * real server. Skipped when Chromium is not installed; set CHROMIUM to its
- * path if it is not /usr/bin/chromium.
+ * real server. It needs Chromium: set CHROMIUM to its path if it is not
+ * /usr/bin/chromium.
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { chromium, type Page } from "playwright-core";
+import { fromFileUrl } from "@std/path";
 import { loadProfile } from "../lib/pstats.ts";
+import { queryFunctions } from "../lib/query.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
@@ -55,8 +57,12 @@ async function names(page: Page): Promise<string[]> {
 
 Deno.test({
   name: "the page explores a profile in a real browser",
-  ignore: !_exists(CHROMIUM),
   async fn(t) {
+    if (!_exists(CHROMIUM)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM to its path`,
+      );
+    }
     const small = await serve("cprofile-3.13.pstats");
     const many = await serve("many.pstats");
     const browser = await chromium.launch({
@@ -238,6 +244,39 @@ Deno.test({
           last,
         );
       });
+
+      await t.step(
+        "screenshots of the main views land in tests/output/",
+        async () => {
+          const out = fromFileUrl(new URL("./output/", import.meta.url));
+          await Deno.mkdir(out, { recursive: true });
+          const fib = queryFunctions(small.profile, {
+            filter: "workload.py:11 fib",
+          }).ids[0]!;
+          const shots: [string, string, number][] = [
+            ["functions", "?sort=cumulative", 1280],
+            ["callers", `?fn=${fib}&view=callers`, 1280],
+            ["narrow", "?sort=cumulative", 420],
+          ];
+          for (const scheme of ["light", "dark"] as const) {
+            const themed = await browser.newContext({ colorScheme: scheme });
+            try {
+              const shot = await themed.newPage();
+              shot.on("pageerror", (error) => problems.push(String(error)));
+              for (const [view, search, width] of shots) {
+                await shot.setViewportSize({ width, height: 720 });
+                await shot.goto(`${small.url}${search}`);
+                await shot.waitForSelector("tbody tr.row");
+                const path = `${out}${view}-${scheme}.png`;
+                await shot.screenshot({ path });
+                assert((await Deno.stat(path)).size > 10_000, path);
+              }
+            } finally {
+              await themed.close();
+            }
+          }
+        },
+      );
 
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
