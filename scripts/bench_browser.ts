@@ -9,7 +9,8 @@
  *
  * CHROMIUM points at the browser (default /usr/bin/chromium).
  */
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "./_chromium.ts";
 import { fromFileUrl } from "@std/path";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
@@ -18,7 +19,6 @@ if (file === undefined) {
   console.error("usage: bench_browser.ts FILE.pstats");
   Deno.exit(2);
 }
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 
 /** In-page: run an action, then wait for two frames (the change is painted). */
 async function timed(page: Page, action: string): Promise<number> {
@@ -32,18 +32,7 @@ async function timed(page: Page, action: string): Promise<number> {
   );
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 
 // Start the command only now: its clock includes loading the file, serving

@@ -5,22 +5,14 @@
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../scripts/_chromium.ts";
 import { fromFileUrl } from "@std/path";
 import { loadProfile } from "../lib/pstats.ts";
 import { queryFunctions } from "../lib/query.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-function _exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
 
 async function serve(fixture: string) {
   const bytes = await Deno.readFile(new URL(fixture, FIXTURES));
@@ -58,25 +50,9 @@ async function names(page: Page): Promise<string[]> {
 Deno.test({
   name: "the page explores a profile in a real browser",
   async fn(t) {
-    if (!_exists(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM to its path`,
-      );
-    }
+    const browser = await launchChromium();
     const small = await serve("cprofile-3.13.pstats");
     const many = await serve("many.pstats");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
     const problems: string[] = [];
     try {
       const context = await browser.newContext({
