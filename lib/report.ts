@@ -180,7 +180,10 @@ function _csvField(text: string): string {
 
 /** Options for {@linkcode tableReport}. */
 export interface TableReportOptions {
-  /** The terminal's width in columns; long locations are cut to fit. */
+  /**
+   * The terminal's width in columns: per-call and percentage columns are
+   * dropped when it is narrow, and long locations cut from the left to fit.
+   */
   width?: number;
   /** How many functions matched before the limit, for the summary line. */
   total?: number;
@@ -292,12 +295,22 @@ export function* tableReport(
   const widths = headers.map((h, c) =>
     rows.reduce((w, row) => Math.max(w, row[c]!.length), h.length)
   );
+  // On a narrow terminal, drop the least needed columns before cutting the
+  // location below a readable width.
+  const shown = headers.map((_, c) => c);
+  const dropOrder = profile.sampled ? [3, 2] : [4, 2, 5];
+  const numbersWidth = () => shown.reduce((a, c) => a + widths[c]! + 2, 0);
+  while (
+    options.width !== undefined && dropOrder.length > 0 &&
+    options.width - numbersWidth() < _MIN_LOCATION
+  ) {
+    shown.splice(shown.indexOf(dropOrder.shift()!), 1);
+  }
   const numbers = (cells: string[]) =>
-    cells.map((cell, c) => cell.padStart(widths[c]!)).join("  ");
-  const numbersWidth = widths.reduce((a, b) => a + b + 2, 0);
+    shown.map((c) => cells[c]!.padStart(widths[c]!)).join("  ");
   const room = options.width === undefined
     ? Infinity
-    : Math.max(20, options.width - numbersWidth);
+    : Math.max(20, options.width - numbersWidth());
   yield `${numbers(headers)}  location\n`;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
@@ -310,6 +323,9 @@ export function* tableReport(
     } (use --limit to see more)\n`;
   }
 }
+
+/** The narrowest the location column gets before columns are dropped. */
+const _MIN_LOCATION = 40;
 
 function _plural(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
