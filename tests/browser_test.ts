@@ -53,6 +53,7 @@ Deno.test({
     const browser = await launchChromium();
     const small = await serve("cprofile-3.13.pstats");
     const many = await serve("many.pstats");
+    const sampled = await serve("sampled.pstats");
     const problems: string[] = [];
     try {
       const context = await browser.newContext({
@@ -222,6 +223,30 @@ Deno.test({
       });
 
       await t.step(
+        "a sampled profile talks about samples, not calls",
+        async () => {
+          await page.goto(sampled.url);
+          await page.waitForSelector("tbody tr.row");
+          const headers = await page.$$eval(
+            "thead th",
+            (cells) => cells.map((cell) => cell.textContent?.trim() ?? ""),
+          );
+          assert(
+            headers.some((h) => h.startsWith("samples")),
+            headers.join("|"),
+          );
+          assert(
+            headers.some((h) => h.startsWith("direct samples")),
+            headers.join("|"),
+          );
+          assert(!headers.some((h) => /^calls/.test(h)), headers.join("|"));
+          const totals = (await page.textContent(".totals")) ?? "";
+          assertMatch(totals, /samples\s*40\b/);
+          assert(!/calls/i.test(totals), totals);
+        },
+      );
+
+      await t.step(
         "screenshots of the main views land in tests/output/",
         async () => {
           const out = fromFileUrl(new URL("./output/", import.meta.url));
@@ -262,6 +287,7 @@ Deno.test({
       await browser.close();
       await small.server.shutdown();
       await many.server.shutdown();
+      await sampled.server.shutdown();
     }
   },
 });
