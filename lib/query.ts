@@ -136,13 +136,27 @@ export function queryFunctions(
   const terms = filterTerms(options.filter);
   if (terms.length === 0) return _page(order, order.length, options);
   const text = _searchText(profile);
-  const matched = new Uint32Array(order.length);
+  // Typing usually refines the last filter: then only its matches, already
+  // in this order, can match.
+  const cache = _cache(profile);
+  const last = cache.lastFilter;
+  const candidates = last !== undefined && last.order === order &&
+      _refines(terms, last.terms)
+    ? last.matched.subarray(0, last.total)
+    : order;
+  const matched = new Uint32Array(candidates.length);
   let total = 0;
-  for (let i = 0; i < order.length; i++) {
-    const id = order[i]!;
+  for (let i = 0; i < candidates.length; i++) {
+    const id = candidates[i]!;
     if (_matchesAll(text[id]!, terms)) matched[total++] = id;
   }
+  cache.lastFilter = { terms, order, matched, total };
   return _page(matched, total, options);
+}
+
+/** Whether every text matching all of `terms` also matches all of `previous`. */
+function _refines(terms: string[], previous: string[]): boolean {
+  return previous.every((old) => terms.some((term) => term.includes(old)));
 }
 
 /**
@@ -261,6 +275,13 @@ interface _Cache {
   orders: Map<string, Uint32Array>;
   ranks: Map<string, Float64Array>;
   text?: string[];
+  /** The last filtered query, for refining it as the user types. */
+  lastFilter?: {
+    terms: string[];
+    order: Uint32Array;
+    matched: Uint32Array;
+    total: number;
+  };
 }
 
 const _caches = new WeakMap<Profile, _Cache>();

@@ -115,6 +115,9 @@ try {
       await page.waitForSelector("tr.focal", { state: "detached" });
     }
   }
+  if (Deno.env.get("BENCH_DEBUG")) {
+    console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
+  }
   results.push(["filter keystroke", keystrokes, 100]);
   results.push(["sort (click a header)", sorts, 200]);
   results.push(["open callers or callees", opens, 100]);

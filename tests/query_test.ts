@@ -193,3 +193,36 @@ Deno.test("decodeProfile() without edges keeps every function", () => {
   assertEquals(partial.totals, profile.totals);
   assertEquals([...queryCallers(partial, 3).ids], []);
 });
+
+Deno.test("queryFunctions() gives the same answers when a filter is typed a letter at a time", () => {
+  const profile = randomProfile(2000, 13);
+  const fresh = (
+    filter: string,
+    sort: SortColumn,
+  ) => [...queryFunctions(randomProfileCopy(profile), { filter, sort }).ids];
+  // Refining, widening, replacing and re-sorting, in the order a user might.
+  const steps: [string, SortColumn][] = [
+    ["p", "cumulative"],
+    ["pk", "cumulative"],
+    ["pkg/a", "cumulative"],
+    ["pkg/a f", "cumulative"],
+    ["pkg/a", "cumulative"],
+    ["pkg/a f", "calls"],
+    ["pkg/b", "calls"],
+    ["g pkg/b", "calls"],
+    ["", "calls"],
+    ["z", "name"],
+  ];
+  for (const [filter, sort] of steps) {
+    assertEquals(
+      [...queryFunctions(profile, { filter, sort }).ids],
+      fresh(filter, sort),
+      `${filter} by ${sort}`,
+    );
+  }
+});
+
+/** The same profile as a new object, with nothing cached. */
+function randomProfileCopy(profile: Profile): Profile {
+  return decodeProfile(encodeProfile(profile));
+}
