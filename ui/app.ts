@@ -584,45 +584,36 @@ function numberCellView(c: Column, n: Numbers, p: Profile): TemplateResult {
 }
 
 function linksCellView(p: Profile, r: Route, fn: number): TemplateResult {
-  if (state.edgesLoading) {
-    return html`
-      <td class="links">
-        <a href=${_href(_edgeRoute(r, fn, "callers"))} aria-label="callers"
-        ><span class="word">callers&nbsp;</span><span class="icon" aria-hidden="true">↑</span><span class="count">…</span></a>
-        <a href=${_href(_edgeRoute(r, fn, "callees"))} aria-label="callees"
-        ><span class="word">callees&nbsp;</span><span class="icon" aria-hidden="true">↓</span><span class="count">…</span></a>
-      </td>
-    `;
-  }
-  const callers = _edgeCount(p, fn, "callers");
-  const callees = _edgeCount(p, fn, "callees");
   return html`
     <td class="links">
-      <a
-        href=${_href(_edgeRoute(r, fn, "callers"))}
-        class=${callers === 0 ? "none" : ""}
-        title=${`${formatCount(callers)} ${
-          callers === 1 ? "caller" : "callers"
-        }`}
-        aria-label=${`${formatCount(callers)} ${
-          callers === 1 ? "caller" : "callers"
-        }`}
-      ><span class="word">callers&nbsp;</span><span class="icon" aria-hidden="true">↑</span><span class="count">${formatCount(
-        callers,
-      )}</span></a>
-      <a
-        href=${_href(_edgeRoute(r, fn, "callees"))}
-        class=${callees === 0 ? "none" : ""}
-        title=${`${formatCount(callees)} ${
-          callees === 1 ? "callee" : "callees"
-        }`}
-        aria-label=${`${formatCount(callees)} ${
-          callees === 1 ? "callee" : "callees"
-        }`}
-      ><span class="word">callees&nbsp;</span><span class="icon" aria-hidden="true">↓</span><span class="count">${formatCount(
-        callees,
-      )}</span></a>
+      ${edgeLinkView(p, r, fn, "callers")} ${edgeLinkView(p, r, fn, "callees")}
     </td>
+  `;
+}
+
+/** A link to a function's callers or callees, with their count ("…" while loading). */
+function edgeLinkView(
+  p: Profile,
+  r: Route,
+  fn: number,
+  view: "callers" | "callees",
+): TemplateResult {
+  const count = state.edgesLoading ? undefined : _edgeCount(p, fn, view);
+  const label = count === undefined
+    ? view
+    : `${formatCount(count)} ${count === 1 ? view.slice(0, -1) : view}`;
+  return html`
+    <a
+      href=${_href(_edgeRoute(r, fn, view))}
+      class=${count === 0 ? "none" : ""}
+      title=${label}
+      aria-label=${label}
+    ><span class="word">${view}&nbsp;</span><span class="icon" aria-hidden="true">${view ===
+        "callers"
+      ? "↑"
+      : "↓"}</span><span class="count">${count === undefined
+      ? "…"
+      : formatCount(count)}</span></a>
   `;
 }
 
