@@ -84,6 +84,13 @@ interface Expected {
   }[];
 }
 
+/** Runs `--format json` with the arguments; the run must succeed. */
+async function jsonReport(...args: string[]): Promise<Report> {
+  const result = await cli(["--format", "json", ...args]);
+  assertEquals(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+
 function expected(name: string): Expected {
   return JSON.parse(Deno.readTextFileSync(`${FIXTURES}${name}.expected.json`));
 }
@@ -213,9 +220,7 @@ Deno.test("truncated, corrupted, deep and empty files fail fast with one line", 
 });
 
 Deno.test("--format json reports every function exactly as Python reads it", async () => {
-  const result = await cli(["--format", "json", "cprofile-3.13.pstats"]);
-  assertEquals(result.code, 0, result.stderr);
-  const report: Report = JSON.parse(result.stdout);
+  const report = await jsonReport("cprofile-3.13.pstats");
   const want = expected("cprofile-3.13");
   assertEquals(report.files, ["cprofile-3.13.pstats"]);
   assertEquals(report.sampled, false);
@@ -253,16 +258,13 @@ Deno.test("--format json reports every function exactly as Python reads it", asy
 });
 
 Deno.test("--format json sorts by cumulative time, largest first, by default", async () => {
-  const report: Report = JSON.parse(
-    (await cli(["--format", "json", "cprofile-3.12.pstats"])).stdout,
-  );
+  const report = await jsonReport("cprofile-3.12.pstats");
   const times = report.functions.map((f) => f.cumulative_time);
   assertEquals(times, [...times].sort((a, b) => b - a));
 });
 
 Deno.test("--format json of a sampled profile reports samples and counts-only callers", async () => {
-  const result = await cli(["--format", "json", "sampled.pstats"]);
-  const report: Report = JSON.parse(result.stdout);
+  const report = await jsonReport("sampled.pstats");
   const want = expected("sampled");
   assertEquals(report.sampled, true);
   assertEquals(report.total_calls, want.total_calls);
@@ -288,13 +290,10 @@ Deno.test("--format json of a sampled profile reports samples and counts-only ca
 });
 
 Deno.test("--format json of two files merges them like pstats.Stats(a, b)", async () => {
-  const result = await cli([
-    "--format",
-    "json",
+  const report = await jsonReport(
     "cprofile-3.13.pstats",
     "cprofile-3.13-b.pstats",
-  ]);
-  const report: Report = JSON.parse(result.stdout);
+  );
   const want = expected("merged");
   assertEquals(report.files, [
     "cprofile-3.13.pstats",
@@ -305,9 +304,7 @@ Deno.test("--format json of two files merges them like pstats.Stats(a, b)", asyn
 });
 
 Deno.test("--format json reads yappi's counts the right way round", async () => {
-  const report: Report = JSON.parse(
-    (await cli(["--format", "json", "yappi.pstats"])).stdout,
-  );
+  const report = await jsonReport("yappi.pstats");
   for (const fn of report.functions) {
     assert(
       fn.primitive_calls <= fn.calls,
@@ -387,14 +384,11 @@ Deno.test("--format table of a sampled profile talks about samples", async () =>
 });
 
 Deno.test("--filter keeps functions matching every term, in name or location", async () => {
-  const result = await cli([
-    "--format",
-    "json",
+  const report = await jsonReport(
     "--filter",
     "WORKLOAD fib",
     "cprofile-3.13.pstats",
-  ]);
-  const report: Report = JSON.parse(result.stdout);
+  );
   assert(report.functions.length > 0);
   for (const fn of report.functions) {
     assertEquals(fn.file, "workload.py");
@@ -403,26 +397,14 @@ Deno.test("--filter keeps functions matching every term, in name or location", a
 });
 
 Deno.test("--sort accepts pstats' names, and --reverse flips the order", async () => {
-  const forward: Report = JSON.parse(
-    (await cli([
-      "--format",
-      "json",
-      "--sort",
-      "tottime",
-      "cprofile-3.13.pstats",
-    ])).stdout,
-  );
+  const forward = await jsonReport("--sort", "tottime", "cprofile-3.13.pstats");
   const times = forward.functions.map((f) => f.internal_time);
   assertEquals(times, [...times].sort((a, b) => b - a));
-  const reversed: Report = JSON.parse(
-    (await cli([
-      "--format",
-      "json",
-      "--sort",
-      "name",
-      "--reverse",
-      "cprofile-3.13.pstats",
-    ])).stdout,
+  const reversed = await jsonReport(
+    "--sort",
+    "name",
+    "--reverse",
+    "cprofile-3.13.pstats",
   );
   const names = reversed.functions.map((f) => f.name);
   assert(names[0]! >= names.at(-1)!);
