@@ -388,6 +388,12 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   const handler = createHandler({
     profile,
     isAllowedHost: (host) => isAllowedHost(host),
+    onError: (error) =>
+      _fail(
+        `Internal error while answering a request: ${
+          error instanceof Error ? error.message : error
+        }`,
+      ),
   });
   try {
     server = Deno.serve({
