@@ -7,10 +7,16 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "./deno.json" with { type: "json" };
+import { cutText, escapeControls } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
-import { loadProfile, type ProfileInput } from "./lib/pstats.ts";
 import {
+  checkPstatsHead,
+  loadProfile,
+  type ProfileInput,
+} from "./lib/pstats.ts";
+import {
+  checkFilter,
   isDescendingByDefault,
   isSortColumn,
   queryFunctions,
@@ -64,7 +70,12 @@ export interface Options {
   port: number;
   /** Whether to open a browser, for `serve`. */
   open: boolean;
+  /** Files larger than this many bytes are refused (`Infinity`: no limit). */
+  maxSize: number;
 }
+
+/** The default `--max-size`: larger than any real pstats file. */
+export const DEFAULT_MAX_SIZE = 1024 ** 3;
 
 /** A command line the program cannot act on; exit code 2. */
 export class UsageError extends Error {
@@ -85,7 +96,7 @@ export class UsageError extends Error {
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
-    string: ["format", "sort", "limit", "filter", "host", "port"],
+    string: ["format", "sort", "limit", "filter", "host", "port", "max-size"],
     boolean: ["help", "version", "reverse", "open"],
     negatable: ["open"],
     alias: { h: "help", V: "version", f: "format", s: "sort", n: "limit" },
@@ -148,6 +159,24 @@ export function parseOptions(args: string[]): Options {
       );
     }
   }
+  const filter = text("filter") ?? "";
+  const filterProblem = checkFilter(filter);
+  if (filterProblem !== undefined) {
+    throw new UsageError(`Invalid --filter: ${filterProblem}`);
+  }
+  const maxSizeText = text("max-size");
+  let maxSize = DEFAULT_MAX_SIZE;
+  if (maxSizeText !== undefined) {
+    const size = _parseSize(maxSizeText);
+    if (size === undefined) {
+      throw new UsageError(
+        `Invalid --max-size "${
+          cutText(maxSizeText, 40)
+        }": use a size such as 2G, 500M or 0 for no limit`,
+      );
+    }
+    maxSize = size;
+  }
   const host = text("host") ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("Invalid --host: it is empty");
   const command = parsed.help
@@ -167,11 +196,22 @@ export function parseOptions(args: string[]): Options {
     sort,
     reverse: parsed.reverse === true,
     limit,
-    filter: text("filter") ?? "",
+    filter,
     host,
     port,
     open: parsed.open !== false,
+    maxSize,
   };
+}
+
+/** Reads `2G`, `500M`, `64K` or a number of bytes; `0` means no limit. */
+function _parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const unit = "bkmgt".indexOf(match[2]!.toLowerCase() || "b");
+  const size = Math.round(Number(match[1]) * 1024 ** unit);
+  if (!Number.isFinite(size)) return undefined;
+  return size === 0 ? Infinity : size;
 }
 
 /** The `--help` text. */
@@ -194,7 +234,11 @@ Report options (print to stdout instead of serving):
   -n, --limit N        Show at most N functions (table default: 40;
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
-                       space-separated term (case-insensitive)
+                       space-separated term (case-insensitive; at most 32)
+
+Input options:
+      --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
+                       than any real profile; 0 for no limit)
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -212,6 +256,7 @@ const _PROGRESS_BYTES = 16 * 1024 * 1024;
 
 async function _readInputs(
   paths: string[],
+  maxSize: number,
   progress: ((line: string) => void) | undefined,
 ): Promise<ProfileInput[]> {
   const inputs: ProfileInput[] = [];
@@ -226,32 +271,60 @@ async function _readInputs(
       throw new InputError(path, "Is a directory, not a pstats file");
     }
     if (!info.isFile) throw new InputError(path, "Not a regular file");
+    if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
+    let bytes: Uint8Array;
     try {
-      inputs.push({
-        source: path,
-        bytes: await _readWithProgress(path, info.size, progress),
-      });
+      bytes = await _readFile(path, info.size, maxSize, progress);
     } catch (error) {
+      if (error instanceof SyntaxError) {
+        throw new InputError(path, error.message);
+      }
       throw new InputError(path, _fsReason(error));
     }
+    inputs.push({ source: path, bytes });
   }
   return inputs;
 }
 
-async function _readWithProgress(
+function _tooLarge(maxSize: number): string {
+  return `Too large: over ${
+    _megabytes(maxSize)
+  } MB, more than any real pstats file (use --max-size to read it anyway)`;
+}
+
+/** Thrown when a file grows past the limit while it is read. */
+class _TooLargeError extends Error {}
+
+/**
+ * Reads a file: its first bytes first, which must look like a pstats file
+ * (so a huge file of another kind is never read whole), then the rest, at
+ * most `maxSize` bytes, showing progress for a large one.
+ */
+async function _readFile(
   path: string,
   size: number,
+  maxSize: number,
   progress: ((line: string) => void) | undefined,
 ): Promise<Uint8Array> {
-  if (progress === undefined || size < _PROGRESS_BYTES) {
-    return await Deno.readFile(path);
-  }
   using file = await Deno.open(path);
-  let bytes = new Uint8Array(size);
+  const head = new Uint8Array(64);
   let at = 0;
+  while (at < head.length) {
+    const n = await file.read(head.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  checkPstatsHead(head.subarray(0, at));
+  if (at < head.length) return head.subarray(0, at);
+  const show = progress !== undefined && size >= _PROGRESS_BYTES
+    ? progress
+    : undefined;
+  let bytes = new Uint8Array(Math.max(size, head.length) + 1);
+  bytes.set(head);
   for (;;) {
     if (at === bytes.length) {
-      const grown = new Uint8Array(bytes.length * 2 + 1024);
+      if (at > maxSize) throw new _TooLargeError(_tooLarge(maxSize));
+      const grown = new Uint8Array(Math.min(bytes.length * 2, maxSize + 1));
       grown.set(bytes);
       bytes = grown;
     }
@@ -260,8 +333,13 @@ async function _readWithProgress(
     );
     if (n === null) break;
     at += n;
-    progress(`Reading ${path}: ${_megabytes(at)} of ${_megabytes(size)} MB`);
+    show?.(
+      `Reading ${escapeControls(path)}: ${_megabytes(at)} of ${
+        _megabytes(size)
+      } MB`,
+    );
   }
+  if (at > maxSize) throw new _TooLargeError(_tooLarge(maxSize));
   return bytes.subarray(0, at);
 }
 
@@ -282,6 +360,7 @@ function _fsReason(error: unknown): string {
   if (error instanceof Deno.errors.IsADirectory) {
     return "Is a directory, not a pstats file";
   }
+  if (error instanceof _TooLargeError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -295,9 +374,9 @@ function _load(
       ? {
         onProgress: (source: string, functions: number, offset: number) =>
           progress(
-            `Reading ${source}: ${formatCount(functions)} functions (${
-              _megabytes(offset)
-            } MB)`,
+            `Reading ${escapeControls(source)}: ${
+              formatCount(functions)
+            } functions (${_megabytes(offset)} MB)`,
           ),
       }
       : {}),
@@ -336,7 +415,9 @@ function _report(profile: Profile, options: Options): Iterable<string> {
     case "json":
       return jsonReport(profile, ids);
     case "csv":
-      return csvReport(profile, ids);
+      return csvReport(profile, ids, {
+        escapeControls: Deno.stdout.isTerminal(),
+      });
     case "table":
       return tableReport(profile, ids, {
         total,
@@ -434,7 +515,7 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
   const url = `http://${_hostForUrl(options.host)}:${port}/`;
-  console.log(`${_NAME} running at ${url}`);
+  console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
     console.error(
       `Warning: listening on ${options.host}: anyone who can reach this machine on port ${port} can read the profile.`,
@@ -472,8 +553,12 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   return 0;
 }
 
+/**
+ * Prints one line on stderr. Messages quote file names and file content:
+ * control characters are shown escaped, never sent to the terminal.
+ */
 function _fail(message: string): void {
-  console.error(`${_NAME}: ${message}`);
+  console.error(`${_NAME}: ${escapeControls(message)}`);
 }
 
 /**
@@ -507,12 +592,22 @@ export async function run(args: string[]): Promise<number> {
     }
     : undefined;
   let profile: Profile;
+  // Ctrl+C while loading: end the progress line, say so, exit 130. (While
+  // a file is parsed the signal waits until the parse ends.)
+  const interrupt = () => {
+    if (progress) progress("");
+    _fail("Interrupted");
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", interrupt);
   try {
-    const inputs = await _readInputs(options.files, progress);
+    const inputs = await _readInputs(options.files, options.maxSize, progress);
     profile = _load(inputs, progress);
     if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
       progress(`Loaded ${formatCount(profile.size)} functions\n`);
     }
+    // Let a Ctrl+C pressed during the parse be handled now.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   } catch (error) {
     if (progress) progress("");
     if (
@@ -523,6 +618,8 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    Deno.removeSignalListener("SIGINT", interrupt);
   }
   if (options.command === "report") {
     try {
