@@ -254,10 +254,55 @@ Make a pstats file with:  python -m cProfile -o out.pstats script.py
 const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
 
+/** Ctrl+C was pressed while loading. */
+class _Interrupted extends Error {}
+
+/**
+ * Lets Ctrl+C stop a long load cleanly. Parsing a large file is one
+ * synchronous run that a signal listener on this thread could not
+ * interrupt; a worker's listener can, and sets a shared flag that the
+ * load checks at every progress step, so the progress line is ended and
+ * the program exits 130 at once. Started only for a large file on a
+ * terminal; elsewhere Ctrl+C keeps its default (the process just ends).
+ */
+class _InterruptGuard {
+  #flag = new Int32Array(new SharedArrayBuffer(4));
+  #worker: Worker | undefined;
+
+  async start(): Promise<void> {
+    if (this.#worker !== undefined) return;
+    const code = `self.onmessage = (event) => {
+      const flag = event.data;
+      Deno.addSignalListener("SIGINT", () => Atomics.store(flag, 0, 1));
+      self.postMessage("ready");
+    };`;
+    const url = URL.createObjectURL(
+      new Blob([code], { type: "text/javascript" }),
+    );
+    const worker = new Worker(url, { type: "module" });
+    this.#worker = worker;
+    const ready = new Promise((resolve) => (worker.onmessage = resolve));
+    worker.postMessage(this.#flag);
+    await ready;
+    URL.revokeObjectURL(url);
+  }
+
+  /** Throws `_Interrupted` once Ctrl+C has been pressed. */
+  check(): void {
+    if (Atomics.load(this.#flag, 0) === 1) throw new _Interrupted();
+  }
+
+  stop(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+}
+
 async function _readInputs(
   paths: string[],
   maxSize: number,
   progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
 ): Promise<ProfileInput[]> {
   const inputs: ProfileInput[] = [];
   for (const path of paths) {
@@ -272,10 +317,14 @@ async function _readInputs(
     }
     if (!info.isFile) throw new InputError(path, "Not a regular file");
     if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
+    if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
+      await guard.start();
+    }
     let bytes: Uint8Array;
     try {
-      bytes = await _readFile(path, info.size, maxSize, progress);
+      bytes = await _readFile(path, info.size, maxSize, progress, guard);
     } catch (error) {
+      if (error instanceof _Interrupted) throw error;
       if (error instanceof SyntaxError) {
         throw new InputError(path, error.message);
       }
@@ -305,6 +354,7 @@ async function _readFile(
   size: number,
   maxSize: number,
   progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
 ): Promise<Uint8Array> {
   using file = await Deno.open(path);
   const head = new Uint8Array(64);
@@ -333,6 +383,7 @@ async function _readFile(
     );
     if (n === null) break;
     at += n;
+    guard.check();
     show?.(
       `Reading ${escapeControls(path)}: ${_megabytes(at)} of ${
         _megabytes(size)
@@ -367,17 +418,20 @@ function _fsReason(error: unknown): string {
 function _load(
   inputs: ProfileInput[],
   progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
 ): Profile {
   return loadProfile(inputs, {
     cwd: Deno.cwd(),
     ...(progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)
       ? {
-        onProgress: (source: string, functions: number, offset: number) =>
+        onProgress: (source: string, functions: number, offset: number) => {
+          guard.check();
           progress(
             `Reading ${escapeControls(source)}: ${
               formatCount(functions)
             } functions (${_megabytes(offset)} MB)`,
-          ),
+          );
+        },
       }
       : {}),
   });
@@ -592,24 +646,26 @@ export async function run(args: string[]): Promise<number> {
     }
     : undefined;
   let profile: Profile;
-  // Ctrl+C while loading: end the progress line, say so, exit 130. (While
-  // a file is parsed the signal waits until the parse ends.)
-  const interrupt = () => {
-    if (progress) progress("");
-    _fail("Interrupted");
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", interrupt);
+  const guard = new _InterruptGuard();
   try {
-    const inputs = await _readInputs(options.files, options.maxSize, progress);
-    profile = _load(inputs, progress);
+    const inputs = await _readInputs(
+      options.files,
+      options.maxSize,
+      progress,
+      guard,
+    );
+    profile = _load(inputs, progress, guard);
+    guard.check();
     if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
       progress(`Loaded ${formatCount(profile.size)} functions\n`);
     }
-    // Let a Ctrl+C pressed during the parse be handled now.
-    await new Promise((resolve) => setTimeout(resolve, 0));
   } catch (error) {
     if (progress) progress("");
+    if (error instanceof _Interrupted) {
+      // Ctrl+C: the progress line is cleared; end as a shell expects.
+      _fail("Interrupted");
+      return 130;
+    }
     if (
       error instanceof InputError || error instanceof SyntaxError ||
       error instanceof RangeError || error instanceof TypeError
@@ -619,7 +675,7 @@ export async function run(args: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
+    guard.stop();
   }
   if (options.command === "report") {
     try {

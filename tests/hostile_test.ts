@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-control-regex -- the tests look for raw control characters
 /**
  * Hostile files and requests, each built in code: the program must answer
  * every one with a clean result or one clean line, in a time that grows no
@@ -621,4 +622,96 @@ Deno.test("decodeMarshal() errors on hostile input are the reader's own", () => 
     assert(isDataError(error), String(error));
   }
   assertInstanceOf(decodeMarshal(concat("{", "N", "0")), MarshalDict);
+});
+
+// 8. Signals during load.
+
+const _HAS_SCRIPT = (() => {
+  try {
+    return Deno.statSync("/usr/bin/script").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** A valid pstats file of about `megabytes` MB: many functions, one caller each. */
+function largePstats(megabytes: number): Uint8Array {
+  const out = new Uint8Array(megabytes * 1e6 + 4096);
+  const view = new DataView(out.buffer);
+  const encoder = new TextEncoder();
+  let at = 0;
+  const byte = (b: number) => (out[at++] = b);
+  const int = (n: number) => {
+    byte(0x69);
+    view.setInt32(at, n, true);
+    at += 4;
+  };
+  const float = (x: number) => {
+    byte(0x67);
+    view.setFloat64(at, x, true);
+    at += 8;
+  };
+  const text = (s: string) => {
+    byte(0x75);
+    const { written } = encoder.encodeInto(s, out.subarray(at + 4));
+    view.setInt32(at, written, true);
+    at += 4 + written;
+  };
+  const key = (file: string, line: number, name: string) => {
+    byte(0x29), byte(3), text(file), int(line), text(name);
+  };
+  byte(0x7b);
+  for (let i = 0; at < megabytes * 1e6; i++) {
+    key(`/srv/app/module_${i % 500}.py`, i, `function_${i}`);
+    byte(0x29), byte(5), int(2), int(2), float(0.001), float(0.002);
+    byte(0x7b), key("/srv/app/main.py", 1, "main");
+    byte(0x29), byte(4), int(2), int(2), float(0.001), float(0.002);
+    byte(0x30);
+  }
+  byte(0x30);
+  return out.subarray(0, at);
+}
+
+Deno.test({
+  name: "Ctrl+C while a large file loads ends the progress line and exits 130",
+  ignore: !_HAS_SCRIPT || Deno.build.os !== "linux",
+  fn: async () => {
+    await withFiles({ "big.pstats": largePstats(20) }, async (dir) => {
+      // A pseudo-terminal (script), so progress shows; Ctrl+C is the byte
+      // 0x03 typed into it, as a user would.
+      const files = Array(6).fill("big.pstats").join(" ");
+      const command =
+        `cd ${dir} && ${Deno.execPath()} run --allow-all ${MAIN} -f csv ${files} > /dev/null`;
+      const child = new Deno.Command("script", {
+        args: ["-qfec", command, "/dev/null"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let output = "";
+      while (!output.includes("Reading")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        output += value;
+      }
+      const writer = child.stdin.getWriter();
+      await writer.write(Uint8Array.of(3));
+      const pressed = performance.now();
+      const status = await child.status;
+      const after = performance.now() - pressed;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        output += value;
+      }
+      await writer.close().catch(() => {});
+      assertEquals(status.code, 130, output);
+      assertLess(after, 5000, `exited ${after} ms after Ctrl+C`);
+      // The progress line is cleared, then one line ends the output.
+      assertMatch(output, /\r\x1b\[Kprofiling-explorer: Interrupted\r\n$/);
+      assertFalse(output.includes("Loaded"), "it stopped loading");
+    });
+  },
 });
