@@ -199,6 +199,7 @@ function _describeType(code: number): string {
     0x61: "a string",
     0x7a: "a string",
     0x63: "a code object",
+    0x7d: "a frozendict",
     0x4e: "None",
   };
   return names[code & 0x7f] ??
