@@ -7,6 +7,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "./deno.json" with { type: "json" };
+import { findProfiles, pytestCombined } from "./lib/folder.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
 import { loadProfile, type ProfileInput } from "./lib/pstats.ts";
@@ -46,8 +47,12 @@ const _SORT_ALIASES: Record<string, SortColumn> = {
 export interface Options {
   /** What to do. */
   command: "help" | "version" | "report" | "serve";
-  /** The pstats files. */
+  /** The pstats files and folders of them. */
   files: string[];
+  /** Whether to read the folders below a folder given. */
+  recursive: boolean;
+  /** Whether to go on past bad files, listing them. */
+  skipBad: boolean;
   /** The report format, for `report`. */
   format: ReportFormat;
   /** The sort column. */
@@ -86,9 +91,16 @@ export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
     string: ["format", "sort", "limit", "filter", "host", "port"],
-    boolean: ["help", "version", "reverse", "open"],
+    boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
     negatable: ["open"],
-    alias: { h: "help", V: "version", f: "format", s: "sort", n: "limit" },
+    alias: {
+      h: "help",
+      V: "version",
+      f: "format",
+      s: "sort",
+      n: "limit",
+      r: "recursive",
+    },
     default: { open: true },
     unknown: (arg: string) => {
       if (arg.startsWith("-") && arg !== "-") unknown.push(arg);
@@ -163,6 +175,8 @@ export function parseOptions(args: string[]): Options {
   return {
     command,
     files,
+    recursive: parsed.recursive === true,
+    skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
     sort,
     reverse: parsed.reverse === true,
@@ -180,10 +194,17 @@ Explore Python profiling data (pstats files) in your browser, or print it.
 
 Usage:
   ${_NAME} [OPTIONS] FILE.pstats...
+  ${_NAME} [OPTIONS] FOLDER...
 
 With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
-merged, as pstats.Stats(a, b) does.
+merged, as pstats.Stats(a, b) does. A folder means every *.prof and *.pstats
+file in it (pytest-profiling's combined.prof is left out when the files it
+sums are there; name it to read it).
+
+Input options:
+  -r, --recursive      Read the folders below a folder too
+      --skip-bad       Go on past files that are not profiles, listing them
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json or csv
@@ -209,30 +230,118 @@ Make a pstats file with:  python -m cProfile -o out.pstats script.py
 
 const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
+/** From how many files on, reading them shows a progress line. */
+const _PROGRESS_FILES = 200;
+
+/** The files to read, from the files and folders given. */
+interface _Gathered {
+  paths: string[];
+  /** Lines for the terminal: how many were found, what was left out. */
+  notes: string[];
+}
+
+async function _gatherInputs(
+  args: string[],
+  recursive: boolean,
+): Promise<_Gathered> {
+  const paths: string[] = [];
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  const add = (path: string) => {
+    if (!seen.has(path)) paths.push(path), seen.add(path);
+  };
+  for (const arg of args) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(arg);
+    } catch (error) {
+      throw new InputError(arg, _fsReason(error));
+    }
+    if (!info.isDirectory) {
+      add(arg);
+      continue;
+    }
+    let found: string[];
+    try {
+      found = await findProfiles(arg, { recursive });
+    } catch (error) {
+      const where = (error as { path?: string }).path ?? arg;
+      throw new InputError(where, _fsReason(error));
+    }
+    // An explicitly named combined.prof still wins.
+    const combined = pytestCombined(found).filter(({ path }) =>
+      !args.includes(path)
+    );
+    const left = new Set(combined.map(({ path }) => path));
+    found = found.filter((path) => !left.has(path));
+    if (found.length === 0) {
+      throw new InputError(
+        arg,
+        `No .prof or .pstats files in this folder${
+          recursive ? " or below" : " (--recursive looks in folders below)"
+        }`,
+      );
+    }
+    for (const path of found) add(path);
+    notes.push(
+      `Found ${formatCount(found.length)} profile${
+        found.length === 1 ? "" : "s"
+      } in ${arg}${recursive ? " and the folders below" : ""}`,
+    );
+    for (const { path, sums } of combined) {
+      notes.push(
+        `${path} left out: pytest-profiling's sum of the ${
+          formatCount(sums)
+        } .prof files beside it, it would count them twice (name it to read it alone)`,
+      );
+    }
+  }
+  return { paths, notes };
+}
+
+/** A file left out with --skip-bad, and why. */
+interface _Skipped {
+  path: string;
+  reason: string;
+}
 
 async function _readInputs(
   paths: string[],
   progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
 ): Promise<ProfileInput[]> {
   const inputs: ProfileInput[] = [];
-  for (const path of paths) {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch (error) {
-      throw new InputError(path, _fsReason(error));
+  const many = paths.length >= _PROGRESS_FILES;
+  for (const [i, path] of paths.entries()) {
+    if (progress && many && i % 25 === 0) {
+      progress(
+        `Reading profiles: ${formatCount(i)} of ${
+          formatCount(paths.length)
+        } files`,
+      );
     }
-    if (info.isDirectory) {
-      throw new InputError(path, "Is a directory, not a pstats file");
-    }
-    if (!info.isFile) throw new InputError(path, "Not a regular file");
     try {
-      inputs.push({
-        source: path,
-        bytes: await _readWithProgress(path, info.size, progress),
-      });
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.stat(path);
+      } catch (error) {
+        throw new InputError(path, _fsReason(error));
+      }
+      if (info.isDirectory) {
+        throw new InputError(path, "Is a directory, not a pstats file");
+      }
+      if (!info.isFile) throw new InputError(path, "Not a regular file");
+      try {
+        inputs.push({
+          source: path,
+          bytes: await _readWithProgress(path, info.size, progress),
+        });
+      } catch (error) {
+        throw new InputError(path, _fsReason(error));
+      }
     } catch (error) {
-      throw new InputError(path, _fsReason(error));
+      if (skipped === undefined || !(error instanceof InputError)) throw error;
+      skipped.push({ path, reason: error.reason });
     }
   }
   return inputs;
@@ -271,8 +380,10 @@ function _megabytes(n: number): string {
 
 /** A problem with an input file: the message names the file. */
 class InputError extends Error {
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`${path}: ${reason}`);
+    this.reason = reason;
   }
 }
 
@@ -288,17 +399,41 @@ function _fsReason(error: unknown): string {
 function _load(
   inputs: ProfileInput[],
   progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
 ): Profile {
+  const big = inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES);
+  const many = inputs.length >= _PROGRESS_FILES;
+  let files = 0;
+  let last = "";
   return loadProfile(inputs, {
     cwd: Deno.cwd(),
-    ...(progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)
+    ...(progress && (big || many)
       ? {
-        onProgress: (source: string, functions: number, offset: number) =>
-          progress(
-            `Reading ${source}: ${formatCount(functions)} functions (${
-              _megabytes(offset)
-            } MB)`,
-          ),
+        onProgress: (source: string, functions: number, offset: number) => {
+          if (source !== last) files++, last = source;
+          if (big) {
+            progress(
+              `Reading ${source}: ${formatCount(functions)} functions (${
+                _megabytes(offset)
+              } MB)`,
+            );
+          } else if (files % 25 === 0) {
+            progress(
+              `Merging profiles: ${formatCount(files)} of ${
+                formatCount(inputs.length)
+              } files`,
+            );
+          }
+        },
+      }
+      : {}),
+    ...(skipped
+      ? {
+        onBadFile: (source: string, error: Error) =>
+          skipped.push({
+            path: source,
+            reason: error.message.slice(source.length + 2),
+          }),
       }
       : {}),
   });
@@ -507,11 +642,33 @@ export async function run(args: string[]): Promise<number> {
     }
     : undefined;
   let profile: Profile;
+  const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
+  let several = false;
   try {
-    const inputs = await _readInputs(options.files, progress);
-    profile = _load(inputs, progress);
+    const { paths, notes } = await _gatherInputs(
+      options.files,
+      options.recursive,
+    );
+    several = paths.length > 1;
+    const inputs = await _readInputs(paths, progress, skipped);
+    profile = _load(inputs, progress, skipped);
     if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
       progress(`Loaded ${formatCount(profile.size)} functions\n`);
+    } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
+    for (const note of notes) console.error(note);
+    if (skipped?.length) {
+      console.error(
+        `Skipped ${formatCount(skipped.length)} bad file${
+          skipped.length === 1 ? "" : "s"
+        } of ${formatCount(paths.length)}:`,
+      );
+      for (const { path, reason } of skipped) {
+        console.error(`  ${path}: ${reason}`);
+      }
+      if (skipped.length === paths.length) {
+        _fail("No profile could be read: every file was bad");
+        return 1;
+      }
     }
   } catch (error) {
     if (progress) progress("");
@@ -519,7 +676,10 @@ export async function run(args: string[]): Promise<number> {
       error instanceof InputError || error instanceof SyntaxError ||
       error instanceof RangeError || error instanceof TypeError
     ) {
-      _fail(error.message);
+      const hint = several && !(error instanceof TypeError)
+        ? " (--skip-bad reads the others)"
+        : "";
+      _fail(error.message + hint);
       return 1;
     }
     throw error;

@@ -141,19 +141,31 @@ export function loadProfile(
   inputs: readonly ProfileInput[],
   options: BuildProfileOptions & {
     onProgress?: (source: string, functions: number, offset: number) => void;
+    /**
+     * When given, a file that is not a pstats file is left out and reported
+     * here (with the error, its message naming the file) instead of thrown.
+     */
+    onBadFile?: (source: string, error: Error) => void;
   } = {},
 ): Profile {
-  const files = inputs.map(({ source, bytes }) => {
+  const files = inputs.flatMap(({ source, bytes }) => {
     const onProgress = options.onProgress;
     try {
-      return readPstats(
+      return [readPstats(
         bytes,
         onProgress
           ? { source, onProgress: (n, at) => onProgress(source, n, at) }
           : { source },
-      );
+      )];
     } catch (error) {
       if (error instanceof Error) error.message = `${source}: ${error.message}`;
+      if (
+        options.onBadFile &&
+        (error instanceof SyntaxError || error instanceof RangeError)
+      ) {
+        options.onBadFile(source, error);
+        return [];
+      }
       throw error;
     }
   });

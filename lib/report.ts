@@ -241,7 +241,13 @@ export function* tableReport(
 ): Generator<string> {
   const f = profile.functions;
   const t = profile.totals;
-  yield `${profile.sources.join(", ")}\n`;
+  const sources = profile.sources;
+  // A folder of thousands of files: name a few and count them.
+  yield sources.length > 4
+    ? `${sources.slice(0, 3).join(", ")} and ${
+      formatCount(sources.length - 3)
+    } more (${formatCount(sources.length)} files)\n`
+    : `${sources.join(", ")}\n`;
   if (profile.sampled) {
     yield `${_plural(t.primitiveCalls, "sample")} (${formatMs(t.time)} ms)\n`;
   } else {
