@@ -7,6 +7,12 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "./deno.json" with { type: "json" };
+import {
+  buildCallTree,
+  collapsedStacks,
+  DEFAULT_MIN_SHARE,
+  pathsThrough,
+} from "./lib/call_tree.ts";
 import { findProfiles, pytestCombined } from "./lib/folder.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
@@ -27,9 +33,9 @@ export type { SortColumn };
 export const VERSION: string = denoJson.version;
 
 const _NAME = "profiling-explorer";
-/** A report format: `table`, `json` or `csv`. */
-export type ReportFormat = "table" | "json" | "csv";
-const _FORMATS: readonly ReportFormat[] = ["table", "json", "csv"];
+/** A report format: `table`, `json`, `csv` or `collapsed` (folded stacks). */
+export type ReportFormat = "table" | "json" | "csv" | "collapsed";
+const _FORMATS: readonly ReportFormat[] = ["table", "json", "csv", "collapsed"];
 
 /** Aliases for sort columns, including pstats' own names. */
 const _SORT_ALIASES: Record<string, SortColumn> = {
@@ -63,6 +69,8 @@ export interface Options {
   limit: number | undefined;
   /** Filter terms. */
   filter: string;
+  /** For `collapsed`: cut branches under this share of the total, 0 to 1. */
+  minShare: number;
   /** The address to listen on, for `serve`. */
   host: string;
   /** The port to listen on, for `serve`. */
@@ -90,7 +98,15 @@ export class UsageError extends Error {
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
-    string: ["format", "sort", "limit", "filter", "host", "port"],
+    string: [
+      "format",
+      "sort",
+      "limit",
+      "filter",
+      "host",
+      "port",
+      "min-share",
+    ],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
     negatable: ["open"],
     alias: {
@@ -124,7 +140,7 @@ export function parseOptions(args: string[]): Options {
     !(_FORMATS as readonly string[]).includes(formatText)
   ) {
     throw new UsageError(
-      `Invalid --format "${formatText}": use table, json or csv`,
+      `Invalid --format "${formatText}": use table, json, csv or collapsed`,
     );
   }
   const sortText = text("sort")?.toLowerCase().replaceAll("-", "_");
@@ -147,6 +163,16 @@ export function parseOptions(args: string[]): Options {
     if (!/^\d+$/.test(limitText.trim()) || !Number.isSafeInteger(limit)) {
       throw new UsageError(
         `Invalid --limit "${limitText}": use a whole number of 0 or more`,
+      );
+    }
+  }
+  const minShare = _minShare(text("min-share"), formatText);
+  if (formatText === "collapsed") {
+    const given = ["sort", "limit"].find((name) => text(name) !== undefined) ??
+      (parsed.reverse === true ? "reverse" : undefined);
+    if (given !== undefined) {
+      throw new UsageError(
+        `--${given} does not apply to --format collapsed, which prints paths, not a list of functions`,
       );
     }
   }
@@ -182,10 +208,29 @@ export function parseOptions(args: string[]): Options {
     reverse: parsed.reverse === true,
     limit,
     filter: text("filter") ?? "",
+    minShare,
     host,
     port,
     open: parsed.open !== false,
   };
+}
+
+/** `--min-share PERCENT`: a share from 0 to 1. */
+function _minShare(
+  value: string | undefined,
+  format: string | undefined,
+): number {
+  if (value === undefined) return DEFAULT_MIN_SHARE;
+  if (format !== "collapsed") {
+    throw new UsageError("--min-share only applies to --format collapsed");
+  }
+  const percent = Number(value.trim().replace(/%$/, ""));
+  if (value.trim() === "" || !(percent >= 0 && percent <= 100)) {
+    throw new UsageError(
+      `Invalid --min-share "${value}": use a percentage from 0 to 100`,
+    );
+  }
+  return percent / 100;
 }
 
 /** The `--help` text. */
@@ -207,7 +252,9 @@ Input options:
       --skip-bad       Go on past files that are not profiles, listing them
 
 Report options (print to stdout instead of serving):
-  -f, --format FORMAT  table, json or csv
+  -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
+                       tree as folded stacks for flamegraph.pl, inferno,
+                       speedscope (weights in microseconds, or samples)
   -s, --sort COLUMN    ${SORT_COLUMNS.join(", ")}
                        (pstats names work too: tottime, cumtime, ncalls, ...)
                        Default: cumulative. Numbers sort largest first.
@@ -215,7 +262,11 @@ Report options (print to stdout instead of serving):
   -n, --limit N        Show at most N functions (table default: 40;
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
-                       space-separated term (case-insensitive)
+                       space-separated term (case-insensitive); collapsed:
+                       only paths through such functions
+      --min-share PCT  collapsed: cut branches under PCT% of the total into
+                       [other] frames or their caller's own time (default
+                       ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -458,6 +509,13 @@ async function _write(chunks: Iterable<string>): Promise<void> {
 }
 
 function _report(profile: Profile, options: Options): Iterable<string> {
+  if (options.format === "collapsed") {
+    const tree = buildCallTree(profile, { minShare: options.minShare });
+    if (options.filter.trim() === "") return collapsedStacks(profile, tree);
+    const { ids } = queryFunctions(profile, { filter: options.filter });
+    const keep = pathsThrough(tree, ids).marked;
+    return collapsedStacks(profile, tree, { keep });
+  }
   const descending = isDescendingByDefault(options.sort) !== options.reverse;
   const limit = options.limit ??
     (options.format === "table" ? _TABLE_LIMIT : undefined);
