@@ -18,6 +18,20 @@ import {
   type SortColumn,
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
+import {
+  COMPARE_SORT_COLUMNS,
+  compareProfiles,
+  type CompareSortColumn,
+  type Comparison,
+  isCompareDescendingByDefault,
+  isCompareSortColumn,
+  queryComparison,
+} from "./lib/compare.ts";
+import {
+  compareCsvReport,
+  compareJsonReport,
+  compareTableReport,
+} from "./lib/compare_report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
 
 export type { SortColumn };
@@ -42,12 +56,27 @@ const _SORT_ALIASES: Record<string, SortColumn> = {
   function: "name",
 };
 
+/** More sort names when comparing (`--sort change` and the like). */
+const _COMPARE_SORT_ALIASES: Record<string, CompareSortColumn> = {
+  change: "cumulative_change",
+  change_percent: "cumulative_change_percent",
+  before: "cumulative_before",
+  after: "cumulative",
+  cumtime_change: "cumulative_change",
+  tottime_change: "internal_change",
+  ncalls_change: "calls_change",
+};
+
 /** The command line, parsed. */
 export interface Options {
   /** What to do. */
   command: "help" | "version" | "report" | "serve";
-  /** The pstats files. */
+  /** The pstats files (the "after" side when comparing). */
   files: string[];
+  /** The "before" pstats files to compare with (`--base`); empty when not comparing. */
+  base: string[];
+  /** The sort column when comparing. */
+  compareSort: CompareSortColumn;
   /** The report format, for `report`. */
   format: ReportFormat;
   /** The sort column. */
@@ -85,10 +114,18 @@ export class UsageError extends Error {
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
-    string: ["format", "sort", "limit", "filter", "host", "port"],
+    string: ["format", "sort", "limit", "filter", "host", "port", "base"],
+    collect: ["base"],
     boolean: ["help", "version", "reverse", "open"],
     negatable: ["open"],
-    alias: { h: "help", V: "version", f: "format", s: "sort", n: "limit" },
+    alias: {
+      h: "help",
+      V: "version",
+      f: "format",
+      s: "sort",
+      n: "limit",
+      b: "base",
+    },
     default: { open: true },
     unknown: (arg: string) => {
       if (arg.startsWith("-") && arg !== "-") unknown.push(arg);
@@ -106,6 +143,12 @@ export function parseOptions(args: string[]): Options {
     return typeof value === "string" ? value : undefined;
   };
   const files = parsed._.map(String);
+  const base = (parsed.base as string[] | undefined ?? []).filter((b) =>
+    typeof b === "string"
+  );
+  if (base.some((b) => b === "")) {
+    throw new UsageError("--base needs a pstats file");
+  }
   const formatText = text("format");
   if (
     formatText !== undefined &&
@@ -117,7 +160,19 @@ export function parseOptions(args: string[]): Options {
   }
   const sortText = text("sort")?.toLowerCase().replaceAll("-", "_");
   let sort: SortColumn = "cumulative";
-  if (sortText !== undefined) {
+  let compareSort: CompareSortColumn = "cumulative_change";
+  if (sortText !== undefined && base.length > 0) {
+    const column = _COMPARE_SORT_ALIASES[sortText] ??
+      _SORT_ALIASES[sortText] ?? sortText;
+    if (!isCompareSortColumn(column)) {
+      throw new UsageError(
+        `Invalid --sort "${text("sort")}" when comparing: use one of ${
+          COMPARE_SORT_COLUMNS.join(", ")
+        }`,
+      );
+    }
+    compareSort = column;
+  } else if (sortText !== undefined) {
     const column = _SORT_ALIASES[sortText] ?? sortText;
     if (!isSortColumn(column)) {
       throw new UsageError(
@@ -158,11 +213,17 @@ export function parseOptions(args: string[]): Options {
     ? "report"
     : "serve";
   if ((command === "report" || command === "serve") && files.length === 0) {
-    throw new UsageError("No pstats file given");
+    throw new UsageError(
+      base.length > 0
+        ? "No pstats file to compare with the --base file: give the AFTER files too"
+        : "No pstats file given",
+    );
   }
   return {
     command,
     files,
+    base,
+    compareSort,
     format: (formatText ?? "table") as ReportFormat,
     sort,
     reverse: parsed.reverse === true,
@@ -180,10 +241,17 @@ Explore Python profiling data (pstats files) in your browser, or print it.
 
 Usage:
   ${_NAME} [OPTIONS] FILE.pstats...
+  ${_NAME} [OPTIONS] --base BEFORE.pstats AFTER.pstats...
 
 With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
 merged, as pstats.Stats(a, b) does.
+
+Compare two runs:
+  -b, --base FILE      Compare the profile before a change (FILE; repeat
+                       --base to merge several) with the FILEs after it.
+                       Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
+                       (default cumulative_change: largest regression first)
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json or csv
@@ -348,6 +416,36 @@ function _report(profile: Profile, options: Options): Iterable<string> {
   }
 }
 
+function _compareReport(
+  comparison: Comparison,
+  options: Options,
+): Iterable<string> {
+  const sort = options.compareSort;
+  const descending = isCompareDescendingByDefault(sort) !== options.reverse;
+  const limit = options.limit ??
+    (options.format === "table" ? _TABLE_LIMIT : undefined);
+  const { total, rows } = queryComparison(comparison, {
+    filter: options.filter,
+    sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return compareJsonReport(comparison, rows);
+    case "csv":
+      return compareCsvReport(comparison, rows);
+    case "table":
+      return compareTableReport(comparison, rows, {
+        total,
+        filter: options.filter,
+        sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+  }
+}
+
 function _terminalWidth(): number {
   try {
     return Deno.consoleSize().columns;
@@ -377,7 +475,11 @@ function _hostForUrl(host: string): string {
   return bare.includes(":") ? `[${bare}]` : bare;
 }
 
-async function _serve(profile: Profile, options: Options): Promise<number> {
+async function _serve(
+  profile: Profile,
+  options: Options,
+  base: Profile | undefined,
+): Promise<number> {
   const controller = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   let ready: (port: number) => void;
@@ -387,6 +489,7 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   let isAllowedHost = allowedHosts(hostname, options.port);
   const handler = createHandler({
     profile,
+    ...(base === undefined ? {} : { base }),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) =>
       _fail(
@@ -507,9 +610,15 @@ export async function run(args: string[]): Promise<number> {
     }
     : undefined;
   let profile: Profile;
+  let comparison: Comparison | undefined;
   try {
+    let base: Profile | undefined;
+    if (options.base.length > 0) {
+      base = _load(await _readInputs(options.base, progress), progress);
+    }
     const inputs = await _readInputs(options.files, progress);
     profile = _load(inputs, progress);
+    if (base !== undefined) comparison = compareProfiles(base, profile);
     if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
       progress(`Loaded ${formatCount(profile.size)} functions\n`);
     }
@@ -526,14 +635,18 @@ export async function run(args: string[]): Promise<number> {
   }
   if (options.command === "report") {
     try {
-      await _write(_report(profile, options));
+      await _write(
+        comparison === undefined
+          ? _report(profile, options)
+          : _compareReport(comparison, options),
+      );
     } catch (error) {
       if (error instanceof Deno.errors.BrokenPipe) return 0;
       throw error;
     }
     return 0;
   }
-  return await _serve(profile, options);
+  return await _serve(profile, options, comparison?.base);
 }
 
 if (import.meta.main) {
