@@ -9,6 +9,10 @@
  * first use into bench/ with scripts/gen_large.py. Set PYTHON to choose the
  * interpreter (default: python3). Pass --functions N to change the size.
  *
+ * Then times comparing that file with a changed copy of it (made once with
+ * scripts/gen_variant.py) against loading both separately
+ * (scripts/bench_compare.ts).
+ *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the same file.
  */
@@ -122,6 +126,29 @@ console.log(
     median(ours.map((x) => x.peak_mb)).toFixed(0)
   } MB (target: under 1,024 MB).`,
 );
+
+// Comparing two runs (--base): against loading both files separately. The
+// "after" file is made from the first by scripts/gen_variant.py.
+const afterFile = file.replace(/\.pstats$/, "-after.pstats");
+if (!(await exists(afterFile))) {
+  console.log(`Generating ${afterFile} with ${python}…`);
+  await run(python, [`${ROOT}scripts/gen_variant.py`, file, afterFile]);
+}
+{
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      `${ROOT}scripts/bench_compare.ts`,
+      file,
+      afterFile,
+      String(runs),
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
 
 if (args.browser) {
   const status = await new Deno.Command(Deno.execPath(), {
