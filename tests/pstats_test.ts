@@ -144,6 +144,7 @@ const READABLE = [
   ["yappi", "yappi"],
   ["sampled", "sampled"],
   ["many", "cprofile"],
+  ["wide-calls", "cprofile"],
 ] as const;
 
 for (const [name, kind] of READABLE) {
