@@ -25,6 +25,20 @@ import {
   type SortColumn,
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
+import {
+  COMPARE_SORT_COLUMNS,
+  compareProfiles,
+  type CompareSortColumn,
+  type Comparison,
+  isCompareDescendingByDefault,
+  isCompareSortColumn,
+  queryComparison,
+} from "./lib/compare.ts";
+import {
+  compareCsvReport,
+  compareJsonReport,
+  compareTableReport,
+} from "./lib/compare_report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
 
 export type { SortColumn };
@@ -49,12 +63,27 @@ const _SORT_ALIASES: Record<string, SortColumn> = {
   function: "name",
 };
 
+/** More sort names when comparing (`--sort change` and the like). */
+const _COMPARE_SORT_ALIASES: Record<string, CompareSortColumn> = {
+  change: "cumulative_change",
+  change_percent: "cumulative_change_percent",
+  before: "cumulative_before",
+  after: "cumulative",
+  cumtime_change: "cumulative_change",
+  tottime_change: "internal_change",
+  ncalls_change: "calls_change",
+};
+
 /** The command line, parsed. */
 export interface Options {
   /** What to do. */
   command: "help" | "version" | "report" | "serve";
-  /** The pstats files and folders of them. */
+  /** The pstats files and folders of them (the "after" side when comparing). */
   files: string[];
+  /** The "before" pstats files and folders to compare with (`--base`); empty when not comparing. */
+  base: string[];
+  /** The sort column when comparing. */
+  compareSort: CompareSortColumn;
   /** Whether to read the folders below a folder given. */
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
@@ -106,7 +135,9 @@ export function parseOptions(args: string[]): Options {
       "host",
       "port",
       "min-share",
+      "base",
     ],
+    collect: ["base"],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
     negatable: ["open"],
     alias: {
@@ -116,6 +147,7 @@ export function parseOptions(args: string[]): Options {
       s: "sort",
       n: "limit",
       r: "recursive",
+      b: "base",
     },
     default: { open: true },
     unknown: (arg: string) => {
@@ -134,6 +166,12 @@ export function parseOptions(args: string[]): Options {
     return typeof value === "string" ? value : undefined;
   };
   const files = parsed._.map(String);
+  const base = (parsed.base as string[] | undefined ?? []).filter((b) =>
+    typeof b === "string"
+  );
+  if (base.some((b) => b === "")) {
+    throw new UsageError("--base needs a pstats file");
+  }
   const formatText = text("format");
   if (
     formatText !== undefined &&
@@ -145,7 +183,19 @@ export function parseOptions(args: string[]): Options {
   }
   const sortText = text("sort")?.toLowerCase().replaceAll("-", "_");
   let sort: SortColumn = "cumulative";
-  if (sortText !== undefined) {
+  let compareSort: CompareSortColumn = "cumulative_change";
+  if (sortText !== undefined && base.length > 0) {
+    const column = _COMPARE_SORT_ALIASES[sortText] ??
+      _SORT_ALIASES[sortText] ?? sortText;
+    if (!isCompareSortColumn(column)) {
+      throw new UsageError(
+        `Invalid --sort "${text("sort")}" when comparing: use one of ${
+          COMPARE_SORT_COLUMNS.join(", ")
+        }`,
+      );
+    }
+    compareSort = column;
+  } else if (sortText !== undefined) {
     const column = _SORT_ALIASES[sortText] ?? sortText;
     if (!isSortColumn(column)) {
       throw new UsageError(
@@ -175,6 +225,11 @@ export function parseOptions(args: string[]): Options {
         `--${given} does not apply to --format collapsed, which prints paths, not a list of functions`,
       );
     }
+    if (base.length > 0) {
+      throw new UsageError(
+        "--format collapsed prints one profile's paths and does not compare: drop --base",
+      );
+    }
   }
   const portText = text("port");
   let port = 8099;
@@ -196,11 +251,17 @@ export function parseOptions(args: string[]): Options {
     ? "report"
     : "serve";
   if ((command === "report" || command === "serve") && files.length === 0) {
-    throw new UsageError("No pstats file given");
+    throw new UsageError(
+      base.length > 0
+        ? "No pstats file to compare with the --base file: give the AFTER files too"
+        : "No pstats file given",
+    );
   }
   return {
     command,
     files,
+    base,
+    compareSort,
     recursive: parsed.recursive === true,
     skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
@@ -240,6 +301,7 @@ Explore Python profiling data (pstats files) in your browser, or print it.
 Usage:
   ${_NAME} [OPTIONS] FILE.pstats...
   ${_NAME} [OPTIONS] FOLDER...
+  ${_NAME} [OPTIONS] --base BEFORE.pstats AFTER.pstats...
 
 With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
@@ -250,6 +312,12 @@ sums are there; name it to read it).
 Input options:
   -r, --recursive      Read the folders below a folder too
       --skip-bad       Go on past files that are not profiles, listing them
+
+Compare two runs:
+  -b, --base FILE      Compare the profile before a change (FILE; repeat
+                       --base to merge several) with the FILEs after it.
+                       Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
+                       (default cumulative_change: largest regression first)
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
@@ -447,6 +515,37 @@ function _fsReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Every file of a side was bad (with --skip-bad). */
+class _NothingRead extends Error {}
+
+/** Reads and merges one side's files, printing what was found and skipped. */
+async function _loadSide(
+  { paths, notes }: _Gathered,
+  progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
+): Promise<Profile> {
+  const skippedBefore = skipped?.length ?? 0;
+  const inputs = await _readInputs(paths, progress, skipped);
+  const profile = _load(inputs, progress, skipped);
+  if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
+    progress(`Loaded ${formatCount(profile.size)} functions\n`);
+  } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
+  for (const note of notes) console.error(note);
+  const left = skipped?.slice(skippedBefore) ?? [];
+  if (left.length > 0) {
+    console.error(
+      `Skipped ${formatCount(left.length)} bad file${
+        left.length === 1 ? "" : "s"
+      } of ${formatCount(paths.length)}:`,
+    );
+    for (const { path, reason } of left) console.error(`  ${path}: ${reason}`);
+    if (left.length === paths.length) {
+      throw new _NothingRead("No profile could be read: every file was bad");
+    }
+  }
+  return profile;
+}
+
 function _load(
   inputs: ProfileInput[],
   progress: ((line: string) => void) | undefined,
@@ -541,6 +640,38 @@ function _report(profile: Profile, options: Options): Iterable<string> {
   }
 }
 
+function _compareReport(
+  comparison: Comparison,
+  options: Options,
+): Iterable<string> {
+  const sort = options.compareSort;
+  const descending = isCompareDescendingByDefault(sort) !== options.reverse;
+  const limit = options.limit ??
+    (options.format === "table" ? _TABLE_LIMIT : undefined);
+  const { total, rows } = queryComparison(comparison, {
+    filter: options.filter,
+    sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return compareJsonReport(comparison, rows);
+    case "csv":
+      return compareCsvReport(comparison, rows);
+    case "table":
+      return compareTableReport(comparison, rows, {
+        total,
+        filter: options.filter,
+        sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+    case "collapsed":
+      throw new UsageError("--format collapsed does not compare");
+  }
+}
+
 function _terminalWidth(): number {
   try {
     return Deno.consoleSize().columns;
@@ -570,7 +701,11 @@ function _hostForUrl(host: string): string {
   return bare.includes(":") ? `[${bare}]` : bare;
 }
 
-async function _serve(profile: Profile, options: Options): Promise<number> {
+async function _serve(
+  profile: Profile,
+  options: Options,
+  base: Profile | undefined,
+): Promise<number> {
   const controller = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   let ready: (port: number) => void;
@@ -580,6 +715,7 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   let isAllowedHost = allowedHosts(hostname, options.port);
   const handler = createHandler({
     profile,
+    ...(base === undefined ? {} : { base }),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) =>
       _fail(
@@ -700,41 +836,26 @@ export async function run(args: string[]): Promise<number> {
     }
     : undefined;
   let profile: Profile;
+  let comparison: Comparison | undefined;
   const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
   let several = false;
   try {
-    const { paths, notes } = await _gatherInputs(
-      options.files,
-      options.recursive,
-    );
-    several = paths.length > 1;
-    const inputs = await _readInputs(paths, progress, skipped);
-    profile = _load(inputs, progress, skipped);
-    if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
-      progress(`Loaded ${formatCount(profile.size)} functions\n`);
-    } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
-    for (const note of notes) console.error(note);
-    if (skipped?.length) {
-      console.error(
-        `Skipped ${formatCount(skipped.length)} bad file${
-          skipped.length === 1 ? "" : "s"
-        } of ${formatCount(paths.length)}:`,
-      );
-      for (const { path, reason } of skipped) {
-        console.error(`  ${path}: ${reason}`);
-      }
-      if (skipped.length === paths.length) {
-        _fail("No profile could be read: every file was bad");
-        return 1;
-      }
-    }
+    const baseFiles = options.base.length > 0
+      ? await _gatherInputs(options.base, options.recursive)
+      : undefined;
+    const files = await _gatherInputs(options.files, options.recursive);
+    several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
+    const base = baseFiles && await _loadSide(baseFiles, progress, skipped);
+    profile = await _loadSide(files, progress, skipped);
+    if (base !== undefined) comparison = compareProfiles(base, profile);
   } catch (error) {
     if (progress) progress("");
     if (
-      error instanceof InputError || error instanceof SyntaxError ||
+      error instanceof InputError || error instanceof _NothingRead ||
+      error instanceof SyntaxError ||
       error instanceof RangeError || error instanceof TypeError
     ) {
-      const hint = several && !(error instanceof TypeError)
+      const hint = several && !options.skipBad && !(error instanceof TypeError)
         ? " (--skip-bad reads the others)"
         : "";
       _fail(error.message + hint);
@@ -744,14 +865,18 @@ export async function run(args: string[]): Promise<number> {
   }
   if (options.command === "report") {
     try {
-      await _write(_report(profile, options));
+      await _write(
+        comparison === undefined
+          ? _report(profile, options)
+          : _compareReport(comparison, options),
+      );
     } catch (error) {
       if (error instanceof Deno.errors.BrokenPipe) return 0;
       throw error;
     }
     return 0;
   }
-  return await _serve(profile, options);
+  return await _serve(profile, options, comparison?.base);
 }
 
 if (import.meta.main) {

@@ -10,7 +10,9 @@
  * interpreter (default: python3). Pass --functions N to change the size.
  *
  * Then merges a folder of 1,000 small profiles against pstats.Stats(*files)
- * (scripts/bench_folder.ts).
+ * (scripts/bench_folder.ts), and times comparing that file with a changed
+ * copy of it (made once with scripts/gen_variant.py) against loading both
+ * separately (scripts/bench_compare.ts).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the same file.
@@ -125,6 +127,29 @@ console.log(
     median(ours.map((x) => x.peak_mb)).toFixed(0)
   } MB (target: under 1,024 MB).`,
 );
+
+// Comparing two runs (--base): against loading both files separately. The
+// "after" file is made from the first by scripts/gen_variant.py.
+const afterFile = file.replace(/\.pstats$/, "-after.pstats");
+if (!(await exists(afterFile))) {
+  console.log(`Generating ${afterFile} with ${python}…`);
+  await run(python, [`${ROOT}scripts/gen_variant.py`, file, afterFile]);
+}
+{
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      `${ROOT}scripts/bench_compare.ts`,
+      file,
+      afterFile,
+      String(runs),
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
 
 if (args.browser) {
   const status = await new Deno.Command(Deno.execPath(), {
