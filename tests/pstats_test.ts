@@ -144,6 +144,9 @@ const READABLE = [
   ["yappi", "yappi"],
   ["sampled", "sampled"],
   ["many", "cprofile"],
+  ["shop", "cprofile"],
+  ["shop-profile", "profile"],
+  ["shop-sampled", "sampled"],
 ] as const;
 
 for (const [name, kind] of READABLE) {
