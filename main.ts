@@ -18,6 +18,17 @@ import {
   type SortColumn,
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
+import {
+  GROUP_LEVELS,
+  type GroupLevel,
+  isGroupLevel,
+  queryGroups,
+} from "./lib/group.ts";
+import {
+  groupCsvReport,
+  groupJsonReport,
+  groupTableReport,
+} from "./lib/group_report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
 
 export type { SortColumn };
@@ -58,6 +69,8 @@ export interface Options {
   limit: number | undefined;
   /** Filter terms. */
   filter: string;
+  /** The level to group by, if given. */
+  by: GroupLevel | undefined;
   /** The address to listen on, for `serve`. */
   host: string;
   /** The port to listen on, for `serve`. */
@@ -85,7 +98,7 @@ export class UsageError extends Error {
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
-    string: ["format", "sort", "limit", "filter", "host", "port"],
+    string: ["format", "sort", "limit", "filter", "host", "port", "by"],
     boolean: ["help", "version", "reverse", "open"],
     negatable: ["open"],
     alias: { h: "help", V: "version", f: "format", s: "sort", n: "limit" },
@@ -138,6 +151,12 @@ export function parseOptions(args: string[]): Options {
       );
     }
   }
+  const byText = text("by");
+  if (byText !== undefined && !isGroupLevel(byText)) {
+    throw new UsageError(
+      `Invalid --by "${byText}": use one of ${GROUP_LEVELS.join(", ")}`,
+    );
+  }
   const portText = text("port");
   let port = 8099;
   if (portText !== undefined) {
@@ -168,6 +187,7 @@ export function parseOptions(args: string[]): Options {
     reverse: parsed.reverse === true,
     limit,
     filter: text("filter") ?? "",
+    by: byText,
     host,
     port,
     open: parsed.open !== false,
@@ -195,6 +215,11 @@ Report options (print to stdout instead of serving):
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
                        space-separated term (case-insensitive)
+      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}. Each group
+                       shows its functions, calls and times; cumulative time
+                       is counted once (time entering the group). A sampled
+                       profile's table folds its lines into functions unless
+                       given --by line
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -326,6 +351,11 @@ function _report(profile: Profile, options: Options): Iterable<string> {
   const descending = isDescendingByDefault(options.sort) !== options.reverse;
   const limit = options.limit ??
     (options.format === "table" ? _TABLE_LIMIT : undefined);
+  // The table folds a sampled profile's lines into functions; JSON and CSV
+  // keep the stored rows unless asked to group.
+  const by = options.by ??
+    (options.format === "table" && profile.sampled ? "function" : undefined);
+  if (by !== undefined) return _groupReport(profile, options, by, limit);
   const { total, ids } = queryFunctions(profile, {
     filter: options.filter,
     sort: options.sort,
@@ -339,6 +369,35 @@ function _report(profile: Profile, options: Options): Iterable<string> {
       return csvReport(profile, ids);
     case "table":
       return tableReport(profile, ids, {
+        total,
+        filter: options.filter,
+        sort: options.sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+  }
+}
+
+function _groupReport(
+  profile: Profile,
+  options: Options,
+  by: GroupLevel,
+  limit: number | undefined,
+): Iterable<string> {
+  const descending = isDescendingByDefault(options.sort) !== options.reverse;
+  const { numbers, total, ids } = queryGroups(profile, by, {
+    filter: options.filter,
+    sort: options.sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return groupJsonReport(numbers, ids);
+    case "csv":
+      return groupCsvReport(numbers, ids);
+    case "table":
+      return groupTableReport(numbers, ids, {
         total,
         filter: options.filter,
         sort: options.sort,
