@@ -325,15 +325,24 @@ export function* groupTableReport(
         ],
     );
   }
+  // A function is one function, and a line one line: no column for that.
+  const drop = level === "function"
+    ? ["functions"]
+    : level === "line"
+    ? ["functions", "lines"]
+    : [];
+  const shown = headers.map((_, c) => c).filter((c) =>
+    !drop.includes(headers[c]!)
+  );
   const widths = headers.map((h, c) =>
     rows.reduce((w, row) => Math.max(w, row[c]!.length), h.length)
   );
-  const numbersWidth = widths.reduce((a, w) => a + w + 2, 0);
+  const numbersWidth = shown.reduce((a, c) => a + widths[c]! + 2, 0);
   const room = options.width === undefined
     ? Infinity
     : Math.max(20, options.width - numbersWidth);
   const line = (cells: string[]) =>
-    cells.map((cell, c) => cell.padStart(widths[c]!)).join("  ");
+    shown.map((c) => cells[c]!.padStart(widths[c]!)).join("  ");
   const keyHeader = level === "line" || level === "function"
     ? "location"
     : level;
