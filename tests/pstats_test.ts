@@ -147,6 +147,7 @@ const READABLE = [
   ["shop", "cprofile"],
   ["shop-profile", "profile"],
   ["shop-sampled", "sampled"],
+  ["wide-calls", "cprofile"],
 ] as const;
 
 for (const [name, kind] of READABLE) {
