@@ -39,6 +39,16 @@ import {
   compareJsonReport,
   compareTableReport,
 } from "./lib/compare_report.ts";
+  GROUP_LEVELS,
+  type GroupLevel,
+  isGroupLevel,
+  queryGroups,
+} from "./lib/group.ts";
+import {
+  groupCsvReport,
+  groupJsonReport,
+  groupTableReport,
+} from "./lib/group_report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
 
 export type { SortColumn };
@@ -100,6 +110,8 @@ export interface Options {
   filter: string;
   /** For `collapsed`: cut branches under this share of the total, 0 to 1. */
   minShare: number;
+  /** The level to group by, if given. */
+  by: GroupLevel | undefined;
   /** The address to listen on, for `serve`. */
   host: string;
   /** The port to listen on, for `serve`. */
@@ -136,6 +148,7 @@ export function parseOptions(args: string[]): Options {
       "port",
       "min-share",
       "base",
+      "by",
     ],
     collect: ["base"],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
@@ -230,6 +243,21 @@ export function parseOptions(args: string[]): Options {
         "--format collapsed prints one profile's paths and does not compare: drop --base",
       );
     }
+  const byText = text("by");
+  if (byText !== undefined && !isGroupLevel(byText)) {
+    throw new UsageError(
+      `Invalid --by "${byText}": use one of ${GROUP_LEVELS.join(", ")}`,
+    );
+  }
+  if (byText !== undefined && formatText === "collapsed") {
+    throw new UsageError(
+      "--by does not apply to --format collapsed, which prints paths of functions",
+    );
+  }
+  if (byText !== undefined && base.length > 0) {
+    throw new UsageError(
+      "--by does not apply when comparing with --base: functions are compared",
+    );
   }
   const portText = text("port");
   let port = 8099;
@@ -270,6 +298,7 @@ export function parseOptions(args: string[]): Options {
     limit,
     filter: text("filter") ?? "",
     minShare,
+    by: byText,
     host,
     port,
     open: parsed.open !== false,
@@ -335,6 +364,11 @@ Report options (print to stdout instead of serving):
       --min-share PCT  collapsed: cut branches under PCT% of the total into
                        [other] frames or their caller's own time (default
                        ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
+      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}. Each group
+                       shows its functions, calls and times; cumulative time
+                       is counted once (time entering the group). A sampled
+                       profile's table folds its lines into functions unless
+                       given --by line
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -618,6 +652,11 @@ function _report(profile: Profile, options: Options): Iterable<string> {
   const descending = isDescendingByDefault(options.sort) !== options.reverse;
   const limit = options.limit ??
     (options.format === "table" ? _TABLE_LIMIT : undefined);
+  // The table folds a sampled profile's lines into functions; JSON and CSV
+  // keep the stored rows unless asked to group.
+  const by = options.by ??
+    (options.format === "table" && profile.sampled ? "function" : undefined);
+  if (by !== undefined) return _groupReport(profile, options, by, limit);
   const { total, ids } = queryFunctions(profile, {
     filter: options.filter,
     sort: options.sort,
@@ -669,6 +708,37 @@ function _compareReport(
       });
     case "collapsed":
       throw new UsageError("--format collapsed does not compare");
+  }
+}
+
+function _groupReport(
+  profile: Profile,
+  options: Options,
+  by: GroupLevel,
+  limit: number | undefined,
+): Iterable<string> {
+  const descending = isDescendingByDefault(options.sort) !== options.reverse;
+  const { numbers, total, ids } = queryGroups(profile, by, {
+    filter: options.filter,
+    sort: options.sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return groupJsonReport(numbers, ids);
+    case "csv":
+      return groupCsvReport(numbers, ids);
+    case "table":
+      return groupTableReport(numbers, ids, {
+        total,
+        filter: options.filter,
+        sort: options.sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+    case "collapsed":
+      throw new UsageError("--by does not apply to --format collapsed");
   }
 }
 

@@ -351,3 +351,24 @@ function _fit(text: string, width: number): string {
   }
   return `…${kept}`;
 }
+
+/**
+ * Cuts text from the left to fit a terminal width, keeping its end (the file
+ * and function name) behind an ellipsis; wide characters take two columns.
+ *
+ * @example
+ * ```ts
+ * import { fitToWidth } from "./report.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(fitToWidth("django/db/models/query.py", 12), "…ls/query.py");
+ * assertEquals(fitToWidth("app.py", 12), "app.py");
+ * ```
+ *
+ * @param text The text.
+ * @param width The columns it may take.
+ * @returns The text, cut if needed.
+ */
+export function fitToWidth(text: string, width: number): string {
+  return _fit(text, width);
+}
