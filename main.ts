@@ -14,10 +14,16 @@ import {
   pathsThrough,
 } from "./lib/call_tree.ts";
 import { findProfiles, pytestCombined } from "./lib/folder.ts";
+import { cutText, escapeControls } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
-import { loadProfile, type ProfileInput } from "./lib/pstats.ts";
 import {
+  checkPstatsHead,
+  loadProfile,
+  type ProfileInput,
+} from "./lib/pstats.ts";
+import {
+  checkFilter,
   isDescendingByDefault,
   isSortColumn,
   queryFunctions,
@@ -118,7 +124,12 @@ export interface Options {
   port: number;
   /** Whether to open a browser, for `serve`. */
   open: boolean;
+  /** Files larger than this many bytes are refused (`Infinity`: no limit). */
+  maxSize: number;
 }
+
+/** The default `--max-size`: larger than any real pstats file. */
+export const DEFAULT_MAX_SIZE = 1024 ** 3;
 
 /** A command line the program cannot act on; exit code 2. */
 export class UsageError extends Error {
@@ -149,6 +160,7 @@ export function parseOptions(args: string[]): Options {
       "min-share",
       "base",
       "by",
+      "max-size",
     ],
     collect: ["base"],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
@@ -269,6 +281,24 @@ export function parseOptions(args: string[]): Options {
       );
     }
   }
+  const filter = text("filter") ?? "";
+  const filterProblem = checkFilter(filter);
+  if (filterProblem !== undefined) {
+    throw new UsageError(`Invalid --filter: ${filterProblem}`);
+  }
+  const maxSizeText = text("max-size");
+  let maxSize = DEFAULT_MAX_SIZE;
+  if (maxSizeText !== undefined) {
+    const size = _parseSize(maxSizeText);
+    if (size === undefined) {
+      throw new UsageError(
+        `Invalid --max-size "${
+          cutText(maxSizeText, 40)
+        }": use a size such as 2G, 500M or 0 for no limit`,
+      );
+    }
+    maxSize = size;
+  }
   const host = text("host") ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("Invalid --host: it is empty");
   const command = parsed.help
@@ -296,12 +326,13 @@ export function parseOptions(args: string[]): Options {
     sort,
     reverse: parsed.reverse === true,
     limit,
-    filter: text("filter") ?? "",
+    filter,
     minShare,
     by: byText,
     host,
     port,
     open: parsed.open !== false,
+    maxSize,
   };
 }
 
@@ -321,6 +352,16 @@ function _minShare(
     );
   }
   return percent / 100;
+}
+
+/** Reads `2G`, `500M`, `64K` or a number of bytes; `0` means no limit. */
+function _parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const unit = "bkmgt".indexOf(match[2]!.toLowerCase() || "b");
+  const size = Math.round(Number(match[1]) * 1024 ** unit);
+  if (!Number.isFinite(size)) return undefined;
+  return size === 0 ? Infinity : size;
 }
 
 /** The `--help` text. */
@@ -360,7 +401,7 @@ Report options (print to stdout instead of serving):
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
                        space-separated term (case-insensitive); collapsed:
-                       only paths through such functions
+                       only paths through such functions (at most 32 terms)
       --min-share PCT  collapsed: cut branches under PCT% of the total into
                        [other] frames or their caller's own time (default
                        ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
@@ -369,6 +410,8 @@ Report options (print to stdout instead of serving):
                        is counted once (time entering the group). A sampled
                        profile's table folds its lines into functions unless
                        given --by line
+      --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
+                       than any real profile; 0 for no limit)
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -460,6 +503,7 @@ interface _Skipped {
 
 async function _readInputs(
   paths: string[],
+  maxSize: number,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
 ): Promise<ProfileInput[]> {
@@ -484,36 +528,66 @@ async function _readInputs(
         throw new InputError(path, "Is a directory, not a pstats file");
       }
       if (!info.isFile) throw new InputError(path, "Not a regular file");
+      if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
       try {
         inputs.push({
           source: path,
-          bytes: await _readWithProgress(path, info.size, progress),
+          bytes: await _readFile(path, info.size, maxSize, progress),
         });
       } catch (error) {
+        if (error instanceof SyntaxError) {
+          throw new InputError(path, error.message);
+        }
         throw new InputError(path, _fsReason(error));
       }
     } catch (error) {
       if (skipped === undefined || !(error instanceof InputError)) throw error;
       skipped.push({ path, reason: error.reason });
     }
+    inputs.push({ source: path, bytes });
   }
   return inputs;
 }
 
-async function _readWithProgress(
+function _tooLarge(maxSize: number): string {
+  return `Too large: over ${
+    _megabytes(maxSize)
+  } MB, more than any real pstats file (use --max-size to read it anyway)`;
+}
+
+/** Thrown when a file grows past the limit while it is read. */
+class _TooLargeError extends Error {}
+
+/**
+ * Reads a file: its first bytes first, which must look like a pstats file
+ * (so a huge file of another kind is never read whole), then the rest, at
+ * most `maxSize` bytes, showing progress for a large one.
+ */
+async function _readFile(
   path: string,
   size: number,
+  maxSize: number,
   progress: ((line: string) => void) | undefined,
 ): Promise<Uint8Array> {
-  if (progress === undefined || size < _PROGRESS_BYTES) {
-    return await Deno.readFile(path);
-  }
   using file = await Deno.open(path);
-  let bytes = new Uint8Array(size);
+  const head = new Uint8Array(64);
   let at = 0;
+  while (at < head.length) {
+    const n = await file.read(head.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  checkPstatsHead(head.subarray(0, at));
+  if (at < head.length) return head.subarray(0, at);
+  const show = progress !== undefined && size >= _PROGRESS_BYTES
+    ? progress
+    : undefined;
+  let bytes = new Uint8Array(Math.max(size, head.length) + 1);
+  bytes.set(head);
   for (;;) {
     if (at === bytes.length) {
-      const grown = new Uint8Array(bytes.length * 2 + 1024);
+      if (at > maxSize) throw new _TooLargeError(_tooLarge(maxSize));
+      const grown = new Uint8Array(Math.min(bytes.length * 2, maxSize + 1));
       grown.set(bytes);
       bytes = grown;
     }
@@ -522,8 +596,13 @@ async function _readWithProgress(
     );
     if (n === null) break;
     at += n;
-    progress(`Reading ${path}: ${_megabytes(at)} of ${_megabytes(size)} MB`);
+    show?.(
+      `Reading ${escapeControls(path)}: ${_megabytes(at)} of ${
+        _megabytes(size)
+      } MB`,
+    );
   }
+  if (at > maxSize) throw new _TooLargeError(_tooLarge(maxSize));
   return bytes.subarray(0, at);
 }
 
@@ -546,6 +625,7 @@ function _fsReason(error: unknown): string {
   if (error instanceof Deno.errors.IsADirectory) {
     return "Is a directory, not a pstats file";
   }
+  if (error instanceof _TooLargeError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -555,16 +635,17 @@ class _NothingRead extends Error {}
 /** Reads and merges one side's files, printing what was found and skipped. */
 async function _loadSide(
   { paths, notes }: _Gathered,
+  maxSize: number,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
-  const inputs = await _readInputs(paths, progress, skipped);
+  const inputs = await _readInputs(paths, maxSize, progress, skipped);
   const profile = _load(inputs, progress, skipped);
   if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
     progress(`Loaded ${formatCount(profile.size)} functions\n`);
   } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
-  for (const note of notes) console.error(note);
+  for (const note of notes) console.error(escapeControls(note));
   const left = skipped?.slice(skippedBefore) ?? [];
   if (left.length > 0) {
     console.error(
@@ -572,7 +653,9 @@ async function _loadSide(
         left.length === 1 ? "" : "s"
       } of ${formatCount(paths.length)}:`,
     );
-    for (const { path, reason } of left) console.error(`  ${path}: ${reason}`);
+    for (const { path, reason } of left) {
+      console.error(escapeControls(`  ${path}: ${reason}`));
+    }
     if (left.length === paths.length) {
       throw new _NothingRead("No profile could be read: every file was bad");
     }
@@ -597,7 +680,7 @@ function _load(
           if (source !== last) files++, last = source;
           if (big) {
             progress(
-              `Reading ${source}: ${formatCount(functions)} functions (${
+              `Reading ${escapeControls(source)}: ${formatCount(functions)} functions (${
                 _megabytes(offset)
               } MB)`,
             );
@@ -667,7 +750,9 @@ function _report(profile: Profile, options: Options): Iterable<string> {
     case "json":
       return jsonReport(profile, ids);
     case "csv":
-      return csvReport(profile, ids);
+      return csvReport(profile, ids, {
+        escapeControls: Deno.stdout.isTerminal(),
+      });
     case "table":
       return tableReport(profile, ids, {
         total,
@@ -833,7 +918,7 @@ async function _serve(
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
   const url = `http://${_hostForUrl(options.host)}:${port}/`;
-  console.log(`${_NAME} running at ${url}`);
+  console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
     console.error(
       `Warning: listening on ${options.host}: anyone who can reach this machine on port ${port} can read the profile.`,
@@ -871,8 +956,12 @@ async function _serve(
   return 0;
 }
 
+/**
+ * Prints one line on stderr. Messages quote file names and file content:
+ * control characters are shown escaped, never sent to the terminal.
+ */
 function _fail(message: string): void {
-  console.error(`${_NAME}: ${message}`);
+  console.error(`${_NAME}: ${escapeControls(message)}`);
 }
 
 /**
@@ -909,15 +998,26 @@ export async function run(args: string[]): Promise<number> {
   let comparison: Comparison | undefined;
   const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
   let several = false;
+  // Ctrl+C while loading: end the progress line, say so, exit 130. (While
+  // a file is parsed the signal waits until the parse ends.)
+  const interrupt = () => {
+    if (progress) progress("");
+    _fail("Interrupted");
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", interrupt);
   try {
     const baseFiles = options.base.length > 0
       ? await _gatherInputs(options.base, options.recursive)
       : undefined;
     const files = await _gatherInputs(options.files, options.recursive);
     several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
-    const base = baseFiles && await _loadSide(baseFiles, progress, skipped);
-    profile = await _loadSide(files, progress, skipped);
+    const base = baseFiles &&
+      await _loadSide(baseFiles, options.maxSize, progress, skipped);
+    profile = await _loadSide(files, options.maxSize, progress, skipped);
     if (base !== undefined) comparison = compareProfiles(base, profile);
+    // Let a Ctrl+C pressed during the parse be handled now.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   } catch (error) {
     if (progress) progress("");
     if (
@@ -932,6 +1032,8 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    Deno.removeSignalListener("SIGINT", interrupt);
   }
   if (options.command === "report") {
     try {
