@@ -23,6 +23,7 @@ import {
   type StatsFile,
   StatsTable,
 } from "./profile.ts";
+import { readPstatsFast } from "./pstats_fast.ts";
 
 /** Which profiler wrote a pstats file, as far as its contents tell. */
 export type PstatsKind = "cprofile" | "profile" | "yappi" | "sampled";
@@ -41,6 +42,12 @@ export interface ReadPstatsOptions {
   source?: string;
   /** Called while reading with the functions read and the byte offset reached. */
   onProgress?: (functions: number, offset: number) => void;
+  /**
+   * Try the fast reader (`readPstatsFast()`) first, which takes the files
+   * Python 3 writes every day and gives the same result. Defaults to `true`;
+   * `false` reads with the general reader only.
+   */
+  fast?: boolean;
 }
 
 const _UTF8 = new TextDecoder("utf-8");
@@ -92,6 +99,10 @@ export function readPstats(
   options: ReadPstatsOptions = {},
 ): PstatsFile {
   _rejectKnownFormats(bytes);
+  if (options.fast !== false) {
+    const file = readPstatsFast(bytes, options);
+    if (file !== undefined) return file;
+  }
   const reader = new _PstatsReader(bytes, options.onProgress);
   const file = reader.read(options.source ?? "");
   if (reader.reader.offset < bytes.length) {
