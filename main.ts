@@ -45,6 +45,7 @@ import {
   compareJsonReport,
   compareTableReport,
 } from "./lib/compare_report.ts";
+import {
   GROUP_LEVELS,
   type GroupLevel,
   isGroupLevel,
@@ -255,6 +256,7 @@ export function parseOptions(args: string[]): Options {
         "--format collapsed prints one profile's paths and does not compare: drop --base",
       );
     }
+  }
   const byText = text("by");
   if (byText !== undefined && !isGroupLevel(byText)) {
     throw new UsageError(
@@ -443,8 +445,11 @@ async function _gatherInputs(
   const paths: string[] = [];
   const notes: string[] = [];
   const seen = new Set<string>();
+  const fromFolders = new Set<string>();
   const add = (path: string) => {
-    if (!seen.has(path)) paths.push(path), seen.add(path);
+    if (!seen.has(path)) {
+      paths.push(path), seen.add(path), fromFolders.add(path);
+    }
   };
   for (const arg of args) {
     let info: Deno.FileInfo;
@@ -454,7 +459,9 @@ async function _gatherInputs(
       throw new InputError(arg, _fsReason(error));
     }
     if (!info.isDirectory) {
-      add(arg);
+      // A file named twice counts twice, as in pstats.Stats(a, a), but a
+      // file a folder given already brought in is read once.
+      if (!fromFolders.has(arg)) paths.push(arg), seen.add(arg);
       continue;
     }
     let found: string[];
@@ -544,7 +551,6 @@ async function _readInputs(
       if (skipped === undefined || !(error instanceof InputError)) throw error;
       skipped.push({ path, reason: error.reason });
     }
-    inputs.push({ source: path, bytes });
   }
   return inputs;
 }
@@ -680,9 +686,9 @@ function _load(
           if (source !== last) files++, last = source;
           if (big) {
             progress(
-              `Reading ${escapeControls(source)}: ${formatCount(functions)} functions (${
-                _megabytes(offset)
-              } MB)`,
+              `Reading ${escapeControls(source)}: ${
+                formatCount(functions)
+              } functions (${_megabytes(offset)} MB)`,
             );
           } else if (files % 25 === 0) {
             progress(
