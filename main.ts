@@ -7,6 +7,13 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "./deno.json" with { type: "json" };
+import {
+  buildCallTree,
+  collapsedStacks,
+  DEFAULT_MIN_SHARE,
+  pathsThrough,
+} from "./lib/call_tree.ts";
+import { findProfiles, pytestCombined } from "./lib/folder.ts";
 import { cutText, escapeControls } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
@@ -24,6 +31,31 @@ import {
   type SortColumn,
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
+import {
+  COMPARE_SORT_COLUMNS,
+  compareProfiles,
+  type CompareSortColumn,
+  type Comparison,
+  isCompareDescendingByDefault,
+  isCompareSortColumn,
+  queryComparison,
+} from "./lib/compare.ts";
+import {
+  compareCsvReport,
+  compareJsonReport,
+  compareTableReport,
+} from "./lib/compare_report.ts";
+import {
+  GROUP_LEVELS,
+  type GroupLevel,
+  isGroupLevel,
+  queryGroups,
+} from "./lib/group.ts";
+import {
+  groupCsvReport,
+  groupJsonReport,
+  groupTableReport,
+} from "./lib/group_report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
 
 export type { SortColumn };
@@ -32,9 +64,9 @@ export type { SortColumn };
 export const VERSION: string = denoJson.version;
 
 const _NAME = "profiling-explorer";
-/** A report format: `table`, `json` or `csv`. */
-export type ReportFormat = "table" | "json" | "csv";
-const _FORMATS: readonly ReportFormat[] = ["table", "json", "csv"];
+/** A report format: `table`, `json`, `csv` or `collapsed` (folded stacks). */
+export type ReportFormat = "table" | "json" | "csv" | "collapsed";
+const _FORMATS: readonly ReportFormat[] = ["table", "json", "csv", "collapsed"];
 
 /** Aliases for sort columns, including pstats' own names. */
 const _SORT_ALIASES: Record<string, SortColumn> = {
@@ -48,12 +80,31 @@ const _SORT_ALIASES: Record<string, SortColumn> = {
   function: "name",
 };
 
+/** More sort names when comparing (`--sort change` and the like). */
+const _COMPARE_SORT_ALIASES: Record<string, CompareSortColumn> = {
+  change: "cumulative_change",
+  change_percent: "cumulative_change_percent",
+  before: "cumulative_before",
+  after: "cumulative",
+  cumtime_change: "cumulative_change",
+  tottime_change: "internal_change",
+  ncalls_change: "calls_change",
+};
+
 /** The command line, parsed. */
 export interface Options {
   /** What to do. */
   command: "help" | "version" | "report" | "serve";
-  /** The pstats files. */
+  /** The pstats files and folders of them (the "after" side when comparing). */
   files: string[];
+  /** The "before" pstats files and folders to compare with (`--base`); empty when not comparing. */
+  base: string[];
+  /** The sort column when comparing. */
+  compareSort: CompareSortColumn;
+  /** Whether to read the folders below a folder given. */
+  recursive: boolean;
+  /** Whether to go on past bad files, listing them. */
+  skipBad: boolean;
   /** The report format, for `report`. */
   format: ReportFormat;
   /** The sort column. */
@@ -64,6 +115,10 @@ export interface Options {
   limit: number | undefined;
   /** Filter terms. */
   filter: string;
+  /** For `collapsed`: cut branches under this share of the total, 0 to 1. */
+  minShare: number;
+  /** The level to group by, if given. */
+  by: GroupLevel | undefined;
   /** The address to listen on, for `serve`. */
   host: string;
   /** The port to listen on, for `serve`. */
@@ -96,10 +151,30 @@ export class UsageError extends Error {
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
-    string: ["format", "sort", "limit", "filter", "host", "port", "max-size"],
-    boolean: ["help", "version", "reverse", "open"],
+    string: [
+      "format",
+      "sort",
+      "limit",
+      "filter",
+      "host",
+      "port",
+      "min-share",
+      "base",
+      "by",
+      "max-size",
+    ],
+    collect: ["base"],
+    boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
     negatable: ["open"],
-    alias: { h: "help", V: "version", f: "format", s: "sort", n: "limit" },
+    alias: {
+      h: "help",
+      V: "version",
+      f: "format",
+      s: "sort",
+      n: "limit",
+      r: "recursive",
+      b: "base",
+    },
     default: { open: true },
     unknown: (arg: string) => {
       if (arg.startsWith("-") && arg !== "-") unknown.push(arg);
@@ -117,18 +192,36 @@ export function parseOptions(args: string[]): Options {
     return typeof value === "string" ? value : undefined;
   };
   const files = parsed._.map(String);
+  const base = (parsed.base as string[] | undefined ?? []).filter((b) =>
+    typeof b === "string"
+  );
+  if (base.some((b) => b === "")) {
+    throw new UsageError("--base needs a pstats file");
+  }
   const formatText = text("format");
   if (
     formatText !== undefined &&
     !(_FORMATS as readonly string[]).includes(formatText)
   ) {
     throw new UsageError(
-      `Invalid --format "${formatText}": use table, json or csv`,
+      `Invalid --format "${formatText}": use table, json, csv or collapsed`,
     );
   }
   const sortText = text("sort")?.toLowerCase().replaceAll("-", "_");
   let sort: SortColumn = "cumulative";
-  if (sortText !== undefined) {
+  let compareSort: CompareSortColumn = "cumulative_change";
+  if (sortText !== undefined && base.length > 0) {
+    const column = _COMPARE_SORT_ALIASES[sortText] ??
+      _SORT_ALIASES[sortText] ?? sortText;
+    if (!isCompareSortColumn(column)) {
+      throw new UsageError(
+        `Invalid --sort "${text("sort")}" when comparing: use one of ${
+          COMPARE_SORT_COLUMNS.join(", ")
+        }`,
+      );
+    }
+    compareSort = column;
+  } else if (sortText !== undefined) {
     const column = _SORT_ALIASES[sortText] ?? sortText;
     if (!isSortColumn(column)) {
       throw new UsageError(
@@ -148,6 +241,37 @@ export function parseOptions(args: string[]): Options {
         `Invalid --limit "${limitText}": use a whole number of 0 or more`,
       );
     }
+  }
+  const minShare = _minShare(text("min-share"), formatText);
+  if (formatText === "collapsed") {
+    const given = ["sort", "limit"].find((name) => text(name) !== undefined) ??
+      (parsed.reverse === true ? "reverse" : undefined);
+    if (given !== undefined) {
+      throw new UsageError(
+        `--${given} does not apply to --format collapsed, which prints paths, not a list of functions`,
+      );
+    }
+    if (base.length > 0) {
+      throw new UsageError(
+        "--format collapsed prints one profile's paths and does not compare: drop --base",
+      );
+    }
+  }
+  const byText = text("by");
+  if (byText !== undefined && !isGroupLevel(byText)) {
+    throw new UsageError(
+      `Invalid --by "${byText}": use one of ${GROUP_LEVELS.join(", ")}`,
+    );
+  }
+  if (byText !== undefined && formatText === "collapsed") {
+    throw new UsageError(
+      "--by does not apply to --format collapsed, which prints paths of functions",
+    );
+  }
+  if (byText !== undefined && base.length > 0) {
+    throw new UsageError(
+      "--by does not apply when comparing with --base: functions are compared",
+    );
   }
   const portText = text("port");
   let port = 8099;
@@ -187,21 +311,49 @@ export function parseOptions(args: string[]): Options {
     ? "report"
     : "serve";
   if ((command === "report" || command === "serve") && files.length === 0) {
-    throw new UsageError("No pstats file given");
+    throw new UsageError(
+      base.length > 0
+        ? "No pstats file to compare with the --base file: give the AFTER files too"
+        : "No pstats file given",
+    );
   }
   return {
     command,
     files,
+    base,
+    compareSort,
+    recursive: parsed.recursive === true,
+    skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
     sort,
     reverse: parsed.reverse === true,
     limit,
     filter,
+    minShare,
+    by: byText,
     host,
     port,
     open: parsed.open !== false,
     maxSize,
   };
+}
+
+/** `--min-share PERCENT`: a share from 0 to 1. */
+function _minShare(
+  value: string | undefined,
+  format: string | undefined,
+): number {
+  if (value === undefined) return DEFAULT_MIN_SHARE;
+  if (format !== "collapsed") {
+    throw new UsageError("--min-share only applies to --format collapsed");
+  }
+  const percent = Number(value.trim().replace(/%$/, ""));
+  if (value.trim() === "" || !(percent >= 0 && percent <= 100)) {
+    throw new UsageError(
+      `Invalid --min-share "${value}": use a percentage from 0 to 100`,
+    );
+  }
+  return percent / 100;
 }
 
 /** Reads `2G`, `500M`, `64K` or a number of bytes; `0` means no limit. */
@@ -220,13 +372,29 @@ Explore Python profiling data (pstats files) in your browser, or print it.
 
 Usage:
   ${_NAME} [OPTIONS] FILE.pstats...
+  ${_NAME} [OPTIONS] FOLDER...
+  ${_NAME} [OPTIONS] --base BEFORE.pstats AFTER.pstats...
 
 With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
-merged, as pstats.Stats(a, b) does.
+merged, as pstats.Stats(a, b) does. A folder means every *.prof and *.pstats
+file in it (pytest-profiling's combined.prof is left out when the files it
+sums are there; name it to read it).
+
+Input options:
+  -r, --recursive      Read the folders below a folder too
+      --skip-bad       Go on past files that are not profiles, listing them
+
+Compare two runs:
+  -b, --base FILE      Compare the profile before a change (FILE; repeat
+                       --base to merge several) with the FILEs after it.
+                       Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
+                       (default cumulative_change: largest regression first)
 
 Report options (print to stdout instead of serving):
-  -f, --format FORMAT  table, json or csv
+  -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
+                       tree as folded stacks for flamegraph.pl, inferno,
+                       speedscope (weights in microseconds, or samples)
   -s, --sort COLUMN    ${SORT_COLUMNS.join(", ")}
                        (pstats names work too: tottime, cumtime, ncalls, ...)
                        Default: cumulative. Numbers sort largest first.
@@ -234,9 +402,16 @@ Report options (print to stdout instead of serving):
   -n, --limit N        Show at most N functions (table default: 40;
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
-                       space-separated term (case-insensitive; at most 32)
-
-Input options:
+                       space-separated term (case-insensitive); collapsed:
+                       only paths through such functions (at most 32 terms)
+      --min-share PCT  collapsed: cut branches under PCT% of the total into
+                       [other] frames or their caller's own time (default
+                       ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
+      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}. Each group
+                       shows its functions, calls and times; cumulative time
+                       is counted once (time entering the group). A sampled
+                       profile's table folds its lines into functions unless
+                       given --by line
       --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
                        than any real profile; 0 for no limit)
 
@@ -253,6 +428,85 @@ Make a pstats file with:  python -m cProfile -o out.pstats script.py
 
 const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
+/** From how many files on, reading them shows a progress line. */
+const _PROGRESS_FILES = 200;
+
+/** The files to read, from the files and folders given. */
+interface _Gathered {
+  paths: string[];
+  /** Lines for the terminal: how many were found, what was left out. */
+  notes: string[];
+}
+
+async function _gatherInputs(
+  args: string[],
+  recursive: boolean,
+): Promise<_Gathered> {
+  const paths: string[] = [];
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  const fromFolders = new Set<string>();
+  const add = (path: string) => {
+    if (!seen.has(path)) {
+      paths.push(path), seen.add(path), fromFolders.add(path);
+    }
+  };
+  for (const arg of args) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(arg);
+    } catch (error) {
+      throw new InputError(arg, _fsReason(error));
+    }
+    if (!info.isDirectory) {
+      // A file named twice counts twice, as in pstats.Stats(a, a), but a
+      // file a folder given already brought in is read once.
+      if (!fromFolders.has(arg)) paths.push(arg), seen.add(arg);
+      continue;
+    }
+    let found: string[];
+    try {
+      found = await findProfiles(arg, { recursive });
+    } catch (error) {
+      const where = (error as { path?: string }).path ?? arg;
+      throw new InputError(where, _fsReason(error));
+    }
+    // An explicitly named combined.prof still wins.
+    const combined = pytestCombined(found).filter(({ path }) =>
+      !args.includes(path)
+    );
+    const left = new Set(combined.map(({ path }) => path));
+    found = found.filter((path) => !left.has(path));
+    if (found.length === 0) {
+      throw new InputError(
+        arg,
+        `No .prof or .pstats files in this folder${
+          recursive ? " or below" : " (--recursive looks in folders below)"
+        }`,
+      );
+    }
+    for (const path of found) add(path);
+    notes.push(
+      `Found ${formatCount(found.length)} profile${
+        found.length === 1 ? "" : "s"
+      } in ${arg}${recursive ? " and the folders below" : ""}`,
+    );
+    for (const { path, sums } of combined) {
+      notes.push(
+        `${path} left out: pytest-profiling's sum of the ${
+          formatCount(sums)
+        } .prof files beside it, it would count them twice (name it to read it alone)`,
+      );
+    }
+  }
+  return { paths, notes };
+}
+
+/** A file left out with --skip-bad, and why. */
+interface _Skipped {
+  path: string;
+  reason: string;
+}
 
 /** Ctrl+C was pressed while loading. */
 class _Interrupted extends Error {}
@@ -302,35 +556,50 @@ async function _readInputs(
   paths: string[],
   maxSize: number,
   progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
 ): Promise<ProfileInput[]> {
   const inputs: ProfileInput[] = [];
-  for (const path of paths) {
-    let info: Deno.FileInfo;
+  const many = paths.length >= _PROGRESS_FILES;
+  for (const [i, path] of paths.entries()) {
+    if (progress && many && i % 25 === 0) {
+      progress(
+        `Reading profiles: ${formatCount(i)} of ${
+          formatCount(paths.length)
+        } files`,
+      );
+    }
     try {
-      info = await Deno.stat(path);
-    } catch (error) {
-      throw new InputError(path, _fsReason(error));
-    }
-    if (info.isDirectory) {
-      throw new InputError(path, "Is a directory, not a pstats file");
-    }
-    if (!info.isFile) throw new InputError(path, "Not a regular file");
-    if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
-    if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
-      await guard.start();
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await _readFile(path, info.size, maxSize, progress, guard);
-    } catch (error) {
-      if (error instanceof _Interrupted) throw error;
-      if (error instanceof SyntaxError) {
-        throw new InputError(path, error.message);
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.stat(path);
+      } catch (error) {
+        throw new InputError(path, _fsReason(error));
       }
-      throw new InputError(path, _fsReason(error));
+      if (info.isDirectory) {
+        throw new InputError(path, "Is a directory, not a pstats file");
+      }
+      if (!info.isFile) throw new InputError(path, "Not a regular file");
+      if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
+      if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
+        await guard.start();
+      }
+      try {
+        inputs.push({
+          source: path,
+          bytes: await _readFile(path, info.size, maxSize, progress, guard),
+        });
+      } catch (error) {
+        if (error instanceof _Interrupted) throw error;
+        if (error instanceof SyntaxError) {
+          throw new InputError(path, error.message);
+        }
+        throw new InputError(path, _fsReason(error));
+      }
+    } catch (error) {
+      if (skipped === undefined || !(error instanceof InputError)) throw error;
+      skipped.push({ path, reason: error.reason });
     }
-    inputs.push({ source: path, bytes });
   }
   return inputs;
 }
@@ -400,8 +669,10 @@ function _megabytes(n: number): string {
 
 /** A problem with an input file: the message names the file. */
 class InputError extends Error {
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`${path}: ${reason}`);
+    this.reason = reason;
   }
 }
 
@@ -415,23 +686,81 @@ function _fsReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Every file of a side was bad (with --skip-bad). */
+class _NothingRead extends Error {}
+
+/** Reads and merges one side's files, printing what was found and skipped. */
+async function _loadSide(
+  { paths, notes }: _Gathered,
+  maxSize: number,
+  progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
+): Promise<Profile> {
+  const skippedBefore = skipped?.length ?? 0;
+  const inputs = await _readInputs(paths, maxSize, progress, skipped, guard);
+  const profile = _load(inputs, progress, skipped, guard);
+  if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
+    progress(`Loaded ${formatCount(profile.size)} functions\n`);
+  } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
+  for (const note of notes) console.error(escapeControls(note));
+  const left = skipped?.slice(skippedBefore) ?? [];
+  if (left.length > 0) {
+    console.error(
+      `Skipped ${formatCount(left.length)} bad file${
+        left.length === 1 ? "" : "s"
+      } of ${formatCount(paths.length)}:`,
+    );
+    for (const { path, reason } of left) {
+      console.error(escapeControls(`  ${path}: ${reason}`));
+    }
+    if (left.length === paths.length) {
+      throw new _NothingRead("No profile could be read: every file was bad");
+    }
+  }
+  return profile;
+}
+
 function _load(
   inputs: ProfileInput[],
   progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
 ): Profile {
+  const big = inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES);
+  const many = inputs.length >= _PROGRESS_FILES;
+  let files = 0;
+  let last = "";
   return loadProfile(inputs, {
     cwd: Deno.cwd(),
-    ...(progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)
+    ...(progress && (big || many)
       ? {
         onProgress: (source: string, functions: number, offset: number) => {
           guard.check();
-          progress(
-            `Reading ${escapeControls(source)}: ${
-              formatCount(functions)
-            } functions (${_megabytes(offset)} MB)`,
-          );
+          if (source !== last) files++, last = source;
+          if (big) {
+            progress(
+              `Reading ${escapeControls(source)}: ${
+                formatCount(functions)
+              } functions (${_megabytes(offset)} MB)`,
+            );
+          } else if (files % 25 === 0) {
+            progress(
+              `Merging profiles: ${formatCount(files)} of ${
+                formatCount(inputs.length)
+              } files`,
+            );
+          }
         },
+      }
+      : {}),
+    ...(skipped
+      ? {
+        onBadFile: (source: string, error: Error) =>
+          skipped.push({
+            path: source,
+            reason: error.message.slice(source.length + 2),
+          }),
       }
       : {}),
   });
@@ -456,9 +785,21 @@ async function _write(chunks: Iterable<string>): Promise<void> {
 }
 
 function _report(profile: Profile, options: Options): Iterable<string> {
+  if (options.format === "collapsed") {
+    const tree = buildCallTree(profile, { minShare: options.minShare });
+    if (options.filter.trim() === "") return collapsedStacks(profile, tree);
+    const { ids } = queryFunctions(profile, { filter: options.filter });
+    const keep = pathsThrough(tree, ids).marked;
+    return collapsedStacks(profile, tree, { keep });
+  }
   const descending = isDescendingByDefault(options.sort) !== options.reverse;
   const limit = options.limit ??
     (options.format === "table" ? _TABLE_LIMIT : undefined);
+  // The table folds a sampled profile's lines into functions; JSON and CSV
+  // keep the stored rows unless asked to group.
+  const by = options.by ??
+    (options.format === "table" && profile.sampled ? "function" : undefined);
+  if (by !== undefined) return _groupReport(profile, options, by, limit);
   const { total, ids } = queryFunctions(profile, {
     filter: options.filter,
     sort: options.sort,
@@ -480,6 +821,69 @@ function _report(profile: Profile, options: Options): Iterable<string> {
         reversed: options.reverse,
         ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
       });
+  }
+}
+
+function _compareReport(
+  comparison: Comparison,
+  options: Options,
+): Iterable<string> {
+  const sort = options.compareSort;
+  const descending = isCompareDescendingByDefault(sort) !== options.reverse;
+  const limit = options.limit ??
+    (options.format === "table" ? _TABLE_LIMIT : undefined);
+  const { total, rows } = queryComparison(comparison, {
+    filter: options.filter,
+    sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return compareJsonReport(comparison, rows);
+    case "csv":
+      return compareCsvReport(comparison, rows);
+    case "table":
+      return compareTableReport(comparison, rows, {
+        total,
+        filter: options.filter,
+        sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+    case "collapsed":
+      throw new UsageError("--format collapsed does not compare");
+  }
+}
+
+function _groupReport(
+  profile: Profile,
+  options: Options,
+  by: GroupLevel,
+  limit: number | undefined,
+): Iterable<string> {
+  const descending = isDescendingByDefault(options.sort) !== options.reverse;
+  const { numbers, total, ids } = queryGroups(profile, by, {
+    filter: options.filter,
+    sort: options.sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return groupJsonReport(numbers, ids);
+    case "csv":
+      return groupCsvReport(numbers, ids);
+    case "table":
+      return groupTableReport(numbers, ids, {
+        total,
+        filter: options.filter,
+        sort: options.sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+    case "collapsed":
+      throw new UsageError("--by does not apply to --format collapsed");
   }
 }
 
@@ -512,7 +916,11 @@ function _hostForUrl(host: string): string {
   return bare.includes(":") ? `[${bare}]` : bare;
 }
 
-async function _serve(profile: Profile, options: Options): Promise<number> {
+async function _serve(
+  profile: Profile,
+  options: Options,
+  base: Profile | undefined,
+): Promise<number> {
   const controller = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   let ready: (port: number) => void;
@@ -522,6 +930,7 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   let isAllowedHost = allowedHosts(hostname, options.port);
   const handler = createHandler({
     profile,
+    ...(base === undefined ? {} : { base }),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) =>
       _fail(
@@ -646,19 +1055,21 @@ export async function run(args: string[]): Promise<number> {
     }
     : undefined;
   let profile: Profile;
+  let comparison: Comparison | undefined;
+  const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
+  let several = false;
   const guard = new _InterruptGuard();
   try {
-    const inputs = await _readInputs(
-      options.files,
-      options.maxSize,
-      progress,
-      guard,
-    );
-    profile = _load(inputs, progress, guard);
+    const baseFiles = options.base.length > 0
+      ? await _gatherInputs(options.base, options.recursive)
+      : undefined;
+    const files = await _gatherInputs(options.files, options.recursive);
+    several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
+    const base = baseFiles &&
+      await _loadSide(baseFiles, options.maxSize, progress, skipped, guard);
+    profile = await _loadSide(files, options.maxSize, progress, skipped, guard);
+    if (base !== undefined) comparison = compareProfiles(base, profile);
     guard.check();
-    if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
-      progress(`Loaded ${formatCount(profile.size)} functions\n`);
-    }
   } catch (error) {
     if (progress) progress("");
     if (error instanceof _Interrupted) {
@@ -667,10 +1078,14 @@ export async function run(args: string[]): Promise<number> {
       return 130;
     }
     if (
-      error instanceof InputError || error instanceof SyntaxError ||
+      error instanceof InputError || error instanceof _NothingRead ||
+      error instanceof SyntaxError ||
       error instanceof RangeError || error instanceof TypeError
     ) {
-      _fail(error.message);
+      const hint = several && !options.skipBad && !(error instanceof TypeError)
+        ? " (--skip-bad reads the others)"
+        : "";
+      _fail(error.message + hint);
       return 1;
     }
     throw error;
@@ -679,14 +1094,18 @@ export async function run(args: string[]): Promise<number> {
   }
   if (options.command === "report") {
     try {
-      await _write(_report(profile, options));
+      await _write(
+        comparison === undefined
+          ? _report(profile, options)
+          : _compareReport(comparison, options),
+      );
     } catch (error) {
       if (error instanceof Deno.errors.BrokenPipe) return 0;
       throw error;
     }
     return 0;
   }
-  return await _serve(profile, options);
+  return await _serve(profile, options, comparison?.base);
 }
 
 if (import.meta.main) {

@@ -1,6 +1,6 @@
 /**
- * A decoder for Python's `marshal` format, versions 0 to 5, as written by
- * Python 2.7 and Python 3.x.
+ * A decoder for Python's `marshal` format, versions 0 to 6, as written by
+ * Python 2.7 and Python 3.x (version 6, Python 3.15, adds `frozendict`).
  *
  * Python values map to JavaScript as follows:
  *
@@ -13,6 +13,7 @@
  * | `bytes` (and Python 2 `str`) | `Uint8Array` |
  * | `tuple` | `MarshalValue[]` |
  * | `list`, `dict`, `set`, `frozenset` | {@linkcode MarshalList}, {@linkcode MarshalDict}, {@linkcode MarshalSet} |
+ * | `frozendict` (Python 3.15) | {@linkcode MarshalFrozenDict} |
  * | code objects | {@linkcode MarshalCode} |
  * | `complex`, `slice`, `Ellipsis`, `StopIteration` | {@linkcode MarshalComplex}, {@linkcode MarshalSlice}, {@linkcode MarshalSingleton} |
  *
@@ -44,6 +45,12 @@ export class MarshalDict {
   /** The values, `values[i]` belonging to `keys[i]`. */
   readonly values: MarshalValue[] = [];
 }
+
+/**
+ * A Python `frozendict` (marshal version 6, Python 3.15): a
+ * {@linkcode MarshalDict} that Python would not let change.
+ */
+export class MarshalFrozenDict extends MarshalDict {}
 
 /** A Python `set` or `frozenset`. */
 export class MarshalSet {
@@ -191,9 +198,9 @@ const _PROGRESS_EVERY = 8192;
 const _FLAG_REF = 0x80;
 const _NULL: unique symbol = Symbol("NULL");
 const _PENDING: unique symbol = Symbol("pending");
-/** The type codes of containers, without FLAG_REF: `()[{<>c:`. */
+/** The type codes of containers, without FLAG_REF: `()[{}<>c:`. */
 const _OPENS = new Uint8Array(128);
-for (const c of "()[{<>c:") _OPENS[c.charCodeAt(0)] = 1;
+for (const c of "()[{}<>c:") _OPENS[c.charCodeAt(0)] = 1;
 const _RESERVED: unique symbol = Symbol("reserved");
 const _ELLIPSIS = new MarshalSingleton("Ellipsis");
 const _STOP_ITERATION = new MarshalSingleton("StopIteration");
@@ -441,6 +448,13 @@ class _Decoder {
         stack.push({ kind: "dict", at, dict, key: _RESERVED, report });
         return _PENDING;
       }
+      case 0x7d: { // '}' frozendict (version 6)
+        // Like a frozenset, it can be referred to only once it is finished.
+        const late = this.reserve(flag);
+        const dict = new MarshalFrozenDict();
+        stack.push({ kind: "dict", at, dict, key: _RESERVED, late });
+        return _PENDING;
+      }
       case 0x63: { // 'c' code
         this.charge(96);
         const frame: _CodeFrame = {
@@ -660,7 +674,7 @@ class _Decoder {
           return _PENDING;
         }
         if (report !== undefined) report(dict.keys.length, this.pos);
-        return dict;
+        return this.ref(frame.late ?? -1, dict);
       }
       if (value === _NULL) {
         // CPython ends the dict at a NULL value too, dropping its key.
@@ -875,7 +889,9 @@ type _Frame =
     dict: MarshalDict;
     /** The key waiting for its value, or `_RESERVED` when none is. */
     key: MarshalValue | typeof _RESERVED;
-    report: ((entries: number, offset: number) => void) | undefined;
+    report?: ((entries: number, offset: number) => void) | undefined;
+    /** A frozendict's reference slot, set when it is finished. */
+    late?: number;
   }
   | { kind: "slice"; at: number; index: number; parts: MarshalValue[] }
   | _CodeFrame;

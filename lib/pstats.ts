@@ -23,6 +23,7 @@ import {
   type StatsFile,
   StatsTable,
 } from "./profile.ts";
+import { readPstatsFast } from "./pstats_fast.ts";
 
 /** Which profiler wrote a pstats file, as far as its contents tell. */
 export type PstatsKind = "cprofile" | "profile" | "yappi" | "sampled";
@@ -41,6 +42,12 @@ export interface ReadPstatsOptions {
   source?: string;
   /** Called while reading with the functions read and the byte offset reached. */
   onProgress?: (functions: number, offset: number) => void;
+  /**
+   * Try the fast reader (`readPstatsFast()`) first, which takes the files
+   * Python 3 writes every day and gives the same result. Defaults to `true`;
+   * `false` reads with the general reader only.
+   */
+  fast?: boolean;
 }
 
 const _UTF8 = new TextDecoder("utf-8");
@@ -92,6 +99,10 @@ export function readPstats(
   options: ReadPstatsOptions = {},
 ): PstatsFile {
   _rejectKnownFormats(bytes);
+  if (options.fast !== false) {
+    const file = readPstatsFast(bytes, options);
+    if (file !== undefined) return file;
+  }
   const reader = new _PstatsReader(bytes, options.onProgress);
   const file = reader.read(options.source ?? "");
   if (reader.reader.offset < bytes.length) {
@@ -144,19 +155,31 @@ export function loadProfile(
   inputs: readonly ProfileInput[],
   options: BuildProfileOptions & {
     onProgress?: (source: string, functions: number, offset: number) => void;
+    /**
+     * When given, a file that is not a pstats file is left out and reported
+     * here (with the error, its message naming the file) instead of thrown.
+     */
+    onBadFile?: (source: string, error: Error) => void;
   } = {},
 ): Profile {
-  const files = inputs.map(({ source, bytes }) => {
+  const files = inputs.flatMap(({ source, bytes }) => {
     const onProgress = options.onProgress;
     try {
-      return readPstats(
+      return [readPstats(
         bytes,
         onProgress
           ? { source, onProgress: (n, at) => onProgress(source, n, at) }
           : { source },
-      );
+      )];
     } catch (error) {
       if (error instanceof Error) error.message = `${source}: ${error.message}`;
+      if (
+        options.onBadFile &&
+        (error instanceof SyntaxError || error instanceof RangeError)
+      ) {
+        options.onBadFile(source, error);
+        return [];
+      }
       throw error;
     }
   });
@@ -228,6 +251,7 @@ function _describeType(code: number): string {
     0x61: "a string",
     0x7a: "a string",
     0x63: "a code object",
+    0x7d: "a frozendict",
     0x4e: "None",
   };
   return names[code & 0x7f] ??

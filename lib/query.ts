@@ -460,7 +460,7 @@ function _functionOrder(
       key = _ranks(profile, column);
       break;
   }
-  const order = _radixOrder(key, descending);
+  const order = radixOrder(key, descending);
   cache.orders.set(cacheKey, order);
   return order;
 }
@@ -469,8 +469,23 @@ function _functionOrder(
  * The ids ordered by their keys, ties in id order: a stable LSD radix sort
  * over the keys' IEEE 754 bits (16 bits a pass), several times faster than
  * a comparator sort for hundreds of thousands of rows. NaN sorts last.
+ *
+ * @example
+ * ```ts
+ * import { radixOrder } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals([...radixOrder(Float64Array.of(2, -1, 2, 5), true)], [3, 0, 2, 1]);
+ * ```
+ *
+ * @param key The key of each id.
+ * @param descending Whether to order largest first.
+ * @returns The ids in order.
  */
-function _radixOrder(key: Float64Array, descending: boolean): Uint32Array {
+export function radixOrder(
+  key: Float64Array,
+  descending: boolean,
+): Uint32Array {
   const n = key.length;
   // Map each double to two unsigned words that compare like the numbers.
   const bits = new Uint32Array(new Float64Array(key).buffer);

@@ -258,7 +258,13 @@ export function* tableReport(
 ): Generator<string> {
   const f = profile.functions;
   const t = profile.totals;
-  yield `${escapeControls(profile.sources.join(", "))}\n`;
+  const sources = profile.sources.map((source) => escapeControls(source));
+  // A folder of thousands of files: name a few and count them.
+  yield sources.length > 4
+    ? `${sources.slice(0, 3).join(", ")} and ${
+      formatCount(sources.length - 3)
+    } more (${formatCount(sources.length)} files)\n`
+    : `${sources.join(", ")}\n`;
   if (profile.sampled) {
     yield `${_plural(t.primitiveCalls, "sample")} (${formatMs(t.time)} ms)\n`;
   } else {
@@ -363,4 +369,25 @@ function _fit(text: string, width: number): string {
     used += w;
   }
   return `…${kept}`;
+}
+
+/**
+ * Cuts text from the left to fit a terminal width, keeping its end (the file
+ * and function name) behind an ellipsis; wide characters take two columns.
+ *
+ * @example
+ * ```ts
+ * import { fitToWidth } from "./report.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(fitToWidth("django/db/models/query.py", 12), "…ls/query.py");
+ * assertEquals(fitToWidth("app.py", 12), "app.py");
+ * ```
+ *
+ * @param text The text.
+ * @param width The columns it may take.
+ * @returns The text, cut if needed.
+ */
+export function fitToWidth(text: string, width: number): string {
+  return _fit(text, width);
 }

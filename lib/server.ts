@@ -15,6 +15,7 @@
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
+ * | `/api/base`                   | the same of the base when comparing (404) |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
@@ -43,8 +44,13 @@ import { encodeProfileParts } from "./wire.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
-  /** The profile to serve. */
+  /** The profile to serve (the "after" side when comparing). */
   readonly profile: Profile;
+  /**
+   * The profile before, when comparing two runs: served at `/api/base` in
+   * the same form as `/api/profile`; without it `/api/base` answers 404.
+   */
+  readonly base?: Profile;
   /**
    * Whether a request's `Host` header names this server; others get 403.
    * Make one with {@linkcode allowedHosts}.
@@ -131,6 +137,31 @@ interface _Route {
 }
 
 /**
+ * An encoded profile's parts as one streamed response: views of the
+ * profile's columns, functions first, so nothing is copied and the page can
+ * show the table before the edges have arrived.
+ */
+function _encodedResponse(chunks: Uint8Array<ArrayBuffer>[]): Response {
+  const length = chunks.reduce((n, part) => n + part.length, 0);
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const part = chunks[next++];
+      if (part === undefined) controller.close();
+      else controller.enqueue(part);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      ..._COMMON_HEADERS,
+      "content-type": "application/octet-stream",
+      "content-length": String(length),
+      "cache-control": "no-store",
+    },
+  });
+}
+
+/**
  * Makes the explorer's request handler for a profile.
  *
  * @example
@@ -182,6 +213,7 @@ export function createHandler(
 ): (request: Request) => Promise<Response> {
   const { profile } = options;
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
+  let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
@@ -210,27 +242,15 @@ export function createHandler(
         "public, max-age=31536000, immutable",
       )),
     _route("/api/profile", () => {
-      // Views of the profile's columns, functions first: nothing is copied
-      // and the page can show the table before the edges have arrived.
       parts ??= encodeProfileParts(profile);
-      const chunks = parts;
-      const length = chunks.reduce((n, part) => n + part.length, 0);
-      let next = 0;
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const part = chunks[next++];
-          if (part === undefined) controller.close();
-          else controller.enqueue(part);
-        },
-      });
-      return new Response(body, {
-        headers: {
-          ..._COMMON_HEADERS,
-          "content-type": "application/octet-stream",
-          "content-length": String(length),
-          "cache-control": "no-store",
-        },
-      });
+      return _encodedResponse(parts);
+    }),
+    _route("/api/base", () => {
+      if (options.base === undefined) {
+        throw new _HttpError(404, "Not comparing: no --base profile");
+      }
+      baseParts ??= encodeProfileParts(options.base);
+      return _encodedResponse(baseParts);
     }),
     _route("/api/functions", (url) => {
       const query = _queryOptions(url.searchParams);

@@ -4,6 +4,9 @@
  *
  * Parameters, each left out when it has its default:
  *
+ * - `tab`: which view of the profile the page shows (`Tab`, default
+ *   `table`). Each tab is drawn by its own module (`ui/table_view.ts`, …);
+ *   a new view adds its name to `TABS` and its parameters here.
  * - `fn`: the focal function's id; without it the page lists all functions.
  * - `view`: `callers` or `callees` of `fn` (default `callees`).
  * - `q`: the filter, space-separated terms.
@@ -19,11 +22,19 @@ import {
   type SortColumn,
 } from "../lib/query.ts";
 
-/** What the page shows: every function, or the callers or callees of one. */
+/** The views of the profile the page can show, one module each. */
+export const TABS = ["table"] as const;
+
+/** One of {@linkcode TABS}. */
+export type Tab = typeof TABS[number];
+
+/** What the table lists: every function, or the callers or callees of one. */
 export type View = "functions" | "callers" | "callees";
 
 /** The page's view, as held in the URL. */
 export interface Route {
+  /** Which view of the profile is shown. */
+  readonly tab: Tab;
   /** What is listed. */
   readonly view: View;
   /** The focal function's id, `null` when listing every function. */
@@ -38,6 +49,7 @@ export interface Route {
 
 /** The view of a URL without parameters. */
 export const DEFAULT_ROUTE: Route = {
+  tab: "table",
   view: "functions",
   fn: null,
   q: "",
@@ -55,6 +67,7 @@ export const DEFAULT_ROUTE: Route = {
  * import { assertEquals } from "@std/assert";
  *
  * assertEquals(parseRoute("?fn=12&view=callers&sort=name"), {
+ *   tab: "table",
  *   view: "callers",
  *   fn: 12,
  *   q: "",
@@ -68,6 +81,8 @@ export const DEFAULT_ROUTE: Route = {
  */
 export function parseRoute(search: string): Route {
   const params = new URLSearchParams(search);
+  const tabText = params.get("tab") ?? "";
+  const tab = _isTab(tabText) ? tabText : DEFAULT_ROUTE.tab;
   const fnText = params.get("fn") ?? "";
   const fn = /^\d{1,10}$/.test(fnText) ? Number(fnText) : null;
   const viewText = params.get("view");
@@ -84,7 +99,11 @@ export function parseRoute(search: string): Route {
     : desc === "0"
     ? false
     : isDescendingByDefault(sort);
-  return { view, fn, q: params.get("q") ?? "", sort, descending };
+  return { tab, view, fn, q: params.get("q") ?? "", sort, descending };
+}
+
+function _isTab(value: string): value is Tab {
+  return (TABS as readonly string[]).includes(value);
 }
 
 /**
@@ -107,6 +126,7 @@ export function parseRoute(search: string): Route {
  */
 export function routeSearch(route: Route): string {
   const params = new URLSearchParams();
+  if (route.tab !== DEFAULT_ROUTE.tab) params.set("tab", route.tab);
   if (route.fn !== null && route.view !== "functions") {
     params.set("fn", String(route.fn));
     params.set("view", route.view);
