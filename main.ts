@@ -57,6 +57,7 @@ import {
   groupTableReport,
 } from "./lib/group_report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
+import { serveWithTimeouts, type TimeoutServer } from "./lib/timeout_front.ts";
 
 export type { SortColumn };
 
@@ -930,9 +931,7 @@ async function _serve(
   base: Profile | undefined,
 ): Promise<number> {
   const controller = new AbortController();
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  let ready: (port: number) => void;
-  const listening = new Promise<number>((resolve) => (ready = resolve));
+  let server: TimeoutServer;
   const hostname = options.host.replace(/^\[|\]$/g, "");
   // The allowed Host headers depend on the port, known once listening.
   let isAllowedHost = allowedHosts(hostname, options.port);
@@ -948,11 +947,12 @@ async function _serve(
       ),
   });
   try {
-    server = Deno.serve({
+    // Deno.serve behind a front that drops clients slow to send their
+    // request head, or idle (see lib/timeout_front.ts).
+    server = serveWithTimeouts({
       hostname,
       port: options.port,
       signal: controller.signal,
-      onListen: ({ port }) => ready(port),
       onError: () => new Response("Internal server error", { status: 500 }),
     }, handler);
   } catch (error) {
@@ -980,7 +980,7 @@ async function _serve(
     );
     return 1;
   }
-  const port = await listening;
+  const port = server.addr.port;
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
