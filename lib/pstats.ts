@@ -7,7 +7,7 @@
  * @module
  */
 
-import { DataRangeError, DataSyntaxError } from "./data_error.ts";
+import { DataRangeError, DataSyntaxError, isDataError } from "./data_error.ts";
 import { cutText } from "./escape.ts";
 import {
   decodeText,
@@ -174,8 +174,7 @@ export function loadProfile(
     } catch (error) {
       if (error instanceof Error) error.message = `${source}: ${error.message}`;
       if (
-        options.onBadFile &&
-        (error instanceof SyntaxError || error instanceof RangeError)
+        options.onBadFile && isDataError(error)
       ) {
         options.onBadFile(source, error);
         return [];
