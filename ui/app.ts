@@ -40,11 +40,13 @@ import {
   state,
   update,
 } from "./state.ts";
+import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
+  flame: FLAME_VIEW,
 };
 
 const source: ProfileSource = new HttpProfileSource("/api/profile");
