@@ -34,6 +34,7 @@ import type { Tab } from "./route.ts";
 import { HttpProfileSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
+  allViews,
   type PageView,
   setUp,
   type State,
@@ -147,7 +148,14 @@ function _warmCaches(profile: Profile): void {
       : setTimeout(callback, 100);
   const next = () => {
     const options = tasks.shift();
-    if (options === undefined) return;
+    if (options === undefined) {
+      for (const view of allViews()) {
+        idle(() => {
+          if (state.profile === profile) view.warm?.(profile);
+        });
+      }
+      return;
+    }
     idle(() => {
       if (state.profile !== profile) return;
       queryFunctions(profile, options);

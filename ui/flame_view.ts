@@ -106,6 +106,9 @@ export const FLAME_VIEW: PageView = {
     const fn = tree?.fn[state.flame.cursor];
     return fn !== undefined && fn >= 0 ? fn : undefined;
   },
+  warm(p) {
+    if (!state.edgesLoading) _mainTree(p, state.route.minShare);
+  },
 };
 
 // ---------------------------------------------------------------- trees
@@ -128,16 +131,22 @@ function _cached(
   return tree;
 }
 
+/** The whole profile's tree. */
+function _mainTree(p: Profile, minShare: number): CallTree {
+  return _cached(
+    p,
+    `all ${minShare}`,
+    () => buildCallTree(p, { minShare, maxNodes: MAX_FRAMES }),
+  );
+}
+
 /** The tree a graph shows, or null while the edges are loading. */
 function _treeOf(graph: FlameGraph): CallTree | null {
   const p = state.profile;
   if (p === null || state.edgesLoading) return null;
   const r = state.route;
   const options = { minShare: r.minShare, maxNodes: MAX_FRAMES };
-  if (graph === "main") {
-    if (r.fn !== null) return null;
-    return _cached(p, `all ${r.minShare}`, () => buildCallTree(p, options));
-  }
+  if (graph === "main") return r.fn === null ? _mainTree(p, r.minShare) : null;
   if (r.fn === null || r.fn >= p.size) return null;
   const fn = r.fn;
   return graph === "callers"

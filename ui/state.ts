@@ -117,6 +117,11 @@ export interface PageView {
   key(context: KeyContext): boolean;
   /** The function of the highlighted item, if any. */
   highlightedFunction(): number | undefined;
+  /**
+   * Computes ahead, while the page is idle, what showing the view would
+   * otherwise compute on first showing it.
+   */
+  warm?(profile: Profile): void;
 }
 
 /** The page's state. */
