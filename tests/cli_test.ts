@@ -151,11 +151,11 @@ Deno.test("a missing file exits 1 naming the file", async () => {
   );
 });
 
-Deno.test("a directory exits 1 naming it", async () => {
+Deno.test("a folder without profiles exits 1 naming it", async () => {
   assertOneLineError(
-    await cli(["--format", "json", "bad"]),
+    await cli(["--format", "json", "folder"]),
     1,
-    "bad: Is a directory",
+    "folder: No .prof or .pstats files in this folder",
   );
 });
 
