@@ -62,6 +62,7 @@ Deno.test({
     const browser = await launchChromium();
     const small = await serve("cprofile-3.13.pstats");
     const tree = await serve("call-tree.pstats");
+    const shop = await serve("shop.pstats");
     const problems: string[] = [];
     try {
       const context = await browser.newContext({
@@ -243,9 +244,10 @@ Deno.test({
             try {
               const shot = await themed.newPage();
               shot.on("pageerror", (error) => problems.push(String(error)));
-              await shot.goto(`${small.url}?tab=flame`);
+              // A program of several packages, coloured by package.
+              await shot.goto(`${shop.url}?tab=flame`);
               await shot.waitForSelector("canvas.flame-canvas");
-              await pointAt(shot, 4, 800);
+              await pointAt(shot, 4, 60);
               await shot.waitForSelector(".flame-tip:not([hidden])");
               const path = `${out}flame-${scheme}.png`;
               await shot.screenshot({ path });
@@ -274,6 +276,7 @@ Deno.test({
       await browser.close();
       await small.server.shutdown();
       await tree.server.shutdown();
+      await shop.server.shutdown();
     }
   },
 });

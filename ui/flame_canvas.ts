@@ -121,15 +121,16 @@ export function frameName(profile: Profile, fn: number): string {
 }
 
 /**
- * What a function's colour is chosen by: its package (the first directory
- * of its short path) or, at the top level, its file; built-ins share one.
+ * What a function's colour is chosen by: its package (the directory of its
+ * short path, such as `django/db/models` or `json`) or, for a file at the
+ * top level, the file; built-ins share one.
  */
 export function colourGroup(profile: Profile, fn: number): string {
   if (fn < 0) return "";
   const { location } = functionLocation(profile, fn);
   if (location === "") return "builtins";
   const file = profile.functions.shortFile[fn]!;
-  const slash = file.search(/[\\/]/);
+  const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
   return slash > 0 ? file.slice(0, slash) : file;
 }
 
