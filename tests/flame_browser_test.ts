@@ -63,6 +63,7 @@ Deno.test({
     const small = await serve("cprofile-3.13.pstats");
     const tree = await serve("call-tree.pstats");
     const shop = await serve("shop.pstats");
+    const sampled = await serve("sampled.pstats");
     const problems: string[] = [];
     try {
       const context = await browser.newContext({
@@ -218,6 +219,19 @@ Deno.test({
         },
       );
 
+      await t.step("a sampled profile's frames count samples", async () => {
+        await page.goto(`${sampled.url}?tab=flame`);
+        await page.waitForSelector("canvas.flame-canvas");
+        await pointAt(page, 1, 40);
+        await page.waitForSelector(".flame-tip:not([hidden])");
+        assertEquals(await text(page, ".flame-tip strong"), "<module>");
+        assertEquals(await text(page, ".flame-details .path"), "app/main.py:1");
+        assertEquals(
+          await text(page, ".flame-details .numbers"),
+          "40 samples on this path · 100.0% of the total · 100.0% of its caller · own 1 sample",
+        );
+      });
+
       await t.step("a tree-shaped profile shows its exact tree", async () => {
         await page.goto(`${tree.url}?tab=flame&min=0`);
         await page.waitForSelector("canvas.flame-canvas");
@@ -277,6 +291,7 @@ Deno.test({
       await small.server.shutdown();
       await tree.server.shutdown();
       await shop.server.shutdown();
+      await sampled.server.shutdown();
     }
   },
 });

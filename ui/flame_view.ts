@@ -267,8 +267,20 @@ function flameView(s: State, p: Profile): TemplateResult {
       </div>
     `;
   }
-  _queueDraw();
   const r = s.route;
+  const tree = _treeOf(r.fn === null ? "main" : "callees");
+  if (tree !== null && !(tree.total > 0)) {
+    return html`
+      <div class="state">
+        <p>${p.size === 0
+          ? "The profile is empty."
+          : r.fn === null
+          ? "Nothing to draw: no function of this profile took any time."
+          : "Nothing to draw: this function took no time."}</p>
+      </div>
+    `;
+  }
+  _queueDraw();
   return html`
     <div class="flame">
       <div class="flame-bar">${detailsView(s, p)} ${thresholdView(s)}</div>
@@ -366,9 +378,9 @@ function detailsView(s: State, p: Profile): TemplateResult {
 }
 
 function _amount(tree: CallTree, value: number): string {
-  return tree.unit === "samples"
-    ? `${formatCount(Math.round(value))} samples`
-    : `${formatMs(value)} ms`;
+  if (tree.unit === "seconds") return `${formatMs(value)} ms`;
+  const samples = Math.round(value);
+  return `${formatCount(samples)} ${samples === 1 ? "sample" : "samples"}`;
 }
 
 function _numbersText(tree: CallTree, node: number): string {
@@ -388,7 +400,11 @@ function _numbersText(tree: CallTree, node: number): string {
     );
   }
   if (tree.self[node]! > 0 && tree.fn[node] !== OTHER) {
-    parts.push(`own ${_amount(tree, tree.self[node]!)}`);
+    parts.push(
+      tree.direction === "callers"
+        ? `${_amount(tree, tree.self[node]!)} as a root`
+        : `own ${_amount(tree, tree.self[node]!)}`,
+    );
   }
   return parts.join(" · ");
 }
