@@ -27,6 +27,19 @@ export interface TableState {
   visible: number;
 }
 
+/** Which of the flame view's graphs a frame is in. */
+export type FlameGraph = "main" | "callers" | "callees";
+
+/** What the flame view remembers between renders. */
+export interface FlameState {
+  /** The frame under the mouse or the keyboard cursor, -1 for none. */
+  cursor: number;
+  /** The graph the cursor is in. */
+  graph: FlameGraph;
+  /** Whether the cursor follows the mouse (else the keyboard). */
+  pointer: boolean;
+}
+
 /** Everything the page shows. */
 export interface State {
   /** Whether the profile is loading, shown, or could not be had. */
@@ -43,6 +56,8 @@ export interface State {
   route: Route;
   /** The table view's part. */
   table: TableState;
+  /** The flame view's part. */
+  flame: FlameState;
   /** The function whose location was just copied. */
   copied: number | null;
   /** Text for screen readers (aria-live). */
@@ -102,6 +117,11 @@ export interface PageView {
   key(context: KeyContext): boolean;
   /** The function of the highlighted item, if any. */
   highlightedFunction(): number | undefined;
+  /**
+   * Computes ahead, while the page is idle, what showing the view would
+   * otherwise compute on first showing it.
+   */
+  warm?(profile: Profile): void;
 }
 
 /** The page's state. */
@@ -113,6 +133,7 @@ export const state: State = {
   edgesLoading: false,
   route: parseRoute(globalThis.location?.search ?? ""),
   table: { rows: new Uint32Array(0), highlight: 0, first: 0, visible: 40 },
+  flame: { cursor: -1, graph: "main", pointer: false },
   copied: null,
   announcement: "",
 };
