@@ -227,7 +227,7 @@ export function matchFunctions(
   const key1 = (
     files: string[],
     names: string[],
-    line: Int32Array,
+    line: ArrayLike<number>,
     i: number,
   ) => `${files[i]}\0${line[i]}\0${names[i]}`;
   const baseIndex = new Map<string, number>(); // key → id, or -1 when several

@@ -32,6 +32,7 @@ import { UI_ASSETS } from "../ui/bundle.gen.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
+  checkFilter,
   isSortColumn,
   queryCallees,
   queryCallers,
@@ -296,11 +297,15 @@ export function createHandler(
     }),
   ];
 
-  // deno-lint-ignore require-await
   return async (request: Request): Promise<Response> => {
     let api = false;
     try {
-      const url = new URL(request.url);
+      // Deno.serve builds the URL from the Host header: a malformed one
+      // (`127.0.0.1:8099.`, a space, two ports) is the client's error.
+      const url = URL.parse(request.url);
+      if (url === null) {
+        return _error(400, "Bad request: malformed Host header", false);
+      }
       api = url.pathname.startsWith("/api/");
       const host = request.headers.get("host") ?? url.host;
       if (!options.isAllowedHost(host)) {
@@ -323,12 +328,7 @@ export function createHandler(
           return response;
         }
         const response = route.get(url, match.pathname.groups);
-        return request.method === "HEAD"
-          ? new Response(null, {
-            status: response.status,
-            headers: response.headers,
-          })
-          : response;
+        return request.method === "HEAD" ? await _head(response) : response;
       }
       return _error(404, "Not found", api);
     } catch (error) {
@@ -416,6 +416,23 @@ function _isIpLiteral(name: string): boolean {
     parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
+/**
+ * The answer to a HEAD request: the GET response's status and headers with
+ * no body, and the length the body would have.
+ */
+async function _head(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (!headers.has("content-length") && response.body !== null) {
+    headers.set(
+      "content-length",
+      String((await response.arrayBuffer()).byteLength),
+    );
+  } else {
+    await response.body?.cancel();
+  }
+  return new Response(null, { status: response.status, headers });
+}
+
 function _route(pathname: string, get: _Route["get"]): _Route {
   return { pattern: new URLPattern({ pathname }), get };
 }
@@ -479,7 +496,13 @@ function _functionId(profile: Profile, text: string | undefined): number {
 function _queryOptions(params: URLSearchParams): QueryOptions {
   const query: QueryOptions = {};
   const q = params.get("q");
-  if (q !== null) query.filter = q;
+  if (q !== null) {
+    const problem = checkFilter(q);
+    if (problem !== undefined) {
+      throw new _HttpError(400, `Bad q: ${problem}`);
+    }
+    query.filter = q;
+  }
   const sort = params.get("sort");
   if (sort !== null && sort !== "") {
     if (!isSortColumn(sort)) {

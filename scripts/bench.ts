@@ -9,9 +9,10 @@
  * first use into bench/ with scripts/gen_large.py. Set PYTHON to choose the
  * interpreter (default: python3). Pass --functions N to change the size.
  *
- * Then times comparing that file with a changed copy of it (made once with
- * scripts/gen_variant.py) against loading both separately
- * (scripts/bench_compare.ts).
+ * Then merges a folder of 1,000 small profiles against pstats.Stats(*files)
+ * (scripts/bench_folder.ts), and times comparing that file with a changed
+ * copy of it (made once with scripts/gen_variant.py) against loading both
+ * separately (scripts/bench_compare.ts).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the same file.
@@ -153,6 +154,16 @@ if (!(await exists(afterFile))) {
 if (args.browser) {
   const status = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", `${ROOT}scripts/bench_browser.ts`, file],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
+
+// Merging a folder of 1,000 small profiles: scripts/bench_folder.ts.
+{
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${ROOT}scripts/bench_folder.ts`],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

@@ -377,7 +377,7 @@ Deno.test("--base without AFTER files, a bad --sort or a bad file fail with one 
   assertOneLineError(
     await cli("--format", "csv", "--base", "before", "after.pstats"),
     1,
-    "before: Is a directory",
+    "before: No .prof or .pstats files in this folder",
   );
 });
 
