@@ -26,6 +26,7 @@ import { basename } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
+  href,
   onLinkClick,
   onPopState,
   saveHistoryState,
@@ -41,10 +42,12 @@ import {
   update,
 } from "./state.ts";
 import { TABLE_VIEW } from "./table_view.ts";
+import { GROUP_VIEW, prepareGroups } from "./group_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
+  groups: GROUP_VIEW,
 };
 
 const source: ProfileSource = new HttpProfileSource("/api/profile");
@@ -113,11 +116,22 @@ function _ready(profile: Profile): void {
   document.title = `${
     profile.sources.map(basename).join(", ") || "Profile"
   } · profiling-explorer`;
+  _foldSampledLines(profile);
   activeView().query();
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
   _warmCaches(profile);
+}
+
+/**
+ * A sampled profile's rows are lines: a page opened without a view shows
+ * them folded into functions (the groups view by function).
+ */
+function _foldSampledLines(profile: Profile): void {
+  if (!profile.sampled || location.search !== "") return;
+  state.route = { ...state.route, tab: "groups", by: "function" };
+  history.replaceState(history.state, "", href(state.route));
 }
 
 function onClick(event: MouseEvent): void {
@@ -145,7 +159,10 @@ function _warmCaches(profile: Profile): void {
       : setTimeout(callback, 100);
   const next = () => {
     const options = tasks.shift();
-    if (options === undefined) return;
+    if (options === undefined) {
+      if (!state.edgesLoading) prepareGroups(profile);
+      return;
+    }
     idle(() => {
       if (state.profile !== profile) return;
       queryFunctions(profile, options);

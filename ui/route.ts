@@ -12,6 +12,8 @@
  * - `q`: the filter, space-separated terms.
  * - `sort`: the sort column (`SortColumn`, default `cumulative`).
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
+ * - `by`: what the `groups` tab groups by (`GroupLevel`, default
+ *   `directory`).
  *
  * @module
  */
@@ -21,9 +23,10 @@ import {
   isSortColumn,
   type SortColumn,
 } from "../lib/query.ts";
+import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table"] as const;
+export const TABS = ["table", "groups"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -45,6 +48,8 @@ export interface Route {
   readonly sort: SortColumn;
   /** Whether larger values come first. */
   readonly descending: boolean;
+  /** What the groups tab groups by. */
+  readonly by: GroupLevel;
 }
 
 /** The view of a URL without parameters. */
@@ -55,6 +60,7 @@ export const DEFAULT_ROUTE: Route = {
   q: "",
   sort: "cumulative",
   descending: true,
+  by: "directory",
 };
 
 /**
@@ -73,6 +79,7 @@ export const DEFAULT_ROUTE: Route = {
  *   q: "",
  *   sort: "name",
  *   descending: false,
+ *   by: "directory",
  * });
  * ```
  *
@@ -99,7 +106,9 @@ export function parseRoute(search: string): Route {
     : desc === "0"
     ? false
     : isDescendingByDefault(sort);
-  return { tab, view, fn, q: params.get("q") ?? "", sort, descending };
+  const byText = params.get("by") ?? "";
+  const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
+  return { tab, view, fn, q: params.get("q") ?? "", sort, descending, by };
 }
 
 function _isTab(value: string): value is Tab {
@@ -136,5 +145,6 @@ export function routeSearch(route: Route): string {
   if (route.descending !== isDescendingByDefault(route.sort)) {
     params.set("desc", route.descending ? "1" : "0");
   }
+  if (route.by !== DEFAULT_ROUTE.by) params.set("by", route.by);
   return `?${params}`;
 }
