@@ -9,6 +9,11 @@
  * first use into bench/ with scripts/gen_large.py. Set PYTHON to choose the
  * interpreter (default: python3). Pass --functions N to change the size.
  *
+ * Then merges a folder of 1,000 small profiles against pstats.Stats(*files)
+ * (scripts/bench_folder.ts), and times comparing that file with a changed
+ * copy of it (made once with scripts/gen_variant.py) against loading both
+ * separately (scripts/bench_compare.ts).
+ *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the same file.
  */
@@ -123,9 +128,42 @@ console.log(
   } MB (target: under 1,024 MB).`,
 );
 
+// Comparing two runs (--base): against loading both files separately. The
+// "after" file is made from the first by scripts/gen_variant.py.
+const afterFile = file.replace(/\.pstats$/, "-after.pstats");
+if (!(await exists(afterFile))) {
+  console.log(`Generating ${afterFile} with ${python}…`);
+  await run(python, [`${ROOT}scripts/gen_variant.py`, file, afterFile]);
+}
+{
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      `${ROOT}scripts/bench_compare.ts`,
+      file,
+      afterFile,
+      String(runs),
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
+
 if (args.browser) {
   const status = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", `${ROOT}scripts/bench_browser.ts`, file],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
+
+// Merging a folder of 1,000 small profiles: scripts/bench_folder.ts.
+{
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${ROOT}scripts/bench_folder.ts`],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

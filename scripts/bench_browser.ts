@@ -7,7 +7,7 @@
  *
  *     deno run --allow-all scripts/bench_browser.ts FILE.pstats
  *
- * CHROMIUM points at the browser (default /usr/bin/chromium).
+ * The browser: CHROMIUM, a system Chromium or npm's (scripts/_chromium.ts).
  */
 import type { Page } from "playwright-core";
 import { launchChromium } from "./_chromium.ts";

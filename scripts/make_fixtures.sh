@@ -120,6 +120,10 @@ done
 # Files that are not pstats profiles.
 "$p313" "$HELPERS/make_bad.py" workload.py bad
 
+# A folder of profiles as pytest-profiling leaves it, and what pstats reads
+# from it (tests/fixtures/folder/, folder-*.expected.json).
+"$SYSTEM_PY" "$HELPERS/make_folder.py"
+
 # No local paths may leak into the fixtures, except the stdlib (and its
 # site-packages) of the pyenv Pythons and of the system Python.
 leaks="$(LC_ALL=C grep -aoh -e "$ROOT[A-Za-z0-9_./+-]*" -e "$HOME/[A-Za-z0-9_./+-]*" \

@@ -1,7 +1,7 @@
 /**
  * The page in a real browser (Chromium through playwright-core), against a
- * real server. It needs Chromium: set CHROMIUM to its path if it is not
- * /usr/bin/chromium.
+ * real server. The browser is CHROMIUM, else a system Chromium, else the
+ * one the npm package @sparticuz/chromium ships (see scripts/_chromium.ts).
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
