@@ -192,11 +192,15 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
     }
   } else {
     // The group node of each row, by its shortened file.
+    const files = _fileIndex(profile);
+    const byFile = new Int32Array(files.keys.length).fill(-2);
     const groupOf = new Map<string, number>();
     const groupNode = (i: number): number => {
-      const file = fileKey(profile, i);
-      let node = groupOf.get(file);
-      if (node !== undefined) return node;
+      const at = files.index[i]!;
+      const known = byFile[at]!;
+      if (known !== -2) return known;
+      const file = files.keys[at]!;
+      let node = -1;
       switch (level) {
         case "function":
           node = -1;
@@ -236,7 +240,7 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
           break;
         }
       }
-      groupOf.set(file, node);
+      byFile[at] = node;
       return node;
     };
     // Sampled rows are lines: fold them into functions by (file, name).
@@ -295,6 +299,33 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
     functionNode,
     rowGroup,
   };
+}
+
+const _fileIndexes = new WeakMap<
+  Profile,
+  { index: Int32Array; keys: string[] }
+>();
+
+/** Each row's file key as an index into the distinct keys, once per profile. */
+function _fileIndex(profile: Profile): { index: Int32Array; keys: string[] } {
+  let known = _fileIndexes.get(profile);
+  if (known !== undefined) return known;
+  const index = new Int32Array(profile.size);
+  const keys: string[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 0; i < profile.size; i++) {
+    const key = fileKey(profile, i);
+    let at = seen.get(key);
+    if (at === undefined) {
+      at = keys.length;
+      keys.push(key);
+      seen.set(key, at);
+    }
+    index[i] = at;
+  }
+  known = { index, keys };
+  _fileIndexes.set(profile, known);
+  return known;
 }
 
 /**
