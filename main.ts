@@ -19,7 +19,10 @@ import {
   type SortColumn,
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
-import { allowedHosts, createHandler } from "./lib/server.ts";
+import { htmlReport, REPORT_GENERATOR } from "./lib/html_report.ts";
+import { allowedHosts, createHandler, PAGE_DATA_PATHS } from "./lib/server.ts";
+import { UI_ASSETS } from "./ui/bundle.gen.ts";
+import { basename, dirname, join, resolve } from "@std/path";
 
 export type { SortColumn };
 
@@ -46,13 +49,15 @@ const _SORT_ALIASES: Record<string, SortColumn> = {
 /** The command line, parsed. */
 export interface Options {
   /** What to do. */
-  command: "help" | "version" | "report" | "serve";
+  command: "help" | "version" | "report" | "html" | "serve";
   /** The pstats files and folders of them. */
   files: string[];
   /** Whether to read the folders below a folder given. */
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
   skipBad: boolean;
+  /** Where to write the HTML report, for `html`. */
+  html: string | undefined;
   /** The report format, for `report`. */
   format: ReportFormat;
   /** The sort column. */
@@ -90,7 +95,7 @@ export class UsageError extends Error {
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
-    string: ["format", "sort", "limit", "filter", "host", "port"],
+    string: ["format", "sort", "limit", "filter", "host", "port", "html"],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
     negatable: ["open"],
     alias: {
@@ -162,19 +167,29 @@ export function parseOptions(args: string[]): Options {
   }
   const host = text("host") ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("Invalid --host: it is empty");
+  const html = text("html");
+  if (html !== undefined && html.trim() === "") {
+    throw new UsageError("Invalid --html: give the file to write");
+  }
+  if (html !== undefined && formatText !== undefined) {
+    throw new UsageError("--html and --format can't be used together");
+  }
   const command = parsed.help
     ? "help"
     : parsed.version
     ? "version"
     : formatText !== undefined
     ? "report"
+    : html !== undefined
+    ? "html"
     : "serve";
-  if ((command === "report" || command === "serve") && files.length === 0) {
+  if (command !== "help" && command !== "version" && files.length === 0) {
     throw new UsageError("No pstats file given");
   }
   return {
     command,
     files,
+    html,
     recursive: parsed.recursive === true,
     skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
@@ -216,6 +231,9 @@ Report options (print to stdout instead of serving):
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
                        space-separated term (case-insensitive)
+
+HTML report (one file that opens in a browser without a server):
+      --html FILE      Write the explorer, with the profile in it, to FILE
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -607,6 +625,117 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   return 0;
 }
 
+/**
+ * Writes the HTML report atomically (a temporary file in the same folder,
+ * then renamed), never over an input, and only over a file that is itself
+ * a report.
+ */
+async function _writeHtml(
+  profile: Profile,
+  out: string,
+  inputs: string[],
+  progress: ((line: string) => void) | undefined,
+): Promise<number> {
+  const target = resolve(out);
+  const real = async (path: string) => {
+    try {
+      return await Deno.realPath(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  const targetReal = await real(target);
+  for (const input of inputs) {
+    if (await real(input) === targetReal) {
+      _fail(`${out}: Won't write the report over an input file`);
+      return 2;
+    }
+  }
+  try {
+    const info = await Deno.stat(target);
+    if (info.isDirectory) {
+      _fail(`${out}: Is a directory: give the report's file name`);
+      return 1;
+    }
+    if (!await _isReport(target)) {
+      _fail(
+        `${out}: Exists and is not a profiling-explorer report: choose another name or remove it`,
+      );
+      return 1;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      _fail(`${out}: ${_fsReason(error)}`);
+      return 1;
+    }
+  }
+  const handler = createHandler({ profile, isAllowedHost: () => true });
+  const data = new Map<string, Uint8Array>();
+  for (const path of PAGE_DATA_PATHS) {
+    const response = await handler(new Request(`http://report${path}`));
+    if (response.status === 404) continue;
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    data.set(path, new Uint8Array(await response.arrayBuffer()));
+  }
+  const big = [...data.values()].some((b) => b.length >= _PROGRESS_BYTES);
+  const parts = await htmlReport({
+    assets: UI_ASSETS,
+    data,
+    title: `${
+      profile.sources.length === 1
+        ? basename(profile.sources[0]!)
+        : `${formatCount(profile.sources.length)} profiles`
+    } · profiling-explorer`,
+    ...(progress && big
+      ? {
+        onProgress: (done: number, total: number) =>
+          progress(
+            `Writing ${out}: compressing ${_megabytes(done)} of ${
+              _megabytes(total)
+            } MB`,
+          ),
+      }
+      : {}),
+  });
+  if (progress && big) progress("");
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  try {
+    {
+      using file = await Deno.open(temp, { write: true, createNew: true });
+      for (const part of parts) {
+        for (let at = 0; at < part.length;) {
+          at += await file.write(part.subarray(at));
+        }
+      }
+    }
+    await Deno.rename(temp, target);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    _fail(`${out}: ${_fsReason(error)}`);
+    return 1;
+  }
+  const size = parts.reduce((n, part) => n + part.length, 0);
+  console.log(
+    `Wrote ${out} (${
+      _megabytes(size)
+    } MB): open it in a browser, no server needed`,
+  );
+  return 0;
+}
+
+/** Whether the file starts like a report this program wrote. */
+async function _isReport(path: string): Promise<boolean> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(2048);
+  const n = await file.read(head);
+  return new TextDecoder().decode(head.subarray(0, n ?? 0)).includes(
+    `<meta name="generator" content="${REPORT_GENERATOR}">`,
+  );
+}
+
 function _fail(message: string): void {
   console.error(`${_NAME}: ${message}`);
 }
@@ -644,11 +773,13 @@ export async function run(args: string[]): Promise<number> {
   let profile: Profile;
   const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
   let several = false;
+  let paths: string[] = [];
+  let notes: string[];
   try {
-    const { paths, notes } = await _gatherInputs(
+    ({ paths, notes } = await _gatherInputs(
       options.files,
       options.recursive,
-    );
+    ));
     several = paths.length > 1;
     const inputs = await _readInputs(paths, progress, skipped);
     profile = _load(inputs, progress, skipped);
@@ -683,6 +814,9 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  }
+  if (options.command === "html") {
+    return await _writeHtml(profile, options.html!, paths, progress);
   }
   if (options.command === "report") {
     try {

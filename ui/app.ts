@@ -31,7 +31,7 @@ import {
   saveHistoryState,
 } from "./navigation.ts";
 import type { Tab } from "./route.ts";
-import { HttpProfileSource, type ProfileSource } from "./source.ts";
+import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
   type PageView,
@@ -47,7 +47,8 @@ const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
 };
 
-const source: ProfileSource = new HttpProfileSource("/api/profile");
+// The server's, or the one an HTML report carries in the page.
+const source: ProfileSource = pageSource("/api/profile");
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {
