@@ -10,7 +10,9 @@
  * interpreter (default: python3). Pass --functions N to change the size.
  *
  * Then merges a folder of 1,000 small profiles against pstats.Stats(*files)
- * (scripts/bench_folder.ts).
+ * (scripts/bench_folder.ts), and measures the HTML report: its size for a
+ * test-suite profile and how fast the large profile's report opens in
+ * headless Chromium (scripts/bench_report.ts).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the same file.
@@ -135,10 +137,11 @@ if (args.browser) {
   if (!status.success) Deno.exit(1);
 }
 
-// Merging a folder of 1,000 small profiles: scripts/bench_folder.ts.
-{
+// Merging a folder of 1,000 small profiles (scripts/bench_folder.ts), and
+// the HTML report's size and opening time (scripts/bench_report.ts).
+for (const script of ["bench_folder.ts", "bench_report.ts"]) {
   const status = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}scripts/bench_folder.ts`],
+    args: ["run", "--allow-all", `${ROOT}scripts/${script}`],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Where the page gets its profile from. The page loads the whole profile
  * once through a {@linkcode ProfileSource} and then queries it in the
@@ -162,9 +163,16 @@ export class EmbeddedProfileSource implements ProfileSource {
   async load(options: LoadOptions = {}): Promise<Profile> {
     const text = this.#element.textContent ?? "";
     const packed = _fromBase64(text.trim());
-    const stream = new Blob([packed]).stream().pipeThrough(
-      new DecompressionStream("gzip"),
-    );
+    // Megabyte slices: small enough that the functions (first in the
+    // bytes) come out early, large enough to keep the per-chunk cost low.
+    let at = 0;
+    const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      pull(controller) {
+        if (at >= packed.length) return controller.close();
+        controller.enqueue(packed.subarray(at, at + (1 << 20)));
+        at += 1 << 20;
+      },
+    }).pipeThrough(new DecompressionStream("gzip"));
     const length = this.#element.getAttribute("data-length") ?? "";
     const response = new Response(stream, {
       headers: /^\d+$/.test(length) ? { "content-length": length } : {},
