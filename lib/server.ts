@@ -15,6 +15,7 @@
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
+ * | `/api/base`                   | the same of the base when comparing (404) |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
@@ -31,6 +32,7 @@ import { UI_ASSETS } from "../ui/bundle.gen.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
+  checkFilter,
   isSortColumn,
   queryCallees,
   queryCallers,
@@ -42,8 +44,13 @@ import { encodeProfileParts } from "./wire.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
-  /** The profile to serve. */
+  /** The profile to serve (the "after" side when comparing). */
   readonly profile: Profile;
+  /**
+   * The profile before, when comparing two runs: served at `/api/base` in
+   * the same form as `/api/profile`; without it `/api/base` answers 404.
+   */
+  readonly base?: Profile;
   /**
    * Whether a request's `Host` header names this server; others get 403.
    * Make one with {@linkcode allowedHosts}.
@@ -92,9 +99,10 @@ export interface EdgeRow extends FunctionRow {
 /**
  * The routes whose whole bytes the page loads through a `ProfileSource`
  * (`ui/source.ts`). An HTML report (`lib/html_report.ts`) embeds what each
- * of them answers, so a route added here is in every report too.
+ * of them answers (a 404, such as `/api/base` when not comparing, is left
+ * out), so a route added here is in every report too.
  */
-export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile"];
+export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile", "/api/base"];
 
 /** The maximum `limit` of the list routes. */
 export const MAX_LIMIT = 10_000;
@@ -134,6 +142,31 @@ interface _Route {
     url: URL,
     groups: Record<string, string | undefined>,
   ) => Response;
+}
+
+/**
+ * An encoded profile's parts as one streamed response: views of the
+ * profile's columns, functions first, so nothing is copied and the page can
+ * show the table before the edges have arrived.
+ */
+function _encodedResponse(chunks: Uint8Array<ArrayBuffer>[]): Response {
+  const length = chunks.reduce((n, part) => n + part.length, 0);
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const part = chunks[next++];
+      if (part === undefined) controller.close();
+      else controller.enqueue(part);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      ..._COMMON_HEADERS,
+      "content-type": "application/octet-stream",
+      "content-length": String(length),
+      "cache-control": "no-store",
+    },
+  });
 }
 
 /**
@@ -188,6 +221,7 @@ export function createHandler(
 ): (request: Request) => Promise<Response> {
   const { profile } = options;
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
+  let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
@@ -216,27 +250,15 @@ export function createHandler(
         "public, max-age=31536000, immutable",
       )),
     _route("/api/profile", () => {
-      // Views of the profile's columns, functions first: nothing is copied
-      // and the page can show the table before the edges have arrived.
       parts ??= encodeProfileParts(profile);
-      const chunks = parts;
-      const length = chunks.reduce((n, part) => n + part.length, 0);
-      let next = 0;
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const part = chunks[next++];
-          if (part === undefined) controller.close();
-          else controller.enqueue(part);
-        },
-      });
-      return new Response(body, {
-        headers: {
-          ..._COMMON_HEADERS,
-          "content-type": "application/octet-stream",
-          "content-length": String(length),
-          "cache-control": "no-store",
-        },
-      });
+      return _encodedResponse(parts);
+    }),
+    _route("/api/base", () => {
+      if (options.base === undefined) {
+        throw new _HttpError(404, "Not comparing: no --base profile");
+      }
+      baseParts ??= encodeProfileParts(options.base);
+      return _encodedResponse(baseParts);
     }),
     _route("/api/functions", (url) => {
       const query = _queryOptions(url.searchParams);
@@ -278,11 +300,15 @@ export function createHandler(
     }),
   ];
 
-  // deno-lint-ignore require-await
   return async (request: Request): Promise<Response> => {
     let api = false;
     try {
-      const url = new URL(request.url);
+      // Deno.serve builds the URL from the Host header: a malformed one
+      // (`127.0.0.1:8099.`, a space, two ports) is the client's error.
+      const url = URL.parse(request.url);
+      if (url === null) {
+        return _error(400, "Bad request: malformed Host header", false);
+      }
       api = url.pathname.startsWith("/api/");
       const host = request.headers.get("host") ?? url.host;
       if (!options.isAllowedHost(host)) {
@@ -305,12 +331,7 @@ export function createHandler(
           return response;
         }
         const response = route.get(url, match.pathname.groups);
-        return request.method === "HEAD"
-          ? new Response(null, {
-            status: response.status,
-            headers: response.headers,
-          })
-          : response;
+        return request.method === "HEAD" ? await _head(response) : response;
       }
       return _error(404, "Not found", api);
     } catch (error) {
@@ -398,6 +419,23 @@ function _isIpLiteral(name: string): boolean {
     parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
+/**
+ * The answer to a HEAD request: the GET response's status and headers with
+ * no body, and the length the body would have.
+ */
+async function _head(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (!headers.has("content-length") && response.body !== null) {
+    headers.set(
+      "content-length",
+      String((await response.arrayBuffer()).byteLength),
+    );
+  } else {
+    await response.body?.cancel();
+  }
+  return new Response(null, { status: response.status, headers });
+}
+
 function _route(pathname: string, get: _Route["get"]): _Route {
   return { pattern: new URLPattern({ pathname }), get };
 }
@@ -461,7 +499,13 @@ function _functionId(profile: Profile, text: string | undefined): number {
 function _queryOptions(params: URLSearchParams): QueryOptions {
   const query: QueryOptions = {};
   const q = params.get("q");
-  if (q !== null) query.filter = q;
+  if (q !== null) {
+    const problem = checkFilter(q);
+    if (problem !== undefined) {
+      throw new _HttpError(400, `Bad q: ${problem}`);
+    }
+    query.filter = q;
+  }
   const sort = params.get("sort");
   if (sort !== null && sort !== "") {
     if (!isSortColumn(sort)) {

@@ -10,9 +10,11 @@
  * interpreter (default: python3). Pass --functions N to change the size.
  *
  * Then merges a folder of 1,000 small profiles against pstats.Stats(*files)
- * (scripts/bench_folder.ts), and measures the HTML report: its size for a
- * test-suite profile and how fast the large profile's report opens in
- * headless Chromium (scripts/bench_report.ts).
+ * (scripts/bench_folder.ts), times comparing that file with a changed
+ * copy of it (made once with scripts/gen_variant.py) against loading both
+ * separately (scripts/bench_compare.ts), and measures the HTML report: its
+ * size for a test-suite profile and how fast the large profile's report
+ * opens in headless Chromium (scripts/bench_report.ts).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the same file.
@@ -127,6 +129,29 @@ console.log(
     median(ours.map((x) => x.peak_mb)).toFixed(0)
   } MB (target: under 1,024 MB).`,
 );
+
+// Comparing two runs (--base): against loading both files separately. The
+// "after" file is made from the first by scripts/gen_variant.py.
+const afterFile = file.replace(/\.pstats$/, "-after.pstats");
+if (!(await exists(afterFile))) {
+  console.log(`Generating ${afterFile} with ${python}…`);
+  await run(python, [`${ROOT}scripts/gen_variant.py`, file, afterFile]);
+}
+{
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      `${ROOT}scripts/bench_compare.ts`,
+      file,
+      afterFile,
+      String(runs),
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
 
 if (args.browser) {
   const status = await new Deno.Command(Deno.execPath(), {

@@ -17,3 +17,9 @@ cd "$ROOT/tests/fixtures"
 "$PY" -m cProfile -o wide-calls.pstats wide_calls.py >/dev/null
 "$PY" "$HELPERS/dump_expected.py" --kind cprofile --marshal-version "$MV" \
   --out wide-calls.expected.json wide-calls.pstats
+
+# A call graph that is a tree, with every path's times as pstats reads them.
+"$PY" -m cProfile -o call-tree.pstats tree_workload.py >/dev/null
+"$PY" "$HELPERS/dump_expected.py" --kind cprofile --marshal-version "$MV" \
+  --out call-tree.expected.json call-tree.pstats
+"$PY" "$HELPERS/dump_stacks.py" call-tree.pstats call-tree.stacks.json

@@ -144,6 +144,9 @@ const READABLE = [
   ["yappi", "yappi"],
   ["sampled", "sampled"],
   ["many", "cprofile"],
+  ["shop", "cprofile"],
+  ["shop-profile", "profile"],
+  ["shop-sampled", "sampled"],
   ["wide-calls", "cprofile"],
 ] as const;
 

@@ -1,0 +1,678 @@
+/**
+ * A fast reader for the pstats files that Python 3 writes with marshal
+ * versions 3 and later: the ones cProfile (`profiling.tracing`), yappi and
+ * Python 3.15's sampling profiler (`profiling.sampling`) produce every day.
+ *
+ * It reads the bytes once, straight into the final typed columns: marshal
+ * references live in typed arrays, strings are interned once into ids,
+ * functions are found through an integer hash table over
+ * `(file id, line, name id)`, and no object is made per marshal value. It
+ * produces exactly what the general reader (`readPstats()` with
+ * `fast: false`) produces, and answers `undefined` for anything it does not
+ * take, so that the general reader reads it (and explains what is wrong,
+ * when something is).
+ *
+ * @module
+ */
+
+import type { PstatsFile, PstatsKind, ReadPstatsOptions } from "./pstats.ts";
+
+const _PROGRESS_EVERY = 8192;
+
+/** Thrown inside the reader when the input needs the general reader. */
+class _Unsupported {}
+const _UNSUPPORTED = new _Unsupported();
+
+// What a reference slot holds, and what its second int is.
+const _REF_OTHER = 0; // reserved, or a value this reader does not keep
+const _REF_INT = 1; // the int
+const _REF_FLOAT = 2; // the float's index in refFloats
+const _REF_STRING = 3; // the string's id
+const _REF_KEY = 4; // the function's id
+const _REF_SAMPLED = 5; // the ("__sampled__",) marker
+
+// A function's record in `fn`: four ints.
+const _FN_FILE = 0; // the file's string id
+const _FN_LINE = 1;
+const _FN_NAME = 2; // the name's string id
+const _FN_CALLEE = 3; // callee id + 1 of the callers dict that last named it
+/** Up to how many callers a dict is checked for repeats by looking back. */
+const _SCAN = 32;
+
+// A hash slot in `table`: function id + 1 (0: empty) and its key.
+const _SLOT_ID = 0;
+const _SLOT_FILE = 1;
+const _SLOT_LINE = 2;
+const _SLOT_NAME = 3;
+
+const _UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Reads a pstats file fast, or answers `undefined` when it holds something
+ * this reader does not take; `readPstats()` then reads it with the general
+ * reader, which is what it calls this from.
+ *
+ * It takes a dict of `(file, line, name)` keys whose parts are strings
+ * (`str`, in any of marshal's string types, as valid UTF-8) and an `int`
+ * line, with `(cc, nc, tt, ct, callers)` values; the callers are a dict of
+ * the same keys to `(nc, cc, tt, ct)` tuples or to counts; counts and times
+ * are finite `int`s (32-bit) or binary `float`s; and any of these may be
+ * marshal references. It also takes the sampling profiler's
+ * `("__sampled__",): True` marker.
+ *
+ * It leaves to the general reader: code objects as names (the `profile`
+ * module's `<module>` entries), long ints and text floats (marshal versions 0
+ * and 1), `bytes` and Python 2's strings, non-finite numbers, keys met twice,
+ * and every malformed input.
+ *
+ * @example
+ * ```ts
+ * import { readPstatsFast } from "./pstats_fast.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
+ * const bytes = Uint8Array.from(
+ *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
+ *   (c) => c.charCodeAt(0),
+ * );
+ * const file = readPstatsFast(bytes, { source: "run.pstats" });
+ * assertEquals(file?.functions.name, ["main"]);
+ * assertEquals(file?.cumulativeTime[0], 0.5);
+ *
+ * // A long int (marshal's 'l') as a line number: left to the general reader.
+ * assertEquals(readPstatsFast(Uint8Array.of(0x7b, 0x29, 3, 0x6c)), undefined);
+ * ```
+ *
+ * @param bytes The file's bytes.
+ * @param options The file's name and a progress callback.
+ * @returns The functions with their numbers and callers, or `undefined`.
+ */
+export function readPstatsFast(
+  bytes: Uint8Array,
+  options: ReadPstatsOptions = {},
+): PstatsFile | undefined {
+  try {
+    return new _FastReader(bytes, options.onProgress).read(
+      options.source ?? "",
+    );
+  } catch (error) {
+    if (error === _UNSUPPORTED) return undefined;
+    throw error;
+  }
+}
+
+class _FastReader {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly end: number;
+  readonly onProgress:
+    | ((functions: number, offset: number) => void)
+    | undefined;
+  pos = 0;
+
+  /** Reference slots, in the order marshal numbers them: kind, value. */
+  refs: Int32Array = new Int32Array(8192);
+  refCount = 0;
+  /** The floats that references hold. */
+  refFloats: Float64Array = new Float64Array(64);
+  refFloatCount = 0;
+
+  // Strings by id, and ids by string.
+  readonly strings: string[] = [];
+  readonly stringIds = new Map<string, number>();
+
+  /** Functions' records (see `_FN_*`), four ints each. */
+  fn: Int32Array;
+  fnCount = 0;
+  /** The hash table of functions by key (see `_SLOT_*`), four ints a slot. */
+  table: Int32Array;
+  /** The number of slots minus one. */
+  mask: number;
+  calls: Float64Array;
+  primitiveCalls: Float64Array;
+  internalTime: Float64Array;
+  cumulativeTime: Float64Array;
+  /** 1 once a function's entry was read. */
+  entered: Uint8Array;
+
+  // Edges.
+  eCaller: Uint32Array;
+  eCallee: Uint32Array;
+  eCalls: Float64Array;
+  ePrimitive: Float64Array;
+  eInternal: Float64Array;
+  eCumulative: Float64Array;
+  eCount = 0;
+
+  sampled = false;
+  countsOnly = false;
+  yappi = false;
+  entries = 0;
+
+  constructor(
+    bytes: Uint8Array,
+    onProgress: ((functions: number, offset: number) => void) | undefined,
+  ) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = bytes.length;
+    this.onProgress = onProgress;
+    // About 400 bytes a function and 40 an edge in typical files.
+    const functions = Math.max(64, Math.ceil(bytes.length / 400));
+    const edges = Math.max(64, Math.ceil(bytes.length / 40));
+    this.fn = new Int32Array(functions * 4);
+    this.calls = new Float64Array(functions);
+    this.primitiveCalls = new Float64Array(functions);
+    this.internalTime = new Float64Array(functions);
+    this.cumulativeTime = new Float64Array(functions);
+    this.entered = new Uint8Array(functions);
+    let slots = 64;
+    while (slots < functions * 2) slots *= 2;
+    this.table = new Int32Array(slots * 4);
+    this.mask = slots - 1;
+    this.eCaller = new Uint32Array(edges);
+    this.eCallee = new Uint32Array(edges);
+    this.eCalls = new Float64Array(edges);
+    this.ePrimitive = new Float64Array(edges);
+    this.eInternal = new Float64Array(edges);
+    this.eCumulative = new Float64Array(edges);
+  }
+
+  read(source: string): PstatsFile {
+    const b = this.bytes;
+    if (this.end < 2 || (b[0]! & 0x7f) !== 0x7b) throw _UNSUPPORTED;
+    if (b[0]! & 0x80) this.reserve(); // the outer dict's own slot
+    this.pos = 1;
+    let sampledMarker = false;
+    for (;;) {
+      if (this.pos >= this.end) throw _UNSUPPORTED;
+      if (b[this.pos] === 0x30) { // '0' ends the dict
+        this.pos++;
+        break;
+      }
+      const id = this.key();
+      if (id < 0) {
+        // The sampled marker, whose value is True ('T').
+        if (sampledMarker || b[this.pos] !== 0x54) throw _UNSUPPORTED;
+        this.pos++;
+        sampledMarker = true;
+        this.sampled = true;
+        continue;
+      }
+      this.entry(id);
+      this.entries++;
+      if (this.onProgress && this.entries % _PROGRESS_EVERY === 0) {
+        this.onProgress(this.entries, this.pos);
+      }
+    }
+    if (this.pos !== this.end) throw _UNSUPPORTED;
+    this.onProgress?.(this.entries, this.pos);
+    return this.finish(source);
+  }
+
+  /** Takes a reference slot for a value whose type code has FLAG_REF. */
+  reserve(): number {
+    const index = this.refCount;
+    if (index * 2 === this.refs.length) {
+      this.refs = _growInts(this.refs, this.refs.length * 2);
+    }
+    this.refs[index * 2] = _REF_OTHER;
+    this.refCount = index + 1;
+    return index;
+  }
+
+  /** Fills a reserved reference slot. */
+  setRef(index: number, kind: number, value: number): void {
+    this.refs[index * 2] = kind;
+    this.refs[index * 2 + 1] = value;
+  }
+
+  /** Reads a 32-bit little-endian int at `at`, checking the bounds. */
+  int32(at: number): number {
+    if (at + 4 > this.end) throw _UNSUPPORTED;
+    const b = this.bytes;
+    return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+  }
+
+  /** Reads a reference's index and answers its slot's index in `refs`. */
+  ref(): number {
+    const index = this.int32(this.pos + 1);
+    if (index < 0 || index >= this.refCount) throw _UNSUPPORTED;
+    this.pos += 5;
+    return index * 2;
+  }
+
+  /** Reads a finite int or float, or a reference to one. */
+  number(): number {
+    const at = this.pos;
+    if (at >= this.end) throw _UNSUPPORTED;
+    const code = this.bytes[at]!;
+    let value: number;
+    switch (code) {
+      case 0x69: // 'i'
+        value = this.int32(at + 1);
+        this.pos = at + 5;
+        return value;
+      case 0x67: // 'g'
+        if (at + 9 > this.end) throw _UNSUPPORTED;
+        value = this.view.getFloat64(at + 1, true);
+        if (value - value !== 0) throw _UNSUPPORTED; // NaN or infinite
+        this.pos = at + 9;
+        return value;
+      case 0x72: { // 'r'
+        const slot = this.ref();
+        const kind = this.refs[slot];
+        if (kind === _REF_INT) return this.refs[slot + 1]!;
+        if (kind === _REF_FLOAT) return this.refFloats[this.refs[slot + 1]!]!;
+        throw _UNSUPPORTED;
+      }
+      case 0xe9: // 'i' with FLAG_REF
+      case 0xe7: { // 'g' with FLAG_REF
+        const index = this.reserve();
+        if (code === 0xe9) {
+          value = this.int32(at + 1);
+          this.pos = at + 5;
+          this.setRef(index, _REF_INT, value);
+          return value;
+        }
+        if (at + 9 > this.end) throw _UNSUPPORTED;
+        value = this.view.getFloat64(at + 1, true);
+        if (value - value !== 0) throw _UNSUPPORTED;
+        this.pos = at + 9;
+        const k = this.refFloatCount++;
+        if (k === this.refFloats.length) {
+          this.refFloats = _growFloats(this.refFloats, k * 2);
+        }
+        this.refFloats[k] = value;
+        this.setRef(index, _REF_FLOAT, k);
+        return value;
+      }
+      default:
+        throw _UNSUPPORTED;
+    }
+  }
+
+  /** Reads a line number: an int, or a reference to an int. */
+  line(): number {
+    const value = this.number();
+    if ((value | 0) !== value || Object.is(value, -0)) throw _UNSUPPORTED;
+    return value;
+  }
+
+  /** Reads a string, or a reference to one, and answers its id. */
+  string(): number {
+    const at = this.pos;
+    if (at >= this.end) throw _UNSUPPORTED;
+    const b = this.bytes;
+    const code = b[at]!;
+    if (code === 0x72) {
+      const slot = this.ref();
+      if (this.refs[slot] !== _REF_STRING) throw _UNSUPPORTED;
+      return this.refs[slot + 1]!;
+    }
+    const index = code & 0x80 ? this.reserve() : -1;
+    let start: number;
+    let n: number;
+    let ascii: boolean;
+    switch (code & 0x7f) {
+      case 0x7a: // 'z' short ASCII
+      case 0x5a: // 'Z' short ASCII, interned
+        if (at + 2 > this.end) throw _UNSUPPORTED;
+        n = b[at + 1]!;
+        start = at + 2;
+        ascii = true;
+        break;
+      case 0x61: // 'a' ASCII
+      case 0x41: // 'A' ASCII, interned
+        n = this.int32(at + 1);
+        start = at + 5;
+        ascii = true;
+        break;
+      case 0x75: // 'u' UTF-8
+      case 0x74: // 't' UTF-8, interned
+        n = this.int32(at + 1);
+        start = at + 5;
+        ascii = false;
+        break;
+      default:
+        throw _UNSUPPORTED;
+    }
+    if (n < 0 || start + n > this.end) throw _UNSUPPORTED;
+    this.pos = start + n;
+    let text = _ascii(b, start, start + n);
+    if (text === undefined) {
+      // CPython writes the ASCII types only for ASCII text.
+      if (ascii) throw _UNSUPPORTED;
+      try {
+        text = _UTF8.decode(b.subarray(start, start + n));
+      } catch {
+        throw _UNSUPPORTED; // lone surrogates or bytes that are not UTF-8
+      }
+    }
+    let id = this.stringIds.get(text);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(text);
+      this.stringIds.set(text, id);
+    }
+    if (index >= 0) this.setRef(index, _REF_STRING, id);
+    return id;
+  }
+
+  /** Reads a tuple's type code and length. */
+  tuple(): number {
+    const at = this.pos;
+    if (at + 2 > this.end) throw _UNSUPPORTED;
+    const code = this.bytes[at]! & 0x7f;
+    if (code === 0x29) { // ')' small tuple
+      this.pos = at + 2;
+      return this.bytes[at + 1]!;
+    }
+    if (code === 0x28) { // '(' tuple
+      const n = this.int32(at + 1);
+      this.pos = at + 5;
+      return n;
+    }
+    throw _UNSUPPORTED;
+  }
+
+  /** Reads a `(file, line, name)` key and answers its function's id, or -1 for the sampled marker. */
+  key(): number {
+    const at = this.pos;
+    if (at >= this.end) throw _UNSUPPORTED;
+    const code = this.bytes[at]!;
+    if (code === 0x72) { // 'r'
+      const slot = this.ref();
+      const kind = this.refs[slot];
+      if (kind === _REF_KEY) return this.refs[slot + 1]!;
+      if (kind === _REF_SAMPLED) return -1;
+      throw _UNSUPPORTED;
+    }
+    const index = code & 0x80 ? this.reserve() : -1;
+    const n = this.tuple();
+    if (n === 3) {
+      const file = this.string();
+      const line = this.line();
+      const name = this.string();
+      const id = this.intern(file, line, name);
+      if (index >= 0) this.setRef(index, _REF_KEY, id);
+      return id;
+    }
+    if (n === 1 && this.strings[this.string()] === "__sampled__") {
+      if (index >= 0) this.setRef(index, _REF_SAMPLED, 0);
+      return -1;
+    }
+    throw _UNSUPPORTED;
+  }
+
+  /** The id of a function, adding it if it is new. */
+  intern(file: number, line: number, name: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    let slot = _hash(file, line, name) & mask;
+    for (;; slot = (slot + 1) & mask) {
+      const at = slot * 4;
+      const known = table[at + _SLOT_ID]!;
+      if (known === 0) break;
+      if (
+        table[at + _SLOT_NAME] === name && table[at + _SLOT_LINE] === line &&
+        table[at + _SLOT_FILE] === file
+      ) {
+        return known - 1;
+      }
+    }
+    const id = this.fnCount;
+    if (id * 4 === this.fn.length) this.growFunctions();
+    const at = id * 4;
+    this.fn[at + _FN_FILE] = file;
+    this.fn[at + _FN_LINE] = line;
+    this.fn[at + _FN_NAME] = name;
+    this.fnCount = id + 1;
+    _place(table, slot * 4, id, file, line, name);
+    if (this.fnCount * 2 > mask + 1) this.rehash((mask + 1) * 2);
+    return id;
+  }
+
+  growFunctions(): void {
+    const n = this.entered.length * 2;
+    this.fn = _growInts(this.fn, n * 4);
+    this.calls = _growFloats(this.calls, n);
+    this.primitiveCalls = _growFloats(this.primitiveCalls, n);
+    this.internalTime = _growFloats(this.internalTime, n);
+    this.cumulativeTime = _growFloats(this.cumulativeTime, n);
+    const entered = new Uint8Array(n);
+    entered.set(this.entered);
+    this.entered = entered;
+  }
+
+  rehash(slots: number): void {
+    const table = new Int32Array(slots * 4);
+    const mask = slots - 1;
+    const fn = this.fn;
+    for (let id = 0; id < this.fnCount; id++) {
+      const file = fn[id * 4 + _FN_FILE]!;
+      const line = fn[id * 4 + _FN_LINE]!;
+      const name = fn[id * 4 + _FN_NAME]!;
+      let slot = _hash(file, line, name) & mask;
+      while (table[slot * 4 + _SLOT_ID] !== 0) slot = (slot + 1) & mask;
+      _place(table, slot * 4, id, file, line, name);
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+
+  /** Reads `(cc, nc, tt, ct, callers)` for a function. */
+  entry(id: number): void {
+    if (this.pos < this.end && this.bytes[this.pos]! & 0x80) this.reserve();
+    if (this.tuple() !== 5) throw _UNSUPPORTED;
+    const cc = this.number();
+    const nc = this.number();
+    const tt = this.number();
+    const ct = this.number();
+    if (this.entered[id]) throw _UNSUPPORTED; // a key met twice
+    this.entered[id] = 1;
+    if (cc > nc) this.yappi = true;
+    // Added to zero, as the general reader does (which turns -0 into 0).
+    this.calls[id] = 0 + nc;
+    this.primitiveCalls[id] = 0 + cc;
+    this.internalTime[id] = 0 + tt;
+    this.cumulativeTime[id] = 0 + ct;
+    const at = this.pos;
+    if (at >= this.end || (this.bytes[at]! & 0x7f) !== 0x7b) {
+      throw _UNSUPPORTED;
+    }
+    if (this.bytes[at]! & 0x80) this.reserve();
+    this.pos = at + 1;
+    const b = this.bytes;
+    const mark = id + 1;
+    const first = this.eCount;
+    for (;;) {
+      if (this.pos >= this.end) throw _UNSUPPORTED;
+      if (b[this.pos] === 0x30) {
+        this.pos++;
+        return;
+      }
+      const caller = this.key();
+      if (caller < 0) throw _UNSUPPORTED;
+      // A caller met twice in one dict: found by looking back over the
+      // dict's edges while it is small, then by marks on the functions.
+      const count = this.eCount - first;
+      if (count < _SCAN) {
+        for (let e = first; e < this.eCount; e++) {
+          if (this.eCaller[e] === caller) throw _UNSUPPORTED;
+        }
+      } else {
+        if (count === _SCAN) {
+          for (let e = first; e < this.eCount; e++) {
+            this.fn[this.eCaller[e]! * 4 + _FN_CALLEE] = mark;
+          }
+        }
+        if (this.fn[caller * 4 + _FN_CALLEE] === mark) throw _UNSUPPORTED;
+        this.fn[caller * 4 + _FN_CALLEE] = mark;
+      }
+      const code = b[this.pos];
+      if (code === undefined) throw _UNSUPPORTED;
+      const type = code & 0x7f;
+      if (type === 0x29 || type === 0x28) {
+        if (code & 0x80) this.reserve();
+        if (this.tuple() !== 4) throw _UNSUPPORTED;
+        const enc = this.number();
+        const ecc = this.number();
+        const ett = this.number();
+        const ect = this.number();
+        this.edge(caller, id, enc, ecc, ett, ect);
+      } else {
+        // A plain count: the profile module, or the sampling profiler.
+        this.countsOnly = true;
+        const count = this.number();
+        this.edge(caller, id, count, count, 0, 0);
+      }
+    }
+  }
+
+  edge(
+    caller: number,
+    callee: number,
+    calls: number,
+    primitiveCalls: number,
+    internalTime: number,
+    cumulativeTime: number,
+  ): void {
+    const e = this.eCount;
+    if (e === this.eCaller.length) this.growEdges();
+    this.eCaller[e] = caller;
+    this.eCallee[e] = callee;
+    this.eCalls[e] = calls;
+    this.ePrimitive[e] = primitiveCalls;
+    this.eInternal[e] = internalTime;
+    this.eCumulative[e] = cumulativeTime;
+    this.eCount = e + 1;
+  }
+
+  growEdges(): void {
+    const n = Math.ceil(this.eCaller.length * 1.5);
+    this.eCaller = _growUints(this.eCaller, n);
+    this.eCallee = _growUints(this.eCallee, n);
+    this.eCalls = _growFloats(this.eCalls, n);
+    this.ePrimitive = _growFloats(this.ePrimitive, n);
+    this.eInternal = _growFloats(this.eInternal, n);
+    this.eCumulative = _growFloats(this.eCumulative, n);
+  }
+
+  finish(source: string): PstatsFile {
+    const n = this.fnCount;
+    const strings = this.strings;
+    const file: string[] = new Array(n);
+    const name: string[] = new Array(n);
+    const line: number[] = new Array(n);
+    const fn = this.fn;
+    for (let i = 0; i < n; i++) {
+      file[i] = strings[fn[i * 4 + _FN_FILE]!]!;
+      line[i] = fn[i * 4 + _FN_LINE]!;
+      name[i] = strings[fn[i * 4 + _FN_NAME]!]!;
+    }
+    if (this.sampled) this.yappi = false;
+    let calls = this.calls.slice(0, n);
+    let primitiveCalls = this.primitiveCalls.slice(0, n);
+    // yappi stores (ncall, nactualcall): total calls first.
+    if (this.yappi) [calls, primitiveCalls] = [primitiveCalls, calls];
+    const kind: PstatsKind = this.sampled
+      ? "sampled"
+      : this.yappi
+      ? "yappi"
+      : this.countsOnly
+      ? "profile"
+      : "cprofile";
+    const m = this.eCount;
+    return {
+      source,
+      sampled: this.sampled,
+      edgeDetail: !this.countsOnly,
+      functions: { file, line, name },
+      calls,
+      primitiveCalls,
+      internalTime: this.internalTime.slice(0, n),
+      cumulativeTime: this.cumulativeTime.slice(0, n),
+      edges: {
+        caller: _fit(this.eCaller, m),
+        callee: _fit(this.eCallee, m),
+        calls: _fit(this.eCalls, m),
+        primitiveCalls: _fit(this.ePrimitive, m),
+        internalTime: _fit(this.eInternal, m),
+        cumulativeTime: _fit(this.eCumulative, m),
+      },
+      kind,
+      entries: this.entries,
+    };
+  }
+}
+
+/**
+ * Decodes bytes that are all ASCII; `undefined` if one is not.
+ */
+function _ascii(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): string | undefined {
+  const n = end - start;
+  if (n > 24) {
+    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return undefined;
+    return _UTF8.decode(bytes.subarray(start, end));
+  }
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x80) return undefined;
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
+/** A hash of a function's key. */
+function _hash(file: number, line: number, name: number): number {
+  let h = Math.imul(file, 0x9e3779b1) ^ Math.imul(line, 0x85ebca77) ^
+    Math.imul(name, 0xc2b2ae3d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 13);
+}
+
+function _place(
+  table: Int32Array,
+  at: number,
+  id: number,
+  file: number,
+  line: number,
+  name: number,
+): void {
+  table[at + _SLOT_ID] = id + 1;
+  table[at + _SLOT_FILE] = file;
+  table[at + _SLOT_LINE] = line;
+  table[at + _SLOT_NAME] = name;
+}
+
+/** The first `n` items: a view when little is wasted, else a copy. */
+function _fit<T extends Uint32Array | Float64Array>(array: T, n: number): T {
+  return (array.length - n <= array.length >> 2
+    ? array.subarray(0, n)
+    : array.slice(0, n)) as T;
+}
+
+function _growInts(array: Int32Array, n: number): Int32Array {
+  const grown = new Int32Array(n);
+  grown.set(array);
+  return grown;
+}
+
+function _growUints(array: Uint32Array, n: number): Uint32Array {
+  const grown = new Uint32Array(n);
+  grown.set(array);
+  return grown;
+}
+
+function _growFloats(array: Float64Array, n: number): Float64Array {
+  const grown = new Float64Array(n);
+  grown.set(array);
+  return grown;
+}

@@ -1,0 +1,469 @@
+/**
+ * The fast pstats reader against the general one: on every fixture, on
+ * mutations of them, and on generated files that use every encoding the fast
+ * reader takes (and many it leaves to the general reader), both must give
+ * the same result or the same error.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { fromFileUrl } from "@std/path";
+import { readPstats } from "../lib/pstats.ts";
+import { readPstatsFast } from "../lib/pstats_fast.ts";
+import type { PstatsFile } from "../lib/pstats.ts";
+
+const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+
+function fixtures(): string[] {
+  const names: string[] = [];
+  for (const dir of ["", "bad/"]) {
+    for (const entry of Deno.readDirSync(`${FIXTURES}${dir}`)) {
+      if (entry.isFile && !entry.name.endsWith(".json")) {
+        names.push(`${dir}${entry.name}`);
+      }
+    }
+  }
+  return names.sort();
+}
+
+/** Every number as its exact bits, so that -0 and 0 differ. */
+function bits(values: ArrayLike<number>): string {
+  const floats = Float64Array.from(values);
+  return Array.from(new BigUint64Array(floats.buffer), (b) => b.toString(16))
+    .join(",");
+}
+
+/** A file's contents in a form `assertEquals` compares exactly. */
+function plain(file: PstatsFile): unknown {
+  const e = file.edges;
+  return {
+    source: file.source,
+    kind: file.kind,
+    entries: file.entries,
+    sampled: file.sampled,
+    edgeDetail: file.edgeDetail,
+    file: [...file.functions.file],
+    line: bits(file.functions.line),
+    name: [...file.functions.name],
+    numbers: [
+      file.calls,
+      file.primitiveCalls,
+      file.internalTime,
+      file.cumulativeTime,
+    ].map(bits),
+    edges: [
+      e.caller,
+      e.callee,
+      e.calls,
+      e.primitiveCalls,
+      e.internalTime,
+      e.cumulativeTime,
+    ].map(bits),
+  };
+}
+
+/** What a reader makes of the bytes: the file, or the error it throws. */
+function outcome(bytes: Uint8Array, fast: boolean): unknown {
+  try {
+    return plain(readPstats(bytes, { source: "x.pstats", fast }));
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    if (!(error instanceof SyntaxError || error instanceof RangeError)) {
+      throw error; // a crash, not an explanation
+    }
+    return `${error.name}: ${error.message}`;
+  }
+}
+
+function assertSameAsGeneral(bytes: Uint8Array, what: string): void {
+  assertEquals(outcome(bytes, true), outcome(bytes, false), what);
+}
+
+/** A small seeded random number generator (mulberry32). */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Type codes worth putting where another one was. */
+const CODES = [..."0NTFirgfl()z{uatZAR"].flatMap((c) => {
+  const code = c.charCodeAt(0);
+  return [code, code | 0x80];
+});
+
+/** One random change: a byte, a type code, a cut, a gap or a repeat. */
+function mutate(bytes: Uint8Array, next: () => number): Uint8Array {
+  const at = Math.floor(next() * bytes.length);
+  const pick = next();
+  if (pick < 0.3) {
+    const out = bytes.slice();
+    out[at] = Math.floor(next() * 256);
+    return out;
+  }
+  if (pick < 0.55) {
+    const out = bytes.slice();
+    out[at] = CODES[Math.floor(next() * CODES.length)]!;
+    return out;
+  }
+  if (pick < 0.65) {
+    const out = bytes.slice();
+    out[at] = out[at]! ^ 0x80; // FLAG_REF on or off
+    return out;
+  }
+  if (pick < 0.75) return bytes.slice(0, at);
+  const length = 1 + Math.floor(next() * 24);
+  if (pick < 0.87) {
+    const out = new Uint8Array(
+      bytes.length - Math.min(length, bytes.length - at),
+    );
+    out.set(bytes.subarray(0, at));
+    out.set(bytes.subarray(at + length), at);
+    return out;
+  }
+  const chunk = bytes.subarray(at, at + length);
+  const out = new Uint8Array(bytes.length + chunk.length);
+  out.set(bytes.subarray(0, at));
+  out.set(chunk, at);
+  out.set(bytes.subarray(at), at + chunk.length);
+  return out;
+}
+
+/** Writes marshal data, numbering the values flagged with FLAG_REF. */
+class Writer {
+  readonly out: number[] = [];
+  refs = 0;
+  code(c: string, flag = false): number {
+    this.out.push(c.charCodeAt(0) | (flag ? 0x80 : 0));
+    return flag ? this.refs++ : -1;
+  }
+  i32(n: number): void {
+    this.out.push(
+      n & 0xff,
+      (n >> 8) & 0xff,
+      (n >> 16) & 0xff,
+      (n >>> 24) & 0xff,
+    );
+  }
+  int(n: number, flag = false): number {
+    const index = this.code("i", flag);
+    this.i32(n);
+    return index;
+  }
+  float(x: number, flag = false): number {
+    const index = this.code("g", flag);
+    this.out.push(...new Uint8Array(Float64Array.of(x).buffer));
+    return index;
+  }
+  ref(index: number): void {
+    this.code("r");
+    this.i32(index);
+  }
+  /** A string in one of the types that marshal writes text with. */
+  string(text: string, type: "z" | "a" | "u" | "t", flag = false): number {
+    const bytes = type === "u" || type === "t"
+      ? new TextEncoder().encode(text)
+      : Uint8Array.from(text, (c) => c.charCodeAt(0));
+    return this.raw(type, bytes, flag);
+  }
+  raw(type: string, bytes: Uint8Array, flag = false): number {
+    const index = this.code(type, flag);
+    if (type === "z") this.out.push(bytes.length);
+    else this.i32(bytes.length);
+    this.out.push(...bytes);
+    return index;
+  }
+  tuple(n: number, flag = false, small = true): number {
+    const index = this.code(small ? ")" : "(", flag);
+    if (small) this.out.push(n);
+    else this.i32(n);
+    return index;
+  }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
+}
+
+const NAMES = ["main", "run", "<lambda>", "über", "数据", "__init__", "", "x"];
+const FILES = ["app.py", "~", "/usr/lib/python3.13/json/encoder.py", "ñ.py"];
+
+/**
+ * A random pstats file: cProfile, profile-module or sampled layout, with
+ * references to strings, numbers and keys, both tuple types, and now and
+ * then something the fast reader leaves to the general one.
+ */
+function generated(next: () => number): { bytes: Uint8Array; odd: boolean } {
+  const w = new Writer();
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const chance = (p: number) => next() < p;
+  const strings = new Map<string, number>(); // text -> ref index
+  const numbers: number[] = []; // ref indexes of numbers
+  const ints = new Map<number, number>(); // ref indexes of ints by value
+  const keys = new Map<string, number>(); // ref indexes of key tuples
+  // How often to write something unusual.
+  const odd = chance(0.5) ? pick([0.002, 0.01, 0.05]) : 0;
+  const countsOnly = chance(0.25);
+  const smallTuples = chance(0.8);
+
+  const text = (s: string) => {
+    const known = strings.get(s);
+    if (known !== undefined && chance(0.8)) return w.ref(known);
+    if (chance(odd)) {
+      // Not UTF-8, or bytes: for the general reader.
+      return void w.raw(
+        pick(["u", "s"]),
+        Uint8Array.of(0x61, 0xff),
+        chance(0.5),
+      );
+    }
+    const ascii = [...s].every((c) => c.charCodeAt(0) < 0x80);
+    const type = ascii
+      ? pick(["z", "a", "u", "t"] as const)
+      : pick(["u", "t"] as const);
+    const index = w.string(s, type, chance(0.7));
+    if (index >= 0) strings.set(s, index);
+  };
+  const number = (value: number, int: boolean) => {
+    // A reference to the same int, as CPython writes small ints; to any
+    // float, now and then.
+    const same = ints.get(value);
+    if (int && same !== undefined && chance(0.5)) return w.ref(same);
+    if (!int && numbers.length > 0 && chance(0.05)) {
+      return w.ref(pick(numbers));
+    }
+    if (chance(odd)) {
+      const which = next();
+      if (which < 0.3) return void w.float(pick([NaN, Infinity, -Infinity]));
+      if (which < 0.5) return void w.code("T");
+      if (which < 0.7) return void w.float(-0);
+      // A long int, as Python writes beyond 32 bits: 2 ** 31.
+      w.code("l");
+      w.i32(3);
+      w.out.push(0, 0, 0, 0, 2, 0);
+      return;
+    }
+    const index = int
+      ? w.int(value, chance(0.1))
+      : w.float(value, chance(0.05));
+    if (index >= 0) numbers.push(index);
+    if (index >= 0 && int) ints.set(value, index);
+  };
+  const key = (name: string, file: string, line: number) => {
+    const known = keys.get(`${file}:${line}:${name}`);
+    if (known !== undefined && chance(0.5)) return w.ref(known);
+    const index = w.tuple(3, chance(0.3), smallTuples);
+    text(file);
+    if (chance(odd)) w.float(line);
+    else number(line, true);
+    text(name);
+    if (index >= 0) keys.set(`${file}:${line}:${name}`, index);
+  };
+
+  // Distinct functions, in a random order.
+  const functions = NAMES.flatMap((name) =>
+    FILES.map((file) => [name, file, Math.floor(next() * 3)] as const)
+  ).filter(() => chance(0.3)).sort(() => next() - 0.5).slice(0, 12);
+  if (functions.length === 0) functions.push(["main", "app.py", 1]);
+  w.code("{", chance(0.1));
+  if (chance(0.2)) {
+    w.tuple(1, chance(0.5));
+    text("__sampled__");
+    w.code("T");
+  }
+  const count = 1 + Math.floor(next() * functions.length);
+  for (let i = 0; i < count; i++) {
+    const fn = chance(odd * 5) ? pick(functions) : functions[i]!;
+    key(...fn);
+    w.tuple(5, chance(odd), smallTuples);
+    const nc = Math.floor(next() * 100);
+    const cc = chance(0.1) ? nc + 1 : Math.floor(next() * (nc + 1));
+    number(cc, true);
+    number(nc, true);
+    number(next() / 1000, chance(0.05));
+    number(next() / 100, false);
+    w.code("{", chance(odd));
+    // Distinct callers; with something unusual, some twice (also in long
+    // dicts, past where the fast reader stops looking back).
+    const twice = chance(odd * 5);
+    const callers = twice
+      ? Math.floor(next() * 40)
+      : Math.floor(next() * Math.min(4, functions.length));
+    for (let c = 0; c < callers; c++) {
+      key(...functions[(twice ? c % 33 : c) % functions.length]!);
+      if (countsOnly || chance(odd)) {
+        number(Math.floor(next() * 10), true);
+      } else {
+        w.tuple(4, chance(odd), smallTuples);
+        number(Math.floor(next() * 10), true);
+        number(Math.floor(next() * 10), true);
+        number(next() / 1000, false);
+        number(next() / 100, false);
+      }
+    }
+    w.code("0");
+  }
+  w.code("0");
+  return { bytes: w.bytes(), odd: odd > 0 };
+}
+
+Deno.test("readPstatsFast() gives what the general reader gives on every fixture", () => {
+  const names = fixtures();
+  assert(names.length >= 20, `only ${names.length} fixtures`);
+  for (const name of names) {
+    assertSameAsGeneral(Deno.readFileSync(`${FIXTURES}${name}`), name);
+  }
+});
+
+Deno.test("readPstatsFast() reads the files of Python 3's profilers itself", () => {
+  const taken = [
+    "cprofile-3.6",
+    "cprofile-3.8",
+    "cprofile-3.10",
+    "cprofile-3.11",
+    "cprofile-3.12",
+    "cprofile-3.13",
+    "cprofile-3.13-b",
+    "cprofile-3.13-v2",
+    "cprofile-3.13-v3",
+    "many",
+    "yappi",
+    "sampled",
+  ];
+  for (const name of taken) {
+    const bytes = Deno.readFileSync(`${FIXTURES}${name}.pstats`);
+    const file = readPstatsFast(bytes, { source: name });
+    if (file === undefined) {
+      throw new Error(`${name} fell back to the general reader`);
+    }
+    assertEquals(
+      plain(file),
+      plain(readPstats(bytes, { source: name, fast: false })),
+    );
+  }
+});
+
+Deno.test("readPstatsFast() leaves Python 2, text floats and code objects to the general reader", () => {
+  const left = [
+    "cprofile-2.7", // Python 2 strings
+    "profile-2.7",
+    "cprofile-3.13-v0", // text floats
+    "cprofile-3.13-v1",
+    "profile-3.6", // code objects as names
+    "profile-3.13",
+  ];
+  for (const name of left) {
+    const bytes = Deno.readFileSync(`${FIXTURES}${name}.pstats`);
+    assertEquals(readPstatsFast(bytes), undefined, name);
+    assert(readPstats(bytes).functions.name.length > 0);
+  }
+});
+
+Deno.test("readPstatsFast() gives what the general reader gives on 3,000 mutated fixtures", () => {
+  const next = random(8);
+  const sources = [
+    "cprofile-3.13",
+    "cprofile-3.13-v3",
+    "yappi",
+    "sampled",
+    "profile-3.13",
+    "cprofile-2.7",
+  ].map((name) => Deno.readFileSync(`${FIXTURES}${name}.pstats`));
+  for (let i = 0; i < 3000; i++) {
+    let bytes: Uint8Array = sources[i % sources.length]!;
+    const changes = 1 + Math.floor(next() * 3);
+    for (let c = 0; c < changes; c++) bytes = mutate(bytes, next);
+    assertSameAsGeneral(bytes, `mutation ${i}`);
+  }
+});
+
+Deno.test("readPstatsFast() gives what the general reader gives on 3,000 generated files and their mutations", () => {
+  const next = random(12);
+  let usual = 0;
+  for (let i = 0; i < 3000; i++) {
+    const { bytes, odd } = generated(next);
+    const mutated = i % 3 === 2;
+    const input = mutated ? mutate(bytes, next) : bytes;
+    if (!odd && !mutated) {
+      // The kind of file the fast reader is for: it must read it itself.
+      usual++;
+      assert(readPstatsFast(input) !== undefined, `generated file ${i}`);
+    }
+    assertSameAsGeneral(input, `generated file ${i}`);
+  }
+  assert(usual > 800, `only ${usual} usual files`);
+});
+
+function hex(s: string): Uint8Array {
+  return Uint8Array.from(
+    s.replace(/\s/g, "").match(/../g)!,
+    (h) => parseInt(h, 16),
+  );
+}
+
+// {("a.py", 1, "f"): (1, 1, 0.5, 0.5, {})}, pieces to build variants from.
+const KEY_F = "2903 7a04612e7079 6901000000 7a0166";
+const KEY_G = "2903 7a04612e7079 6902000000 7a0167";
+const HALF = "67000000000000e03f";
+const ENTRY = `2905 6901000000 6901000000 ${HALF} ${HALF}`;
+
+Deno.test("readPstatsFast() leaves keys met twice to the general reader", () => {
+  const cases = {
+    "a function twice": `7b ${KEY_F} ${ENTRY} 7b30 ${KEY_F} ${ENTRY} 7b30 30`,
+    "a caller twice in one dict":
+      `7b ${KEY_F} ${ENTRY} 7b ${KEY_G} 6901000000 ${KEY_G} 6902000000 30 30`,
+  };
+  for (const [what, bytes] of Object.entries(cases)) {
+    assertEquals(readPstatsFast(hex(bytes)), undefined, what);
+    assertSameAsGeneral(hex(bytes), what);
+  }
+});
+
+Deno.test("readPstatsFast() finds a caller repeated late in a long callers dict", () => {
+  const w = new Writer();
+  w.code("{");
+  w.tuple(3);
+  w.string("a.py", "z");
+  w.int(1);
+  w.string("f", "z");
+  w.tuple(5);
+  for (const n of [1, 1, 0.5, 0.5]) w.float(n);
+  w.code("{");
+  for (const line of [...Array(100).keys(), 7]) {
+    w.tuple(3);
+    w.string("b.py", "z");
+    w.int(line + 10);
+    w.string("g", "z");
+    w.int(1);
+  }
+  w.code("0");
+  w.code("0");
+  assertEquals(readPstatsFast(w.bytes()), undefined);
+  assertSameAsGeneral(w.bytes(), "a caller repeated after 100 others");
+});
+
+Deno.test("readPstatsFast() leaves counts that are not finite to the general reader", () => {
+  const bytes = hex(
+    `7b ${KEY_F} 2905 6901000000 67000000000000f87f ${HALF} ${HALF} 7b30 30`,
+  );
+  assertEquals(readPstatsFast(bytes), undefined);
+  assertSameAsGeneral(bytes, "a NaN count");
+});
+
+Deno.test("readPstatsFast() leaves names that are not UTF-8 to the general reader", () => {
+  const bytes = hex(
+    `7b 2903 7a04612e7079 6901000000 7502000000 66ff ${ENTRY} 7b30 30`,
+  );
+  assertEquals(readPstatsFast(bytes), undefined);
+  assertSameAsGeneral(bytes, "a name that is not UTF-8");
+});
+
+Deno.test("readPstatsFast() reports progress like the general reader", () => {
+  const bytes = Deno.readFileSync(`${FIXTURES}many.pstats`);
+  const seen = (fast: boolean) => {
+    const calls: [number, number][] = [];
+    readPstats(bytes, { fast, onProgress: (n, at) => calls.push([n, at]) });
+    return calls;
+  };
+  assertEquals(seen(true), seen(false));
+});
