@@ -176,3 +176,27 @@ Deno.test("--html with a bad input or with --format writes nothing", async () =>
     assertEquals([...Deno.readDirSync(dir)], []);
   });
 });
+
+Deno.test("--html with --base carries both profiles, each as the server sends it", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "compare.html");
+    const result = await cli(
+      "--html",
+      out,
+      "--base",
+      "compare/before.pstats",
+      "compare/after.pstats",
+    );
+    assertEquals(result.code, 0, result.stderr);
+    const page = await Deno.readTextFile(out);
+    const paths = [...page.matchAll(/ data-path="([^"]+)"/g)].map((m) => m[1]);
+    assertEquals(paths, ["/api/profile", "/api/base"]);
+    // Without --base there is no /api/base to embed.
+    await cli("--html", out, "compare/after.pstats");
+    const single = await Deno.readTextFile(out);
+    assertEquals(
+      [...single.matchAll(/ data-path="([^"]+)"/g)].map((m) => m[1]),
+      ["/api/profile"],
+    );
+  });
+});
