@@ -133,6 +133,25 @@ Deno.test({
         assertEquals(outside, []);
       });
 
+      await t.step("a damaged report says so instead of showing", async () => {
+        const text = await Deno.readTextFile(report);
+        const start = text.indexOf('data-path="/api/profile"');
+        const at = text.indexOf(">", start) + 200;
+        const damaged = join(dir, "damaged.html");
+        await Deno.writeTextFile(
+          damaged,
+          text.slice(0, at) + "A".repeat(400) + text.slice(at + 400),
+        );
+        const before = problems.length;
+        await page.goto(toFileUrl(damaged).href);
+        await page.waitForSelector(".state.failed");
+        assertMatch(
+          (await page.textContent(".state.failed")) ?? "",
+          /Could not load the profile.*The profile in this page is damaged/s,
+        );
+        problems.length = before;
+      });
+
       await t.step("a folder of profiles makes a report too", async () => {
         const folder = join(dir, "folder.html");
         await writeReport(folder, "folder/prof");
