@@ -166,9 +166,13 @@ export class EmbeddedProfileSource implements ProfileSource {
     // Megabyte slices: small enough that the functions (first in the
     // bytes) come out early, large enough to keep the per-chunk cost low.
     let at = 0;
+    // Between slices the page gets a task of its own, so that the table,
+    // ready once the functions are in, is painted while the edges are still
+    // being decompressed (stream callbacks alone would never let it).
     const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
-      pull(controller) {
+      async pull(controller) {
         if (at >= packed.length) return controller.close();
+        if (at > 0) await _nextTask();
         controller.enqueue(packed.subarray(at, at + (1 << 20)));
         at += 1 << 20;
       },
@@ -209,6 +213,18 @@ export function pageSource(
     }
   }
   return new HttpProfileSource(path);
+}
+
+/** Resolves in a new task (unlike a timer, without a 4 ms clamp). */
+function _nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function _fromBase64(text: string): Uint8Array<ArrayBuffer> {
