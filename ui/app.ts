@@ -35,7 +35,7 @@ import {
   saveHistoryState,
 } from "./navigation.ts";
 import type { Tab } from "./route.ts";
-import { HttpProfileSource, type ProfileSource } from "./source.ts";
+import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
   allViews,
@@ -57,7 +57,8 @@ const VIEWS: Readonly<Record<Tab, PageView>> = {
   groups: GROUP_VIEW,
 };
 
-const source: ProfileSource = new HttpProfileSource("/api/profile");
+// The server's, or the one an HTML report carries in the page.
+const source: ProfileSource = pageSource("/api/profile");
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {
