@@ -14,7 +14,7 @@ import {
   pathsThrough,
 } from "./lib/call_tree.ts";
 import { findProfiles, pytestCombined } from "./lib/folder.ts";
-import { cutText, escapeControls } from "./lib/escape.ts";
+import { cutText, escapeControls, escapeTerminalText } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
 import {
@@ -815,19 +815,27 @@ function _load(
   });
 }
 
+/**
+ * Writes a report to stdout. On a terminal, control characters from the
+ * profile (in any format: table, CSV, collapsed stacks, JSON's C1 and bidi
+ * characters) are shown escaped; piped to a file, the text is exact.
+ */
 async function _write(chunks: Iterable<string>): Promise<void> {
   const encoder = new TextEncoder();
   const writer = Deno.stdout.writable.getWriter();
+  const safe = Deno.stdout.isTerminal()
+    ? escapeTerminalText
+    : (text: string) => text;
   let buffer = "";
   try {
     for (const chunk of chunks) {
       buffer += chunk;
       if (buffer.length >= 1 << 16) {
-        await writer.write(encoder.encode(buffer));
+        await writer.write(encoder.encode(safe(buffer)));
         buffer = "";
       }
     }
-    if (buffer) await writer.write(encoder.encode(buffer));
+    if (buffer) await writer.write(encoder.encode(safe(buffer)));
   } finally {
     writer.releaseLock();
   }
