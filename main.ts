@@ -9,7 +9,7 @@ import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "./deno.json" with { type: "json" };
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
-import { loadProfile, type ProfileInput } from "./lib/pstats.ts";
+import { loadProfileAsync, type ProfileInput } from "./lib/pstats.ts";
 import {
   isDescendingByDefault,
   isSortColumn,
@@ -210,11 +210,16 @@ Make a pstats file with:  python -m cProfile -o out.pstats script.py
 const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
 
-async function _readInputs(
+/**
+ * Checks that every file can be read (so that a mistyped last name fails at
+ * once), then reads them one at a time, each only when the profile asks for
+ * it: the profile merges each file before the next is read.
+ */
+async function _inputs(
   paths: string[],
   progress: ((line: string) => void) | undefined,
-): Promise<ProfileInput[]> {
-  const inputs: ProfileInput[] = [];
+): Promise<{ files: AsyncIterable<ProfileInput>; large: boolean }> {
+  const sizes: number[] = [];
   for (const path of paths) {
     let info: Deno.FileInfo;
     try {
@@ -226,16 +231,23 @@ async function _readInputs(
       throw new InputError(path, "Is a directory, not a pstats file");
     }
     if (!info.isFile) throw new InputError(path, "Not a regular file");
-    try {
-      inputs.push({
-        source: path,
-        bytes: await _readWithProgress(path, info.size, progress),
-      });
-    } catch (error) {
-      throw new InputError(path, _fsReason(error));
+    sizes.push(info.size);
+  }
+  async function* files(): AsyncGenerator<ProfileInput> {
+    for (const [i, path] of paths.entries()) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await _readWithProgress(path, sizes[i]!, progress);
+      } catch (error) {
+        throw new InputError(path, _fsReason(error));
+      }
+      yield { source: path, bytes };
     }
   }
-  return inputs;
+  return {
+    files: files(),
+    large: sizes.some((size) => size >= _PROGRESS_BYTES),
+  };
 }
 
 async function _readWithProgress(
@@ -285,13 +297,14 @@ function _fsReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function _load(
-  inputs: ProfileInput[],
+async function _load(
+  paths: string[],
   progress: ((line: string) => void) | undefined,
-): Profile {
-  return loadProfile(inputs, {
+): Promise<Profile> {
+  const { files, large } = await _inputs(paths, progress);
+  const profile = await loadProfileAsync(files, {
     cwd: Deno.cwd(),
-    ...(progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)
+    ...(progress && large
       ? {
         onProgress: (source: string, functions: number, offset: number) =>
           progress(
@@ -302,6 +315,10 @@ function _load(
       }
       : {}),
   });
+  if (progress && large) {
+    progress(`Loaded ${formatCount(profile.size)} functions\n`);
+  }
+  return profile;
 }
 
 async function _write(chunks: Iterable<string>): Promise<void> {
@@ -508,11 +525,7 @@ export async function run(args: string[]): Promise<number> {
     : undefined;
   let profile: Profile;
   try {
-    const inputs = await _readInputs(options.files, progress);
-    profile = _load(inputs, progress);
-    if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
-      progress(`Loaded ${formatCount(profile.size)} functions\n`);
-    }
+    profile = await _load(options.files, progress);
   } catch (error) {
     if (progress) progress("");
     if (

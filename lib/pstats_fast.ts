@@ -242,60 +242,78 @@ class _FastReader {
     return index * 2;
   }
 
-  /** Reads a finite int or float, or a reference to one. */
-  number(): number {
+  /**
+   * Reads a finite int or float, or a reference to one, into `to[i]`.
+   * (Storing it rather than answering it keeps floats unboxed.)
+   */
+  numberTo(to: Float64Array, i: number): void {
     const at = this.pos;
     if (at >= this.end) throw _UNSUPPORTED;
-    const code = this.bytes[at]!;
-    let value: number;
-    switch (code) {
+    switch (this.bytes[at]) {
       case 0x69: // 'i'
-        value = this.int32(at + 1);
+        to[i] = this.int32(at + 1);
         this.pos = at + 5;
-        return value;
+        return;
       case 0x67: // 'g'
-        if (at + 9 > this.end) throw _UNSUPPORTED;
-        value = this.view.getFloat64(at + 1, true);
-        if (value - value !== 0) throw _UNSUPPORTED; // NaN or infinite
+        to[i] = this.float64(at + 1);
         this.pos = at + 9;
-        return value;
+        return;
       case 0x72: { // 'r'
         const slot = this.ref();
         const kind = this.refs[slot];
-        if (kind === _REF_INT) return this.refs[slot + 1]!;
-        if (kind === _REF_FLOAT) return this.refFloats[this.refs[slot + 1]!]!;
-        throw _UNSUPPORTED;
+        if (kind === _REF_INT) to[i] = this.refs[slot + 1]!;
+        else if (kind === _REF_FLOAT) {
+          to[i] = this.refFloats[this.refs[slot + 1]!]!;
+        } else throw _UNSUPPORTED;
+        return;
       }
-      case 0xe9: // 'i' with FLAG_REF
+      case 0xe9: { // 'i' with FLAG_REF
+        const index = this.reserve();
+        const value = this.int32(at + 1);
+        this.pos = at + 5;
+        to[i] = value;
+        this.setRef(index, _REF_INT, value);
+        return;
+      }
       case 0xe7: { // 'g' with FLAG_REF
         const index = this.reserve();
-        if (code === 0xe9) {
-          value = this.int32(at + 1);
-          this.pos = at + 5;
-          this.setRef(index, _REF_INT, value);
-          return value;
-        }
-        if (at + 9 > this.end) throw _UNSUPPORTED;
-        value = this.view.getFloat64(at + 1, true);
-        if (value - value !== 0) throw _UNSUPPORTED;
-        this.pos = at + 9;
         const k = this.refFloatCount++;
         if (k === this.refFloats.length) {
           this.refFloats = _growFloats(this.refFloats, k * 2);
         }
-        this.refFloats[k] = value;
+        this.refFloats[k] = to[i] = this.float64(at + 1);
+        this.pos = at + 9;
         this.setRef(index, _REF_FLOAT, k);
-        return value;
+        return;
       }
       default:
         throw _UNSUPPORTED;
     }
   }
 
+  /** Reads a finite binary float at `at`. */
+  float64(at: number): number {
+    if (at + 8 > this.end) throw _UNSUPPORTED;
+    const value = this.view.getFloat64(at, true);
+    if (value - value !== 0) throw _UNSUPPORTED; // NaN or infinite
+    return value;
+  }
+
   /** Reads a line number: an int, or a reference to an int. */
   line(): number {
-    const value = this.number();
-    if ((value | 0) !== value || Object.is(value, -0)) throw _UNSUPPORTED;
+    const at = this.pos;
+    if (at >= this.end) throw _UNSUPPORTED;
+    const code = this.bytes[at];
+    if (code === 0x72) {
+      const slot = this.ref();
+      if (this.refs[slot] !== _REF_INT) throw _UNSUPPORTED;
+      return this.refs[slot + 1]!;
+    }
+    if ((code! & 0x7f) !== 0x69) throw _UNSUPPORTED;
+    const index = code! & 0x80 ? this.reserve() : -1;
+    const value = this.int32(at + 1);
+    this.pos = at + 5;
+    if (index >= 0) this.setRef(index, _REF_INT, value);
     return value;
   }
 
@@ -463,27 +481,25 @@ class _FastReader {
 
   /** Reads `(cc, nc, tt, ct, callers)` for a function. */
   entry(id: number): void {
-    if (this.pos < this.end && this.bytes[this.pos]! & 0x80) this.reserve();
-    if (this.tuple() !== 5) throw _UNSUPPORTED;
-    const cc = this.number();
-    const nc = this.number();
-    const tt = this.number();
-    const ct = this.number();
     if (this.entered[id]) throw _UNSUPPORTED; // a key met twice
     this.entered[id] = 1;
-    if (cc > nc) this.yappi = true;
+    if (this.pos < this.end && this.bytes[this.pos]! & 0x80) this.reserve();
+    if (this.tuple() !== 5) throw _UNSUPPORTED;
+    this.numberTo(this.primitiveCalls, id); // cc
+    this.numberTo(this.calls, id); // nc
+    this.numberTo(this.internalTime, id);
+    this.numberTo(this.cumulativeTime, id);
+    if (this.primitiveCalls[id]! > this.calls[id]!) this.yappi = true;
     // Added to zero, as the general reader does (which turns -0 into 0).
-    this.calls[id] = 0 + nc;
-    this.primitiveCalls[id] = 0 + cc;
-    this.internalTime[id] = 0 + tt;
-    this.cumulativeTime[id] = 0 + ct;
-    const at = this.pos;
-    if (at >= this.end || (this.bytes[at]! & 0x7f) !== 0x7b) {
-      throw _UNSUPPORTED;
-    }
-    if (this.bytes[at]! & 0x80) this.reserve();
-    this.pos = at + 1;
+    this.calls[id]! += 0;
+    this.primitiveCalls[id]! += 0;
+    this.internalTime[id]! += 0;
+    this.cumulativeTime[id]! += 0;
     const b = this.bytes;
+    const at = this.pos;
+    if (at >= this.end || (b[at]! & 0x7f) !== 0x7b) throw _UNSUPPORTED;
+    if (b[at]! & 0x80) this.reserve();
+    this.pos = at + 1;
     const mark = id + 1;
     const first = this.eCount;
     for (;;) {
@@ -496,57 +512,43 @@ class _FastReader {
       if (caller < 0) throw _UNSUPPORTED;
       // A caller met twice in one dict: found by looking back over the
       // dict's edges while it is small, then by marks on the functions.
-      const count = this.eCount - first;
-      if (count < _SCAN) {
-        for (let e = first; e < this.eCount; e++) {
-          if (this.eCaller[e] === caller) throw _UNSUPPORTED;
+      const e = this.eCount;
+      if (e - first < _SCAN) {
+        for (let k = first; k < e; k++) {
+          if (this.eCaller[k] === caller) throw _UNSUPPORTED;
         }
       } else {
-        if (count === _SCAN) {
-          for (let e = first; e < this.eCount; e++) {
-            this.fn[this.eCaller[e]! * 4 + _FN_CALLEE] = mark;
+        if (e - first === _SCAN) {
+          for (let k = first; k < e; k++) {
+            this.fn[this.eCaller[k]! * 4 + _FN_CALLEE] = mark;
           }
         }
         if (this.fn[caller * 4 + _FN_CALLEE] === mark) throw _UNSUPPORTED;
         this.fn[caller * 4 + _FN_CALLEE] = mark;
       }
+      if (e === this.eCaller.length) this.growEdges();
+      this.eCaller[e] = caller;
+      this.eCallee[e] = id;
       const code = b[this.pos];
       if (code === undefined) throw _UNSUPPORTED;
       const type = code & 0x7f;
-      if (type === 0x29 || type === 0x28) {
+      if (type === 0x29 || type === 0x28) { // (nc, cc, tt, ct)
         if (code & 0x80) this.reserve();
         if (this.tuple() !== 4) throw _UNSUPPORTED;
-        const enc = this.number();
-        const ecc = this.number();
-        const ett = this.number();
-        const ect = this.number();
-        this.edge(caller, id, enc, ecc, ett, ect);
+        this.numberTo(this.eCalls, e);
+        this.numberTo(this.ePrimitive, e);
+        this.numberTo(this.eInternal, e);
+        this.numberTo(this.eCumulative, e);
       } else {
         // A plain count: the profile module, or the sampling profiler.
         this.countsOnly = true;
-        const count = this.number();
-        this.edge(caller, id, count, count, 0, 0);
+        this.numberTo(this.eCalls, e);
+        this.ePrimitive[e] = this.eCalls[e]!;
+        this.eInternal[e] = 0;
+        this.eCumulative[e] = 0;
       }
+      this.eCount = e + 1;
     }
-  }
-
-  edge(
-    caller: number,
-    callee: number,
-    calls: number,
-    primitiveCalls: number,
-    internalTime: number,
-    cumulativeTime: number,
-  ): void {
-    const e = this.eCount;
-    if (e === this.eCaller.length) this.growEdges();
-    this.eCaller[e] = caller;
-    this.eCallee[e] = callee;
-    this.eCalls[e] = calls;
-    this.ePrimitive[e] = primitiveCalls;
-    this.eInternal[e] = internalTime;
-    this.eCumulative[e] = cumulativeTime;
-    this.eCount = e + 1;
   }
 
   growEdges(): void {
