@@ -111,7 +111,7 @@ class _FastReader {
   pos = 0;
 
   /** Reference slots, in the order marshal numbers them: kind, value. */
-  refs: Int32Array = new Int32Array(8192);
+  refs: Int32Array;
   refCount = 0;
   /** The floats that references hold. */
   refFloats: Float64Array = new Float64Array(64);
@@ -157,17 +157,23 @@ class _FastReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = bytes.length;
     this.onProgress = onProgress;
-    // About 400 bytes a function and 40 an edge in typical files.
-    const functions = Math.max(64, Math.ceil(bytes.length / 400));
-    const edges = Math.max(64, Math.ceil(bytes.length / 40));
+    // Room for as many rows as the bytes could hold, so that no table ever
+    // grows: a new function takes at least 11 bytes, an edge 10, a value
+    // with a reference slot 2. The memory of a typed array is only taken
+    // from the system as it is written to, so the room never used costs
+    // nothing, and the columns are handed over as they are, without a copy.
+    const functions = 1 + Math.ceil(bytes.length / 11);
+    const edges = 1 + Math.ceil(bytes.length / 10);
+    this.refs = new Int32Array(2 * (1 + Math.ceil(bytes.length / 2)));
     this.fn = new Int32Array(functions * 4);
     this.calls = new Float64Array(functions);
     this.primitiveCalls = new Float64Array(functions);
     this.internalTime = new Float64Array(functions);
     this.cumulativeTime = new Float64Array(functions);
     this.entered = new Uint8Array(functions);
+    // The hash table is filled all over, so it starts small and grows.
     let slots = 64;
-    while (slots < functions * 2) slots *= 2;
+    while (slots < bytes.length / 256) slots *= 2;
     this.table = new Int32Array(slots * 4);
     this.mask = slots - 1;
     this.eCaller = new Uint32Array(edges);
@@ -213,9 +219,7 @@ class _FastReader {
   /** Takes a reference slot for a value whose type code has FLAG_REF. */
   reserve(): number {
     const index = this.refCount;
-    if (index * 2 === this.refs.length) {
-      this.refs = _growInts(this.refs, this.refs.length * 2);
-    }
+    if (index * 2 === this.refs.length) throw _UNSUPPORTED; // can't be
     this.refs[index * 2] = _REF_OTHER;
     this.refCount = index + 1;
     return index;
@@ -440,7 +444,7 @@ class _FastReader {
       }
     }
     const id = this.fnCount;
-    if (id * 4 === this.fn.length) this.growFunctions();
+    if (id === this.entered.length) throw _UNSUPPORTED; // can't be
     const at = id * 4;
     this.fn[at + _FN_FILE] = file;
     this.fn[at + _FN_LINE] = line;
@@ -449,18 +453,6 @@ class _FastReader {
     _place(table, slot * 4, id, file, line, name);
     if (this.fnCount * 2 > mask + 1) this.rehash((mask + 1) * 2);
     return id;
-  }
-
-  growFunctions(): void {
-    const n = this.entered.length * 2;
-    this.fn = _growInts(this.fn, n * 4);
-    this.calls = _growFloats(this.calls, n);
-    this.primitiveCalls = _growFloats(this.primitiveCalls, n);
-    this.internalTime = _growFloats(this.internalTime, n);
-    this.cumulativeTime = _growFloats(this.cumulativeTime, n);
-    const entered = new Uint8Array(n);
-    entered.set(this.entered);
-    this.entered = entered;
   }
 
   rehash(slots: number): void {
@@ -526,7 +518,7 @@ class _FastReader {
         if (this.fn[caller * 4 + _FN_CALLEE] === mark) throw _UNSUPPORTED;
         this.fn[caller * 4 + _FN_CALLEE] = mark;
       }
-      if (e === this.eCaller.length) this.growEdges();
+      if (e === this.eCaller.length) throw _UNSUPPORTED; // can't be
       this.eCaller[e] = caller;
       this.eCallee[e] = id;
       const code = b[this.pos];
@@ -551,16 +543,6 @@ class _FastReader {
     }
   }
 
-  growEdges(): void {
-    const n = Math.ceil(this.eCaller.length * 1.5);
-    this.eCaller = _growUints(this.eCaller, n);
-    this.eCallee = _growUints(this.eCallee, n);
-    this.eCalls = _growFloats(this.eCalls, n);
-    this.ePrimitive = _growFloats(this.ePrimitive, n);
-    this.eInternal = _growFloats(this.eInternal, n);
-    this.eCumulative = _growFloats(this.eCumulative, n);
-  }
-
   finish(source: string): PstatsFile {
     const n = this.fnCount;
     const strings = this.strings;
@@ -574,8 +556,9 @@ class _FastReader {
       name[i] = strings[fn[i * 4 + _FN_NAME]!]!;
     }
     if (this.sampled) this.yappi = false;
-    let calls = this.calls.slice(0, n);
-    let primitiveCalls = this.primitiveCalls.slice(0, n);
+    // Views, not copies: the room never written to takes no memory.
+    let calls = this.calls.subarray(0, n);
+    let primitiveCalls = this.primitiveCalls.subarray(0, n);
     // yappi stores (ncall, nactualcall): total calls first.
     if (this.yappi) [calls, primitiveCalls] = [primitiveCalls, calls];
     const kind: PstatsKind = this.sampled
@@ -593,15 +576,15 @@ class _FastReader {
       functions: { file, line, name },
       calls,
       primitiveCalls,
-      internalTime: this.internalTime.slice(0, n),
-      cumulativeTime: this.cumulativeTime.slice(0, n),
+      internalTime: this.internalTime.subarray(0, n),
+      cumulativeTime: this.cumulativeTime.subarray(0, n),
       edges: {
-        caller: _fit(this.eCaller, m),
-        callee: _fit(this.eCallee, m),
-        calls: _fit(this.eCalls, m),
-        primitiveCalls: _fit(this.ePrimitive, m),
-        internalTime: _fit(this.eInternal, m),
-        cumulativeTime: _fit(this.eCumulative, m),
+        caller: this.eCaller.subarray(0, m),
+        callee: this.eCallee.subarray(0, m),
+        calls: this.eCalls.subarray(0, m),
+        primitiveCalls: this.ePrimitive.subarray(0, m),
+        internalTime: this.eInternal.subarray(0, m),
+        cumulativeTime: this.eCumulative.subarray(0, m),
       },
       kind,
       entries: this.entries,
@@ -652,25 +635,6 @@ function _place(
   table[at + _SLOT_FILE] = file;
   table[at + _SLOT_LINE] = line;
   table[at + _SLOT_NAME] = name;
-}
-
-/** The first `n` items: a view when little is wasted, else a copy. */
-function _fit<T extends Uint32Array | Float64Array>(array: T, n: number): T {
-  return (array.length - n <= array.length >> 2
-    ? array.subarray(0, n)
-    : array.slice(0, n)) as T;
-}
-
-function _growInts(array: Int32Array, n: number): Int32Array {
-  const grown = new Int32Array(n);
-  grown.set(array);
-  return grown;
-}
-
-function _growUints(array: Uint32Array, n: number): Uint32Array {
-  const grown = new Uint32Array(n);
-  grown.set(array);
-  return grown;
 }
 
 function _growFloats(array: Float64Array, n: number): Float64Array {
