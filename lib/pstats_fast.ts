@@ -91,10 +91,17 @@ export function readPstatsFast(
   bytes: Uint8Array,
   options: ReadPstatsOptions = {},
 ): PstatsFile | undefined {
+  let reader: _FastReader;
   try {
-    return new _FastReader(bytes, options.onProgress).read(
-      options.source ?? "",
-    );
+    reader = new _FastReader(bytes, options.onProgress);
+  } catch (error) {
+    // Where the system refuses to promise the room, the general reader,
+    // which grows its tables as it goes, may still manage.
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+  try {
+    return reader.read(options.source ?? "");
   } catch (error) {
     if (error === _UNSUPPORTED) return undefined;
     throw error;
