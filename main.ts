@@ -7,10 +7,23 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "./deno.json" with { type: "json" };
+import {
+  buildCallTree,
+  collapsedStacks,
+  DEFAULT_MIN_SHARE,
+  pathsThrough,
+} from "./lib/call_tree.ts";
+import { findProfiles, pytestCombined } from "./lib/folder.ts";
+import { cutText, escapeControls } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
-import { loadProfileAsync, type ProfileInput } from "./lib/pstats.ts";
 import {
+  checkPstatsHead,
+  loadProfileAsync,
+  type ProfileInput,
+} from "./lib/pstats.ts";
+import {
+  checkFilter,
   isDescendingByDefault,
   isSortColumn,
   queryFunctions,
@@ -18,6 +31,31 @@ import {
   type SortColumn,
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
+import {
+  COMPARE_SORT_COLUMNS,
+  compareProfiles,
+  type CompareSortColumn,
+  type Comparison,
+  isCompareDescendingByDefault,
+  isCompareSortColumn,
+  queryComparison,
+} from "./lib/compare.ts";
+import {
+  compareCsvReport,
+  compareJsonReport,
+  compareTableReport,
+} from "./lib/compare_report.ts";
+import {
+  GROUP_LEVELS,
+  type GroupLevel,
+  isGroupLevel,
+  queryGroups,
+} from "./lib/group.ts";
+import {
+  groupCsvReport,
+  groupJsonReport,
+  groupTableReport,
+} from "./lib/group_report.ts";
 import { allowedHosts, createHandler } from "./lib/server.ts";
 
 export type { SortColumn };
@@ -26,9 +64,9 @@ export type { SortColumn };
 export const VERSION: string = denoJson.version;
 
 const _NAME = "profiling-explorer";
-/** A report format: `table`, `json` or `csv`. */
-export type ReportFormat = "table" | "json" | "csv";
-const _FORMATS: readonly ReportFormat[] = ["table", "json", "csv"];
+/** A report format: `table`, `json`, `csv` or `collapsed` (folded stacks). */
+export type ReportFormat = "table" | "json" | "csv" | "collapsed";
+const _FORMATS: readonly ReportFormat[] = ["table", "json", "csv", "collapsed"];
 
 /** Aliases for sort columns, including pstats' own names. */
 const _SORT_ALIASES: Record<string, SortColumn> = {
@@ -42,12 +80,31 @@ const _SORT_ALIASES: Record<string, SortColumn> = {
   function: "name",
 };
 
+/** More sort names when comparing (`--sort change` and the like). */
+const _COMPARE_SORT_ALIASES: Record<string, CompareSortColumn> = {
+  change: "cumulative_change",
+  change_percent: "cumulative_change_percent",
+  before: "cumulative_before",
+  after: "cumulative",
+  cumtime_change: "cumulative_change",
+  tottime_change: "internal_change",
+  ncalls_change: "calls_change",
+};
+
 /** The command line, parsed. */
 export interface Options {
   /** What to do. */
   command: "help" | "version" | "report" | "serve";
-  /** The pstats files. */
+  /** The pstats files and folders of them (the "after" side when comparing). */
   files: string[];
+  /** The "before" pstats files and folders to compare with (`--base`); empty when not comparing. */
+  base: string[];
+  /** The sort column when comparing. */
+  compareSort: CompareSortColumn;
+  /** Whether to read the folders below a folder given. */
+  recursive: boolean;
+  /** Whether to go on past bad files, listing them. */
+  skipBad: boolean;
   /** The report format, for `report`. */
   format: ReportFormat;
   /** The sort column. */
@@ -58,13 +115,22 @@ export interface Options {
   limit: number | undefined;
   /** Filter terms. */
   filter: string;
+  /** For `collapsed`: cut branches under this share of the total, 0 to 1. */
+  minShare: number;
+  /** The level to group by, if given. */
+  by: GroupLevel | undefined;
   /** The address to listen on, for `serve`. */
   host: string;
   /** The port to listen on, for `serve`. */
   port: number;
   /** Whether to open a browser, for `serve`. */
   open: boolean;
+  /** Files larger than this many bytes are refused (`Infinity`: no limit). */
+  maxSize: number;
 }
+
+/** The default `--max-size`: larger than any real pstats file. */
+export const DEFAULT_MAX_SIZE = 1024 ** 3;
 
 /** A command line the program cannot act on; exit code 2. */
 export class UsageError extends Error {
@@ -85,10 +151,30 @@ export class UsageError extends Error {
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
   const parsed = parseArgs(args, {
-    string: ["format", "sort", "limit", "filter", "host", "port"],
-    boolean: ["help", "version", "reverse", "open"],
+    string: [
+      "format",
+      "sort",
+      "limit",
+      "filter",
+      "host",
+      "port",
+      "min-share",
+      "base",
+      "by",
+      "max-size",
+    ],
+    collect: ["base"],
+    boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
     negatable: ["open"],
-    alias: { h: "help", V: "version", f: "format", s: "sort", n: "limit" },
+    alias: {
+      h: "help",
+      V: "version",
+      f: "format",
+      s: "sort",
+      n: "limit",
+      r: "recursive",
+      b: "base",
+    },
     default: { open: true },
     unknown: (arg: string) => {
       if (arg.startsWith("-") && arg !== "-") unknown.push(arg);
@@ -106,18 +192,36 @@ export function parseOptions(args: string[]): Options {
     return typeof value === "string" ? value : undefined;
   };
   const files = parsed._.map(String);
+  const base = (parsed.base as string[] | undefined ?? []).filter((b) =>
+    typeof b === "string"
+  );
+  if (base.some((b) => b === "")) {
+    throw new UsageError("--base needs a pstats file");
+  }
   const formatText = text("format");
   if (
     formatText !== undefined &&
     !(_FORMATS as readonly string[]).includes(formatText)
   ) {
     throw new UsageError(
-      `Invalid --format "${formatText}": use table, json or csv`,
+      `Invalid --format "${formatText}": use table, json, csv or collapsed`,
     );
   }
   const sortText = text("sort")?.toLowerCase().replaceAll("-", "_");
   let sort: SortColumn = "cumulative";
-  if (sortText !== undefined) {
+  let compareSort: CompareSortColumn = "cumulative_change";
+  if (sortText !== undefined && base.length > 0) {
+    const column = _COMPARE_SORT_ALIASES[sortText] ??
+      _SORT_ALIASES[sortText] ?? sortText;
+    if (!isCompareSortColumn(column)) {
+      throw new UsageError(
+        `Invalid --sort "${text("sort")}" when comparing: use one of ${
+          COMPARE_SORT_COLUMNS.join(", ")
+        }`,
+      );
+    }
+    compareSort = column;
+  } else if (sortText !== undefined) {
     const column = _SORT_ALIASES[sortText] ?? sortText;
     if (!isSortColumn(column)) {
       throw new UsageError(
@@ -138,6 +242,37 @@ export function parseOptions(args: string[]): Options {
       );
     }
   }
+  const minShare = _minShare(text("min-share"), formatText);
+  if (formatText === "collapsed") {
+    const given = ["sort", "limit"].find((name) => text(name) !== undefined) ??
+      (parsed.reverse === true ? "reverse" : undefined);
+    if (given !== undefined) {
+      throw new UsageError(
+        `--${given} does not apply to --format collapsed, which prints paths, not a list of functions`,
+      );
+    }
+    if (base.length > 0) {
+      throw new UsageError(
+        "--format collapsed prints one profile's paths and does not compare: drop --base",
+      );
+    }
+  }
+  const byText = text("by");
+  if (byText !== undefined && !isGroupLevel(byText)) {
+    throw new UsageError(
+      `Invalid --by "${byText}": use one of ${GROUP_LEVELS.join(", ")}`,
+    );
+  }
+  if (byText !== undefined && formatText === "collapsed") {
+    throw new UsageError(
+      "--by does not apply to --format collapsed, which prints paths of functions",
+    );
+  }
+  if (byText !== undefined && base.length > 0) {
+    throw new UsageError(
+      "--by does not apply when comparing with --base: functions are compared",
+    );
+  }
   const portText = text("port");
   let port = 8099;
   if (portText !== undefined) {
@@ -147,6 +282,24 @@ export function parseOptions(args: string[]): Options {
         `Invalid --port "${portText}": use a number from 0 to 65535`,
       );
     }
+  }
+  const filter = text("filter") ?? "";
+  const filterProblem = checkFilter(filter);
+  if (filterProblem !== undefined) {
+    throw new UsageError(`Invalid --filter: ${filterProblem}`);
+  }
+  const maxSizeText = text("max-size");
+  let maxSize = DEFAULT_MAX_SIZE;
+  if (maxSizeText !== undefined) {
+    const size = _parseSize(maxSizeText);
+    if (size === undefined) {
+      throw new UsageError(
+        `Invalid --max-size "${
+          cutText(maxSizeText, 40)
+        }": use a size such as 2G, 500M or 0 for no limit`,
+      );
+    }
+    maxSize = size;
   }
   const host = text("host") ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("Invalid --host: it is empty");
@@ -158,20 +311,59 @@ export function parseOptions(args: string[]): Options {
     ? "report"
     : "serve";
   if ((command === "report" || command === "serve") && files.length === 0) {
-    throw new UsageError("No pstats file given");
+    throw new UsageError(
+      base.length > 0
+        ? "No pstats file to compare with the --base file: give the AFTER files too"
+        : "No pstats file given",
+    );
   }
   return {
     command,
     files,
+    base,
+    compareSort,
+    recursive: parsed.recursive === true,
+    skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
     sort,
     reverse: parsed.reverse === true,
     limit,
-    filter: text("filter") ?? "",
+    filter,
+    minShare,
+    by: byText,
     host,
     port,
     open: parsed.open !== false,
+    maxSize,
   };
+}
+
+/** `--min-share PERCENT`: a share from 0 to 1. */
+function _minShare(
+  value: string | undefined,
+  format: string | undefined,
+): number {
+  if (value === undefined) return DEFAULT_MIN_SHARE;
+  if (format !== "collapsed") {
+    throw new UsageError("--min-share only applies to --format collapsed");
+  }
+  const percent = Number(value.trim().replace(/%$/, ""));
+  if (value.trim() === "" || !(percent >= 0 && percent <= 100)) {
+    throw new UsageError(
+      `Invalid --min-share "${value}": use a percentage from 0 to 100`,
+    );
+  }
+  return percent / 100;
+}
+
+/** Reads `2G`, `500M`, `64K` or a number of bytes; `0` means no limit. */
+function _parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const unit = "bkmgt".indexOf(match[2]!.toLowerCase() || "b");
+  const size = Math.round(Number(match[1]) * 1024 ** unit);
+  if (!Number.isFinite(size)) return undefined;
+  return size === 0 ? Infinity : size;
 }
 
 /** The `--help` text. */
@@ -180,13 +372,29 @@ Explore Python profiling data (pstats files) in your browser, or print it.
 
 Usage:
   ${_NAME} [OPTIONS] FILE.pstats...
+  ${_NAME} [OPTIONS] FOLDER...
+  ${_NAME} [OPTIONS] --base BEFORE.pstats AFTER.pstats...
 
 With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
-merged, as pstats.Stats(a, b) does.
+merged, as pstats.Stats(a, b) does. A folder means every *.prof and *.pstats
+file in it (pytest-profiling's combined.prof is left out when the files it
+sums are there; name it to read it).
+
+Input options:
+  -r, --recursive      Read the folders below a folder too
+      --skip-bad       Go on past files that are not profiles, listing them
+
+Compare two runs:
+  -b, --base FILE      Compare the profile before a change (FILE; repeat
+                       --base to merge several) with the FILEs after it.
+                       Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
+                       (default cumulative_change: largest regression first)
 
 Report options (print to stdout instead of serving):
-  -f, --format FORMAT  table, json or csv
+  -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
+                       tree as folded stacks for flamegraph.pl, inferno,
+                       speedscope (weights in microseconds, or samples)
   -s, --sort COLUMN    ${SORT_COLUMNS.join(", ")}
                        (pstats names work too: tottime, cumtime, ncalls, ...)
                        Default: cumulative. Numbers sort largest first.
@@ -194,7 +402,18 @@ Report options (print to stdout instead of serving):
   -n, --limit N        Show at most N functions (table default: 40;
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
-                       space-separated term (case-insensitive)
+                       space-separated term (case-insensitive); collapsed:
+                       only paths through such functions (at most 32 terms)
+      --min-share PCT  collapsed: cut branches under PCT% of the total into
+                       [other] frames or their caller's own time (default
+                       ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
+      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}. Each group
+                       shows its functions, calls and times; cumulative time
+                       is counted once (time entering the group). A sampled
+                       profile's table folds its lines into functions unless
+                       given --by line
+      --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
+                       than any real profile; 0 for no limit)
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -209,61 +428,236 @@ Make a pstats file with:  python -m cProfile -o out.pstats script.py
 
 const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
+/** From how many files on, reading them shows a progress line. */
+const _PROGRESS_FILES = 200;
 
-/**
- * Checks that every file can be read (so that a mistyped last name fails at
- * once), then reads them one at a time, each only when the profile asks for
- * it: the profile merges each file before the next is read.
- */
-async function _inputs(
-  paths: string[],
-  progress: ((line: string) => void) | undefined,
-): Promise<{ files: AsyncIterable<ProfileInput>; large: boolean }> {
-  const sizes: number[] = [];
-  for (const path of paths) {
+/** The files to read, from the files and folders given. */
+interface _Gathered {
+  paths: string[];
+  /** Lines for the terminal: how many were found, what was left out. */
+  notes: string[];
+}
+
+async function _gatherInputs(
+  args: string[],
+  recursive: boolean,
+): Promise<_Gathered> {
+  const paths: string[] = [];
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  const fromFolders = new Set<string>();
+  const add = (path: string) => {
+    if (!seen.has(path)) {
+      paths.push(path), seen.add(path), fromFolders.add(path);
+    }
+  };
+  for (const arg of args) {
     let info: Deno.FileInfo;
     try {
-      info = await Deno.stat(path);
+      info = await Deno.stat(arg);
     } catch (error) {
-      throw new InputError(path, _fsReason(error));
+      throw new InputError(arg, _fsReason(error));
     }
-    if (info.isDirectory) {
-      throw new InputError(path, "Is a directory, not a pstats file");
+    if (!info.isDirectory) {
+      // A file named twice counts twice, as in pstats.Stats(a, a), but a
+      // file a folder given already brought in is read once.
+      if (!fromFolders.has(arg)) paths.push(arg), seen.add(arg);
+      continue;
     }
-    if (!info.isFile) throw new InputError(path, "Not a regular file");
-    sizes.push(info.size);
+    let found: string[];
+    try {
+      found = await findProfiles(arg, { recursive });
+    } catch (error) {
+      const where = (error as { path?: string }).path ?? arg;
+      throw new InputError(where, _fsReason(error));
+    }
+    // An explicitly named combined.prof still wins.
+    const combined = pytestCombined(found).filter(({ path }) =>
+      !args.includes(path)
+    );
+    const left = new Set(combined.map(({ path }) => path));
+    found = found.filter((path) => !left.has(path));
+    if (found.length === 0) {
+      throw new InputError(
+        arg,
+        `No .prof or .pstats files in this folder${
+          recursive ? " or below" : " (--recursive looks in folders below)"
+        }`,
+      );
+    }
+    for (const path of found) add(path);
+    notes.push(
+      `Found ${formatCount(found.length)} profile${
+        found.length === 1 ? "" : "s"
+      } in ${arg}${recursive ? " and the folders below" : ""}`,
+    );
+    for (const { path, sums } of combined) {
+      notes.push(
+        `${path} left out: pytest-profiling's sum of the ${
+          formatCount(sums)
+        } .prof files beside it, it would count them twice (name it to read it alone)`,
+      );
+    }
   }
-  async function* files(): AsyncGenerator<ProfileInput> {
-    for (const [i, path] of paths.entries()) {
-      let bytes: Uint8Array;
+  return { paths, notes };
+}
+
+/** A file left out with --skip-bad, and why. */
+interface _Skipped {
+  path: string;
+  reason: string;
+}
+
+/** Ctrl+C was pressed while loading. */
+class _Interrupted extends Error {}
+
+/**
+ * Lets Ctrl+C stop a long load cleanly. Parsing a large file is one
+ * synchronous run that a signal listener on this thread could not
+ * interrupt; a worker's listener can, and sets a shared flag that the
+ * load checks at every progress step, so the progress line is ended and
+ * the program exits 130 at once. Started only for a large file on a
+ * terminal; elsewhere Ctrl+C keeps its default (the process just ends).
+ */
+class _InterruptGuard {
+  #flag = new Int32Array(new SharedArrayBuffer(4));
+  #worker: Worker | undefined;
+
+  async start(): Promise<void> {
+    if (this.#worker !== undefined) return;
+    const code = `self.onmessage = (event) => {
+      const flag = event.data;
+      Deno.addSignalListener("SIGINT", () => Atomics.store(flag, 0, 1));
+      self.postMessage("ready");
+    };`;
+    const url = URL.createObjectURL(
+      new Blob([code], { type: "text/javascript" }),
+    );
+    const worker = new Worker(url, { type: "module" });
+    this.#worker = worker;
+    const ready = new Promise((resolve) => (worker.onmessage = resolve));
+    worker.postMessage(this.#flag);
+    await ready;
+    URL.revokeObjectURL(url);
+  }
+
+  /** Throws `_Interrupted` once Ctrl+C has been pressed. */
+  check(): void {
+    if (Atomics.load(this.#flag, 0) === 1) throw new _Interrupted();
+  }
+
+  stop(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+}
+
+/** What `_readInputs()` has read so far. */
+interface _Read {
+  /** The size of the file it gave last, the one being merged. */
+  size: number;
+  /** Whether it read a large file. */
+  large: boolean;
+}
+
+/**
+ * Reads the files one at a time, each only when the profile asks for it:
+ * the profile merges each file before the next is read, so memory holds the
+ * merged profile and one file, however many there are. Notes in `read`
+ * the size of the file given last, and whether a large one was among them.
+ */
+async function* _readInputs(
+  paths: string[],
+  maxSize: number,
+  progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
+  read: _Read,
+): AsyncGenerator<ProfileInput> {
+  const many = paths.length >= _PROGRESS_FILES;
+  for (const [i, path] of paths.entries()) {
+    if (progress && many && i % 25 === 0) {
+      progress(
+        `Reading profiles: ${formatCount(i)} of ${
+          formatCount(paths.length)
+        } files`,
+      );
+    }
+    try {
+      let info: Deno.FileInfo;
       try {
-        bytes = await _readWithProgress(path, sizes[i]!, progress);
+        info = await Deno.stat(path);
       } catch (error) {
         throw new InputError(path, _fsReason(error));
       }
+      if (info.isDirectory) {
+        throw new InputError(path, "Is a directory, not a pstats file");
+      }
+      if (!info.isFile) throw new InputError(path, "Not a regular file");
+      if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
+      if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
+        await guard.start();
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await _readFile(path, info.size, maxSize, progress, guard);
+      } catch (error) {
+        if (error instanceof _Interrupted) throw error;
+        if (error instanceof SyntaxError) {
+          throw new InputError(path, error.message);
+        }
+        throw new InputError(path, _fsReason(error));
+      }
+      read.size = bytes.length;
+      if (bytes.length >= _PROGRESS_BYTES) read.large = true;
       yield { source: path, bytes };
+    } catch (error) {
+      if (skipped === undefined || !(error instanceof InputError)) throw error;
+      skipped.push({ path, reason: error.reason });
     }
   }
-  return {
-    files: files(),
-    large: sizes.some((size) => size >= _PROGRESS_BYTES),
-  };
 }
 
-async function _readWithProgress(
+function _tooLarge(maxSize: number): string {
+  return `Too large: over ${
+    _megabytes(maxSize)
+  } MB, more than any real pstats file (use --max-size to read it anyway)`;
+}
+
+/** Thrown when a file grows past the limit while it is read. */
+class _TooLargeError extends Error {}
+
+/**
+ * Reads a file: its first bytes first, which must look like a pstats file
+ * (so a huge file of another kind is never read whole), then the rest, at
+ * most `maxSize` bytes, showing progress for a large one.
+ */
+async function _readFile(
   path: string,
   size: number,
+  maxSize: number,
   progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
 ): Promise<Uint8Array> {
-  if (progress === undefined || size < _PROGRESS_BYTES) {
-    return await Deno.readFile(path);
-  }
   using file = await Deno.open(path);
-  let bytes = new Uint8Array(size);
+  const head = new Uint8Array(64);
   let at = 0;
+  while (at < head.length) {
+    const n = await file.read(head.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  checkPstatsHead(head.subarray(0, at));
+  if (at < head.length) return head.subarray(0, at);
+  const show = progress !== undefined && size >= _PROGRESS_BYTES
+    ? progress
+    : undefined;
+  let bytes = new Uint8Array(Math.max(size, head.length) + 1);
+  bytes.set(head);
   for (;;) {
     if (at === bytes.length) {
-      const grown = new Uint8Array(bytes.length * 2 + 1024);
+      if (at > maxSize) throw new _TooLargeError(_tooLarge(maxSize));
+      const grown = new Uint8Array(Math.min(bytes.length * 2, maxSize + 1));
       grown.set(bytes);
       bytes = grown;
     }
@@ -272,8 +666,14 @@ async function _readWithProgress(
     );
     if (n === null) break;
     at += n;
-    progress(`Reading ${path}: ${_megabytes(at)} of ${_megabytes(size)} MB`);
+    guard.check();
+    show?.(
+      `Reading ${escapeControls(path)}: ${_megabytes(at)} of ${
+        _megabytes(size)
+      } MB`,
+    );
   }
+  if (at > maxSize) throw new _TooLargeError(_tooLarge(maxSize));
   return bytes.subarray(0, at);
 }
 
@@ -283,8 +683,10 @@ function _megabytes(n: number): string {
 
 /** A problem with an input file: the message names the file. */
 class InputError extends Error {
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`${path}: ${reason}`);
+    this.reason = reason;
   }
 }
 
@@ -294,31 +696,85 @@ function _fsReason(error: unknown): string {
   if (error instanceof Deno.errors.IsADirectory) {
     return "Is a directory, not a pstats file";
   }
+  if (error instanceof _TooLargeError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
-async function _load(
-  paths: string[],
+/** Every file of a side was bad (with --skip-bad). */
+class _NothingRead extends Error {}
+
+/** Reads and merges one side's files, printing what was found and skipped. */
+async function _loadSide(
+  { paths, notes }: _Gathered,
+  maxSize: number,
   progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
 ): Promise<Profile> {
-  const { files, large } = await _inputs(paths, progress);
-  const profile = await loadProfileAsync(files, {
+  const skippedBefore = skipped?.length ?? 0;
+  const read: _Read = { size: 0, large: false };
+  const profile = await _load(
+    _readInputs(paths, maxSize, progress, skipped, guard, read),
+    progress,
+    skipped,
+    guard,
+    read,
+  );
+  if (progress && read.large) {
+    progress(`Loaded ${formatCount(profile.size)} functions\n`);
+  } else if (progress && paths.length >= _PROGRESS_FILES) progress("");
+  for (const note of notes) console.error(escapeControls(note));
+  const left = skipped?.slice(skippedBefore) ?? [];
+  if (left.length > 0) {
+    console.error(
+      `Skipped ${formatCount(left.length)} bad file${
+        left.length === 1 ? "" : "s"
+      } of ${formatCount(paths.length)}:`,
+    );
+    for (const { path, reason } of left) {
+      console.error(escapeControls(`  ${path}: ${reason}`));
+    }
+    if (left.length === paths.length) {
+      throw new _NothingRead("No profile could be read: every file was bad");
+    }
+  }
+  return profile;
+}
+
+function _load(
+  inputs: AsyncIterable<ProfileInput>,
+  progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
+  read: _Read,
+): Promise<Profile> {
+  return loadProfileAsync(inputs, {
     cwd: Deno.cwd(),
-    ...(progress && large
+    ...(progress
       ? {
-        onProgress: (source: string, functions: number, offset: number) =>
+        onProgress: (source: string, functions: number, offset: number) => {
+          guard.check();
+          // Many files show how many were read (see _readInputs); a large
+          // one shows how far its reading is.
+          if (read.size < _PROGRESS_BYTES) return;
           progress(
-            `Reading ${source}: ${formatCount(functions)} functions (${
-              _megabytes(offset)
-            } MB)`,
-          ),
+            `Reading ${escapeControls(source)}: ${
+              formatCount(functions)
+            } functions (${_megabytes(offset)} MB)`,
+          );
+        },
+      }
+      : {}),
+    ...(skipped
+      ? {
+        onBadFile: (source: string, error: Error) =>
+          skipped.push({
+            path: source,
+            reason: error.message.slice(source.length + 2),
+          }),
       }
       : {}),
   });
-  if (progress && large) {
-    progress(`Loaded ${formatCount(profile.size)} functions\n`);
-  }
-  return profile;
 }
 
 async function _write(chunks: Iterable<string>): Promise<void> {
@@ -340,9 +796,21 @@ async function _write(chunks: Iterable<string>): Promise<void> {
 }
 
 function _report(profile: Profile, options: Options): Iterable<string> {
+  if (options.format === "collapsed") {
+    const tree = buildCallTree(profile, { minShare: options.minShare });
+    if (options.filter.trim() === "") return collapsedStacks(profile, tree);
+    const { ids } = queryFunctions(profile, { filter: options.filter });
+    const keep = pathsThrough(tree, ids).marked;
+    return collapsedStacks(profile, tree, { keep });
+  }
   const descending = isDescendingByDefault(options.sort) !== options.reverse;
   const limit = options.limit ??
     (options.format === "table" ? _TABLE_LIMIT : undefined);
+  // The table folds a sampled profile's lines into functions; JSON and CSV
+  // keep the stored rows unless asked to group.
+  const by = options.by ??
+    (options.format === "table" && profile.sampled ? "function" : undefined);
+  if (by !== undefined) return _groupReport(profile, options, by, limit);
   const { total, ids } = queryFunctions(profile, {
     filter: options.filter,
     sort: options.sort,
@@ -353,7 +821,9 @@ function _report(profile: Profile, options: Options): Iterable<string> {
     case "json":
       return jsonReport(profile, ids);
     case "csv":
-      return csvReport(profile, ids);
+      return csvReport(profile, ids, {
+        escapeControls: Deno.stdout.isTerminal(),
+      });
     case "table":
       return tableReport(profile, ids, {
         total,
@@ -362,6 +832,69 @@ function _report(profile: Profile, options: Options): Iterable<string> {
         reversed: options.reverse,
         ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
       });
+  }
+}
+
+function _compareReport(
+  comparison: Comparison,
+  options: Options,
+): Iterable<string> {
+  const sort = options.compareSort;
+  const descending = isCompareDescendingByDefault(sort) !== options.reverse;
+  const limit = options.limit ??
+    (options.format === "table" ? _TABLE_LIMIT : undefined);
+  const { total, rows } = queryComparison(comparison, {
+    filter: options.filter,
+    sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return compareJsonReport(comparison, rows);
+    case "csv":
+      return compareCsvReport(comparison, rows);
+    case "table":
+      return compareTableReport(comparison, rows, {
+        total,
+        filter: options.filter,
+        sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+    case "collapsed":
+      throw new UsageError("--format collapsed does not compare");
+  }
+}
+
+function _groupReport(
+  profile: Profile,
+  options: Options,
+  by: GroupLevel,
+  limit: number | undefined,
+): Iterable<string> {
+  const descending = isDescendingByDefault(options.sort) !== options.reverse;
+  const { numbers, total, ids } = queryGroups(profile, by, {
+    filter: options.filter,
+    sort: options.sort,
+    descending,
+    ...(limit === undefined ? {} : { limit }),
+  });
+  switch (options.format) {
+    case "json":
+      return groupJsonReport(numbers, ids);
+    case "csv":
+      return groupCsvReport(numbers, ids);
+    case "table":
+      return groupTableReport(numbers, ids, {
+        total,
+        filter: options.filter,
+        sort: options.sort,
+        reversed: options.reverse,
+        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+      });
+    case "collapsed":
+      throw new UsageError("--by does not apply to --format collapsed");
   }
 }
 
@@ -394,7 +927,11 @@ function _hostForUrl(host: string): string {
   return bare.includes(":") ? `[${bare}]` : bare;
 }
 
-async function _serve(profile: Profile, options: Options): Promise<number> {
+async function _serve(
+  profile: Profile,
+  options: Options,
+  base: Profile | undefined,
+): Promise<number> {
   const controller = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   let ready: (port: number) => void;
@@ -404,6 +941,7 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   let isAllowedHost = allowedHosts(hostname, options.port);
   const handler = createHandler({
     profile,
+    ...(base === undefined ? {} : { base }),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) =>
       _fail(
@@ -451,7 +989,7 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
   const url = `http://${_hostForUrl(options.host)}:${port}/`;
-  console.log(`${_NAME} running at ${url}`);
+  console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
     console.error(
       `Warning: listening on ${options.host}: anyone who can reach this machine on port ${port} can read the profile.`,
@@ -489,8 +1027,12 @@ async function _serve(profile: Profile, options: Options): Promise<number> {
   return 0;
 }
 
+/**
+ * Prints one line on stderr. Messages quote file names and file content:
+ * control characters are shown escaped, never sent to the terminal.
+ */
 function _fail(message: string): void {
-  console.error(`${_NAME}: ${message}`);
+  console.error(`${_NAME}: ${escapeControls(message)}`);
 }
 
 /**
@@ -524,29 +1066,57 @@ export async function run(args: string[]): Promise<number> {
     }
     : undefined;
   let profile: Profile;
+  let comparison: Comparison | undefined;
+  const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
+  let several = false;
+  const guard = new _InterruptGuard();
   try {
-    profile = await _load(options.files, progress);
+    const baseFiles = options.base.length > 0
+      ? await _gatherInputs(options.base, options.recursive)
+      : undefined;
+    const files = await _gatherInputs(options.files, options.recursive);
+    several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
+    const base = baseFiles &&
+      await _loadSide(baseFiles, options.maxSize, progress, skipped, guard);
+    profile = await _loadSide(files, options.maxSize, progress, skipped, guard);
+    if (base !== undefined) comparison = compareProfiles(base, profile);
+    guard.check();
   } catch (error) {
     if (progress) progress("");
+    if (error instanceof _Interrupted) {
+      // Ctrl+C: the progress line is cleared; end as a shell expects.
+      _fail("Interrupted");
+      return 130;
+    }
     if (
-      error instanceof InputError || error instanceof SyntaxError ||
+      error instanceof InputError || error instanceof _NothingRead ||
+      error instanceof SyntaxError ||
       error instanceof RangeError || error instanceof TypeError
     ) {
-      _fail(error.message);
+      const hint = several && !options.skipBad && !(error instanceof TypeError)
+        ? " (--skip-bad reads the others)"
+        : "";
+      _fail(error.message + hint);
       return 1;
     }
     throw error;
+  } finally {
+    guard.stop();
   }
   if (options.command === "report") {
     try {
-      await _write(_report(profile, options));
+      await _write(
+        comparison === undefined
+          ? _report(profile, options)
+          : _compareReport(comparison, options),
+      );
     } catch (error) {
       if (error instanceof Deno.errors.BrokenPipe) return 0;
       throw error;
     }
     return 0;
   }
-  return await _serve(profile, options);
+  return await _serve(profile, options, comparison?.base);
 }
 
 if (import.meta.main) {

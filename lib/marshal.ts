@@ -1,6 +1,6 @@
 /**
- * A decoder for Python's `marshal` format, versions 0 to 5, as written by
- * Python 2.7 and Python 3.x.
+ * A decoder for Python's `marshal` format, versions 0 to 6, as written by
+ * Python 2.7 and Python 3.x (version 6, Python 3.15, adds `frozendict`).
  *
  * Python values map to JavaScript as follows:
  *
@@ -13,11 +13,17 @@
  * | `bytes` (and Python 2 `str`) | `Uint8Array` |
  * | `tuple` | `MarshalValue[]` |
  * | `list`, `dict`, `set`, `frozenset` | {@linkcode MarshalList}, {@linkcode MarshalDict}, {@linkcode MarshalSet} |
+ * | `frozendict` (Python 3.15) | {@linkcode MarshalFrozenDict} |
  * | code objects | {@linkcode MarshalCode} |
  * | `complex`, `slice`, `Ellipsis`, `StopIteration` | {@linkcode MarshalComplex}, {@linkcode MarshalSlice}, {@linkcode MarshalSingleton} |
  *
  * @module
  */
+
+import { DataRangeError, DataSyntaxError } from "./data_error.ts";
+import { cutText } from "./escape.ts";
+
+export { DataRangeError, DataSyntaxError, isDataError } from "./data_error.ts";
 
 /** A Python `list`. */
 export class MarshalList {
@@ -39,6 +45,12 @@ export class MarshalDict {
   /** The values, `values[i]` belonging to `keys[i]`. */
   readonly values: MarshalValue[] = [];
 }
+
+/**
+ * A Python `frozendict` (marshal version 6, Python 3.15): a
+ * {@linkcode MarshalDict} that Python would not let change.
+ */
+export class MarshalFrozenDict extends MarshalDict {}
 
 /** A Python `set` or `frozenset`. */
 export class MarshalSet {
@@ -144,6 +156,34 @@ export interface DecodeMarshalOptions {
   onProgress?: (entries: number, offset: number) => void;
   /** Accept bytes after the end of the value. Defaults to `false`. */
   allowTrailingData?: boolean;
+  /**
+   * The most memory, in bytes, that the decoded values may take (an
+   * estimate). Defaults to {@linkcode memoryBudget} of the input's length:
+   * far more than real data needs, far less than a crafted file of millions
+   * of empty containers would take.
+   */
+  maxMemory?: number;
+}
+
+/**
+ * The default memory budget of {@linkcode decodeMarshal} for an input of
+ * `length` bytes: 64 MiB plus 8 bytes of decoded values per input byte.
+ * Real data (a pstats file decoded whole) takes 2 to 4 bytes per byte;
+ * a file of empty dicts or tuples would take 20 to 60.
+ *
+ * @example
+ * ```ts
+ * import { memoryBudget } from "./marshal.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(memoryBudget(1024), 64 * 1024 * 1024 + 8192);
+ * ```
+ *
+ * @param length The input's length in bytes.
+ * @returns The budget in bytes.
+ */
+export function memoryBudget(length: number): number {
+  return 64 * 1024 * 1024 + 8 * length;
 }
 
 /**
@@ -158,9 +198,9 @@ const _PROGRESS_EVERY = 8192;
 const _FLAG_REF = 0x80;
 const _NULL: unique symbol = Symbol("NULL");
 const _PENDING: unique symbol = Symbol("pending");
-/** The type codes of containers, without FLAG_REF: `()[{<>c:`. */
+/** The type codes of containers, without FLAG_REF: `()[{}<>c:`. */
 const _OPENS = new Uint8Array(128);
-for (const c of "()[{<>c:") _OPENS[c.charCodeAt(0)] = 1;
+for (const c of "()[{}<>c:") _OPENS[c.charCodeAt(0)] = 1;
 const _RESERVED: unique symbol = Symbol("reserved");
 const _ELLIPSIS = new MarshalSingleton("Ellipsis");
 const _STOP_ITERATION = new MarshalSingleton("StopIteration");
@@ -201,13 +241,13 @@ export function decodeMarshal(
   bytes: Uint8Array,
   options: DecodeMarshalOptions = {},
 ): MarshalValue {
-  const decoder = new _Decoder(bytes, options.onProgress);
+  const decoder = new _Decoder(bytes, options.onProgress, options.maxMemory);
   const value = decoder.readValue(0);
   if (value === _NULL) {
-    throw new SyntaxError("Unexpected NULL object at byte 0");
+    throw new DataSyntaxError("Unexpected NULL object at byte 0");
   }
   if (!options.allowTrailingData && decoder.pos < bytes.length) {
-    throw new SyntaxError(
+    throw new DataSyntaxError(
       `Unexpected data at byte ${decoder.pos}: ${
         bytes.length - decoder.pos
       } bytes follow the end of the marshalled value`,
@@ -228,19 +268,45 @@ class _Decoder {
   codeRetries = 0;
   /** The code layout that fitted last, tried first for the next one. */
   layout = 0;
+  /** Bytes read again by code objects retried with another layout. */
+  reread = 0;
+  /** The estimated memory the values decoded so far take, and the limit. */
+  memory = 0;
+  readonly maxMemory: number;
 
   constructor(
     bytes: Uint8Array,
     onProgress: ((entries: number, offset: number) => void) | undefined,
+    maxMemory?: number,
   ) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.onProgress = onProgress;
+    this.maxMemory = maxMemory ?? memoryBudget(bytes.length);
+  }
+
+  /**
+   * Counts the memory a new value takes against the budget: a crafted file
+   * of millions of tiny containers must fail here, not exhaust the heap.
+   */
+  charge(bytes: number): void {
+    this.memory += bytes;
+    if (this.memory > this.maxMemory) {
+      throw _fatal(
+        new DataRangeError(
+          `Too many objects at byte ${this.pos}: decoding them would take more than ${
+            _mib(this.maxMemory)
+          } MiB of memory, more than ${
+            _mib(this.bytes.length)
+          } MiB of real data ever needs`,
+        ),
+      );
+    }
   }
 
   need(n: number, what: string): void {
     if (this.pos + n > this.bytes.length) {
-      throw new SyntaxError(
+      throw new DataSyntaxError(
         `Truncated data at byte ${this.pos}: ${what} needs ${n} bytes, ${
           this.bytes.length - this.pos
         } remain`,
@@ -272,10 +338,10 @@ class _Decoder {
     const at = this.pos;
     const n = this.i32(`the length of ${what}`);
     if (n < 0) {
-      throw new RangeError(`Invalid length at byte ${at}: ${what} of ${n}`);
+      throw new DataRangeError(`Invalid length at byte ${at}: ${what} of ${n}`);
     }
     if (n * bytesPerItem > this.bytes.length - this.pos) {
-      throw new RangeError(
+      throw new DataRangeError(
         `Invalid length at byte ${at}: ${what} of ${n} does not fit in the ${
           this.bytes.length - this.pos
         } bytes that remain`,
@@ -286,6 +352,7 @@ class _Decoder {
 
   text(n: number, ascii: boolean): string {
     this.need(n, "a string");
+    this.charge(32 + 2 * n);
     const start = this.pos;
     this.pos += n;
     return ascii
@@ -298,8 +365,10 @@ class _Decoder {
     const s = this.text(n, true);
     const value = _parseFloatText(s);
     if (value === undefined) {
-      throw new SyntaxError(
-        `Invalid float at byte ${this.pos - n}: "${s}" is not a number`,
+      throw new DataSyntaxError(
+        `Invalid float at byte ${this.pos - n}: "${
+          cutText(s, 40)
+        }" is not a number`,
       );
     }
     return value;
@@ -373,12 +442,21 @@ class _Decoder {
         return this.sequence(at, type, n, flag, depth, stack);
       }
       case 0x7b: { // '{' dict
+        this.charge(160);
         const dict = this.ref(this.reserve(flag), new MarshalDict());
         const report = depth === 0 ? this.onProgress : undefined;
         stack.push({ kind: "dict", at, dict, key: _RESERVED, report });
         return _PENDING;
       }
+      case 0x7d: { // '}' frozendict (version 6)
+        // Like a frozenset, it can be referred to only once it is finished.
+        const late = this.reserve(flag);
+        const dict = new MarshalFrozenDict();
+        stack.push({ kind: "dict", at, dict, key: _RESERVED, late });
+        return _PENDING;
+      }
       case 0x63: { // 'c' code
+        this.charge(96);
         const frame: _CodeFrame = {
           kind: "code",
           at,
@@ -409,8 +487,10 @@ class _Decoder {
 
   checkDepth(depth: number): void {
     if (depth >= MAX_DEPTH) {
-      throw new RangeError(
-        `Nesting too deep at byte ${this.pos}: more than ${MAX_DEPTH} levels`,
+      throw _fatal(
+        new DataRangeError(
+          `Nesting too deep at byte ${this.pos}: more than ${MAX_DEPTH} levels`,
+        ),
       );
     }
   }
@@ -438,6 +518,7 @@ class _Decoder {
       case 0x6c: // 'l'
         return this.ref(this.reserve(flag), this.long(at));
       case 0x67: // 'g'
+        this.charge(16);
         return this.ref(this.reserve(flag), this.f64());
       case 0x66: // 'f'
         return this.ref(this.reserve(flag), this.textFloat());
@@ -479,7 +560,7 @@ class _Decoder {
         const n = this.i32("a string reference");
         const s = this.strings[n];
         if (s === undefined) {
-          throw new SyntaxError(
+          throw new DataSyntaxError(
             `Invalid string reference at byte ${at}: ${n} is not among the ${this.strings.length} interned strings`,
           );
         }
@@ -488,6 +569,7 @@ class _Decoder {
       case 0x73: { // 's' bytes (Python 2 str)
         const index = this.reserve(flag);
         const n = this.size("a bytes object", 1);
+        this.charge(128 + n);
         const start = this.pos;
         this.pos += n;
         return this.ref(index, this.bytes.slice(start, start + n));
@@ -496,14 +578,14 @@ class _Decoder {
         const n = this.i32("a reference");
         const value = this.refs[n];
         if (value === undefined || value === _RESERVED) {
-          throw new SyntaxError(
+          throw new DataSyntaxError(
             `Invalid reference at byte ${at}: ${n} is not among the ${this.refs.length} objects read so far`,
           );
         }
         return value;
       }
       default:
-        throw new SyntaxError(
+        throw new DataSyntaxError(
           `Invalid marshal data at byte ${at}: unknown type code ${
             _describeByte(code)
           }`,
@@ -520,6 +602,7 @@ class _Decoder {
     depth: number,
     stack: _Frame[],
   ): MarshalValue | typeof _PENDING {
+    this.charge(48 + 8 * n);
     const items: MarshalValue[] = new Array(n);
     const index = this.reserve(flag);
     let value: MarshalValue = items;
@@ -591,10 +674,16 @@ class _Decoder {
           return _PENDING;
         }
         if (report !== undefined) report(dict.keys.length, this.pos);
+        return this.ref(frame.late ?? -1, dict);
+      }
+      if (value === _NULL) {
+        // CPython ends the dict at a NULL value too, dropping its key.
+        if (report !== undefined) report(dict.keys.length, this.pos);
         return dict;
       }
+      this.charge(16);
       dict.keys.push(frame.key);
-      dict.values.push(this.notNull(value, frame.at, "dict"));
+      dict.values.push(value);
       frame.key = _RESERVED;
       if (report !== undefined && dict.keys.length % _PROGRESS_EVERY === 0) {
         report(dict.keys.length, this.pos);
@@ -637,7 +726,7 @@ class _Decoder {
     what: string,
   ): MarshalValue {
     if (value === _NULL) {
-      throw new SyntaxError(
+      throw new DataSyntaxError(
         `Invalid marshal data at byte ${
           this.pos - 1
         }: NULL inside the ${what} at byte ${at}`,
@@ -657,7 +746,7 @@ class _Decoder {
     const n = this.i32("the size of a long");
     const size = Math.abs(n);
     if (size * 2 > this.bytes.length - this.pos) {
-      throw new RangeError(
+      throw new DataRangeError(
         `Invalid length at byte ${
           at + 1
         }: a long of ${size} digits does not fit in the ${
@@ -671,24 +760,24 @@ class _Decoder {
       digit = this.view.getUint16(this.pos, true);
       this.pos += 2;
       if (digit > 0x7fff) {
-        throw new SyntaxError(
+        throw new DataSyntaxError(
           `Invalid long at byte ${at}: digit ${digit} is out of range`,
         );
       }
       digits[i] = digit;
     }
     if (size > 0 && digit === 0) {
-      throw new SyntaxError(`Invalid long at byte ${at}: unnormalized digits`);
+      throw new DataSyntaxError(
+        `Invalid long at byte ${at}: unnormalized digits`,
+      );
     }
     if (size <= 3) {
       let value = 0;
       for (let i = size - 1; i >= 0; i--) value = value * 32768 + digits[i]!;
       return n < 0 ? -value : value;
     }
-    let big = 0n;
-    for (let i = size - 1; i >= 0; i--) {
-      big = (big << 15n) | BigInt(digits[i]!);
-    }
+    this.charge(32 + 2 * size);
+    const big = _fromDigits(digits);
     return _narrow(n < 0 ? -big : big);
   }
 
@@ -714,7 +803,7 @@ class _Decoder {
     const steps = _CODE_LAYOUTS[layoutIndex]!.steps;
     const [what, expect] = steps[frame.step]!;
     if (!_matches(value, expect)) {
-      throw new SyntaxError(
+      throw new DataSyntaxError(
         `Invalid code object at byte ${frame.at}: ${what} is not ${expect}`,
       );
     }
@@ -743,12 +832,21 @@ class _Decoder {
    */
   retry(stack: _Frame[], error: unknown): void {
     for (;;) {
-      if (error instanceof RangeError && error.message.startsWith("Nesting")) {
-        throw error;
-      }
+      if (_FATAL.has(error as object)) throw error;
       const k = stack.findLastIndex((frame) => frame.kind === "code");
       const frame = stack[k];
       if (frame === undefined || frame.kind !== "code") throw error;
+      // Every retry reads the code object's bytes again, and nested code
+      // objects multiply retries: bound the bytes read again in total so
+      // that decoding stays linear in the input's length.
+      this.reread += this.pos - frame.start;
+      if (this.reread > 4 * this.bytes.length + 65536) {
+        throw _fatal(
+          new DataSyntaxError(
+            `Invalid code object at byte ${frame.at}: no known layout fits (too many nested code objects that fit no layout)`,
+          ),
+        );
+      }
       stack.length = k + 1;
       // Keep the error of the layout that read furthest, as the likeliest.
       if (frame.failure === undefined || this.pos > frame.failure[0]) {
@@ -773,8 +871,10 @@ class _Decoder {
       const reason = frame.failure[1] instanceof Error
         ? frame.failure[1].message
         : String(frame.failure[1]);
-      error = new SyntaxError(
-        `Invalid code object at byte ${frame.at}: no known layout fits (${reason})`,
+      error = new DataSyntaxError(
+        `Invalid code object at byte ${frame.at}: no known layout fits (${
+          cutText(reason, 200)
+        })`,
       );
     }
   }
@@ -789,7 +889,9 @@ type _Frame =
     dict: MarshalDict;
     /** The key waiting for its value, or `_RESERVED` when none is. */
     key: MarshalValue | typeof _RESERVED;
-    report: ((entries: number, offset: number) => void) | undefined;
+    report?: ((entries: number, offset: number) => void) | undefined;
+    /** A frozendict's reference slot, set when it is finished. */
+    late?: number;
   }
   | { kind: "slice"; at: number; index: number; parts: MarshalValue[] }
   | _CodeFrame;
@@ -926,9 +1028,40 @@ function _latin1(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * Decodes UTF-8 as CPython's marshal does, with `surrogatepass`: Python
- * strings may hold lone surrogates (file names read with
- * `surrogateescape`), which marshal writes as three-byte sequences.
+ * Decodes text that marshal stored as UTF-8 (Python 3 strings) or as bytes
+ * (Python 2 `str`, such as file names), keeping every string distinct and
+ * visible:
+ *
+ * - lone surrogates written with `surrogatepass` (Python 3 file names that
+ *   are not UTF-8 hold them, from `surrogateescape`) are kept as such;
+ * - a byte that is not part of valid UTF-8 becomes the lone surrogate
+ *   U+DC80 to U+DCFF, as Python 3's `os.fsdecode()` (`surrogateescape`)
+ *   reads the same bytes from a file name.
+ *
+ * So a Python 2 name with byte 0xFF and a Python 3 name of the same file
+ * read the same, and no two different byte strings read the same (a
+ * replacement character U+FFFD would merge them).
+ *
+ * @example
+ * ```ts
+ * import { decodeText } from "./marshal.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(decodeText(Uint8Array.of(0x61, 0xff)), "a\udcff");
+ * assertEquals(decodeText(Uint8Array.of(0x61, 0xfe)), "a\udcfe");
+ * assertEquals(decodeText(Uint8Array.of(0xed, 0xb3, 0xbf)), "\udcff");
+ * ```
+ *
+ * @param bytes The stored bytes.
+ * @returns The text.
+ */
+export function decodeText(bytes: Uint8Array): string {
+  return _utf8(bytes);
+}
+
+/**
+ * Decodes UTF-8 as CPython's marshal does, with `surrogatepass`, and escapes
+ * bytes that are not UTF-8 as `surrogateescape` does (see `decodeText()`).
  */
 function _utf8(bytes: Uint8Array): string {
   const s = _UTF8.decode(bytes);
@@ -937,9 +1070,8 @@ function _utf8(bytes: Uint8Array): string {
 }
 
 /**
- * UTF-8 that lets surrogates through and, where CPython would fail (or a
- * Python 2 interned str is not UTF-8), puts U+FFFD for each maximal invalid
- * subsequence, as `TextDecoder` does.
+ * UTF-8 that lets surrogates through and turns each byte that is not part
+ * of a valid sequence into U+DC80..U+DCFF (`surrogateescape`).
  */
 function _utf8Lenient(bytes: Uint8Array): string {
   const units: number[] = [];
@@ -963,7 +1095,7 @@ function _utf8Lenient(bytes: Uint8Array): string {
       if (lead === 0xf0) low = 0x90;
       if (lead === 0xf4) high = 0x8f;
     } else if (lead >= 0x80) {
-      cp = 0xfffd;
+      cp = 0xdc00 | lead;
     }
     let used = 1;
     while (used <= need) {
@@ -974,7 +1106,11 @@ function _utf8Lenient(bytes: Uint8Array): string {
       high = 0xbf;
       used++;
     }
-    if (used <= need) cp = 0xfffd;
+    if (used <= need) {
+      // An invalid sequence: escape its lead byte, read on from the next.
+      cp = 0xdc00 | lead;
+      used = 1;
+    }
     i += used;
     if (cp > 0xffff) {
       cp -= 0x10000;
@@ -988,6 +1124,42 @@ function _utf8Lenient(bytes: Uint8Array): string {
     }
   }
   return s + String.fromCharCode(...units);
+}
+
+/** Errors that no code-object retry may catch: limits, not layout misfits. */
+const _FATAL = new WeakSet<object>();
+
+function _fatal<T extends Error>(error: T): T {
+  _FATAL.add(error);
+  return error;
+}
+
+function _mib(bytes: number): string {
+  return (bytes / 1048576).toFixed(0);
+}
+
+/**
+ * A long's 15-bit digits (least significant first) as a bigint, in linear
+ * time: the bits are regrouped into hexadecimal digits and parsed at once
+ * (shifting a bigint digit by digit would copy it each time: quadratic).
+ */
+function _fromDigits(digits: readonly number[]): bigint {
+  const hex = "0123456789abcdef";
+  const out: string[] = new Array(Math.ceil((digits.length * 15) / 4));
+  let k = out.length;
+  let bits = 0;
+  let count = 0;
+  for (const digit of digits) {
+    bits |= digit << count;
+    count += 15;
+    while (count >= 4) {
+      out[--k] = hex[bits & 15]!;
+      bits >>>= 4;
+      count -= 4;
+    }
+  }
+  if (count > 0) out[--k] = hex[bits & 15]!;
+  return BigInt("0x" + out.slice(k).join(""));
 }
 
 function _narrow(value: bigint): number | bigint {
@@ -1130,7 +1302,7 @@ export class MarshalReader {
       const at = decoder.pos++;
       const value = decoder.scalar(at, code);
       if (value === _NULL) {
-        throw new SyntaxError(`Unexpected NULL object at byte ${at}`);
+        throw new DataSyntaxError(`Unexpected NULL object at byte ${at}`);
       }
       return value;
     }
@@ -1167,7 +1339,7 @@ export class MarshalReader {
   ref(index: number): MarshalValue {
     const value = this.#decoder.refs[index];
     if (value === undefined || value === _RESERVED) {
-      throw new SyntaxError(
+      throw new DataSyntaxError(
         `Invalid reference at byte ${
           this.#decoder.pos - 5
         }: ${index} is not among the ${this.#decoder.refs.length} objects read so far`,

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { DataRangeError } from "./data_error.ts";
+import { cutText } from "./escape.ts";
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
 
 /** The per-function columns of a {@linkcode Profile}. Index = function id. */
@@ -18,8 +20,12 @@ export interface FunctionColumns {
   readonly file: readonly string[];
   /** The file shortened for display (see `shortenPath()`). */
   readonly shortFile: readonly string[];
-  /** The first line (0 for built-ins). */
-  readonly line: Int32Array;
+  /**
+   * The first line (0 for built-ins). Python's line numbers may exceed 32
+   * bits: profiles read from files have a `Float64Array` (exact up to
+   * 2 ** 53); an `Int32Array` is accepted when building one by hand.
+   */
+  readonly line: Int32Array | Float64Array;
   /** The function name as stored; a code object shows as its `repr()`. */
   readonly name: readonly string[];
   /** Calls, recursive ones included (pstats `nc`); cumulative samples when sampled. */
@@ -308,6 +314,8 @@ export class StatsTable {
   #caller: _Ints;
   #callee: _Ints;
   #edges: _Floats;
+  /** Edges dropped by {@linkcode StatsTable.dropEdges}, if any. */
+  #dropped: Uint8Array | undefined;
 
   /**
    * Makes an empty table.
@@ -345,6 +353,58 @@ export class StatsTable {
   /** The number of functions interned so far. */
   get size(): number {
     return this.#name.length;
+  }
+
+  /** The number of edges added so far (dropped ones included). */
+  get edgeCount(): number {
+    return this.#caller.length;
+  }
+
+  /**
+   * Sets a function's numbers back to zero: for a key that a pstats file
+   * holds twice, where Python keeps the last value.
+   *
+   * @param id The function.
+   */
+  resetNumbers(id: number): void {
+    this.#numbers.set4(id, 0, 0, 0, 0);
+  }
+
+  /**
+   * Replaces the numbers of an edge: for a caller that one callers dict
+   * holds twice, where Python keeps the last value.
+   *
+   * @param edge The edge, an index below {@linkcode StatsTable.edgeCount}.
+   * @param calls Calls on the edge.
+   * @param primitiveCalls Primitive calls on the edge.
+   * @param internalTime Internal time on the edge.
+   * @param cumulativeTime Cumulative time on the edge.
+   */
+  setEdge(
+    edge: number,
+    calls: number,
+    primitiveCalls: number,
+    internalTime: number,
+    cumulativeTime: number,
+  ): void {
+    this.#edges.set4(edge, calls, primitiveCalls, internalTime, cumulativeTime);
+  }
+
+  /**
+   * Drops the edges from `start` up to `end`: the callers of an entry that
+   * a later entry for the same function replaces.
+   *
+   * @param start The first edge to drop.
+   * @param end The edge after the last one to drop.
+   */
+  dropEdges(start: number, end: number): void {
+    if (start >= end) return;
+    if (this.#dropped === undefined || this.#dropped.length < end) {
+      const grown = new Uint8Array(Math.max(end, this.#caller.length));
+      if (this.#dropped) grown.set(this.#dropped);
+      this.#dropped = grown;
+    }
+    this.#dropped.fill(1, start, end);
   }
 
   /**
@@ -413,7 +473,9 @@ export class StatsTable {
    * @returns The label.
    */
   label(id: number): string {
-    return `${this.#file[id]}:${this.#line[id]}(${this.#name[id]})`;
+    return `${cutText(this.#file[id]!, 100)}:${this.#line[id]}(${
+      cutText(this.#name[id]!, 100)
+    })`;
   }
 
   /**
@@ -475,6 +537,25 @@ export class StatsTable {
     this.#edges.push4(calls, primitiveCalls, internalTime, cumulativeTime);
   }
 
+  #compactEdges(dropped: Uint8Array): void {
+    this.#dropped = undefined;
+    this.#edgeIds.clear();
+    const caller = this.#caller.data;
+    const callee = this.#callee.data;
+    const numbers = this.#edges.data;
+    let kept = 0;
+    for (let e = 0; e < this.#caller.length; e++) {
+      if (dropped[e] === 1) continue;
+      caller[kept] = caller[e]!;
+      callee[kept] = callee[e]!;
+      numbers.copyWithin(kept * 4, e * 4, e * 4 + 4);
+      kept++;
+    }
+    this.#caller.length = kept;
+    this.#callee.length = kept;
+    this.#edges.length = kept * 4;
+  }
+
   /**
    * Swaps the calls and primitive calls of every function (for yappi, which
    * stores them the other way round).
@@ -497,6 +578,7 @@ export class StatsTable {
    * @returns The stats file.
    */
   finish(source: string, sampled: boolean, edgeDetail: boolean): StatsFile {
+    if (this.#dropped !== undefined) this.#compactEdges(this.#dropped);
     const [calls, primitiveCalls, internalTime, cumulativeTime] = this.#numbers
       .columns(this.size);
     const [eCalls, ePrimitive, eInternal, eCumulative] = this.#edges.columns(
@@ -543,6 +625,14 @@ class _Floats {
     data[at + 2] = c;
     data[at + 3] = d;
     this.length = at + 4;
+  }
+  set4(row: number, a: number, b: number, c: number, d: number): void {
+    const data = this.data;
+    const at = row * 4;
+    data[at] = a;
+    data[at + 1] = b;
+    data[at + 2] = c;
+    data[at + 3] = d;
   }
   add4(row: number, a: number, b: number, c: number, d: number): void {
     const data = this.data;
@@ -738,7 +828,9 @@ export class ProfileBuilder {
       functions: {
         file: f.file,
         shortFile,
-        line: f.line instanceof Int32Array ? f.line : Int32Array.from(f.line),
+        line: f.line instanceof Float64Array
+          ? f.line
+          : Float64Array.from(f.line),
         name: f.name,
         calls: merged.calls,
         primitiveCalls: merged.primitiveCalls,
@@ -756,7 +848,7 @@ function _mergeInto(table: StatsTable, file: StatsFile): void {
     table.intern(f.file[i]!, f.line[i]!, name)
   );
   if (table.size >= 0x200000) {
-    throw new RangeError(`Too many functions to merge: ${table.size}`);
+    throw new DataRangeError(`Too many functions to merge: ${table.size}`);
   }
   ids.forEach((id, i) =>
     table.setNumbers(

@@ -7,7 +7,10 @@
  * @module
  */
 
+import { DataRangeError, DataSyntaxError } from "./data_error.ts";
+import { cutText } from "./escape.ts";
 import {
+  decodeText,
   MarshalCode,
   MarshalDict,
   MarshalReader,
@@ -103,7 +106,7 @@ export function readPstats(
   const reader = new _PstatsReader(bytes, options.onProgress);
   const file = reader.read(options.source ?? "");
   if (reader.reader.offset < bytes.length) {
-    throw new SyntaxError(
+    throw new DataSyntaxError(
       `Unexpected data at byte ${reader.reader.offset}: ${
         bytes.length - reader.reader.offset
       } bytes follow the end of the marshalled value`,
@@ -153,7 +156,10 @@ export function loadProfile(
   options: LoadProfileOptions = {},
 ): Profile {
   const builder = _builder(options);
-  for (const input of inputs) builder.add(_readInput(input, options));
+  for (const input of inputs) {
+    const file = _readInput(input, options);
+    if (file !== undefined) builder.add(file);
+  }
   return builder.finish();
 }
 
@@ -161,6 +167,11 @@ export function loadProfile(
 export interface LoadProfileOptions extends BuildProfileOptions {
   /** Called while reading with the file, the functions read and the byte offset reached. */
   onProgress?: (source: string, functions: number, offset: number) => void;
+  /**
+   * When given, a file that is not a pstats file is left out and reported
+   * here (with the error, its message naming the file) instead of thrown.
+   */
+  onBadFile?: (source: string, error: Error) => void;
 }
 
 /**
@@ -188,7 +199,8 @@ export interface LoadProfileOptions extends BuildProfileOptions {
  * ```
  *
  * @param inputs The files' names and bytes, in order.
- * @param options Where paths are shown relative to, and a progress callback.
+ * @param options Where paths are shown relative to, a progress callback,
+ * and what to do with a file that is not a pstats file.
  * @returns The profile.
  * @throws {SyntaxError | RangeError | TypeError} As {@linkcode loadProfile}.
  */
@@ -197,7 +209,10 @@ export async function loadProfileAsync(
   options: LoadProfileOptions = {},
 ): Promise<Profile> {
   const builder = _builder(options);
-  for await (const input of inputs) builder.add(_readInput(input, options));
+  for await (const input of inputs) {
+    const file = _readInput(input, options);
+    if (file !== undefined) builder.add(file);
+  }
   return builder.finish();
 }
 
@@ -208,8 +223,8 @@ function _builder(options: LoadProfileOptions): ProfileBuilder {
 
 function _readInput(
   { source, bytes }: ProfileInput,
-  { onProgress }: LoadProfileOptions,
-): PstatsFile {
+  { onProgress, onBadFile }: LoadProfileOptions,
+): PstatsFile | undefined {
   try {
     return readPstats(
       bytes,
@@ -219,24 +234,56 @@ function _readInput(
     );
   } catch (error) {
     if (error instanceof Error) error.message = `${source}: ${error.message}`;
+    if (
+      onBadFile && (error instanceof SyntaxError || error instanceof RangeError)
+    ) {
+      onBadFile(source, error);
+      return undefined;
+    }
     throw error;
   }
 }
 
+/**
+ * Checks the first bytes of a file (64 are enough) before the rest is
+ * read: a file that is empty, compiled Python, text or any marshalled value
+ * but a dict is refused at once, with the message {@linkcode readPstats}
+ * would give, so that a huge file of another kind is never read whole.
+ *
+ * @example
+ * ```ts
+ * import { checkPstatsHead } from "./pstats.ts";
+ * import { assertThrows } from "@std/assert";
+ *
+ * checkPstatsHead(Uint8Array.of(0xfb, 0x30)); // '{' and the end of a dict
+ * assertThrows(
+ *   () => checkPstatsHead(new Uint8Array(64)),
+ *   SyntaxError,
+ *   "Not a pstats file",
+ * );
+ * ```
+ *
+ * @param head The file's first bytes, or all of them if it is shorter.
+ * @throws {SyntaxError} When the file is certainly not a pstats file.
+ */
+export function checkPstatsHead(head: Uint8Array): void {
+  _rejectKnownFormats(head);
+}
+
 function _rejectKnownFormats(bytes: Uint8Array): void {
   if (bytes.length === 0) {
-    throw new SyntaxError("Not a pstats file: it is empty");
+    throw new DataSyntaxError("Not a pstats file: it is empty");
   }
   // .pyc: a 2-byte magic number followed by "\r\n".
   if (bytes.length >= 16 && bytes[2] === 0x0d && bytes[3] === 0x0a) {
-    throw new SyntaxError(
+    throw new DataSyntaxError(
       "Not a pstats file: it looks like compiled Python bytecode (.pyc)",
     );
   }
   if ((bytes[0]! & 0x7f) !== _DICT) {
     const head = _UTF8.decode(bytes.subarray(0, 64));
     const printable = /^[\t\n\r\x20-\x7e\u00a0-\uffff]*$/.test(head);
-    throw new SyntaxError(
+    throw new DataSyntaxError(
       printable
         ? "Not a pstats file: it is text, not marshalled data"
         : `Not a pstats file: it holds ${
@@ -261,6 +308,7 @@ function _describeType(code: number): string {
     0x61: "a string",
     0x7a: "a string",
     0x63: "a code object",
+    0x7d: "a frozendict",
     0x4e: "None",
   };
   return names[code & 0x7f] ??
@@ -283,9 +331,21 @@ class _PstatsReader {
     | ((functions: number, offset: number) => void)
     | undefined;
   /** Function id + 1 of key tuples by their reference index (0: none). */
-  refIds = new Int32Array(1024);
+  refIds: Int32Array<ArrayBuffer> = new Int32Array(1024);
   /** Function id + 1 of the last function whose name has this reference index. */
-  nameIds = new Int32Array(1024);
+  nameIds: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  /** Per function id: 1 + the first edge of its entry, 0 without one. */
+  entryStart: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  /** Per function id: the edge after the last one of its entry. */
+  entryEnd: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  /** Per function id: the callers dict it was last met in, and its edge. */
+  seenIn: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  seenEdge: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  /** The number of the callers dict being read (from 1). */
+  dict = 0;
+  /** Edges taken from callers dicts that references may repeat. */
+  work = 0;
+  readonly maxWork: number;
   /** Function ids of key tuples read through the generic decoder. */
   readonly valueIds = new Map<MarshalValue, number>();
   sampled = false;
@@ -301,6 +361,9 @@ class _PstatsReader {
     // About 40 bytes an edge and 400 a function in typical files.
     this.table = new StatsTable(bytes.length / 400, bytes.length / 40);
     this.onProgress = onProgress;
+    // An edge takes at least 10 bytes of a file, unless references repeat a
+    // whole callers dict: bound what repeats can multiply.
+    this.maxWork = bytes.length + 65536;
   }
 
   read(source: string): PstatsFile {
@@ -316,12 +379,17 @@ class _PstatsReader {
         break;
       }
       const key = this.key(undefined);
+      if (r.peek() === _NULL) {
+        // CPython ends a dict at a NULL value, dropping the key before it.
+        r.skip(1);
+        break;
+      }
       if (key < 0) {
         r.value(); // The sampled marker's value, True.
+        this.sampled = true;
         continue;
       }
       this.entry(key);
-      this.entries++;
       if (this.onProgress && this.entries % _PROGRESS_EVERY === 0) {
         this.onProgress(this.entries, r.offset);
       }
@@ -338,10 +406,53 @@ class _PstatsReader {
       ? "profile"
       : "cprofile";
     return {
-      ...this.table.finish(source, this.sampled, !this.countsOnly),
+      ...this.withoutDropped(
+        this.table.finish(source, this.sampled, !this.countsOnly),
+      ),
       kind,
       entries: this.entries,
     };
+  }
+
+  /**
+   * Leaves out functions that are neither an entry nor a caller: keys that
+   * Python dropped (a key followed by NULL, the callers of an entry that a
+   * later one replaced). Real files have none, and pay one pass.
+   */
+  withoutDropped(file: StatsFile): StatsFile {
+    const n = file.functions.name.length;
+    const used = new Uint8Array(n);
+    for (let id = 0; id < n && id < this.entryStart.length; id++) {
+      if (this.entryStart[id] !== 0) used[id] = 1;
+    }
+    for (const caller of file.edges.caller) used[caller] = 1;
+    if (!used.includes(0)) return file;
+    const table = new StatsTable();
+    const f = file.functions;
+    const ids = new Int32Array(n).fill(-1);
+    for (let id = 0; id < n; id++) {
+      if (used[id] === 0) continue;
+      ids[id] = table.intern(f.file[id]!, f.line[id]!, f.name[id]!);
+      table.setNumbers(
+        ids[id]!,
+        file.calls[id]!,
+        file.primitiveCalls[id]!,
+        file.internalTime[id]!,
+        file.cumulativeTime[id]!,
+      );
+    }
+    const e = file.edges;
+    for (let k = 0; k < e.caller.length; k++) {
+      table.addEdge(
+        ids[e.caller[k]!]!,
+        ids[e.callee[k]!]!,
+        e.calls[k]!,
+        e.primitiveCalls[k]!,
+        e.internalTime[k]!,
+        e.cumulativeTime[k]!,
+      );
+    }
+    return table.finish(file.source, file.sampled, file.edgeDetail);
   }
 
   /** Reads a `(file, line, name)` key and returns its id. */
@@ -350,6 +461,14 @@ class _PstatsReader {
     const at = r.offset;
     const code = r.peek();
     const type = code & 0x7f;
+    const length = _tupleLength(r);
+    if (
+      code >= 0 && type !== _REF && _isWhole(r) &&
+      (length === undefined || (length !== 3 && length !== 1))
+    ) {
+      // Refuse before reading what cannot be a key: it could be huge.
+      this.badKey(callee, at, _describeAhead(r));
+    }
     if (type === _REF) {
       r.skip(1);
       const index = r.int32();
@@ -364,7 +483,9 @@ class _PstatsReader {
     if (type === _SMALL_TUPLE && r.peek(1) === 3) {
       const index = code & 0x80 ? r.reserveRef() : -1;
       r.skip(2);
+      this.expect(_CONTAINER, callee, at);
       const file = r.value();
+      this.expect(_CONTAINER, callee, at);
       const line = r.value();
       // The name's reference slot, when it has one, caches the function id.
       const nameCode = r.peek();
@@ -375,11 +496,12 @@ class _PstatsReader {
         slot = r.int32();
         name = r.ref(slot);
       } else {
+        this.expect(_CONTAINER_NOT_CODE, callee, at);
         if (nameCode & 0x80) slot = r.refCount;
         name = r.value();
       }
       if (
-        _isText(file) && typeof line === "number" &&
+        _isText(file) && typeof line === "number" && _isLine(line) &&
         (_isText(name) || name instanceof MarshalCode)
       ) {
         const text = _text(file);
@@ -420,35 +542,84 @@ class _PstatsReader {
         callee === undefined && value.length === 1 &&
         value[0] === "__sampled__"
       ) {
-        this.sampled = true;
         return -1;
       }
       if (value.length === 3) {
         const [file, line, name] = value;
         if (
-          _isText(file) && typeof line === "number" &&
-          (_isText(name) || name instanceof MarshalCode)
+          _isText(file) && (_isText(name) || name instanceof MarshalCode)
         ) {
-          const id = this.table.intern(_text(file), line, _text(name));
-          this.valueIds.set(value, id);
-          return id;
+          const number = typeof line === "bigint" ? Number(line) : line;
+          if (typeof number === "number" && _isLine(number)) {
+            const id = this.table.intern(_text(file), number, _text(name));
+            this.valueIds.set(value, id);
+            return id;
+          }
+          if (typeof number === "number") {
+            this.badKey(
+              callee,
+              at,
+              `the line number ${
+                cutText(String(line), 24)
+              }, which is not a whole number that fits in 53 bits`,
+            );
+          }
         }
       }
     }
+    this.badKey(callee, at, _describe(value));
+  }
+
+  badKey(callee: number | undefined, at: number, found: string): never {
     const whose = callee === undefined
       ? `function ${this.entries + 1}`
       : `a caller of ${this.label(callee)}`;
-    throw new SyntaxError(
-      `Invalid pstats key at byte ${at} for ${whose}: expected (file, line, function), found ${
-        _describe(value)
-      }`,
+    throw new DataSyntaxError(
+      `Invalid pstats key at byte ${at} for ${whose}: expected (file, line, function), found ${found}`,
     );
+  }
+
+  /**
+   * Refuses early a container (type codes in `refused`) where a scalar must
+   * be: it would be read whole first, and could be huge.
+   */
+  expect(
+    refused: Uint8Array,
+    callee: number | undefined,
+    at: number,
+  ): void {
+    const r = this.reader;
+    if (_isWhole(r) && refused[r.peek() & 0x7f] === 1) {
+      this.badKey(callee, at, `a tuple holding ${_describeAhead(r)}`);
+    }
   }
 
   /** Reads `(cc, nc, tt, ct, callers)` for a function. */
   entry(id: number): void {
     const r = this.reader;
     const code = r.peek();
+    if (this.entryStart[id]) {
+      // A key held twice: like a Python dict, keep the last value only.
+      this.table.resetNumbers(id);
+      this.table.dropEdges(this.entryStart[id]! - 1, this.entryEnd[id]!);
+    } else {
+      this.entries++;
+    }
+    const start = this.table.edgeCount;
+    this.readEntry(id, code);
+    this.entryStart = _setSlot(this.entryStart, id, start);
+    this.entryEnd = _setSlot(this.entryEnd, id, this.table.edgeCount - 1);
+  }
+
+  readEntry(id: number, code: number): void {
+    const r = this.reader;
+    if (_isWhole(r) && (code & 0x7f) !== _REF && _tupleLength(r) !== 5) {
+      throw new DataSyntaxError(
+        `Invalid pstats entry for ${
+          this.label(id)
+        }: expected (cc, nc, tt, ct, callers), found ${_describeAhead(r)}`,
+      );
+    }
     if (code === _SMALL_TUPLE && r.peek(1) === 5) {
       r.skip(2);
       const cc = this.number(id, "cc");
@@ -466,7 +637,7 @@ class _PstatsReader {
     }
     const value = r.value();
     if (!Array.isArray(value) || value.length !== 5) {
-      throw new SyntaxError(
+      throw new DataSyntaxError(
         `Invalid pstats entry for ${
           this.label(id)
         }: expected (cc, nc, tt, ct, callers), found ${_describe(value)}`,
@@ -480,6 +651,8 @@ class _PstatsReader {
   }
 
   numbers(id: number, cc: number, nc: number, tt: number, ct: number): void {
+    this.count(cc, id, "cc");
+    this.count(nc, id, "nc");
     if (cc > nc) this.yappi = true;
     this.table.setNumbers(id, nc, cc, tt, ct);
   }
@@ -487,6 +660,7 @@ class _PstatsReader {
   /** Reads a callers dict whose `{` was consumed. */
   callers(callee: number): void {
     const r = this.reader;
+    this.dict++;
     for (;;) {
       if (r.peek() === _NULL) {
         r.skip(1);
@@ -500,22 +674,87 @@ class _PstatsReader {
         const cc = this.number(callee, caller);
         const tt = this.number(callee, caller);
         const ct = this.number(callee, caller);
-        this.table.addEdge(caller, callee, nc, cc, tt, ct);
+        this.addEdge(caller, callee, nc, cc, tt, ct);
+      } else if (code === _NULL) {
+        // CPython ends a dict at a NULL value, dropping the key before it.
+        r.skip(1);
+        return;
       } else {
+        const type = code & 0x7f;
+        const length = _tupleLength(r);
+        if (
+          _isWhole(r) &&
+          (length !== undefined ? length !== 4 : _CONTAINER[type] === 1)
+        ) {
+          this.badEdge(callee, caller, _describeAhead(r));
+        }
         this.edge(callee, caller, r.value());
       }
     }
   }
 
+  /**
+   * Adds an edge of the callers dict being read; a caller it holds twice
+   * keeps its last numbers, as in a Python dict.
+   */
+  addEdge(
+    caller: number,
+    callee: number,
+    nc: number,
+    cc: number,
+    tt: number,
+    ct: number,
+  ): void {
+    this.count(nc, callee, caller);
+    this.count(cc, callee, caller);
+    if (caller < this.seenIn.length && this.seenIn[caller] === this.dict) {
+      this.table.setEdge(this.seenEdge[caller]! - 1, nc, cc, tt, ct);
+      return;
+    }
+    this.seenIn = _setSlot(this.seenIn, caller, this.dict - 1);
+    this.seenEdge = _setSlot(this.seenEdge, caller, this.table.edgeCount);
+    this.table.addEdge(caller, callee, nc, cc, tt, ct);
+  }
+
+  /** Checks that a count is a whole number (JSON and CSV print it as one). */
+  count(n: number, id: number, what: string | number): void {
+    if (Number.isSafeInteger(n)) return;
+    const field = typeof what === "number"
+      ? `the calls of its caller ${this.label(what)}`
+      : what;
+    throw new DataSyntaxError(
+      `Invalid pstats entry for ${
+        this.label(id)
+      }: ${field} should be a whole number of calls, found ${n}`,
+    );
+  }
+
+  badEdge(callee: number, caller: number, found: string): never {
+    throw new DataSyntaxError(
+      `Invalid pstats entry for ${this.label(callee)}: its caller ${
+        this.label(caller)
+      } should have (nc, cc, tt, ct) or a count, found ${found}`,
+    );
+  }
+
   /** Takes a callers dict read by the generic decoder. */
   callersValue(callee: number, value: MarshalValue): void {
     if (!(value instanceof MarshalDict)) {
-      throw new SyntaxError(
+      throw new DataSyntaxError(
         `Invalid pstats entry for ${
           this.label(callee)
         }: callers should be a dict, found ${_describe(value)}`,
       );
     }
+    this.work += value.keys.length;
+    if (this.work > this.maxWork) {
+      throw new DataRangeError(
+        `Invalid pstats entry for ${
+          this.label(callee)
+        }: references repeat callers dicts to more than ${this.maxWork} callers in all, more than a file of this size can hold`,
+      );
+    }
+    this.dict++;
     for (let c = 0; c < value.keys.length; c++) {
       const caller = this.keyOf(value.keys[c]!, callee, -1);
       this.edge(callee, caller, value.values[c]!);
@@ -526,21 +765,22 @@ class _PstatsReader {
     if (typeof value === "number" || typeof value === "bigint") {
       this.countsOnly = true;
       const n = Number(value);
-      this.table.addEdge(caller, callee, n, n, 0, 0);
+      this.addEdge(caller, callee, n, n, 0, 0);
       return;
     }
     if (Array.isArray(value) && value.length === 4) {
       const [nc, cc, tt, ct] = value.map((v) =>
         this.toNumber(v, callee, caller)
       ) as [number, number, number, number];
-      this.table.addEdge(caller, callee, nc, cc, tt, ct);
+      this.addEdge(caller, callee, nc, cc, tt, ct);
       return;
     }
-    throw new SyntaxError(
-      `Invalid pstats entry for ${this.label(callee)}: its caller ${
-        this.label(caller)
-      } should have (nc, cc, tt, ct) or a count, found ${_describe(value)}`,
-    );
+    if (typeof value === "boolean") {
+      this.countsOnly = true;
+      this.addEdge(caller, callee, +value, +value, 0, 0);
+      return;
+    }
+    this.badEdge(callee, caller, _describe(value));
   }
 
   /** Reads a number, by hand when it is a plain int, float or reference. */
@@ -588,7 +828,7 @@ class _PstatsReader {
     const field = typeof what === "number"
       ? `its caller ${this.label(what)}`
       : what;
-    throw new SyntaxError(
+    throw new DataSyntaxError(
       `Invalid pstats entry for ${
         this.label(id)
       }: ${field} should be a number, found ${_describe(value)}`,
@@ -599,6 +839,62 @@ class _PstatsReader {
     const f = this.table;
     return f.label(id);
   }
+}
+
+/** A line number as Python's `int`, kept exactly: a whole double. */
+function _isLine(line: number): boolean {
+  return Number.isSafeInteger(line);
+}
+
+function _codes(codes: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (const c of codes) table[c.charCodeAt(0)] = 1;
+  return table;
+}
+
+/** Type codes of containers, read whole by the generic decoder. */
+const _CONTAINER = _codes("()[{<>c:");
+/** The same but code objects, which a function name may be. */
+const _CONTAINER_NOT_CODE = _codes("()[{<>:");
+
+/**
+ * The length of the tuple at the cursor, without moving it; `undefined`
+ * when the next value is not a tuple.
+ */
+function _tupleLength(r: MarshalReader): number | undefined {
+  const type = r.peek() & 0x7f;
+  if (type === _SMALL_TUPLE) return r.peek(1);
+  if (type !== 0x28) return undefined;
+  // Cut short: left to the reader, which says so.
+  if (r.offset + 5 > r.length) return undefined;
+  const length = r.peek(1) | (r.peek(2) << 8) | (r.peek(3) << 16) |
+    (r.peek(4) << 24);
+  return length;
+}
+
+/**
+ * Whether the value at the cursor can be judged by its head: not cut short
+ * (the reader reports truncation itself, with the byte offset).
+ */
+function _isWhole(r: MarshalReader): boolean {
+  const type = r.peek() & 0x7f;
+  if (r.peek() < 0) return false;
+  if (type === _SMALL_TUPLE) return r.offset + 2 <= r.length;
+  if (type !== 0x28) return true;
+  if (r.offset + 5 > r.length) return false;
+  // An absurd length is left to the reader too, which says so.
+  const length = _tupleLength(r)!;
+  return length >= 0 && length <= r.length - r.offset - 5;
+}
+
+/** Describes the value at the cursor from its type code, without reading it. */
+function _describeAhead(r: MarshalReader): string {
+  const length = _tupleLength(r);
+  if (length !== undefined) {
+    return `a tuple of ${length < 0 ? "invalid length" : `${length} items`}`;
+  }
+  const code = r.peek();
+  return code < 0 ? "the end of the data" : _describeType(code);
 }
 
 /** Stores `id + 1` at `index`, growing the array if needed. */
@@ -625,7 +921,7 @@ function _isText(
 function _text(value: string | Uint8Array | MarshalCode): string {
   if (typeof value === "string") return value;
   if (value instanceof MarshalCode) return value.toString();
-  return _UTF8.decode(value);
+  return decodeText(value);
 }
 
 function _describe(value: MarshalValue): string {
@@ -634,11 +930,7 @@ function _describe(value: MarshalValue): string {
   if (typeof value === "number" || typeof value === "bigint") {
     return `the number ${value}`;
   }
-  if (typeof value === "string") {
-    return `the string "${
-      value.length > 40 ? value.slice(0, 40) + "…" : value
-    }"`;
-  }
+  if (typeof value === "string") return `the string "${cutText(value, 40)}"`;
   if (value instanceof Uint8Array) return `bytes of length ${value.length}`;
   if (Array.isArray(value)) return `a tuple of ${value.length} items`;
   if (value instanceof MarshalDict) {

@@ -302,6 +302,20 @@ class _FastReader {
     }
   }
 
+  /**
+   * Reads a count into `to[i]`: a whole number (the general reader refuses
+   * others, so that JSON and CSV print every count as one).
+   */
+  countTo(to: Float64Array, i: number): void {
+    if (this.pos < this.end && this.bytes[this.pos] === 0x69) {
+      to[i] = this.int32(this.pos + 1); // 'i', the usual case
+      this.pos += 5;
+      return;
+    }
+    this.numberTo(to, i);
+    if (!Number.isSafeInteger(to[i])) throw _UNSUPPORTED;
+  }
+
   /** Reads a finite binary float at `at`. */
   float64(at: number): number {
     if (at + 8 > this.end) throw _UNSUPPORTED;
@@ -484,8 +498,8 @@ class _FastReader {
     this.entered[id] = 1;
     if (this.pos < this.end && this.bytes[this.pos]! & 0x80) this.reserve();
     if (this.tuple() !== 5) throw _UNSUPPORTED;
-    this.numberTo(this.primitiveCalls, id); // cc
-    this.numberTo(this.calls, id); // nc
+    this.countTo(this.primitiveCalls, id); // cc
+    this.countTo(this.calls, id); // nc
     this.numberTo(this.internalTime, id);
     this.numberTo(this.cumulativeTime, id);
     if (this.primitiveCalls[id]! > this.calls[id]!) this.yappi = true;
@@ -534,14 +548,14 @@ class _FastReader {
       if (type === 0x29 || type === 0x28) { // (nc, cc, tt, ct)
         if (code & 0x80) this.reserve();
         if (this.tuple() !== 4) throw _UNSUPPORTED;
-        this.numberTo(this.eCalls, e);
-        this.numberTo(this.ePrimitive, e);
+        this.countTo(this.eCalls, e);
+        this.countTo(this.ePrimitive, e);
         this.numberTo(this.eInternal, e);
         this.numberTo(this.eCumulative, e);
       } else {
         // A plain count: the profile module, or the sampling profiler.
         this.countsOnly = true;
-        this.numberTo(this.eCalls, e);
+        this.countTo(this.eCalls, e);
         this.ePrimitive[e] = this.eCalls[e]!;
         this.eInternal[e] = 0;
         this.eCumulative[e] = 0;

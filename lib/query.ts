@@ -80,8 +80,49 @@ export function isSortColumn(value: string): value is SortColumn {
   return (SORT_COLUMNS as readonly string[]).includes(value);
 }
 
+/** The most terms a filter may have (the server and CLI refuse more). */
+export const MAX_FILTER_TERMS = 32;
+/** The longest a filter may be, in characters. */
+export const MAX_FILTER_LENGTH = 1024;
+
 /**
- * Splits a filter into lower-case terms.
+ * Why a filter is refused, or `undefined` when it is fine: more than
+ * {@linkcode MAX_FILTER_TERMS} terms or {@linkcode MAX_FILTER_LENGTH}
+ * characters. Every term is looked for in every function, so an unbounded
+ * filter would let one request keep the server busy for seconds.
+ *
+ * @example
+ * ```ts
+ * import { checkFilter } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(checkFilter("views.py get"), undefined);
+ * assertEquals(
+ *   checkFilter("a ".repeat(40)),
+ *   "the filter has 40 terms; at most 32 are allowed",
+ * );
+ * ```
+ *
+ * @param filter The filter text.
+ * @returns The reason it is refused, if it is.
+ */
+export function checkFilter(filter: string): string | undefined {
+  if (filter.length > MAX_FILTER_LENGTH) {
+    return `the filter is ${filter.length} characters long; at most ${MAX_FILTER_LENGTH} are allowed`;
+  }
+  const terms = filterTerms(filter, Infinity).length;
+  if (terms > MAX_FILTER_TERMS) {
+    return `the filter has ${terms} terms; at most ${MAX_FILTER_TERMS} are allowed`;
+  }
+  return undefined;
+}
+
+/**
+ * Splits a filter into lower-case terms. Beyond the first
+ * {@linkcode MAX_FILTER_LENGTH} characters and {@linkcode MAX_FILTER_TERMS}
+ * terms nothing is read, so that no filter costs more than that; callers
+ * that take filters from users refuse longer ones with
+ * {@linkcode checkFilter}.
  *
  * @example
  * ```ts
@@ -92,10 +133,19 @@ export function isSortColumn(value: string): value is SortColumn {
  * ```
  *
  * @param filter The filter text.
+ * @param maxTerms The most terms to keep. Defaults to {@linkcode MAX_FILTER_TERMS}.
  * @returns Its terms.
  */
-export function filterTerms(filter: string | undefined): string[] {
-  return (filter ?? "").toLowerCase().split(/\s+/).filter((t) => t !== "");
+export function filterTerms(
+  filter: string | undefined,
+  maxTerms: number = MAX_FILTER_TERMS,
+): string[] {
+  const text = filter ?? "";
+  const cut = maxTerms === Infinity ? text : text.slice(0, MAX_FILTER_LENGTH);
+  return cut.toLowerCase().split(/\s+/).filter((t) => t !== "").slice(
+    0,
+    maxTerms,
+  );
 }
 
 /**
@@ -410,7 +460,7 @@ function _functionOrder(
       key = _ranks(profile, column);
       break;
   }
-  const order = _radixOrder(key, descending);
+  const order = radixOrder(key, descending);
   cache.orders.set(cacheKey, order);
   return order;
 }
@@ -419,8 +469,23 @@ function _functionOrder(
  * The ids ordered by their keys, ties in id order: a stable LSD radix sort
  * over the keys' IEEE 754 bits (16 bits a pass), several times faster than
  * a comparator sort for hundreds of thousands of rows. NaN sorts last.
+ *
+ * @example
+ * ```ts
+ * import { radixOrder } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals([...radixOrder(Float64Array.of(2, -1, 2, 5), true)], [3, 0, 2, 1]);
+ * ```
+ *
+ * @param key The key of each id.
+ * @param descending Whether to order largest first.
+ * @returns The ids in order.
  */
-function _radixOrder(key: Float64Array, descending: boolean): Uint32Array {
+export function radixOrder(
+  key: Float64Array,
+  descending: boolean,
+): Uint32Array {
   const n = key.length;
   // Map each double to two unsigned words that compare like the numbers.
   const bits = new Uint32Array(new Float64Array(key).buffer);

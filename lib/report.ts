@@ -7,6 +7,7 @@
  */
 
 import { formatCalls, formatCount, formatMs, formatPercent } from "./format.ts";
+import { escapeControls, safeJson } from "./escape.ts";
 import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import type { SortColumn } from "./query.ts";
@@ -47,8 +48,10 @@ function _width(text: string): number {
  *  "internal_time", "cumulative_time"}]}]}
  * ```
  *
- * Times are in seconds as stored; files and names exactly as stored. For a
- * sampled profile `calls` is cumulative samples and `primitive_calls` direct
+ * Times are in seconds as stored (`null` when not finite); counts are whole
+ * numbers (the reader refuses others); files and names exactly as stored,
+ * with DEL, C1 and bidirectional controls written as `\uXXXX` escapes so
+ * the text is safe on a terminal. For a sampled profile `calls` is cumulative samples and `primitive_calls` direct
  * samples.
  *
  * @example
@@ -78,9 +81,7 @@ export function* jsonReport(
   ids: Iterable<number>,
 ): Generator<string> {
   const t = profile.totals;
-  yield `{"files":${
-    JSON.stringify(profile.sources)
-  },"sampled":${profile.sampled},` +
+  yield `{"files":${safeJson(profile.sources)},"sampled":${profile.sampled},` +
     `"total_calls":${t.calls},"primitive_calls":${t.primitiveCalls},` +
     `"total_time":${_float(t.time)},"functions":[`;
   const f = profile.functions;
@@ -115,8 +116,8 @@ export function* jsonReport(
 
 function _identity(profile: Profile, id: number): string {
   const f = profile.functions;
-  return `"file":${JSON.stringify(f.file[id])},"line":${f.line[id]},` +
-    `"name":${JSON.stringify(f.name[id])}`;
+  return `"file":${safeJson(f.file[id])},"line":${f.line[id]},` +
+    `"name":${safeJson(f.name[id])}`;
 }
 
 /** JSON has no NaN or Infinity; such times become null. */
@@ -155,7 +156,9 @@ function _float(n: number): string {
 export function* csvReport(
   profile: Profile,
   ids: Iterable<number>,
+  options: CsvReportOptions = {},
 ): Generator<string> {
+  const text = options.escapeControls ? escapeControls : (s: string) => s;
   const counts = profile.sampled
     ? "cumulative_samples,direct_samples"
     : "calls,primitive_calls";
@@ -163,15 +166,29 @@ export function* csvReport(
   const f = profile.functions;
   for (const id of ids) {
     yield [
-      _csvField(f.file[id]!),
+      _csvField(text(f.file[id]!)),
       f.line[id],
-      _csvField(f.name[id]!),
+      _csvField(text(f.name[id]!)),
       f.calls[id],
       f.primitiveCalls[id],
-      f.internalTime[id],
-      f.cumulativeTime[id],
+      _csvFloat(f.internalTime[id]!),
+      _csvFloat(f.cumulativeTime[id]!),
     ].join(",") + "\r\n";
   }
+}
+
+/** Options for {@linkcode csvReport}. */
+export interface CsvReportOptions {
+  /**
+   * Show control characters in files and names as escapes (`\x1b`), for
+   * a report written to a terminal. Defaults to `false`: exact text.
+   */
+  escapeControls?: boolean;
+}
+
+/** A time that is not finite is an empty field, as JSON's `null`. */
+function _csvFloat(n: number): string {
+  return Number.isFinite(n) ? String(n) : "";
 }
 
 function _csvField(text: string): string {
@@ -241,7 +258,13 @@ export function* tableReport(
 ): Generator<string> {
   const f = profile.functions;
   const t = profile.totals;
-  yield `${profile.sources.join(", ")}\n`;
+  const sources = profile.sources.map((source) => escapeControls(source));
+  // A folder of thousands of files: name a few and count them.
+  yield sources.length > 4
+    ? `${sources.slice(0, 3).join(", ")} and ${
+      formatCount(sources.length - 3)
+    } more (${formatCount(sources.length)} files)\n`
+    : `${sources.join(", ")}\n`;
   if (profile.sampled) {
     yield `${_plural(t.primitiveCalls, "sample")} (${formatMs(t.time)} ms)\n`;
   } else {
@@ -255,7 +278,7 @@ export function* tableReport(
   const total = options.total ?? ids.length;
   const sortName = _SORT_NAMES[options.sort ?? "cumulative"];
   const filter = options.filter?.trim()
-    ? ` matching "${options.filter.trim()}"`
+    ? ` matching "${escapeControls(options.filter.trim())}"`
     : "";
   yield `Sorted by ${sortName}${options.reversed ? ", reversed" : ""}; ${
     ids.length < total ? `showing ${formatCount(ids.length)} of ` : ""
@@ -314,7 +337,9 @@ export function* tableReport(
   yield `${numbers(headers)}  location\n`;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
-    const location = functionLabel(f.shortFile[id]!, f.line[id]!, f.name[id]!);
+    const location = escapeControls(
+      functionLabel(f.shortFile[id]!, f.line[id]!, f.name[id]!),
+    );
     yield `${numbers(rows[i]!)}  ${_fit(location, room)}\n`;
   }
   if (ids.length < total) {
@@ -344,4 +369,25 @@ function _fit(text: string, width: number): string {
     used += w;
   }
   return `…${kept}`;
+}
+
+/**
+ * Cuts text from the left to fit a terminal width, keeping its end (the file
+ * and function name) behind an ellipsis; wide characters take two columns.
+ *
+ * @example
+ * ```ts
+ * import { fitToWidth } from "./report.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(fitToWidth("django/db/models/query.py", 12), "…ls/query.py");
+ * assertEquals(fitToWidth("app.py", 12), "app.py");
+ * ```
+ *
+ * @param text The text.
+ * @param width The columns it may take.
+ * @returns The text, cut if needed.
+ */
+export function fitToWidth(text: string, width: number): string {
+  return _fit(text, width);
 }

@@ -15,22 +15,36 @@
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
+ * | `/api/base`                   | the same of the base when comparing (204) |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
  * | `/api/functions/:id/callees`  | the edges out of a function               |
+ * | `/api/collapsed`              | the call tree as folded stacks (text)     |
  *
  * The list routes take `q` (filter terms), `sort` (a `SortColumn`), `desc`
  * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
- * 10,000).
+ * 10,000). `/api/collapsed` takes `min` (cut branches under this percentage
+ * of the total, default 0.1), `q` (only paths through matching functions),
+ * and `fn` with `direction` (`callees`, default, or `callers`) for the tree
+ * of one function.
  *
  * @module
  */
 
 import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import {
+  buildCallTree,
+  calleeTree,
+  callerTree,
+  collapsedStacks,
+  DEFAULT_MIN_SHARE,
+  pathsThrough,
+} from "./call_tree.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
+  checkFilter,
   isSortColumn,
   queryCallees,
   queryCallers,
@@ -42,8 +56,14 @@ import { encodeProfileParts } from "./wire.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
-  /** The profile to serve. */
+  /** The profile to serve (the "after" side when comparing). */
   readonly profile: Profile;
+  /**
+   * The profile before, when comparing two runs: served at `/api/base` in
+   * the same form as `/api/profile`; without it `/api/base` answers 204
+   * No Content.
+   */
+  readonly base?: Profile;
   /**
    * Whether a request's `Host` header names this server; others get 403.
    * Make one with {@linkcode allowedHosts}.
@@ -130,6 +150,31 @@ interface _Route {
 }
 
 /**
+ * An encoded profile's parts as one streamed response: views of the
+ * profile's columns, functions first, so nothing is copied and the page can
+ * show the table before the edges have arrived.
+ */
+function _encodedResponse(chunks: Uint8Array<ArrayBuffer>[]): Response {
+  const length = chunks.reduce((n, part) => n + part.length, 0);
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const part = chunks[next++];
+      if (part === undefined) controller.close();
+      else controller.enqueue(part);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      ..._COMMON_HEADERS,
+      "content-type": "application/octet-stream",
+      "content-length": String(length),
+      "cache-control": "no-store",
+    },
+  });
+}
+
+/**
  * Makes the explorer's request handler for a profile.
  *
  * @example
@@ -181,6 +226,7 @@ export function createHandler(
 ): (request: Request) => Promise<Response> {
   const { profile } = options;
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
+  let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
@@ -209,27 +255,19 @@ export function createHandler(
         "public, max-age=31536000, immutable",
       )),
     _route("/api/profile", () => {
-      // Views of the profile's columns, functions first: nothing is copied
-      // and the page can show the table before the edges have arrived.
       parts ??= encodeProfileParts(profile);
-      const chunks = parts;
-      const length = chunks.reduce((n, part) => n + part.length, 0);
-      let next = 0;
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const part = chunks[next++];
-          if (part === undefined) controller.close();
-          else controller.enqueue(part);
-        },
-      });
-      return new Response(body, {
-        headers: {
-          ..._COMMON_HEADERS,
-          "content-type": "application/octet-stream",
-          "content-length": String(length),
-          "cache-control": "no-store",
-        },
-      });
+      return _encodedResponse(parts);
+    }),
+    _route("/api/base", () => {
+      // Not comparing: nothing, without an error in the browser's console.
+      if (options.base === undefined) {
+        return new Response(null, {
+          status: 204,
+          headers: { ..._COMMON_HEADERS, "cache-control": "no-store" },
+        });
+      }
+      baseParts ??= encodeProfileParts(options.base);
+      return _encodedResponse(baseParts);
     }),
     _route("/api/functions", (url) => {
       const query = _queryOptions(url.searchParams);
@@ -269,13 +307,18 @@ export function createHandler(
         ),
       });
     }),
+    _route("/api/collapsed", (url) => _collapsed(profile, url.searchParams)),
   ];
 
-  // deno-lint-ignore require-await
   return async (request: Request): Promise<Response> => {
     let api = false;
     try {
-      const url = new URL(request.url);
+      // Deno.serve builds the URL from the Host header: a malformed one
+      // (`127.0.0.1:8099.`, a space, two ports) is the client's error.
+      const url = URL.parse(request.url);
+      if (url === null) {
+        return _error(400, "Bad request: malformed Host header", false);
+      }
       api = url.pathname.startsWith("/api/");
       const host = request.headers.get("host") ?? url.host;
       if (!options.isAllowedHost(host)) {
@@ -298,12 +341,7 @@ export function createHandler(
           return response;
         }
         const response = route.get(url, match.pathname.groups);
-        return request.method === "HEAD"
-          ? new Response(null, {
-            status: response.status,
-            headers: response.headers,
-          })
-          : response;
+        return request.method === "HEAD" ? await _head(response) : response;
       }
       return _error(404, "Not found", api);
     } catch (error) {
@@ -391,6 +429,23 @@ function _isIpLiteral(name: string): boolean {
     parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
+/**
+ * The answer to a HEAD request: the GET response's status and headers with
+ * no body, and the length the body would have.
+ */
+async function _head(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (!headers.has("content-length") && response.body !== null) {
+    headers.set(
+      "content-length",
+      String((await response.arrayBuffer()).byteLength),
+    );
+  } else {
+    await response.body?.cancel();
+  }
+  return new Response(null, { status: response.status, headers });
+}
+
 function _route(pathname: string, get: _Route["get"]): _Route {
   return { pattern: new URLPattern({ pathname }), get };
 }
@@ -451,10 +506,59 @@ function _functionId(profile: Profile, text: string | undefined): number {
   return id;
 }
 
+/** `/api/collapsed`: the call tree as folded stacks. */
+function _collapsed(profile: Profile, params: URLSearchParams): Response {
+  const minText = params.get("min") ?? "";
+  const percent = minText === ""
+    ? DEFAULT_MIN_SHARE * 100
+    : /^\d{1,3}(\.\d{1,12})?$/.test(minText)
+    ? Number(minText)
+    : NaN;
+  if (!(percent >= 0 && percent <= 100)) {
+    throw new _HttpError(
+      400,
+      `Bad min "${minText}": expected a percentage from 0 to 100`,
+    );
+  }
+  const options = { minShare: percent / 100 };
+  const direction = params.get("direction") ?? "callees";
+  if (direction !== "callees" && direction !== "callers") {
+    throw new _HttpError(
+      400,
+      `Bad direction "${direction}": expected callees or callers`,
+    );
+  }
+  const fnText = params.get("fn");
+  if (fnText === null && direction === "callers") {
+    throw new _HttpError(400, "Bad direction: callers needs a function (fn)");
+  }
+  const tree = fnText === null
+    ? buildCallTree(profile, options)
+    : direction === "callers"
+    ? callerTree(profile, _functionId(profile, fnText), options)
+    : calleeTree(profile, _functionId(profile, fnText), options);
+  const q = params.get("q") ?? "";
+  const problem = checkFilter(q);
+  if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+  const keep = q.trim() === ""
+    ? undefined
+    : pathsThrough(tree, queryFunctions(profile, { filter: q }).ids).marked;
+  const text = [
+    ...collapsedStacks(profile, tree, keep === undefined ? {} : { keep }),
+  ].join("");
+  return _respond(text, "text/plain; charset=utf-8", "no-store");
+}
+
 function _queryOptions(params: URLSearchParams): QueryOptions {
   const query: QueryOptions = {};
   const q = params.get("q");
-  if (q !== null) query.filter = q;
+  if (q !== null) {
+    const problem = checkFilter(q);
+    if (problem !== undefined) {
+      throw new _HttpError(400, `Bad q: ${problem}`);
+    }
+    query.filter = q;
+  }
   const sort = params.get("sort");
   if (sort !== null && sort !== "") {
     if (!isSortColumn(sort)) {

@@ -3,11 +3,11 @@
  * browser (or embedding it in a page) and rebuilding it there with the same
  * model and query code.
  *
- * Layout: the 4 bytes `PXP1`, a little-endian u32 header length, a UTF-8
+ * Layout: the 4 bytes `PXP2`, a little-endian u32 header length, a UTF-8
  * JSON header (facts and string tables), zero padding to a multiple of 8,
  * then the columns back to back, each padded to 8 bytes: per function the
- * file and name string indexes and short file indexes (u32), lines (i32),
- * calls, primitive calls, internal and cumulative time (f64); per edge the
+ * file and name string indexes and short file indexes (u32), lines (f64:
+ * Python's line numbers may exceed 32 bits), calls, primitive calls, internal and cumulative time (f64); per edge the
  * caller and callee ids (u32) and the four numbers (f64).
  *
  * @module
@@ -15,7 +15,7 @@
 
 import { createProfile, type Profile } from "./profile.ts";
 
-const _MAGIC = [0x50, 0x58, 0x50, 0x31]; // "PXP1"
+const _MAGIC = [0x50, 0x58, 0x50, 0x32]; // "PXP2"
 
 interface _Header {
   sources: string[];
@@ -112,7 +112,7 @@ export function encodeProfileParts(
     fileIndex,
     shortIndex,
     nameIndex,
-    f.line,
+    f.line instanceof Float64Array ? f.line : Float64Array.from(f.line),
     f.calls,
     f.primitiveCalls,
     f.internalTime,
@@ -172,7 +172,7 @@ export function functionsLength(bytes: Uint8Array): number | undefined {
     .match(/"functions":(\d+)/);
   const n = Number(match?.[1] ?? NaN);
   if (!Number.isSafeInteger(n)) return undefined;
-  return _pad(8 + headerLength) + 4 * _pad(4 * n) + 4 * _pad(8 * n);
+  return _pad(8 + headerLength) + 3 * _pad(4 * n) + 5 * _pad(8 * n);
 }
 
 /** Options for {@linkcode decodeProfile}. */
@@ -198,7 +198,7 @@ export function decodeProfile(
   options: DecodeProfileOptions = {},
 ): Profile {
   if (bytes.length < 8 || _MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new SyntaxError("Not an encoded profile: missing PXP1 header");
+    throw new SyntaxError("Not an encoded profile: missing PXP2 header");
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(4, true);
@@ -233,7 +233,7 @@ export function decodeProfile(
   const fileIndex = take(Uint32Array, n, 4);
   const shortIndex = take(Uint32Array, n, 4);
   const nameIndex = take(Uint32Array, n, 4);
-  const line = take(Int32Array, n, 4);
+  const line = take(Float64Array, n, 8);
   const calls = take(Float64Array, n, 8);
   const primitiveCalls = take(Float64Array, n, 8);
   const internalTime = take(Float64Array, n, 8);

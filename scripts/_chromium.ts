@@ -1,37 +1,122 @@
 /**
  * Headless Chromium for the browser tests and benchmarks, driven by
- * playwright-core. CHROMIUM points at the browser (default /usr/bin/chromium).
+ * playwright-core. Which browser, first match wins:
+ *
+ * 1. `CHROMIUM=/path/to/chrome`: that one.
+ * 2. A system Chromium or Chrome on `PATH`.
+ * 3. The headless Chromium that the npm package `@sparticuz/chromium` ships:
+ *    it unpacks itself (with the NSS libraries it needs) into the temporary
+ *    folder the first time, so the tests need nothing but what Deno fetches
+ *    from npm. `CHROMIUM=npm` picks it even where there is a system one.
  */
 import { type Browser, chromium } from "playwright-core";
+import { join } from "@std/path";
 
-/** Where the browser is. */
-export const CHROMIUM: string = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+/** The flags every launch gets: root needs no sandbox, and a closed network
+ * refuses the connections Chromium makes in the background. */
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const SYSTEM_NAMES = [
+  "chromium",
+  "chromium-browser",
+  "google-chrome",
+  "google-chrome-stable",
+];
+
+/** A browser to start: its path and what its process needs in addition. */
+export interface ChromiumBinary {
+  /** The executable. */
+  path: string;
+  /** Where it came from, for messages: `CHROMIUM`, `system` or `npm`. */
+  origin: "CHROMIUM" | "system" | "npm";
+  /** Environment variables the process needs on top of ours. */
+  env: Record<string, string>;
+  /** Flags this binary needs on top of {@linkcode FLAGS}. */
+  args: string[];
+}
+
+async function _isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+async function _systemChromium(): Promise<string | undefined> {
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d);
+  for (const name of SYSTEM_NAMES) {
+    for (const dir of dirs) {
+      const path = join(dir, name);
+      if (await _isFile(path)) return path;
+    }
+  }
+  return undefined;
+}
+
+async function _npmChromium(): Promise<ChromiumBinary> {
+  // Test-only dependency: loaded only when no other browser is there.
+  const { default: Sparticuz, inflate } = await import("@sparticuz/chromium");
+  const bin = new URL("../bin/", import.meta.resolve("@sparticuz/chromium"));
+  const path = await Sparticuz.executablePath();
+  // The binary links NSS and expat; a fresh machine without a system
+  // browser lacks them, so use the copies the package carries for Amazon
+  // Linux (same glibc ABI).
+  const libs = await inflate(join(bin.pathname, "al2023.tar.br"));
+  const tmp = join(path, "..");
+  return {
+    path,
+    origin: "npm",
+    env: {
+      LD_LIBRARY_PATH: join(libs, "lib"),
+      FONTCONFIG_PATH: join(tmp, "fonts"),
+    },
+    args: ["--no-zygote"],
+  };
+}
+
+/**
+ * Finds the browser to use (see the module doc for the order).
+ *
+ * @returns The browser's path and what it needs to start.
+ * @throws {Error} When `CHROMIUM` names a file that is not there.
+ */
+export async function findChromium(): Promise<ChromiumBinary> {
+  const chosen = Deno.env.get("CHROMIUM");
+  if (chosen === "npm") return await _npmChromium();
+  if (chosen) {
+    if (!await _isFile(chosen)) {
+      throw new Error(
+        `No Chromium at ${chosen}: set CHROMIUM to a browser's path, or unset it to use a system Chromium or the one from npm`,
+      );
+    }
+    return { path: chosen, origin: "CHROMIUM", env: {}, args: [] };
+  }
+  const system = await _systemChromium();
+  if (system) return { path: system, origin: "system", env: {}, args: [] };
+  return await _npmChromium();
+}
 
 /**
  * Starts Chromium headless with the flags this sandbox needs: no sandbox
  * (root), and none of the background connections a closed network refuses.
  *
  * @returns The browser; close it in a `finally`.
- * @throws {Error} When there is no Chromium at {@linkcode CHROMIUM}.
+ * @throws {Error} When `CHROMIUM` names a missing file.
  */
 export async function launchChromium(): Promise<Browser> {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM to its path`,
-    );
-  }
+  const binary = await findChromium();
   return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    executablePath: binary.path,
+    args: [...FLAGS, ...binary.args],
+    env: { ...Deno.env.toObject(), ...binary.env },
   });
 }

@@ -14,9 +14,15 @@
  * - with `--many N`: N small files merged into one profile (made with
  *   scripts/gen_many.py), as `pstats.Stats(*files)` does.
  *
- * `--only large|real|many` runs one of them; `--runs N` sets the runs (3 for
- * large and many, 5 for real by default). Set PYTHON to choose the
- * interpreter (default: python3; the real profile needs its `test` package).
+ * Then it times comparing the large file with a changed copy of it (made
+ * once with scripts/gen_variant.py) against loading both separately
+ * (scripts/bench_compare.ts), and merges a folder of 1,000 small profiles
+ * against pstats.Stats(*files) (scripts/bench_folder.ts).
+ *
+ * `--only large|real|many|compare|folder` runs one of them; `--runs N` sets
+ * the runs (3 for large and many, 5 for real by default). Set PYTHON to
+ * choose the interpreter (default: python3; the real profile needs its
+ * `test` package).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the large file, and with
@@ -242,6 +248,30 @@ if (args.many !== undefined || only === "many") {
   );
 }
 
+// Comparing two runs (--base): against loading both files separately. The
+// "after" file is made from the first by scripts/gen_variant.py.
+if (only === undefined || only === "compare") {
+  const file = await largeFile(functions);
+  const afterFile = file.replace(/\.pstats$/, "-after.pstats");
+  if (!(await exists(afterFile))) {
+    console.log(`Generating ${afterFile} with ${python}…`);
+    await run(python, [`${ROOT}scripts/gen_variant.py`, file, afterFile]);
+  }
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      `${ROOT}scripts/bench_compare.ts`,
+      file,
+      afterFile,
+      String(Number(args.runs ?? 3)),
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
+
 if (args.browser) {
   const sizes = [functions];
   if (args["browser-functions"] !== undefined) {
@@ -256,4 +286,14 @@ if (args.browser) {
     }).output();
     if (!status.success) Deno.exit(1);
   }
+}
+
+// Merging a folder of 1,000 small profiles: scripts/bench_folder.ts.
+if (only === undefined || only === "folder") {
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${ROOT}scripts/bench_folder.ts`],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
 }

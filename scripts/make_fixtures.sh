@@ -47,10 +47,11 @@ PROFILE_VERSIONS=(2.7 3.6 3.13)
 # Everything this script writes (and nothing else: other files in
 # tests/fixtures/ belong to other generators).
 outputs=(cprofile-3.13-b cprofile-3.13-v0 cprofile-3.13-v1 cprofile-3.13-v2
-  cprofile-3.13-v3 yappi sampled many)
+  cprofile-3.13-v3 yappi sampled many shop shop-profile shop-sampled)
 for v in "${CPROFILE_VERSIONS[@]}"; do outputs+=("cprofile-$v"); done
 for v in "${PROFILE_VERSIONS[@]}"; do outputs+=("profile-$v"); done
-generated=(merged.expected.json bad/compiled.pyc bad/not-a-dict.pstats
+generated=(merged.expected.json shop.groups.json shop-profile.groups.json
+  shop-sampled.groups.json bad/compiled.pyc bad/not-a-dict.pstats
   bad/wrong-key.pstats bad/wrong-value.pstats bad/notes.txt)
 for o in "${outputs[@]}"; do generated+=("$o.pstats" "$o.expected.json"); done
 
@@ -102,8 +103,26 @@ expected "$p313" sampled "$mv313" sampled.pstats --sampled
 "$p313" "$ROOT/scripts/gen_large.py" many.pstats --functions 20000 --callers 2 --seed 7 >/dev/null
 expected "$p313" cprofile "$mv313" many.pstats --limit 100
 
+# Grouping: the shop program, a package with sub-packages (tests/fixtures/shop/,
+# imported by relative paths), traced by cProfile and by profile, and sampled
+# the way CPython 3.15's sampler writes it (several lines per function). Each
+# X.groups.json holds the group numbers Python computes from X.pstats.
+"$p313" -m cProfile -o shop.pstats shop_main.py 1 >/dev/null
+expected "$p313" cprofile "$mv313" shop.pstats
+"$p313" -m profile -o shop-profile.pstats shop_main.py 1 >/dev/null
+expected "$p313" profile "$mv313" shop-profile.pstats
+"$p313" "$HELPERS/sample_run.py" shop-sampled.pstats shop_main.py 300
+expected "$p313" sampled "$mv313" shop-sampled.pstats --sampled
+for o in shop shop-profile shop-sampled; do
+  "$p313" "$HELPERS/dump_groups.py" "$o.pstats" "$o.groups.json"
+done
+
 # Files that are not pstats profiles.
 "$p313" "$HELPERS/make_bad.py" workload.py bad
+
+# A folder of profiles as pytest-profiling leaves it, and what pstats reads
+# from it (tests/fixtures/folder/, folder-*.expected.json).
+"$SYSTEM_PY" "$HELPERS/make_folder.py"
 
 # No local paths may leak into the fixtures, except the stdlib (and its
 # site-packages) of the pyenv Pythons and of the system Python.

@@ -1,7 +1,7 @@
 /**
  * The page in a real browser (Chromium through playwright-core), against a
- * real server. It needs Chromium: set CHROMIUM to its path if it is not
- * /usr/bin/chromium.
+ * real server. The browser is CHROMIUM, else a system Chromium, else the
+ * one the npm package @sparticuz/chromium ships (see scripts/_chromium.ts).
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
@@ -54,6 +54,7 @@ Deno.test({
     const small = await serve("cprofile-3.13.pstats");
     const many = await serve("many.pstats");
     const sampled = await serve("sampled.pstats");
+    const wide = await serve("wide-calls.pstats");
     const problems: string[] = [];
     try {
       const context = await browser.newContext({
@@ -247,6 +248,29 @@ Deno.test({
       );
 
       await t.step(
+        "the calls column is as wide as its widest value",
+        async () => {
+          await page.goto(wide.url);
+          await page.waitForSelector("tbody tr.row");
+          const cells = await page.$$eval(
+            "tbody tr.row td.calls",
+            (tds) =>
+              tds.map((td) =>
+                [
+                  td.textContent?.trim() ?? "",
+                  td.scrollWidth <= td.clientWidth,
+                ] as const
+              ),
+          );
+          assert(
+            cells.some(([text]) => text === "15,159/15,100"),
+            JSON.stringify(cells),
+          );
+          for (const [text, fits] of cells) assert(fits, `${text} is cut`);
+        },
+      );
+
+      await t.step(
         "screenshots of the main views land in tests/output/",
         async () => {
           const out = fromFileUrl(new URL("./output/", import.meta.url));
@@ -288,6 +312,7 @@ Deno.test({
       await small.server.shutdown();
       await many.server.shutdown();
       await sampled.server.shutdown();
+      await wide.server.shutdown();
     }
   },
 });

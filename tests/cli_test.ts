@@ -151,11 +151,11 @@ Deno.test("a missing file exits 1 naming the file", async () => {
   );
 });
 
-Deno.test("a directory exits 1 naming it", async () => {
+Deno.test("a folder without profiles exits 1 naming it", async () => {
   assertOneLineError(
-    await cli(["--format", "json", "bad"]),
+    await cli(["--format", "json", "folder"]),
     1,
-    "bad: Is a directory",
+    "folder: No .prof or .pstats files in this folder",
   );
 });
 
@@ -525,5 +525,79 @@ Deno.test("no browser to open is a note, not a failure", async () => {
       result.stderr.trim(),
       /^Could not open a web browser \(.+\); open http\S+ yourself\.$/,
     );
+  }
+});
+
+Deno.test("--format collapsed prints the folded stacks Python computes for a tree-shaped profile", async () => {
+  const want: { stacks: { frames: string[]; self: number }[] } = JSON.parse(
+    await Deno.readTextFile(`${FIXTURES}call-tree.stacks.json`),
+  );
+  const result = await cli([
+    "--format",
+    "collapsed",
+    "--min-share",
+    "0",
+    "call-tree.pstats",
+  ]);
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(result.stderr, "");
+  const got = new Map(
+    result.stdout.trimEnd().split("\n").map((line) => {
+      const at = line.lastIndexOf(" ");
+      return [line.slice(0, at), Number(line.slice(at + 1))] as const;
+    }),
+  );
+  const expected = want.stacks.filter((s) => Math.round(s.self * 1e6) > 0);
+  assertEquals(got.size, expected.length);
+  for (const { frames, self } of expected) {
+    const weight = got.get(frames.join(";")) ?? Infinity;
+    assert(Math.abs(weight - self * 1e6) <= 1, `${frames}: ${weight} µs`);
+  }
+});
+
+Deno.test("--format collapsed --filter keeps the paths through matching functions; --min-share cuts", async () => {
+  const filtered = await cli([
+    "-f",
+    "collapsed",
+    "--filter",
+    "normalize",
+    "cprofile-3.13.pstats",
+  ]);
+  assertEquals(filtered.code, 0, filtered.stderr);
+  const lines = filtered.stdout.trimEnd().split("\n");
+  assert(lines.length >= 2, filtered.stdout);
+  for (const line of lines) assertStringIncludes(line, ":31(normalize)");
+  const all = await cli(["-f", "collapsed", "cprofile-3.13.pstats"]);
+  const coarse = await cli([
+    "-f",
+    "collapsed",
+    "--min-share",
+    "5%",
+    "cprofile-3.13.pstats",
+  ]);
+  const sum = (text: string) =>
+    text.trimEnd().split("\n").reduce(
+      (total, line) => total + Number(line.split(" ").at(-1)),
+      0,
+    );
+  const count = (text: string) => text.trimEnd().split("\n").length;
+  assert(count(coarse.stdout) < count(all.stdout));
+  assert(Math.abs(sum(coarse.stdout) - sum(all.stdout)) <= count(all.stdout));
+  assertStringIncludes(coarse.stdout, "[other]");
+});
+
+Deno.test("--min-share and --format collapsed refuse what does not apply", async () => {
+  const cases: [string[], string][] = [
+    [["-f", "json", "--min-share", "1", "a.pstats"], "--min-share only"],
+    [
+      ["-f", "collapsed", "--min-share", "lots", "a.pstats"],
+      'Invalid --min-share "lots"',
+    ],
+    [["-f", "collapsed", "--min-share", "101", "a.pstats"], "from 0 to 100"],
+    [["-f", "collapsed", "--sort", "name", "a.pstats"], "--sort does not"],
+    [["-f", "collapsed", "-n", "5", "a.pstats"], "--limit does not"],
+  ];
+  for (const [args, message] of cases) {
+    assertOneLineError(await cli(args), 2, message, "(see --help)");
   }
 });

@@ -389,9 +389,11 @@ Deno.test("decodeMarshal() reads thousands of code objects in one stream", () =>
   }
 });
 
-Deno.test("decodeMarshal() keeps surrogates and replaces invalid UTF-8", () => {
+Deno.test("decodeMarshal() keeps surrogates and escapes invalid UTF-8 bytes", () => {
   // CPython raises on invalid UTF-8 in 'u'; a Python 2 interned str ('t')
-  // may hold any bytes. Both become U+FFFD, as TextDecoder would give.
+  // may hold any bytes. Each invalid byte becomes U+DC80..U+DCFF, as
+  // Python's bytes.decode("utf-8", "surrogateescape") gives (checked with
+  // Python 3.11), so different bytes never read the same.
   const text = (...parts: (number | number[] | string)[]) =>
     decodeMarshal(
       _concat(
@@ -399,16 +401,17 @@ Deno.test("decodeMarshal() keeps surrogates and replaces invalid UTF-8", () => {
         _bytes(...parts),
       ),
     );
-  assertEquals(text(0xc3, "("), "\ufffd(");
-  assertEquals(text(0xed, 0xa0, 0x80, 0xff), "\ud800\ufffd");
+  assertEquals(text(0xc3, "("), "\udcc3(");
+  assertEquals(text(0xed, 0xa0, 0x80, 0xff), "\ud800\udcff");
   assertEquals(text(0xef, 0xbb, 0xbf, 0xef, 0xbf, 0xbd), "\ufeff\ufffd");
-  assertEquals(text(0xc0, 0x80), "\ufffd\ufffd");
-  assertEquals(text(0xf4, 0x90, 0x80, 0x80), "\ufffd".repeat(4));
-  assertEquals(text(0xf0, 0x9f, 0x98), "\ufffd");
-  assertEquals(decodeMarshal(_bytes("t", _i32(1), 0xe9)), "\ufffd");
-  // Apart from surrogates (0xed), it reads bytes as TextDecoder does.
+  assertEquals(text(0xc0, 0x80), "\udcc0\udc80");
+  assertEquals(text(0xf4, 0x90, 0x80, 0x80), "\udcf4\udc90\udc80\udc80");
+  assertEquals(text(0xf0, 0x9f, 0x98), "\udcf0\udc9f\udc98");
+  assertEquals(decodeMarshal(_bytes("t", _i32(1), 0xe9)), "\udce9");
+  // Valid UTF-8 reads as TextDecoder reads it; anything else reads back to
+  // the same bytes, so no two byte strings give the same text.
   const random = _random(7);
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
   for (let n = 0; n < 2000; n++) {
     const bytes = Uint8Array.from(
       { length: Math.floor(random() * 12) },
@@ -417,13 +420,29 @@ Deno.test("decodeMarshal() keeps surrogates and replaces invalid UTF-8", () => {
           Math.floor(random() * 8)
         ]! ^ (random() < 0.2 ? Math.floor(random() * 64) : 0),
     ).filter((b) => b !== 0xed);
-    assertEquals(
-      text([...bytes]),
-      decoder.decode(bytes),
-      _toHex(bytes),
-    );
+    const read = text([...bytes]);
+    let valid: string | undefined;
+    try {
+      valid = decoder.decode(bytes);
+    } catch {
+      valid = undefined;
+    }
+    if (valid !== undefined) assertEquals(read, valid, _toHex(bytes));
+    assertEquals(_surrogateEscape(read as string), bytes, _toHex(bytes));
   }
 });
+
+/** Encodes text as Python's `str.encode("utf-8", "surrogateescape")`. */
+function _surrogateEscape(text: string): Uint8Array {
+  const out: number[] = [];
+  const encoder = new TextEncoder();
+  for (const char of text) {
+    const c = char.charCodeAt(0);
+    if (char.length === 1 && c >= 0xdc80 && c <= 0xdcff) out.push(c - 0xdc00);
+    else out.push(...encoder.encode(char));
+  }
+  return Uint8Array.from(out);
+}
 
 Deno.test("decodeMarshal() tells Ellipsis from StopIteration", () => {
   const ellipsis = _as(decodeMarshal(_bytes(".")), MarshalSingleton);
@@ -600,12 +619,17 @@ Deno.test("decodeMarshal() rejects NULL where a value must be", () => {
     5,
     "NULL inside the list",
   );
-  _throwsAt(
-    () => decodeMarshal(_bytes("{", "N", "0")),
-    SyntaxError,
-    2,
-    "NULL inside the dict",
+});
+
+Deno.test("decodeMarshal() ends a dict at a NULL value, as CPython does", () => {
+  // marshal.loads(b"{N0") == {} and b"{i\1\0\0\0i\2\0\0\0N0" == {1: 2}
+  const empty = _as(decodeMarshal(_bytes("{", "N", "0")), MarshalDict);
+  assertEquals(empty.keys, []);
+  const one = _as(
+    decodeMarshal(_bytes("{", "i", _i32(1), "i", _i32(2), "N", "0")),
+    MarshalDict,
   );
+  assertEquals([one.keys, one.values], [[1], [2]]);
 });
 
 Deno.test("decodeMarshal() rejects deep nesting quickly", () => {

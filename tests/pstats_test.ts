@@ -145,6 +145,10 @@ const READABLE = [
   ["yappi", "yappi"],
   ["sampled", "sampled"],
   ["many", "cprofile"],
+  ["shop", "cprofile"],
+  ["shop-profile", "profile"],
+  ["shop-sampled", "sampled"],
+  ["wide-calls", "cprofile"],
 ] as const;
 
 for (const [name, kind] of READABLE) {

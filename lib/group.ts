@@ -1,0 +1,763 @@
+/**
+ * Groups of functions: roll a profile up by line, function, file, directory
+ * or package, with numbers for each group that can be trusted.
+ *
+ * A level's groups form a {@linkcode GroupTree}: group nodes (directories,
+ * files or packages) hold function nodes, and in a sampled profile function
+ * nodes hold line nodes, one per stored row. {@linkcode groupNumbers} gives
+ * every node its numbers:
+ *
+ * - **calls, primitive calls, internal time**: sums over the node's rows
+ *   (exact). In a sampled profile these are cumulative samples, direct
+ *   samples and direct time.
+ * - **cumulative time of a line or function**: the rows' own cumulative time.
+ *   A sampled function seen on several lines adds up its lines' cumulative
+ *   samples, as Python 3.15's own summary does: an upper bound when the
+ *   function recursed, since one sample may then count on several lines.
+ * - **cumulative time of a directory, file or package, counted once**: the
+ *   time entering the group from outside it, that is the cumulative time of
+ *   every edge whose caller is outside the group and callee inside, plus the
+ *   cumulative time of the group's functions that have no callers at all.
+ *   Calls between the group's own functions are not counted again, so this
+ *   is exact unless the group is re-entered through code outside it (A → B →
+ *   A' with A and A' in the group counts A' again). Files whose edges carry
+ *   no times (the `profile` module) count calls on edges the same way
+ *   (`cumulativeUnit` `"calls"`); a sampled file's edge samples become time
+ *   with the sampling interval.
+ * - **functions** in the node, and in a sampled profile **lines** (rows).
+ *
+ * With a filter, a group keeps only its matching functions, and its numbers
+ * are those of the matching functions (an edge from a function that does not
+ * match enters the group).
+ *
+ * @module
+ */
+
+import { builtinName, isBuiltin } from "./location.ts";
+import type { Profile } from "./profile.ts";
+import {
+  isDescendingByDefault,
+  queryFunctions,
+  radixOrder,
+  type SortColumn,
+} from "./query.ts";
+
+/** The levels a profile can be grouped by, finest first. */
+export const GROUP_LEVELS = [
+  "line",
+  "function",
+  "file",
+  "directory",
+  "package",
+] as const;
+
+/** A level a profile can be grouped by. */
+export type GroupLevel = typeof GROUP_LEVELS[number];
+
+/**
+ * Whether a string names a grouping level.
+ *
+ * @param value Any string.
+ * @returns `true` if it is one of {@linkcode GROUP_LEVELS}.
+ */
+export function isGroupLevel(value: string): value is GroupLevel {
+  return (GROUP_LEVELS as readonly string[]).includes(value);
+}
+
+/** A node of a directory tree: a directory of the shortened paths. */
+export const DIRECTORY = 0;
+/** A node that is one file (the shortened path; `~` for built-ins). */
+export const FILE = 1;
+/** A node that is one package (the first part of the shortened path). */
+export const PACKAGE = 2;
+/** A node that is one function (a sampled one folds several rows). */
+export const FUNCTION = 3;
+/** A node that is one row as stored: a function, or a sampled line. */
+export const LINE = 4;
+
+/** One of {@linkcode DIRECTORY}, {@linkcode FILE}, {@linkcode PACKAGE}, {@linkcode FUNCTION}, {@linkcode LINE}. */
+export type NodeKind = 0 | 1 | 2 | 3 | 4;
+
+/** The groups of one level, as a forest of nodes. Node ids index the columns. */
+export interface GroupTree {
+  /** The profile the tree groups. */
+  readonly profile: Profile;
+  /** The level. */
+  readonly level: GroupLevel;
+  /** The number of nodes. */
+  readonly size: number;
+  /** Each node's kind. */
+  readonly kind: Uint8Array;
+  /** Each node's parent, -1 at the top. */
+  readonly parent: Int32Array;
+  /** Each node's depth, 0 at the top. */
+  readonly depth: Uint8Array;
+  /**
+   * The row (function id) a function or line node stands for: the row
+   * itself, or for a sampled function its first row; -1 for group nodes.
+   */
+  readonly row: Int32Array;
+  /** The keys of group nodes (directories, files, packages); "" for others. */
+  readonly groupKey: readonly string[];
+  /** Children of node `n`: `children.subarray(childStart[n], childStart[n + 1])`. */
+  readonly childStart: Uint32Array;
+  /** Node ids grouped by parent; see `childStart`. */
+  readonly children: Uint32Array;
+  /** The nodes at the top. */
+  readonly roots: Uint32Array;
+  /**
+   * The nodes a flat list of this level shows: the top nodes, except at the
+   * directory level, where it is every directory (each with everything
+   * under it) and every file that is in no directory.
+   */
+  readonly listed: Uint32Array;
+  /** Each row's node (a line node when sampled and folded). */
+  readonly rowNode: Uint32Array;
+  /** Each row's function node (its line node at the line level). */
+  readonly functionNode: Uint32Array;
+}
+
+const _trees = new WeakMap<Profile, Map<GroupLevel, GroupTree>>();
+
+/**
+ * The groups of a level. Computed once per profile and level.
+ *
+ * @example
+ * ```ts
+ * import { groupTree, nodeKey } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, name: string) => ({
+ *   key: [file, 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 1,
+ *   cumulativeTime: 1,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   entry("/venv/lib/python3.12/site-packages/django/db/models.py", "save"),
+ *   entry("/venv/lib/python3.12/site-packages/django/urls.py", "resolve"),
+ * ])]);
+ * const tree = groupTree(profile, "directory");
+ * assertEquals([...tree.listed].map((n) => nodeKey(tree, n)), ["django/", "django/db/"]);
+ * ```
+ *
+ * @param profile The profile.
+ * @param level The level.
+ * @returns The tree.
+ */
+export function groupTree(profile: Profile, level: GroupLevel): GroupTree {
+  let byLevel = _trees.get(profile);
+  if (byLevel === undefined) {
+    byLevel = new Map();
+    _trees.set(profile, byLevel);
+  }
+  let tree = byLevel.get(level);
+  if (tree === undefined) {
+    tree = _buildTree(profile, level);
+    byLevel.set(level, tree);
+  }
+  return tree;
+}
+
+/** Nodes as they are made. */
+class _Nodes {
+  kind: number[] = [];
+  parent: number[] = [];
+  row: number[] = [];
+  key: string[] = [];
+  add(kind: NodeKind, parent: number, row: number, key: string): number {
+    this.kind.push(kind);
+    this.parent.push(parent);
+    this.row.push(row);
+    this.key.push(key);
+    return this.kind.length - 1;
+  }
+}
+
+function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
+  const f = profile.functions;
+  const n = profile.size;
+  const nodes = new _Nodes();
+  const rowNode = new Uint32Array(n);
+  const functionNode = new Uint32Array(n);
+  const listed: number[] = [];
+  if (level === "line") {
+    for (let i = 0; i < n; i++) {
+      rowNode[i] = functionNode[i] = nodes.add(LINE, -1, i, "");
+    }
+  } else {
+    // The group node of each row, by its shortened file.
+    const groupOf = new Map<string, number>();
+    const groupNode = (i: number): number => {
+      const file = fileKey(profile, i);
+      let node = groupOf.get(file);
+      if (node !== undefined) return node;
+      switch (level) {
+        case "function":
+          node = -1;
+          break;
+        case "file":
+          node = nodes.add(FILE, -1, -1, file);
+          listed.push(node);
+          break;
+        case "package": {
+          const key = packageKey(file);
+          const known = groupOf.get(`\0${key}`);
+          if (known === undefined) {
+            node = nodes.add(PACKAGE, -1, -1, key);
+            groupOf.set(`\0${key}`, node);
+            listed.push(node);
+          } else {
+            node = known;
+          }
+          break;
+        }
+        case "directory": {
+          const parts = pathParts(file);
+          let parent = -1;
+          let path = "";
+          for (let k = 0; k < parts.length - 1; k++) {
+            path += `${parts[k]}/`;
+            let dir = groupOf.get(`\0${path}`);
+            if (dir === undefined) {
+              dir = nodes.add(DIRECTORY, parent, -1, path);
+              groupOf.set(`\0${path}`, dir);
+              listed.push(dir);
+            }
+            parent = dir;
+          }
+          node = nodes.add(FILE, parent, -1, file);
+          if (parent === -1) listed.push(node);
+          break;
+        }
+      }
+      groupOf.set(file, node);
+      return node;
+    };
+    // Sampled rows are lines: fold them into functions by (file, name).
+    const functionOf = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const parent = groupNode(i);
+      if (!profile.sampled) {
+        rowNode[i] = functionNode[i] = nodes.add(FUNCTION, parent, i, "");
+        continue;
+      }
+      const id = `${f.file[i]}\0${f.name[i]}`;
+      let fn = functionOf.get(id);
+      if (fn === undefined) {
+        fn = nodes.add(FUNCTION, parent, i, "");
+        functionOf.set(id, fn);
+      }
+      functionNode[i] = fn;
+      rowNode[i] = nodes.add(LINE, fn, i, "");
+    }
+  }
+  const size = nodes.kind.length;
+  const parent = Int32Array.from(nodes.parent);
+  const depth = new Uint8Array(size);
+  // Parents are always made before their children.
+  for (let i = 0; i < size; i++) {
+    const p = parent[i]!;
+    if (p >= 0) depth[i] = depth[p]! + 1;
+  }
+  const childStart = new Uint32Array(size + 2);
+  for (let i = 0; i < size; i++) childStart[parent[i]! + 2]!++;
+  for (let i = 0; i < size; i++) childStart[i + 2]! += childStart[i + 1]!;
+  const ordered = new Uint32Array(size);
+  const next = childStart.slice(0, size + 1);
+  for (let i = 0; i < size; i++) ordered[next[parent[i]! + 1]!++] = i;
+  // ordered holds the roots first, then each node's children.
+  const rootCount = childStart[1]!;
+  const kind = Uint8Array.from(nodes.kind);
+  const roots = ordered.slice(0, rootCount);
+  return {
+    profile,
+    level,
+    size,
+    kind,
+    parent,
+    depth,
+    row: Int32Array.from(nodes.row),
+    groupKey: nodes.key,
+    childStart: childStart.slice(1),
+    children: ordered,
+    roots,
+    listed: level === "function" || level === "line"
+      ? roots
+      : Uint32Array.from(listed),
+    rowNode,
+    functionNode,
+  };
+}
+
+/**
+ * The file a row belongs to for grouping: its shortened path, or `~` for
+ * built-ins.
+ *
+ * @param profile The profile.
+ * @param id The row (function id).
+ * @returns The file's key.
+ */
+export function fileKey(profile: Profile, id: number): string {
+  const f = profile.functions;
+  const file = f.file[id]!;
+  return isBuiltin(file, f.line[id]!) || file === "~" ? "~" : f.shortFile[id]!;
+}
+
+/**
+ * The parts of a shortened path: split at `/` and `\`, an absolute path's
+ * first part keeping its slash (`/usr`).
+ *
+ * @example
+ * ```ts
+ * import { pathParts } from "./group.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(pathParts("django/db/models.py"), ["django", "db", "models.py"]);
+ * assertEquals(pathParts("/srv/app.py"), ["/srv", "app.py"]);
+ * assertEquals(pathParts("<frozen os>"), ["<frozen os>"]);
+ * ```
+ *
+ * @param path The shortened path.
+ * @returns Its parts.
+ */
+export function pathParts(path: string): string[] {
+  const parts = path.split(/[\\/]/);
+  if (parts.length > 1 && parts[0] === "") {
+    parts.splice(0, 2, `/${parts[1]}`);
+  }
+  return parts;
+}
+
+/**
+ * The package of a file: the first part of its shortened path (the
+ * distribution under site-packages, the standard library module, the user's
+ * own top directory), `builtins` for built-ins (`~`), `frozen` for every
+ * `<frozen ...>` module, and a top-level `name.py` without its `.py`.
+ *
+ * @example
+ * ```ts
+ * import { packageKey } from "./group.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(packageKey("django/db/models.py"), "django");
+ * assertEquals(packageKey("~"), "builtins");
+ * assertEquals(packageKey("<frozen importlib._bootstrap>"), "frozen");
+ * assertEquals(packageKey("os.py"), "os");
+ * ```
+ *
+ * @param file The file's key (see {@linkcode fileKey}).
+ * @returns The package's name.
+ */
+export function packageKey(file: string): string {
+  if (file === "~") return "builtins";
+  if (file.startsWith("<frozen")) return "frozen";
+  const parts = pathParts(file);
+  if (parts.length === 1 && file.endsWith(".py")) return file.slice(0, -3);
+  return parts[0]!;
+}
+
+/**
+ * A node's key: a group's path or name (`django/db/`, `django/db/models.py`,
+ * `django`), a function's label (`app.py:12(main)`; a sampled function,
+ * which spans lines, `app.py(main)`), or a line's (`app.py:14(main)`).
+ *
+ * @param tree The tree.
+ * @param node The node.
+ * @returns The key.
+ */
+export function nodeKey(tree: GroupTree, node: number): string {
+  const row = tree.row[node]!;
+  if (row < 0) return tree.groupKey[node]!;
+  const f = tree.profile.functions;
+  const file = f.file[row]!;
+  const line = f.line[row]!;
+  const name = f.name[row]!;
+  if (isBuiltin(file, line)) return builtinName(name);
+  if (tree.kind[node] === FUNCTION && tree.profile.sampled) {
+    return `${f.shortFile[row]}(${name})`;
+  }
+  return `${f.shortFile[row]}:${line}(${name})`;
+}
+
+/**
+ * A node's name within its parent, for a tree: a directory's or file's last
+ * part (`db/`, `models.py`), a function's name, a line's `line 14`; a group
+ * at the top gives its whole key.
+ *
+ * @param tree The tree.
+ * @param node The node.
+ * @returns The name.
+ */
+export function nodeName(tree: GroupTree, node: number): string {
+  const kind = tree.kind[node]!;
+  const f = tree.profile.functions;
+  const row = tree.row[node]!;
+  if (kind === LINE && tree.parent[node]! >= 0) return `line ${f.line[row]}`;
+  if (kind === FUNCTION || kind === LINE) {
+    const file = f.file[row]!;
+    const line = f.line[row]!;
+    return isBuiltin(file, line) ? builtinName(f.name[row]!) : f.name[row]!;
+  }
+  const key = tree.groupKey[node]!;
+  const parent = tree.parent[node]!;
+  if (parent < 0) return key;
+  return key.slice(tree.groupKey[parent]!.length);
+}
+
+/** The numbers of every node of a {@linkcode GroupTree}. Index = node id. */
+export interface GroupNumbers {
+  /** The tree. */
+  readonly tree: GroupTree;
+  /** Functions in the node (that match the filter). */
+  readonly functions: Float64Array;
+  /** Rows in the node: lines when sampled. */
+  readonly lines: Float64Array;
+  /** Sum of calls (cumulative samples when sampled). */
+  readonly calls: Float64Array;
+  /** Sum of primitive calls (direct samples when sampled). */
+  readonly primitiveCalls: Float64Array;
+  /** Sum of internal time, in seconds. */
+  readonly internalTime: Float64Array;
+  /**
+   * Cumulative time in seconds: of its rows for function and line nodes,
+   * counted once for groups. Calls entering the group for groups when
+   * `cumulativeUnit` is `"calls"`.
+   */
+  readonly cumulative: Float64Array;
+  /**
+   * What the groups' `cumulative` counts: `"time"`, or `"calls"` when the
+   * profile's edges carry no times (the `profile` module).
+   */
+  readonly cumulativeUnit: "time" | "calls";
+}
+
+/**
+ * Whether a node's cumulative number is counted once (directories, files,
+ * packages) rather than taken from its rows (functions, lines).
+ *
+ * @param tree The tree.
+ * @param node The node.
+ * @returns `true` for groups.
+ */
+export function isGroupNode(tree: GroupTree, node: number): boolean {
+  return tree.kind[node]! < FUNCTION;
+}
+
+/**
+ * Computes every node's numbers, for all functions or only the matching
+ * ones. See the module documentation for what each number means.
+ *
+ * @example Counted once
+ * ```ts
+ * import { groupNumbers, groupTree, nodeKey } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // main (app.py) calls parse (lib/p.py), which calls tokenize (lib/t.py).
+ * const edge = (file: string, name: string, time: number) => ({
+ *   key: [file, 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 0,
+ *   cumulativeTime: time,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { ...edge("app.py", "main", 3), internalTime: 1 },
+ *   { ...edge("lib/p.py", "parse", 2), internalTime: 1, callers: [edge("app.py", "main", 2)] },
+ *   { ...edge("lib/t.py", "tokenize", 1), internalTime: 1, callers: [edge("lib/p.py", "parse", 1)] },
+ * ])]);
+ * const tree = groupTree(profile, "directory");
+ * const numbers = groupNumbers(tree);
+ * const lib = [...tree.listed].find((n) => nodeKey(tree, n) === "lib/")!;
+ * assertEquals(numbers.internalTime[lib], 2);
+ * assertEquals(numbers.cumulative[lib], 2); // not 2 + 1: parse → tokenize stays inside
+ * ```
+ *
+ * @param tree The tree.
+ * @param filter Space-separated terms a function must match to count, as in
+ *   `queryFunctions()`.
+ * @returns The numbers.
+ */
+export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
+  const profile = tree.profile;
+  const f = profile.functions;
+  const e = profile.edges;
+  const size = tree.size;
+  const functions = new Float64Array(size);
+  const lines = new Float64Array(size);
+  const calls = new Float64Array(size);
+  const primitiveCalls = new Float64Array(size);
+  const internalTime = new Float64Array(size);
+  const cumulative = new Float64Array(size);
+  let mask: Uint8Array | undefined;
+  let rows: ArrayLike<number> | undefined;
+  if (filter !== undefined && filter.trim() !== "") {
+    rows = queryFunctions(profile, { filter }).ids;
+    mask = new Uint8Array(profile.size);
+    for (let k = 0; k < rows.length; k++) mask[rows[k]!] = 1;
+  }
+  const count = rows?.length ?? profile.size;
+  const { parent, kind, rowNode, functionNode } = tree;
+  const counted = new Uint8Array(size);
+  const timed = profile.edgeDetail || profile.sampled;
+  const unit = timed ? "time" : "calls";
+  // Sums, and the cumulative time of functions and lines.
+  for (let k = 0; k < count; k++) {
+    const i = rows === undefined ? k : rows[k]!;
+    const nc = f.calls[i]!;
+    const cc = f.primitiveCalls[i]!;
+    const tt = f.internalTime[i]!;
+    const ct = f.cumulativeTime[i]!;
+    const noCallers = profile.callerStart[i] === profile.callerStart[i + 1];
+    const entering = timed ? ct : nc;
+    for (let node = rowNode[i]!; node >= 0; node = parent[node]!) {
+      lines[node]!++;
+      calls[node]! += nc;
+      primitiveCalls[node]! += cc;
+      internalTime[node]! += tt;
+      if (kind[node]! >= FUNCTION) cumulative[node]! += ct;
+      else if (noCallers) cumulative[node]! += entering;
+    }
+    const fn = functionNode[i]!;
+    if (counted[fn] === 0) {
+      counted[fn] = 1;
+      for (let node: number = fn; node >= 0; node = parent[node]!) {
+        functions[node]!++;
+      }
+    }
+  }
+  // Counted once: edges entering groups from outside.
+  const hasGroups = tree.level !== "line" && tree.level !== "function";
+  if (hasGroups) {
+    const interval = profile.sampled && profile.totals.primitiveCalls > 0
+      ? profile.totals.time / profile.totals.primitiveCalls
+      : 0;
+    const { depth } = tree;
+    const edgeValue = profile.edgeDetail
+      ? e.cumulativeTime
+      : profile.sampled
+      ? e.calls.map((n) => n * interval)
+      : e.calls;
+    for (let k = 0; k < count; k++) {
+      const callee = rows === undefined ? k : rows[k]!;
+      const start = profile.callerStart[callee]!;
+      const end = profile.callerStart[callee + 1]!;
+      for (let j = start; j < end; j++) {
+        const edge = profile.callerEdges[j]!;
+        const caller = e.caller[edge]!;
+        if (caller === callee) continue;
+        const value = edgeValue[edge]!;
+        let b: number = rowNode[callee]!;
+        if (mask !== undefined && mask[caller] === 0) {
+          for (; b >= 0; b = parent[b]!) {
+            if (kind[b]! < FUNCTION) cumulative[b]! += value;
+          }
+          continue;
+        }
+        // Every group holding the callee but not the caller: the callee's
+        // ancestors below their lowest common one.
+        let a: number = rowNode[caller]!;
+        while (depth[a]! > depth[b]!) a = parent[a]!;
+        while (depth[b]! > depth[a]!) {
+          if (kind[b]! < FUNCTION) cumulative[b]! += value;
+          b = parent[b]!;
+        }
+        while (a !== b) {
+          if (kind[b]! < FUNCTION) cumulative[b]! += value;
+          a = parent[a]!;
+          b = parent[b]!;
+          if (b < 0) break;
+        }
+      }
+    }
+  }
+  return {
+    tree,
+    functions,
+    lines,
+    calls,
+    primitiveCalls,
+    internalTime,
+    cumulative,
+    cumulativeUnit: unit,
+  };
+}
+
+/** The columns groups sort by: the function columns, plus these. */
+export type GroupSortColumn = SortColumn | "functions" | "lines";
+
+/**
+ * Orders nodes by a column; ties keep the order given. `name` and `file`
+ * both sort by key (A–Z unless `descending`).
+ *
+ * @param numbers The numbers.
+ * @param nodes The nodes to order.
+ * @param column The column.
+ * @param descending Largest first; defaults as for functions.
+ * @returns The nodes in order.
+ */
+export function sortNodes(
+  numbers: GroupNumbers,
+  nodes: ArrayLike<number>,
+  column: GroupSortColumn = "cumulative",
+  descending?: boolean,
+): Uint32Array {
+  const n = nodes.length;
+  const down = descending ??
+    (column === "functions" || column === "lines" ||
+      isDescendingByDefault(column));
+  if (column === "name" || column === "file") {
+    const tree = numbers.tree;
+    const keys = Array.from(nodes, (node) => nodeKey(tree, node));
+    const order = Array.from({ length: n }, (_, i) => i);
+    const sign = down ? -1 : 1;
+    order.sort((a, b) =>
+      (keys[a]! < keys[b]! ? -sign : keys[a]! > keys[b]! ? sign : 0) || a - b
+    );
+    return Uint32Array.from(order, (i) => nodes[i]!);
+  }
+  const key = new Float64Array(n);
+  const v = (node: number): number => {
+    switch (column) {
+      case "calls":
+        return numbers.calls[node]!;
+      case "primitive_calls":
+        return numbers.primitiveCalls[node]!;
+      case "internal":
+        return numbers.internalTime[node]!;
+      case "cumulative":
+        return numbers.cumulative[node]!;
+      case "internal_per_call":
+        return _ratio(numbers.internalTime[node]!, numbers.calls[node]!);
+      case "cumulative_per_call":
+        return _ratio(
+          numbers.cumulative[node]!,
+          numbers.primitiveCalls[node]!,
+        );
+      case "functions":
+        return numbers.functions[node]!;
+      case "lines":
+        return numbers.lines[node]!;
+    }
+  };
+  for (let i = 0; i < n; i++) key[i] = v(nodes[i]!);
+  const order = radixOrder(key, down);
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = nodes[order[i]!]!;
+  return out;
+}
+
+function _ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 0;
+}
+
+/**
+ * The children of a node that hold matching functions (all when there is no
+ * filter), or the top nodes for `-1`.
+ *
+ * @param numbers The numbers (their filter decides what is kept).
+ * @param node The node, or -1.
+ * @returns The children with at least one function.
+ */
+export function nodeChildren(
+  numbers: GroupNumbers,
+  node: number,
+): Uint32Array {
+  const tree = numbers.tree;
+  const all = node < 0 ? tree.roots : tree.children.subarray(
+    tree.childStart[node]!,
+    tree.childStart[node + 1]!,
+  );
+  return _kept(numbers, all);
+}
+
+function _kept(numbers: GroupNumbers, nodes: Uint32Array): Uint32Array {
+  const lines = numbers.lines;
+  let all = true;
+  for (let i = 0; i < nodes.length; i++) {
+    if (lines[nodes[i]!] === 0) {
+      all = false;
+      break;
+    }
+  }
+  return all ? nodes : nodes.filter((n) => lines[n]! > 0);
+}
+
+/** Options for {@linkcode queryGroups}. */
+export interface GroupQueryOptions {
+  /** Space-separated terms; groups keep their matching functions. */
+  filter?: string;
+  /** The column to sort by. Defaults to `"cumulative"`. */
+  sort?: GroupSortColumn;
+  /** Largest first; defaults as for functions. */
+  descending?: boolean;
+  /** How many groups to return at most. Defaults to all. */
+  limit?: number;
+}
+
+/** The result of {@linkcode queryGroups}. */
+export interface GroupQueryResult {
+  /** The numbers of every node. */
+  readonly numbers: GroupNumbers;
+  /** How many groups match, before the limit. */
+  readonly total: number;
+  /** The listed nodes that match, sorted, at most `limit` of them. */
+  readonly ids: Uint32Array;
+}
+
+/**
+ * Groups a profile at a level, as a flat list: the numbers of every group
+ * that holds a matching function, sorted.
+ *
+ * @example
+ * ```ts
+ * import { nodeKey, queryGroups } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, name: string, time: number) => ({
+ *   key: [file, 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: time,
+ *   cumulativeTime: time,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   entry("app/views.py", "index", 1),
+ *   entry("app/models.py", "save", 2),
+ *   entry("/usr/lib/python3.12/json/encoder.py", "encode", 4),
+ * ])]);
+ * const { numbers, ids } = queryGroups(profile, "package", { sort: "internal" });
+ * assertEquals([...ids].map((n) => nodeKey(numbers.tree, n)), ["json", "app"]);
+ * assertEquals(numbers.internalTime[ids[1]!], 3);
+ * ```
+ *
+ * @param profile The profile.
+ * @param level The level.
+ * @param options Filter, sort and limit.
+ * @returns The groups.
+ */
+export function queryGroups(
+  profile: Profile,
+  level: GroupLevel,
+  options: GroupQueryOptions = {},
+): GroupQueryResult {
+  const tree = groupTree(profile, level);
+  const numbers = groupNumbers(tree, options.filter);
+  const kept = _kept(numbers, tree.listed);
+  const sorted = sortNodes(
+    numbers,
+    kept,
+    options.sort ?? "cumulative",
+    options.descending,
+  );
+  const limit = Math.max(0, options.limit ?? Infinity);
+  return {
+    numbers,
+    total: sorted.length,
+    ids: sorted.length > limit ? sorted.slice(0, limit) : sorted,
+  };
+}

@@ -1,0 +1,344 @@
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertThrows,
+} from "@std/assert";
+import {
+  ALL,
+  buildCallTree,
+  calleeTree,
+  callerTree,
+  type CallTree,
+  collapsedStacks,
+  frameLabel,
+  OTHER,
+  pathsThrough,
+} from "../lib/call_tree.ts";
+import {
+  buildProfile,
+  type FunctionKey,
+  type Profile,
+  type StatsEntry,
+  statsFile,
+} from "../lib/profile.ts";
+import { loadProfile } from "../lib/pstats.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url);
+
+function fixture(name: string): Profile {
+  const bytes = Deno.readFileSync(new URL(name, FIXTURES));
+  return loadProfile([{ source: name, bytes }]);
+}
+
+/** Each node's path of frame labels, joined by `;`. */
+function paths(profile: Profile, tree: CallTree): string[] {
+  const out: string[] = [];
+  const stack: string[] = [];
+  for (let i = 0; i < tree.size; i++) {
+    stack.length = tree.depth[i]!;
+    stack.push(frameLabel(profile, tree.fn[i]!));
+    out.push(stack.join(";"));
+  }
+  return out;
+}
+
+function node(tree: CallTree, profile: Profile, path: string): number {
+  const i = paths(profile, tree).indexOf(path);
+  assert(i >= 0, `no node ${path}`);
+  return i;
+}
+
+/** Every node's children and own part add up to its value. */
+function assertWidthsAddUp(tree: CallTree): void {
+  const children = new Float64Array(tree.size);
+  for (let i = 1; i < tree.size; i++) {
+    children[tree.parent[i]!]! += tree.value[i]!;
+  }
+  for (let i = 0; i < tree.size; i++) {
+    assertAlmostEquals(
+      children[i]! + tree.self[i]!,
+      tree.value[i]!,
+      tree.total * 1e-12,
+      `node ${i}`,
+    );
+  }
+}
+
+/** A function for synthetic profiles: `name` in app.py at `line`. */
+function fn(name: string, line: number): FunctionKey {
+  return ["app.py", line, name];
+}
+
+function entry(
+  key: FunctionKey,
+  tt: number,
+  ct: number,
+  callers: [FunctionKey, number, number][] = [],
+  calls = 1,
+): StatsEntry {
+  return {
+    key,
+    calls,
+    primitiveCalls: calls,
+    internalTime: tt,
+    cumulativeTime: ct,
+    callers: callers.map(([caller, n, edgeCt]) => ({
+      key: caller,
+      calls: n,
+      primitiveCalls: n,
+      internalTime: 0,
+      cumulativeTime: edgeCt,
+    })),
+  };
+}
+
+interface Stacks {
+  total_time: number;
+  stacks: { frames: string[]; self: number; value: number }[];
+}
+
+Deno.test("buildCallTree() reproduces a real tree-shaped profile exactly, as Python reads it", () => {
+  const profile = fixture("call-tree.pstats");
+  const want: Stacks = JSON.parse(
+    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+  );
+  const tree = buildCallTree(profile, { minShare: 0 });
+  const got = paths(profile, tree);
+  assertEquals(
+    got.slice(1).sort(),
+    want.stacks.map((s) => ["all", ...s.frames].join(";")).sort(),
+  );
+  for (const stack of want.stacks) {
+    const i = got.indexOf(["all", ...stack.frames].join(";"));
+    assertAlmostEquals(tree.value[i]!, stack.value, 1e-12, stack.frames.at(-1));
+    assertAlmostEquals(tree.self[i]!, stack.self, 1e-12, stack.frames.at(-1));
+  }
+  assertAlmostEquals(tree.total, want.total_time, 1e-12);
+});
+
+Deno.test("collapsedStacks() prints Python's stacks of a tree-shaped profile with their own times in µs", () => {
+  const profile = fixture("call-tree.pstats");
+  const want: Stacks = JSON.parse(
+    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+  );
+  const tree = buildCallTree(profile, { minShare: 0 });
+  const lines = [...collapsedStacks(profile, tree)];
+  const weights = new Map(lines.map((line) => {
+    const at = line.lastIndexOf(" ");
+    return [line.slice(0, at), Number(line.slice(at + 1))];
+  }));
+  for (const stack of want.stacks) {
+    const weight = Math.round(stack.self * 1e6);
+    const got = weights.get(stack.frames.join(";"));
+    if (weight === 0) continue;
+    if (got === undefined) throw new Error(`no line for ${stack.frames}`);
+    assert(Math.abs(got - weight) <= 1, `${got} µs, Python ${weight} µs`);
+  }
+  assert(lines.every((line) => line.endsWith("\n")));
+});
+
+Deno.test("buildCallTree() starts at the outermost exec of python -m cProfile, though imports call it again", () => {
+  const profile = fixture("cprofile-3.13.pstats");
+  const tree = buildCallTree(profile, { minShare: 0 });
+  const roots: string[] = [];
+  for (let i = 1; i < tree.size; i++) {
+    if (tree.depth[i] === 1) roots.push(frameLabel(profile, tree.fn[i]!));
+  }
+  assertEquals(roots[0], "{built-in method builtins.exec}");
+  // The roots account for the whole profile: its total internal time.
+  assertAlmostEquals(
+    tree.total,
+    profile.totals.time,
+    profile.totals.time * 1e-9,
+  );
+  assertWidthsAddUp(tree);
+});
+
+Deno.test("buildCallTree() does not enter a function already on the path", () => {
+  // main → a → b → a (recursion through b)
+  const main = fn("main", 1), a = fn("a", 10), b = fn("b", 20);
+  const profile = buildProfile([statsFile("run.pstats", [
+    entry(main, 0.1, 1),
+    entry(a, 0.4, 0.9, [[main, 1, 0.9], [b, 1, 0.3]], 2),
+    entry(b, 0.2, 0.5, [[a, 2, 0.5]], 2),
+  ])]);
+  const tree = buildCallTree(profile, { minShare: 0 });
+  assertEquals(paths(profile, tree), [
+    "all",
+    "all;app.py:1(main)",
+    "all;app.py:1(main);app.py:10(a)",
+    "all;app.py:1(main);app.py:10(a);app.py:20(b)",
+  ]);
+  assertWidthsAddUp(tree);
+});
+
+Deno.test("buildCallTree() scales callees down when recursion makes their edges add up to more than the caller has", () => {
+  // f (1 s, 0.2 s its own) claims 0.9 s in g and 0.6 s in h: 1.5 s > 0.8 s.
+  const f = fn("f", 1), g = fn("g", 10), h = fn("h", 20);
+  const profile = buildProfile([statsFile("run.pstats", [
+    entry(f, 0.2, 1),
+    entry(g, 0.9, 0.9, [[f, 1, 0.9]]),
+    entry(h, 0.6, 0.6, [[f, 1, 0.6]]),
+  ])]);
+  const tree = buildCallTree(profile, { minShare: 0 });
+  const fNode = node(tree, profile, "all;app.py:1(f)");
+  const gNode = node(tree, profile, "all;app.py:1(f);app.py:10(g)");
+  const hNode = node(tree, profile, "all;app.py:1(f);app.py:20(h)");
+  assertAlmostEquals(tree.self[fNode]!, 0.2, 1e-12);
+  assertAlmostEquals(tree.value[gNode]!, 0.8 * 0.9 / 1.5, 1e-12);
+  assertAlmostEquals(tree.value[hNode]!, 0.8 * 0.6 / 1.5, 1e-12);
+  assertWidthsAddUp(tree);
+});
+
+Deno.test("buildCallTree() cuts small branches into [other] or own time and loses nothing", () => {
+  const profile = fixture("cprofile-3.13.pstats");
+  const full = buildCallTree(profile, { minShare: 0 });
+  for (const minShare of [0.001, 0.01, 0.05]) {
+    const cut = buildCallTree(profile, { minShare });
+    assert(cut.size < full.size, `${minShare}: ${cut.size} nodes`);
+    assertAlmostEquals(cut.total, full.total, full.total * 1e-12);
+    assertWidthsAddUp(cut);
+    for (let i = 1; i < cut.size; i++) {
+      // Roots too small to show gather in one [other] root, whatever its size.
+      if (cut.depth[i] === 1 && cut.fn[i] === OTHER) continue;
+      assert(
+        cut.value[i]! >= minShare * cut.total,
+        `${minShare}: node ${i} is ${cut.value[i]}`,
+      );
+    }
+    const weights = [...collapsedStacks(profile, cut)]
+      .reduce((sum, line) => sum + Number(line.trimEnd().split(" ").at(-1)), 0);
+    assert(Math.abs(weights - cut.total * 1e6) <= cut.size, `${weights}`);
+  }
+  const coarse = buildCallTree(profile, { minShare: 0.01 });
+  assert([...coarse.fn].includes(OTHER), "an [other] frame");
+});
+
+Deno.test("buildCallTree() of the profile module shares a callee's time by the calls on each edge", () => {
+  const profile = fixture("profile-3.13.pstats");
+  assert(!profile.edgeDetail);
+  const tree = buildCallTree(profile, { minShare: 0 });
+  assertEquals(tree.unit, "seconds");
+  // The top `profile:0(<code object ...>)` frame holds the whole run.
+  const top = tree.fn[1]!;
+  assertEquals(tree.value[1], profile.functions.cumulativeTime[top]);
+  assertAlmostEquals(
+    tree.self[1]!,
+    profile.functions.internalTime[top]!,
+    1e-12,
+  );
+  assertWidthsAddUp(tree);
+});
+
+Deno.test("buildCallTree() of a sampled profile counts samples", () => {
+  const profile = fixture("sampled.pstats");
+  const tree = buildCallTree(profile, { minShare: 0 });
+  assertEquals(tree.unit, "samples");
+  assertEquals(tree.total, profile.totals.primitiveCalls);
+  const lines = [...collapsedStacks(profile, tree)];
+  const samples = lines.reduce(
+    (sum, line) => sum + Number(line.trimEnd().split(" ").at(-1)),
+    0,
+  );
+  assertEquals(samples, 40);
+  assert(lines.includes("app/main.py:1(<module>) 1\n"), lines.join(""));
+});
+
+Deno.test("buildCallTree() of an edge-less profile with counts only splits by calls", () => {
+  // main calls work 3 times and helper once; work and helper have no
+  // edge times, only calls.
+  const main = fn("main", 1), work = fn("work", 10), log = fn("log", 20);
+  const profile = buildProfile([statsFile("run.pstats", [
+    entry(main, 0.1, 1),
+    {
+      key: work,
+      calls: 4,
+      primitiveCalls: 4,
+      internalTime: 0.8,
+      cumulativeTime: 0.8,
+      callers: [{ key: main, calls: 3 }, { key: log, calls: 1 }],
+    },
+    {
+      key: log,
+      calls: 1,
+      primitiveCalls: 1,
+      internalTime: 0,
+      cumulativeTime: 0.2,
+      callers: [{ key: main, calls: 1 }],
+    },
+  ])]);
+  assert(!profile.edgeDetail);
+  const tree = buildCallTree(profile, { minShare: 0 });
+  const v = (path: string) => tree.value[node(tree, profile, path)]!;
+  assertAlmostEquals(v("all;app.py:1(main);app.py:10(work)"), 0.6, 1e-12);
+  assertAlmostEquals(v("all;app.py:1(main);app.py:20(log)"), 0.2, 1e-12);
+  assertAlmostEquals(
+    v("all;app.py:1(main);app.py:20(log);app.py:10(work)"),
+    0.2,
+    1e-12,
+  );
+  assertWidthsAddUp(tree);
+});
+
+Deno.test("calleeTree() merges every path into a function; callerTree() inverts it up to the roots", () => {
+  const profile = fixture("cprofile-3.13.pstats");
+  const normalize = profile.functions.name.indexOf("normalize");
+  const ct = profile.functions.cumulativeTime[normalize]!;
+  const down = calleeTree(profile, normalize, { minShare: 0 });
+  assertEquals(down.fn[0], normalize);
+  assertEquals(down.value[0], ct);
+  assertWidthsAddUp(down);
+  const up = callerTree(profile, normalize, { minShare: 0 });
+  assertEquals(up.direction, "callers");
+  const callers = [];
+  for (let i = 1; i < up.size; i++) {
+    if (up.depth[i] === 1) callers.push(profile.functions.name[up.fn[i]!]);
+  }
+  assertEquals(callers.sort(), ["count_words", "tokens"]);
+  // Every caller path ends at the outermost exec.
+  const leaves = paths(profile, up).filter((_, i) => up.end[i] === i + 1);
+  for (const leaf of leaves) {
+    assert(leaf.endsWith("{built-in method builtins.exec}"), leaf);
+  }
+  assertAlmostEquals(
+    up.value.filter((_, i) => up.depth[i] === 1).reduce((a, b) => a + b, 0),
+    ct,
+    ct * 1e-9,
+  );
+  assertWidthsAddUp(up);
+});
+
+Deno.test("pathsThrough() marks a function's frames and counts nested ones once", () => {
+  const profile = fixture("cprofile-3.13.pstats");
+  const tree = buildCallTree(profile, { minShare: 0 });
+  const exec = profile.functions.name.indexOf(
+    "<built-in method builtins.exec>",
+  );
+  const main = profile.functions.name.indexOf("main");
+  const { marked, value } = pathsThrough(tree, [exec, main]);
+  assertEquals(marked[0], 0);
+  assertEquals(value, tree.value[tree.fn.indexOf(exec)]);
+  assertEquals(marked.reduce((a, b) => a + b, 0), 2);
+  assertEquals(tree.fn[0], ALL);
+});
+
+Deno.test("collapsedStacks() keeps only the paths through the kept frames", () => {
+  const profile = fixture("cprofile-3.13.pstats");
+  const tree = buildCallTree(profile);
+  const normalize = profile.functions.name.indexOf("normalize");
+  const { marked } = pathsThrough(tree, [normalize]);
+  const lines = [...collapsedStacks(profile, tree, { keep: marked })];
+  assert(lines.length >= 2);
+  for (const line of lines) {
+    assert(line.includes("workload.py:31(normalize)"), line);
+  }
+});
+
+Deno.test("the call trees refuse unknown functions and shares outside 0 to 1", () => {
+  const profile = fixture("cprofile-3.13.pstats");
+  assertThrows(() => calleeTree(profile, profile.size), RangeError);
+  assertThrows(() => callerTree(profile, -1), RangeError);
+  assertThrows(() => buildCallTree(profile, { minShare: 2 }), RangeError);
+  assertThrows(() => buildCallTree(profile, { minShare: NaN }), RangeError);
+});

@@ -1,0 +1,389 @@
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import { fromFileUrl } from "@std/path";
+
+const ROOT = fromFileUrl(new URL("../", import.meta.url));
+const FIXTURES = `${ROOT}tests/fixtures/compare/`;
+const MAIN = `${ROOT}main.ts`;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Result> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    cwd: FIXTURES,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  };
+}
+
+/** A failure is one line on stderr, no stack trace, nothing on stdout. */
+function assertOneLineError(result: Result, code: number, ...parts: string[]) {
+  assertEquals(result.code, code, result.stderr);
+  assertEquals(result.stdout, "");
+  const lines = result.stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 1, result.stderr);
+  assertMatch(lines[0]!, /^profiling-explorer: /);
+  for (const part of parts) assertStringIncludes(lines[0]!, part);
+  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
+}
+
+interface Numbers {
+  calls: number;
+  primitive_calls: number;
+  internal_time: number;
+  cumulative_time: number;
+}
+
+interface CompareReport {
+  base: {
+    files: string[];
+    total_calls: number;
+    primitive_calls: number;
+    total_time: number;
+  };
+  current: CompareReport["base"];
+  sampled: boolean;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    base_line: number | null;
+    status: "matched" | "added" | "removed";
+    base: Numbers | null;
+    current: Numbers | null;
+    delta: Numbers;
+  }[];
+}
+
+async function jsonReport(...args: string[]): Promise<CompareReport> {
+  const result = await cli("--format", "json", ...args);
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(result.stderr, "");
+  return JSON.parse(result.stdout);
+}
+
+interface Expected {
+  total_calls: number;
+  primitive_calls: number;
+  total_time: number;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    cc: number;
+    nc: number;
+    tt: number;
+    ct: number;
+  }[];
+}
+
+async function expected(name: string): Promise<Expected> {
+  return JSON.parse(
+    await Deno.readTextFile(`${FIXTURES}${name}.expected.json`),
+  );
+}
+
+function numbersOf(f: Expected["functions"][number]): Numbers {
+  return {
+    calls: f.nc,
+    primitive_calls: f.cc,
+    internal_time: f.tt,
+    cumulative_time: f.ct,
+  };
+}
+
+Deno.test("--base --format json reports every function of both runs with the numbers Python reads", async () => {
+  const report = await jsonReport("--base", "before.pstats", "after.pstats");
+  const before = await expected("before");
+  const after = await expected("after");
+  assertEquals(report.base, {
+    files: ["before.pstats"],
+    total_calls: before.total_calls,
+    primitive_calls: before.primitive_calls,
+    total_time: report.base.total_time,
+  });
+  assert(Math.abs(report.base.total_time - before.total_time) < 1e-12);
+  assertEquals(report.current.files, ["after.pstats"]);
+  assertEquals(report.current.total_calls, after.total_calls);
+  assertEquals(report.sampled, false);
+  const matched = report.functions.filter((f) => f.status === "matched");
+  const added = report.functions.filter((f) => f.status === "added");
+  const removed = report.functions.filter((f) => f.status === "removed");
+  // Every function of each file appears once, on its side.
+  assertEquals(matched.length + added.length, after.functions.length);
+  assertEquals(matched.length + removed.length, before.functions.length);
+  // Built-ins' names hold memory addresses that differ between runs.
+  const key = (f: { file: string; line: number; name: string }) =>
+    `${f.file}:${f.line}(${f.name.replace(/0x[0-9a-f]+/g, "0x")})`;
+  const afterByKey = new Map(after.functions.map((f) => [key(f), f]));
+  const beforeByKey = new Map(before.functions.map((f) => [key(f), f]));
+  for (const f of report.functions) {
+    if (f.status !== "removed") {
+      assertEquals(f.current, numbersOf(afterByKey.get(key(f))!));
+    } else {
+      assertEquals(f.current, null);
+      assertEquals(f.base_line, f.line);
+    }
+    if (f.status === "added") {
+      assertEquals(f.base, null);
+      assertEquals(f.base_line, null);
+      assertEquals(f.delta, f.current);
+    } else {
+      if (f.base === null || f.base_line === null) {
+        throw new Error(`${key(f)} has no base numbers`);
+      }
+      const stored = f.status === "removed" ? key(f) : key({
+        ...f,
+        line: f.base_line,
+        file: f.file.replace("-after", "-before"),
+      });
+      assert(beforeByKey.has(stored), stored);
+      assertEquals(f.base, numbersOf(beforeByKey.get(stored)!));
+      assertEquals(
+        f.delta.cumulative_time,
+        (f.current?.cumulative_time ?? 0) - f.base.cumulative_time,
+      );
+    }
+  }
+  const app = (name: string) =>
+    report.functions.find((f) =>
+      f.name === name && f.file.endsWith("/app.py")
+    )!;
+  assertEquals(app("parse").status, "matched");
+  assertEquals([app("parse").base_line, app("parse").line], [12, 17]);
+  assert(app("parse").delta.cumulative_time < 0, "parse got faster");
+  assert(app("render").delta.cumulative_time > 0, "render got slower");
+  assertEquals(app("legacy_checksum").status, "removed");
+  assertEquals(app("fast_checksum").status, "added");
+  // Largest regression first.
+  const changes = report.functions.map((f) => f.delta.cumulative_time);
+  assertEquals(changes, [...changes].sort((a, b) => b - a));
+  assertEquals(report.functions[0]!.name, "render");
+});
+
+Deno.test("--base merges each side first, as pstats.Stats(a, b) does", async () => {
+  const once = await jsonReport("--base", "before.pstats", "after.pstats");
+  const twice = await jsonReport(
+    "--base",
+    "before.pstats",
+    "-b",
+    "before.pstats",
+    "after.pstats",
+    "after.pstats",
+  );
+  assertEquals(twice.base.files, ["before.pstats", "before.pstats"]);
+  assertEquals(twice.current.files, ["after.pstats", "after.pstats"]);
+  assertEquals(twice.base.total_calls, 2 * once.base.total_calls);
+  assertEquals(twice.functions.length, once.functions.length);
+  const parse = (r: CompareReport) =>
+    r.functions.find((f) => f.name === "parse")!;
+  assertEquals(parse(twice).current!.calls, 2 * parse(once).current!.calls);
+  assertEquals(parse(twice).base!.calls, 2 * parse(once).base!.calls);
+});
+
+Deno.test("--base compares one program run by Python 3.8 and 3.13", async () => {
+  const report = await jsonReport("--base", "py3.8.pstats", "py3.13.pstats");
+  const decode = report.functions.find((f) =>
+    f.file.endsWith("/lib/python3.13/json/decoder.py") && f.name === "decode"
+  )!;
+  assertEquals(decode.status, "matched");
+  assert(decode.base_line !== null);
+  // Every function of the program that 3.13 saw is matched; 3.8's list
+  // comprehensions are gone, since 3.12 inlines them.
+  const app = report.functions.filter((f) => f.file.endsWith("/app.py"));
+  for (const f of app) {
+    assertEquals(
+      f.status,
+      f.name === "<listcomp>" ? "removed" : "matched",
+      f.name,
+    );
+  }
+  assert(app.filter((f) => f.status === "matched").length >= 10);
+});
+
+Deno.test("--base --format csv prints the JSON fields flattened, one row per function", async () => {
+  const result = await cli(
+    "--format",
+    "csv",
+    "--base",
+    "before.pstats",
+    "after.pstats",
+  );
+  assertEquals(result.code, 0, result.stderr);
+  const lines = result.stdout.split("\r\n");
+  assertEquals(lines.pop(), "");
+  assertEquals(
+    lines[0],
+    "file,line,name,base_line,status," +
+      "base_calls,base_primitive_calls,base_internal_time,base_cumulative_time," +
+      "current_calls,current_primitive_calls,current_internal_time,current_cumulative_time," +
+      "delta_calls,delta_primitive_calls,delta_internal_time,delta_cumulative_time",
+  );
+  const report = await jsonReport("--base", "before.pstats", "after.pstats");
+  assertEquals(lines.length - 1, report.functions.length);
+  const removed = lines.find((line) => line.includes(",legacy_checksum,"))!;
+  const cells = removed.split(",");
+  assertEquals(cells[4], "removed");
+  assertEquals(cells.slice(9, 13), ["", "", "", ""]);
+  assertEquals(Number(cells[16]), -Number(cells[8]));
+});
+
+Deno.test("--base --format table shows totals before → after and signed changes", async () => {
+  const result = await cli(
+    "--format",
+    "table",
+    "--limit",
+    "5",
+    "--base",
+    "before.pstats",
+    "after.pstats",
+  );
+  assertEquals(result.code, 0, result.stderr);
+  const lines = result.stdout.split("\n");
+  assertEquals(lines[0], "before: before.pstats");
+  assertEquals(lines[1], "after:  after.pstats");
+  assertMatch(
+    lines[2]!,
+    /^total time {2}[\d,.]+ ms → [\d,.]+ ms \([+−][\d.]+%\)$/,
+  );
+  assertMatch(lines[3]!, /^calls {7}[\d,]+ → [\d,]+ \([+−][\d,]+\)$/);
+  assertMatch(
+    lines[4]!,
+    /^functions {3}\d+ in both \(\d+ moved\), 5 added, 3 removed$/,
+  );
+  assertStringIncludes(
+    lines[5]!,
+    "Sorted by cumulative time change; showing 5 of",
+  );
+  assertMatch(
+    lines[7]!,
+    /cumul before +cumul after +change ms +change .*status +location$/,
+  );
+  assertMatch(
+    lines[8]!,
+    /\+[\d.]+ +\+[\d.]+% .*slower +app\.py:22\(render\), was line 21$/,
+  );
+  assertStringIncludes(
+    result.stdout,
+    "more functions (use --limit to see more)",
+  );
+});
+
+Deno.test("--base --sort takes change columns, either way, with --limit and --filter", async () => {
+  const faster = await jsonReport(
+    "--base",
+    "before.pstats",
+    "after.pstats",
+    "--sort",
+    "internal_change",
+    "--reverse",
+    "--limit",
+    "3",
+  );
+  assertEquals(faster.functions.length, 3);
+  const changes = faster.functions.map((f) => f.delta.internal_time);
+  assertEquals(changes, [...changes].sort((a, b) => a - b));
+  assert(changes[0]! < 0);
+  const filtered = await jsonReport(
+    "--base",
+    "before.pstats",
+    "after.pstats",
+    "--filter",
+    "app.py checksum",
+    "--sort",
+    "name",
+  );
+  assertEquals(filtered.functions.map((f) => f.name), [
+    "fast_checksum",
+    "legacy_checksum",
+  ]);
+  const percent = await jsonReport(
+    "--base",
+    "before.pstats",
+    "after.pstats",
+    "--sort",
+    "change_percent",
+    "--limit",
+    "1",
+  );
+  assertEquals(percent.functions[0]!.status, "added");
+});
+
+Deno.test("--base refuses to compare a sampled profile with a traced one", async () => {
+  assertOneLineError(
+    await cli(
+      "--format",
+      "json",
+      "--base",
+      "../sampled.pstats",
+      "after.pstats",
+    ),
+    1,
+    "../sampled.pstats",
+    "Cannot compare a sampled profile with a traced one",
+  );
+});
+
+Deno.test("--base compares two sampled profiles", async () => {
+  const report = await jsonReport(
+    "--base",
+    "../sampled.pstats",
+    "../sampled.pstats",
+  );
+  assertEquals(report.sampled, true);
+  assert(report.functions.every((f) => f.status === "matched"));
+  assert(report.functions.every((f) => f.delta.calls === 0));
+});
+
+Deno.test("--base without AFTER files, a bad --sort or a bad file fail with one line", async () => {
+  assertOneLineError(
+    await cli("--format", "json", "--base", "before.pstats"),
+    2,
+    "give the AFTER files too",
+  );
+  assertOneLineError(
+    await cli("--base", "before.pstats", "after.pstats", "--sort", "speed"),
+    2,
+    'Invalid --sort "speed" when comparing',
+    "cumulative_change",
+  );
+  assertOneLineError(
+    await cli("--format", "csv", "--base", "missing.pstats", "after.pstats"),
+    1,
+    "missing.pstats: No such file",
+  );
+  assertOneLineError(
+    await cli("--format", "csv", "--base", "before.pstats", "before/app.py"),
+    1,
+    "before/app.py",
+  );
+  assertOneLineError(
+    await cli("--format", "csv", "--base", "before", "after.pstats"),
+    1,
+    "before: No .prof or .pstats files in this folder",
+  );
+});
+
+Deno.test("--help describes --base", async () => {
+  const result = await cli("--help");
+  assertEquals(result.code, 0);
+  assertStringIncludes(result.stdout, "--base BEFORE.pstats AFTER.pstats...");
+  assertStringIncludes(result.stdout, "cumulative_change");
+});

@@ -1,0 +1,668 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { fromFileUrl } from "@std/path";
+import {
+  compareCallees,
+  compareCallers,
+  compareProfiles,
+  compareTotals,
+  type Comparison,
+  edgeChange,
+  edgeNumbers,
+  matchFileForms,
+  matchFunctions,
+  queryComparison,
+  rowChange,
+  rowFunction,
+  rowNumbers,
+  rowOf,
+  rowStatus,
+} from "../lib/compare.ts";
+import {
+  buildProfile,
+  type FunctionKey,
+  type Profile,
+  statsFile,
+} from "../lib/profile.ts";
+import { loadProfile } from "../lib/pstats.ts";
+
+const FIXTURES = fromFileUrl(new URL("./fixtures/compare/", import.meta.url));
+
+interface Entry {
+  key: FunctionKey;
+  time?: number;
+  calls?: number;
+  callers?: FunctionKey[];
+}
+
+/** A profile of the given functions; each caller's edge carries all of the callee's numbers. */
+function run(entries: Entry[], options: { sampled?: boolean } = {}): Profile {
+  return buildProfile([statsFile(
+    "run.pstats",
+    entries.map((e) => ({
+      key: e.key,
+      calls: e.calls ?? 1,
+      primitiveCalls: e.calls ?? 1,
+      internalTime: e.time ?? 0.001,
+      cumulativeTime: e.time ?? 0.001,
+      callers: (e.callers ?? []).map((key) => ({
+        key,
+        calls: e.calls ?? 1,
+        primitiveCalls: e.calls ?? 1,
+        internalTime: e.time ?? 0.001,
+        cumulativeTime: e.time ?? 0.001,
+      })),
+    })),
+    options,
+  )]);
+}
+
+/** The pairs of a comparison as "before key => after key" labels. */
+function pairs(base: Profile, current: Profile): string[] {
+  const { baseOf } = matchFunctions(base, current);
+  const label = (p: Profile, id: number) =>
+    `${p.functions.file[id]}:${p.functions.line[id]}(${p.functions.name[id]})`;
+  const out: string[] = [];
+  baseOf.forEach((b, c) => {
+    if (b >= 0) out.push(`${label(base, b)} => ${label(current, c)}`);
+  });
+  return out.sort();
+}
+
+Deno.test("matchFunctions() pairs functions with the very same key", () => {
+  const keys: FunctionKey[] = [
+    ["app.py", 1, "main"],
+    ["app.py", 9, "load"],
+    ["~", 0, "<built-in method builtins.len>"],
+  ];
+  const base = run(keys.map((key) => ({ key })));
+  const current = run([...keys].reverse().map((key) => ({ key })));
+  assertEquals(pairs(base, current), [
+    "app.py:1(main) => app.py:1(main)",
+    "app.py:9(load) => app.py:9(load)",
+    "~:0(<built-in method builtins.len>) => ~:0(<built-in method builtins.len>)",
+  ]);
+});
+
+Deno.test("matchFunctions() matches two Python versions' standard libraries", () => {
+  const base = run([
+    { key: ["/usr/lib/python3.11/json/decoder.py", 332, "decode"] },
+    { key: ["/usr/lib/python3.11/json/decoder.py", 343, "raw_decode"] },
+  ]);
+  const current = run([
+    {
+      key: [
+        "/root/.pyenv/versions/3.12.1/lib/python3.12/json/decoder.py",
+        332,
+        "decode",
+      ],
+    },
+    {
+      key: [
+        "/root/.pyenv/versions/3.12.1/lib/python3.12/json/decoder.py",
+        344,
+        "raw_decode",
+      ],
+    },
+  ]);
+  const comparison = compareProfiles(base, current);
+  assertEquals(comparison.counts, {
+    matched: 2,
+    added: 0,
+    removed: 0,
+    moved: 1,
+  });
+});
+
+Deno.test("matchFunctions() matches packages of two virtualenvs", () => {
+  const base = run([{
+    key: [
+      "/home/a/.venv/lib/python3.12/site-packages/requests/api.py",
+      62,
+      "get",
+    ],
+  }]);
+  const current = run([{
+    key: ["C:\\venv\\Lib\\site-packages\\requests\\api.py", 62, "get"],
+  }]);
+  assertEquals(pairs(base, current).length, 1);
+});
+
+Deno.test("matchFunctions() matches two checkouts in different directories", () => {
+  const base = run([
+    { key: ["/home/me/v1/app.py", 1, "main"] },
+    { key: ["/home/me/v1/lib/util.py", 5, "helper"] },
+  ]);
+  const current = run([
+    { key: ["/srv/build/v2/app.py", 1, "main"] },
+    { key: ["/srv/build/v2/lib/util.py", 5, "helper"] },
+  ]);
+  assertEquals(pairs(base, current).length, 2);
+  assertEquals(matchFileForms(current), ["app.py", "lib/util.py"]);
+});
+
+Deno.test("matchFileForms() keeps relative and special files as they are", () => {
+  const profile = run([
+    { key: ["app.py", 1, "main"] },
+    { key: ["<frozen importlib._bootstrap>", 1, "f"] },
+    { key: ["<string>", 1, "<module>"] },
+    { key: ["", 0, "<built-in method len>"] },
+    { key: ["~", 0, "<built-in method builtins.print>"] },
+  ]);
+  assertEquals(matchFileForms(profile), [
+    "app.py",
+    "<frozen importlib._bootstrap>",
+    "<string>",
+    "~",
+    "~",
+  ]);
+});
+
+Deno.test("matchFunctions() matches a function that moved when its name is unique in the file", () => {
+  const base = run([
+    { key: ["app.py", 10, "load"] },
+    { key: ["app.py", 20, "save"] },
+  ]);
+  const current = run([
+    { key: ["app.py", 14, "load"] },
+    { key: ["app.py", 31, "save"] },
+    { key: ["other.py", 20, "save"] },
+  ]);
+  assertEquals(pairs(base, current), [
+    "app.py:10(load) => app.py:14(load)",
+    "app.py:20(save) => app.py:31(save)",
+  ]);
+  const comparison = compareProfiles(base, current);
+  assertEquals(comparison.counts, {
+    matched: 2,
+    added: 1,
+    removed: 0,
+    moved: 2,
+  });
+});
+
+Deno.test("matchFunctions() never pairs a moved function with one of another file", () => {
+  const base = run([{ key: ["a.py", 10, "load"] }]);
+  const current = run([{ key: ["b.py", 10, "load"] }]);
+  assertEquals(pairs(base, current), []);
+});
+
+Deno.test("matchFunctions() leaves ambiguous names unmatched when nothing decides", () => {
+  const base = run([
+    { key: ["app.py", 3, "<listcomp>"] },
+    { key: ["app.py", 7, "<listcomp>"] },
+    { key: ["app.py", 9, "<listcomp>"] },
+  ]);
+  const current = run([
+    { key: ["app.py", 4, "<listcomp>"] },
+    { key: ["app.py", 8, "<listcomp>"] },
+    { key: ["app.py", 10, "<listcomp>"] },
+  ]);
+  assertEquals(pairs(base, current), []);
+  const comparison = compareProfiles(base, current);
+  assertEquals(comparison.counts, {
+    matched: 0,
+    added: 3,
+    removed: 3,
+    moved: 0,
+  });
+});
+
+Deno.test("matchFunctions() pairs the one function left of an ambiguous name", () => {
+  // Two <lambda> stayed on their lines; the third moved: it is the only one
+  // left on each side once the others are matched.
+  const base = run([
+    { key: ["app.py", 3, "<lambda>"] },
+    { key: ["app.py", 7, "<lambda>"] },
+    { key: ["app.py", 9, "<lambda>"] },
+  ]);
+  const current = run([
+    { key: ["app.py", 3, "<lambda>"] },
+    { key: ["app.py", 7, "<lambda>"] },
+    { key: ["app.py", 12, "<lambda>"] },
+  ]);
+  assertEquals(pairs(base, current), [
+    "app.py:3(<lambda>) => app.py:3(<lambda>)",
+    "app.py:7(<lambda>) => app.py:7(<lambda>)",
+    "app.py:9(<lambda>) => app.py:12(<lambda>)",
+  ]);
+});
+
+Deno.test("matchFunctions() decides ambiguous names by their matched caller", () => {
+  const base = run([
+    { key: ["app.py", 1, "scale"] },
+    { key: ["app.py", 5, "shift"] },
+    { key: ["app.py", 2, "<lambda>"], callers: [["app.py", 1, "scale"]] },
+    { key: ["app.py", 6, "<lambda>"], callers: [["app.py", 5, "shift"]] },
+  ]);
+  const current = run([
+    { key: ["app.py", 11, "scale"] },
+    { key: ["app.py", 15, "shift"] },
+    { key: ["app.py", 16, "<lambda>"], callers: [["app.py", 15, "shift"]] },
+    { key: ["app.py", 12, "<lambda>"], callers: [["app.py", 11, "scale"]] },
+  ]);
+  assertEquals(pairs(base, current), [
+    "app.py:1(scale) => app.py:11(scale)",
+    "app.py:2(<lambda>) => app.py:12(<lambda>)",
+    "app.py:5(shift) => app.py:15(shift)",
+    "app.py:6(<lambda>) => app.py:16(<lambda>)",
+  ]);
+});
+
+Deno.test("matchFunctions() does not decide by a caller that two candidates share", () => {
+  const base = run([
+    { key: ["app.py", 1, "pair"] },
+    { key: ["app.py", 2, "<lambda>"], callers: [["app.py", 1, "pair"]] },
+    { key: ["app.py", 3, "<lambda>"], callers: [["app.py", 1, "pair"]] },
+  ]);
+  const current = run([
+    { key: ["app.py", 11, "pair"] },
+    { key: ["app.py", 12, "<lambda>"], callers: [["app.py", 11, "pair"]] },
+    { key: ["app.py", 13, "<lambda>"], callers: [["app.py", 11, "pair"]] },
+  ]);
+  assertEquals(pairs(base, current), ["app.py:1(pair) => app.py:11(pair)"]);
+});
+
+Deno.test("matchFunctions() does not decide by a caller that is itself unmatched", () => {
+  const base = run([
+    { key: ["a.py", 1, "f"] },
+    { key: ["app.py", 2, "<lambda>"], callers: [["a.py", 1, "f"]] },
+    { key: ["app.py", 3, "<lambda>"] },
+  ]);
+  const current = run([
+    { key: ["b.py", 1, "f"] },
+    { key: ["app.py", 12, "<lambda>"], callers: [["b.py", 1, "f"]] },
+    { key: ["app.py", 13, "<lambda>"] },
+  ]);
+  assertEquals(pairs(base, current), []);
+});
+
+Deno.test("matchFunctions() decides by a matched callee when callers do not", () => {
+  // Two __init__ in one file, both called from main; each calls its own helper.
+  const base = run([
+    { key: ["app.py", 1, "main"] },
+    { key: ["app.py", 10, "__init__"], callers: [["app.py", 1, "main"]] },
+    { key: ["app.py", 20, "__init__"], callers: [["app.py", 1, "main"]] },
+    { key: ["app.py", 30, "load"], callers: [["app.py", 10, "__init__"]] },
+    { key: ["app.py", 40, "save"], callers: [["app.py", 20, "__init__"]] },
+  ]);
+  const current = run([
+    { key: ["app.py", 1, "main"] },
+    { key: ["app.py", 24, "__init__"], callers: [["app.py", 1, "main"]] },
+    { key: ["app.py", 12, "__init__"], callers: [["app.py", 1, "main"]] },
+    { key: ["app.py", 30, "load"], callers: [["app.py", 12, "__init__"]] },
+    { key: ["app.py", 40, "save"], callers: [["app.py", 24, "__init__"]] },
+  ]);
+  assertEquals(pairs(base, current), [
+    "app.py:1(main) => app.py:1(main)",
+    "app.py:10(__init__) => app.py:12(__init__)",
+    "app.py:20(__init__) => app.py:24(__init__)",
+    "app.py:30(load) => app.py:30(load)",
+    "app.py:40(save) => app.py:40(save)",
+  ]);
+});
+
+Deno.test("matchFunctions() ignores memory addresses in names", () => {
+  const base = run([
+    { key: ["app.py", 3, "<function handler at 0x7f3a12bc4d60>"] },
+    { key: ["~", 0, "<method 'run' of 'Task' object at 0x7F00AA>"] },
+  ]);
+  const current = run([
+    { key: ["app.py", 3, "<function handler at 0x55d1e0c2a8f0>"] },
+    { key: ["~", 0, "<method 'run' of 'Task' object at 0x7f11bb>"] },
+  ]);
+  assertEquals(pairs(base, current).length, 2);
+});
+
+Deno.test("matchFunctions() pairs each function at most once", () => {
+  const base = run([{ key: ["app.py", 5, "load"] }]);
+  const current = run([
+    { key: ["app.py", 5, "load"] },
+    { key: ["app.py", 9, "load"] },
+  ]);
+  assertEquals(pairs(base, current), ["app.py:5(load) => app.py:5(load)"]);
+  const { currentOf, baseOf } = matchFunctions(base, current);
+  assertEquals([...currentOf], [0]);
+  assertEquals([...baseOf], [0, -1]);
+});
+
+Deno.test("matchFunctions() lets the stored key decide between two of the same short key", () => {
+  // One side merges two virtualenvs: both django/views.py:10(index).
+  const a = "/venv-a/lib/python3.12/site-packages/django/views.py";
+  const b = "/venv-b/lib/python3.12/site-packages/django/views.py";
+  const base = run([{ key: [a, 10, "index"] }, { key: [b, 10, "index"] }]);
+  assertEquals(
+    pairs(base, run([{ key: [b, 10, "index"] }])),
+    [`${b}:10(index) => ${b}:10(index)`],
+  );
+  const elsewhere = "/venv-c/lib/python3.12/site-packages/django/views.py";
+  assertEquals(pairs(base, run([{ key: [elsewhere, 10, "index"] }])), []);
+});
+
+Deno.test("compareProfiles() refuses to compare a sampled profile with a traced one", () => {
+  const sampled = run([{ key: ["app.py", 1, "main"] }], { sampled: true });
+  const traced = run([{ key: ["app.py", 1, "main"] }]);
+  assertThrows(
+    () => compareProfiles(traced, sampled),
+    TypeError,
+    "Cannot compare a sampled profile with a traced one",
+  );
+  assertEquals(compareProfiles(sampled, sampled).sampled, true);
+});
+
+/** before: main, load 2 ms, save 1 ms, old; after: main, load 1 ms, save 4 ms, new. */
+function example(): Comparison {
+  const main: FunctionKey = ["app.py", 1, "main"];
+  return compareProfiles(
+    run([
+      { key: main, time: 0.01 },
+      { key: ["app.py", 10, "load"], time: 0.002, calls: 4, callers: [main] },
+      { key: ["app.py", 20, "save"], time: 0.001, callers: [main] },
+      { key: ["app.py", 30, "old"], time: 0.003, callers: [main] },
+    ]),
+    run([
+      { key: main, time: 0.01 },
+      { key: ["app.py", 12, "load"], time: 0.001, calls: 2, callers: [main] },
+      { key: ["app.py", 22, "save"], time: 0.004, callers: [main] },
+      { key: ["app.py", 40, "new"], time: 0.0005, callers: [main] },
+    ]),
+  );
+}
+
+function names(comparison: Comparison, rows: Iterable<number>): string[] {
+  return [...rows].map((row) => {
+    const { profile, id } = rowFunction(comparison, row);
+    return profile.functions.name[id]!;
+  });
+}
+
+Deno.test("compareProfiles() lists the current functions, then the removed ones", () => {
+  const c = example();
+  assertEquals(c.size, 5);
+  assertEquals(names(c, [0, 1, 2, 3, 4]), [
+    "main",
+    "load",
+    "save",
+    "new",
+    "old",
+  ]);
+  assertEquals(
+    [0, 1, 2, 3, 4].map((row) => rowStatus(c, row)),
+    ["matched", "matched", "matched", "added", "removed"],
+  );
+  assertEquals(
+    [0, 1, 2, 3, 4].map((row) => rowChange(c, row)),
+    ["unchanged", "faster", "slower", "added", "removed"],
+  );
+  assertEquals(rowOf(c, "base", 3), 4);
+  assertEquals(rowOf(c, "current", 2), 2);
+});
+
+Deno.test("rowNumbers() gives both sides and the change, a missing side counting as 0", () => {
+  const c = example();
+  assertEquals(rowNumbers(c, 1), {
+    base: {
+      calls: 4,
+      primitiveCalls: 4,
+      internalTime: 0.002,
+      cumulativeTime: 0.002,
+    },
+    current: {
+      calls: 2,
+      primitiveCalls: 2,
+      internalTime: 0.001,
+      cumulativeTime: 0.001,
+    },
+    delta: {
+      calls: -2,
+      primitiveCalls: -2,
+      internalTime: -0.001,
+      cumulativeTime: -0.001,
+    },
+  });
+  assertEquals(rowNumbers(c, 3).base, null);
+  assertEquals(rowNumbers(c, 3).delta.cumulativeTime, 0.0005);
+  assertEquals(rowNumbers(c, 4).current, null);
+  assertEquals(rowNumbers(c, 4).delta.cumulativeTime, -0.003);
+});
+
+Deno.test("compareTotals() gives the totals before, after and their change", () => {
+  const t = compareTotals(example());
+  assertEquals(t.base.calls, 7);
+  assertEquals(t.current.calls, 5);
+  assertEquals(t.delta.calls, -2);
+  assertEquals(t.delta.time, t.current.time - t.base.time);
+});
+
+Deno.test("queryComparison() puts the largest regression first by default", () => {
+  const c = example();
+  assertEquals(names(c, queryComparison(c).rows), [
+    "save",
+    "new",
+    "main",
+    "load",
+    "old",
+  ]);
+  assertEquals(
+    names(c, queryComparison(c, { descending: false }).rows),
+    ["old", "load", "main", "new", "save"],
+  );
+});
+
+Deno.test("queryComparison() sorts by every change column either way", () => {
+  const c = example();
+  const sorted = (sort: Parameters<typeof queryComparison>[1]) =>
+    names(c, queryComparison(c, sort).rows);
+  // Percent: new is +∞, old −100%, load −50%, save +300%.
+  assertEquals(sorted({ sort: "cumulative_change_percent" }), [
+    "new",
+    "save",
+    "main",
+    "load",
+    "old",
+  ]);
+  assertEquals(sorted({ sort: "calls_change" }), [
+    "new",
+    "main",
+    "save",
+    "old",
+    "load",
+  ]);
+  assertEquals(sorted({ sort: "cumulative_before", limit: 2 }), [
+    "main",
+    "old",
+  ]);
+  assertEquals(sorted({ sort: "cumulative", limit: 2 }), ["main", "save"]);
+  assertEquals(sorted({ sort: "name" }), [
+    "load",
+    "main",
+    "new",
+    "old",
+    "save",
+  ]);
+  assertEquals(sorted({ sort: "file", descending: true }), [
+    "new",
+    "old",
+    "save",
+    "load",
+    "main",
+  ]);
+});
+
+Deno.test("queryComparison() filters by text and by kind of change, and pages", () => {
+  const c = example();
+  assertEquals(names(c, queryComparison(c, { filter: "SAV" }).rows), ["save"]);
+  assertEquals(
+    names(c, queryComparison(c, { changes: ["added", "removed"] }).rows),
+    ["new", "old"],
+  );
+  assertEquals(
+    names(c, queryComparison(c, { changes: ["slower", "faster"] }).rows),
+    ["save", "load"],
+  );
+  const page = queryComparison(c, { offset: 1, limit: 2 });
+  assertEquals(page.total, 5);
+  assertEquals(names(c, page.rows), ["new", "main"]);
+});
+
+Deno.test("compareCallees() compares the calls out of a function edge by edge", () => {
+  const c = example();
+  const { total, edges } = compareCallees(c, 0);
+  assertEquals(total, 4);
+  assertEquals(names(c, edges.map((e) => e.row)), [
+    "save",
+    "new",
+    "load",
+    "old",
+  ]);
+  assertEquals(edges.map((e) => edgeChange(c, e)), [
+    "slower",
+    "added",
+    "faster",
+    "removed",
+  ]);
+  const load = edgeNumbers(c, edges[2]!);
+  assertEquals([load.base?.calls, load.current?.calls, load.delta.calls], [
+    4,
+    2,
+    -2,
+  ]);
+  assertEquals(
+    names(
+      c,
+      compareCallees(c, 0, { changes: ["removed"] }).edges.map((e) => e.row),
+    ),
+    ["old"],
+  );
+});
+
+Deno.test("compareCallers() compares the calls into a removed or added function", () => {
+  const c = example();
+  const old = compareCallers(c, 4);
+  assertEquals(old.total, 1);
+  assertEquals(names(c, [old.edges[0]!.row]), ["main"]);
+  assertEquals(old.edges[0]!.currentEdge, -1);
+  const added = compareCallers(c, 3);
+  assertEquals(added.edges[0]!.baseEdge, -1);
+  assert(added.edges[0]!.currentEdge >= 0);
+});
+
+/** What Python read from a fixture: (file, line, name) → [cc, nc, tt, ct]. */
+async function expected(name: string) {
+  const json = JSON.parse(
+    await Deno.readTextFile(`${FIXTURES}${name}.expected.json`),
+  ) as {
+    functions: {
+      file: string;
+      line: number;
+      name: string;
+      cc: number;
+      nc: number;
+      tt: number;
+      ct: number;
+    }[];
+  };
+  return json.functions;
+}
+
+async function fixture(name: string): Promise<Profile> {
+  return loadProfile([{
+    source: `${name}.pstats`,
+    bytes: await Deno.readFile(`${FIXTURES}${name}.pstats`),
+  }]);
+}
+
+function find(c: Comparison, name: string): number[] {
+  const rows: number[] = [];
+  for (let row = 0; row < c.size; row++) {
+    const { profile, id } = rowFunction(c, row);
+    if (
+      profile.functions.name[id] === name &&
+      profile.functions.file[id]!.endsWith("/app.py")
+    ) rows.push(row);
+  }
+  return rows;
+}
+
+Deno.test("compareProfiles() finds what changed between two versions of a program", async () => {
+  const c = compareProfiles(await fixture("before"), await fixture("after"));
+  const only = (name: string) => {
+    const rows = find(c, name);
+    assertEquals(rows.length, 1, name);
+    return rows[0]!;
+  };
+  assertEquals(rowChange(c, only("parse")), "faster");
+  assertEquals(rowChange(c, only("render")), "slower");
+  assertEquals(rowStatus(c, only("legacy_checksum")), "removed");
+  assertEquals(rowStatus(c, only("fast_checksum")), "added");
+  // Every function of the two checkouts moved but is matched, lines and all.
+  for (const name of ["parse", "render", "scale", "shift", "pair", "main"]) {
+    const row = only(name);
+    assertEquals(rowStatus(c, row), "matched", name);
+  }
+  const main = only("main");
+  assertEquals(c.base.functions.line[c.baseIds[main]!], 50);
+  assertEquals(c.current.functions.line[c.currentIds[main]!], 54);
+  // The lambdas of scale() and shift() are told apart by their callers; the
+  // two of pair() share theirs and stay unmatched.
+  const lambdas = find(c, "<lambda>");
+  assertEquals(
+    lambdas.map((row) => rowStatus(c, row)).sort(),
+    ["added", "added", "matched", "matched", "removed", "removed"],
+  );
+  for (const row of lambdas.filter((r) => rowStatus(c, r) === "matched")) {
+    const caller = compareCallers(c, row).edges;
+    assertEquals(caller.length, 1);
+    assertEquals(rowStatus(c, caller[0]!.row), "matched");
+  }
+  // The numbers are those Python read from each file.
+  const before = await expected("before");
+  const after = await expected("after");
+  const parse = rowNumbers(c, only("parse"));
+  const pythonParse = (fs: typeof before) =>
+    fs.find((f) => f.name === "parse" && f.file.endsWith("/app.py"))!;
+  assertEquals(parse.base?.cumulativeTime, pythonParse(before).ct);
+  assertEquals(parse.current?.cumulativeTime, pythonParse(after).ct);
+  assertEquals(parse.current?.calls, pythonParse(after).nc);
+  assert(pythonParse(after).ct < pythonParse(before).ct);
+});
+
+Deno.test("compareProfiles() matches a program profiled by Python 3.8 and 3.13", async () => {
+  const c = compareProfiles(await fixture("py3.8"), await fixture("py3.13"));
+  // Every function of the program itself is in both.
+  const app = (await expected("py3.13")).filter((f) =>
+    f.file.endsWith("/app.py") || f.file.endsWith("/util.py")
+  );
+  assert(app.length >= 10);
+  for (const f of app) {
+    const row = [...Array(c.size).keys()].find((row) => {
+      const { profile, id } = rowFunction(c, row);
+      return profile === c.current && profile.functions.file[id] === f.file &&
+        profile.functions.line[id] === f.line &&
+        profile.functions.name[id] === f.name;
+    });
+    if (row === undefined) {
+      throw new Error(`${f.name} is not in the comparison`);
+    }
+    assertEquals(rowStatus(c, row), "matched", `${f.name}:${f.line}`);
+  }
+  // The standard libraries live in different places, and json's functions
+  // moved between the versions: they match all the same.
+  const json = (await expected("py3.13")).filter((f) =>
+    /\/json\/(?:encoder|decoder|__init__)\.py$/.test(f.file) &&
+    f.name !== "<module>"
+  );
+  assert(json.length >= 5);
+  const moved = [];
+  for (let row = 0; row < c.current.size; row++) {
+    const f = c.current.functions;
+    if (!/\/json\/(?:encoder|decoder|__init__)\.py$/.test(f.file[row]!)) {
+      continue;
+    }
+    if (f.name[row] === "<module>") continue;
+    assertEquals(rowStatus(c, row), "matched", f.name[row]);
+    const b = c.baseIds[row]!;
+    assert(c.base.functions.file[b]!.includes("python3.8"));
+    if (c.base.functions.line[b] !== f.line[row]) moved.push(f.name[row]);
+  }
+  assert(moved.length > 0, "some json functions moved between versions");
+});

@@ -1,0 +1,219 @@
+/**
+ * Folders of profiles: tests/fixtures/folder/ is laid out as pytest-profiling
+ * leaves it (scripts/fixtures/make_folder.py, run by a real Python, which
+ * also wrote what pstats.Stats(*files) reads from each selection).
+ */
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import { fromFileUrl, join } from "@std/path";
+import { findProfiles, pytestCombined } from "../lib/folder.ts";
+
+const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+const PROF = "folder/prof";
+const TESTS = [
+  "test_checksum[1000].prof",
+  "test_checksum[5000].prof",
+  "test_count_words.prof",
+  "test_fib.prof",
+  "test_parity.prof",
+  "test_vocabulary.prof",
+].map((name) => `${PROF}/${name}`);
+const WORKERS = [
+  `${PROF}/workers/worker-1.pstats`,
+  `${PROF}/workers/worker-2.pstats`,
+];
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Result> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    cwd: FIXTURES,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  };
+}
+
+interface Report {
+  files: string[];
+  total_calls: number;
+  primitive_calls: number;
+  total_time: number;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    calls: number;
+    primitive_calls: number;
+    internal_time: number;
+    cumulative_time: number;
+  }[];
+}
+
+interface Expected {
+  total_calls: number;
+  primitive_calls: number;
+  total_time: number;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    cc: number;
+    nc: number;
+    tt: number;
+    ct: number;
+  }[];
+}
+
+async function json(...args: string[]): Promise<[Report, string]> {
+  const result = await cli("--format", "json", ...args);
+  assertEquals(result.code, 0, result.stderr);
+  return [JSON.parse(result.stdout), result.stderr];
+}
+
+function expected(name: string): Expected {
+  return JSON.parse(
+    Deno.readTextFileSync(`${FIXTURES}folder-${name}.expected.json`),
+  );
+}
+
+/** Every function's numbers are those pstats.Stats(*files) read. */
+function assertMergedLikePython(report: Report, want: Expected) {
+  assertEquals(report.total_calls, want.total_calls);
+  assertEquals(report.primitive_calls, want.primitive_calls);
+  assertAlmostEquals(report.total_time, want.total_time, 1e-12);
+  assertEquals(report.functions.length, want.functions.length);
+  const key = (f: { file: string; line: number; name: string }) =>
+    `${f.file}:${f.line}(${f.name})`;
+  const got = new Map(report.functions.map((f) => [key(f), f]));
+  for (const w of want.functions) {
+    const f = got.get(key(w));
+    if (f === undefined) throw new Error(`${key(w)} is not in the report`);
+    assertEquals([f.calls, f.primitive_calls], [w.nc, w.cc], key(w));
+    assertAlmostEquals(f.internal_time, w.tt, 1e-12, key(w));
+    assertAlmostEquals(f.cumulative_time, w.ct, 1e-12, key(w));
+  }
+}
+
+/** A failure is one line on stderr, no stack trace, nothing on stdout. */
+function assertOneLineError(result: Result, ...parts: string[]) {
+  assertEquals(result.code, 1, result.stderr);
+  assertEquals(result.stdout, "");
+  const lines = result.stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 1, result.stderr);
+  assertMatch(lines[0]!, /^profiling-explorer: /);
+  for (const part of parts) assertStringIncludes(lines[0]!, part);
+}
+
+Deno.test("findProfiles() lists .prof and .pstats files, sorted, below only if asked", async () => {
+  const here = join(FIXTURES, PROF);
+  assertEquals(
+    await findProfiles(here),
+    [...TESTS.map((p) => join(FIXTURES, p)), join(here, "combined.prof")]
+      .sort(),
+  );
+  const below = await findProfiles(here, { recursive: true });
+  assertEquals(below.length, TESTS.length + 1 + WORKERS.length);
+  assert(!below.some((p) => p.endsWith(".svg") || p.endsWith(".txt")));
+});
+
+Deno.test("pytestCombined() finds combined.prof only beside the files it sums", () => {
+  assertEquals(pytestCombined([...TESTS, `${PROF}/combined.prof`]), [
+    { path: `${PROF}/combined.prof`, sums: 6 },
+  ]);
+  assertEquals(pytestCombined([`${PROF}/combined.prof`, ...WORKERS]), []);
+});
+
+Deno.test("a folder merges its profiles like pstats.Stats(*files), leaving out combined.prof", async () => {
+  const [report, stderr] = await json(PROF);
+  assertEquals(report.files, TESTS);
+  assertMergedLikePython(report, expected("flat"));
+  assertStringIncludes(stderr, `Found 6 profiles in ${PROF}\n`);
+  assertStringIncludes(
+    stderr,
+    `${PROF}/combined.prof left out: pytest-profiling's sum of the 6 .prof files beside it`,
+  );
+});
+
+Deno.test("--recursive reads the folders below too", async () => {
+  const [report, stderr] = await json("--recursive", PROF);
+  assertEquals(report.files, [...TESTS, ...WORKERS]);
+  assertMergedLikePython(report, expected("recursive"));
+  assertStringIncludes(stderr, "Found 8 profiles");
+  // Without it, a folder holding only folders says where to look.
+  assertOneLineError(
+    await cli("--format", "json", "folder"),
+    "folder: No .prof or .pstats files in this folder",
+    "--recursive",
+  );
+});
+
+Deno.test("combined.prof named explicitly is read, alone or with its folder", async () => {
+  const [alone] = await json(`${PROF}/combined.prof`);
+  assertMergedLikePython(alone, expected("combined"));
+  const [both, stderr] = await json(PROF, `${PROF}/combined.prof`);
+  assertEquals(both.files, [`${PROF}/combined.prof`, ...TESTS]);
+  assertEquals(both.total_calls, 2 * expected("flat").total_calls);
+  assert(!stderr.includes("left out"), stderr);
+});
+
+Deno.test("a folder with a bad file exits 1 naming it and suggesting --skip-bad", async () => {
+  assertOneLineError(
+    await cli("--format", "json", "bad"),
+    "bad/not-a-dict.pstats: Not a pstats file",
+    "(--skip-bad reads the others)",
+  );
+});
+
+Deno.test("--skip-bad goes on past bad files and lists them", async () => {
+  const [report, stderr] = await json("--skip-bad", PROF, "bad");
+  assertMergedLikePython(report, expected("flat"));
+  assertStringIncludes(stderr, "Skipped 3 bad files of 9:\n");
+  for (const name of ["not-a-dict", "wrong-key", "wrong-value"]) {
+    assertMatch(stderr, new RegExp(`\n  bad/${name}\\.pstats: \\S`));
+  }
+  const none = await cli("--format", "json", "--skip-bad", "bad");
+  assertEquals(none.code, 1);
+  assertEquals(none.stdout, "");
+  assertEquals(
+    none.stderr.trimEnd().split("\n").at(-1),
+    "profiling-explorer: No profile could be read: every file was bad",
+  );
+});
+
+Deno.test("thousands of files in a folder merge without an argument per file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const one = await Deno.readFile(join(FIXTURES, TESTS[3]!));
+    const copies = 3000;
+    for (let i = 0; i < copies; i++) {
+      await Deno.writeFile(join(dir, `test_${i}.prof`), one);
+    }
+    const [single] = await json(TESTS[3]!);
+    const [report, stderr] = await json(dir);
+    assertEquals(report.files.length, copies);
+    assertEquals(report.total_calls, copies * single.total_calls);
+    assertEquals(report.functions.length, single.functions.length);
+    assertStringIncludes(stderr, "Found 3,000 profiles");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,351 @@
+import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
+import {
+  DIRECTORY,
+  FILE,
+  FUNCTION,
+  GROUP_LEVELS,
+  type GroupLevel,
+  groupNumbers,
+  groupTree,
+  LINE,
+  nodeChildren,
+  nodeKey,
+  nodeName,
+  queryGroups,
+  sortNodes,
+} from "../lib/group.ts";
+import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import { loadProfile } from "../lib/pstats.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url);
+
+function fixture(name: string): Profile {
+  return loadProfile([{
+    source: `${name}.pstats`,
+    bytes: Deno.readFileSync(new URL(`${name}.pstats`, FIXTURES)),
+  }]);
+}
+
+interface ExpectedGroup {
+  key: string;
+  functions: number;
+  lines?: number;
+  calls: number;
+  primitive_calls: number;
+  internal_time: number;
+  cumulative: number;
+}
+
+interface ExpectedGroups {
+  sampled: boolean;
+  cumulative_unit: "time" | "calls";
+  levels: Record<GroupLevel, ExpectedGroup[]>;
+}
+
+function expectedGroups(name: string): ExpectedGroups {
+  return JSON.parse(
+    Deno.readTextFileSync(new URL(`${name}.groups.json`, FIXTURES)),
+  );
+}
+
+/** Our groups of a level in Python's shape, sorted by key like Python's. */
+function ourGroups(profile: Profile, level: GroupLevel): ExpectedGroup[] {
+  const { numbers, ids } = queryGroups(profile, level);
+  const tree = numbers.tree;
+  return [...ids].map((n) => ({
+    key: nodeKey(tree, n),
+    functions: numbers.functions[n]!,
+    ...(profile.sampled ? { lines: numbers.lines[n]! } : {}),
+    calls: numbers.calls[n]!,
+    primitive_calls: numbers.primitiveCalls[n]!,
+    internal_time: numbers.internalTime[n]!,
+    cumulative: numbers.cumulative[n]!,
+  })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function assertSameGroups(actual: ExpectedGroup[], expected: ExpectedGroup[]) {
+  assertEquals(actual.map((g) => g.key), expected.map((g) => g.key));
+  actual.forEach((got, i) => {
+    const want = expected[i]!;
+    const { internal_time: tt, cumulative: ct, ...counts } = got;
+    const { internal_time: wantTt, cumulative: wantCt, ...wantCounts } = want;
+    assertEquals(counts, wantCounts, `counts of ${got.key}`);
+    assertAlmostEquals(tt, wantTt, 1e-12, `internal time of ${got.key}`);
+    assertAlmostEquals(ct, wantCt, 1e-9, `cumulative of ${got.key}`);
+  });
+}
+
+for (const name of ["shop", "shop-profile", "shop-sampled"]) {
+  const expected = expectedGroups(name);
+  for (const level of GROUP_LEVELS) {
+    Deno.test(`queryGroups() by ${level} gives the numbers Python computes from ${name}.pstats`, () => {
+      const profile = fixture(name);
+      assertEquals(profile.sampled, expected.sampled);
+      assertEquals(
+        groupNumbers(groupTree(profile, level)).cumulativeUnit,
+        expected.cumulative_unit,
+      );
+      assertSameGroups(ourGroups(profile, level), expected.levels[level]);
+    });
+  }
+}
+
+Deno.test("the shop fixture spreads over a package with sub-packages, and its sampled run over several lines per function", () => {
+  const keys = expectedGroups("shop").levels.directory.map((g) => g.key);
+  for (
+    const dir of [
+      "shop/",
+      "shop/models/",
+      "shop/pricing/",
+      "shop/pricing/rules/",
+      "json/",
+      "re/",
+    ]
+  ) {
+    assert(keys.includes(dir), dir);
+  }
+  const sampled = expectedGroups("shop-sampled").levels.function;
+  assert(sampled.filter((g) => g.lines! > 1).length >= 5);
+});
+
+/** main (app.py) → parse (lib/p.py) ⇄ tokenize (lib/t.py), and back into app.py. */
+function callChain(): Profile {
+  const at = (file: string, name: string) => [file, 1, name] as const;
+  const edge = (file: string, name: string, calls: number, time: number) => ({
+    key: at(file, name),
+    calls,
+    primitiveCalls: calls,
+    internalTime: 0,
+    cumulativeTime: time,
+  });
+  return buildProfile([statsFile("run.pstats", [
+    {
+      key: at("app.py", "main"),
+      calls: 1,
+      primitiveCalls: 1,
+      internalTime: 1,
+      cumulativeTime: 10,
+    },
+    {
+      key: at("lib/p.py", "parse"),
+      calls: 2,
+      primitiveCalls: 2,
+      internalTime: 2,
+      cumulativeTime: 8,
+      callers: [edge("app.py", "main", 2, 8)],
+    },
+    {
+      key: at("lib/t.py", "tokenize"),
+      calls: 3,
+      primitiveCalls: 3,
+      internalTime: 3,
+      cumulativeTime: 5,
+      callers: [edge("lib/p.py", "parse", 3, 5)],
+    },
+    {
+      key: at("app.py", "callback"),
+      calls: 4,
+      primitiveCalls: 4,
+      internalTime: 1,
+      cumulativeTime: 2,
+      callers: [edge("lib/t.py", "tokenize", 4, 2)],
+    },
+    {
+      key: at("lib/t.py", "emit"),
+      calls: 1,
+      primitiveCalls: 1,
+      internalTime: 1,
+      cumulativeTime: 1,
+      callers: [edge("app.py", "callback", 1, 1)],
+    },
+  ])]);
+}
+
+function numbersOf(profile: Profile, level: GroupLevel, filter?: string) {
+  const { numbers, ids } = queryGroups(profile, level, {
+    ...(filter === undefined ? {} : { filter }),
+  });
+  return Object.fromEntries(
+    [...ids].map((n) => [nodeKey(numbers.tree, n), {
+      functions: numbers.functions[n],
+      calls: numbers.calls[n],
+      internal: numbers.internalTime[n],
+      cumulative: numbers.cumulative[n],
+    }]),
+  );
+}
+
+Deno.test("groups count time entering them once: calls between their own functions are not added again", () => {
+  const groups = numbersOf(callChain(), "directory");
+  // lib/ is entered by main → parse (8) and callback → emit (1); parse →
+  // tokenize (5) stays inside and is not added.
+  assertEquals(groups["lib/"], {
+    functions: 3,
+    calls: 6,
+    internal: 6,
+    cumulative: 9,
+  });
+});
+
+Deno.test("groups count a re-entry through outside code again (the documented upper bound)", () => {
+  const files = numbersOf(callChain(), "file");
+  // lib/t.py is entered by parse → tokenize (5) and again by callback → emit (1),
+  // though emit's time is already inside tokenize's.
+  assertEquals(files["lib/t.py"]!.cumulative, 6);
+  // app.py: main has no callers (10) and tokenize → callback (2) re-enters it.
+  assertEquals(files["app.py"]!.cumulative, 12);
+});
+
+Deno.test("groups add the cumulative time of their functions that have no callers", () => {
+  const packages = numbersOf(callChain(), "package");
+  assertEquals(packages["app"]!.cumulative, 12);
+  assertEquals(packages["lib"]!.cumulative, 9);
+});
+
+Deno.test("a filter keeps groups holding a match, with the numbers of the matching functions", () => {
+  const files = numbersOf(callChain(), "file", "tokenize");
+  assertEquals(Object.keys(files), ["lib/t.py"]);
+  assertEquals(files["lib/t.py"], {
+    functions: 1,
+    calls: 3,
+    internal: 3,
+    cumulative: 5,
+  });
+  // emit alone: its caller callback doesn't match, so its edge enters.
+  const dirs = numbersOf(callChain(), "directory", "emit");
+  assertEquals(dirs["lib/"]!.cumulative, 1);
+});
+
+Deno.test("the line and function levels of a traced profile are its rows with their own numbers", () => {
+  const profile = callChain();
+  for (const level of ["line", "function"] as const) {
+    const rows = numbersOf(profile, level);
+    assertEquals(Object.keys(rows).length, profile.size);
+    assertEquals(rows["lib/p.py:1(parse)"], {
+      functions: 1,
+      calls: 2,
+      internal: 2,
+      cumulative: 8,
+    });
+  }
+});
+
+/** A sampled profile: work() seen on lines 10, 11 and 12, recursing on 12. */
+function sampledLines(): Profile {
+  const at = (line: number, name = "work") => ["app.py", line, name] as const;
+  const row = (
+    line: number,
+    direct: number,
+    cumulative: number,
+    callers: { key: ReturnType<typeof at>; calls: number }[],
+  ) => ({
+    key: at(line),
+    calls: cumulative,
+    primitiveCalls: direct,
+    internalTime: direct * 0.001,
+    cumulativeTime: cumulative * 0.001,
+    callers,
+  });
+  return buildProfile([statsFile("sampled.pstats", [
+    {
+      key: at(1, "<module>"),
+      calls: 10,
+      primitiveCalls: 1,
+      internalTime: 0.001,
+      cumulativeTime: 0.01,
+    },
+    row(10, 4, 4, [{ key: at(1, "<module>"), calls: 4 }]),
+    row(11, 2, 2, [{ key: at(1, "<module>"), calls: 2 }]),
+    // Three samples in the recursion: work at 12 called from work at 12.
+    row(12, 3, 3, [
+      { key: at(1, "<module>"), calls: 3 },
+      { key: at(12), calls: 2 },
+    ]),
+  ], { sampled: true })]);
+}
+
+Deno.test("a sampled function folds its lines: direct and cumulative samples add up", () => {
+  const profile = sampledLines();
+  const { numbers, ids } = queryGroups(profile, "function");
+  const tree = numbers.tree;
+  const work = [...ids].find((n) => nodeKey(tree, n) === "app.py(work)")!;
+  assertEquals(numbers.functions[work], 1);
+  assertEquals(numbers.lines[work], 3);
+  assertEquals(numbers.primitiveCalls[work], 9);
+  assertEquals(numbers.calls[work], 9);
+  assertAlmostEquals(numbers.cumulative[work]!, 0.009);
+  // It opens into its lines, hottest first.
+  const lines = sortNodes(numbers, nodeChildren(numbers, work), "internal");
+  assertEquals([...lines].map((n) => nodeName(tree, n)), [
+    "line 10",
+    "line 12",
+    "line 11",
+  ]);
+  assertEquals([...lines].map((n) => tree.kind[n]), [LINE, LINE, LINE]);
+  // The file counts samples entering it once: only <module> has no callers.
+  const file = queryGroups(profile, "file");
+  assertAlmostEquals(file.numbers.cumulative[file.ids[0]!]!, 0.01);
+});
+
+Deno.test("the directory level is a tree of directories, files, functions and (sampled) lines", () => {
+  const profile = fixture("shop-sampled");
+  const tree = groupTree(profile, "directory");
+  const numbers = groupNumbers(tree);
+  const top = [...nodeChildren(numbers, -1)].map((n) => nodeKey(tree, n));
+  assert(top.includes("shop/"));
+  assert(top.includes("shop_main.py"));
+  const shop = nodeChildren(numbers, -1).find((n) =>
+    nodeKey(tree, n) === "shop/"
+  )!;
+  const inShop = [...nodeChildren(numbers, shop)];
+  assertEquals(
+    inShop.map((n) => nodeName(tree, n)).sort(),
+    ["models/", "pricing/", "report/"],
+  );
+  assert(inShop.every((n) => tree.kind[n] === DIRECTORY));
+  const models = inShop.find((n) => nodeName(tree, n) === "models/")!;
+  const files = [...nodeChildren(numbers, models)];
+  assert(files.every((n) => tree.kind[n] === FILE));
+  const order = files.find((n) => nodeName(tree, n) === "order.py")!;
+  const functions = [...nodeChildren(numbers, order)];
+  assert(functions.every((n) => tree.kind[n] === FUNCTION));
+  assert(functions.some((n) => nodeName(tree, n) === "Item.subtotal"));
+  // A folded function's lines sum to its numbers.
+  for (const fn of functions) {
+    const lines = nodeChildren(numbers, fn);
+    assertEquals(lines.length, numbers.lines[fn]);
+    const direct = [...lines].reduce(
+      (s, n) => s + numbers.primitiveCalls[n]!,
+      0,
+    );
+    assertEquals(direct, numbers.primitiveCalls[fn]);
+  }
+  // Every row is under exactly one top node: the top nodes' sums are the totals.
+  const roots = nodeChildren(numbers, -1);
+  const direct = [...roots].reduce((s, n) => s + numbers.primitiveCalls[n]!, 0);
+  assertEquals(direct, profile.totals.primitiveCalls);
+});
+
+Deno.test("sortNodes() sorts by any column either way, and by key A–Z", () => {
+  const profile = fixture("shop");
+  const { numbers, ids } = queryGroups(profile, "package", { sort: "name" });
+  const keys = [...ids].map((n) => nodeKey(numbers.tree, n));
+  assertEquals(keys, [...keys].sort());
+  const byFunctions = sortNodes(numbers, ids, "functions");
+  for (let i = 1; i < byFunctions.length; i++) {
+    assert(
+      numbers.functions[byFunctions[i - 1]!]! >=
+        numbers.functions[byFunctions[i]!]!,
+    );
+  }
+  const up = sortNodes(numbers, ids, "internal", false);
+  for (let i = 1; i < up.length; i++) {
+    assert(numbers.internalTime[up[i - 1]!]! <= numbers.internalTime[up[i]!]!);
+  }
+});
+
+Deno.test("queryGroups() limits the groups but counts them all", () => {
+  const { total, ids } = queryGroups(fixture("shop"), "file", { limit: 3 });
+  assertEquals(ids.length, 3);
+  assert(total > 3);
+});

@@ -1,0 +1,124 @@
+/// <reference lib="dom" />
+/**
+ * The page's frame around every view: the header (files, totals, tabs) and
+ * the toolbar (where the view is, the filter box, status and key hints).
+ *
+ * @module
+ */
+
+import { html, nothing, type TemplateResult } from "lit-html";
+import { live } from "lit-html/directives/live.js";
+import { formatCount, formatMs } from "../lib/format.ts";
+import type { Profile } from "../lib/profile.ts";
+import { basename } from "./labels.ts";
+import { homeRoute, href, navigate } from "./navigation.ts";
+import { activeView, allViews, type State, state } from "./state.ts";
+
+/** Whether the route names a function the profile lacks. */
+export function isMissing(s: State, p: Profile): boolean {
+  return s.route.fn !== null && s.route.fn >= p.size;
+}
+
+/** The header: name, files, totals and the tabs of the views. */
+export function headerView(s: State, p: Profile): TemplateResult {
+  return html`
+    <header class="bar">
+      <img class="logo" src="/favicon.svg" alt="" width="20" height="20">
+      <h1><a href=${href(homeRoute(s.route))}>profiling-explorer</a></h1>
+      <span class="sources" title=${p.sources.join("\n")}>${p.sources.map(
+        basename,
+      ).join(", ")}</span>
+      ${tabsView(s)}
+      ${activeView().totals?.(p) ?? totalsView(p)}
+    </header>
+  `;
+}
+
+/** The profile's totals. */
+function totalsView(p: Profile): TemplateResult {
+  const t = p.totals;
+  return html`
+    <dl class="totals">
+      ${p.sampled
+        ? html`
+          <div>
+            <dt>samples</dt>
+            <dd>${formatCount(t.primitiveCalls)}</dd>
+          </div>
+        `
+        : html`
+          <div>
+            <dt>calls</dt>
+            <dd>${formatCount(t.calls)}</dd>
+          </div>
+          ${t.primitiveCalls === t.calls ? nothing : html`
+            <div>
+              <dt>primitive</dt>
+              <dd>${formatCount(
+                t.primitiveCalls,
+              )}</dd>
+            </div>
+          `}
+        `}
+      <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
+        t.time,
+      )}</dd></div>
+      <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
+    </dl>
+  `;
+}
+
+/** Links to the views, when there is more than one. */
+function tabsView(s: State): TemplateResult | typeof nothing {
+  const views = allViews();
+  if (views.length < 2) return nothing;
+  return html`
+    <nav class="views tabs" aria-label="Views">
+      ${views.map((v) =>
+        html`
+          <a
+            class="tab"
+            href=${href({ ...s.route, tab: v.tab })}
+            aria-current=${s.route.tab === v.tab ? "page" : nothing}
+          >${v.label}</a>
+        `
+      )}
+    </nav>
+  `;
+}
+
+/** The toolbar: where the view is, the filter box, status, key hints. */
+export function toolbarView(s: State, p: Profile): TemplateResult {
+  const view = activeView();
+  const missing = isMissing(s, p);
+  return html`
+    <div class="toolbar">
+      <nav class="crumbs" aria-label="Location in the call graph">
+        ${view.crumbs(p)}
+      </nav>
+      ${missing ? nothing : html`
+        <div class="filter">
+          <label for="filter">Filter</label>
+          <input
+            id="filter"
+            type="search"
+            autocomplete="off"
+            spellcheck="false"
+            placeholder=${view.placeholder()}
+            aria-describedby="filter-hint"
+            .value=${live(s.route.q)}
+            @input=${onFilterInput}
+          >
+          <kbd id="filter-hint" title="Press / or Ctrl+K to filter">/</kbd>
+        </div>
+      `}
+      <p class="status" aria-live="polite">${missing ? "" : view.status(p)}</p>
+      <p class="keys" aria-hidden="true">${view.keyHints()}</p>
+    </div>
+  `;
+}
+
+function onFilterInput(event: Event): void {
+  const q = (event.target as HTMLInputElement).value;
+  navigate({ ...state.route, q }, "replace");
+}

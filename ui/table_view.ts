@@ -1,0 +1,725 @@
+/// <reference lib="dom" />
+/**
+ * The table view: every function, or the callers or callees of one, sorted
+ * and filtered with `lib/query.ts`, in a virtualised table (only the rows in
+ * view are in the DOM).
+ *
+ * @module
+ */
+
+import { html, nothing, type TemplateResult } from "lit-html";
+import { ref } from "lit-html/directives/ref.js";
+import { repeat } from "lit-html/directives/repeat.js";
+import {
+  formatCalls,
+  formatCount,
+  formatMs,
+  formatPercent,
+  share,
+} from "../lib/format.ts";
+import { functionLocation, type Profile } from "../lib/profile.ts";
+import {
+  isDescendingByDefault,
+  queryCallees,
+  queryCallers,
+  queryFunctions,
+  type QueryOptions,
+  type SortColumn,
+} from "../lib/query.ts";
+import { copyLocation } from "./clipboard.ts";
+import { styleProperties } from "./directives.ts";
+import { isMissing } from "./header_view.ts";
+import { countText, edgeCount, fullLabel, fullLocation } from "./labels.ts";
+import { missingView } from "./message_view.ts";
+import { edgeRoute, homeRoute, href, navigate } from "./navigation.ts";
+import type { Route } from "./route.ts";
+import {
+  type HistoryState,
+  type KeyContext,
+  type PageView,
+  type State,
+  state,
+  update,
+} from "./state.ts";
+
+/** A table row's height in pixels; `--row-height` in style.css matches. */
+const ROW_HEIGHT = 28;
+/** Rows rendered beyond each edge of the viewport. */
+const OVERSCAN = 16;
+
+/** The four numbers of a function or of an edge. */
+interface Numbers {
+  calls: number;
+  primitiveCalls: number;
+  internalTime: number;
+  cumulativeTime: number;
+  /** False for edges of profiles that keep only call counts per edge. */
+  detail: boolean;
+}
+
+interface Cell {
+  text: string;
+  share: number | null;
+}
+
+interface Column {
+  key: string;
+  label: string;
+  title: string;
+  sort: SortColumn;
+  percent: boolean;
+  cell(numbers: Numbers, profile: Profile): Cell;
+}
+
+const _NONE: Cell = { text: "—", share: null };
+
+const TRACED_COLUMNS: readonly Column[] = [
+  {
+    key: "calls",
+    label: "calls",
+    title: "Calls; calls/primitive calls when recursive",
+    sort: "calls",
+    percent: false,
+    cell: (n) => ({
+      text: formatCalls(n.calls, n.primitiveCalls),
+      share: null,
+    }),
+  },
+  {
+    key: "calls-pct",
+    label: "calls %",
+    title: "Share of all calls",
+    sort: "calls",
+    percent: true,
+    cell: (n, p) => _percent(n.calls, p.totals.calls),
+  },
+  {
+    key: "internal",
+    label: "internal ms",
+    title: "Time in the function itself, in milliseconds",
+    sort: "internal",
+    percent: false,
+    cell: (n) =>
+      n.detail ? { text: formatMs(n.internalTime), share: null } : _NONE,
+  },
+  {
+    key: "cumulative",
+    label: "cumulative ms",
+    title: "Time in the function and everything it called, in milliseconds",
+    sort: "cumulative",
+    percent: false,
+    cell: (n) =>
+      n.detail ? { text: formatMs(n.cumulativeTime), share: null } : _NONE,
+  },
+  {
+    key: "cumulative-pct",
+    label: "cumulative %",
+    title: "Cumulative time as a share of the total time",
+    sort: "cumulative",
+    percent: true,
+    cell: (n, p) =>
+      n.detail ? _percent(n.cumulativeTime, p.totals.time) : _NONE,
+  },
+];
+
+const SAMPLED_COLUMNS: readonly Column[] = [
+  {
+    key: "calls",
+    label: "samples",
+    title: "Samples with the function anywhere on the stack",
+    sort: "calls",
+    percent: false,
+    cell: (n) => ({ text: formatCount(n.calls), share: null }),
+  },
+  {
+    key: "calls-pct",
+    label: "samples %",
+    title: "Share of all samples with the function on the stack",
+    sort: "calls",
+    percent: true,
+    cell: (n, p) => _percent(n.calls, p.totals.primitiveCalls),
+  },
+  {
+    key: "direct",
+    label: "direct samples",
+    title: "Samples with the function running (top of the stack)",
+    sort: "primitive_calls",
+    percent: false,
+    cell: (n) =>
+      n.detail ? { text: formatCount(n.primitiveCalls), share: null } : _NONE,
+  },
+  {
+    key: "direct-pct",
+    label: "direct %",
+    title: "Share of all samples with the function running",
+    sort: "primitive_calls",
+    percent: true,
+    cell: (n, p) =>
+      n.detail ? _percent(n.primitiveCalls, p.totals.primitiveCalls) : _NONE,
+  },
+];
+
+function _percent(part: number, total: number): Cell {
+  return { text: formatPercent(part, total), share: share(part, total) };
+}
+
+let scroller: HTMLElement | undefined;
+let scrollFrame = 0;
+
+/** The table view. */
+export const TABLE_VIEW: PageView = {
+  tab: "table",
+  label: "Table",
+  query: queryTable,
+  template: (p) =>
+    isMissing(state, p) ? missingView(state) : tableView(state, p),
+  crumbs: (p) => crumbsView(state, p),
+  placeholder() {
+    const v = state.route.view;
+    return `Filter ${v} by name, path or line`;
+  },
+  status: (p) => statusText(state, p),
+  keyHints: () =>
+    html`
+      <kbd>↑</kbd><kbd>↓</kbd> select <kbd>⏎</kbd> callees
+      <kbd>⇧⏎</kbd> callers <kbd>c</kbd> copy <kbd>⌫</kbd> back
+    `,
+  show: showTable,
+  saved: () => ({
+    scrollTop: scroller?.scrollTop ?? 0,
+    highlight: state.table.highlight,
+  }),
+  resized: () => _syncViewport(),
+  key: tableKey,
+  highlightedFunction,
+};
+
+// ---------------------------------------------------------------- views
+
+function crumbsView(s: State, p: Profile): TemplateResult {
+  const r = s.route;
+  if (r.fn === null) return html`<h2>All functions</h2>`;
+  return html`
+    <a href=${href(homeRoute(r))}>All functions</a>
+    <span class="sep" aria-hidden="true">›</span>
+    ${isMissing(s, p) ? html`<h2>Unknown function</h2>` : focalTitleView(s, p)}
+  `;
+}
+
+function focalTitleView(s: State, p: Profile): TemplateResult {
+  const r = s.route;
+  const fn = r.fn!;
+  const { name } = functionLocation(p, fn);
+  return html`
+    <h2 class="focal-name" title=${fullLabel(p, fn)}>${name}</h2>
+    <span class="tabs">
+      ${(["callers", "callees"] as const).map((view) =>
+        html`
+          <a
+            class="tab"
+            href=${href(edgeRoute(r, fn, view))}
+            aria-current=${r.view === view ? "page" : nothing}
+          >${view} <span class="count">${countText(
+            p,
+            fn,
+            view,
+            s.edgesLoading,
+          )}</span></a>
+        `
+      )}
+    </span>
+  `;
+}
+
+function statusText(s: State, p: Profile): string {
+  const r = s.route;
+  const shown = formatCount(s.table.rows.length);
+  if (r.view === "functions") {
+    return r.q === ""
+      ? `${formatCount(p.size)} functions`
+      : `${shown} of ${formatCount(p.size)} functions`;
+  }
+  if (s.edgesLoading) return `Loading ${r.view}…`;
+  const total = edgeCount(p, r.fn!, r.view);
+  const noun = total === 1 ? r.view.slice(0, -1) : r.view;
+  return r.q === ""
+    ? `${shown} ${noun}`
+    : `${shown} of ${formatCount(total)} ${noun}`;
+}
+
+function tableView(s: State, p: Profile): TemplateResult {
+  const r = s.route;
+  const t = s.table;
+  const columns = p.sampled ? SAMPLED_COLUMNS : TRACED_COLUMNS;
+  const span = columns.length + 2;
+  const n = t.rows.length;
+  const start = Math.min(n, Math.max(0, t.first - OVERSCAN));
+  const end = Math.min(n, t.first + t.visible + OVERSCAN);
+  const visibleRows = Array.from(t.rows.subarray(start, end));
+  return html`
+    <div
+      class="scroller"
+      ${ref(_setScroller)}
+      @scroll=${onScroll}
+    >
+      <table
+        class=${r.view}
+        aria-rowcount=${n + (r.fn === null ? 1 : 2)}
+        style=${styleProperties({
+          "--calls-chars": String(_callsChars(s, p)),
+        })}
+        @click=${onTableClick}
+      >
+        <caption class="sr-only">${tableCaption(s, p)}</caption>
+        <thead>
+          <tr>
+            ${columns.map((c) => headerCellView(r, c))}
+            <th scope="col" class="links">callers · callees</th>
+            ${locationHeaderView(r)}
+          </tr>
+          ${r.fn === null ? nothing : focalRowView(s, p, columns, r.fn, span)}
+        </thead>
+        <tbody>
+          ${start > 0 ? spacerView(start, span) : nothing}
+          ${repeat(
+            visibleRows,
+            (id) => id,
+            (id, i) => rowView(s, p, columns, id, start + i),
+          )}
+          ${end < n ? spacerView(n - end, span) : nothing}
+          ${n === 0 ? emptyView(s, p, span) : nothing}
+        </tbody>
+      </table>
+    </div>
+  `;
+}
+
+function tableCaption(s: State, p: Profile): string {
+  const r = s.route;
+  if (r.fn === null) return "Functions";
+  const { name } = functionLocation(p, r.fn);
+  return r.view === "callers"
+    ? `${name} first, then the functions that call it, with the numbers of those calls`
+    : `${name} first, then the functions it calls, with the numbers of those calls`;
+}
+
+function headerCellView(r: Route, c: Column): TemplateResult {
+  const active = r.sort === c.sort;
+  return html`
+    <th
+      scope="col"
+      class=${`num ${c.key}${c.percent ? " pct" : ""}`}
+      aria-sort=${active
+        ? (r.descending ? "descending" : "ascending")
+        : nothing}
+      title=${c.title}
+    >
+      <button type="button" @click=${() => sortBy(c.sort)}>
+        ${c.label}<span class="arrow" aria-hidden="true">${active
+          ? (r.descending ? "▼" : "▲")
+          : ""}</span>
+      </button>
+    </th>
+  `;
+}
+
+function locationHeaderView(r: Route): TemplateResult {
+  const button = (column: SortColumn, label: string, title: string) =>
+    html`
+      <button type="button" title=${title} @click=${() => sortBy(column)}>
+        ${label}<span class="arrow" aria-hidden="true">${r.sort === column
+          ? (r.descending ? "▼" : "▲")
+          : ""}</span>
+      </button>
+    `;
+  const active = r.sort === "file" || r.sort === "name";
+  return html`
+    <th
+      scope="col"
+      class="location"
+      aria-sort=${active
+        ? (r.descending ? "descending" : "ascending")
+        : nothing}
+    >
+      ${button("file", "location", "Sort by file and line")}
+      ${button("name", "function", "Sort by function name")}
+    </th>
+  `;
+}
+function focalRowView(
+  s: State,
+  p: Profile,
+  columns: readonly Column[],
+  fn: number,
+  span: number,
+): TemplateResult {
+  const { name } = functionLocation(p, fn);
+  const what = p.sampled ? "samples" : "calls";
+  const caption = s.route.view === "callers"
+    ? `Functions that call ${name}, with the ${what} of those calls only`
+    : `Functions that ${name} calls, with the ${what} of those calls only`;
+  return html`
+    <tr class="focal" aria-rowindex="2">
+      ${columns.map((c) => numberCellView(c, _functionNumbers(p, fn), p))}
+      ${linksCellView(p, s.route, fn)}
+      ${locationCellView(s, p, fn)}
+    </tr>
+    <tr class="caption" aria-hidden="true">
+      <td colspan=${span}>
+        <span class="caption-icon">${s.route.view === "callers"
+          ? "↑"
+          : "↓"}</span> ${caption}
+      </td>
+    </tr>
+  `;
+}
+
+function rowView(
+  s: State,
+  p: Profile,
+  columns: readonly Column[],
+  rowId: number,
+  index: number,
+): TemplateResult {
+  const r = s.route;
+  const fn = r.view === "functions"
+    ? rowId
+    : r.view === "callers"
+    ? p.edges.caller[rowId]!
+    : p.edges.callee[rowId]!;
+  const numbers = r.view === "functions"
+    ? _functionNumbers(p, rowId)
+    : _edgeNumbers(p, rowId);
+  const active = index === s.table.highlight;
+  return html`
+    <tr
+      class=${active ? "row active" : "row"}
+      data-index=${index}
+      aria-rowindex=${index + (r.fn === null ? 2 : 3)}
+      aria-current=${active ? "true" : nothing}
+    >
+      ${columns.map((c) => numberCellView(c, numbers, p))}
+      ${linksCellView(p, r, fn)}
+      ${locationCellView(s, p, fn)}
+    </tr>
+  `;
+}
+
+function numberCellView(c: Column, n: Numbers, p: Profile): TemplateResult {
+  const cell = c.cell(n, p);
+  if (cell.share === null) {
+    return html`<td class=${`num ${c.key}`}>${cell.text}</td>`;
+  }
+  const width = `${Math.min(100, Math.max(0, cell.share * 100)).toFixed(2)}%`;
+  return html`
+    <td class=${`num pct ${c.key}`} style=${styleProperties({
+      "--share": width,
+    })}>${cell.text}</td>
+  `;
+}
+
+function linksCellView(p: Profile, r: Route, fn: number): TemplateResult {
+  return html`
+    <td class="links">
+      ${edgeLinkView(p, r, fn, "callers")} ${edgeLinkView(p, r, fn, "callees")}
+    </td>
+  `;
+}
+
+/** A link to a function's callers or callees, with their count ("…" while loading). */
+function edgeLinkView(
+  p: Profile,
+  r: Route,
+  fn: number,
+  view: "callers" | "callees",
+): TemplateResult {
+  const count = state.edgesLoading ? undefined : edgeCount(p, fn, view);
+  const label = count === undefined
+    ? view
+    : `${formatCount(count)} ${count === 1 ? view.slice(0, -1) : view}`;
+  return html`
+    <a
+      href=${href(edgeRoute(r, fn, view))}
+      class=${count === 0 ? "none" : ""}
+      title=${label}
+      aria-label=${label}
+    ><span class="word">${view}&nbsp;</span><span class="icon" aria-hidden="true">${view ===
+        "callers"
+      ? "↑"
+      : "↓"}</span><span class="count">${count === undefined
+      ? "…"
+      : formatCount(count)}</span></a>
+  `;
+}
+
+function locationCellView(s: State, p: Profile, fn: number): TemplateResult {
+  const { location, name } = functionLocation(p, fn);
+  const copied = s.copied === fn;
+  return html`
+    <td class="location">
+      <div class="location-inner">
+        <span class="label" title=${fullLabel(p, fn)}>${location === ""
+          ? html`<span class="name builtin">${name}</span>`
+          : html`<span class="path">${location}</span> <span class="name">${name}</span>`}</span>
+        ${location === "" ? nothing : html`
+          <button
+            type="button"
+            class=${copied ? "copy copied" : "copy"}
+            title=${`Copy ${fullLocation(p, fn)}`}
+            aria-label="Copy the file path and line"
+            @click=${() => void copyLocation(fn)}
+          >${copied ? "Copied" : "Copy"}</button>
+        `}
+      </div>
+    </td>
+  `;
+}
+
+function spacerView(rows: number, span: number): TemplateResult {
+  return html`
+    <tr class="spacer" aria-hidden="true" style=${styleProperties({
+      height: `${rows * ROW_HEIGHT}px`,
+    })}>
+      <td colspan=${span}></td>
+    </tr>
+  `;
+}
+
+function emptyView(s: State, p: Profile, span: number): TemplateResult {
+  const r = s.route;
+  let message: string;
+  if (r.view !== "functions" && s.edgesLoading) {
+    message = `Loading ${r.view}…`;
+  } else if (r.q !== "") {
+    const noun = r.view === "functions" ? "function" : r.view.slice(0, -1);
+    message = `No ${noun} matches “${r.q}”.`;
+  } else if (r.view === "callers") {
+    message = "Nothing calls this function in the profile: it is a root.";
+  } else if (r.view === "callees") {
+    message = "This function calls nothing that was profiled.";
+  } else {
+    message = p.size === 0 ? "The profile is empty." : "Nothing to show.";
+  }
+  return html`
+    <tr class="empty">
+      <td colspan=${span}>${message}</td>
+    </tr>
+  `;
+}
+
+// ---------------------------------------------------------------- updates
+
+/** Recomputes `state.table.rows` from the route. */
+function queryTable(): void {
+  const p = state.profile;
+  if (p === null) return;
+  const r = state.route;
+  const options: QueryOptions = {
+    filter: r.q,
+    sort: r.sort,
+    descending: r.descending,
+  };
+  const t = state.table;
+  if (r.fn === null) t.rows = queryFunctions(p, options).ids;
+  else if (r.fn >= p.size) t.rows = new Uint32Array(0);
+  else if (r.view === "callers") t.rows = queryCallers(p, r.fn, options).ids;
+  else t.rows = queryCallees(p, r.fn, options).ids;
+}
+
+/** Renders with the given scroll position and highlighted row. */
+function showTable({ scrollTop, highlight }: HistoryState): void {
+  const t = state.table;
+  t.highlight = Math.min(highlight, Math.max(0, t.rows.length - 1));
+  t.first = Math.floor(scrollTop / ROW_HEIGHT);
+  update();
+  if (scroller) {
+    scroller.scrollTop = scrollTop;
+    _syncViewport();
+  }
+}
+
+function sortBy(column: SortColumn): void {
+  const r = state.route;
+  const descending = r.sort === column
+    ? !r.descending
+    : isDescendingByDefault(column);
+  navigate({ ...r, sort: column, descending }, "replace");
+}
+
+function onScroll(): void {
+  if (scrollFrame === 0) {
+    scrollFrame = requestAnimationFrame(() => {
+      scrollFrame = 0;
+      _syncViewport();
+    });
+  }
+}
+
+/** Highlights a clicked row (but not for clicks on its links or buttons). */
+function onTableClick(event: MouseEvent): void {
+  const target = event.target instanceof Element ? event.target : null;
+  if (target === null || target.closest("a, button") !== null) return;
+  const row = target.closest("tr.row");
+  if (row instanceof HTMLElement) {
+    state.table.highlight = Number(row.dataset["index"] ?? 0);
+    update();
+  }
+}
+
+/** Re-renders if the rows in view changed. */
+function _syncViewport(): void {
+  if (!scroller) return;
+  const t = state.table;
+  const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
+  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
+  if (first !== t.first || visible !== t.visible) {
+    t.first = first;
+    t.visible = visible;
+    update();
+  }
+}
+
+function _setScroller(element: Element | undefined): void {
+  scroller = element instanceof HTMLElement ? element : undefined;
+}
+
+/** Moves the highlight by `delta` rows and keeps it in view. */
+function moveHighlight(delta: number): void {
+  const t = state.table;
+  const n = t.rows.length;
+  if (n === 0) return;
+  t.highlight = Math.min(n - 1, Math.max(0, t.highlight + delta));
+  update();
+  _scrollIntoView(t.highlight);
+}
+
+function _scrollIntoView(index: number): void {
+  if (!scroller) return;
+  const head = scroller.querySelector("thead")?.getBoundingClientRect()
+    .height ?? 0;
+  const top = index * ROW_HEIGHT;
+  const room = scroller.clientHeight - head;
+  if (top < scroller.scrollTop) scroller.scrollTop = top;
+  else if (top + ROW_HEIGHT > scroller.scrollTop + room) {
+    scroller.scrollTop = top + ROW_HEIGHT - room;
+  }
+  _syncViewport();
+}
+
+/** The function of the highlighted row. */
+function highlightedFunction(): number | undefined {
+  const p = state.profile;
+  const rowId = state.table.rows[state.table.highlight];
+  if (p === null || rowId === undefined) return undefined;
+  return _rowFunction(p, state.route, rowId);
+}
+
+function _rowFunction(p: Profile, r: Route, rowId: number): number {
+  return r.view === "functions"
+    ? rowId
+    : r.view === "callers"
+    ? p.edges.caller[rowId]!
+    : p.edges.callee[rowId]!;
+}
+
+/** The table's keys: moving the highlight and opening callers or callees. */
+function tableKey(
+  { event, inFilter, editing, onControl }: KeyContext,
+): boolean {
+  const move = (delta: number) => {
+    event.preventDefault();
+    moveHighlight(delta);
+    return true;
+  };
+  const t = state.table;
+  const page = Math.max(1, t.visible - 2);
+  switch (event.key) {
+    case "ArrowDown":
+      return (!editing || inFilter) && move(1);
+    case "ArrowUp":
+      return (!editing || inFilter) && move(-1);
+    case "j":
+      return !editing && move(1);
+    case "k":
+      return !editing && move(-1);
+    case "PageDown":
+      return (!editing || inFilter) && move(page);
+    case "PageUp":
+      return (!editing || inFilter) && move(-page);
+    case "Home":
+      return !editing && move(-t.rows.length);
+    case "End":
+      return !editing && move(t.rows.length);
+    case "Enter":
+      if (inFilter || (!editing && !onControl)) {
+        event.preventDefault();
+        const fn = highlightedFunction();
+        const view = event.shiftKey ? "callers" : "callees";
+        if (fn !== undefined) {
+          navigate(edgeRoute(state.route, fn, view), "push");
+        }
+        return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function _functionNumbers(p: Profile, fn: number): Numbers {
+  const f = p.functions;
+  return {
+    calls: f.calls[fn]!,
+    primitiveCalls: f.primitiveCalls[fn]!,
+    internalTime: f.internalTime[fn]!,
+    cumulativeTime: f.cumulativeTime[fn]!,
+    detail: true,
+  };
+}
+
+function _edgeNumbers(p: Profile, edge: number): Numbers {
+  const e = p.edges;
+  return {
+    calls: e.calls[edge]!,
+    primitiveCalls: e.primitiveCalls[edge]!,
+    internalTime: e.internalTime[edge]!,
+    cumulativeTime: e.cumulativeTime[edge]!,
+    detail: p.edgeDetail,
+  };
+}
+
+/**
+ * The characters of the widest calls cell among the rows (and the focal
+ * function), so that the column fits `15,159/15,100` without cutting it.
+ */
+function _callsChars(s: State, p: Profile): number {
+  const r = s.route;
+  const calls = r.view === "functions" ? p.functions.calls : p.edges.calls;
+  const primitive = r.view === "functions"
+    ? p.functions.primitiveCalls
+    : p.edges.primitiveCalls;
+  const rows = s.table.rows;
+  let widest = 0;
+  const consider = (nc: number, cc: number) => {
+    const chars = p.sampled || nc === cc
+      ? _countChars(nc)
+      : _countChars(nc) + 1 + _countChars(cc);
+    if (chars > widest) widest = chars;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const id = rows[i]!;
+    consider(calls[id]!, primitive[id]!);
+  }
+  if (r.fn !== null && r.fn < p.size) {
+    consider(p.functions.calls[r.fn]!, p.functions.primitiveCalls[r.fn]!);
+  }
+  return widest;
+}
+
+/** The length of `formatCount(n)` for a whole number. */
+function _countChars(n: number): number {
+  if (!Number.isInteger(n)) return formatCount(n).length;
+  const digits = Math.abs(n) < 10 ? 1 : Math.floor(Math.log10(Math.abs(n))) + 1;
+  return digits + Math.floor((digits - 1) / 3) + (n < 0 ? 1 : 0);
+}
