@@ -16,13 +16,15 @@
  *
  * Then it times comparing the large file with a changed copy of it (made
  * once with scripts/gen_variant.py) against loading both separately
- * (scripts/bench_compare.ts), and merges a folder of 1,000 small profiles
- * against pstats.Stats(*files) (scripts/bench_folder.ts).
+ * (scripts/bench_compare.ts), merges a folder of 1,000 small profiles
+ * against pstats.Stats(*files) (scripts/bench_folder.ts), and measures the
+ * HTML report: its size for a test-suite profile and how fast the large
+ * profile's report opens in headless Chromium (scripts/bench_report.ts).
  *
- * `--only large|real|many|compare|folder` runs one of them; `--runs N` sets
- * the runs (3 for large and many, 5 for real by default). Set PYTHON to
- * choose the interpreter (default: python3; the real profile needs its
- * `test` package).
+ * `--only large|real|many|compare|folder|report` runs one of them; `--runs
+ * N` sets the runs (3 for large and many, 5 for real by default). Set
+ * PYTHON to choose the interpreter (default: python3; the real profile
+ * needs its `test` package).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the large file, and with
@@ -288,10 +290,13 @@ if (args.browser) {
   }
 }
 
-// Merging a folder of 1,000 small profiles: scripts/bench_folder.ts.
-if (only === undefined || only === "folder") {
+// Merging a folder of 1,000 small profiles (scripts/bench_folder.ts), and
+// the HTML report's size and opening time (scripts/bench_report.ts).
+const LATER = [["folder", "bench_folder.ts"], ["report", "bench_report.ts"]];
+for (const [name, script] of LATER) {
+  if (only !== undefined && only !== name) continue;
   const status = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}scripts/bench_folder.ts`],
+    args: ["run", "--allow-all", `${ROOT}scripts/${script}`],
     stdout: "inherit",
     stderr: "inherit",
   }).output();
