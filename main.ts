@@ -580,6 +580,8 @@ interface _Read {
   size: number;
   /** Whether it gave a large file. */
   large: boolean;
+  /** How many files there are to read. */
+  total: number;
 }
 
 /**
@@ -764,7 +766,7 @@ async function _loadSide(
   guard: _InterruptGuard,
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
-  const read: _Read = { size: 0, large: false };
+  const read: _Read = { size: 0, large: false, total: paths.length };
   const profile = await _load(
     _readInputs(paths, maxSize, progress, skipped, guard, read),
     progress,
@@ -800,15 +802,28 @@ function _load(
   guard: _InterruptGuard,
   read: _Read,
 ): Promise<Profile> {
+  const many = read.total >= _PROGRESS_FILES;
+  let files = 0;
+  let last = "";
   return loadProfileAsync(inputs, {
     cwd: Deno.cwd(),
     ...(progress
       ? {
         onProgress: (source: string, functions: number, offset: number) => {
           guard.check();
-          // Many files show how many were read (see _readInputs); a large
-          // one shows how far its reading is.
-          if (read.size < _PROGRESS_BYTES) return;
+          if (source !== last) files++, last = source;
+          // A large file shows how far its reading is; many files, how many
+          // were merged (and _readInputs how many were read).
+          if (read.size < _PROGRESS_BYTES) {
+            if (many && files % 25 === 0) {
+              progress(
+                `Merging profiles: ${formatCount(files)} of ${
+                  formatCount(read.total)
+                } files`,
+              );
+            }
+            return;
+          }
           progress(
             `Reading ${escapeControls(source)}: ${
               formatCount(functions)
