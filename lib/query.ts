@@ -411,30 +411,60 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
     for (let i = 0; i < n; i++) rank[i] = before[names.codes[i]!]!;
   } else {
     const files = _textCodes(n, (i) => f.shortFile[i]!);
-    const fc = files.codes;
-    const nc = names.codes;
-    const line = f.line;
-    const ids = new Uint32Array(n);
-    for (let i = 0; i < n; i++) ids[i] = i;
-    ids.sort((a, b) =>
-      fc[a]! - fc[b]! || line[a]! - line[b]! || nc[a]! - nc[b]! || a - b
-    );
-    let position = 0;
-    for (let k = 0; k < n; k++) {
-      const id = ids[k]!;
-      if (k > 0) {
-        const prev = ids[k - 1]!;
-        if (
-          fc[prev] !== fc[id] || line[prev] !== line[id] || nc[prev] !== nc[id]
-        ) {
-          position = k;
-        }
+    const lines = _numberCodes(f.line);
+    // One number per function that sorts as (file, line, name) do, when it
+    // fits in a double's 53 bits; a radix sort orders those.
+    const size = files.distinct * lines.distinct * names.distinct;
+    if (size < Number.MAX_SAFE_INTEGER) {
+      const key = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        key[i] = (files.codes[i]! * lines.distinct + lines.codes[i]!) *
+            names.distinct + names.codes[i]!;
       }
-      rank[id] = position;
+      const ids = radixOrder(key, false);
+      for (let k = 0; k < n; k++) {
+        const id = ids[k]!;
+        rank[id] = k > 0 && key[ids[k - 1]!] === key[id]
+          ? rank[ids[k - 1]!]!
+          : k;
+      }
+    } else {
+      const fc = files.codes;
+      const lc = lines.codes;
+      const nc = names.codes;
+      const ids = Array.from({ length: n }, (_, i) => i);
+      ids.sort((a, b) =>
+        fc[a]! - fc[b]! || lc[a]! - lc[b]! || nc[a]! - nc[b]! || a - b
+      );
+      for (let k = 0; k < n; k++) {
+        const id = ids[k]!;
+        const prev = ids[k - 1];
+        rank[id] = prev !== undefined && fc[prev] === fc[id] &&
+            lc[prev] === lc[id] && nc[prev] === nc[id]
+          ? rank[prev]!
+          : k;
+      }
     }
   }
   cache.ranks.set(column, rank);
   return rank;
+}
+
+/** Like {@linkcode _textCodes}, for numbers. */
+function _numberCodes(
+  values: ArrayLike<number>,
+): { codes: Uint32Array; distinct: number } {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  const index = new Map<number, number>();
+  for (let k = 0; k < n; k++) {
+    if (k === 0 || sorted[k] !== sorted[k - 1]) {
+      index.set(sorted[k]!, index.size);
+    }
+  }
+  const codes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = index.get(values[i]!)!;
+  return { codes, distinct: index.size };
 }
 
 /**
