@@ -166,7 +166,8 @@ function _ready(profile: Profile): void {
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
-  _warmCaches(profile);
+  // Not while the edges are still arriving: the download must not wait.
+  if (!state.edgesLoading) _warmCaches(profile);
 }
 
 /**
