@@ -15,7 +15,7 @@
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
- * | `/api/base`                   | the same of the base when comparing (404) |
+ * | `/api/base`                   | the same of the base when comparing (204) |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
@@ -60,7 +60,8 @@ export interface HandlerOptions {
   readonly profile: Profile;
   /**
    * The profile before, when comparing two runs: served at `/api/base` in
-   * the same form as `/api/profile`; without it `/api/base` answers 404.
+   * the same form as `/api/profile`; without it `/api/base` answers 204
+   * No Content.
    */
   readonly base?: Profile;
   /**
@@ -258,8 +259,12 @@ export function createHandler(
       return _encodedResponse(parts);
     }),
     _route("/api/base", () => {
+      // Not comparing: nothing, without an error in the browser's console.
       if (options.base === undefined) {
-        throw new _HttpError(404, "Not comparing: no --base profile");
+        return new Response(null, {
+          status: 204,
+          headers: { ..._COMMON_HEADERS, "cache-control": "no-store" },
+        });
       }
       baseParts ??= encodeProfileParts(options.base);
       return _encodedResponse(baseParts);

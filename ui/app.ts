@@ -14,18 +14,21 @@
  */
 
 import { html, render, type TemplateResult } from "lit-html";
+import { compareProfiles } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
 import {
   queryFunctions,
   type QueryOptions,
   shareQueryCache,
 } from "../lib/query.ts";
+import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
 import { onKeyDown } from "./keys.ts";
 import { basename } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
+  navigate,
   onLinkClick,
   onPopState,
   saveHistoryState,
@@ -48,6 +51,7 @@ import { TABLE_VIEW } from "./table_view.ts";
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
   flame: FLAME_VIEW,
+  compare: COMPARE_VIEW,
 };
 
 const source: ProfileSource = new HttpProfileSource("/api/profile");
@@ -77,6 +81,10 @@ async function load(): Promise<void> {
   state.phase = "loading";
   state.progress = null;
   update();
+  // When comparing two runs, the run before loads alongside.
+  state.comparing = source.loadBase !== undefined;
+  const base = source.loadBase?.() ?? Promise.resolve(null);
+  base.catch(() => {}); // reported once the profile is there
   try {
     // The functions arrive first and show at once; the edges follow.
     let partial: Profile | null = null;
@@ -102,10 +110,42 @@ async function load(): Promise<void> {
       update();
       _warmCaches(profile);
     }
+    await _compare(profile, base);
   } catch (error) {
     state.phase = "failed";
     state.error = error instanceof Error ? error.message : String(error);
     update();
+  }
+}
+
+/**
+ * Compares the profile with the run before, once both are here, and shows
+ * the comparison unless the URL names another tab.
+ */
+async function _compare(
+  profile: Profile,
+  pending: Promise<Profile | null>,
+): Promise<void> {
+  const base = await pending;
+  if (base === null) {
+    state.comparing = false;
+    activeView().query();
+    update();
+    return;
+  }
+  state.base = base;
+  state.comparison = compareProfiles(base, profile);
+  state.comparing = false;
+  document.title = `${base.sources.map(basename).join(", ")} → ${
+    profile.sources.map(basename).join(", ")
+  } · profiling-explorer`;
+  const untouched = state.route.fn === null && state.route.q === "" &&
+    historyState(history.state).depth === 0;
+  if (new URLSearchParams(location.search).has("tab") || !untouched) {
+    activeView().query();
+    activeView().show(historyState(history.state));
+  } else {
+    navigate({ ...state.route, tab: "compare" }, "replace");
   }
 }
 

@@ -18,9 +18,20 @@
  * - `sort`: the sort column (`SortColumn`, default `cumulative`).
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
  *
+ * With `tab=compare` (two runs compared), `fn` is a row of the comparison,
+ * `sort` a `CompareSortColumn` (default `cumulative_change`) and `only` the
+ * kinds of change shown (`slower,added`; default all).
+ *
  * @module
  */
 
+import {
+  CHANGE_KINDS,
+  type ChangeKind,
+  type CompareSortColumn,
+  isCompareDescendingByDefault,
+  isCompareSortColumn,
+} from "../lib/compare.ts";
 import {
   isDescendingByDefault,
   isSortColumn,
@@ -28,7 +39,7 @@ import {
 } from "../lib/query.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table", "flame"] as const;
+export const TABS = ["table", "flame", "compare"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -54,7 +65,26 @@ export interface Route {
   readonly zoom: readonly number[];
   /** The flame graph's threshold, a share of the total from 0 to 1. */
   readonly minShare: number;
+  /** The compare tab's sort and kinds of change (the defaults elsewhere). */
+  readonly compare: CompareRoute;
 }
+
+/** The compare tab's part of a route. */
+export interface CompareRoute {
+  /** The sort column. */
+  readonly sort: CompareSortColumn;
+  /** Whether larger values come first. */
+  readonly descending: boolean;
+  /** The kinds of change shown; all when empty. */
+  readonly only: readonly ChangeKind[];
+}
+
+/** The compare tab's defaults: largest regression first, every change. */
+export const DEFAULT_COMPARE_ROUTE: CompareRoute = {
+  sort: "cumulative_change",
+  descending: true,
+  only: [],
+};
 
 /** The view of a URL without parameters. */
 export const DEFAULT_ROUTE: Route = {
@@ -66,6 +96,7 @@ export const DEFAULT_ROUTE: Route = {
   descending: true,
   zoom: [],
   minShare: 0.001,
+  compare: DEFAULT_COMPARE_ROUTE,
 };
 
 /**
@@ -74,7 +105,7 @@ export const DEFAULT_ROUTE: Route = {
  *
  * @example
  * ```ts
- * import { parseRoute } from "./route.ts";
+ * import { DEFAULT_COMPARE_ROUTE, parseRoute } from "./route.ts";
  * import { assertEquals } from "@std/assert";
  *
  * assertEquals(parseRoute("?fn=12&view=callers&sort=name"), {
@@ -86,6 +117,7 @@ export const DEFAULT_ROUTE: Route = {
  *   descending: false,
  *   zoom: [],
  *   minShare: 0.001,
+ *   compare: DEFAULT_COMPARE_ROUTE,
  * });
  * ```
  *
@@ -105,6 +137,16 @@ export function parseRoute(search: string): Route {
     ? "callers"
     : "callees";
   const sortText = params.get("sort") ?? "";
+  if (tab === "compare") {
+    return {
+      ...DEFAULT_ROUTE,
+      tab,
+      view,
+      fn,
+      q: params.get("q") ?? "",
+      compare: _parseCompare(params),
+    };
+  }
   const sort = isSortColumn(sortText) ? sortText : DEFAULT_ROUTE.sort;
   const desc = params.get("desc");
   const descending = desc === "1"
@@ -130,6 +172,27 @@ export function parseRoute(search: string): Route {
     descending,
     zoom,
     minShare,
+    compare: DEFAULT_COMPARE_ROUTE,
+  };
+}
+
+function _parseCompare(params: URLSearchParams): CompareRoute {
+  const sortText = params.get("sort") ?? "";
+  const sort = isCompareSortColumn(sortText)
+    ? sortText
+    : DEFAULT_COMPARE_ROUTE.sort;
+  const desc = params.get("desc");
+  const only = (params.get("only") ?? "").split(",").filter((
+    kind,
+  ): kind is ChangeKind => (CHANGE_KINDS as readonly string[]).includes(kind));
+  return {
+    sort,
+    descending: desc === "1"
+      ? true
+      : desc === "0"
+      ? false
+      : isCompareDescendingByDefault(sort),
+    only: CHANGE_KINDS.filter((kind) => only.includes(kind)),
   };
 }
 
@@ -169,6 +232,15 @@ export function routeSearch(route: Route): string {
     params.set("min", String(Number((route.minShare * 100).toPrecision(6))));
   }
   if (route.q !== "") params.set("q", route.q);
+  if (route.tab === "compare") {
+    const c = route.compare;
+    if (c.sort !== DEFAULT_COMPARE_ROUTE.sort) params.set("sort", c.sort);
+    if (c.descending !== isCompareDescendingByDefault(c.sort)) {
+      params.set("desc", c.descending ? "1" : "0");
+    }
+    if (c.only.length > 0) params.set("only", c.only.join(","));
+    return `?${params}`;
+  }
   if (route.sort !== DEFAULT_ROUTE.sort) params.set("sort", route.sort);
   if (route.descending !== isDescendingByDefault(route.sort)) {
     params.set("desc", route.descending ? "1" : "0");
