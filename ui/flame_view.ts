@@ -60,7 +60,7 @@ const THRESHOLDS: readonly [number, string][] = [
   [0.01, "1%"],
   [0.001, "0.1%"],
   [0.0001, "0.01%"],
-  [0, "nothing (100,000 frames at most)"],
+  [0, "nothing"],
 ];
 
 /** One drawn graph: its canvas, what is on it, and its rows. */
@@ -669,7 +669,10 @@ function thresholdView(s: State): TemplateResult {
   return html`
     <label class="threshold">
       Hide frames under
-      <select @change=${onThreshold}>
+      <select
+        title="Branches under this share of the total are cut: they show as [other] or as their caller's own time. The page shows at most 100,000 frames."
+        @change=${onThreshold}
+      >
         ${THRESHOLDS.map(([share, label]) =>
           html`
             <option value=${share} ?selected=${s.route.minShare === share}>
