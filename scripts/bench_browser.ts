@@ -203,7 +203,7 @@ try {
     "  (the earlier profiling-explorer waits 300 ms after each keystroke, then re-renders 200 rows on the server)",
   );
   console.log(
-    "  (each figure runs from the event to the second painted frame after it: one frame is 17 ms)",
+    "  (each figure runs from the event to the second painted frame after it, so 17 to 33 ms is the floor)",
   );
   console.log(
     `  ("every frame": the flame graph with nothing cut, ${allFrames})`,
