@@ -240,6 +240,14 @@ Deno.test({
           `${buildCallTree(tree.profile, { minShare: 0 }).size} frames`,
         );
         assertEquals(await page.inputValue(".threshold select"), "0");
+        // A threshold the menu does not offer, from a link, is offered.
+        await page.goto(`${tree.url}?tab=flame&min=0.05`);
+        await page.waitForSelector("canvas.flame-canvas");
+        assertEquals(await page.inputValue(".threshold select"), "0.0005");
+        assertEquals(
+          await text(page, ".threshold option:checked"),
+          "0.05%",
+        );
       });
 
       await t.step(

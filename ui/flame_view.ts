@@ -666,6 +666,12 @@ function _neighbour(
 
 /** The threshold control. */
 function thresholdView(s: State): TemplateResult {
+  const share = s.route.minShare;
+  // A threshold from a link that the menu does not offer is offered too.
+  const options = THRESHOLDS.some(([t]) => Math.abs(t - share) < 1e-12)
+    ? THRESHOLDS
+    : [...THRESHOLDS, [share, `${Number((share * 100).toPrecision(6))}%`]]
+      .sort((a, b) => Number(b[0]) - Number(a[0])) as [number, string][];
   return html`
     <label class="threshold">
       Hide frames under
@@ -673,11 +679,12 @@ function thresholdView(s: State): TemplateResult {
         title="Branches under this share of the total are cut: they show as [other] or as their caller's own time. The page shows at most 100,000 frames."
         @change=${onThreshold}
       >
-        ${THRESHOLDS.map(([share, label]) =>
+        ${options.map(([value, label]) =>
           html`
-            <option value=${share} ?selected=${s.route.minShare === share}>
-              ${label}
-            </option>
+            <option
+              value=${value}
+              ?selected=${Math.abs(value - share) < 1e-12}
+            >${label}</option>
           `
         )}
       </select>
