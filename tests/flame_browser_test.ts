@@ -232,6 +232,23 @@ Deno.test({
         );
       });
 
+      await t.step("the graph follows a change of theme", async () => {
+        await page.goto(`${small.url}?tab=flame`);
+        await page.waitForSelector("canvas.flame-canvas");
+        const pixel = `(() => {
+          const c = document.querySelector("canvas.flame-canvas");
+          return Array.from(c.getContext("2d").getImageData(2, 2, 1, 1).data);
+        })()`;
+        const light = await page.evaluate(pixel);
+        await page.emulateMedia({ colorScheme: "dark" });
+        const dark = await page.evaluate(pixel);
+        assert(
+          JSON.stringify(light) !== JSON.stringify(dark),
+          `${light} ${dark}`,
+        );
+        await page.emulateMedia({ colorScheme: "light" });
+      });
+
       await t.step("a tree-shaped profile shows its exact tree", async () => {
         await page.goto(`${tree.url}?tab=flame&min=0`);
         await page.waitForSelector("canvas.flame-canvas");

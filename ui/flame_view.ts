@@ -442,9 +442,12 @@ function _queueDraw(): void {
   });
 }
 
+const _darkQuery = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
+// The canvas has no CSS to follow the system's theme: redraw when it changes.
+_darkQuery?.addEventListener("change", () => _draw());
+
 function _isDark(): boolean {
-  return globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches ??
-    false;
+  return _darkQuery?.matches ?? false;
 }
 
 /** Draws every graph of the view on its canvas. */
