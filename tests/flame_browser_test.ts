@@ -239,12 +239,13 @@ Deno.test({
           const c = document.querySelector("canvas.flame-canvas");
           return Array.from(c.getContext("2d").getImageData(2, 2, 1, 1).data);
         })()`;
-        const light = await page.evaluate(pixel);
+        const light = JSON.stringify(await page.evaluate(pixel));
         await page.emulateMedia({ colorScheme: "dark" });
-        const dark = await page.evaluate(pixel);
-        assert(
-          JSON.stringify(light) !== JSON.stringify(dark),
-          `${light} ${dark}`,
+        // The browser tells the page of the change a moment later.
+        await page.waitForFunction(
+          `JSON.stringify(${pixel}) !== ${JSON.stringify(light)}`,
+          undefined,
+          { timeout: 5000 },
         );
         await page.emulateMedia({ colorScheme: "light" });
       });
@@ -303,6 +304,43 @@ Deno.test({
             } finally {
               await themed.close();
             }
+          }
+        },
+      );
+
+      await t.step(
+        "a self-contained HTML report shows the flame graph too",
+        async () => {
+          const dir = await Deno.makeTempDir();
+          try {
+            const report = `${dir}/report.html`;
+            const result = await new Deno.Command(Deno.execPath(), {
+              args: [
+                "run",
+                "--allow-all",
+                fromFileUrl(new URL("../main.ts", import.meta.url)),
+                "--html",
+                report,
+                fromFileUrl(new URL("cprofile-3.13.pstats", FIXTURES)),
+              ],
+              stdout: "null",
+              stderr: "piped",
+            }).output();
+            assertEquals(
+              result.code,
+              0,
+              new TextDecoder().decode(result.stderr),
+            );
+            await page.goto(`file://${report}`);
+            await page.waitForSelector("tbody tr.row");
+            await page.click("nav.views a >> text=Flame graph");
+            await page.waitForSelector("canvas.flame-canvas");
+            const point = await pointAt(page, 3, 40);
+            await page.mouse.click(point.x, point.y);
+            await page.waitForFunction(() => location.search.includes("z="));
+            assertEquals(await text(page, ".crumbs h2"), "main");
+          } finally {
+            await Deno.remove(dir, { recursive: true });
           }
         },
       );
