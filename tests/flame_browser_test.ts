@@ -214,8 +214,15 @@ Deno.test({
           await page.waitForSelector("tr.focal");
           assertEquals(param(page, "view"), "callers");
           assertEquals(await text(page, "tr.focal .name"), "main");
+          // And from the table, a function's flame graph is one click away.
+          await page.click(".crumbs .tabs a >> text=flame");
+          await page.waitForSelector("canvas.flame-canvas.callers");
+          assertEquals(await text(page, ".crumbs h2"), "main");
+          await page.goBack();
+          await page.waitForSelector("tr.focal");
           await page.goBack();
           await page.waitForSelector("canvas.flame-canvas.callers");
+          assertEquals(await text(page, ".crumbs h2"), "fib");
         },
       );
 
@@ -241,12 +248,14 @@ Deno.test({
         })()`;
         const light = JSON.stringify(await page.evaluate(pixel));
         await page.emulateMedia({ colorScheme: "dark" });
-        // The browser tells the page of the change a moment later.
-        await page.waitForFunction(
-          `JSON.stringify(${pixel}) !== ${JSON.stringify(light)}`,
-          undefined,
-          { timeout: 5000 },
-        );
+        // The browser tells the page of the change a moment later. (Not
+        // waitForFunction: the page's Content-Security-Policy forbids eval.)
+        let dark = light;
+        for (let i = 0; i < 50 && dark === light; i++) {
+          await page.waitForTimeout(100);
+          dark = JSON.stringify(await page.evaluate(pixel));
+        }
+        assert(dark !== light, `${light} stays ${dark}`);
         await page.emulateMedia({ colorScheme: "light" });
       });
 

@@ -31,7 +31,13 @@ import { styleProperties } from "./directives.ts";
 import { isMissing } from "./header_view.ts";
 import { countText, edgeCount, fullLabel, fullLocation } from "./labels.ts";
 import { missingView } from "./message_view.ts";
-import { edgeRoute, homeRoute, href, navigate } from "./navigation.ts";
+import {
+  edgeRoute,
+  flameRoute,
+  homeRoute,
+  href,
+  navigate,
+} from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   type HistoryState,
@@ -227,6 +233,11 @@ function focalTitleView(s: State, p: Profile): TemplateResult {
           )}</span></a>
         `
       )}
+      <a
+        class="tab"
+        href=${href(flameRoute(r, fn, []))}
+        title="Its flame graph: who calls it and what it calls"
+      >flame</a>
     </span>
   `;
 }
