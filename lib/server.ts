@@ -16,6 +16,7 @@
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
  * | `/api/base`                   | the same of the base when comparing (204) |
+ * | `/api/compare`                | the two runs compared, paged (404)        |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
@@ -23,7 +24,9 @@
  *
  * The list routes take `q` (filter terms), `sort` (a `SortColumn`), `desc`
  * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
- * 10,000).
+ * 10,000). `/api/compare` takes the same with a `CompareSortColumn`, plus
+ * `only` (kinds of change, `slower,added`), and answers the JSON report of
+ * `--format json --base` with `total` and `offset` added.
  *
  * @module
  */
@@ -41,6 +44,16 @@ import {
   type QueryResult,
 } from "./query.ts";
 import { encodeProfileParts } from "./wire.ts";
+import {
+  CHANGE_KINDS,
+  type ChangeKind,
+  compareProfiles,
+  type CompareQueryOptions,
+  type Comparison,
+  isCompareSortColumn,
+  queryComparison,
+} from "./compare.ts";
+import { compareJsonReport } from "./compare_report.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -215,6 +228,7 @@ export function createHandler(
   const { profile } = options;
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
   let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
+  let comparison: Comparison | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
@@ -256,6 +270,29 @@ export function createHandler(
       }
       baseParts ??= encodeProfileParts(options.base);
       return _encodedResponse(baseParts);
+    }),
+    _route("/api/compare", (url) => {
+      if (options.base === undefined) {
+        throw new _HttpError(
+          404,
+          "Not comparing: start with --base BEFORE.pstats AFTER.pstats",
+        );
+      }
+      comparison ??= compareProfiles(options.base, profile);
+      const query = _compareQueryOptions(url.searchParams);
+      const result = queryComparison(comparison, query);
+      const report = [...compareJsonReport(comparison, result.rows)].join("");
+      // The report of `--format json`, with the count and offset of the page.
+      return new Response(
+        `{"total":${result.total},"offset":${query.offset},${report.slice(1)}`,
+        {
+          headers: {
+            ..._COMMON_HEADERS,
+            "content-type": "application/json; charset=utf-8",
+            "cache-control": "no-store",
+          },
+        },
+      );
     }),
     _route("/api/functions", (url) => {
       const query = _queryOptions(url.searchParams);
@@ -517,6 +554,44 @@ function _queryOptions(params: URLSearchParams): QueryOptions {
     else {
       throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
     }
+  }
+  query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
+  query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
+  return query;
+}
+
+function _compareQueryOptions(params: URLSearchParams): CompareQueryOptions {
+  const query: CompareQueryOptions = {};
+  const q = params.get("q");
+  if (q !== null) {
+    const problem = checkFilter(q);
+    if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+    query.filter = q;
+  }
+  const sort = params.get("sort");
+  if (sort !== null && sort !== "") {
+    if (!isCompareSortColumn(sort)) {
+      throw new _HttpError(400, `Bad sort "${sort}": not a compare column`);
+    }
+    query.sort = sort;
+  }
+  const desc = params.get("desc");
+  if (desc !== null && desc !== "") {
+    if (desc === "1" || desc === "true") query.descending = true;
+    else if (desc === "0" || desc === "false") query.descending = false;
+    else throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
+  }
+  const only = params.get("only");
+  if (only !== null && only !== "") {
+    const kinds = only.split(",");
+    const bad = kinds.find((k) => !(CHANGE_KINDS as string[]).includes(k));
+    if (bad !== undefined) {
+      throw new _HttpError(
+        400,
+        `Bad only "${bad}": use ${CHANGE_KINDS.join(", ")}`,
+      );
+    }
+    query.changes = kinds as ChangeKind[];
   }
   query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
   query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
