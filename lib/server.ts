@@ -21,17 +21,30 @@
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
  * | `/api/functions/:id/callees`  | the edges out of a function               |
+ * | `/api/collapsed`              | the call tree as folded stacks (text)     |
  *
  * The list routes take `q` (filter terms), `sort` (a `SortColumn`), `desc`
  * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
- * 10,000). `/api/compare` takes the same with a `CompareSortColumn`, plus
- * `only` (kinds of change, `slower,added`), and answers the JSON report of
- * `--format json --base` with `total` and `offset` added.
+ * 10,000). `/api/collapsed` takes `min` (cut branches under this percentage
+ * of the total, default 0.1), `q` (only paths through matching functions),
+ * and `fn` with `direction` (`callees`, default, or `callers`) for the tree
+ * of one function. `/api/compare` takes `q`, `sort` (a `CompareSortColumn`),
+ * `desc`, `offset`, `limit` and `only` (kinds of change, `slower,added`), and
+ * answers the JSON report of `--format json --base` with `total` and
+ * `offset` added.
  *
  * @module
  */
 
 import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import {
+  buildCallTree,
+  calleeTree,
+  callerTree,
+  collapsedStacks,
+  DEFAULT_MIN_SHARE,
+  pathsThrough,
+} from "./call_tree.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -109,6 +122,14 @@ export interface EdgeRow extends FunctionRow {
   /** The edge's id. */
   edge: number;
 }
+
+/**
+ * The routes whose whole bytes the page loads through a `ProfileSource`
+ * (`ui/source.ts`). An HTML report (`lib/html_report.ts`) embeds what each
+ * of them answers (a 204 or 404, such as `/api/base` when not comparing, is left
+ * out), so a route added here is in every report too.
+ */
+export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile", "/api/base"];
 
 /** The maximum `limit` of the list routes. */
 export const MAX_LIMIT = 10_000;
@@ -332,6 +353,7 @@ export function createHandler(
         ),
       });
     }),
+    _route("/api/collapsed", (url) => _collapsed(profile, url.searchParams)),
   ];
 
   return async (request: Request): Promise<Response> => {
@@ -528,6 +550,49 @@ function _functionId(profile: Profile, text: string | undefined): number {
     );
   }
   return id;
+}
+
+/** `/api/collapsed`: the call tree as folded stacks. */
+function _collapsed(profile: Profile, params: URLSearchParams): Response {
+  const minText = params.get("min") ?? "";
+  const percent = minText === ""
+    ? DEFAULT_MIN_SHARE * 100
+    : /^\d{1,3}(\.\d{1,12})?$/.test(minText)
+    ? Number(minText)
+    : NaN;
+  if (!(percent >= 0 && percent <= 100)) {
+    throw new _HttpError(
+      400,
+      `Bad min "${minText}": expected a percentage from 0 to 100`,
+    );
+  }
+  const options = { minShare: percent / 100 };
+  const direction = params.get("direction") ?? "callees";
+  if (direction !== "callees" && direction !== "callers") {
+    throw new _HttpError(
+      400,
+      `Bad direction "${direction}": expected callees or callers`,
+    );
+  }
+  const fnText = params.get("fn");
+  if (fnText === null && direction === "callers") {
+    throw new _HttpError(400, "Bad direction: callers needs a function (fn)");
+  }
+  const tree = fnText === null
+    ? buildCallTree(profile, options)
+    : direction === "callers"
+    ? callerTree(profile, _functionId(profile, fnText), options)
+    : calleeTree(profile, _functionId(profile, fnText), options);
+  const q = params.get("q") ?? "";
+  const problem = checkFilter(q);
+  if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+  const keep = q.trim() === ""
+    ? undefined
+    : pathsThrough(tree, queryFunctions(profile, { filter: q }).ids).marked;
+  const text = [
+    ...collapsedStacks(profile, tree, keep === undefined ? {} : { keep }),
+  ].join("");
+  return _respond(text, "text/plain; charset=utf-8", "no-store");
 }
 
 function _queryOptions(params: URLSearchParams): QueryOptions {

@@ -28,30 +28,37 @@ import { basename } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
+  href,
   navigate,
   onLinkClick,
   onPopState,
   saveHistoryState,
 } from "./navigation.ts";
 import type { Tab } from "./route.ts";
-import { HttpProfileSource, type ProfileSource } from "./source.ts";
+import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
+  allViews,
   type PageView,
   setUp,
   type State,
   state,
   update,
 } from "./state.ts";
+import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
+import { GROUP_VIEW } from "./group_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
+  flame: FLAME_VIEW,
   compare: COMPARE_VIEW,
+  groups: GROUP_VIEW,
 };
 
-const source: ProfileSource = new HttpProfileSource("/api/profile");
+// The server's, or the one an HTML report carries in the page.
+const source: ProfileSource = pageSource("/api/profile");
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {
@@ -153,11 +160,22 @@ function _ready(profile: Profile): void {
   document.title = `${
     profile.sources.map(basename).join(", ") || "Profile"
   } · profiling-explorer`;
+  _foldSampledLines(profile);
   activeView().query();
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
   _warmCaches(profile);
+}
+
+/**
+ * A sampled profile's rows are lines: a page opened without a view shows
+ * them folded into functions (the groups view by function).
+ */
+function _foldSampledLines(profile: Profile): void {
+  if (!profile.sampled || location.search !== "") return;
+  state.route = { ...state.route, tab: "groups", by: "function" };
+  history.replaceState(history.state, "", href(state.route));
 }
 
 function onClick(event: MouseEvent): void {
@@ -185,7 +203,14 @@ function _warmCaches(profile: Profile): void {
       : setTimeout(callback, 100);
   const next = () => {
     const options = tasks.shift();
-    if (options === undefined) return;
+    if (options === undefined) {
+      for (const view of allViews()) {
+        idle(() => {
+          if (state.profile === profile) view.warm?.(profile);
+        });
+      }
+      return;
+    }
     idle(() => {
       if (state.profile !== profile) return;
       queryFunctions(profile, options);

@@ -7,11 +7,18 @@
  * - `tab`: which view of the profile the page shows (`Tab`, default
  *   `table`). Each tab is drawn by its own module (`ui/table_view.ts`, …);
  *   a new view adds its name to `TABS` and its parameters here.
- * - `fn`: the focal function's id; without it the page lists all functions.
- * - `view`: `callers` or `callees` of `fn` (default `callees`).
+ * - `fn`: the focal function's id; without it the table lists all functions
+ *   and the flame graph shows the whole profile.
+ * - `view`: in the table, `callers` or `callees` of `fn` (default `callees`).
+ * - `z`: in the flame graph of the whole profile, the frame zoomed into, as
+ *   the function ids along its path from a root, joined by `.`.
+ * - `min`: in the flame graph, the percentage of the total under which
+ *   branches are cut (default 0.1).
  * - `q`: the filter, space-separated terms.
  * - `sort`: the sort column (`SortColumn`, default `cumulative`).
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
+ * - `by`: what the `groups` tab groups by (`GroupLevel`, default
+ *   `directory`).
  *
  * With `tab=compare` (two runs compared), `fn` is a row of the comparison,
  * `sort` a `CompareSortColumn` (default `cumulative_change`) and `only` the
@@ -32,9 +39,10 @@ import {
   isSortColumn,
   type SortColumn,
 } from "../lib/query.ts";
+import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table", "compare"] as const;
+export const TABS = ["table", "flame", "compare", "groups"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -56,8 +64,14 @@ export interface Route {
   readonly sort: SortColumn;
   /** Whether larger values come first. */
   readonly descending: boolean;
+  /** The flame graph's zoomed frame: function ids from a root down. */
+  readonly zoom: readonly number[];
+  /** The flame graph's threshold, a share of the total from 0 to 1. */
+  readonly minShare: number;
   /** The compare tab's sort and kinds of change (the defaults elsewhere). */
   readonly compare: CompareRoute;
+  /** What the groups tab groups by. */
+  readonly by: GroupLevel;
 }
 
 /** The compare tab's part of a route. */
@@ -85,7 +99,10 @@ export const DEFAULT_ROUTE: Route = {
   q: "",
   sort: "cumulative",
   descending: true,
+  zoom: [],
+  minShare: 0.001,
   compare: DEFAULT_COMPARE_ROUTE,
+  by: "directory",
 };
 
 /**
@@ -104,7 +121,10 @@ export const DEFAULT_ROUTE: Route = {
  *   q: "",
  *   sort: "name",
  *   descending: false,
+ *   zoom: [],
+ *   minShare: 0.001,
  *   compare: DEFAULT_COMPARE_ROUTE,
+ *   by: "directory",
  * });
  * ```
  *
@@ -141,6 +161,17 @@ export function parseRoute(search: string): Route {
     : desc === "0"
     ? false
     : isDescendingByDefault(sort);
+  const zText = params.get("z") ?? "";
+  const zoom = /^\d{1,10}(\.\d{1,10}){0,999}$/.test(zText)
+    ? zText.split(".").map(Number)
+    : [];
+  const minText = params.get("min") ?? "";
+  const percent = /^\d+(\.\d+)?$/.test(minText) ? Number(minText) : NaN;
+  const minShare = percent >= 0 && percent <= 100
+    ? percent / 100
+    : DEFAULT_ROUTE.minShare;
+  const byText = params.get("by") ?? "";
+  const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
   return {
     tab,
     view,
@@ -148,7 +179,10 @@ export function parseRoute(search: string): Route {
     q: params.get("q") ?? "",
     sort,
     descending,
+    zoom,
+    minShare,
     compare: DEFAULT_COMPARE_ROUTE,
+    by,
   };
 }
 
@@ -199,7 +233,13 @@ export function routeSearch(route: Route): string {
   if (route.tab !== DEFAULT_ROUTE.tab) params.set("tab", route.tab);
   if (route.fn !== null && route.view !== "functions") {
     params.set("fn", String(route.fn));
-    params.set("view", route.view);
+    if (route.tab !== "flame") params.set("view", route.view);
+  }
+  if (route.tab === "flame" && route.fn === null && route.zoom.length > 0) {
+    params.set("z", route.zoom.join("."));
+  }
+  if (route.tab === "flame" && route.minShare !== DEFAULT_ROUTE.minShare) {
+    params.set("min", String(Number((route.minShare * 100).toPrecision(6))));
   }
   if (route.q !== "") params.set("q", route.q);
   if (route.tab === "compare") {
@@ -215,5 +255,6 @@ export function routeSearch(route: Route): string {
   if (route.descending !== isDescendingByDefault(route.sort)) {
     params.set("desc", route.descending ? "1" : "0");
   }
+  if (route.by !== DEFAULT_ROUTE.by) params.set("by", route.by);
   return `?${params}`;
 }

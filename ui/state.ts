@@ -28,6 +28,19 @@ export interface TableState {
   visible: number;
 }
 
+/** Which of the flame view's graphs a frame is in. */
+export type FlameGraph = "main" | "callers" | "callees";
+
+/** What the flame view remembers between renders. */
+export interface FlameState {
+  /** The frame under the mouse or the keyboard cursor, -1 for none. */
+  cursor: number;
+  /** The graph the cursor is in. */
+  graph: FlameGraph;
+  /** Whether the cursor follows the mouse (else the keyboard). */
+  pointer: boolean;
+}
+
 /** What the compare view remembers between renders. */
 export interface CompareState {
   /** Comparison rows, when listing every function. */
@@ -40,6 +53,23 @@ export interface CompareState {
   first: number;
   /** How many items fit in the viewport. */
   visible: number;
+}
+
+/** What the groups view remembers between renders. */
+export interface GroupsState {
+  /**
+   * Node ids of the groups in view, parents before their open children; or,
+   * for the callers or callees of a function, indexes of folded edges.
+   */
+  rows: Uint32Array;
+  /** The highlighted row's index in `rows`. */
+  highlight: number;
+  /** The first row in the viewport. */
+  first: number;
+  /** How many rows fit in the viewport. */
+  visible: number;
+  /** The open nodes of each level's tree. */
+  expanded: Map<string, Set<number>>;
 }
 
 /** Everything the page shows. */
@@ -58,6 +88,8 @@ export interface State {
   route: Route;
   /** The table view's part. */
   table: TableState;
+  /** The flame view's part. */
+  flame: FlameState;
   /** The run before, when comparing two runs (the profile is the run after). */
   base: Profile | null;
   /** The two runs compared, once both have arrived. */
@@ -66,6 +98,8 @@ export interface State {
   comparing: boolean;
   /** The compare view's part. */
   compare: CompareState;
+  /** The groups view's part. */
+  groups: GroupsState;
   /** The function whose location was just copied. */
   copied: number | null;
   /** Text for screen readers (aria-live). */
@@ -129,6 +163,11 @@ export interface PageView {
   key(context: KeyContext): boolean;
   /** The function of the highlighted item, if any. */
   highlightedFunction(): number | undefined;
+  /**
+   * Computes ahead, while the page is idle, what showing the view would
+   * otherwise compute on first showing it.
+   */
+  warm?(profile: Profile): void;
 }
 
 /** The page's state. */
@@ -140,6 +179,7 @@ export const state: State = {
   edgesLoading: false,
   route: parseRoute(globalThis.location?.search ?? ""),
   table: { rows: new Uint32Array(0), highlight: 0, first: 0, visible: 40 },
+  flame: { cursor: -1, graph: "main", pointer: false },
   base: null,
   comparison: null,
   comparing: false,
@@ -149,6 +189,13 @@ export const state: State = {
     highlight: 0,
     first: 0,
     visible: 40,
+  },
+  groups: {
+    rows: new Uint32Array(0),
+    highlight: 0,
+    first: 0,
+    visible: 40,
+    expanded: new Map(),
   },
   copied: null,
   announcement: "",
