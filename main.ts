@@ -32,6 +32,8 @@ import {
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
 import {
+  CHANGE_KINDS,
+  type ChangeKind,
   COMPARE_SORT_COLUMNS,
   compareProfiles,
   type CompareSortColumn,
@@ -104,6 +106,8 @@ export interface Options {
   base: string[];
   /** The sort column when comparing. */
   compareSort: CompareSortColumn;
+  /** The kinds of change to show when comparing (`--only`); all when empty. */
+  only: ChangeKind[];
   /** Whether to read the folders below a folder given. */
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
@@ -165,6 +169,7 @@ export function parseOptions(args: string[]): Options {
       "port",
       "min-share",
       "base",
+      "only",
       "by",
       "max-size",
       "html",
@@ -203,6 +208,23 @@ export function parseOptions(args: string[]): Options {
   );
   if (base.some((b) => b === "")) {
     throw new UsageError("--base needs a pstats file");
+  }
+  const onlyText = text("only");
+  const only = (onlyText ?? "").split(",").map((k) => k.trim()).filter((k) =>
+    k !== ""
+  );
+  if (onlyText !== undefined && base.length === 0) {
+    throw new UsageError("--only applies when comparing with --base");
+  }
+  const badKind = only.find((k) =>
+    !(CHANGE_KINDS as readonly string[]).includes(k)
+  );
+  if (badKind !== undefined || (onlyText !== undefined && only.length === 0)) {
+    throw new UsageError(
+      `Invalid --only "${onlyText}": use one or more of ${
+        CHANGE_KINDS.join(", ")
+      }, separated by commas`,
+    );
   }
   const formatText = text("format");
   if (
@@ -338,6 +360,7 @@ export function parseOptions(args: string[]): Options {
     html,
     base,
     compareSort,
+    only: CHANGE_KINDS.filter((k) => only.includes(k)),
     recursive: parsed.recursive === true,
     skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
@@ -406,6 +429,9 @@ Compare two runs:
                        --base to merge several) with the FILEs after it.
                        Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
                        (default cumulative_change: largest regression first)
+      --only KINDS     Only functions that got slower, faster, stayed the
+                       same (unchanged), or were added or removed: one or
+                       more of these, separated by commas
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
@@ -920,6 +946,7 @@ function _compareReport(
     (options.format === "table" ? _TABLE_LIMIT : undefined);
   const { total, rows } = queryComparison(comparison, {
     filter: options.filter,
+    changes: options.only,
     sort,
     descending,
     ...(limit === undefined ? {} : { limit }),
@@ -933,6 +960,7 @@ function _compareReport(
       return compareTableReport(comparison, rows, {
         total,
         filter: options.filter,
+        only: options.only,
         sort,
         reversed: options.reverse,
         ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),

@@ -189,15 +189,25 @@ const _EMBEDDED_TYPE = "application/x-profiling-explorer";
 export class EmbeddedProfileSource implements ProfileSource {
   readonly description: string;
   readonly #element: Element;
+  readonly #base: Element | null;
 
   /**
    * @param element The `<script>` element that holds the data, with a
    *   `data-path` (what it stands for) and a `data-length` (its size once
    *   decompressed).
+   * @param base The element that holds the run before, when the report
+   *   compares two runs.
    */
-  constructor(element: Element) {
+  constructor(element: Element, base: Element | null = null) {
     this.#element = element;
+    this.#base = base;
     this.description = `${element.getAttribute("data-path")} (in the page)`;
+  }
+
+  async loadBase(options: LoadOptions = {}): Promise<Profile | null> {
+    if (this.#base === null) return null;
+    const { onFunctions: _, ...rest } = options;
+    return await new EmbeddedProfileSource(this.#base).load(rest);
   }
 
   async load(options: LoadOptions = {}): Promise<Profile> {
@@ -239,20 +249,30 @@ export class EmbeddedProfileSource implements ProfileSource {
  *
  * @param path Where the server serves the data, such as `/api/profile`.
  * @param root Where to look for embedded data (the document).
+ * @param basePath Where the run before is, when comparing two runs: served
+ *   there, or embedded for that path beside the profile.
  */
 export function pageSource(
   path: string,
   root: ParentNode = document,
+  basePath = "/api/base",
 ): ProfileSource {
-  for (const element of root.querySelectorAll("script")) {
-    if (
-      element.getAttribute("type") === _EMBEDDED_TYPE &&
-      element.getAttribute("data-path") === path
-    ) {
-      return new EmbeddedProfileSource(element);
+  const embedded = (wanted: string) => {
+    for (const element of root.querySelectorAll("script")) {
+      if (
+        element.getAttribute("type") === _EMBEDDED_TYPE &&
+        element.getAttribute("data-path") === wanted
+      ) {
+        return element;
+      }
     }
+    return null;
+  };
+  const element = embedded(path);
+  if (element !== null) {
+    return new EmbeddedProfileSource(element, embedded(basePath));
   }
-  return new HttpProfileSource(path);
+  return new HttpProfileSource(path, fetch, basePath);
 }
 
 /** Resolves in a new task (unlike a timer, without a 4 ms clamp). */
