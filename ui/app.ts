@@ -14,12 +14,14 @@
  */
 
 import { html, render, type TemplateResult } from "lit-html";
+import { compareProfiles } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
 import {
   queryFunctions,
   type QueryOptions,
   shareQueryCache,
 } from "../lib/query.ts";
+import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
 import { onKeyDown } from "./keys.ts";
 import { basename } from "./labels.ts";
@@ -27,6 +29,7 @@ import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
   href,
+  navigate,
   onLinkClick,
   onPopState,
   saveHistoryState,
@@ -35,19 +38,23 @@ import type { Tab } from "./route.ts";
 import { HttpProfileSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
+  allViews,
   type PageView,
   setUp,
   type State,
   state,
   update,
 } from "./state.ts";
+import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
-import { GROUP_VIEW, prepareGroups } from "./group_view.ts";
+import { GROUP_VIEW } from "./group_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
   groups: GROUP_VIEW,
+  flame: FLAME_VIEW,
+  compare: COMPARE_VIEW,
 };
 
 const source: ProfileSource = new HttpProfileSource("/api/profile");
@@ -77,6 +84,10 @@ async function load(): Promise<void> {
   state.phase = "loading";
   state.progress = null;
   update();
+  // When comparing two runs, the run before loads alongside.
+  state.comparing = source.loadBase !== undefined;
+  const base = source.loadBase?.() ?? Promise.resolve(null);
+  base.catch(() => {}); // reported once the profile is there
   try {
     // The functions arrive first and show at once; the edges follow.
     let partial: Profile | null = null;
@@ -102,10 +113,42 @@ async function load(): Promise<void> {
       update();
       _warmCaches(profile);
     }
+    await _compare(profile, base);
   } catch (error) {
     state.phase = "failed";
     state.error = error instanceof Error ? error.message : String(error);
     update();
+  }
+}
+
+/**
+ * Compares the profile with the run before, once both are here, and shows
+ * the comparison unless the URL names another tab.
+ */
+async function _compare(
+  profile: Profile,
+  pending: Promise<Profile | null>,
+): Promise<void> {
+  const base = await pending;
+  if (base === null) {
+    state.comparing = false;
+    activeView().query();
+    update();
+    return;
+  }
+  state.base = base;
+  state.comparison = compareProfiles(base, profile);
+  state.comparing = false;
+  document.title = `${base.sources.map(basename).join(", ")} → ${
+    profile.sources.map(basename).join(", ")
+  } · profiling-explorer`;
+  const untouched = state.route.fn === null && state.route.q === "" &&
+    historyState(history.state).depth === 0;
+  if (new URLSearchParams(location.search).has("tab") || !untouched) {
+    activeView().query();
+    activeView().show(historyState(history.state));
+  } else {
+    navigate({ ...state.route, tab: "compare" }, "replace");
   }
 }
 
@@ -160,7 +203,11 @@ function _warmCaches(profile: Profile): void {
   const next = () => {
     const options = tasks.shift();
     if (options === undefined) {
-      if (!state.edgesLoading) prepareGroups(profile);
+      for (const view of allViews()) {
+        idle(() => {
+          if (state.profile === profile) view.warm?.(profile);
+        });
+      }
       return;
     }
     idle(() => {

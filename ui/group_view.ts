@@ -118,7 +118,17 @@ function _levelNumbers(
  * level shows at once.
  */
 export function prepareGroups(profile: Profile): void {
-  const levels = [...GROUP_LEVELS];
+  // The level in view first, then the likeliest ones.
+  const levels = [
+    ...new Set<GroupLevel>([
+      state.route.by,
+      "directory",
+      "package",
+      "file",
+      "function",
+      "line",
+    ]),
+  ];
   const idle = (callback: () => void) =>
     "requestIdleCallback" in globalThis
       ? requestIdleCallback(callback, { timeout: 5000 })
@@ -276,6 +286,7 @@ export const GROUP_VIEW: PageView = {
   resized: () => _syncViewport(),
   key: groupsKey,
   highlightedFunction,
+  warm: prepareGroups,
 };
 
 function crumbsView(p: Profile): TemplateResult {

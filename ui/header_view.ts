@@ -21,7 +21,6 @@ export function isMissing(s: State, p: Profile): boolean {
 
 /** The header: name, files, totals and the tabs of the views. */
 export function headerView(s: State, p: Profile): TemplateResult {
-  const t = p.totals;
   return html`
     <header class="bar">
       <img class="logo" src="/favicon.svg" alt="" width="20" height="20">
@@ -30,34 +29,42 @@ export function headerView(s: State, p: Profile): TemplateResult {
         basename,
       ).join(", ")}</span>
       ${tabsView(s)}
-      <dl class="totals">
-        ${p.sampled
-          ? html`
-            <div>
-              <dt>samples</dt>
-              <dd>${formatCount(t.primitiveCalls)}</dd>
-            </div>
-          `
-          : html`
-            <div>
-              <dt>calls</dt>
-              <dd>${formatCount(t.calls)}</dd>
-            </div>
-            ${t.primitiveCalls === t.calls ? nothing : html`
-              <div>
-                <dt>primitive</dt>
-                <dd>${formatCount(
-                  t.primitiveCalls,
-                )}</dd>
-              </div>
-            `}
-          `}
-        <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
-          t.time,
-        )}</dd></div>
-        <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
-      </dl>
+      ${activeView().totals?.(p) ?? totalsView(p)}
     </header>
+  `;
+}
+
+/** The profile's totals. */
+function totalsView(p: Profile): TemplateResult {
+  const t = p.totals;
+  return html`
+    <dl class="totals">
+      ${p.sampled
+        ? html`
+          <div>
+            <dt>samples</dt>
+            <dd>${formatCount(t.primitiveCalls)}</dd>
+          </div>
+        `
+        : html`
+          <div>
+            <dt>calls</dt>
+            <dd>${formatCount(t.calls)}</dd>
+          </div>
+          ${t.primitiveCalls === t.calls ? nothing : html`
+            <div>
+              <dt>primitive</dt>
+              <dd>${formatCount(
+                t.primitiveCalls,
+              )}</dd>
+            </div>
+          `}
+        `}
+      <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
+        t.time,
+      )}</dd></div>
+      <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
+    </dl>
   `;
 }
 

@@ -5,7 +5,12 @@
  *
  * Today there is one source, {@linkcode HttpProfileSource}, for the local
  * server. A self-contained HTML export would add a source that decodes bytes
- * embedded in the page, and a diff view would load two sources.
+ * embedded in the page.
+ *
+ * When comparing two runs, the source also has the run before (the base):
+ * `loadBase()` gives it in the same form, and the page compares the two with
+ * `lib/compare.ts`. A source without a base resolves `loadBase()` with
+ * `null` (or leaves the method out).
  *
  * @module
  */
@@ -46,33 +51,61 @@ export interface ProfileSource {
    * @throws {Error} When it cannot be had; the message says why.
    */
   load(options?: LoadOptions): Promise<Profile>;
+  /**
+   * Loads the profile before, when comparing two runs: `null` when there is
+   * none. `onFunctions` is not called.
+   *
+   * @throws {Error} When it cannot be had; the message says why.
+   */
+  loadBase?(options?: LoadOptions): Promise<Profile | null>;
 }
 
 /**
  * Loads a profile from the server's `/api/profile`, in the binary form of
- * `encodeProfile()`.
+ * `encodeProfile()`, and the base run when comparing from `/api/base` (which
+ * answers 204 No Content when not comparing).
  */
 export class HttpProfileSource implements ProfileSource {
   readonly description: string;
   readonly #url: string;
+  readonly #baseUrl: string;
   readonly #fetch: typeof fetch;
 
   /**
    * @param url Where the encoded profile is served.
    * @param fetchImpl The `fetch` to use (for tests).
+   * @param baseUrl Where the encoded base profile is served when comparing.
    */
-  constructor(url = "/api/profile", fetchImpl: typeof fetch = fetch) {
+  constructor(
+    url = "/api/profile",
+    fetchImpl: typeof fetch = fetch,
+    baseUrl = "/api/base",
+  ) {
     this.#url = url;
+    this.#baseUrl = baseUrl;
     // A bare `fetch` must be called with the global object as `this`.
     this.#fetch = (input, init) => fetchImpl(input, init);
     this.description = url;
   }
 
   async load(options: LoadOptions = {}): Promise<Profile> {
+    return (await this.#load(this.#url, options, false))!;
+  }
+
+  loadBase(options: LoadOptions = {}): Promise<Profile | null> {
+    const { onFunctions: _, ...rest } = options;
+    return this.#load(this.#baseUrl, rest, true);
+  }
+
+  async #load(
+    url: string,
+    options: LoadOptions,
+    optional: boolean,
+  ): Promise<Profile | null> {
     let response: Response;
     try {
       response = await this.#fetch(
-        this.#url,
+        url,
         options.signal ? { signal: options.signal } : {},
       );
     } catch (error) {
@@ -82,6 +115,10 @@ export class HttpProfileSource implements ProfileSource {
         );
       }
       throw error;
+    }
+    if (optional && response.status === 204) {
+      await response.body?.cancel();
+      return null;
     }
     if (!response.ok) {
       const text = (await response.text()).trim().slice(0, 200);
