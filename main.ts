@@ -56,7 +56,10 @@ import {
   groupJsonReport,
   groupTableReport,
 } from "./lib/group_report.ts";
-import { allowedHosts, createHandler } from "./lib/server.ts";
+import { htmlReport, REPORT_GENERATOR } from "./lib/html_report.ts";
+import { allowedHosts, createHandler, PAGE_DATA_PATHS } from "./lib/server.ts";
+import { UI_ASSETS } from "./ui/bundle.gen.ts";
+import { basename, dirname, join, resolve } from "@std/path";
 
 export type { SortColumn };
 
@@ -94,7 +97,7 @@ const _COMPARE_SORT_ALIASES: Record<string, CompareSortColumn> = {
 /** The command line, parsed. */
 export interface Options {
   /** What to do. */
-  command: "help" | "version" | "report" | "serve";
+  command: "help" | "version" | "report" | "html" | "serve";
   /** The pstats files and folders of them (the "after" side when comparing). */
   files: string[];
   /** The "before" pstats files and folders to compare with (`--base`); empty when not comparing. */
@@ -105,6 +108,8 @@ export interface Options {
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
   skipBad: boolean;
+  /** Where to write the HTML report, for `html`. */
+  html: string | undefined;
   /** The report format, for `report`. */
   format: ReportFormat;
   /** The sort column. */
@@ -162,6 +167,7 @@ export function parseOptions(args: string[]): Options {
       "base",
       "by",
       "max-size",
+      "html",
     ],
     collect: ["base"],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
@@ -303,14 +309,23 @@ export function parseOptions(args: string[]): Options {
   }
   const host = text("host") ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("Invalid --host: it is empty");
+  const html = text("html");
+  if (html !== undefined && html.trim() === "") {
+    throw new UsageError("Invalid --html: give the file to write");
+  }
+  if (html !== undefined && formatText !== undefined) {
+    throw new UsageError("--html and --format can't be used together");
+  }
   const command = parsed.help
     ? "help"
     : parsed.version
     ? "version"
     : formatText !== undefined
     ? "report"
+    : html !== undefined
+    ? "html"
     : "serve";
-  if ((command === "report" || command === "serve") && files.length === 0) {
+  if (command !== "help" && command !== "version" && files.length === 0) {
     throw new UsageError(
       base.length > 0
         ? "No pstats file to compare with the --base file: give the AFTER files too"
@@ -320,6 +335,7 @@ export function parseOptions(args: string[]): Options {
   return {
     command,
     files,
+    html,
     base,
     compareSort,
     recursive: parsed.recursive === true,
@@ -416,6 +432,9 @@ Report options (print to stdout instead of serving):
       --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
                        than any real profile; 0 for no limit)
 
+HTML report (one file that opens in a browser without a server):
+      --html FILE      Write the explorer, with the profile (and --base), to FILE
+
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
       --port PORT      Port to listen on (default 8099; 0 picks a free port)
@@ -431,6 +450,8 @@ const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
 /** From how many files on, reading them shows a progress line. */
 const _PROGRESS_FILES = 200;
+/** How many files are read at once. */
+const _READ_AT_ONCE = 16;
 
 /** The files to read, from the files and folders given. */
 interface _Gathered {
@@ -560,49 +581,76 @@ async function _readInputs(
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
 ): Promise<ProfileInput[]> {
-  const inputs: ProfileInput[] = [];
   const many = paths.length >= _PROGRESS_FILES;
-  for (const [i, path] of paths.entries()) {
-    if (progress && many && i % 25 === 0) {
-      progress(
-        `Reading profiles: ${formatCount(i)} of ${
-          formatCount(paths.length)
-        } files`,
-      );
-    }
-    try {
-      let info: Deno.FileInfo;
+  const report = (done: number) =>
+    progress?.(
+      `Reading profiles: ${formatCount(done)} of ${
+        formatCount(paths.length)
+      } files`,
+    );
+  if (many) report(0);
+  // A few files at a time: thousands of small files read much faster so,
+  // and the results keep the order of the paths.
+  const results: (ProfileInput | InputError)[] = new Array(paths.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      const path = paths[i]!;
       try {
-        info = await Deno.stat(path);
+        results[i] = await _readInput(path, maxSize, progress, guard);
       } catch (error) {
-        throw new InputError(path, _fsReason(error));
+        if (!(error instanceof InputError)) throw error;
+        results[i] = error;
       }
-      if (info.isDirectory) {
-        throw new InputError(path, "Is a directory, not a pstats file");
-      }
-      if (!info.isFile) throw new InputError(path, "Not a regular file");
-      if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
-      if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
-        await guard.start();
-      }
-      try {
-        inputs.push({
-          source: path,
-          bytes: await _readFile(path, info.size, maxSize, progress, guard),
-        });
-      } catch (error) {
-        if (error instanceof _Interrupted) throw error;
-        if (error instanceof SyntaxError) {
-          throw new InputError(path, error.message);
-        }
-        throw new InputError(path, _fsReason(error));
-      }
-    } catch (error) {
-      if (skipped === undefined || !(error instanceof InputError)) throw error;
-      skipped.push({ path, reason: error.reason });
+      if (many && ++done % 25 === 0) report(done);
     }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(_READ_AT_ONCE, paths.length) }, worker),
+  );
+  const inputs: ProfileInput[] = [];
+  for (const [i, result] of results.entries()) {
+    if (!(result instanceof InputError)) inputs.push(result);
+    else if (skipped === undefined) throw result;
+    else skipped.push({ path: paths[i]!, reason: result.reason });
   }
   return inputs;
+}
+
+async function _readInput(
+  path: string,
+  maxSize: number,
+  progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
+): Promise<ProfileInput> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new InputError(path, _fsReason(error));
+  }
+  if (info.isDirectory) {
+    throw new InputError(path, "Is a directory, not a pstats file");
+  }
+  if (!info.isFile) throw new InputError(path, "Not a regular file");
+  if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
+  if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
+    await guard.start();
+  }
+  try {
+    return {
+      source: path,
+      bytes: await _readFile(path, info.size, maxSize, progress, guard),
+    };
+  } catch (error) {
+    if (error instanceof _Interrupted) throw error;
+    if (error instanceof SyntaxError) {
+      throw new InputError(path, error.message);
+    }
+    throw new InputError(path, _fsReason(error));
+  }
 }
 
 function _tooLarge(maxSize: number): string {
@@ -1021,6 +1069,123 @@ async function _serve(
 }
 
 /**
+ * Writes the HTML report atomically (a temporary file in the same folder,
+ * then renamed), never over an input, and only over a file that is itself
+ * a report.
+ */
+async function _writeHtml(
+  profile: Profile,
+  base: Profile | undefined,
+  out: string,
+  inputs: string[],
+  progress: ((line: string) => void) | undefined,
+): Promise<number> {
+  const target = resolve(out);
+  const real = async (path: string) => {
+    try {
+      return await Deno.realPath(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  const targetReal = await real(target);
+  for (const input of inputs) {
+    if (await real(input) === targetReal) {
+      _fail(`${out}: Won't write the report over an input file`);
+      return 2;
+    }
+  }
+  try {
+    const info = await Deno.stat(target);
+    if (info.isDirectory) {
+      _fail(`${out}: Is a directory: give the report's file name`);
+      return 1;
+    }
+    if (!await _isReport(target)) {
+      _fail(
+        `${out}: Exists and is not a profiling-explorer report: choose another name or remove it`,
+      );
+      return 1;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      _fail(`${out}: ${_fsReason(error)}`);
+      return 1;
+    }
+  }
+  // The page's data exactly as the server would send it.
+  const handler = createHandler({
+    profile,
+    ...(base === undefined ? {} : { base }),
+    isAllowedHost: () => true,
+  });
+  const data = new Map<string, Uint8Array>();
+  for (const path of PAGE_DATA_PATHS) {
+    const response = await handler(new Request(`http://report${path}`));
+    if (response.status === 404) continue;
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    data.set(path, new Uint8Array(await response.arrayBuffer()));
+  }
+  const big = [...data.values()].some((b) => b.length >= _PROGRESS_BYTES);
+  const parts = await htmlReport({
+    assets: UI_ASSETS,
+    data,
+    title: `${
+      profile.sources.length === 1
+        ? basename(profile.sources[0]!)
+        : `${formatCount(profile.sources.length)} profiles`
+    } · profiling-explorer`,
+    ...(progress && big
+      ? {
+        onProgress: (done: number, total: number) =>
+          progress(
+            `Writing ${out}: compressing ${_megabytes(done)} of ${
+              _megabytes(total)
+            } MB`,
+          ),
+      }
+      : {}),
+  });
+  if (progress && big) progress("");
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  try {
+    {
+      using file = await Deno.open(temp, { write: true, createNew: true });
+      for (const part of parts) {
+        for (let at = 0; at < part.length;) {
+          at += await file.write(part.subarray(at));
+        }
+      }
+    }
+    await Deno.rename(temp, target);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    _fail(`${out}: ${_fsReason(error)}`);
+    return 1;
+  }
+  const size = parts.reduce((n, part) => n + part.length, 0);
+  console.log(
+    `Wrote ${out} (${
+      _megabytes(size)
+    } MB): open it in a browser, no server needed`,
+  );
+  return 0;
+}
+
+/** Whether the file starts like a report this program wrote. */
+async function _isReport(path: string): Promise<boolean> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(2048);
+  const n = await file.read(head);
+  return new TextDecoder().decode(head.subarray(0, n ?? 0)).includes(
+    `<meta name="generator" content="${REPORT_GENERATOR}">`,
+  );
+}
+
+/**
  * Prints one line on stderr. Messages quote file names and file content:
  * control characters are shown escaped, never sent to the terminal.
  */
@@ -1063,11 +1228,13 @@ export async function run(args: string[]): Promise<number> {
   const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
   let several = false;
   const guard = new _InterruptGuard();
+  let inputs: string[] = [];
   try {
     const baseFiles = options.base.length > 0
       ? await _gatherInputs(options.base, options.recursive)
       : undefined;
     const files = await _gatherInputs(options.files, options.recursive);
+    inputs = [...(baseFiles?.paths ?? []), ...files.paths];
     several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
     const base = baseFiles &&
       await _loadSide(baseFiles, options.maxSize, progress, skipped, guard);
@@ -1095,6 +1262,15 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   } finally {
     guard.stop();
+  }
+  if (options.command === "html") {
+    return await _writeHtml(
+      profile,
+      comparison?.base,
+      options.html!,
+      inputs,
+      progress,
+    );
   }
   if (options.command === "report") {
     try {

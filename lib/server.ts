@@ -109,6 +109,14 @@ export interface EdgeRow extends FunctionRow {
   edge: number;
 }
 
+/**
+ * The routes whose whole bytes the page loads through a `ProfileSource`
+ * (`ui/source.ts`). An HTML report (`lib/html_report.ts`) embeds what each
+ * of them answers (a 404, such as `/api/base` when not comparing, is left
+ * out), so a route added here is in every report too.
+ */
+export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile", "/api/base"];
+
 /** The maximum `limit` of the list routes. */
 export const MAX_LIMIT = 10_000;
 

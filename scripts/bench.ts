@@ -10,9 +10,11 @@
  * interpreter (default: python3). Pass --functions N to change the size.
  *
  * Then merges a folder of 1,000 small profiles against pstats.Stats(*files)
- * (scripts/bench_folder.ts), and times comparing that file with a changed
+ * (scripts/bench_folder.ts), times comparing that file with a changed
  * copy of it (made once with scripts/gen_variant.py) against loading both
- * separately (scripts/bench_compare.ts).
+ * separately (scripts/bench_compare.ts), and measures the HTML report: its
+ * size for a test-suite profile and how fast the large profile's report
+ * opens in headless Chromium (scripts/bench_report.ts).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
  * timings in headless Chromium) on the same file.
@@ -160,10 +162,11 @@ if (args.browser) {
   if (!status.success) Deno.exit(1);
 }
 
-// Merging a folder of 1,000 small profiles: scripts/bench_folder.ts.
-{
+// Merging a folder of 1,000 small profiles (scripts/bench_folder.ts), and
+// the HTML report's size and opening time (scripts/bench_report.ts).
+for (const script of ["bench_folder.ts", "bench_report.ts"]) {
   const status = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}scripts/bench_folder.ts`],
+    args: ["run", "--allow-all", `${ROOT}scripts/${script}`],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

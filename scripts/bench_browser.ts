@@ -149,6 +149,11 @@ try {
   for (let x = 10; x < 1270; x += 60) {
     hovers.push(await timed(page, at("mousemove", x, 2 + (x % 3))));
   }
+  if (Deno.env.get("BENCH_DEBUG")) {
+    console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
+    console.log("flame", flameOpen.map((t) => t.toFixed(0)).join(" "));
+  }
+
   // Groups: switch to the groups view, then between levels (the first visit
   // of a level builds its groups), then open rows of the directory tree.
   const levels: number[] = [];
@@ -198,7 +203,6 @@ try {
     console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
     console.log("levels", levels.map((t) => t.toFixed(0)).join(" "));
     console.log("again", levelsAgain.map((t) => t.toFixed(0)).join(" "));
-    console.log("flame", flameOpen.map((t) => t.toFixed(0)).join(" "));
   }
   results.push(["filter keystroke", keystrokes, 100]);
   results.push(["sort (click a header)", sorts, 200]);

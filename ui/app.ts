@@ -35,7 +35,7 @@ import {
   saveHistoryState,
 } from "./navigation.ts";
 import type { Tab } from "./route.ts";
-import { HttpProfileSource, type ProfileSource } from "./source.ts";
+import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
   allViews,
@@ -52,12 +52,13 @@ import { GROUP_VIEW } from "./group_view.ts";
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
-  groups: GROUP_VIEW,
   flame: FLAME_VIEW,
   compare: COMPARE_VIEW,
+  groups: GROUP_VIEW,
 };
 
-const source: ProfileSource = new HttpProfileSource("/api/profile");
+// The server's, or the one an HTML report carries in the page.
+const source: ProfileSource = pageSource("/api/profile");
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {

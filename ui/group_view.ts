@@ -265,6 +265,7 @@ function queryGroups(): void {
 export const GROUP_VIEW: PageView = {
   tab: "groups",
   label: "Groups",
+  warm: prepareGroups,
   query: queryGroups,
   template: (p) => groupsView(p),
   crumbs: (p) => crumbsView(p),

@@ -19,11 +19,18 @@ export function isMissing(s: State, p: Profile): boolean {
   return s.route.fn !== null && s.route.fn >= p.size;
 }
 
+/**
+ * The icon, from the page's `<link rel="icon">`: the server's
+ * `/favicon.svg`, or the `data:` URL an HTML report carries.
+ */
+const _ICON = document.querySelector<HTMLLinkElement>('link[rel="icon"]')
+  ?.href ?? "/favicon.svg";
+
 /** The header: name, files, totals and the tabs of the views. */
 export function headerView(s: State, p: Profile): TemplateResult {
   return html`
     <header class="bar">
-      <img class="logo" src="/favicon.svg" alt="" width="20" height="20">
+      <img class="logo" src=${_ICON} alt="" width="20" height="20">
       <h1><a href=${href(homeRoute(s.route))}>profiling-explorer</a></h1>
       <span class="sources" title=${p.sources.join("\n")}>${p.sources.map(
         basename,

@@ -42,7 +42,7 @@ import {
 import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table", "groups", "flame", "compare"] as const;
+export const TABS = ["table", "flame", "compare", "groups"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -64,14 +64,14 @@ export interface Route {
   readonly sort: SortColumn;
   /** Whether larger values come first. */
   readonly descending: boolean;
-  /** What the groups tab groups by. */
-  readonly by: GroupLevel;
   /** The flame graph's zoomed frame: function ids from a root down. */
   readonly zoom: readonly number[];
   /** The flame graph's threshold, a share of the total from 0 to 1. */
   readonly minShare: number;
   /** The compare tab's sort and kinds of change (the defaults elsewhere). */
   readonly compare: CompareRoute;
+  /** What the groups tab groups by. */
+  readonly by: GroupLevel;
 }
 
 /** The compare tab's part of a route. */
@@ -99,10 +99,10 @@ export const DEFAULT_ROUTE: Route = {
   q: "",
   sort: "cumulative",
   descending: true,
-  by: "directory",
   zoom: [],
   minShare: 0.001,
   compare: DEFAULT_COMPARE_ROUTE,
+  by: "directory",
 };
 
 /**
@@ -121,10 +121,10 @@ export const DEFAULT_ROUTE: Route = {
  *   q: "",
  *   sort: "name",
  *   descending: false,
- *   by: "directory",
  *   zoom: [],
  *   minShare: 0.001,
  *   compare: DEFAULT_COMPARE_ROUTE,
+ *   by: "directory",
  * });
  * ```
  *
@@ -161,8 +161,6 @@ export function parseRoute(search: string): Route {
     : desc === "0"
     ? false
     : isDescendingByDefault(sort);
-  const byText = params.get("by") ?? "";
-  const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
   const zText = params.get("z") ?? "";
   const zoom = /^\d{1,10}(\.\d{1,10}){0,999}$/.test(zText)
     ? zText.split(".").map(Number)
@@ -172,6 +170,8 @@ export function parseRoute(search: string): Route {
   const minShare = percent >= 0 && percent <= 100
     ? percent / 100
     : DEFAULT_ROUTE.minShare;
+  const byText = params.get("by") ?? "";
+  const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
   return {
     tab,
     view,
@@ -255,8 +255,6 @@ export function routeSearch(route: Route): string {
   if (route.descending !== isDescendingByDefault(route.sort)) {
     params.set("desc", route.descending ? "1" : "0");
   }
-  if (route.tab === "groups" && route.by !== DEFAULT_ROUTE.by) {
-    params.set("by", route.by);
-  }
+  if (route.by !== DEFAULT_ROUTE.by) params.set("by", route.by);
   return `?${params}`;
 }

@@ -1,16 +1,20 @@
+/// <reference lib="dom" />
 /**
  * Where the page gets its profile from. The page loads the whole profile
  * once through a {@linkcode ProfileSource} and then queries it in the
  * browser; nothing else in the page knows where the data came from.
  *
- * Today there is one source, {@linkcode HttpProfileSource}, for the local
- * server. A self-contained HTML export would add a source that decodes bytes
- * embedded in the page.
+ * There are two: {@linkcode HttpProfileSource} for the local server, and
+ * {@linkcode EmbeddedProfileSource} for the bytes an HTML report
+ * (`lib/html_report.ts`) carries in the page. {@linkcode pageSource} picks
+ * one for each path the page loads, so every view works the same way in
+ * both, and a view that loads another path (a base profile to compare
+ * with, say) finds it in the report as long as the report embeds that path.
  *
  * When comparing two runs, the source also has the run before (the base):
  * `loadBase()` gives it in the same form, and the page compares the two with
  * `lib/compare.ts`. A source without a base resolves `loadBase()` with
- * `null` (or leaves the method out).
+ * `null`.
  *
  * @module
  */
@@ -168,4 +172,105 @@ async function _readAll(
     }
   }
   return bytes.subarray(0, loaded);
+}
+
+/** The type of the page's `<script>` elements that hold embedded data. */
+const _EMBEDDED_TYPE = "application/x-profiling-explorer";
+
+/**
+ * Loads a profile embedded in the page by an HTML report: the bytes the
+ * server would send, gzip-compressed and base64-encoded in a
+ * `<script type="application/x-profiling-explorer">` element, decompressed
+ * with the browser's `DecompressionStream`.
+ */
+export class EmbeddedProfileSource implements ProfileSource {
+  readonly description: string;
+  readonly #element: Element;
+
+  /**
+   * @param element The `<script>` element that holds the data, with a
+   *   `data-path` (what it stands for) and a `data-length` (its size once
+   *   decompressed).
+   */
+  constructor(element: Element) {
+    this.#element = element;
+    this.description = `${element.getAttribute("data-path")} (in the page)`;
+  }
+
+  async load(options: LoadOptions = {}): Promise<Profile> {
+    const text = this.#element.textContent ?? "";
+    const packed = _fromBase64(text.trim());
+    // Megabyte slices: small enough that the functions (first in the
+    // bytes) come out early, large enough to keep the per-chunk cost low.
+    let at = 0;
+    // Between slices the page gets a task of its own, so that the table,
+    // ready once the functions are in, is painted while the edges are still
+    // being decompressed (stream callbacks alone would never let it).
+    const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      async pull(controller) {
+        if (at >= packed.length) return controller.close();
+        if (at > 0) await _nextTask();
+        controller.enqueue(packed.subarray(at, at + (1 << 20)));
+        at += 1 << 20;
+      },
+    }).pipeThrough(new DecompressionStream("gzip"));
+    const length = this.#element.getAttribute("data-length") ?? "";
+    const response = new Response(stream, {
+      headers: /^\d+$/.test(length) ? { "content-length": length } : {},
+    });
+    try {
+      return decodeProfile(await _readAll(response, options));
+    } catch (error) {
+      throw new Error(
+        `The profile in this page is damaged: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+  }
+}
+
+/**
+ * The source of the data the page loads from `path`: what the page carries
+ * for that path if it is an HTML report, else the server.
+ *
+ * @param path Where the server serves the data, such as `/api/profile`.
+ * @param root Where to look for embedded data (the document).
+ */
+export function pageSource(
+  path: string,
+  root: ParentNode = document,
+): ProfileSource {
+  for (const element of root.querySelectorAll("script")) {
+    if (
+      element.getAttribute("type") === _EMBEDDED_TYPE &&
+      element.getAttribute("data-path") === path
+    ) {
+      return new EmbeddedProfileSource(element);
+    }
+  }
+  return new HttpProfileSource(path);
+}
+
+/** Resolves in a new task (unlike a timer, without a 4 ms clamp). */
+function _nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+function _fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const native = (Uint8Array as unknown as {
+    fromBase64?: (s: string) => Uint8Array<ArrayBuffer>;
+  }).fromBase64;
+  if (native) return native(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
