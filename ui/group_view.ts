@@ -287,7 +287,6 @@ export const GROUP_VIEW: PageView = {
   resized: () => _syncViewport(),
   key: groupsKey,
   highlightedFunction,
-  warm: prepareGroups,
 };
 
 function crumbsView(p: Profile): TemplateResult {
