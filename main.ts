@@ -1122,7 +1122,11 @@ async function _writeHtml(
   const data = new Map<string, Uint8Array>();
   for (const path of PAGE_DATA_PATHS) {
     const response = await handler(new Request(`http://report${path}`));
-    if (response.status === 404) continue;
+    // Nothing there (no base when not comparing): nothing to embed.
+    if (response.status === 404 || response.status === 204) {
+      await response.body?.cancel();
+      continue;
+    }
     if (!response.ok) throw new Error(`${path} answered ${response.status}`);
     data.set(path, new Uint8Array(await response.arrayBuffer()));
   }
