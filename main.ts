@@ -529,11 +529,56 @@ interface _Skipped {
   reason: string;
 }
 
+/** Ctrl+C was pressed while loading. */
+class _Interrupted extends Error {}
+
+/**
+ * Lets Ctrl+C stop a long load cleanly. Parsing a large file is one
+ * synchronous run that a signal listener on this thread could not
+ * interrupt; a worker's listener can, and sets a shared flag that the
+ * load checks at every progress step, so the progress line is ended and
+ * the program exits 130 at once. Started only for a large file on a
+ * terminal; elsewhere Ctrl+C keeps its default (the process just ends).
+ */
+class _InterruptGuard {
+  #flag = new Int32Array(new SharedArrayBuffer(4));
+  #worker: Worker | undefined;
+
+  async start(): Promise<void> {
+    if (this.#worker !== undefined) return;
+    const code = `self.onmessage = (event) => {
+      const flag = event.data;
+      Deno.addSignalListener("SIGINT", () => Atomics.store(flag, 0, 1));
+      self.postMessage("ready");
+    };`;
+    const url = URL.createObjectURL(
+      new Blob([code], { type: "text/javascript" }),
+    );
+    const worker = new Worker(url, { type: "module" });
+    this.#worker = worker;
+    const ready = new Promise((resolve) => (worker.onmessage = resolve));
+    worker.postMessage(this.#flag);
+    await ready;
+    URL.revokeObjectURL(url);
+  }
+
+  /** Throws `_Interrupted` once Ctrl+C has been pressed. */
+  check(): void {
+    if (Atomics.load(this.#flag, 0) === 1) throw new _Interrupted();
+  }
+
+  stop(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+}
+
 async function _readInputs(
   paths: string[],
   maxSize: number,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
 ): Promise<ProfileInput[]> {
   const many = paths.length >= _PROGRESS_FILES;
   const report = (done: number) =>
@@ -551,9 +596,8 @@ async function _readInputs(
   const worker = async () => {
     while (next < paths.length) {
       const i = next++;
-      const path = paths[i]!;
       try {
-        results[i] = await _readInput(path, maxSize, progress);
+        results[i] = await _readInput(paths[i]!, maxSize, progress, guard);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         results[i] = error;
@@ -577,6 +621,7 @@ async function _readInput(
   path: string,
   maxSize: number,
   progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
 ): Promise<ProfileInput> {
   let info: Deno.FileInfo;
   try {
@@ -589,12 +634,16 @@ async function _readInput(
   }
   if (!info.isFile) throw new InputError(path, "Not a regular file");
   if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
+  if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
+    await guard.start();
+  }
   try {
     return {
       source: path,
-      bytes: await _readFile(path, info.size, maxSize, progress),
+      bytes: await _readFile(path, info.size, maxSize, progress, guard),
     };
   } catch (error) {
+    if (error instanceof _Interrupted) throw error;
     if (error instanceof SyntaxError) {
       throw new InputError(path, error.message);
     }
@@ -621,6 +670,7 @@ async function _readFile(
   size: number,
   maxSize: number,
   progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
 ): Promise<Uint8Array> {
   using file = await Deno.open(path);
   const head = new Uint8Array(64);
@@ -649,6 +699,7 @@ async function _readFile(
     );
     if (n === null) break;
     at += n;
+    guard.check();
     show?.(
       `Reading ${escapeControls(path)}: ${_megabytes(at)} of ${
         _megabytes(size)
@@ -691,10 +742,11 @@ async function _loadSide(
   maxSize: number,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
-  const inputs = await _readInputs(paths, maxSize, progress, skipped);
-  const profile = _load(inputs, progress, skipped);
+  const inputs = await _readInputs(paths, maxSize, progress, skipped, guard);
+  const profile = _load(inputs, progress, skipped, guard);
   if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
     progress(`Loaded ${formatCount(profile.size)} functions\n`);
   } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
@@ -720,6 +772,7 @@ function _load(
   inputs: ProfileInput[],
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
 ): Profile {
   const big = inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES);
   const many = inputs.length >= _PROGRESS_FILES;
@@ -730,6 +783,7 @@ function _load(
     ...(progress && (big || many)
       ? {
         onProgress: (source: string, functions: number, offset: number) => {
+          guard.check();
           if (source !== last) files++, last = source;
           if (big) {
             progress(
@@ -1063,7 +1117,7 @@ async function _writeHtml(
   const data = new Map<string, Uint8Array>();
   for (const path of PAGE_DATA_PATHS) {
     const response = await handler(new Request(`http://report${path}`));
-    if (response.status === 404) continue;
+    if (response.status === 404 || response.status === 204) continue;
     if (!response.ok) throw new Error(`${path} answered ${response.status}`);
     data.set(path, new Uint8Array(await response.arrayBuffer()));
   }
@@ -1168,15 +1222,8 @@ export async function run(args: string[]): Promise<number> {
   let comparison: Comparison | undefined;
   const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
   let several = false;
+  const guard = new _InterruptGuard();
   let inputs: string[] = [];
-  // Ctrl+C while loading: end the progress line, say so, exit 130. (While
-  // a file is parsed the signal waits until the parse ends.)
-  const interrupt = () => {
-    if (progress) progress("");
-    _fail("Interrupted");
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", interrupt);
   try {
     const baseFiles = options.base.length > 0
       ? await _gatherInputs(options.base, options.recursive)
@@ -1185,13 +1232,17 @@ export async function run(args: string[]): Promise<number> {
     inputs = [...(baseFiles?.paths ?? []), ...files.paths];
     several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
     const base = baseFiles &&
-      await _loadSide(baseFiles, options.maxSize, progress, skipped);
-    profile = await _loadSide(files, options.maxSize, progress, skipped);
+      await _loadSide(baseFiles, options.maxSize, progress, skipped, guard);
+    profile = await _loadSide(files, options.maxSize, progress, skipped, guard);
     if (base !== undefined) comparison = compareProfiles(base, profile);
-    // Let a Ctrl+C pressed during the parse be handled now.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    guard.check();
   } catch (error) {
     if (progress) progress("");
+    if (error instanceof _Interrupted) {
+      // Ctrl+C: the progress line is cleared; end as a shell expects.
+      _fail("Interrupted");
+      return 130;
+    }
     if (
       error instanceof InputError || error instanceof _NothingRead ||
       error instanceof SyntaxError ||
@@ -1205,7 +1256,7 @@ export async function run(args: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
+    guard.stop();
   }
   if (options.command === "html") {
     return await _writeHtml(

@@ -11,6 +11,7 @@ import {
   type CompareSortColumn,
   compareTotals,
   type Comparison,
+  matchFileForms,
   type Numbers,
   relativeChange,
   rowChange,
@@ -327,7 +328,8 @@ const _SORT_NAMES: Record<CompareSortColumn, string> = {
  * before → after, then per function its cumulative time before and after,
  * the change in milliseconds and percent, the change of internal time, the
  * calls before → after, what happened (slower, faster, added, removed) and
- * where it is, with the old line when it moved.
+ * where it is, with the old line when it moved. Files show in the form the
+ * runs were matched by (see `matchFileForms()`).
  *
  * @example
  * ```ts
@@ -393,6 +395,10 @@ export function* compareTableReport(
     sampled ? "samples" : "calls",
   ];
   const cells: string[][] = [];
+  const forms = {
+    base: matchFileForms(comparison.base),
+    current: matchFileForms(comparison.current),
+  };
   const statuses: string[] = [];
   const labels: string[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -414,7 +420,15 @@ export function* compareTableReport(
     ]);
     const { profile, id } = rowFunction(comparison, row);
     const f = profile.functions;
-    const label = functionLabel(f.shortFile[id]!, f.line[id]!, f.name[id]!);
+    // Files in the form the runs are matched by (two checkouts' paths
+    // without the directory that holds each).
+    const file =
+      (profile === comparison.base ? forms.base : forms.current)[id]!;
+    const label = functionLabel(
+      file === "~" ? f.file[id]! : file,
+      f.line[id]!,
+      f.name[id]!,
+    );
     const b = comparison.baseIds[row]!;
     const moved = b >= 0 && comparison.currentIds[row]! >= 0 &&
         comparison.base.functions.line[b] !== f.line[id]

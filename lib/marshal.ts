@@ -872,7 +872,9 @@ class _Decoder {
         ? frame.failure[1].message
         : String(frame.failure[1]);
       error = new DataSyntaxError(
-        `Invalid code object at byte ${frame.at}: no known layout fits (${reason})`,
+        `Invalid code object at byte ${frame.at}: no known layout fits (${
+          cutText(reason, 200)
+        })`,
       );
     }
   }

@@ -349,10 +349,53 @@ class _PstatsReader {
       ? "profile"
       : "cprofile";
     return {
-      ...this.table.finish(source, this.sampled, !this.countsOnly),
+      ...this.withoutDropped(
+        this.table.finish(source, this.sampled, !this.countsOnly),
+      ),
       kind,
       entries: this.entries,
     };
+  }
+
+  /**
+   * Leaves out functions that are neither an entry nor a caller: keys that
+   * Python dropped (a key followed by NULL, the callers of an entry that a
+   * later one replaced). Real files have none, and pay one pass.
+   */
+  withoutDropped(file: StatsFile): StatsFile {
+    const n = file.functions.name.length;
+    const used = new Uint8Array(n);
+    for (let id = 0; id < n && id < this.entryStart.length; id++) {
+      if (this.entryStart[id] !== 0) used[id] = 1;
+    }
+    for (const caller of file.edges.caller) used[caller] = 1;
+    if (!used.includes(0)) return file;
+    const table = new StatsTable();
+    const f = file.functions;
+    const ids = new Int32Array(n).fill(-1);
+    for (let id = 0; id < n; id++) {
+      if (used[id] === 0) continue;
+      ids[id] = table.intern(f.file[id]!, f.line[id]!, f.name[id]!);
+      table.setNumbers(
+        ids[id]!,
+        file.calls[id]!,
+        file.primitiveCalls[id]!,
+        file.internalTime[id]!,
+        file.cumulativeTime[id]!,
+      );
+    }
+    const e = file.edges;
+    for (let k = 0; k < e.caller.length; k++) {
+      table.addEdge(
+        ids[e.caller[k]!]!,
+        ids[e.callee[k]!]!,
+        e.calls[k]!,
+        e.primitiveCalls[k]!,
+        e.internalTime[k]!,
+        e.cumulativeTime[k]!,
+      );
+    }
+    return table.finish(file.source, file.sampled, file.edgeDetail);
   }
 
   /** Reads a `(file, line, name)` key and returns its id. */
@@ -459,7 +502,9 @@ class _PstatsReader {
             this.badKey(
               callee,
               at,
-              `the line number ${line}, which is not a whole number that fits in 53 bits`,
+              `the line number ${
+                cutText(String(line), 24)
+              }, which is not a whole number that fits in 53 bits`,
             );
           }
         }

@@ -292,6 +292,16 @@ class _FastReader {
     }
   }
 
+  /**
+   * Reads a count: a whole number (the general reader refuses others, so
+   * that JSON and CSV print every count as one).
+   */
+  count(): number {
+    const value = this.number();
+    if (!Number.isSafeInteger(value)) throw _UNSUPPORTED;
+    return value;
+  }
+
   /** Reads a line number: an int, or a reference to an int. */
   line(): number {
     const value = this.number();
@@ -465,8 +475,8 @@ class _FastReader {
   entry(id: number): void {
     if (this.pos < this.end && this.bytes[this.pos]! & 0x80) this.reserve();
     if (this.tuple() !== 5) throw _UNSUPPORTED;
-    const cc = this.number();
-    const nc = this.number();
+    const cc = this.count();
+    const nc = this.count();
     const tt = this.number();
     const ct = this.number();
     if (this.entered[id]) throw _UNSUPPORTED; // a key met twice
@@ -516,15 +526,15 @@ class _FastReader {
       if (type === 0x29 || type === 0x28) {
         if (code & 0x80) this.reserve();
         if (this.tuple() !== 4) throw _UNSUPPORTED;
-        const enc = this.number();
-        const ecc = this.number();
+        const enc = this.count();
+        const ecc = this.count();
         const ett = this.number();
         const ect = this.number();
         this.edge(caller, id, enc, ecc, ett, ect);
       } else {
         // A plain count: the profile module, or the sampling profiler.
         this.countsOnly = true;
-        const count = this.number();
+        const count = this.count();
         this.edge(caller, id, count, count, 0, 0);
       }
     }

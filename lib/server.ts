@@ -15,20 +15,32 @@
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
- * | `/api/base`                   | the same of the base when comparing (404) |
+ * | `/api/base`                   | the same of the base when comparing (204) |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
  * | `/api/functions/:id/callees`  | the edges out of a function               |
+ * | `/api/collapsed`              | the call tree as folded stacks (text)     |
  *
  * The list routes take `q` (filter terms), `sort` (a `SortColumn`), `desc`
  * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
- * 10,000).
+ * 10,000). `/api/collapsed` takes `min` (cut branches under this percentage
+ * of the total, default 0.1), `q` (only paths through matching functions),
+ * and `fn` with `direction` (`callees`, default, or `callers`) for the tree
+ * of one function.
  *
  * @module
  */
 
 import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import {
+  buildCallTree,
+  calleeTree,
+  callerTree,
+  collapsedStacks,
+  DEFAULT_MIN_SHARE,
+  pathsThrough,
+} from "./call_tree.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -48,7 +60,8 @@ export interface HandlerOptions {
   readonly profile: Profile;
   /**
    * The profile before, when comparing two runs: served at `/api/base` in
-   * the same form as `/api/profile`; without it `/api/base` answers 404.
+   * the same form as `/api/profile`; without it `/api/base` answers 204
+   * No Content.
    */
   readonly base?: Profile;
   /**
@@ -99,8 +112,8 @@ export interface EdgeRow extends FunctionRow {
 /**
  * The routes whose whole bytes the page loads through a `ProfileSource`
  * (`ui/source.ts`). An HTML report (`lib/html_report.ts`) embeds what each
- * of them answers (a 404, such as `/api/base` when not comparing, is left
- * out), so a route added here is in every report too.
+ * of them answers (an empty answer, such as `/api/base`'s 204 when not
+ * comparing, is left out), so a route added here is in every report too.
  */
 export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile", "/api/base"];
 
@@ -254,8 +267,12 @@ export function createHandler(
       return _encodedResponse(parts);
     }),
     _route("/api/base", () => {
+      // Not comparing: nothing, without an error in the browser's console.
       if (options.base === undefined) {
-        throw new _HttpError(404, "Not comparing: no --base profile");
+        return new Response(null, {
+          status: 204,
+          headers: { ..._COMMON_HEADERS, "cache-control": "no-store" },
+        });
       }
       baseParts ??= encodeProfileParts(options.base);
       return _encodedResponse(baseParts);
@@ -298,6 +315,7 @@ export function createHandler(
         ),
       });
     }),
+    _route("/api/collapsed", (url) => _collapsed(profile, url.searchParams)),
   ];
 
   return async (request: Request): Promise<Response> => {
@@ -494,6 +512,49 @@ function _functionId(profile: Profile, text: string | undefined): number {
     );
   }
   return id;
+}
+
+/** `/api/collapsed`: the call tree as folded stacks. */
+function _collapsed(profile: Profile, params: URLSearchParams): Response {
+  const minText = params.get("min") ?? "";
+  const percent = minText === ""
+    ? DEFAULT_MIN_SHARE * 100
+    : /^\d{1,3}(\.\d{1,12})?$/.test(minText)
+    ? Number(minText)
+    : NaN;
+  if (!(percent >= 0 && percent <= 100)) {
+    throw new _HttpError(
+      400,
+      `Bad min "${minText}": expected a percentage from 0 to 100`,
+    );
+  }
+  const options = { minShare: percent / 100 };
+  const direction = params.get("direction") ?? "callees";
+  if (direction !== "callees" && direction !== "callers") {
+    throw new _HttpError(
+      400,
+      `Bad direction "${direction}": expected callees or callers`,
+    );
+  }
+  const fnText = params.get("fn");
+  if (fnText === null && direction === "callers") {
+    throw new _HttpError(400, "Bad direction: callers needs a function (fn)");
+  }
+  const tree = fnText === null
+    ? buildCallTree(profile, options)
+    : direction === "callers"
+    ? callerTree(profile, _functionId(profile, fnText), options)
+    : calleeTree(profile, _functionId(profile, fnText), options);
+  const q = params.get("q") ?? "";
+  const problem = checkFilter(q);
+  if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+  const keep = q.trim() === ""
+    ? undefined
+    : pathsThrough(tree, queryFunctions(profile, { filter: q }).ids).marked;
+  const text = [
+    ...collapsedStacks(profile, tree, keep === undefined ? {} : { keep }),
+  ].join("");
+  return _respond(text, "text/plain; charset=utf-8", "no-store");
 }
 
 function _queryOptions(params: URLSearchParams): QueryOptions {

@@ -1,9 +1,9 @@
 /**
  * The web explorer's speed in a real browser (headless Chromium through
  * playwright-core), on a large profile: time from starting the command to the
- * first table on screen, then each filter keystroke, a sort, and opening
- * callers and callees, each measured in the page from the event to the next
- * painted frame. Run by `deno task bench`; alone:
+ * first table on screen, then each filter keystroke, a sort, opening
+ * callers and callees, and the flame graph (opening it, zooming, hovering),
+ * each measured in the page from the event to the next painted frame. Run by `deno task bench`; alone:
  *
  *     deno run --allow-all scripts/bench_browser.ts FILE.pstats
  *
@@ -34,6 +34,9 @@ async function timed(page: Page, action: string): Promise<number> {
 
 const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+page.on("console", (m) => {
+  if (Deno.env.get("BENCH_DEBUG")) console.log("page:", m.text());
+});
 
 // Start the command only now: its clock includes loading the file, serving
 // the page, the download and the first render, not the browser's launch.
@@ -115,14 +118,51 @@ try {
       await page.waitForSelector("tr.focal", { state: "detached" });
     }
   }
+  // The flame graph: the first opening builds the call tree and draws it;
+  // then zooming into frames and back, and hovering across the width.
+  const flameOpen: number[] = [];
+  const openFlame =
+    `document.querySelector("nav.views a[href*='tab=flame']").click()`;
+  const openTable =
+    `document.querySelector("nav.views a:not([href*='tab=flame'])").click()`;
+  flameOpen.push(await timed(page, openFlame));
+  if (!(await page.$("canvas.flame-canvas"))) throw new Error("no flame graph");
+  const flameFrames = await page.textContent(".status");
+  for (let i = 0; i < 4; i++) {
+    await timed(page, openTable);
+    flameOpen.push(await timed(page, openFlame));
+  }
+  const canvas = `document.querySelector("canvas.flame-canvas")`;
+  const at = (event: string, x: number, depth: number) =>
+    `const c = ${canvas}; const b = c.getBoundingClientRect();
+     c.dispatchEvent(new MouseEvent(${JSON.stringify(event)}, {
+       bubbles: true, clientX: b.left + ${x}, clientY: b.top + ${depth} * 20 + 10,
+     }))`;
+  const zooms: number[] = [];
+  for (let depth = 1; depth <= 3; depth++) {
+    zooms.push(await timed(page, at("click", 5, depth)));
+    zooms.push(await timed(page, "history.back()"));
+    await page.waitForTimeout(50);
+  }
+  const hovers: number[] = [];
+  for (let x = 10; x < 1270; x += 60) {
+    hovers.push(await timed(page, at("mousemove", x, 2 + (x % 3))));
+  }
   if (Deno.env.get("BENCH_DEBUG")) {
     console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
+    console.log("flame", flameOpen.map((t) => t.toFixed(0)).join(" "));
   }
   results.push(["filter keystroke", keystrokes, 100]);
   results.push(["sort (click a header)", sorts, 200]);
   results.push(["open callers or callees", opens, 100]);
+  results.push(["flame: first open", flameOpen.slice(0, 1), 100]);
+  results.push(["flame: open again", flameOpen.slice(1), 100]);
+  results.push(["flame: zoom in or out", zooms, 100]);
+  results.push(["flame: hover a frame", hovers, 33]);
 
-  console.log(`\nWeb explorer in headless Chromium: ${functions}`);
+  console.log(
+    `\nWeb explorer in headless Chromium: ${functions}; flame graph: ${flameFrames}`,
+  );
   console.log(
     `  serving after ${(serving / 1000).toFixed(2)} s; first table on screen ${
       (firstTable / 1000).toFixed(2)
@@ -140,6 +180,9 @@ try {
   }
   console.log(
     "  (the earlier profiling-explorer waits 300 ms after each keystroke, then re-renders 200 rows on the server)",
+  );
+  console.log(
+    "  (each figure runs from the event to the second painted frame after it: one frame is 17 ms)",
   );
 } finally {
   await browser.close();

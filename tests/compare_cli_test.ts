@@ -278,7 +278,7 @@ Deno.test("--base --format table shows totals before → after and signed change
   );
   assertMatch(
     lines[8]!,
-    /\+[\d.]+ +\+[\d.]+% .*slower +\/tmp\/px-checkout-after\/app\.py:22\(render\), was line 21$/,
+    /\+[\d.]+ +\+[\d.]+% .*slower +app\.py:22\(render\), was line 21$/,
   );
   assertStringIncludes(
     result.stdout,

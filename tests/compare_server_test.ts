@@ -32,12 +32,12 @@ Deno.test("/api/base serves the profile before, in the form of /api/profile", as
   assertEquals(after.sources, ["after.pstats"]);
 });
 
-Deno.test("/api/base answers 404 when not comparing", async () => {
+Deno.test("/api/base answers 204 No Content when not comparing", async () => {
   const handler = createHandler({
     profile: run("after.pstats", 0.25),
     isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
   const response = await get(handler, "/api/base");
-  assertEquals(response.status, 404);
+  assertEquals(response.status, 204);
   await response.body?.cancel();
 });

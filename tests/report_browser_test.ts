@@ -152,6 +152,28 @@ Deno.test({
         problems.length = before;
       });
 
+      await t.step("the flame graph is in the report too", async () => {
+        await page.goto(`${url}?tab=flame`);
+        await page.waitForSelector("canvas.flame-canvas");
+        assertEquals(problems, []);
+      });
+
+      await t.step("a report with --base opens on the comparison", async () => {
+        const compare = join(dir, "compare.html");
+        await writeReport(
+          compare,
+          "--base",
+          "compare/before.pstats",
+          "compare/after.pstats",
+        );
+        await page.goto(toFileUrl(compare).href);
+        await page.waitForSelector("table.compare tbody tr.row");
+        await page.waitForFunction(() =>
+          location.search.includes("tab=compare")
+        );
+        assertEquals(problems, []);
+      });
+
       await t.step("a folder of profiles makes a report too", async () => {
         const folder = join(dir, "folder.html");
         await writeReport(folder, "folder/prof");

@@ -14,18 +14,21 @@
  */
 
 import { html, render, type TemplateResult } from "lit-html";
+import { compareProfiles } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
 import {
   queryFunctions,
   type QueryOptions,
   shareQueryCache,
 } from "../lib/query.ts";
+import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
 import { onKeyDown } from "./keys.ts";
 import { basename } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
+  navigate,
   onLinkClick,
   onPopState,
   saveHistoryState,
@@ -34,21 +37,25 @@ import type { Tab } from "./route.ts";
 import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
+  allViews,
   type PageView,
   setUp,
   type State,
   state,
   update,
 } from "./state.ts";
+import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
+  flame: FLAME_VIEW,
+  compare: COMPARE_VIEW,
 };
 
 // The server's, or the one an HTML report carries in the page.
-const source: ProfileSource = pageSource("/api/profile");
+const source: ProfileSource = pageSource();
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {
@@ -75,6 +82,10 @@ async function load(): Promise<void> {
   state.phase = "loading";
   state.progress = null;
   update();
+  // When comparing two runs, the run before loads alongside.
+  state.comparing = source.loadBase !== undefined;
+  const base = source.loadBase?.() ?? Promise.resolve(null);
+  base.catch(() => {}); // reported once the profile is there
   try {
     // The functions arrive first and show at once; the edges follow.
     let partial: Profile | null = null;
@@ -100,10 +111,42 @@ async function load(): Promise<void> {
       update();
       _warmCaches(profile);
     }
+    await _compare(profile, base);
   } catch (error) {
     state.phase = "failed";
     state.error = error instanceof Error ? error.message : String(error);
     update();
+  }
+}
+
+/**
+ * Compares the profile with the run before, once both are here, and shows
+ * the comparison unless the URL names another tab.
+ */
+async function _compare(
+  profile: Profile,
+  pending: Promise<Profile | null>,
+): Promise<void> {
+  const base = await pending;
+  if (base === null) {
+    state.comparing = false;
+    activeView().query();
+    update();
+    return;
+  }
+  state.base = base;
+  state.comparison = compareProfiles(base, profile);
+  state.comparing = false;
+  document.title = `${base.sources.map(basename).join(", ")} → ${
+    profile.sources.map(basename).join(", ")
+  } · profiling-explorer`;
+  const untouched = state.route.fn === null && state.route.q === "" &&
+    historyState(history.state).depth === 0;
+  if (new URLSearchParams(location.search).has("tab") || !untouched) {
+    activeView().query();
+    activeView().show(historyState(history.state));
+  } else {
+    navigate({ ...state.route, tab: "compare" }, "replace");
   }
 }
 
@@ -146,7 +189,14 @@ function _warmCaches(profile: Profile): void {
       : setTimeout(callback, 100);
   const next = () => {
     const options = tasks.shift();
-    if (options === undefined) return;
+    if (options === undefined) {
+      for (const view of allViews()) {
+        idle(() => {
+          if (state.profile === profile) view.warm?.(profile);
+        });
+      }
+      return;
+    }
     idle(() => {
       if (state.profile !== profile) return;
       queryFunctions(profile, options);

@@ -28,7 +28,6 @@ const _ICON = document.querySelector<HTMLLinkElement>('link[rel="icon"]')
 
 /** The header: name, files, totals and the tabs of the views. */
 export function headerView(s: State, p: Profile): TemplateResult {
-  const t = p.totals;
   return html`
     <header class="bar">
       <img class="logo" src=${_ICON} alt="" width="20" height="20">
@@ -37,34 +36,42 @@ export function headerView(s: State, p: Profile): TemplateResult {
         basename,
       ).join(", ")}</span>
       ${tabsView(s)}
-      <dl class="totals">
-        ${p.sampled
-          ? html`
-            <div>
-              <dt>samples</dt>
-              <dd>${formatCount(t.primitiveCalls)}</dd>
-            </div>
-          `
-          : html`
-            <div>
-              <dt>calls</dt>
-              <dd>${formatCount(t.calls)}</dd>
-            </div>
-            ${t.primitiveCalls === t.calls ? nothing : html`
-              <div>
-                <dt>primitive</dt>
-                <dd>${formatCount(
-                  t.primitiveCalls,
-                )}</dd>
-              </div>
-            `}
-          `}
-        <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
-          t.time,
-        )}</dd></div>
-        <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
-      </dl>
+      ${activeView().totals?.(p) ?? totalsView(p)}
     </header>
+  `;
+}
+
+/** The profile's totals. */
+function totalsView(p: Profile): TemplateResult {
+  const t = p.totals;
+  return html`
+    <dl class="totals">
+      ${p.sampled
+        ? html`
+          <div>
+            <dt>samples</dt>
+            <dd>${formatCount(t.primitiveCalls)}</dd>
+          </div>
+        `
+        : html`
+          <div>
+            <dt>calls</dt>
+            <dd>${formatCount(t.calls)}</dd>
+          </div>
+          ${t.primitiveCalls === t.calls ? nothing : html`
+            <div>
+              <dt>primitive</dt>
+              <dd>${formatCount(
+                t.primitiveCalls,
+              )}</dd>
+            </div>
+          `}
+        `}
+      <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
+        t.time,
+      )}</dd></div>
+      <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
+    </dl>
   `;
 }
 
