@@ -427,7 +427,8 @@ Report options (print to stdout instead of serving):
                        shows its functions, calls and times; cumulative time
                        is counted once (time entering the group). A sampled
                        profile's table folds its lines into functions unless
-                       given --by line
+                       given --by line. Without --format, opens the
+                       explorer's groups view at that level
       --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
                        than any real profile; 0 for no limit)
 
@@ -1024,7 +1025,10 @@ async function _serve(
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
-  const url = `http://${_hostForUrl(options.host)}:${port}/`;
+  // With --by, the page opens on the groups view at that level.
+  const url = `http://${_hostForUrl(options.host)}:${port}/${
+    options.by === undefined ? "" : `?tab=groups&by=${options.by}`
+  }`;
   console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
     console.error(
@@ -1117,7 +1121,11 @@ async function _writeHtml(
   const data = new Map<string, Uint8Array>();
   for (const path of PAGE_DATA_PATHS) {
     const response = await handler(new Request(`http://report${path}`));
-    if (response.status === 404 || response.status === 204) continue;
+    // Nothing there (no base when not comparing): nothing to embed.
+    if (response.status === 404 || response.status === 204) {
+      await response.body?.cancel();
+      continue;
+    }
     if (!response.ok) throw new Error(`${path} answered ${response.status}`);
     data.set(path, new Uint8Array(await response.arrayBuffer()));
   }

@@ -112,8 +112,8 @@ export interface EdgeRow extends FunctionRow {
 /**
  * The routes whose whole bytes the page loads through a `ProfileSource`
  * (`ui/source.ts`). An HTML report (`lib/html_report.ts`) embeds what each
- * of them answers (an empty answer, such as `/api/base`'s 204 when not
- * comparing, is left out), so a route added here is in every report too.
+ * of them answers (a 204 or 404, such as `/api/base` when not comparing, is left
+ * out), so a route added here is in every report too.
  */
 export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile", "/api/base"];
 

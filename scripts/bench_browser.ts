@@ -57,6 +57,7 @@ while (!/running at (\S+)/.test(output)) {
 const url = output.match(/running at (\S+)/)![1]!;
 const serving = performance.now() - started;
 const results: [string, number[], number][] = [];
+const levelsAgain: number[] = [];
 try {
   await page.goto(url);
   await page.waitForSelector("tbody tr.row", { timeout: 60_000 });
@@ -152,6 +153,57 @@ try {
     console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
     console.log("flame", flameOpen.map((t) => t.toFixed(0)).join(" "));
   }
+
+  // Groups: switch to the groups view, then between levels (the first visit
+  // of a level builds its groups), then open rows of the directory tree.
+  const levels: number[] = [];
+  levels.push(
+    await timed(
+      page,
+      `document.querySelector('a.tab[href*="tab=groups"]').click()`,
+    ),
+  );
+  await page.waitForSelector("#group-by");
+  const level = (by: string) =>
+    `const select = document.querySelector("#group-by");
+     select.value = "${by}";
+     select.dispatchEvent(new Event("change", { bubbles: true }))`;
+  for (const round of [0, 1]) {
+    for (const by of ["package", "file", "function", "directory"]) {
+      const time = await timed(page, level(by));
+      (round === 0 ? levels : levelsAgain).push(time);
+    }
+  }
+  if (Deno.env.get("BENCH_DEBUG")) {
+    console.log(page.url(), await page.textContent(".status"));
+  }
+  // Largest first, so the tree's top rows are the big directories.
+  if (
+    (await page.getAttribute("th.cumulative", "aria-sort")) !== "descending"
+  ) {
+    await page.click("th.cumulative button");
+  }
+  const expands: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    // Open the first closed row in view: a directory, then what it holds.
+    expands.push(
+      await timed(
+        page,
+        `(document.querySelector('tbody tr.row[aria-expanded="false"]:has(.dir) button.toggle') ??
+          document.querySelector('tbody tr.row[aria-expanded="false"] button.toggle')).click()`,
+      ),
+    );
+  }
+  const groupRows = await page.$$eval(
+    "tbody tr.row",
+    (rows) => rows.length,
+  );
+  if (groupRows < 10) throw new Error("the groups did not open");
+  if (Deno.env.get("BENCH_DEBUG")) {
+    console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
+    console.log("levels", levels.map((t) => t.toFixed(0)).join(" "));
+    console.log("again", levelsAgain.map((t) => t.toFixed(0)).join(" "));
+  }
   results.push(["filter keystroke", keystrokes, 100]);
   results.push(["sort (click a header)", sorts, 200]);
   results.push(["open callers or callees", opens, 100]);
@@ -159,6 +211,9 @@ try {
   results.push(["flame: open again", flameOpen.slice(1), 100]);
   results.push(["flame: zoom in or out", zooms, 100]);
   results.push(["flame: hover a frame", hovers, 33]);
+  results.push(["group: first visit of a level", levels, 100]);
+  results.push(["group: switch level again", levelsAgain, 100]);
+  results.push(["group: open a tree row", expands, 100]);
 
   console.log(
     `\nWeb explorer in headless Chromium: ${functions}; flame graph: ${flameFrames}`,

@@ -28,6 +28,7 @@ import { basename } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
+  href,
   navigate,
   onLinkClick,
   onPopState,
@@ -46,12 +47,14 @@ import {
 } from "./state.ts";
 import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
+import { GROUP_VIEW } from "./group_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
   flame: FLAME_VIEW,
   compare: COMPARE_VIEW,
+  groups: GROUP_VIEW,
 };
 
 // The server's, or the one an HTML report carries in the page.
@@ -157,11 +160,22 @@ function _ready(profile: Profile): void {
   document.title = `${
     profile.sources.map(basename).join(", ") || "Profile"
   } · profiling-explorer`;
+  _foldSampledLines(profile);
   activeView().query();
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
   _warmCaches(profile);
+}
+
+/**
+ * A sampled profile's rows are lines: a page opened without a view shows
+ * them folded into functions (the groups view by function).
+ */
+function _foldSampledLines(profile: Profile): void {
+  if (!profile.sampled || location.search !== "") return;
+  state.route = { ...state.route, tab: "groups", by: "function" };
+  history.replaceState(history.state, "", href(state.route));
 }
 
 function onClick(event: MouseEvent): void {

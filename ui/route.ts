@@ -17,6 +17,8 @@
  * - `q`: the filter, space-separated terms.
  * - `sort`: the sort column (`SortColumn`, default `cumulative`).
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
+ * - `by`: what the `groups` tab groups by (`GroupLevel`, default
+ *   `directory`).
  *
  * With `tab=compare` (two runs compared), `fn` is a row of the comparison,
  * `sort` a `CompareSortColumn` (default `cumulative_change`) and `only` the
@@ -37,9 +39,10 @@ import {
   isSortColumn,
   type SortColumn,
 } from "../lib/query.ts";
+import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table", "flame", "compare"] as const;
+export const TABS = ["table", "flame", "compare", "groups"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -67,6 +70,8 @@ export interface Route {
   readonly minShare: number;
   /** The compare tab's sort and kinds of change (the defaults elsewhere). */
   readonly compare: CompareRoute;
+  /** What the groups tab groups by. */
+  readonly by: GroupLevel;
 }
 
 /** The compare tab's part of a route. */
@@ -97,6 +102,7 @@ export const DEFAULT_ROUTE: Route = {
   zoom: [],
   minShare: 0.001,
   compare: DEFAULT_COMPARE_ROUTE,
+  by: "directory",
 };
 
 /**
@@ -118,6 +124,7 @@ export const DEFAULT_ROUTE: Route = {
  *   zoom: [],
  *   minShare: 0.001,
  *   compare: DEFAULT_COMPARE_ROUTE,
+ *   by: "directory",
  * });
  * ```
  *
@@ -163,6 +170,8 @@ export function parseRoute(search: string): Route {
   const minShare = percent >= 0 && percent <= 100
     ? percent / 100
     : DEFAULT_ROUTE.minShare;
+  const byText = params.get("by") ?? "";
+  const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
   return {
     tab,
     view,
@@ -173,6 +182,7 @@ export function parseRoute(search: string): Route {
     zoom,
     minShare,
     compare: DEFAULT_COMPARE_ROUTE,
+    by,
   };
 }
 
@@ -223,7 +233,7 @@ export function routeSearch(route: Route): string {
   if (route.tab !== DEFAULT_ROUTE.tab) params.set("tab", route.tab);
   if (route.fn !== null && route.view !== "functions") {
     params.set("fn", String(route.fn));
-    if (route.tab === "table") params.set("view", route.view);
+    if (route.tab !== "flame") params.set("view", route.view);
   }
   if (route.tab === "flame" && route.fn === null && route.zoom.length > 0) {
     params.set("z", route.zoom.join("."));
@@ -245,5 +255,6 @@ export function routeSearch(route: Route): string {
   if (route.descending !== isDescendingByDefault(route.sort)) {
     params.set("desc", route.descending ? "1" : "0");
   }
+  if (route.by !== DEFAULT_ROUTE.by) params.set("by", route.by);
   return `?${params}`;
 }

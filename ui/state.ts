@@ -55,6 +55,23 @@ export interface CompareState {
   visible: number;
 }
 
+/** What the groups view remembers between renders. */
+export interface GroupsState {
+  /**
+   * Node ids of the groups in view, parents before their open children; or,
+   * for the callers or callees of a function, indexes of folded edges.
+   */
+  rows: Uint32Array;
+  /** The highlighted row's index in `rows`. */
+  highlight: number;
+  /** The first row in the viewport. */
+  first: number;
+  /** How many rows fit in the viewport. */
+  visible: number;
+  /** The open nodes of each level's tree. */
+  expanded: Map<string, Set<number>>;
+}
+
 /** Everything the page shows. */
 export interface State {
   /** Whether the profile is loading, shown, or could not be had. */
@@ -81,6 +98,8 @@ export interface State {
   comparing: boolean;
   /** The compare view's part. */
   compare: CompareState;
+  /** The groups view's part. */
+  groups: GroupsState;
   /** The function whose location was just copied. */
   copied: number | null;
   /** Text for screen readers (aria-live). */
@@ -170,6 +189,13 @@ export const state: State = {
     highlight: 0,
     first: 0,
     visible: 40,
+  },
+  groups: {
+    rows: new Uint32Array(0),
+    highlight: 0,
+    first: 0,
+    visible: 40,
+    expanded: new Map(),
   },
   copied: null,
   announcement: "",
