@@ -158,6 +158,14 @@ Deno.test({
         assertEquals(problems, []);
       });
 
+      await t.step("and so are the groups", async () => {
+        await page.goto(`${url}?tab=groups&by=file`);
+        await page.waitForSelector("tbody tr.row");
+        assertEquals(await page.inputValue("#group-by"), "file");
+        assertMatch((await page.textContent(".status")) ?? "", /\d+ files/);
+        assertEquals(problems, []);
+      });
+
       await t.step("a report with --base opens on the comparison", async () => {
         const compare = join(dir, "compare.html");
         await writeReport(
