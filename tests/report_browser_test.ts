@@ -166,6 +166,23 @@ Deno.test({
         assertEquals(problems, []);
       });
 
+      await t.step(
+        "a report made with --by opens on those groups",
+        async () => {
+          const grouped = join(dir, "grouped.html");
+          await writeReport(grouped, "--by", "file", "cprofile-3.13.pstats");
+          await page.goto(toFileUrl(grouped).href);
+          await page.waitForSelector("tbody tr.row");
+          assertEquals(param(page, "tab"), "groups");
+          assertEquals(await page.inputValue("#group-by"), "file");
+          // A link's own view still wins.
+          await page.goto(`${toFileUrl(grouped).href}?q=fib`);
+          await page.waitForSelector("tbody tr.row");
+          assertEquals(param(page, "tab"), null);
+          assertEquals(problems, []);
+        },
+      );
+
       await t.step("a report with --base opens on the comparison", async () => {
         const compare = join(dir, "compare.html");
         await writeReport(

@@ -34,7 +34,7 @@ import {
   onPopState,
   saveHistoryState,
 } from "./navigation.ts";
-import type { Tab } from "./route.ts";
+import { parseRoute, type Tab } from "./route.ts";
 import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
@@ -160,12 +160,26 @@ function _ready(profile: Profile): void {
   document.title = `${
     profile.sources.map(basename).join(", ") || "Profile"
   } · profiling-explorer`;
+  _startRoute();
   _foldSampledLines(profile);
   activeView().query();
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
   _warmCaches(profile);
+}
+
+/**
+ * An HTML report made with `--by` opens on the view its
+ * `<meta name="profiling-explorer-start">` names, when the URL names none.
+ */
+function _startRoute(): void {
+  const start = document.querySelector<HTMLMetaElement>(
+    'meta[name="profiling-explorer-start"]',
+  )?.content;
+  if (start === undefined || location.search !== "") return;
+  state.route = parseRoute(start);
+  history.replaceState(history.state, "", href(state.route));
 }
 
 /**
