@@ -1141,6 +1141,7 @@ async function _serve(
 async function _writeHtml(
   profile: Profile,
   base: Profile | undefined,
+  by: GroupLevel | undefined,
   out: string,
   inputs: string[],
   progress: ((line: string) => void) | undefined,
@@ -1199,6 +1200,8 @@ async function _writeHtml(
   const parts = await htmlReport({
     assets: UI_ASSETS,
     data,
+    // With --by, the report opens on the groups view, as the server's page.
+    ...(by === undefined ? {} : { start: `?tab=groups&by=${by}` }),
     title: `${
       profile.sources.length === 1
         ? basename(profile.sources[0]!)
@@ -1336,6 +1339,7 @@ export async function run(args: string[]): Promise<number> {
     return await _writeHtml(
       profile,
       comparison?.base,
+      options.by,
       options.html!,
       inputs,
       progress,

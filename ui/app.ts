@@ -34,7 +34,7 @@ import {
   onPopState,
   saveHistoryState,
 } from "./navigation.ts";
-import type { Tab } from "./route.ts";
+import { parseRoute, type Tab } from "./route.ts";
 import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
@@ -58,7 +58,7 @@ const VIEWS: Readonly<Record<Tab, PageView>> = {
 };
 
 // The server's, or the one an HTML report carries in the page.
-const source: ProfileSource = pageSource("/api/profile");
+const source: ProfileSource = pageSource();
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {
@@ -161,6 +161,7 @@ function _ready(profile: Profile): void {
     profile.sources.map((source) => isolated(basename(source))).join(", ") ||
     "Profile"
   } · profiling-explorer`;
+  _startRoute();
   _foldSampledLines(profile);
   activeView().query();
   const saved = historyState(history.state);
@@ -168,6 +169,19 @@ function _ready(profile: Profile): void {
   activeView().show(saved);
   // Not while the edges are still arriving: the download must not wait.
   if (!state.edgesLoading) _warmCaches(profile);
+}
+
+/**
+ * An HTML report made with `--by` opens on the view its
+ * `<meta name="profiling-explorer-start">` names, when the URL names none.
+ */
+function _startRoute(): void {
+  const start = document.querySelector<HTMLMetaElement>(
+    'meta[name="profiling-explorer-start"]',
+  )?.content;
+  if (start === undefined || location.search !== "") return;
+  state.route = parseRoute(start);
+  history.replaceState(history.state, "", href(state.route));
 }
 
 /**
