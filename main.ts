@@ -19,7 +19,7 @@ import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
 import {
   checkPstatsHead,
-  loadProfile,
+  loadProfileAsync,
   type ProfileInput,
 } from "./lib/pstats.ts";
 import {
@@ -32,6 +32,8 @@ import {
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
 import {
+  CHANGE_KINDS,
+  type ChangeKind,
   COMPARE_SORT_COLUMNS,
   compareProfiles,
   type CompareSortColumn,
@@ -56,7 +58,10 @@ import {
   groupJsonReport,
   groupTableReport,
 } from "./lib/group_report.ts";
-import { allowedHosts, createHandler } from "./lib/server.ts";
+import { htmlReport, REPORT_GENERATOR } from "./lib/html_report.ts";
+import { allowedHosts, createHandler, PAGE_DATA_PATHS } from "./lib/server.ts";
+import { UI_ASSETS } from "./ui/bundle.gen.ts";
+import { basename, dirname, join, resolve } from "@std/path";
 import { serveWithTimeouts, type TimeoutServer } from "./lib/timeout_front.ts";
 
 export type { SortColumn };
@@ -95,17 +100,21 @@ const _COMPARE_SORT_ALIASES: Record<string, CompareSortColumn> = {
 /** The command line, parsed. */
 export interface Options {
   /** What to do. */
-  command: "help" | "version" | "report" | "serve";
+  command: "help" | "version" | "report" | "html" | "serve";
   /** The pstats files and folders of them (the "after" side when comparing). */
   files: string[];
   /** The "before" pstats files and folders to compare with (`--base`); empty when not comparing. */
   base: string[];
   /** The sort column when comparing. */
   compareSort: CompareSortColumn;
+  /** The kinds of change to show when comparing (`--only`); all when empty. */
+  only: ChangeKind[];
   /** Whether to read the folders below a folder given. */
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
   skipBad: boolean;
+  /** Where to write the HTML report, for `html`. */
+  html: string | undefined;
   /** The report format, for `report`. */
   format: ReportFormat;
   /** The sort column. */
@@ -161,8 +170,10 @@ export function parseOptions(args: string[]): Options {
       "port",
       "min-share",
       "base",
+      "only",
       "by",
       "max-size",
+      "html",
     ],
     collect: ["base"],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
@@ -198,6 +209,23 @@ export function parseOptions(args: string[]): Options {
   );
   if (base.some((b) => b === "")) {
     throw new UsageError("--base needs a pstats file");
+  }
+  const onlyText = text("only");
+  const only = (onlyText ?? "").split(",").map((k) => k.trim()).filter((k) =>
+    k !== ""
+  );
+  if (onlyText !== undefined && base.length === 0) {
+    throw new UsageError("--only applies when comparing with --base");
+  }
+  const badKind = only.find((k) =>
+    !(CHANGE_KINDS as readonly string[]).includes(k)
+  );
+  if (badKind !== undefined || (onlyText !== undefined && only.length === 0)) {
+    throw new UsageError(
+      `Invalid --only "${onlyText}": use one or more of ${
+        CHANGE_KINDS.join(", ")
+      }, separated by commas`,
+    );
   }
   const formatText = text("format");
   if (
@@ -304,14 +332,23 @@ export function parseOptions(args: string[]): Options {
   }
   const host = text("host") ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("Invalid --host: it is empty");
+  const html = text("html");
+  if (html !== undefined && html.trim() === "") {
+    throw new UsageError("Invalid --html: give the file to write");
+  }
+  if (html !== undefined && formatText !== undefined) {
+    throw new UsageError("--html and --format can't be used together");
+  }
   const command = parsed.help
     ? "help"
     : parsed.version
     ? "version"
     : formatText !== undefined
     ? "report"
+    : html !== undefined
+    ? "html"
     : "serve";
-  if ((command === "report" || command === "serve") && files.length === 0) {
+  if (command !== "help" && command !== "version" && files.length === 0) {
     throw new UsageError(
       base.length > 0
         ? "No pstats file to compare with the --base file: give the AFTER files too"
@@ -321,8 +358,10 @@ export function parseOptions(args: string[]): Options {
   return {
     command,
     files,
+    html,
     base,
     compareSort,
+    only: CHANGE_KINDS.filter((k) => only.includes(k)),
     recursive: parsed.recursive === true,
     skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
@@ -391,6 +430,9 @@ Compare two runs:
                        --base to merge several) with the FILEs after it.
                        Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
                        (default cumulative_change: largest regression first)
+      --only KINDS     Only functions that got slower, faster, stayed the
+                       same (unchanged), or were added or removed: one or
+                       more of these, separated by commas
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
@@ -412,9 +454,13 @@ Report options (print to stdout instead of serving):
                        shows its functions, calls and times; cumulative time
                        is counted once (time entering the group). A sampled
                        profile's table folds its lines into functions unless
-                       given --by line
+                       given --by line. Without --format, opens the
+                       explorer's groups view at that level
       --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
                        than any real profile; 0 for no limit)
+
+HTML report (one file that opens in a browser without a server):
+      --html FILE      Write the explorer, with the profile (and --base), to FILE
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -431,6 +477,8 @@ const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
 /** From how many files on, reading them shows a progress line. */
 const _PROGRESS_FILES = 200;
+/** How many files are read at once. */
+const _READ_AT_ONCE = 16;
 
 /** The files to read, from the files and folders given. */
 interface _Gathered {
@@ -553,56 +601,102 @@ class _InterruptGuard {
   }
 }
 
-async function _readInputs(
+/** What `_readInputs()` has given so far. */
+interface _Read {
+  /** The size of the file it gave last, the one being merged. */
+  size: number;
+  /** Whether it gave a large file. */
+  large: boolean;
+  /** How many files there are to read. */
+  total: number;
+}
+
+/**
+ * Reads the files in order, a few ahead of the one being merged (thousands
+ * of small files read much faster so), and gives each as the profile asks
+ * for it: the profile merges each file before the next is taken, so memory
+ * holds the merged profile and a few files, however many there are.
+ */
+async function* _readInputs(
   paths: string[],
   maxSize: number,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
-): Promise<ProfileInput[]> {
-  const inputs: ProfileInput[] = [];
+  read: _Read,
+): AsyncGenerator<ProfileInput> {
   const many = paths.length >= _PROGRESS_FILES;
-  for (const [i, path] of paths.entries()) {
-    if (progress && many && i % 25 === 0) {
-      progress(
-        `Reading profiles: ${formatCount(i)} of ${
-          formatCount(paths.length)
-        } files`,
-      );
+  const report = (done: number) =>
+    progress?.(
+      `Reading profiles: ${formatCount(done)} of ${
+        formatCount(paths.length)
+      } files`,
+    );
+  if (many) report(0);
+  const ahead: Promise<ProfileInput | InputError>[] = [];
+  let next = 0;
+  let done = 0;
+  const readNext = () => {
+    const path = paths[next++]!;
+    const result = _readInput(path, maxSize, progress, guard).then(
+      (input) => input,
+      (error) => {
+        if (error instanceof InputError) return error;
+        throw error;
+      },
+    ).finally(() => {
+      if (many && ++done % 25 === 0) report(done);
+    });
+    result.catch(() => {}); // awaited below, unless an earlier file failed
+    ahead.push(result);
+  };
+  while (next < paths.length && ahead.length < _READ_AT_ONCE) readNext();
+  for (const path of paths) {
+    const result = await ahead.shift()!;
+    if (next < paths.length) readNext();
+    if (result instanceof InputError) {
+      if (skipped === undefined) throw result;
+      skipped.push({ path, reason: result.reason });
+      continue;
     }
-    try {
-      let info: Deno.FileInfo;
-      try {
-        info = await Deno.stat(path);
-      } catch (error) {
-        throw new InputError(path, _fsReason(error));
-      }
-      if (info.isDirectory) {
-        throw new InputError(path, "Is a directory, not a pstats file");
-      }
-      if (!info.isFile) throw new InputError(path, "Not a regular file");
-      if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
-      if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
-        await guard.start();
-      }
-      try {
-        inputs.push({
-          source: path,
-          bytes: await _readFile(path, info.size, maxSize, progress, guard),
-        });
-      } catch (error) {
-        if (error instanceof _Interrupted) throw error;
-        if (error instanceof SyntaxError) {
-          throw new InputError(path, error.message);
-        }
-        throw new InputError(path, _fsReason(error));
-      }
-    } catch (error) {
-      if (skipped === undefined || !(error instanceof InputError)) throw error;
-      skipped.push({ path, reason: error.reason });
-    }
+    read.size = result.bytes.length;
+    if (result.bytes.length >= _PROGRESS_BYTES) read.large = true;
+    yield result;
   }
-  return inputs;
+}
+
+async function _readInput(
+  path: string,
+  maxSize: number,
+  progress: ((line: string) => void) | undefined,
+  guard: _InterruptGuard,
+): Promise<ProfileInput> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new InputError(path, _fsReason(error));
+  }
+  if (info.isDirectory) {
+    throw new InputError(path, "Is a directory, not a pstats file");
+  }
+  if (!info.isFile) throw new InputError(path, "Not a regular file");
+  if (info.size > maxSize) throw new InputError(path, _tooLarge(maxSize));
+  if (progress !== undefined && info.size >= _PROGRESS_BYTES) {
+    await guard.start();
+  }
+  try {
+    return {
+      source: path,
+      bytes: await _readFile(path, info.size, maxSize, progress, guard),
+    };
+  } catch (error) {
+    if (error instanceof _Interrupted) throw error;
+    if (error instanceof SyntaxError) {
+      throw new InputError(path, error.message);
+    }
+    throw new InputError(path, _fsReason(error));
+  }
 }
 
 function _tooLarge(maxSize: number): string {
@@ -699,11 +793,17 @@ async function _loadSide(
   guard: _InterruptGuard,
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
-  const inputs = await _readInputs(paths, maxSize, progress, skipped, guard);
-  const profile = _load(inputs, progress, skipped, guard);
-  if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
+  const read: _Read = { size: 0, large: false, total: paths.length };
+  const profile = await _load(
+    _readInputs(paths, maxSize, progress, skipped, guard, read),
+    progress,
+    skipped,
+    guard,
+    read,
+  );
+  if (progress && read.large) {
     progress(`Loaded ${formatCount(profile.size)} functions\n`);
-  } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
+  } else if (progress && paths.length >= _PROGRESS_FILES) progress("");
   for (const note of notes) console.error(escapeControls(note));
   const left = skipped?.slice(skippedBefore) ?? [];
   if (left.length > 0) {
@@ -723,35 +823,39 @@ async function _loadSide(
 }
 
 function _load(
-  inputs: ProfileInput[],
+  inputs: AsyncIterable<ProfileInput>,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
-): Profile {
-  const big = inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES);
-  const many = inputs.length >= _PROGRESS_FILES;
+  read: _Read,
+): Promise<Profile> {
+  const many = read.total >= _PROGRESS_FILES;
   let files = 0;
   let last = "";
-  return loadProfile(inputs, {
+  return loadProfileAsync(inputs, {
     cwd: Deno.cwd(),
-    ...(progress && (big || many)
+    ...(progress
       ? {
         onProgress: (source: string, functions: number, offset: number) => {
           guard.check();
           if (source !== last) files++, last = source;
-          if (big) {
-            progress(
-              `Reading ${escapeControls(source)}: ${
-                formatCount(functions)
-              } functions (${_megabytes(offset)} MB)`,
-            );
-          } else if (files % 25 === 0) {
-            progress(
-              `Merging profiles: ${formatCount(files)} of ${
-                formatCount(inputs.length)
-              } files`,
-            );
+          // A large file shows how far its reading is; many files, how many
+          // were merged (and _readInputs how many were read).
+          if (read.size < _PROGRESS_BYTES) {
+            if (many && files % 25 === 0) {
+              progress(
+                `Merging profiles: ${formatCount(files)} of ${
+                  formatCount(read.total)
+                } files`,
+              );
+            }
+            return;
           }
+          progress(
+            `Reading ${escapeControls(source)}: ${
+              formatCount(functions)
+            } functions (${_megabytes(offset)} MB)`,
+          );
         },
       }
       : {}),
@@ -843,6 +947,7 @@ function _compareReport(
     (options.format === "table" ? _TABLE_LIMIT : undefined);
   const { total, rows } = queryComparison(comparison, {
     filter: options.filter,
+    changes: options.only,
     sort,
     descending,
     ...(limit === undefined ? {} : { limit }),
@@ -856,6 +961,7 @@ function _compareReport(
       return compareTableReport(comparison, rows, {
         total,
         filter: options.filter,
+        only: options.only,
         sort,
         reversed: options.reverse,
         ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
@@ -985,7 +1091,10 @@ async function _serve(
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
-  const url = `http://${_hostForUrl(options.host)}:${port}/`;
+  // With --by, the page opens on the groups view at that level.
+  const url = `http://${_hostForUrl(options.host)}:${port}/${
+    options.by === undefined ? "" : `?tab=groups&by=${options.by}`
+  }`;
   console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
     console.error(
@@ -1022,6 +1131,130 @@ async function _serve(
   if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", stop);
   console.log("Stopped.");
   return 0;
+}
+
+/**
+ * Writes the HTML report atomically (a temporary file in the same folder,
+ * then renamed), never over an input, and only over a file that is itself
+ * a report.
+ */
+async function _writeHtml(
+  profile: Profile,
+  base: Profile | undefined,
+  by: GroupLevel | undefined,
+  out: string,
+  inputs: string[],
+  progress: ((line: string) => void) | undefined,
+): Promise<number> {
+  const target = resolve(out);
+  const real = async (path: string) => {
+    try {
+      return await Deno.realPath(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  const targetReal = await real(target);
+  for (const input of inputs) {
+    if (await real(input) === targetReal) {
+      _fail(`${out}: Won't write the report over an input file`);
+      return 2;
+    }
+  }
+  try {
+    const info = await Deno.stat(target);
+    if (info.isDirectory) {
+      _fail(`${out}: Is a directory: give the report's file name`);
+      return 1;
+    }
+    if (!await _isReport(target)) {
+      _fail(
+        `${out}: Exists and is not a profiling-explorer report: choose another name or remove it`,
+      );
+      return 1;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      _fail(`${out}: ${_fsReason(error)}`);
+      return 1;
+    }
+  }
+  // The page's data exactly as the server would send it.
+  const handler = createHandler({
+    profile,
+    ...(base === undefined ? {} : { base }),
+    isAllowedHost: () => true,
+  });
+  const data = new Map<string, Uint8Array>();
+  for (const path of PAGE_DATA_PATHS) {
+    const response = await handler(new Request(`http://report${path}`));
+    // Nothing there (no base when not comparing): nothing to embed.
+    if (response.status === 404 || response.status === 204) {
+      await response.body?.cancel();
+      continue;
+    }
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    data.set(path, new Uint8Array(await response.arrayBuffer()));
+  }
+  const big = [...data.values()].some((b) => b.length >= _PROGRESS_BYTES);
+  const parts = await htmlReport({
+    assets: UI_ASSETS,
+    data,
+    // With --by, the report opens on the groups view, as the server's page.
+    ...(by === undefined ? {} : { start: `?tab=groups&by=${by}` }),
+    title: `${
+      profile.sources.length === 1
+        ? basename(profile.sources[0]!)
+        : `${formatCount(profile.sources.length)} profiles`
+    } · profiling-explorer`,
+    ...(progress && big
+      ? {
+        onProgress: (done: number, total: number) =>
+          progress(
+            `Writing ${out}: compressing ${_megabytes(done)} of ${
+              _megabytes(total)
+            } MB`,
+          ),
+      }
+      : {}),
+  });
+  if (progress && big) progress("");
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  try {
+    {
+      using file = await Deno.open(temp, { write: true, createNew: true });
+      for (const part of parts) {
+        for (let at = 0; at < part.length;) {
+          at += await file.write(part.subarray(at));
+        }
+      }
+    }
+    await Deno.rename(temp, target);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    _fail(`${out}: ${_fsReason(error)}`);
+    return 1;
+  }
+  const size = parts.reduce((n, part) => n + part.length, 0);
+  console.log(
+    `Wrote ${out} (${
+      _megabytes(size)
+    } MB): open it in a browser, no server needed`,
+  );
+  return 0;
+}
+
+/** Whether the file starts like a report this program wrote. */
+async function _isReport(path: string): Promise<boolean> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(2048);
+  const n = await file.read(head);
+  return new TextDecoder().decode(head.subarray(0, n ?? 0)).includes(
+    `<meta name="generator" content="${REPORT_GENERATOR}">`,
+  );
 }
 
 /**
@@ -1067,11 +1300,13 @@ export async function run(args: string[]): Promise<number> {
   const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
   let several = false;
   const guard = new _InterruptGuard();
+  let inputs: string[] = [];
   try {
     const baseFiles = options.base.length > 0
       ? await _gatherInputs(options.base, options.recursive)
       : undefined;
     const files = await _gatherInputs(options.files, options.recursive);
+    inputs = [...(baseFiles?.paths ?? []), ...files.paths];
     several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
     const base = baseFiles &&
       await _loadSide(baseFiles, options.maxSize, progress, skipped, guard);
@@ -1099,6 +1334,16 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   } finally {
     guard.stop();
+  }
+  if (options.command === "html") {
+    return await _writeHtml(
+      profile,
+      comparison?.base,
+      options.by,
+      options.html!,
+      inputs,
+      progress,
+    );
   }
   if (options.command === "report") {
     try {

@@ -284,6 +284,23 @@ export function* collapsedStacks(
  * file, a built-in's name, or `[other]`; `;` and line breaks, which the
  * format cannot hold, become `,` and spaces.
  *
+ * @example
+ * ```ts
+ * import { frameLabel, OTHER } from "./call_tree.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { key: ["/srv/app.py", 3, "a;b"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 1, cumulativeTime: 1 },
+ *   { key: ["~", 0, "<built-in method builtins.len>"], calls: 1,
+ *     primitiveCalls: 1, internalTime: 1, cumulativeTime: 1 },
+ * ])], { cwd: "/srv" });
+ * assertEquals(frameLabel(profile, 0), "app.py:3(a,b)");
+ * assertEquals(frameLabel(profile, 1), "{built-in method builtins.len}");
+ * assertEquals(frameLabel(profile, OTHER), "[other]");
+ * ```
+ *
  * @param profile The profile.
  * @param fn A function id or {@linkcode OTHER}.
  * @returns The label.
@@ -449,42 +466,43 @@ function _roots(profile: Profile, m: _Measures): _Roots {
   if (cached !== undefined) return cached;
   const f = profile.functions;
   const e = profile.edges;
+  const edges = e.caller.length;
   const roots: [number, number][] = [];
-  const nested = new Uint8Array(e.caller.length);
+  const nested = new Uint8Array(edges);
+  // Calls into each function from callers that were called themselves (the
+  // profile module's `profile:0(profiler)` never is): one pass over edges.
+  const callsInto = new Float64Array(profile.size);
+  const callers = new Uint32Array(profile.size);
+  const fCalls = f.calls;
+  const { caller, callee, calls } = e;
+  for (let edge = 0; edge < edges; edge++) {
+    if (fCalls[caller[edge]!] === 0) {
+      nested[edge] = 1;
+      continue;
+    }
+    const g = callee[edge]!;
+    callsInto[g]! += calls[edge]!;
+    callers[g]!++;
+  }
   const seen = new Int32Array(profile.size).fill(-1);
   let checked = 0;
   for (let fn = 0; fn < profile.size; fn++) {
-    const from = profile.callerStart[fn]!;
-    const to = profile.callerStart[fn + 1]!;
-    // Callers never called themselves (the profile module's
-    // `profile:0(profiler)`) are no callers.
-    let calls = 0;
-    let callers = 0;
-    for (let i = from; i < to; i++) {
-      const edge = profile.callerEdges[i]!;
-      if (f.calls[e.caller[edge]!]! === 0) {
-        nested[edge] = 1;
-        continue;
-      }
-      calls += e.calls[edge]!;
-      callers++;
-    }
-    if (callers === 0) {
+    if (callers[fn] === 0) {
       if (m.total[fn]! > 0) roots.push([fn, m.total[fn]!]);
       continue;
     }
-    if (f.calls[fn]! <= calls) continue;
+    if (fCalls[fn]! <= callsInto[fn]!) continue;
     // Callers that the function itself (transitively) calls are calls made
     // inside its outermost call: their time is part of it already.
     const inside = checked++ < _MAX_CHECKED_ROOTS
       ? _reach(profile, fn, seen)
       : undefined;
     let value = m.total[fn]!;
-    for (let i = from; i < to; i++) {
+    const to = profile.callerStart[fn + 1]!;
+    for (let i = profile.callerStart[fn]!; i < to; i++) {
       const edge = profile.callerEdges[i]!;
-      const caller = e.caller[edge]!;
-      if (f.calls[caller] === 0) continue;
-      if (inside !== undefined && seen[caller] === fn) {
+      if (nested[edge] === 1) continue;
+      if (inside !== undefined && seen[caller[edge]!] === fn) {
         nested[edge] = 1;
         continue;
       }

@@ -33,7 +33,7 @@
 
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
 import type { Profile } from "./profile.ts";
-import { filterTerms } from "./query.ts";
+import { filterTerms, radixOrder } from "./query.ts";
 
 /** Whether a function exists in both runs, only the current one, or only the base one. */
 export type MatchStatus = "matched" | "added" | "removed";
@@ -222,27 +222,51 @@ export function matchFunctions(
   const currentNames = _matchNames(current);
   const bf = base.functions;
   const cf = current.functions;
+  // Files and names as small integers shared by both sides, so that keys are
+  // numbers instead of strings built per function.
+  const fileIds = new Map<string, number>();
+  const nameIds = new Map<string, number>();
+  const bFile = _ids(baseFiles, fileIds);
+  const cFile = _ids(currentFiles, fileIds);
+  const bName = _ids(baseNames, nameIds);
+  const cName = _ids(currentNames, nameIds);
+  let minLine = 0;
+  let maxLine = 0;
+  for (const line of [bf.line, cf.line]) {
+    for (let i = 0; i < line.length; i++) {
+      const n = line[i]!;
+      if (n < minLine) minLine = n;
+      if (n > maxLine) maxLine = n;
+    }
+  }
+  const files = fileIds.size;
+  const lines = maxLine - minLine + 1;
+  const numeric = nameIds.size * files * lines < Number.MAX_SAFE_INTEGER;
+  const key1 =
+    (file: Int32Array, name: Int32Array, line: ArrayLike<number>) =>
+    (
+      i: number,
+    ): number | string =>
+      numeric
+        ? (name[i]! * files + file[i]!) * lines + (line[i]! - minLine)
+        : `${name[i]},${file[i]},${line[i]}`;
+  const baseKey = key1(bFile, bName, bf.line);
+  const currentKey = key1(cFile, cName, cf.line);
 
   // 1. The same (file, line, name), files and names in their matching form.
-  const key1 = (
-    files: string[],
-    names: string[],
-    line: ArrayLike<number>,
-    i: number,
-  ) => `${files[i]}\0${line[i]}\0${names[i]}`;
-  const baseIndex = new Map<string, number>(); // key → id, or -1 when several
+  const baseIndex = new Map<number | string, number>(); // key → id, or -1 when several
   for (let b = 0; b < base.size; b++) {
-    const key = key1(baseFiles, baseNames, bf.line, b);
+    const key = baseKey(b);
     baseIndex.set(key, baseIndex.has(key) ? -1 : b);
   }
-  const currentKeys: string[] = new Array(current.size);
-  const currentIndex = new Map<string, number>();
+  const currentKeys: (number | string)[] = new Array(current.size);
+  const currentIndex = new Map<number | string, number>();
   for (let c = 0; c < current.size; c++) {
-    const key = key1(currentFiles, currentNames, cf.line, c);
+    const key = currentKey(c);
     currentKeys[c] = key;
     currentIndex.set(key, currentIndex.has(key) ? -1 : c);
   }
-  const ambiguous = new Set<string>();
+  const ambiguous = new Set<number | string>();
   for (let c = 0; c < current.size; c++) {
     const key = currentKeys[c]!;
     const b = baseIndex.get(key);
@@ -254,14 +278,14 @@ export function matchFunctions(
     // Several functions share the key on a side (a merge of two checkouts,
     // names differing only by an address): the very same stored key decides,
     // then a single one left on each side.
-    const groups = new Map<string, { b: number[]; c: number[] }>();
-    const group = (key: string) => {
+    const groups = new Map<number | string, { b: number[]; c: number[] }>();
+    const group = (key: number | string) => {
       let g = groups.get(key);
       if (g === undefined) groups.set(key, g = { b: [], c: [] });
       return g;
     };
     for (let b = 0; b < base.size; b++) {
-      const key = key1(baseFiles, baseNames, bf.line, b);
+      const key = baseKey(b);
       if (ambiguous.has(key)) group(key).b.push(b);
     }
     for (let c = 0; c < current.size; c++) {
@@ -282,19 +306,17 @@ export function matchFunctions(
   }
 
   // 2. The same file and name, exactly one left unmatched on each side.
-  const groups = new Map<string, { b: number[]; c: number[] }>();
-  const key2 = (files: string[], names: string[], i: number) =>
-    `${files[i]}\0${names[i]}`;
+  const groups = new Map<number, { b: number[]; c: number[] }>();
   for (let b = 0; b < base.size; b++) {
     if (currentOf[b]! >= 0) continue;
-    const key = key2(baseFiles, baseNames, b);
+    const key = bName[b]! * files + bFile[b]!;
     const g = groups.get(key);
     if (g === undefined) groups.set(key, { b: [b], c: [] });
     else g.b.push(b);
   }
   for (let c = 0; c < current.size; c++) {
     if (baseOf[c]! >= 0) continue;
-    groups.get(key2(currentFiles, currentNames, c))?.c.push(c);
+    groups.get(cName[c]! * files + cFile[c]!)?.c.push(c);
   }
   const open: { b: number[]; c: number[] }[] = [];
   for (const g of groups.values()) {
@@ -331,6 +353,21 @@ export function matchFunctions(
     }
   }
   return { currentOf, baseOf };
+}
+
+/** Each string's number in `map`, adding the strings it lacks. */
+function _ids(
+  strings: readonly string[],
+  map: Map<string, number>,
+): Int32Array {
+  const ids = new Int32Array(strings.length);
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i]!;
+    let id = map.get(s);
+    if (id === undefined) map.set(s, id = map.size);
+    ids[i] = id;
+  }
+  return ids;
 }
 
 /**
@@ -1048,25 +1085,9 @@ function _keys(
   return keys;
 }
 
-/**
- * Indexes ordered by key, ties in index order; NaN last either way.
- */
+/** Indexes ordered by key, ties in index order; NaN last either way. */
 function _sortOrder(keys: Float64Array, descending: boolean): Uint32Array {
-  const n = keys.length;
-  const sign = descending ? -1 : 1;
-  const k = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = keys[i]!;
-    // NaN sorts last in both directions.
-    k[i] = v === v ? sign * v : Infinity;
-  }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order.sort((a, b) => {
-    const x = k[a]!;
-    const y = k[b]!;
-    return x < y ? -1 : x > y ? 1 : a - b;
-  });
+  return radixOrder(keys, descending);
 }
 
 function _page(

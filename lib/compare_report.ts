@@ -8,9 +8,11 @@
  */
 
 import {
+  type ChangeKind,
   type CompareSortColumn,
   compareTotals,
   type Comparison,
+  matchFileForms,
   type Numbers,
   relativeChange,
   rowChange,
@@ -299,6 +301,8 @@ export interface CompareTableOptions {
   total?: number;
   /** The filter used, for the summary line. */
   filter?: string;
+  /** The kinds of change shown, for the summary line; all when empty. */
+  only?: readonly ChangeKind[];
   /** The sort column used, for the summary line. */
   sort?: CompareSortColumn;
   /** Whether the sort was reversed from its natural direction. */
@@ -327,7 +331,8 @@ const _SORT_NAMES: Record<CompareSortColumn, string> = {
  * before → after, then per function its cumulative time before and after,
  * the change in milliseconds and percent, the change of internal time, the
  * calls before → after, what happened (slower, faster, added, removed) and
- * where it is, with the old line when it moved.
+ * where it is, with the old line when it moved. Files show in the form the
+ * runs were matched by (see `matchFileForms()`).
  *
  * @example
  * ```ts
@@ -375,9 +380,10 @@ export function* compareTableReport(
     c.moved > 0 ? ` (${formatCount(c.moved)} moved)` : ""
   }, ${formatCount(c.added)} added, ${formatCount(c.removed)} removed\n`;
   const total = options.total ?? rows.length;
-  const filter = options.filter?.trim()
-    ? ` matching "${options.filter.trim()}"`
-    : "";
+  const only = options.only?.length ? ` (${options.only.join(", ")})` : "";
+  const filter =
+    (options.filter?.trim() ? ` matching "${options.filter.trim()}"` : "") +
+    only;
   yield `Sorted by ${_SORT_NAMES[options.sort ?? "cumulative_change"]}${
     options.reversed ? ", reversed" : ""
   }; ${rows.length < total ? `showing ${formatCount(rows.length)} of ` : ""}${
@@ -393,6 +399,10 @@ export function* compareTableReport(
     sampled ? "samples" : "calls",
   ];
   const cells: string[][] = [];
+  const forms = {
+    base: matchFileForms(comparison.base),
+    current: matchFileForms(comparison.current),
+  };
   const statuses: string[] = [];
   const labels: string[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -414,7 +424,15 @@ export function* compareTableReport(
     ]);
     const { profile, id } = rowFunction(comparison, row);
     const f = profile.functions;
-    const label = functionLabel(f.shortFile[id]!, f.line[id]!, f.name[id]!);
+    // Files in the form the runs are matched by (two checkouts' paths
+    // without the directory that holds each).
+    const file =
+      (profile === comparison.base ? forms.base : forms.current)[id]!;
+    const label = functionLabel(
+      file === "~" ? f.file[id]! : file,
+      f.line[id]!,
+      f.name[id]!,
+    );
     const b = comparison.baseIds[row]!;
     const moved = b >= 0 && comparison.currentIds[row]! >= 0 &&
         comparison.base.functions.line[b] !== f.line[id]

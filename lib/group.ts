@@ -115,6 +115,8 @@ export interface GroupTree {
   readonly rowNode: Uint32Array;
   /** Each row's function node (its line node at the line level). */
   readonly functionNode: Uint32Array;
+  /** Each row's innermost group node (file or package), -1 at the line and function levels. */
+  readonly rowGroup: Int32Array;
 }
 
 const _trees = new WeakMap<Profile, Map<GroupLevel, GroupTree>>();
@@ -182,6 +184,7 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
   const nodes = new _Nodes();
   const rowNode = new Uint32Array(n);
   const functionNode = new Uint32Array(n);
+  const rowGroup = new Int32Array(n).fill(-1);
   const listed: number[] = [];
   if (level === "line") {
     for (let i = 0; i < n; i++) {
@@ -189,11 +192,15 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
     }
   } else {
     // The group node of each row, by its shortened file.
+    const files = _fileIndex(profile);
+    const byFile = new Int32Array(files.keys.length).fill(-2);
     const groupOf = new Map<string, number>();
     const groupNode = (i: number): number => {
-      const file = fileKey(profile, i);
-      let node = groupOf.get(file);
-      if (node !== undefined) return node;
+      const at = files.index[i]!;
+      const known = byFile[at]!;
+      if (known !== -2) return known;
+      const file = files.keys[at]!;
+      let node = -1;
       switch (level) {
         case "function":
           node = -1;
@@ -233,13 +240,14 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
           break;
         }
       }
-      groupOf.set(file, node);
+      byFile[at] = node;
       return node;
     };
     // Sampled rows are lines: fold them into functions by (file, name).
     const functionOf = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       const parent = groupNode(i);
+      rowGroup[i] = parent;
       if (!profile.sampled) {
         rowNode[i] = functionNode[i] = nodes.add(FUNCTION, parent, i, "");
         continue;
@@ -289,7 +297,35 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
       : Uint32Array.from(listed),
     rowNode,
     functionNode,
+    rowGroup,
   };
+}
+
+const _fileIndexes = new WeakMap<
+  Profile,
+  { index: Int32Array; keys: string[] }
+>();
+
+/** Each row's file key as an index into the distinct keys, once per profile. */
+function _fileIndex(profile: Profile): { index: Int32Array; keys: string[] } {
+  let known = _fileIndexes.get(profile);
+  if (known !== undefined) return known;
+  const index = new Int32Array(profile.size);
+  const keys: string[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 0; i < profile.size; i++) {
+    const key = fileKey(profile, i);
+    let at = seen.get(key);
+    if (at === undefined) {
+      at = keys.length;
+      keys.push(key);
+      seen.set(key, at);
+    }
+    index[i] = at;
+  }
+  known = { index, keys };
+  _fileIndexes.set(profile, known);
+  return known;
 }
 
 /**
@@ -492,86 +528,108 @@ export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
   const primitiveCalls = new Float64Array(size);
   const internalTime = new Float64Array(size);
   const cumulative = new Float64Array(size);
-  let mask: Uint8Array | undefined;
-  let rows: ArrayLike<number> | undefined;
-  if (filter !== undefined && filter.trim() !== "") {
-    rows = queryFunctions(profile, { filter }).ids;
-    mask = new Uint8Array(profile.size);
-    for (let k = 0; k < rows.length; k++) mask[rows[k]!] = 1;
-  }
-  const count = rows?.length ?? profile.size;
+  const n = profile.size;
   const { parent, kind, rowNode, functionNode } = tree;
-  const counted = new Uint8Array(size);
+  // Groups get compact ids (0..G-1, parents first) so that the loops over
+  // rows and edges touch only small arrays.
+  const { node: gNode, parent: gParent, depth: gDepth, ofRow: groupOf } =
+    _compact(tree);
+  // Which rows count: all, or those matching the filter (the others get the
+  // group -2: outside every group).
+  const mask = new Uint8Array(n);
+  let ofRow = groupOf;
+  if (filter !== undefined && filter.trim() !== "") {
+    const rows = queryFunctions(profile, { filter }).ids;
+    for (let k = 0; k < rows.length; k++) mask[rows[k]!] = 1;
+    ofRow = groupOf.slice();
+    for (let i = 0; i < n; i++) if (mask[i] === 0) ofRow[i] = -2;
+  } else {
+    mask.fill(1);
+  }
+  const g = gNode.length;
+  const gSums = new Float64Array(g * 6);
+  const gEntering = new Float64Array(g);
   const timed = profile.edgeDetail || profile.sampled;
-  const unit = timed ? "time" : "calls";
-  // Sums, and the cumulative time of functions and lines.
-  for (let k = 0; k < count; k++) {
-    const i = rows === undefined ? k : rows[k]!;
-    const nc = f.calls[i]!;
-    const cc = f.primitiveCalls[i]!;
-    const tt = f.internalTime[i]!;
-    const ct = f.cumulativeTime[i]!;
-    const noCallers = profile.callerStart[i] === profile.callerStart[i + 1];
-    const entering = timed ? ct : nc;
-    for (let node = rowNode[i]!; node >= 0; node = parent[node]!) {
-      lines[node]!++;
-      calls[node]! += nc;
-      primitiveCalls[node]! += cc;
-      internalTime[node]! += tt;
-      if (kind[node]! >= FUNCTION) cumulative[node]! += ct;
-      else if (noCallers) cumulative[node]! += entering;
-    }
+  const counted = new Uint8Array(size);
+  const nc = f.calls;
+  const cc = f.primitiveCalls;
+  const tt = f.internalTime;
+  const ct = f.cumulativeTime;
+  const callerStart = profile.callerStart;
+  for (let i = 0; i < n; i++) {
+    if (mask[i] === 0) continue;
+    // The row's own nodes: a line and its function, or a function.
+    let fresh = 0;
     const fn = functionNode[i]!;
     if (counted[fn] === 0) {
       counted[fn] = 1;
-      for (let node: number = fn; node >= 0; node = parent[node]!) {
-        functions[node]!++;
-      }
+      fresh = 1;
+    }
+    for (let node = rowNode[i]!; node >= 0; node = parent[node]!) {
+      if (kind[node]! < FUNCTION) break;
+      lines[node]!++;
+      calls[node]! += nc[i]!;
+      primitiveCalls[node]! += cc[i]!;
+      internalTime[node]! += tt[i]!;
+      cumulative[node]! += ct[i]!;
+      if (node === fn) functions[node]! += fresh;
+    }
+    // Its innermost group; the sums reach the outer ones below.
+    const at = ofRow[i]!;
+    if (at < 0) continue;
+    const o = at * 6;
+    gSums[o]! += fresh;
+    gSums[o + 1]!++;
+    gSums[o + 2]! += nc[i]!;
+    gSums[o + 3]! += cc[i]!;
+    gSums[o + 4]! += tt[i]!;
+    if (callerStart[i] === callerStart[i + 1]) {
+      gSums[o + 5]! += timed ? ct[i]! : nc[i]!;
     }
   }
-  // Counted once: edges entering groups from outside.
-  const hasGroups = tree.level !== "line" && tree.level !== "function";
-  if (hasGroups) {
+  if (g > 0) {
+    // Counted once: every edge adds to the groups holding its callee but
+    // not its caller, those below their lowest common group: added at the
+    // callee's group and taken off again at the common one, the sums of
+    // each subtree then give every group its share.
     const interval = profile.sampled && profile.totals.primitiveCalls > 0
       ? profile.totals.time / profile.totals.primitiveCalls
       : 0;
-    const { depth } = tree;
-    const edgeValue = profile.edgeDetail
-      ? e.cumulativeTime
-      : profile.sampled
-      ? e.calls.map((n) => n * interval)
-      : e.calls;
-    for (let k = 0; k < count; k++) {
-      const callee = rows === undefined ? k : rows[k]!;
-      const start = profile.callerStart[callee]!;
-      const end = profile.callerStart[callee + 1]!;
-      for (let j = start; j < end; j++) {
-        const edge = profile.callerEdges[j]!;
-        const caller = e.caller[edge]!;
-        if (caller === callee) continue;
-        const value = edgeValue[edge]!;
-        let b: number = rowNode[callee]!;
-        if (mask !== undefined && mask[caller] === 0) {
-          for (; b >= 0; b = parent[b]!) {
-            if (kind[b]! < FUNCTION) cumulative[b]! += value;
-          }
-          continue;
-        }
-        // Every group holding the callee but not the caller: the callee's
-        // ancestors below their lowest common one.
-        let a: number = rowNode[caller]!;
-        while (depth[a]! > depth[b]!) a = parent[a]!;
-        while (depth[b]! > depth[a]!) {
-          if (kind[b]! < FUNCTION) cumulative[b]! += value;
-          b = parent[b]!;
-        }
-        while (a !== b) {
-          if (kind[b]! < FUNCTION) cumulative[b]! += value;
-          a = parent[a]!;
-          b = parent[b]!;
-          if (b < 0) break;
-        }
+    const value = profile.edgeDetail ? e.cumulativeTime : e.calls;
+    const scale = profile.sampled ? interval : 1;
+    const callers = e.caller;
+    const callees = e.callee;
+    for (let k = 0; k < callers.length; k++) {
+      const b = ofRow[callees[k]!]!;
+      if (b === -2) continue;
+      let a = ofRow[callers[k]!]!;
+      if (a === b) continue;
+      const v = value[k]! * scale;
+      gEntering[b]! += v;
+      if (a === -2) continue;
+      let c = b;
+      while (gDepth[a]! > gDepth[c]!) a = gParent[a]!;
+      while (gDepth[c]! > gDepth[a]!) c = gParent[c]!;
+      while (a !== c) {
+        a = gParent[a]!;
+        c = gParent[c]!;
       }
+      if (c >= 0) gEntering[c]! -= v;
+    }
+    // Sums flow from each group to its parent: children come after parents.
+    for (let c = g - 1; c >= 0; c--) {
+      const up = gParent[c]!;
+      if (up >= 0) {
+        for (let j = 0; j < 6; j++) gSums[up * 6 + j]! += gSums[c * 6 + j]!;
+        gEntering[up]! += gEntering[c]!;
+      }
+      const node = gNode[c]!;
+      functions[node] = gSums[c * 6]!;
+      lines[node] = gSums[c * 6 + 1]!;
+      calls[node] = gSums[c * 6 + 2]!;
+      primitiveCalls[node] = gSums[c * 6 + 3]!;
+      internalTime[node] = gSums[c * 6 + 4]!;
+      cumulative[node] = gSums[c * 6 + 5]! + gEntering[c]!;
     }
   }
   return {
@@ -582,8 +640,43 @@ export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
     primitiveCalls,
     internalTime,
     cumulative,
-    cumulativeUnit: unit,
+    cumulativeUnit: timed ? "time" : "calls",
   };
+}
+
+interface _CompactGroups {
+  node: Uint32Array;
+  parent: Int32Array;
+  depth: Uint8Array;
+  ofRow: Int16Array | Int32Array;
+}
+
+const _compacts = new WeakMap<GroupTree, _CompactGroups>();
+
+/** The tree's group nodes numbered 0..G-1 in node order (parents first). */
+function _compact(tree: GroupTree): _CompactGroups {
+  let known = _compacts.get(tree);
+  if (known !== undefined) return known;
+  const index = new Int32Array(tree.size).fill(-1);
+  const nodes: number[] = [];
+  for (let node = 0; node < tree.size; node++) {
+    if (tree.kind[node]! < FUNCTION) {
+      index[node] = nodes.length;
+      nodes.push(node);
+    }
+  }
+  const parent = Int32Array.from(
+    nodes,
+    (node) => tree.parent[node]! < 0 ? -1 : index[tree.parent[node]!]!,
+  );
+  const depth = Uint8Array.from(nodes, (node) => tree.depth[node]!);
+  // Half the bytes when they fit: the edge loop reads this at random.
+  const ofRow = nodes.length < 0x7fff
+    ? Int16Array.from(tree.rowGroup, (node) => node < 0 ? -1 : index[node]!)
+    : Int32Array.from(tree.rowGroup, (node) => node < 0 ? -1 : index[node]!);
+  known = { node: Uint32Array.from(nodes), parent, depth, ofRow };
+  _compacts.set(tree, known);
+  return known;
 }
 
 /** The columns groups sort by: the function columns, plus these. */
@@ -759,5 +852,121 @@ export function queryGroups(
     numbers,
     total: sorted.length,
     ids: sorted.length > limit ? sorted.slice(0, limit) : sorted,
+  };
+}
+
+/**
+ * The rows (function ids) under a node: its own row for a function or line
+ * node of the rows as stored, else every row beneath it.
+ *
+ * @param tree The tree.
+ * @param node The node.
+ * @returns The rows.
+ */
+export function nodeRows(tree: GroupTree, node: number): number[] {
+  const rows: number[] = [];
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    const start = tree.childStart[n]!;
+    const end = tree.childStart[n + 1]!;
+    if (start === end) {
+      if (tree.row[n]! >= 0) rows.push(tree.row[n]!);
+      continue;
+    }
+    for (let k = end - 1; k >= start; k--) stack.push(tree.children[k]!);
+  }
+  return rows;
+}
+
+/** The callers or callees of a node, folded by function. */
+export interface FoldedEdges {
+  /** The function node at the other end of each folded edge. */
+  readonly nodes: Uint32Array;
+  /** Calls (samples when sampled) on the edges folded into each. */
+  readonly calls: Float64Array;
+  /** Primitive calls on them. */
+  readonly primitiveCalls: Float64Array;
+  /** Internal time on them, in seconds (0 where edges carry no times). */
+  readonly internalTime: Float64Array;
+  /** Cumulative time on them, in seconds (0 where edges carry no times). */
+  readonly cumulativeTime: Float64Array;
+}
+
+/**
+ * The callers or callees of a node's rows, folded by the function at the
+ * other end: in a sampled profile, whose rows are lines, every line of
+ * `parse` that calls any line of `tokenize` becomes one edge `parse →
+ * tokenize` with the numbers added up. A function calling itself (from one
+ * of its lines to another) is listed among its own callers and callees.
+ *
+ * @example
+ * ```ts
+ * import { foldedEdges, groupTree, nodeKey } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const line = (at: number, name: string) => ["app.py", at, name] as const;
+ * const row = (at: number, name: string, callers: [number, number][]) => ({
+ *   key: line(at, name),
+ *   calls: 5,
+ *   primitiveCalls: 5,
+ *   internalTime: 0.005,
+ *   cumulativeTime: 0.005,
+ *   callers: callers.map(([from, calls]) => ({ key: line(from, "main"), calls })),
+ * });
+ * const profile = buildProfile([statsFile("s.pstats", [
+ *   row(3, "main", []),
+ *   row(4, "main", []),
+ *   row(10, "parse", [[3, 2], [4, 3]]),
+ * ], { sampled: true })]);
+ * const tree = groupTree(profile, "function");
+ * const parse = tree.functionNode[2]!;
+ * const callers = foldedEdges(tree, parse, "callers");
+ * assertEquals([...callers.nodes].map((n) => nodeKey(tree, n)), ["app.py(main)"]);
+ * assertEquals(callers.calls[0], 5);
+ * ```
+ *
+ * @param tree The tree (its function nodes are what edges fold into).
+ * @param node The node whose callers or callees to fold.
+ * @param direction `"callers"` or `"callees"`.
+ * @returns The folded edges, in the order first met.
+ */
+export function foldedEdges(
+  tree: GroupTree,
+  node: number,
+  direction: "callers" | "callees",
+): FoldedEdges {
+  const p = tree.profile;
+  const e = p.edges;
+  const start = direction === "callers" ? p.callerStart : p.calleeStart;
+  const edges = direction === "callers" ? p.callerEdges : p.calleeEdges;
+  const other = direction === "callers" ? e.caller : e.callee;
+  const index = new Map<number, number>();
+  const nodes: number[] = [];
+  const sums: number[][] = [[], [], [], []];
+  for (const row of nodeRows(tree, node)) {
+    for (let k = start[row]!; k < start[row + 1]!; k++) {
+      const edge = edges[k]!;
+      const fn = tree.functionNode[other[edge]!]!;
+      let at = index.get(fn);
+      if (at === undefined) {
+        at = nodes.length;
+        index.set(fn, at);
+        nodes.push(fn);
+        for (const sum of sums) sum.push(0);
+      }
+      sums[0]![at]! += e.calls[edge]!;
+      sums[1]![at]! += e.primitiveCalls[edge]!;
+      sums[2]![at]! += e.internalTime[edge]!;
+      sums[3]![at]! += e.cumulativeTime[edge]!;
+    }
+  }
+  return {
+    nodes: Uint32Array.from(nodes),
+    calls: Float64Array.from(sums[0]!),
+    primitiveCalls: Float64Array.from(sums[1]!),
+    internalTime: Float64Array.from(sums[2]!),
+    cumulativeTime: Float64Array.from(sums[3]!),
   };
 }

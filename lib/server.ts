@@ -15,20 +15,36 @@
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
- * | `/api/base`                   | the same of the base when comparing (404) |
+ * | `/api/base`                   | the same of the base when comparing (204) |
+ * | `/api/compare`                | the two runs compared, paged (404)        |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
  * | `/api/functions/:id/callees`  | the edges out of a function               |
+ * | `/api/collapsed`              | the call tree as folded stacks (text)     |
  *
  * The list routes take `q` (filter terms), `sort` (a `SortColumn`), `desc`
  * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
- * 10,000).
+ * 10,000). `/api/collapsed` takes `min` (cut branches under this percentage
+ * of the total, default 0.1), `q` (only paths through matching functions),
+ * and `fn` with `direction` (`callees`, default, or `callers`) for the tree
+ * of one function. `/api/compare` takes `q`, `sort` (a `CompareSortColumn`),
+ * `desc`, `offset`, `limit` and `only` (kinds of change, `slower,added`), and
+ * answers the JSON report of `--format json --base` with `total` and
+ * `offset` added.
  *
  * @module
  */
 
 import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import {
+  buildCallTree,
+  calleeTree,
+  callerTree,
+  collapsedStacks,
+  DEFAULT_MIN_SHARE,
+  pathsThrough,
+} from "./call_tree.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -41,6 +57,16 @@ import {
   type QueryResult,
 } from "./query.ts";
 import { encodeProfileParts } from "./wire.ts";
+import {
+  CHANGE_KINDS,
+  type ChangeKind,
+  compareProfiles,
+  type CompareQueryOptions,
+  type Comparison,
+  isCompareSortColumn,
+  queryComparison,
+} from "./compare.ts";
+import { compareJsonReport } from "./compare_report.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -48,7 +74,8 @@ export interface HandlerOptions {
   readonly profile: Profile;
   /**
    * The profile before, when comparing two runs: served at `/api/base` in
-   * the same form as `/api/profile`; without it `/api/base` answers 404.
+   * the same form as `/api/profile`; without it `/api/base` answers 204
+   * No Content.
    */
   readonly base?: Profile;
   /**
@@ -95,6 +122,14 @@ export interface EdgeRow extends FunctionRow {
   /** The edge's id. */
   edge: number;
 }
+
+/**
+ * The routes whose whole bytes the page loads through a `ProfileSource`
+ * (`ui/source.ts`). An HTML report (`lib/html_report.ts`) embeds what each
+ * of them answers (a 204 or 404, such as `/api/base` when not comparing, is left
+ * out), so a route added here is in every report too.
+ */
+export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile", "/api/base"];
 
 /** The maximum `limit` of the list routes. */
 export const MAX_LIMIT = 10_000;
@@ -214,6 +249,7 @@ export function createHandler(
   const { profile } = options;
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
   let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
+  let comparison: Comparison | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
@@ -246,11 +282,38 @@ export function createHandler(
       return _encodedResponse(parts);
     }),
     _route("/api/base", () => {
+      // Not comparing: nothing, without an error in the browser's console.
       if (options.base === undefined) {
-        throw new _HttpError(404, "Not comparing: no --base profile");
+        return new Response(null, {
+          status: 204,
+          headers: { ..._COMMON_HEADERS, "cache-control": "no-store" },
+        });
       }
       baseParts ??= encodeProfileParts(options.base);
       return _encodedResponse(baseParts);
+    }),
+    _route("/api/compare", (url) => {
+      if (options.base === undefined) {
+        throw new _HttpError(
+          404,
+          "Not comparing: start with --base BEFORE.pstats AFTER.pstats",
+        );
+      }
+      comparison ??= compareProfiles(options.base, profile);
+      const query = _compareQueryOptions(url.searchParams);
+      const result = queryComparison(comparison, query);
+      const report = [...compareJsonReport(comparison, result.rows)].join("");
+      // The report of `--format json`, with the count and offset of the page.
+      return new Response(
+        `{"total":${result.total},"offset":${query.offset},${report.slice(1)}`,
+        {
+          headers: {
+            ..._COMMON_HEADERS,
+            "content-type": "application/json; charset=utf-8",
+            "cache-control": "no-store",
+          },
+        },
+      );
     }),
     _route("/api/functions", (url) => {
       const query = _queryOptions(url.searchParams);
@@ -290,6 +353,7 @@ export function createHandler(
         ),
       });
     }),
+    _route("/api/collapsed", (url) => _collapsed(profile, url.searchParams)),
   ];
 
   return async (request: Request): Promise<Response> => {
@@ -488,6 +552,49 @@ function _functionId(profile: Profile, text: string | undefined): number {
   return id;
 }
 
+/** `/api/collapsed`: the call tree as folded stacks. */
+function _collapsed(profile: Profile, params: URLSearchParams): Response {
+  const minText = params.get("min") ?? "";
+  const percent = minText === ""
+    ? DEFAULT_MIN_SHARE * 100
+    : /^\d{1,3}(\.\d{1,12})?$/.test(minText)
+    ? Number(minText)
+    : NaN;
+  if (!(percent >= 0 && percent <= 100)) {
+    throw new _HttpError(
+      400,
+      `Bad min "${minText}": expected a percentage from 0 to 100`,
+    );
+  }
+  const options = { minShare: percent / 100 };
+  const direction = params.get("direction") ?? "callees";
+  if (direction !== "callees" && direction !== "callers") {
+    throw new _HttpError(
+      400,
+      `Bad direction "${direction}": expected callees or callers`,
+    );
+  }
+  const fnText = params.get("fn");
+  if (fnText === null && direction === "callers") {
+    throw new _HttpError(400, "Bad direction: callers needs a function (fn)");
+  }
+  const tree = fnText === null
+    ? buildCallTree(profile, options)
+    : direction === "callers"
+    ? callerTree(profile, _functionId(profile, fnText), options)
+    : calleeTree(profile, _functionId(profile, fnText), options);
+  const q = params.get("q") ?? "";
+  const problem = checkFilter(q);
+  if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+  const keep = q.trim() === ""
+    ? undefined
+    : pathsThrough(tree, queryFunctions(profile, { filter: q }).ids).marked;
+  const text = [
+    ...collapsedStacks(profile, tree, keep === undefined ? {} : { keep }),
+  ].join("");
+  return _respond(text, "text/plain; charset=utf-8", "no-store");
+}
+
 function _queryOptions(params: URLSearchParams): QueryOptions {
   const query: QueryOptions = {};
   const q = params.get("q");
@@ -512,6 +619,44 @@ function _queryOptions(params: URLSearchParams): QueryOptions {
     else {
       throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
     }
+  }
+  query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
+  query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
+  return query;
+}
+
+function _compareQueryOptions(params: URLSearchParams): CompareQueryOptions {
+  const query: CompareQueryOptions = {};
+  const q = params.get("q");
+  if (q !== null) {
+    const problem = checkFilter(q);
+    if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+    query.filter = q;
+  }
+  const sort = params.get("sort");
+  if (sort !== null && sort !== "") {
+    if (!isCompareSortColumn(sort)) {
+      throw new _HttpError(400, `Bad sort "${sort}": not a compare column`);
+    }
+    query.sort = sort;
+  }
+  const desc = params.get("desc");
+  if (desc !== null && desc !== "") {
+    if (desc === "1" || desc === "true") query.descending = true;
+    else if (desc === "0" || desc === "false") query.descending = false;
+    else throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
+  }
+  const only = params.get("only");
+  if (only !== null && only !== "") {
+    const kinds = only.split(",");
+    const bad = kinds.find((k) => !(CHANGE_KINDS as string[]).includes(k));
+    if (bad !== undefined) {
+      throw new _HttpError(
+        400,
+        `Bad only "${bad}": use ${CHANGE_KINDS.join(", ")}`,
+      );
+    }
+    query.changes = kinds as ChangeKind[];
   }
   query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
   query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);

@@ -1,9 +1,9 @@
 /**
  * The web explorer's speed in a real browser (headless Chromium through
  * playwright-core), on a large profile: time from starting the command to the
- * first table on screen, then each filter keystroke, a sort, and opening
- * callers and callees, each measured in the page from the event to the next
- * painted frame. Run by `deno task bench`; alone:
+ * first table on screen, then each filter keystroke, a sort, opening
+ * callers and callees, and the flame graph (opening it, zooming, hovering),
+ * each measured in the page from the event to the next painted frame. Run by `deno task bench`; alone:
  *
  *     deno run --allow-all scripts/bench_browser.ts FILE.pstats
  *
@@ -34,6 +34,10 @@ async function timed(page: Page, action: string): Promise<number> {
 
 const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+page.on("pageerror", (e) => console.log("pageerror:", String(e)));
+page.on("console", (m) => {
+  if (Deno.env.get("BENCH_DEBUG")) console.log("page:", m.text());
+});
 
 // Start the command only now: its clock includes loading the file, serving
 // the page, the download and the first render, not the browser's launch.
@@ -54,6 +58,7 @@ while (!/running at (\S+)/.test(output)) {
 const url = output.match(/running at (\S+)/)![1]!;
 const serving = performance.now() - started;
 const results: [string, number[], number][] = [];
+const levelsAgain: number[] = [];
 try {
   await page.goto(url);
   await page.waitForSelector("tbody tr.row", { timeout: 60_000 });
@@ -115,14 +120,125 @@ try {
       await page.waitForSelector("tr.focal", { state: "detached" });
     }
   }
+  // The flame graph: the first opening builds the call tree and draws it;
+  // then zooming into frames and back, and hovering across the width.
+  const flameOpen: number[] = [];
+  const openFlame =
+    `document.querySelector("nav.views a[href*='tab=flame']").click()`;
+  const openTable =
+    `document.querySelector("nav.views a:not([href*='tab=flame'])").click()`;
+  flameOpen.push(await timed(page, openFlame));
+  if (!(await page.$("canvas.flame-canvas"))) throw new Error("no flame graph");
+  const flameFrames = await page.textContent(".status");
+  for (let i = 0; i < 4; i++) {
+    await timed(page, openTable);
+    flameOpen.push(await timed(page, openFlame));
+  }
+  const canvas = `document.querySelector("canvas.flame-canvas")`;
+  const at = (event: string, x: number, depth: number) =>
+    `const c = ${canvas}; const b = c.getBoundingClientRect();
+     c.dispatchEvent(new MouseEvent(${JSON.stringify(event)}, {
+       bubbles: true, clientX: b.left + ${x}, clientY: b.top + ${depth} * 20 + 10,
+     }))`;
+  const zooms: number[] = [];
+  for (let depth = 1; depth <= 3; depth++) {
+    zooms.push(await timed(page, at("click", 5, depth)));
+    if (!page.url().includes("z=")) throw new Error("no frame to zoom into");
+    zooms.push(await timed(page, "history.back()"));
+    await page.waitForTimeout(50);
+  }
+  const hovers: number[] = [];
+  for (let x = 10; x < 1270; x += 60) {
+    hovers.push(await timed(page, at("mousemove", x, 2 + (x % 3))));
+  }
+  // Every frame, nothing cut: a tree as big as the page allows, to show
+  // that drawing costs what is visible, not the size of the tree.
+  const select = `const s = document.querySelector(".threshold select");
+    s.value = "0"; s.dispatchEvent(new Event("change", { bubbles: true }))`;
+  const everyFrame = [await timed(page, select)];
+  const allFrames = await page.textContent(".status");
+  const allHovers: number[] = [];
+  for (let x = 10; x < 1270; x += 60) {
+    allHovers.push(await timed(page, at("mousemove", x, 3 + (x % 5))));
+  }
+  for (let depth = 1; depth <= 3; depth++) {
+    everyFrame.push(await timed(page, at("click", 2, depth)));
+    if (!page.url().includes("z=")) throw new Error("no frame to zoom into");
+    everyFrame.push(await timed(page, "history.back()"));
+    await page.waitForTimeout(50);
+  }
   if (Deno.env.get("BENCH_DEBUG")) {
     console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
+    console.log("flame", flameOpen.map((t) => t.toFixed(0)).join(" "));
+  }
+
+  // Groups: switch to the groups view, then between levels (the first visit
+  // of a level builds its groups), then open rows of the directory tree.
+  const levels: number[] = [];
+  levels.push(
+    await timed(
+      page,
+      `document.querySelector('a.tab[href*="tab=groups"]').click()`,
+    ),
+  );
+  await page.waitForSelector("#group-by");
+  const level = (by: string) =>
+    `const select = document.querySelector("#group-by");
+     select.value = "${by}";
+     select.dispatchEvent(new Event("change", { bubbles: true }))`;
+  for (const round of [0, 1]) {
+    for (const by of ["package", "file", "function", "directory"]) {
+      const time = await timed(page, level(by));
+      (round === 0 ? levels : levelsAgain).push(time);
+    }
+  }
+  if (Deno.env.get("BENCH_DEBUG")) {
+    console.log(page.url(), await page.textContent(".status"));
+  }
+  // Largest first, so the tree's top rows are the big directories.
+  if (
+    (await page.getAttribute("th.cumulative", "aria-sort")) !== "descending"
+  ) {
+    await page.click("th.cumulative button");
+  }
+  const expands: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    // Open the first closed row in view: a directory, then what it holds.
+    expands.push(
+      await timed(
+        page,
+        `(document.querySelector('tbody tr.row[aria-expanded="false"]:has(.dir) button.toggle') ??
+          document.querySelector('tbody tr.row[aria-expanded="false"] button.toggle')).click()`,
+      ),
+    );
+  }
+  const groupRows = await page.$$eval(
+    "tbody tr.row",
+    (rows) => rows.length,
+  );
+  if (groupRows < 10) throw new Error("the groups did not open");
+  if (Deno.env.get("BENCH_DEBUG")) {
+    console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
+    console.log("levels", levels.map((t) => t.toFixed(0)).join(" "));
+    console.log("again", levelsAgain.map((t) => t.toFixed(0)).join(" "));
   }
   results.push(["filter keystroke", keystrokes, 100]);
   results.push(["sort (click a header)", sorts, 200]);
   results.push(["open callers or callees", opens, 100]);
+  results.push(["flame: first open", flameOpen.slice(0, 1), 100]);
+  results.push(["flame: open again", flameOpen.slice(1), 100]);
+  results.push(["flame: zoom in or out", zooms, 100]);
+  results.push(["flame: hover a frame", hovers, 33]);
+  results.push([`every frame: build+draw`, everyFrame.slice(0, 1), 1000]);
+  results.push([`every frame: zoom, back`, everyFrame.slice(1), 100]);
+  results.push([`every frame: hover`, allHovers, 33]);
+  results.push(["group: first visit of a level", levels, 100]);
+  results.push(["group: switch level again", levelsAgain, 100]);
+  results.push(["group: open a tree row", expands, 100]);
 
-  console.log(`\nWeb explorer in headless Chromium: ${functions}`);
+  console.log(
+    `\nWeb explorer in headless Chromium: ${functions}; flame graph: ${flameFrames}`,
+  );
   console.log(
     `  serving after ${(serving / 1000).toFixed(2)} s; first table on screen ${
       (firstTable / 1000).toFixed(2)
@@ -140,6 +256,12 @@ try {
   }
   console.log(
     "  (the earlier profiling-explorer waits 300 ms after each keystroke, then re-renders 200 rows on the server)",
+  );
+  console.log(
+    "  (each figure runs from the event to the second painted frame after it, so 17 to 33 ms is the floor)",
+  );
+  console.log(
+    `  ("every frame": the flame graph with nothing cut, ${allFrames})`,
   );
 } finally {
   await browser.close();

@@ -217,3 +217,46 @@ Deno.test("thousands of files in a folder merge without an argument per file", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** util-linux `script`, to run the command on a terminal. */
+const SCRIPT = ["/usr/bin/script", "/bin/script"].find((path) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+});
+
+Deno.test({
+  name: "on a terminal, reading hundreds of files shows a progress line",
+  ignore: SCRIPT === undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const one = await Deno.readFile(join(FIXTURES, TESTS[3]!));
+      for (let i = 0; i < 250; i++) {
+        await Deno.writeFile(join(dir, `test_${i}.prof`), one);
+      }
+      const command = [Deno.execPath(), "run", "--allow-all", MAIN]
+        .concat(["--format", "csv", dir])
+        .map((arg) => `'${arg}'`).join(" ");
+      const output = await new Deno.Command(SCRIPT!, {
+        args: ["-qec", command, "/dev/null"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1", TERM: "dumb" },
+      }).output();
+      const text = new TextDecoder().decode(output.stdout);
+      assertEquals(output.code, 0, text.slice(-500));
+      assertStringIncludes(text, "\r\x1b[KReading profiles: 0 of 250 files");
+      assertStringIncludes(text, "\r\x1b[KReading profiles: 225 of 250 files");
+      assertStringIncludes(text, "\r\x1b[KMerging profiles: 250 of 250 files");
+      // The line is cleared before the notes and the report.
+      const cleared = text.lastIndexOf("\r\x1b[K");
+      assert(cleared < text.indexOf("Found 250 profiles"), "cleared first");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

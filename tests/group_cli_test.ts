@@ -285,3 +285,45 @@ Deno.test("--help explains --by and its levels", async () => {
     "line, function, file, directory, package",
   );
 });
+
+Deno.test("--by without --format serves the explorer opened on the groups view at that level", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "--by",
+      "package",
+      "--port",
+      "0",
+      "--no-open",
+      "shop.pstats",
+    ],
+    cwd: FIXTURES,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  try {
+    while (!/CTRL\+C/.test(stdout)) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      stdout += value;
+    }
+    const url = stdout.match(/running at (\S+)/)?.[1] ?? "";
+    assertEquals(new URL(url).search, "?tab=groups&by=package");
+    const page = await fetch(url);
+    assertEquals(page.status, 200);
+    await page.body?.cancel();
+  } finally {
+    child.kill("SIGINT");
+    for (;;) {
+      const { done } = await lines.read();
+      if (done) break;
+    }
+    await child.stderr.cancel();
+    assertEquals((await child.status).code, 0);
+  }
+});

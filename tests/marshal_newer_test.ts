@@ -1,10 +1,12 @@
 /**
  * Hand-built marshal data of Pythons that are not installed here, after
- * CPython's own sources: marshal version 5 of 3.14 (`slice` constants in
- * code objects) and version 6 of 3.15 (`frozendict`, type code `}`, read
- * like a dict and, like a frozenset, referable only once finished), and the
- * key that `python -m profile -o` stores for the profiled script in both: a
- * code object of the 3.11+ layout, whose constants may hold those values.
+ * CPython's own sources: 3.14's `Python/marshal.c` (marshal version 5:
+ * `slice` constants, type code `:`, which 3.14 folds into code objects; code
+ * objects written field for field as since 3.11) and 3.15's (version 6:
+ * `frozendict`, type code `}`, read like a dict and, like a frozenset,
+ * referable only once finished: CPython gh-144757, gh-148698, gh-155316),
+ * and the key that `python -m profile -o` stores for the profiled script:
+ * `("profile", 0, code)`, whose constants may hold those values.
  */
 import {
   assertEquals,

@@ -14,40 +14,51 @@
  */
 
 import { html, render, type TemplateResult } from "lit-html";
+import { compareProfiles } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
 import {
   queryFunctions,
   type QueryOptions,
   shareQueryCache,
 } from "../lib/query.ts";
+import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
 import { onKeyDown } from "./keys.ts";
 import { basename, isolated } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
+  href,
+  navigate,
   onLinkClick,
   onPopState,
   saveHistoryState,
 } from "./navigation.ts";
-import type { Tab } from "./route.ts";
-import { HttpProfileSource, type ProfileSource } from "./source.ts";
+import { parseRoute, type Tab } from "./route.ts";
+import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
+  allViews,
   type PageView,
   setUp,
   type State,
   state,
   update,
 } from "./state.ts";
+import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
+import { GROUP_VIEW } from "./group_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
   table: TABLE_VIEW,
+  flame: FLAME_VIEW,
+  compare: COMPARE_VIEW,
+  groups: GROUP_VIEW,
 };
 
-const source: ProfileSource = new HttpProfileSource("/api/profile");
+// The server's, or the one an HTML report carries in the page.
+const source: ProfileSource = pageSource();
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {
@@ -74,6 +85,10 @@ async function load(): Promise<void> {
   state.phase = "loading";
   state.progress = null;
   update();
+  // When comparing two runs, the run before loads alongside.
+  state.comparing = source.loadBase !== undefined;
+  const base = source.loadBase?.() ?? Promise.resolve(null);
+  base.catch(() => {}); // reported once the profile is there
   try {
     // The functions arrive first and show at once; the edges follow.
     let partial: Profile | null = null;
@@ -99,10 +114,42 @@ async function load(): Promise<void> {
       update();
       _warmCaches(profile);
     }
+    await _compare(profile, base);
   } catch (error) {
     state.phase = "failed";
     state.error = error instanceof Error ? error.message : String(error);
     update();
+  }
+}
+
+/**
+ * Compares the profile with the run before, once both are here, and shows
+ * the comparison unless the URL names another tab.
+ */
+async function _compare(
+  profile: Profile,
+  pending: Promise<Profile | null>,
+): Promise<void> {
+  const base = await pending;
+  if (base === null) {
+    state.comparing = false;
+    activeView().query();
+    update();
+    return;
+  }
+  state.base = base;
+  state.comparison = compareProfiles(base, profile);
+  state.comparing = false;
+  document.title = `${base.sources.map(basename).join(", ")} → ${
+    profile.sources.map(basename).join(", ")
+  } · profiling-explorer`;
+  const untouched = state.route.fn === null && state.route.q === "" &&
+    historyState(history.state).depth === 0;
+  if (new URLSearchParams(location.search).has("tab") || !untouched) {
+    activeView().query();
+    activeView().show(historyState(history.state));
+  } else {
+    navigate({ ...state.route, tab: "compare" }, "replace");
   }
 }
 
@@ -114,11 +161,37 @@ function _ready(profile: Profile): void {
     profile.sources.map((source) => isolated(basename(source))).join(", ") ||
     "Profile"
   } · profiling-explorer`;
+  _startRoute();
+  _foldSampledLines(profile);
   activeView().query();
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
-  _warmCaches(profile);
+  // Not while the edges are still arriving: the download must not wait.
+  if (!state.edgesLoading) _warmCaches(profile);
+}
+
+/**
+ * An HTML report made with `--by` opens on the view its
+ * `<meta name="profiling-explorer-start">` names, when the URL names none.
+ */
+function _startRoute(): void {
+  const start = document.querySelector<HTMLMetaElement>(
+    'meta[name="profiling-explorer-start"]',
+  )?.content;
+  if (start === undefined || location.search !== "") return;
+  state.route = parseRoute(start);
+  history.replaceState(history.state, "", href(state.route));
+}
+
+/**
+ * A sampled profile's rows are lines: a page opened without a view shows
+ * them folded into functions (the groups view by function).
+ */
+function _foldSampledLines(profile: Profile): void {
+  if (!profile.sampled || location.search !== "") return;
+  state.route = { ...state.route, tab: "groups", by: "function" };
+  history.replaceState(history.state, "", href(state.route));
 }
 
 function onClick(event: MouseEvent): void {
@@ -146,7 +219,14 @@ function _warmCaches(profile: Profile): void {
       : setTimeout(callback, 100);
   const next = () => {
     const options = tasks.shift();
-    if (options === undefined) return;
+    if (options === undefined) {
+      for (const view of allViews()) {
+        idle(() => {
+          if (state.profile === profile) view.warm?.(profile);
+        });
+      }
+      return;
+    }
     idle(() => {
       if (state.profile !== profile) return;
       queryFunctions(profile, options);

@@ -19,44 +19,58 @@ export function isMissing(s: State, p: Profile): boolean {
   return s.route.fn !== null && s.route.fn >= p.size;
 }
 
+/**
+ * The icon, from the page's `<link rel="icon">`: the server's
+ * `/favicon.svg`, or the `data:` URL an HTML report carries.
+ */
+const _ICON = document.querySelector<HTMLLinkElement>('link[rel="icon"]')
+  ?.href ?? "/favicon.svg";
+
 /** The header: name, files, totals and the tabs of the views. */
 export function headerView(s: State, p: Profile): TemplateResult {
-  const t = p.totals;
   return html`
     <header class="bar">
-      <img class="logo" src="/favicon.svg" alt="" width="20" height="20">
+      <img class="logo" src=${_ICON} alt="" width="20" height="20">
       <h1><a href=${href(homeRoute(s.route))}>profiling-explorer</a></h1>
       <span class="sources" title=${p.sources.map(isolated).join("\n")}>${p
         .sources.map((source) => shown(basename(source))).join(", ")}</span>
       ${tabsView(s)}
-      <dl class="totals">
-        ${p.sampled
-          ? html`
-            <div>
-              <dt>samples</dt>
-              <dd>${formatCount(t.primitiveCalls)}</dd>
-            </div>
-          `
-          : html`
-            <div>
-              <dt>calls</dt>
-              <dd>${formatCount(t.calls)}</dd>
-            </div>
-            ${t.primitiveCalls === t.calls ? nothing : html`
-              <div>
-                <dt>primitive</dt>
-                <dd>${formatCount(
-                  t.primitiveCalls,
-                )}</dd>
-              </div>
-            `}
-          `}
-        <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
-          t.time,
-        )}</dd></div>
-        <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
-      </dl>
+      ${activeView().totals?.(p) ?? totalsView(p)}
     </header>
+  `;
+}
+
+/** The profile's totals. */
+function totalsView(p: Profile): TemplateResult {
+  const t = p.totals;
+  return html`
+    <dl class="totals">
+      ${p.sampled
+        ? html`
+          <div>
+            <dt>samples</dt>
+            <dd>${formatCount(t.primitiveCalls)}</dd>
+          </div>
+        `
+        : html`
+          <div>
+            <dt>calls</dt>
+            <dd>${formatCount(t.calls)}</dd>
+          </div>
+          ${t.primitiveCalls === t.calls ? nothing : html`
+            <div>
+              <dt>primitive</dt>
+              <dd>${formatCount(
+                t.primitiveCalls,
+              )}</dd>
+            </div>
+          `}
+        `}
+      <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
+        t.time,
+      )}</dd></div>
+      <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
+    </dl>
   `;
 }
 

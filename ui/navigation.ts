@@ -34,11 +34,12 @@ export function navigate(route: Route, mode: "push" | "replace"): void {
 
 /** Goes back one entry of ours, or home when the page was opened on a link. */
 export function back(): void {
+  const r = state.route;
   if (historyState(history.state).depth > 0) history.back();
-  else if (state.route.fn !== null || state.route.tab !== "table") {
-    // Opened on a shared link: there is no page of ours to go back to.
-    navigate(homeRoute(state.route), "push");
-  }
+  // Opened on a shared link: there is no page of ours to go back to.
+  else if (r.tab === "flame" && (r.fn !== null || r.zoom.length > 0)) {
+    navigate(flameRoute(r, null, []), "push");
+  } else if (r.fn !== null) navigate(homeRoute(r), "push");
 }
 
 /** Remembers the active view's scroll position and highlight in the entry. */
@@ -106,6 +107,21 @@ export function edgeRoute(
 /** The table of every function. */
 export function homeRoute(r: Route): Route {
   return { ...r, tab: "table", view: "functions", fn: null, q: "" };
+}
+
+/** The flame graph of the whole profile zoomed into a path, or of one function. */
+export function flameRoute(
+  r: Route,
+  fn: number | null,
+  zoom: readonly number[],
+): Route {
+  return {
+    ...r,
+    tab: "flame",
+    fn,
+    view: fn === null ? "functions" : "callees",
+    zoom: fn === null ? zoom : [],
+  };
 }
 
 /** A link to a route. */

@@ -7,23 +7,42 @@
  * - `tab`: which view of the profile the page shows (`Tab`, default
  *   `table`). Each tab is drawn by its own module (`ui/table_view.ts`, …);
  *   a new view adds its name to `TABS` and its parameters here.
- * - `fn`: the focal function's id; without it the page lists all functions.
- * - `view`: `callers` or `callees` of `fn` (default `callees`).
+ * - `fn`: the focal function's id; without it the table lists all functions
+ *   and the flame graph shows the whole profile.
+ * - `view`: in the table, `callers` or `callees` of `fn` (default `callees`).
+ * - `z`: in the flame graph of the whole profile, the frame zoomed into, as
+ *   the function ids along its path from a root, joined by `.`.
+ * - `min`: in the flame graph, the percentage of the total under which
+ *   branches are cut (default 0.1).
  * - `q`: the filter, space-separated terms.
  * - `sort`: the sort column (`SortColumn`, default `cumulative`).
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
+ * - `by`: what the `groups` tab groups by (`GroupLevel`, default
+ *   `directory`).
+ *
+ * With `tab=compare` (two runs compared), `fn` is a row of the comparison,
+ * `sort` a `CompareSortColumn` (default `cumulative_change`) and `only` the
+ * kinds of change shown (`slower,added`; default all).
  *
  * @module
  */
 
 import {
+  CHANGE_KINDS,
+  type ChangeKind,
+  type CompareSortColumn,
+  isCompareDescendingByDefault,
+  isCompareSortColumn,
+} from "../lib/compare.ts";
+import {
   isDescendingByDefault,
   isSortColumn,
   type SortColumn,
 } from "../lib/query.ts";
+import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table"] as const;
+export const TABS = ["table", "flame", "compare", "groups"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -45,7 +64,32 @@ export interface Route {
   readonly sort: SortColumn;
   /** Whether larger values come first. */
   readonly descending: boolean;
+  /** The flame graph's zoomed frame: function ids from a root down. */
+  readonly zoom: readonly number[];
+  /** The flame graph's threshold, a share of the total from 0 to 1. */
+  readonly minShare: number;
+  /** The compare tab's sort and kinds of change (the defaults elsewhere). */
+  readonly compare: CompareRoute;
+  /** What the groups tab groups by. */
+  readonly by: GroupLevel;
 }
+
+/** The compare tab's part of a route. */
+export interface CompareRoute {
+  /** The sort column. */
+  readonly sort: CompareSortColumn;
+  /** Whether larger values come first. */
+  readonly descending: boolean;
+  /** The kinds of change shown; all when empty. */
+  readonly only: readonly ChangeKind[];
+}
+
+/** The compare tab's defaults: largest regression first, every change. */
+export const DEFAULT_COMPARE_ROUTE: CompareRoute = {
+  sort: "cumulative_change",
+  descending: true,
+  only: [],
+};
 
 /** The view of a URL without parameters. */
 export const DEFAULT_ROUTE: Route = {
@@ -55,6 +99,10 @@ export const DEFAULT_ROUTE: Route = {
   q: "",
   sort: "cumulative",
   descending: true,
+  zoom: [],
+  minShare: 0.001,
+  compare: DEFAULT_COMPARE_ROUTE,
+  by: "directory",
 };
 
 /**
@@ -63,7 +111,7 @@ export const DEFAULT_ROUTE: Route = {
  *
  * @example
  * ```ts
- * import { parseRoute } from "./route.ts";
+ * import { DEFAULT_COMPARE_ROUTE, parseRoute } from "./route.ts";
  * import { assertEquals } from "@std/assert";
  *
  * assertEquals(parseRoute("?fn=12&view=callers&sort=name"), {
@@ -73,6 +121,10 @@ export const DEFAULT_ROUTE: Route = {
  *   q: "",
  *   sort: "name",
  *   descending: false,
+ *   zoom: [],
+ *   minShare: 0.001,
+ *   compare: DEFAULT_COMPARE_ROUTE,
+ *   by: "directory",
  * });
  * ```
  *
@@ -92,6 +144,16 @@ export function parseRoute(search: string): Route {
     ? "callers"
     : "callees";
   const sortText = params.get("sort") ?? "";
+  if (tab === "compare") {
+    return {
+      ...DEFAULT_ROUTE,
+      tab,
+      view,
+      fn,
+      q: params.get("q") ?? "",
+      compare: _parseCompare(params),
+    };
+  }
   const sort = isSortColumn(sortText) ? sortText : DEFAULT_ROUTE.sort;
   const desc = params.get("desc");
   const descending = desc === "1"
@@ -99,7 +161,49 @@ export function parseRoute(search: string): Route {
     : desc === "0"
     ? false
     : isDescendingByDefault(sort);
-  return { tab, view, fn, q: params.get("q") ?? "", sort, descending };
+  const zText = params.get("z") ?? "";
+  const zoom = /^\d{1,10}(\.\d{1,10}){0,999}$/.test(zText)
+    ? zText.split(".").map(Number)
+    : [];
+  const minText = params.get("min") ?? "";
+  const percent = /^\d+(\.\d+)?$/.test(minText) ? Number(minText) : NaN;
+  const minShare = percent >= 0 && percent <= 100
+    ? percent / 100
+    : DEFAULT_ROUTE.minShare;
+  const byText = params.get("by") ?? "";
+  const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
+  return {
+    tab,
+    view,
+    fn,
+    q: params.get("q") ?? "",
+    sort,
+    descending,
+    zoom,
+    minShare,
+    compare: DEFAULT_COMPARE_ROUTE,
+    by,
+  };
+}
+
+function _parseCompare(params: URLSearchParams): CompareRoute {
+  const sortText = params.get("sort") ?? "";
+  const sort = isCompareSortColumn(sortText)
+    ? sortText
+    : DEFAULT_COMPARE_ROUTE.sort;
+  const desc = params.get("desc");
+  const only = (params.get("only") ?? "").split(",").filter((
+    kind,
+  ): kind is ChangeKind => (CHANGE_KINDS as readonly string[]).includes(kind));
+  return {
+    sort,
+    descending: desc === "1"
+      ? true
+      : desc === "0"
+      ? false
+      : isCompareDescendingByDefault(sort),
+    only: CHANGE_KINDS.filter((kind) => only.includes(kind)),
+  };
 }
 
 function _isTab(value: string): value is Tab {
@@ -129,12 +233,29 @@ export function routeSearch(route: Route): string {
   if (route.tab !== DEFAULT_ROUTE.tab) params.set("tab", route.tab);
   if (route.fn !== null && route.view !== "functions") {
     params.set("fn", String(route.fn));
-    params.set("view", route.view);
+    // The flame graph of one function has no callers or callees view.
+    if (route.tab !== "flame") params.set("view", route.view);
+  }
+  if (route.tab === "flame" && route.fn === null && route.zoom.length > 0) {
+    params.set("z", route.zoom.join("."));
+  }
+  if (route.tab === "flame" && route.minShare !== DEFAULT_ROUTE.minShare) {
+    params.set("min", String(Number((route.minShare * 100).toPrecision(6))));
   }
   if (route.q !== "") params.set("q", route.q);
+  if (route.tab === "compare") {
+    const c = route.compare;
+    if (c.sort !== DEFAULT_COMPARE_ROUTE.sort) params.set("sort", c.sort);
+    if (c.descending !== isCompareDescendingByDefault(c.sort)) {
+      params.set("desc", c.descending ? "1" : "0");
+    }
+    if (c.only.length > 0) params.set("only", c.only.join(","));
+    return `?${params}`;
+  }
   if (route.sort !== DEFAULT_ROUTE.sort) params.set("sort", route.sort);
   if (route.descending !== isDescendingByDefault(route.sort)) {
     params.set("desc", route.descending ? "1" : "0");
   }
+  if (route.by !== DEFAULT_ROUTE.by) params.set("by", route.by);
   return `?${params}`;
 }

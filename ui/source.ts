@@ -1,11 +1,18 @@
+/// <reference lib="dom" />
 /**
  * Where the page gets its profile from. The page loads the whole profile
  * once through a {@linkcode ProfileSource} and then queries it in the
  * browser; nothing else in the page knows where the data came from.
  *
- * Today there is one source, {@linkcode HttpProfileSource}, for the local
- * server. A self-contained HTML export would add a source that decodes bytes
- * embedded in the page, and a diff view would load two sources.
+ * There are two: {@linkcode HttpProfileSource} for the local server, and
+ * {@linkcode EmbeddedProfileSource} for the same bytes carried in the page by
+ * an HTML report (`lib/html_report.ts`); {@linkcode pageSource} picks one.
+ * Every view reads the profile through it, so every view is in the report.
+ *
+ * When comparing two runs, the source also has the run before (the base):
+ * `loadBase()` gives it in the same form, and the page compares the two with
+ * `lib/compare.ts`. A source without a base resolves `loadBase()` with
+ * `null` (or leaves the method out).
  *
  * @module
  */
@@ -46,33 +53,61 @@ export interface ProfileSource {
    * @throws {Error} When it cannot be had; the message says why.
    */
   load(options?: LoadOptions): Promise<Profile>;
+  /**
+   * Loads the profile before, when comparing two runs: `null` when there is
+   * none. `onFunctions` is not called.
+   *
+   * @throws {Error} When it cannot be had; the message says why.
+   */
+  loadBase?(options?: LoadOptions): Promise<Profile | null>;
 }
 
 /**
  * Loads a profile from the server's `/api/profile`, in the binary form of
- * `encodeProfile()`.
+ * `encodeProfile()`, and the base run when comparing from `/api/base` (which
+ * answers 204 No Content when not comparing).
  */
 export class HttpProfileSource implements ProfileSource {
   readonly description: string;
   readonly #url: string;
+  readonly #baseUrl: string;
   readonly #fetch: typeof fetch;
 
   /**
    * @param url Where the encoded profile is served.
    * @param fetchImpl The `fetch` to use (for tests).
+   * @param baseUrl Where the encoded base profile is served when comparing.
    */
-  constructor(url = "/api/profile", fetchImpl: typeof fetch = fetch) {
+  constructor(
+    url = "/api/profile",
+    fetchImpl: typeof fetch = fetch,
+    baseUrl = "/api/base",
+  ) {
     this.#url = url;
+    this.#baseUrl = baseUrl;
     // A bare `fetch` must be called with the global object as `this`.
     this.#fetch = (input, init) => fetchImpl(input, init);
     this.description = url;
   }
 
   async load(options: LoadOptions = {}): Promise<Profile> {
+    return (await this.#load(this.#url, options, false))!;
+  }
+
+  loadBase(options: LoadOptions = {}): Promise<Profile | null> {
+    const { onFunctions: _, ...rest } = options;
+    return this.#load(this.#baseUrl, rest, true);
+  }
+
+  async #load(
+    url: string,
+    options: LoadOptions,
+    optional: boolean,
+  ): Promise<Profile | null> {
     let response: Response;
     try {
       response = await this.#fetch(
-        this.#url,
+        url,
         options.signal ? { signal: options.signal } : {},
       );
     } catch (error) {
@@ -82,6 +117,10 @@ export class HttpProfileSource implements ProfileSource {
         );
       }
       throw error;
+    }
+    if (optional && response.status === 204) {
+      await response.body?.cancel();
+      return null;
     }
     if (!response.ok) {
       const text = (await response.text()).trim().slice(0, 200);
@@ -131,4 +170,122 @@ async function _readAll(
     }
   }
   return bytes.subarray(0, loaded);
+}
+
+/** The type of the page's `<script>` elements that hold embedded data. */
+const _EMBEDDED_TYPE = "application/x-profiling-explorer";
+
+/**
+ * Loads the profiles an HTML report carries in the page: the bytes the
+ * server would send from `/api/profile` (and `/api/base` when comparing),
+ * gzip-compressed and base64-encoded in
+ * `<script type="application/x-profiling-explorer" data-path="...">`
+ * elements, decompressed with the browser's `DecompressionStream`.
+ */
+export class EmbeddedProfileSource implements ProfileSource {
+  readonly description = "the profile in this page";
+  readonly #root: ParentNode;
+
+  /** @param root Where the data elements are (the document). */
+  constructor(root: ParentNode = document) {
+    this.#root = root;
+  }
+
+  /** Whether `root` holds a profile, as a report's page does. */
+  static isIn(root: ParentNode = document): boolean {
+    return _embedded(root, "/api/profile") !== undefined;
+  }
+
+  async load(options: LoadOptions = {}): Promise<Profile> {
+    const element = _embedded(this.#root, "/api/profile");
+    if (element === undefined) throw new Error("This page has no profile");
+    return await _loadEmbedded(element, options);
+  }
+
+  async loadBase(options: LoadOptions = {}): Promise<Profile | null> {
+    const element = _embedded(this.#root, "/api/base");
+    if (element === undefined) return null;
+    const { onFunctions: _, ...rest } = options;
+    return await _loadEmbedded(element, rest);
+  }
+}
+
+/**
+ * Where the page gets its profile: from what it carries if it is an HTML
+ * report, else from the server that served it.
+ *
+ * @param root Where to look for embedded data (the document).
+ */
+export function pageSource(root: ParentNode = document): ProfileSource {
+  return EmbeddedProfileSource.isIn(root)
+    ? new EmbeddedProfileSource(root)
+    : new HttpProfileSource();
+}
+
+function _embedded(root: ParentNode, path: string): Element | undefined {
+  for (const element of root.querySelectorAll("script")) {
+    if (
+      element.getAttribute("type") === _EMBEDDED_TYPE &&
+      element.getAttribute("data-path") === path
+    ) {
+      return element;
+    }
+  }
+  return undefined;
+}
+
+async function _loadEmbedded(
+  element: Element,
+  options: LoadOptions,
+): Promise<Profile> {
+  const packed = _fromBase64((element.textContent ?? "").trim());
+  // Megabyte slices, and between them a task of the page's own: the table,
+  // ready once the functions (first in the bytes) are in, is painted while
+  // the edges are still being decompressed, which stream callbacks alone
+  // would never let happen.
+  let at = 0;
+  const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    async pull(controller) {
+      if (at >= packed.length) return controller.close();
+      if (at > 0) await _nextTask();
+      controller.enqueue(packed.subarray(at, at + (1 << 20)));
+      at += 1 << 20;
+    },
+  }).pipeThrough(new DecompressionStream("gzip"));
+  const length = element.getAttribute("data-length") ?? "";
+  const response = new Response(stream, {
+    headers: /^\d+$/.test(length) ? { "content-length": length } : {},
+  });
+  try {
+    return decodeProfile(await _readAll(response, options));
+  } catch (error) {
+    throw new Error(
+      `The profile in this page is damaged: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+  }
+}
+
+/** Resolves in a new task (unlike a timer, without a 4 ms clamp). */
+function _nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+function _fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const native = (Uint8Array as unknown as {
+    fromBase64?: (s: string) => Uint8Array<ArrayBuffer>;
+  }).fromBase64;
+  if (native) return native(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }

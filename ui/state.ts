@@ -11,6 +11,7 @@
  */
 
 import type { TemplateResult } from "lit-html";
+import type { ComparedEdge, Comparison } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
 import type { LoadProgress } from "./source.ts";
 import { parseRoute, type Route, type Tab } from "./route.ts";
@@ -25,6 +26,50 @@ export interface TableState {
   first: number;
   /** How many rows fit in the viewport. */
   visible: number;
+}
+
+/** Which of the flame view's graphs a frame is in. */
+export type FlameGraph = "main" | "callers" | "callees";
+
+/** What the flame view remembers between renders. */
+export interface FlameState {
+  /** The frame under the mouse or the keyboard cursor, -1 for none. */
+  cursor: number;
+  /** The graph the cursor is in. */
+  graph: FlameGraph;
+  /** Whether the cursor follows the mouse (else the keyboard). */
+  pointer: boolean;
+}
+
+/** What the compare view remembers between renders. */
+export interface CompareState {
+  /** Comparison rows, when listing every function. */
+  rows: Uint32Array;
+  /** Compared edges, when listing a function's callers or callees. */
+  edges: readonly ComparedEdge[];
+  /** The highlighted item's index. */
+  highlight: number;
+  /** The first item in the viewport. */
+  first: number;
+  /** How many items fit in the viewport. */
+  visible: number;
+}
+
+/** What the groups view remembers between renders. */
+export interface GroupsState {
+  /**
+   * Node ids of the groups in view, parents before their open children; or,
+   * for the callers or callees of a function, indexes of folded edges.
+   */
+  rows: Uint32Array;
+  /** The highlighted row's index in `rows`. */
+  highlight: number;
+  /** The first row in the viewport. */
+  first: number;
+  /** How many rows fit in the viewport. */
+  visible: number;
+  /** The open nodes of each level's tree. */
+  expanded: Map<string, Set<number>>;
 }
 
 /** Everything the page shows. */
@@ -43,6 +88,18 @@ export interface State {
   route: Route;
   /** The table view's part. */
   table: TableState;
+  /** The flame view's part. */
+  flame: FlameState;
+  /** The run before, when comparing two runs (the profile is the run after). */
+  base: Profile | null;
+  /** The two runs compared, once both have arrived. */
+  comparison: Comparison | null;
+  /** Whether a base run is on its way or being compared. */
+  comparing: boolean;
+  /** The compare view's part. */
+  compare: CompareState;
+  /** The groups view's part. */
+  groups: GroupsState;
   /** The function whose location was just copied. */
   copied: number | null;
   /** Text for screen readers (aria-live). */
@@ -78,6 +135,10 @@ export interface KeyContext {
 export interface PageView {
   /** The tab it draws. */
   readonly tab: Tab;
+  /** Whether the tab is offered (all are, unless this says otherwise). */
+  available?(): boolean;
+  /** The header's totals, instead of the profile's own. */
+  totals?(profile: Profile): TemplateResult;
   /** The tab's name on the page. */
   readonly label: string;
   /** Recomputes what it shows from `state.route` and the profile. */
@@ -102,6 +163,11 @@ export interface PageView {
   key(context: KeyContext): boolean;
   /** The function of the highlighted item, if any. */
   highlightedFunction(): number | undefined;
+  /**
+   * Computes ahead, while the page is idle, what showing the view would
+   * otherwise compute on first showing it.
+   */
+  warm?(profile: Profile): void;
 }
 
 /** The page's state. */
@@ -113,6 +179,24 @@ export const state: State = {
   edgesLoading: false,
   route: parseRoute(globalThis.location?.search ?? ""),
   table: { rows: new Uint32Array(0), highlight: 0, first: 0, visible: 40 },
+  flame: { cursor: -1, graph: "main", pointer: false },
+  base: null,
+  comparison: null,
+  comparing: false,
+  compare: {
+    rows: new Uint32Array(0),
+    edges: [],
+    highlight: 0,
+    first: 0,
+    visible: 40,
+  },
+  groups: {
+    rows: new Uint32Array(0),
+    highlight: 0,
+    first: 0,
+    visible: 40,
+    expanded: new Map(),
+  },
   copied: null,
   announcement: "",
 };
@@ -135,12 +219,15 @@ export function setUp(
 /** The view the route names. */
 export function activeView(): PageView {
   if (_views === undefined) throw new Error("The page is not set up");
-  return _views[state.route.tab];
+  const view = _views[state.route.tab];
+  return view.available?.() ?? true ? view : _views.table;
 }
 
 /** Every view, in tab order. */
 export function allViews(): PageView[] {
-  return _views === undefined ? [] : Object.values(_views);
+  return _views === undefined
+    ? []
+    : Object.values(_views).filter((v) => v.available?.() ?? true);
 }
 
 /** Redraws the page from `state`. */

@@ -38,7 +38,13 @@ import {
   shown,
 } from "./labels.ts";
 import { missingView } from "./message_view.ts";
-import { edgeRoute, homeRoute, href, navigate } from "./navigation.ts";
+import {
+  edgeRoute,
+  flameRoute,
+  homeRoute,
+  href,
+  navigate,
+} from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   type HistoryState,
@@ -234,6 +240,11 @@ function focalTitleView(s: State, p: Profile): TemplateResult {
           )}</span></a>
         `
       )}
+      <a
+        class="tab"
+        href=${href(flameRoute(r, fn, []))}
+        title="Its flame graph: who calls it and what it calls"
+      >flame</a>
     </span>
   `;
 }

@@ -1,0 +1,72 @@
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import {
+  buildCallTree,
+  callerTree,
+  collapsedStacks,
+} from "../lib/call_tree.ts";
+import { loadProfile } from "../lib/pstats.ts";
+import { allowedHosts, createHandler } from "../lib/server.ts";
+
+const bytes = Deno.readFileSync(
+  new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
+);
+const profile = loadProfile([{ source: "run.pstats", bytes }]);
+const handler = createHandler({
+  profile,
+  isAllowedHost: allowedHosts("127.0.0.1", 8000),
+});
+
+function get(path: string): Promise<Response> {
+  return handler(new Request(`http://127.0.0.1:8000${path}`));
+}
+
+Deno.test("/api/collapsed serves the folded stacks --format collapsed prints", async () => {
+  const response = await get("/api/collapsed");
+  assertEquals(response.status, 200);
+  assertEquals(
+    response.headers.get("content-type"),
+    "text/plain; charset=utf-8",
+  );
+  assertEquals(
+    await response.text(),
+    [...collapsedStacks(profile, buildCallTree(profile))].join(""),
+  );
+  const all = await (await get("/api/collapsed?min=0")).text();
+  assertEquals(
+    all,
+    [...collapsedStacks(profile, buildCallTree(profile, { minShare: 0 }))]
+      .join(""),
+  );
+});
+
+Deno.test("/api/collapsed keeps the paths through matching functions, or one function's callers", async () => {
+  const filtered = await (await get("/api/collapsed?q=normalize")).text();
+  for (const line of filtered.trimEnd().split("\n")) {
+    assertStringIncludes(line, "workload.py:31(normalize)");
+  }
+  const fib = profile.functions.name.indexOf("fib");
+  const callers =
+    await (await get(`/api/collapsed?fn=${fib}&direction=callers`))
+      .text();
+  assertEquals(
+    callers,
+    [...collapsedStacks(profile, callerTree(profile, fib))].join(""),
+  );
+  assertEquals(callers.split("\n")[0]!.split(";")[0], "workload.py:11(fib)");
+});
+
+Deno.test("/api/collapsed answers 400 to a bad threshold, direction or function", async () => {
+  for (
+    const query of [
+      "min=200",
+      "min=lots",
+      "direction=up",
+      "direction=callers",
+      "fn=99999",
+    ]
+  ) {
+    const response = await get(`/api/collapsed?${query}`);
+    assertEquals(response.status, 400, query);
+    assertStringIncludes((await response.json()).error, "Bad", query);
+  }
+});

@@ -1,0 +1,321 @@
+/**
+ * The compare view in a real browser (Chromium through playwright-core),
+ * against a real server comparing two runs of the fixture program. It needs
+ * Chromium: set CHROMIUM to its path if it is not /usr/bin/chromium.
+ */
+
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { fromFileUrl, join, toFileUrl } from "@std/path";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../scripts/_chromium.ts";
+import {
+  compareProfiles,
+  queryComparison,
+  rowFunction,
+} from "../lib/compare.ts";
+import { loadProfile } from "../lib/pstats.ts";
+import { allowedHosts, createHandler } from "../lib/server.ts";
+
+const FIXTURES = new URL("./fixtures/compare/", import.meta.url);
+
+async function load(name: string) {
+  const bytes = await Deno.readFile(new URL(name, FIXTURES));
+  return loadProfile([{ source: name, bytes }]);
+}
+
+async function serveComparison() {
+  const base = await load("before.pstats");
+  const profile = await load("after.pstats");
+  let handler = (_request: Request) =>
+    Promise.resolve(new Response("Not ready", { status: 503 }));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => handler(request),
+  );
+  const { port } = server.addr;
+  handler = createHandler({
+    profile,
+    base,
+    isAllowedHost: allowedHosts("127.0.0.1", port),
+  });
+  return {
+    server,
+    comparison: compareProfiles(base, profile),
+    url: `http://127.0.0.1:${port}/`,
+  };
+}
+
+function param(page: Page, name: string): string | null {
+  return new URL(page.url()).searchParams.get(name);
+}
+
+/** The visible rows' function names, top to bottom. */
+async function names(page: Page): Promise<string[]> {
+  return await page.$$eval(
+    "table.compare tbody tr.row .name",
+    (cells) => cells.map((cell) => cell.textContent ?? ""),
+  );
+}
+
+/** The visible rows' changes in words. */
+async function kinds(page: Page): Promise<string[]> {
+  return await page.$$eval(
+    "table.compare tbody tr.row td.kind",
+    (cells) => cells.map((cell) => cell.textContent?.trim() ?? ""),
+  );
+}
+
+Deno.test({
+  name: "the page compares two runs in a real browser",
+  async fn(t) {
+    const browser = await launchChromium();
+    const served = await serveComparison();
+    const { comparison } = served;
+    const problems: string[] = [];
+    try {
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 720 },
+      });
+      const page = await context.newPage();
+      page.on("pageerror", (error) => problems.push(String(error)));
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(message.text());
+      });
+
+      await t.step(
+        "it opens in compare mode, largest regression first",
+        async () => {
+          await page.goto(served.url);
+          await page.waitForSelector("table.compare tbody tr.row");
+          await page.waitForFunction(() =>
+            location.search.includes("tab=compare")
+          );
+          assertEquals(param(page, "tab"), "compare");
+          assertEquals(
+            await page.getAttribute("table.compare th.change", "aria-sort"),
+            "descending",
+          );
+          const expected = [...queryComparison(comparison, { limit: 3 }).rows]
+            .map(
+              (row) => {
+                const { profile, id } = rowFunction(comparison, row);
+                return profile.functions.name[id];
+              },
+            );
+          assertEquals((await names(page)).slice(0, 3), expected);
+          assertEquals((await kinds(page))[0], "▲ slower");
+          assertEquals(
+            await page.title(),
+            "before.pstats → after.pstats · profiling-explorer",
+          );
+        },
+      );
+
+      await t.step(
+        "the header shows the totals before → after with the change",
+        async () => {
+          const totals = await page.textContent(".compare-totals");
+          assertMatch(
+            totals!.replace(/\s+/g, " "),
+            /total time [\d,.]+ ms → [\d,.]+ ms \(−[\d.]+%\)/,
+          );
+          assertMatch(totals!, /before\.pstats → after\.pstats/);
+        },
+      );
+
+      await t.step(
+        "sorting by change % and again reverses, in the URL",
+        async () => {
+          await page.click("table.compare th.change-pct button");
+          await page.waitForFunction(() =>
+            location.search.includes("sort=cumulative_change_percent")
+          );
+          assertEquals((await kinds(page))[0], "+ added");
+          await page.click("table.compare th.change-pct button");
+          await page.waitForFunction(() => location.search.includes("desc=0"));
+          assertEquals(
+            await page.getAttribute("table.compare th.change-pct", "aria-sort"),
+            "ascending",
+          );
+          assertEquals((await kinds(page))[0], "− removed");
+        },
+      );
+
+      await t.step("chips show only faster or removed functions", async () => {
+        await page.click("table.compare th.change button");
+        await page.click("button.chip.faster");
+        await page.waitForFunction(() =>
+          location.search.includes("only=faster")
+        );
+        assert((await kinds(page)).every((k) => k === "▼ faster"));
+        assertEquals(
+          await page.getAttribute("button.chip.faster", "aria-pressed"),
+          "true",
+        );
+        await page.click("button.chip.removed");
+        await page.waitForFunction(() =>
+          location.search.includes("only=faster%2Cremoved")
+        );
+        const shown = await kinds(page);
+        assert(shown.every((k) => k === "▼ faster" || k === "− removed"));
+        const total = queryComparison(comparison, {
+          changes: ["faster", "removed"],
+        }).total;
+        assertEquals(
+          (await page.textContent(".status"))?.trim(),
+          `${total} of ${comparison.size} functions`,
+        );
+        // Removed functions are gone from the run after: they sort first by
+        // time after, smallest first.
+        await page.click("table.compare th.after button");
+        await page.click("table.compare th.after button");
+        assertEquals((await kinds(page))[0], "− removed");
+        await page.click("table.compare th.change button");
+        await page.click("button.chip.clear");
+        await page.waitForFunction(() => !location.search.includes("only="));
+      });
+
+      await t.step(
+        "filtering and walking to the callers compares edge by edge",
+        async () => {
+          await page.fill("#filter", "app.py parse");
+          await page.waitForFunction(() => location.search.includes("q="));
+          assertEquals(await names(page), ["parse"]);
+          assertMatch(
+            (await page.textContent("tr.row td.location"))!,
+            /was line 12/,
+          );
+          await page.click("tr.row td.links a[aria-label=callers]");
+          await page.waitForFunction(() =>
+            location.search.includes("view=callers")
+          );
+          assertEquals(await page.textContent("tr.focal .name"), "parse");
+          assertEquals(await names(page), ["main"]);
+          // The edge main → parse got faster, with both lines shown.
+          assertEquals(await kinds(page), ["▼ faster"]);
+          assertMatch(
+            (await page.textContent("tbody tr.row td.change"))!,
+            /^−/,
+          );
+          await page.click("tbody tr.row td.links a[aria-label=callees]");
+          await page.waitForFunction(() =>
+            location.search.includes("view=callees")
+          );
+          const callees = await names(page);
+          assert(callees.includes("fast_checksum"), callees.join(", "));
+          assert(callees.includes("legacy_checksum"), callees.join(", "));
+          await page.goBack();
+          await page.waitForFunction(() =>
+            location.search.includes("view=callers")
+          );
+          assertEquals(await page.textContent("tr.focal .name"), "parse");
+        },
+      );
+
+      await t.step("the keyboard walks callers and callees too", async () => {
+        await page.goto(`${served.url}?tab=compare&q=app.py+render`);
+        await page.waitForSelector("table.compare tbody tr.row");
+        await page.keyboard.press("Shift+Enter");
+        await page.waitForFunction(() =>
+          location.search.includes("view=callers")
+        );
+        assertEquals(await names(page), ["main"]);
+        await page.keyboard.press("Backspace");
+        await page.waitForFunction(() => !location.search.includes("view="));
+      });
+
+      await t.step("the table tab still shows the run after", async () => {
+        await page.click("nav.views a:text('Table')");
+        await page.waitForSelector("table:not(.compare) tbody tr.row");
+        assertEquals(param(page, "tab"), null);
+      });
+
+      await t.step(
+        "screenshots of compare mode land in tests/output/",
+        async () => {
+          const out = fromFileUrl(new URL("./output/", import.meta.url));
+          await Deno.mkdir(out, { recursive: true });
+          const main = queryComparison(comparison, { filter: "app.py main" })
+            .rows[0]!;
+          const shots: [string, string, number][] = [
+            ["compare", "?tab=compare", 1280],
+            ["compare-callees", `?tab=compare&fn=${main}&view=callees`, 1280],
+            ["compare-narrow", "?tab=compare", 420],
+          ];
+          for (const scheme of ["light", "dark"] as const) {
+            const themed = await browser.newContext({ colorScheme: scheme });
+            try {
+              const shot = await themed.newPage();
+              shot.on("pageerror", (error) => problems.push(String(error)));
+              for (const [view, search, width] of shots) {
+                await shot.setViewportSize({ width, height: 720 });
+                await shot.goto(`${served.url}${search}`);
+                await shot.waitForSelector("table.compare tbody tr.row");
+                const path = `${out}${view}-${scheme}.png`;
+                await shot.screenshot({ path });
+                assert((await Deno.stat(path)).size > 10_000, path);
+              }
+            } finally {
+              await themed.close();
+            }
+          }
+        },
+      );
+
+      await t.step("nothing broke the Content-Security-Policy", () => {
+        assertEquals(problems, []);
+      });
+      await context.close();
+    } finally {
+      await browser.close();
+      await served.server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "an HTML report of two runs opens in compare mode from file://",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const browser = await launchChromium();
+    try {
+      const report = join(dir, "compare.html");
+      const result = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          fromFileUrl(new URL("../main.ts", import.meta.url)),
+          "--html",
+          report,
+          "--base",
+          "before.pstats",
+          "after.pstats",
+        ],
+        cwd: fromFileUrl(FIXTURES),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(result.code, 0, new TextDecoder().decode(result.stderr));
+      const context = await browser.newContext({ offline: true });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(String(error)));
+      await page.goto(toFileUrl(report).href);
+      await page.waitForSelector("table.compare tbody tr.row");
+      assertEquals((await kinds(page))[0], "▲ slower");
+      assertMatch(
+        (await page.textContent(".compare-totals"))!,
+        /before\.pstats → after\.pstats/,
+      );
+      await page.fill("#filter", "app.py parse");
+      await page.click("tr.row td.links a[aria-label=callers]");
+      assertEquals(await names(page), ["main"]);
+      assertEquals(problems, []);
+      await context.close();
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

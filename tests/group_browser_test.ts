@@ -1,0 +1,244 @@
+/**
+ * The groups view in a real browser (Chromium through playwright-core),
+ * against a real server: the directory tree, the group-by control, sort and
+ * filter, and a sampled profile folded into functions.
+ */
+
+import { assert, assertEquals } from "@std/assert";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../scripts/_chromium.ts";
+import { formatMs } from "../lib/format.ts";
+import { nodeKey, queryGroups } from "../lib/group.ts";
+import { loadProfile } from "../lib/pstats.ts";
+import { allowedHosts, createHandler } from "../lib/server.ts";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url);
+
+async function serve(fixture: string) {
+  const bytes = await Deno.readFile(new URL(fixture, FIXTURES));
+  const profile = loadProfile([{ source: fixture, bytes }]);
+  let handler = (_request: Request) =>
+    Promise.resolve(new Response("Not ready", { status: 503 }));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => handler(request),
+  );
+  const { port } = server.addr;
+  handler = createHandler({
+    profile,
+    isAllowedHost: allowedHosts("127.0.0.1", port),
+  });
+  return { server, profile, url: `http://127.0.0.1:${port}/` };
+}
+
+/** The rows in view: their label, tree level and whether they are open. */
+async function rows(page: Page) {
+  return await page.$$eval("tbody tr.row", (trs) =>
+    trs.map((tr) => ({
+      name: tr.querySelector("td.location")?.textContent?.replace(/\s+/g, " ")
+        .trim().replace(/ ?(Copy|Copied)$/, "").replace(/^[▸▾] ?/, "") ??
+        "",
+      level: tr.getAttribute("aria-level"),
+      expanded: tr.getAttribute("aria-expanded"),
+      cumulative: tr.querySelector("td.cumulative")?.textContent?.trim() ?? "",
+      functions: tr.querySelector("td.functions")?.textContent?.trim() ?? "",
+      lines: tr.querySelector("td.lines")?.textContent?.trim() ?? "",
+    })));
+}
+
+async function open(page: Page, name: string): Promise<void> {
+  const row = page.locator("tbody tr.row", {
+    has: page.locator(`td.location :text-is("${name}")`),
+  });
+  await row.locator("button.toggle").click();
+  await page.locator("tbody tr.row[aria-expanded=true]", {
+    has: page.locator(`td.location :text-is("${name}")`),
+  }).waitFor();
+}
+
+function param(page: Page, name: string): string | null {
+  return new URL(page.url()).searchParams.get(name);
+}
+
+Deno.test({
+  name: "the groups view rolls a profile up in a real browser",
+  async fn(t) {
+    const browser = await launchChromium();
+    const shop = await serve("shop.pstats");
+    const sampled = await serve("shop-sampled.pstats");
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage({
+        viewport: { width: 1280, height: 720 },
+      });
+      page.on("pageerror", (error) => problems.push(String(error)));
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(message.text());
+      });
+
+      await t.step(
+        "the directory level is a tree that opens into sub-directories, files and functions",
+        async () => {
+          await page.goto(`${shop.url}?tab=groups`);
+          await page.waitForSelector("tbody tr.row");
+          assertEquals(await page.inputValue("#group-by"), "directory");
+          const { numbers, ids } = queryGroups(shop.profile, "directory");
+          const tree = numbers.tree;
+          const top = (await rows(page)).map((r) => r.name);
+          assert(top.includes("shop/"), top.join("|"));
+          assertEquals(
+            (await page.textContent(".status"))?.trim(),
+            `${tree.roots.length} directories and files`,
+          );
+          // The shop/ row shows its numbers, counted once.
+          const shopNode = [...ids].find((n) => nodeKey(tree, n) === "shop/")!;
+          const shopRow = (await rows(page)).find((r) => r.name === "shop/")!;
+          assertEquals(
+            shopRow.cumulative,
+            formatMs(numbers.cumulative[shopNode]!),
+          );
+          assertEquals(shopRow.functions, String(numbers.functions[shopNode]));
+          assertEquals(shopRow.expanded, "false");
+
+          await open(page, "shop/");
+          const afterShop = await rows(page);
+          const at = afterShop.findIndex((r) => r.name === "shop/");
+          assertEquals(afterShop[at]!.expanded, "true");
+          const children = afterShop.filter((r) => r.level === "2").map((r) =>
+            r.name
+          ).sort();
+          assertEquals(children, [
+            "__init__.py",
+            "models/",
+            "pricing/",
+            "report/",
+          ]);
+
+          await open(page, "models/");
+          await open(page, "order.py");
+          const functions = (await rows(page)).filter((r) => r.level === "4")
+            .map((r) => r.name);
+          assert(
+            functions.some((name) => name.endsWith("subtotal")),
+            functions.join("|"),
+          );
+          // Closing shop/ hides everything under it.
+          await page.locator("tbody tr.row", {
+            has: page.locator('td.location :text-is("shop/")'),
+          }).locator("button.toggle").click();
+          await page.locator('tbody tr.row[aria-level="2"]').first().waitFor({
+            state: "detached",
+          });
+        },
+      );
+
+      await t.step(
+        "the group-by control switches level and is kept in the URL",
+        async () => {
+          await page.selectOption("#group-by", "package");
+          await page.locator(".status", { hasText: "packages" }).waitFor();
+          assertEquals(param(page, "by"), "package");
+          const packages = await rows(page);
+          assertEquals(
+            packages.map((r) => r.name).sort(),
+            [
+              "__future__",
+              "builtins",
+              "enum",
+              "frozen",
+              "json",
+              "re",
+              "shop",
+              "shop_main",
+            ],
+          );
+          assert(packages.every((r) => r.expanded === null), "flat");
+          await page.reload();
+          await page.waitForSelector("tbody tr.row");
+          assertEquals(await page.inputValue("#group-by"), "package");
+        },
+      );
+
+      await t.step("sort works at the group level", async () => {
+        await page.click("th.internal button");
+        await page.waitForSelector('th.internal[aria-sort="descending"]');
+        const { numbers, ids } = queryGroups(shop.profile, "package", {
+          sort: "internal",
+        });
+        assertEquals(
+          (await rows(page)).map((r) => r.name),
+          [...ids].map((n) => nodeKey(numbers.tree, n)),
+        );
+      });
+
+      await t.step(
+        "a filter keeps the groups holding a match, with their numbers",
+        async () => {
+          await page.selectOption("#group-by", "directory");
+          await page.locator(".status", { hasText: "directories" }).waitFor();
+          await page.fill("#filter", "subtotal");
+          await page.locator(".status", { hasText: "with matches" }).waitFor();
+          const kept = await rows(page);
+          assertEquals(kept.map((r) => r.name), ["shop/"]);
+          assertEquals(kept[0]!.functions, "2");
+          await page.fill("#filter", "");
+        },
+      );
+
+      await t.step(
+        "a sampled profile opens folded into functions, which open into their lines",
+        async () => {
+          await page.goto(sampled.url);
+          await page.waitForSelector("tbody tr.row");
+          assertEquals(param(page, "tab"), "groups");
+          assertEquals(param(page, "by"), "function");
+          const { numbers, ids } = queryGroups(sampled.profile, "function");
+          const tree = numbers.tree;
+          assert(
+            (await page.textContent(".status"))?.includes(
+              `${ids.length} functions (from ${sampled.profile.size} lines)`,
+            ),
+          );
+          const item = [...ids].find((n) =>
+            nodeKey(tree, n) === "shop/models/order.py(Item.subtotal)"
+          )!;
+          const row = (await rows(page)).find((r) =>
+            r.name === "shop/models/order.py Item.subtotal"
+          )!;
+          assertEquals(row.lines, String(numbers.lines[item]));
+          assertEquals(row.expanded, "false");
+          await open(page, "Item.subtotal");
+          const lines = (await rows(page)).filter((r) =>
+            /^line \d+$/.test(r.name)
+          );
+          assertEquals(lines.length, numbers.lines[item]);
+          assert(lines.length > 1);
+        },
+      );
+
+      await t.step(
+        "a sampled function's callers are folded by function",
+        async () => {
+          await page.locator("tbody tr.row", {
+            has: page.locator('td.location :text-is("Item.subtotal")'),
+          }).locator('td.links a[aria-label="callers"]').click();
+          await page.waitForSelector("tr.focal");
+          assertEquals(param(page, "view"), "callers");
+          const callers = await rows(page);
+          assertEquals(callers.map((r) => r.name), [
+            "shop/models/order.py Order.subtotal",
+          ]);
+          assert(
+            (await page.textContent(".status"))?.includes("folded by function"),
+          );
+        },
+      );
+
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      await shop.server.shutdown();
+      await sampled.server.shutdown();
+    }
+  },
+});

@@ -1,0 +1,202 @@
+/**
+ * `--html FILE`: the report's contents (the server's bytes, a CSP whose
+ * hashes match) and how it is written (atomically, never over an input or
+ * a file that is not a report).
+ */
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import { fromFileUrl, join } from "@std/path";
+import { loadProfile } from "../lib/pstats.ts";
+import { allowedHosts, createHandler } from "../lib/server.ts";
+
+const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Result> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    cwd: FIXTURES,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  };
+}
+
+/** The value, or a failure saying what is missing (narrows the type). */
+function must<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`No ${what}`);
+  return value;
+}
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(text),
+  );
+  return `sha256-${
+    (new Uint8Array(digest) as Uint8Array & { toBase64(): string }).toBase64()
+  }`;
+}
+
+async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(
+    new DecompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+Deno.test("--html embeds the bytes the server sends, behind a CSP of hashes", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "report.html");
+    const result = await cli("--html", out, "cprofile-3.13.pstats");
+    assertEquals(result.code, 0, result.stderr);
+    assertStringIncludes(result.stdout, `Wrote ${out} (`);
+    const page = await Deno.readTextFile(out);
+
+    const data = must(
+      page.match(
+        /<script type="application\/x-profiling-explorer" data-path="\/api\/profile" data-length="(\d+)">([^<]*)<\/script>/,
+      ),
+      "profile in the page",
+    );
+    const embedded = await gunzip(
+      Uint8Array.fromBase64(data[2]!) as Uint8Array<ArrayBuffer>,
+    );
+    const profile = loadProfile([{
+      source: "cprofile-3.13.pstats",
+      bytes: await Deno.readFile(join(FIXTURES, "cprofile-3.13.pstats")),
+    }], { cwd: FIXTURES });
+    const served = await createHandler({
+      profile,
+      isAllowedHost: allowedHosts("127.0.0.1", 8099),
+    })(new Request("http://127.0.0.1:8099/api/profile"));
+    const bytes = new Uint8Array(await served.arrayBuffer());
+    assertEquals(Number(data[1]), bytes.length);
+    assertEquals(embedded, bytes);
+
+    const csp = must(
+      page.match(
+        /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/,
+      )?.[1],
+      "CSP",
+    );
+    const script = must(
+      page.match(/<script type="module">([\s\S]*?)<\/script>/),
+      "inline script",
+    );
+    const style = must(page.match(/<style>([\s\S]*?)<\/style>/), "style");
+    assertStringIncludes(csp, `script-src '${await sha256(script[1]!)}'`);
+    assertStringIncludes(csp, `style-src '${await sha256(style[1]!)}'`);
+    assertStringIncludes(csp, "default-src 'none'");
+    assert(!/unsafe-(eval|inline)/.test(csp), csp);
+    assert(!/(src|href)="(https?:|\/)/.test(page), "nothing to fetch");
+  });
+});
+
+Deno.test("--html replaces an earlier report atomically and leaves nothing behind", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "report.html");
+    assertEquals((await cli("--html", out, "cprofile-3.13.pstats")).code, 0);
+    const first = await Deno.readTextFile(out);
+    const again = await cli("--html", out, "sampled.pstats");
+    assertEquals(again.code, 0, again.stderr);
+    assert((await Deno.readTextFile(out)) !== first, "the report is new");
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assertEquals(names, ["report.html"]);
+  });
+});
+
+Deno.test("--html never writes over an input or a file that is not a report", async () => {
+  await withDir(async (dir) => {
+    const input = join(dir, "run.pstats");
+    await Deno.copyFile(join(FIXTURES, "cprofile-3.13.pstats"), input);
+    const before = await Deno.readFile(input);
+    const over = await cli("--html", input, input);
+    assertEquals(over.code, 2);
+    assertMatch(
+      over.stderr,
+      /^profiling-explorer: .*run\.pstats: Won't write the report over an input file\n$/,
+    );
+    assertEquals(await Deno.readFile(input), before);
+
+    const notes = join(dir, "notes.html");
+    await Deno.writeTextFile(notes, "<p>my notes</p>\n");
+    const other = await cli("--html", notes, "cprofile-3.13.pstats");
+    assertEquals(other.code, 1);
+    assertStringIncludes(
+      other.stderr,
+      "Exists and is not a profiling-explorer report",
+    );
+    assertEquals(await Deno.readTextFile(notes), "<p>my notes</p>\n");
+
+    const folder = await cli("--html", dir, "cprofile-3.13.pstats");
+    assertEquals(folder.code, 1);
+    assertStringIncludes(folder.stderr, "Is a directory");
+  });
+});
+
+Deno.test("--html with a bad input or with --format writes nothing", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "report.html");
+    const bad = await cli("--html", out, "bad/notes.txt");
+    assertEquals(bad.code, 1);
+    assertStringIncludes(bad.stderr, "bad/notes.txt: Not a pstats file");
+    const both = await cli("--html", out, "--format", "json", "many.pstats");
+    assertEquals(both.code, 2);
+    assertStringIncludes(
+      both.stderr,
+      "--html and --format can't be used together",
+    );
+    assertEquals([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("--html with --base carries both profiles, each as the server sends it", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "compare.html");
+    const result = await cli(
+      "--html",
+      out,
+      "--base",
+      "compare/before.pstats",
+      "compare/after.pstats",
+    );
+    assertEquals(result.code, 0, result.stderr);
+    const page = await Deno.readTextFile(out);
+    const paths = [...page.matchAll(/ data-path="([^"]+)"/g)].map((m) => m[1]);
+    assertEquals(paths, ["/api/profile", "/api/base"]);
+    // Without --base there is no /api/base to embed.
+    await cli("--html", out, "compare/after.pstats");
+    const single = await Deno.readTextFile(out);
+    assertEquals(
+      [...single.matchAll(/ data-path="([^"]+)"/g)].map((m) => m[1]),
+      ["/api/profile"],
+    );
+  });
+});

@@ -1,0 +1,259 @@
+/// <reference lib="dom" />
+/**
+ * Draws a {@linkcode CallTree} on a canvas as an icicle (root on top) or,
+ * inverted, as a flame (root at the bottom), and finds the frame under a
+ * point. Knows nothing of the page: `ui/flame_view.ts` decides what to draw.
+ *
+ * A frame `i` of the zoomed frame `z`'s subtree spans
+ * `(start[i] - start[z]) / value[z]` to `(start[i] + value[i] - start[z]) /
+ * value[z]` of the width; `z`'s ancestors span the whole width. Subtrees
+ * narrower than a pixel are skipped whole, so a drawing costs what is
+ * visible, not the size of the tree.
+ *
+ * @module
+ */
+
+import { ALL, type CallTree, OTHER } from "../lib/call_tree.ts";
+import { functionLocation, type Profile } from "../lib/profile.ts";
+
+/** A frame's height in CSS pixels. */
+export const FRAME_HEIGHT = 20;
+
+/** What to draw. */
+export interface FlameScene {
+  /** The profile the tree was built from. */
+  readonly profile: Profile;
+  /** The tree. */
+  readonly tree: CallTree;
+  /** The frame shown across the whole width. */
+  readonly zoom: number;
+  /** Whether the root is at the bottom (a tree of callers). */
+  readonly inverted: boolean;
+  /** Frames the filter matches (1 each), or null without a filter. */
+  readonly marked: Uint8Array | null;
+  /** The frame under the mouse or the keyboard cursor, -1 for none. */
+  readonly cursor: number;
+  /** Whether the page is dark. */
+  readonly dark: boolean;
+}
+
+/** The rows a scene needs: the zoomed frame's depth plus its subtree's. */
+export function sceneRows(scene: FlameScene): number {
+  const { tree, zoom } = scene;
+  let deepest = tree.depth[zoom]!;
+  const end = tree.end[zoom]!;
+  for (let i = zoom; i < end; i++) {
+    if (tree.depth[i]! > deepest) deepest = tree.depth[i]!;
+  }
+  return deepest + 1;
+}
+
+/** Where a frame is drawn, in CSS pixels, or null when it is not. */
+export function frameBox(
+  scene: FlameScene,
+  width: number,
+  rows: number,
+  node: number,
+): { x: number; y: number; w: number } | null {
+  const { tree, zoom } = scene;
+  const z0 = tree.start[zoom]!;
+  const zv = tree.value[zoom]!;
+  const d = tree.depth[node]!;
+  const y = scene.inverted ? (rows - 1 - d) * FRAME_HEIGHT : d * FRAME_HEIGHT;
+  if (node < zoom || node >= tree.end[zoom]!) {
+    // An ancestor of the zoomed frame spans the width; others are hidden.
+    return node <= zoom && tree.end[node]! > zoom
+      ? { x: 0, y, w: width }
+      : null;
+  }
+  if (!(zv > 0)) return null;
+  const x = (tree.start[node]! - z0) / zv * width;
+  const w = tree.value[node]! / zv * width;
+  return { x, y, w };
+}
+
+/**
+ * The frame at a point of the canvas, in CSS pixels, or -1.
+ *
+ * @param scene What is drawn.
+ * @param width The canvas's width in CSS pixels.
+ * @param rows The rows drawn (see {@linkcode sceneRows}).
+ * @param x The point's x.
+ * @param y The point's y.
+ */
+export function frameAt(
+  scene: FlameScene,
+  width: number,
+  rows: number,
+  x: number,
+  y: number,
+): number {
+  const { tree, zoom } = scene;
+  const row = Math.floor(y / FRAME_HEIGHT);
+  const depth = scene.inverted ? rows - 1 - row : row;
+  if (depth < 0 || depth >= rows || x < 0 || x >= width) return -1;
+  // Walk down from the root: ancestors of the zoomed frame, then the child
+  // under x at each depth.
+  let node = zoom;
+  while (tree.depth[node]! > depth) node = tree.parent[node]!;
+  if (tree.depth[node]! === depth) return node;
+  for (let d = tree.depth[node]!; d < depth; d++) {
+    let found = -1;
+    const end = tree.end[node]!;
+    for (let c = node + 1; c < end; c = tree.end[c]!) {
+      const box = frameBox(scene, width, rows, c)!;
+      if (x >= box.x && x < box.x + box.w) {
+        found = c;
+        break;
+      }
+    }
+    if (found < 0) return -1;
+    node = found;
+  }
+  return node;
+}
+
+/** A frame's label: the function's name, `all` or `[other]`. */
+export function frameName(profile: Profile, fn: number): string {
+  if (fn === ALL) return "all";
+  if (fn === OTHER) return "[other]";
+  return functionLocation(profile, fn).name;
+}
+
+/**
+ * What a function's colour is chosen by: its package (the directory of its
+ * short path, such as `django/db/models` or `json`) or, for a file at the
+ * top level, the file; built-ins share one.
+ */
+export function colourGroup(profile: Profile, fn: number): string {
+  if (fn < 0) return "";
+  const { location } = functionLocation(profile, fn);
+  if (location === "") return "builtins";
+  const file = profile.functions.shortFile[fn]!;
+  const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
+  return slash > 0 ? file.slice(0, slash) : file;
+}
+
+const _hues = new WeakMap<Profile, Map<string, number>>();
+
+/** FNV-1a: a stable number for a text. */
+function _hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A function's hue: its group's, shifted a little by its own name. */
+function _hue(profile: Profile, fn: number): [hue: number, shade: number] {
+  let hues = _hues.get(profile);
+  if (hues === undefined) _hues.set(profile, hues = new Map());
+  const group = colourGroup(profile, fn);
+  let hue = hues.get(group);
+  if (hue === undefined) {
+    hue = _hash(group) % 360;
+    hues.set(group, hue);
+  }
+  const own = _hash(profile.functions.name[fn]!);
+  return [(hue + (own % 17) - 8 + 360) % 360, ((own >>> 8) % 9) - 4];
+}
+
+function _fill(scene: FlameScene, fn: number, dim: boolean): string {
+  const dark = scene.dark;
+  if (fn === ALL || fn === OTHER) {
+    return dim
+      ? (dark ? "#1c2128" : "#f3f4f6")
+      : (dark ? "#3d444d" : "#d1d9e0");
+  }
+  if (colourGroup(scene.profile, fn) === "builtins") {
+    return dim
+      ? (dark ? "#1f1d2b" : "#f4f2f8")
+      : (dark ? "#4b4163" : "#ddd4ee");
+  }
+  const [h, shade] = _hue(scene.profile, fn);
+  if (dim) return dark ? `hsl(${h} 10% 18%)` : `hsl(${h} 15% 94%)`;
+  return dark ? `hsl(${h} 45% ${32 + shade}%)` : `hsl(${h} 65% ${79 + shade}%)`;
+}
+
+/**
+ * Draws the scene. Sizes the canvas to `width` CSS pixels and as many rows
+ * as the scene needs, at the device's pixel ratio.
+ *
+ * @returns The rows drawn.
+ */
+export function drawFlame(
+  canvas: HTMLCanvasElement,
+  scene: FlameScene,
+  width: number,
+): number {
+  const rows = sceneRows(scene);
+  const height = rows * FRAME_HEIGHT;
+  const ratio = globalThis.devicePixelRatio || 1;
+  const pixelsW = Math.max(1, Math.round(width * ratio));
+  const pixelsH = Math.max(1, Math.round(height * ratio));
+  if (canvas.width !== pixelsW) canvas.width = pixelsW;
+  if (canvas.height !== pixelsH) canvas.height = pixelsH;
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext("2d");
+  if (ctx === null) return rows;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.font =
+    `11.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace`;
+  ctx.textBaseline = "middle";
+  const charWidth = ctx.measureText("0").width || 7;
+  const { tree, zoom, marked, profile } = scene;
+  const text = scene.dark ? "#e6edf3" : "#1f2328";
+  const dimText = scene.dark ? "#656c76" : "#818b98";
+  const draw = (node: number, x: number, y: number, w: number) => {
+    const fn = tree.fn[node]!;
+    const dim = marked !== null && marked[node] !== 1;
+    ctx.fillStyle = _fill(scene, fn, dim);
+    const gap = w > 3 ? 1 : 0;
+    ctx.fillRect(x, y, Math.max(w - gap, 0.5), FRAME_HEIGHT - 1);
+    if (w < charWidth * 3 + 6) return;
+    const name = frameName(profile, fn);
+    const room = Math.floor((w - 6) / charWidth);
+    const label = name.length <= room
+      ? name
+      : `${name.slice(0, Math.max(1, room - 1))}…`;
+    ctx.fillStyle = dim ? dimText : text;
+    ctx.fillText(label, x + 3, y + FRAME_HEIGHT / 2, w - 4);
+  };
+  // The zoomed frame's ancestors, across the width.
+  for (let a = tree.parent[zoom]!; a >= 0; a = tree.parent[a]!) {
+    const box = frameBox(scene, width, rows, a)!;
+    draw(a, box.x, box.y, box.w);
+  }
+  // The zoomed frame's subtree, skipping what is under half a pixel.
+  const end = tree.end[zoom]!;
+  const z0 = tree.start[zoom]!;
+  const scale = tree.value[zoom]! > 0 ? width / tree.value[zoom]! : 0;
+  for (let i = zoom; i < end;) {
+    const w = tree.value[i]! * scale;
+    if (w < 0.5) {
+      i = tree.end[i]!;
+      continue;
+    }
+    const d = tree.depth[i]!;
+    const y = scene.inverted ? (rows - 1 - d) * FRAME_HEIGHT : d * FRAME_HEIGHT;
+    draw(i, (tree.start[i]! - z0) * scale, y, w);
+    i++;
+  }
+  if (scene.cursor >= 0) {
+    const box = frameBox(scene, width, rows, scene.cursor);
+    if (box !== null) {
+      ctx.strokeStyle = scene.dark ? "#e6edf3" : "#1f2328";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(
+        box.x + 1,
+        box.y + 1,
+        Math.max(box.w - 3, 1),
+        FRAME_HEIGHT - 3,
+      );
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,701 @@
+/// <reference lib="dom" />
+/**
+ * The flame view: the call tree that `lib/call_tree.ts` estimates from the
+ * profile's edges, drawn as an icicle on a canvas (`ui/flame_canvas.ts`).
+ *
+ * Without a function in the route it shows the whole profile: click a frame
+ * to zoom into it (the zoom is in the URL, so Back zooms out), hover for its
+ * numbers. With one (`fn`) it shows that function's "sandwich": who calls it,
+ * up to the roots (inverted, above), and what it calls (below), every path
+ * through it merged. The filter box highlights the matching frames and says
+ * what share of the total they hold. Arrow keys move a cursor over the
+ * frames; the details bar says in text what the cursor is on, with links to
+ * the function's callers and callees tables.
+ *
+ * @module
+ */
+
+import { html, nothing, type TemplateResult } from "lit-html";
+import { ref } from "lit-html/directives/ref.js";
+import {
+  ALL,
+  buildCallTree,
+  calleeTree,
+  callerTree,
+  type CallTree,
+  OTHER,
+  pathsThrough,
+} from "../lib/call_tree.ts";
+import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
+import { functionLocation, type Profile } from "../lib/profile.ts";
+import { queryFunctions } from "../lib/query.ts";
+import {
+  drawFlame,
+  type FlameScene,
+  frameAt,
+  frameName,
+} from "./flame_canvas.ts";
+import { isMissing } from "./header_view.ts";
+import { fullLabel } from "./labels.ts";
+import { missingView } from "./message_view.ts";
+import { edgeRoute, flameRoute, href, navigate } from "./navigation.ts";
+import {
+  type FlameGraph,
+  type HistoryState,
+  type KeyContext,
+  type PageView,
+  type State,
+  state,
+  update,
+} from "./state.ts";
+
+/**
+ * At most this many frames per tree in the page (see `maxNodes`): far more
+ * than a screen can tell apart, and built in well under a second.
+ */
+const MAX_FRAMES = 100_000;
+
+/** The thresholds offered, as shares of the total. */
+const THRESHOLDS: readonly [number, string][] = [
+  [0.01, "1%"],
+  [0.001, "0.1%"],
+  [0.0001, "0.01%"],
+  [0, "nothing"],
+];
+
+/** One drawn graph: its canvas, what is on it, and its rows. */
+interface _Graph {
+  canvas: HTMLCanvasElement | undefined;
+  scene: FlameScene | null;
+  rows: number;
+}
+
+const _graphs: Record<FlameGraph, _Graph> = {
+  main: { canvas: undefined, scene: null, rows: 0 },
+  callers: { canvas: undefined, scene: null, rows: 0 },
+  callees: { canvas: undefined, scene: null, rows: 0 },
+};
+let _scroller: HTMLElement | undefined;
+let _tip: HTMLElement | undefined;
+let _drawQueued = false;
+
+/** The flame view. */
+export const FLAME_VIEW: PageView = {
+  tab: "flame",
+  label: "Flame graph",
+  query() {
+    state.flame.cursor = -1;
+    state.flame.pointer = false;
+  },
+  template: (p) =>
+    isMissing(state, p) ? missingView(state) : flameView(state, p),
+  crumbs: (p) => crumbsView(state, p),
+  placeholder: () => "Highlight frames by name, path or line",
+  status: (p) => statusText(state, p),
+  keyHints: () =>
+    html`
+      <kbd>↑</kbd><kbd>↓</kbd><kbd>←</kbd><kbd>→</kbd> move <kbd>⏎</kbd> zoom
+      <kbd>⇧⏎</kbd> function <kbd>⌫</kbd> back
+    `,
+  show({ scrollTop }: HistoryState) {
+    update();
+    if (_scroller) _scroller.scrollTop = scrollTop;
+  },
+  saved: () => ({ scrollTop: _scroller?.scrollTop ?? 0, highlight: 0 }),
+  resized: () => _draw(),
+  key: flameKey,
+  highlightedFunction() {
+    const tree = _treeOf(state.flame.graph);
+    const fn = tree?.fn[state.flame.cursor];
+    return fn !== undefined && fn >= 0 ? fn : undefined;
+  },
+  warm(p) {
+    if (!state.edgesLoading) _mainTree(p, state.route.minShare);
+  },
+};
+
+// ---------------------------------------------------------------- trees
+
+const _trees = new WeakMap<Profile, Map<string, CallTree>>();
+
+/** A tree of the profile, built once per profile and options. */
+function _cached(
+  p: Profile,
+  key: string,
+  build: () => CallTree,
+): CallTree {
+  let trees = _trees.get(p);
+  if (trees === undefined) _trees.set(p, trees = new Map());
+  let tree = trees.get(key);
+  if (tree === undefined) {
+    tree = build();
+    trees.set(key, tree);
+  }
+  return tree;
+}
+
+/** The whole profile's tree. */
+function _mainTree(p: Profile, minShare: number): CallTree {
+  return _cached(
+    p,
+    `all ${minShare}`,
+    () => buildCallTree(p, { minShare, maxNodes: MAX_FRAMES }),
+  );
+}
+
+/** The tree a graph shows, or null while the edges are loading. */
+function _treeOf(graph: FlameGraph): CallTree | null {
+  const p = state.profile;
+  if (p === null || state.edgesLoading) return null;
+  const r = state.route;
+  const options = { minShare: r.minShare, maxNodes: MAX_FRAMES };
+  if (graph === "main") return r.fn === null ? _mainTree(p, r.minShare) : null;
+  if (r.fn === null || r.fn >= p.size) return null;
+  const fn = r.fn;
+  return graph === "callers"
+    ? _cached(p, `up ${fn} ${r.minShare}`, () => callerTree(p, fn, options))
+    : _cached(p, `down ${fn} ${r.minShare}`, () => calleeTree(p, fn, options));
+}
+
+/** The node the route's zoom path leads to (as far as it goes). */
+function _zoomNode(tree: CallTree, path: readonly number[]): number {
+  let node = 0;
+  for (const fn of path) {
+    let next = -1;
+    const end = tree.end[node]!;
+    for (let c = node + 1; c < end; c = tree.end[c]!) {
+      if (tree.fn[c] === fn) {
+        next = c;
+        break;
+      }
+    }
+    if (next < 0) break;
+    node = next;
+  }
+  return node;
+}
+
+/** The function ids from below the root down to a node. */
+function _pathOf(tree: CallTree, node: number): number[] {
+  const path: number[] = [];
+  for (let n = node; n > 0; n = tree.parent[n]!) path.push(tree.fn[n]!);
+  return path.reverse();
+}
+
+const _marks = new WeakMap<
+  CallTree,
+  { q: string; marked: Uint8Array; value: number }
+>();
+
+/** The frames the filter matches, and the share of the tree they hold. */
+function _matches(
+  p: Profile,
+  tree: CallTree,
+  q: string,
+): { marked: Uint8Array; value: number } | null {
+  if (q.trim() === "") return null;
+  const cached = _marks.get(tree);
+  if (cached !== undefined && cached.q === q) return cached;
+  const { ids } = queryFunctions(p, { filter: q });
+  const result = { q, ...pathsThrough(tree, ids) };
+  _marks.set(tree, result);
+  return result;
+}
+
+// ---------------------------------------------------------------- views
+
+function crumbsView(s: State, p: Profile): TemplateResult {
+  const r = s.route;
+  if (r.fn !== null) {
+    return html`
+      <a href=${href(flameRoute(r, null, []))}>Flame graph</a>
+      <span class="sep" aria-hidden="true">›</span>
+      ${isMissing(s, p) ? html`<h2>Unknown function</h2>` : html`
+        <h2 class="focal-name" title=${fullLabel(p, r.fn)}>${functionLocation(
+          p,
+          r.fn,
+        ).name}</h2>
+        <span class="muted">callers and callees</span>
+      `}
+    `;
+  }
+  const tree = _treeOf("main");
+  const zoom = tree === null ? 0 : _zoomNode(tree, r.zoom);
+  if (tree === null || zoom === 0) return html`<h2>Flame graph</h2>`;
+  const chain: number[] = [];
+  for (let n = zoom; n > 0; n = tree.parent[n]!) chain.push(n);
+  chain.reverse();
+  const last = chain.pop()!;
+  return html`
+    <a href=${href(flameRoute(r, null, []))}>Flame graph</a>
+    ${chain.map((n) =>
+      html`
+        <span class="sep" aria-hidden="true">›</span>
+        <a
+          class="crumb"
+          href=${href(flameRoute(r, null, _pathOf(tree, n)))}
+          title=${_frameTitle(p, tree.fn[n]!)}
+        >${frameName(p, tree.fn[n]!)}</a>
+      `
+    )}
+    <span class="sep" aria-hidden="true">›</span>
+    <h2 class="focal-name" title=${_frameTitle(p, tree.fn[last]!)}>${frameName(
+      p,
+      tree.fn[last]!,
+    )}</h2>
+  `;
+}
+
+function statusText(s: State, p: Profile): string {
+  if (s.edgesLoading) return "Loading the call graph…";
+  const graph = s.route.fn === null ? "main" : "callees";
+  const tree = _treeOf(graph);
+  if (tree === null) return "";
+  const match = _matches(p, tree, s.route.q);
+  if (match === null) {
+    return `${formatCount(tree.size)} ${tree.size === 1 ? "frame" : "frames"}`;
+  }
+  const frames = match.marked.reduce((a, b) => a + b, 0);
+  return `${formatCount(frames)} ${
+    frames === 1 ? "frame matches" : "frames match"
+  }: ${formatPercent(match.value, tree.total)} of the total`;
+}
+
+function flameView(s: State, p: Profile): TemplateResult {
+  if (s.edgesLoading) {
+    return html`
+      <div class="state" role="status">
+        <div class="spinner" aria-hidden="true"></div>
+        <p>Loading the call graph…</p>
+      </div>
+    `;
+  }
+  const r = s.route;
+  const tree = _treeOf(r.fn === null ? "main" : "callees");
+  if (tree !== null && !(tree.total > 0)) {
+    return html`
+      <div class="state">
+        <p>${p.size === 0
+          ? "The profile is empty."
+          : r.fn === null
+          ? "Nothing to draw: no function of this profile took any time."
+          : "Nothing to draw: this function took no time."}</p>
+      </div>
+    `;
+  }
+  _queueDraw();
+  return html`
+    <div class="flame">
+      <div class="flame-bar">${detailsView(s, p)} ${thresholdView(s)}</div>
+      <div class="flame-scroll" ${ref(_setScroller)}>
+        ${r.fn === null ? graphView(p, "main", "") : html`
+          <h3 class="flame-heading">
+            <span aria-hidden="true">↑</span> Who calls ${functionLocation(
+              p,
+              r.fn,
+            )
+              .name}, up to the roots
+          </h3>
+          ${graphView(p, "callers", "callers")}
+          <h3 class="flame-heading">
+            <span aria-hidden="true">↓</span> What ${functionLocation(p, r.fn)
+              .name} calls, every path through it merged
+          </h3>
+          ${graphView(p, "callees", "callees")}
+        `}
+      </div>
+      <div class="flame-tip" role="presentation" ${ref(_setTip)} hidden></div>
+    </div>
+  `;
+}
+
+function graphView(
+  p: Profile,
+  graph: FlameGraph,
+  className: string,
+): TemplateResult {
+  const tree = _treeOf(graph);
+  const label = tree === null
+    ? ""
+    : graph === "main"
+    ? `Flame graph of ${
+      formatCount(tree.size)
+    } frames. Use the arrow keys to move between frames and Enter to zoom.`
+    : `${graph === "callers" ? "Callers" : "Callees"} of ${
+      functionLocation(p, tree.fn[0]!).name
+    }: ${
+      formatCount(tree.size)
+    } frames. Use the arrow keys to move and Enter to open a function.`;
+  return html`
+    <canvas
+      class=${`flame-canvas ${className}`}
+      tabindex="0"
+      role="img"
+      aria-label=${label}
+      data-graph=${graph}
+      ${ref((el) => _setCanvas(graph, el))}
+      @mousemove=${onMouseMove}
+      @mouseleave=${onMouseLeave}
+      @click=${onCanvasClick}
+      @focus=${onCanvasFocus}
+    ></canvas>
+  `;
+}
+
+/** The details bar: the frame under the cursor, in text, with links. */
+function detailsView(s: State, p: Profile): TemplateResult {
+  const f = s.flame;
+  const tree = _treeOf(f.graph);
+  const node = f.cursor;
+  if (tree === null || node < 0 || node >= tree.size) {
+    return html`
+      <div class="flame-details muted" aria-live="polite">
+        ${tree?.unit === "samples"
+          ? "Estimated from the samples on each caller→callee edge"
+          : "Estimated from the caller→callee edges"}; exact where each
+        function has one caller. Hover or move with the arrow keys for
+        details; click to ${s.route.fn === null ? "zoom" : "open a function"}.
+      </div>
+    `;
+  }
+  const fn = tree.fn[node]!;
+  const { location } = fn >= 0 ? functionLocation(p, fn) : { location: "" };
+  return html`
+    <div class="flame-details" aria-live="polite">
+      <span class="name">${frameName(p, fn)}</span>
+      ${location === "" ? nothing : html`<span class="path">${location}</span>`}
+      <span class="numbers">${_numbersText(tree, node)}</span>
+      ${fn < 0 ? nothing : html`
+        <span class="links">
+          <a href=${href(edgeRoute(s.route, fn, "callers"))}>callers ↑</a>
+          <a href=${href(edgeRoute(s.route, fn, "callees"))}>callees ↓</a>
+          ${s.route.fn === fn ? nothing : html`
+            <a href=${href(
+              flameRoute(s.route, fn, []),
+            )}>flame of this function</a>
+          `}
+        </span>
+      `}
+    </div>
+  `;
+}
+
+function _amount(tree: CallTree, value: number): string {
+  if (tree.unit === "seconds") return `${formatMs(value)} ms`;
+  const samples = Math.round(value);
+  return `${formatCount(samples)} ${samples === 1 ? "sample" : "samples"}`;
+}
+
+function _numbersText(tree: CallTree, node: number): string {
+  const value = tree.value[node]!;
+  const parent = tree.parent[node]!;
+  const parts = [
+    `${_amount(tree, value)} on this path`,
+    `${formatPercent(value, tree.total)} of ${
+      tree.fn[0] === ALL ? "the total" : "the function"
+    }`,
+  ];
+  if (parent >= 0) {
+    parts.push(
+      `${formatPercent(value, tree.value[parent]!)} of its ${
+        tree.direction === "callers" ? "callee" : "caller"
+      }`,
+    );
+  }
+  if (tree.self[node]! > 0 && tree.fn[node] !== OTHER) {
+    parts.push(
+      tree.direction === "callers"
+        ? `${_amount(tree, tree.self[node]!)} as a root`
+        : `own ${_amount(tree, tree.self[node]!)}`,
+    );
+  }
+  return parts.join(" · ");
+}
+
+function _frameTitle(p: Profile, fn: number): string {
+  return fn >= 0 ? fullLabel(p, fn) : frameName(p, fn);
+}
+
+// ---------------------------------------------------------------- drawing
+
+function _setScroller(element: Element | undefined): void {
+  _scroller = element instanceof HTMLElement ? element : undefined;
+}
+
+function _setTip(element: Element | undefined): void {
+  _tip = element instanceof HTMLElement ? element : undefined;
+}
+
+function _setCanvas(graph: FlameGraph, element: Element | undefined): void {
+  _graphs[graph].canvas = element instanceof HTMLCanvasElement
+    ? element
+    : undefined;
+}
+
+/** Draws once the render that asked for it is done. */
+function _queueDraw(): void {
+  if (_drawQueued) return;
+  _drawQueued = true;
+  queueMicrotask(() => {
+    _drawQueued = false;
+    _draw();
+  });
+}
+
+const _darkQuery = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
+// The canvas has no CSS to follow the system's theme: redraw when it changes.
+_darkQuery?.addEventListener("change", () => _draw());
+
+function _isDark(): boolean {
+  return _darkQuery?.matches ?? false;
+}
+
+/** Draws every graph of the view on its canvas. */
+function _draw(): void {
+  const p = state.profile;
+  if (p === null || state.route.tab !== "flame") return;
+  const dark = _isDark();
+  for (const graph of ["main", "callers", "callees"] as const) {
+    const g = _graphs[graph];
+    const tree = _treeOf(graph);
+    if (g.canvas === undefined || !g.canvas.isConnected || tree === null) {
+      g.scene = null;
+      continue;
+    }
+    const match = _matches(p, tree, state.route.q);
+    g.scene = {
+      profile: p,
+      tree,
+      zoom: graph === "main" ? _zoomNode(tree, state.route.zoom) : 0,
+      inverted: graph === "callers",
+      marked: match?.marked ?? null,
+      cursor: state.flame.graph === graph ? state.flame.cursor : -1,
+      dark,
+    };
+    const width = g.canvas.parentElement?.clientWidth ?? 800;
+    g.rows = drawFlame(g.canvas, g.scene, width);
+  }
+}
+
+// ---------------------------------------------------------------- events
+
+function _graphOf(event: Event): FlameGraph | undefined {
+  const canvas = event.currentTarget;
+  if (!(canvas instanceof HTMLCanvasElement)) return undefined;
+  const graph = canvas.dataset["graph"];
+  return graph === "main" || graph === "callers" || graph === "callees"
+    ? graph
+    : undefined;
+}
+
+function _hit(event: MouseEvent): [FlameGraph, number] | undefined {
+  const graph = _graphOf(event);
+  if (graph === undefined) return undefined;
+  const g = _graphs[graph];
+  if (g.scene === null || g.canvas === undefined) return undefined;
+  const box = g.canvas.getBoundingClientRect();
+  const node = frameAt(
+    g.scene,
+    box.width,
+    g.rows,
+    event.clientX - box.left,
+    event.clientY - box.top,
+  );
+  return [graph, node];
+}
+
+function onMouseMove(event: MouseEvent): void {
+  const hit = _hit(event);
+  if (hit === undefined) return;
+  const [graph, node] = hit;
+  const f = state.flame;
+  if (node !== f.cursor || graph !== f.graph || !f.pointer) {
+    f.cursor = node;
+    f.graph = graph;
+    f.pointer = true;
+    update();
+    _fillTip(node >= 0 ? graph : undefined, node);
+  }
+  _placeTip(event.clientX, event.clientY);
+}
+
+function onMouseLeave(): void {
+  // The details bar keeps the last frame, so its links can be clicked.
+  if (_tip) _tip.hidden = true;
+}
+
+function onCanvasFocus(event: FocusEvent): void {
+  const graph = _graphOf(event);
+  if (graph === undefined) return;
+  const f = state.flame;
+  if (f.graph !== graph || f.cursor < 0) {
+    f.graph = graph;
+    const tree = _treeOf(graph);
+    f.cursor = tree === null
+      ? -1
+      : graph === "main"
+      ? _zoomNode(tree, state.route.zoom)
+      : 0;
+    f.pointer = false;
+    update();
+  }
+}
+
+function onCanvasClick(event: MouseEvent): void {
+  const hit = _hit(event);
+  if (hit === undefined || hit[1] < 0) return;
+  _open(hit[0], hit[1], event.shiftKey);
+}
+
+/**
+ * Opens a frame: zooms into it in the whole profile's graph, or shows its
+ * function's sandwich (always with `sandwich`).
+ */
+function _open(graph: FlameGraph, node: number, sandwich: boolean): void {
+  const tree = _treeOf(graph);
+  if (tree === null) return;
+  const fn = tree.fn[node]!;
+  if (_tip) _tip.hidden = true;
+  if (graph === "main" && !sandwich) {
+    const path = _pathOf(tree, node);
+    const same = path.length === state.route.zoom.length &&
+      path.every((f, i) => f === state.route.zoom[i]);
+    if (!same) navigate(flameRoute(state.route, null, path), "push");
+    return;
+  }
+  if (fn >= 0 && fn !== state.route.fn) {
+    navigate(flameRoute(state.route, fn, []), "push");
+  }
+}
+
+function _fillTip(graph: FlameGraph | undefined, node: number): void {
+  if (_tip === undefined) return;
+  const p = state.profile;
+  const tree = graph === undefined ? null : _treeOf(graph);
+  if (p === null || tree === null || node < 0) {
+    _tip.hidden = true;
+    return;
+  }
+  const fn = tree.fn[node]!;
+  const title = document.createElement("strong");
+  title.textContent = frameName(p, fn);
+  const where = document.createElement("div");
+  where.className = "path";
+  where.textContent = fn >= 0 ? functionLocation(p, fn).location : "";
+  const numbers = document.createElement("div");
+  numbers.textContent = _numbersText(tree, node);
+  _tip.replaceChildren(title, where, numbers);
+  _tip.hidden = false;
+}
+
+function _placeTip(x: number, y: number): void {
+  if (_tip === undefined || _tip.hidden) return;
+  const width = _tip.offsetWidth;
+  const left = Math.min(x + 14, globalThis.innerWidth - width - 8);
+  const top = y + 18 + _tip.offsetHeight > globalThis.innerHeight
+    ? y - _tip.offsetHeight - 10
+    : y + 18;
+  _tip.style.setProperty("left", `${Math.max(4, left)}px`);
+  _tip.style.setProperty("top", `${Math.max(4, top)}px`);
+}
+
+/** The flame view's keys: arrows move the cursor, Enter opens its frame. */
+function flameKey({ event, editing }: KeyContext): boolean {
+  if (editing) return false;
+  const f = state.flame;
+  const graph = f.graph;
+  const tree = _treeOf(graph);
+  if (tree === null) return false;
+  const zoom = graph === "main" ? _zoomNode(tree, state.route.zoom) : 0;
+  const cursor = f.cursor >= 0 && f.cursor < tree.size ? f.cursor : zoom;
+  const inverted = graph === "callers";
+  let next = -1;
+  switch (event.key) {
+    case "ArrowUp":
+    case "ArrowDown": {
+      const towardsRoot = (event.key === "ArrowUp") !== inverted;
+      next = towardsRoot
+        ? tree.parent[cursor]!
+        : cursor + 1 < tree.end[cursor]!
+        ? cursor + 1
+        : -1;
+      break;
+    }
+    case "ArrowLeft":
+      next = _neighbour(tree, zoom, cursor, -1);
+      break;
+    case "ArrowRight":
+      next = _neighbour(tree, zoom, cursor, 1);
+      break;
+    case "Enter":
+      event.preventDefault();
+      _open(graph, cursor, event.shiftKey);
+      return true;
+    default:
+      return false;
+  }
+  event.preventDefault();
+  if (f.cursor < 0) next = cursor;
+  if (next >= 0) {
+    f.cursor = next;
+    f.pointer = false;
+    if (_tip) _tip.hidden = true;
+    update();
+  }
+  return true;
+}
+
+/** The frame beside a node at its depth, inside the zoomed subtree, or -1. */
+function _neighbour(
+  tree: CallTree,
+  zoom: number,
+  node: number,
+  direction: 1 | -1,
+): number {
+  if (node <= zoom) return -1;
+  const depth = tree.depth[node]!;
+  const end = tree.end[zoom]!;
+  if (direction === 1) {
+    for (let i = tree.end[node]!; i < end; i++) {
+      if (tree.depth[i] === depth) return i;
+    }
+    return -1;
+  }
+  for (let i = node - 1; i > zoom; i--) {
+    if (tree.depth[i] === depth) return i;
+  }
+  return -1;
+}
+
+/** The threshold control. */
+function thresholdView(s: State): TemplateResult {
+  const share = s.route.minShare;
+  // A threshold from a link that the menu does not offer is offered too.
+  const options = THRESHOLDS.some(([t]) => Math.abs(t - share) < 1e-12)
+    ? THRESHOLDS
+    : [...THRESHOLDS, [share, `${Number((share * 100).toPrecision(6))}%`]]
+      .sort((a, b) => Number(b[0]) - Number(a[0])) as [number, string][];
+  return html`
+    <label class="threshold">
+      Hide frames under
+      <select
+        title="Branches under this share of the total are cut: they show as [other] or as their caller's own time. The page shows at most 100,000 frames."
+        @change=${onThreshold}
+      >
+        ${options.map(([value, label]) =>
+          html`
+            <option
+              value=${value}
+              ?selected=${Math.abs(value - share) < 1e-12}
+            >${label}</option>
+          `
+        )}
+      </select>
+    </label>
+  `;
+}
+
+function onThreshold(event: Event): void {
+  const minShare = Number((event.target as HTMLSelectElement).value);
+  navigate({ ...state.route, minShare }, "replace");
+}

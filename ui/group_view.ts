@@ -1,0 +1,1088 @@
+/// <reference lib="dom" />
+/**
+ * The groups view: the profile rolled up by package, directory, file,
+ * function or line (`lib/group.ts`), chosen with the "group by" control and
+ * kept in the URL (`by`). The directory level is a tree whose rows open into
+ * sub-directories, files and functions; the other levels are flat, except
+ * that a sampled function opens into its lines. A sampled function's
+ * callers and callees are folded by function (`fn` and `view` in the URL).
+ *
+ * The view only draws: every number comes from `lib/group.ts`.
+ *
+ * @module
+ */
+
+import { html, nothing, type TemplateResult } from "lit-html";
+import { ref } from "lit-html/directives/ref.js";
+import { repeat } from "lit-html/directives/repeat.js";
+import {
+  formatCalls,
+  formatCount,
+  formatMs,
+  formatPercent,
+  share,
+} from "../lib/format.ts";
+import {
+  DIRECTORY,
+  FILE,
+  type FoldedEdges,
+  foldedEdges,
+  FUNCTION,
+  GROUP_LEVELS,
+  type GroupLevel,
+  type GroupNumbers,
+  groupNumbers,
+  type GroupTree,
+  groupTree,
+  isGroupNode,
+  LINE,
+  nodeChildren,
+  nodeKey,
+  nodeName,
+  sortNodes,
+} from "../lib/group.ts";
+import { functionLocation, type Profile } from "../lib/profile.ts";
+import {
+  filterTerms,
+  isDescendingByDefault,
+  radixOrder,
+  type SortColumn,
+} from "../lib/query.ts";
+import { copyLocation } from "./clipboard.ts";
+import { styleProperties } from "./directives.ts";
+import { fullLabel, fullLocation } from "./labels.ts";
+import { edgeRoute, href, navigate } from "./navigation.ts";
+import type { Route } from "./route.ts";
+import {
+  type HistoryState,
+  type KeyContext,
+  type PageView,
+  state,
+  update,
+} from "./state.ts";
+
+/** A row's height in pixels; `--row-height` in style.css matches. */
+const ROW_HEIGHT = 28;
+/** Rows rendered beyond each edge of the viewport. */
+const OVERSCAN = 16;
+
+const _PLURALS: Record<GroupLevel, [string, string]> = {
+  line: ["line", "lines"],
+  function: ["function", "functions"],
+  file: ["file", "files"],
+  directory: ["directory or file", "directories and files"],
+  package: ["package", "packages"],
+};
+
+/** The levels offered: `line` only where it differs from `function`. */
+function _levels(p: Profile): GroupLevel[] {
+  return [...GROUP_LEVELS].reverse().filter((l) => l !== "line" || p.sampled);
+}
+
+// ---------------------------------------------------------------- data
+
+/** Each level's numbers for the filter `_numbersFilter`. */
+const _numbers = new Map<GroupNumbers["tree"], GroupNumbers>();
+let _numbersFilter = "";
+/** The sorted children of nodes, per numbers and sort. */
+const _sorted = new WeakMap<
+  GroupNumbers,
+  { sort: string; children: Map<number, Uint32Array> }
+>();
+let _edges: { key: string; edges: FoldedEdges; tree: GroupTree } | null = null;
+
+/** The numbers of the route's level and filter, computed once for each. */
+function _groupNumbers(p: Profile, r: Route): GroupNumbers {
+  return _levelNumbers(p, r.by, r.q);
+}
+
+function _levelNumbers(
+  p: Profile,
+  level: GroupLevel,
+  q: string,
+): GroupNumbers {
+  const tree = groupTree(p, level);
+  if (_numbersFilter !== q) {
+    _numbers.clear();
+    _numbersFilter = q;
+  }
+  let numbers = _numbers.get(tree);
+  if (numbers === undefined) {
+    numbers = groupNumbers(tree, q);
+    _numbers.set(tree, numbers);
+  }
+  return numbers;
+}
+
+/**
+ * Computes, while the page is idle, every level's groups, so that switching
+ * level shows at once.
+ */
+export function prepareGroups(profile: Profile): void {
+  // The level in view first, then the likeliest ones.
+  const levels = [
+    ...new Set<GroupLevel>([
+      state.route.by,
+      "directory",
+      "package",
+      "file",
+      "function",
+      "line",
+    ]),
+  ];
+  const idle = (callback: () => void) =>
+    "requestIdleCallback" in globalThis
+      ? requestIdleCallback(callback, { timeout: 5000 })
+      : setTimeout(callback, 100);
+  const next = () => {
+    const level = levels.shift();
+    if (level === undefined) return;
+    idle(() => {
+      if (state.profile !== profile || state.edgesLoading) return;
+      const numbers = _levelNumbers(profile, level, state.route.q);
+      _sortedChildren(numbers, state.route, -1);
+      next();
+    });
+  };
+  next();
+}
+
+/** A node's children with matches, in the route's order; -1 for the top. */
+function _sortedChildren(numbers: GroupNumbers, r: Route, node: number) {
+  const sort = `${r.sort}:${r.descending}`;
+  let cache = _sorted.get(numbers);
+  if (cache?.sort !== sort) {
+    cache = { sort, children: new Map() };
+    _sorted.set(numbers, cache);
+  }
+  const _children = cache.children;
+  let kids = _children.get(node);
+  if (kids === undefined) {
+    kids = sortNodes(
+      numbers,
+      nodeChildren(numbers, node),
+      r.sort,
+      r.descending,
+    );
+    _children.set(node, kids);
+  }
+  return kids;
+}
+
+/** Whether a node's row opens: directories' tree, and sampled functions. */
+function _opens(tree: GroupTree, node: number): boolean {
+  const kind = tree.kind[node]!;
+  if (kind === LINE) return false;
+  if (kind === FUNCTION) return tree.profile.sampled && tree.level !== "line";
+  return tree.level === "directory";
+}
+
+function _expanded(level: GroupLevel): Set<number> {
+  const all = state.groups.expanded;
+  let open = all.get(level);
+  if (open === undefined) {
+    open = new Set();
+    all.set(level, open);
+  }
+  return open;
+}
+
+/** The rows in view: each open node followed by its children. */
+function _flatten(numbers: GroupNumbers, r: Route): Uint32Array {
+  const open = _expanded(r.by);
+  const out: number[] = [];
+  const visit = (parent: number) => {
+    const kids = _sortedChildren(numbers, r, parent);
+    for (let i = 0; i < kids.length; i++) {
+      const node = kids[i]!;
+      out.push(node);
+      if (open.has(node)) visit(node);
+    }
+  };
+  const top = _sortedChildren(numbers, r, -1);
+  if (open.size === 0) return top;
+  visit(-1);
+  return Uint32Array.from(out);
+}
+
+/** The folded callers or callees of the route's function, filtered and sorted. */
+function _queryEdges(p: Profile, r: Route): Uint32Array {
+  const tree = groupTree(p, "function");
+  const node = tree.functionNode[r.fn!]!;
+  const view = r.view === "callers" ? "callers" : "callees";
+  const key = `${node}:${view}`;
+  if (_edges?.key !== key || _edges.tree !== tree) {
+    _edges = { key, edges: foldedEdges(tree, node, view), tree };
+  }
+  const e = _edges.edges;
+  const terms = filterTerms(r.q);
+  const kept: number[] = [];
+  for (let i = 0; i < e.nodes.length; i++) {
+    const text = nodeKey(tree, e.nodes[i]!).toLowerCase();
+    if (terms.every((t) => text.includes(t))) kept.push(i);
+  }
+  if (r.sort === "name" || r.sort === "file") {
+    const sign = r.descending ? -1 : 1;
+    const keys = kept.map((i) => nodeKey(tree, e.nodes[i]!));
+    const order = kept.map((_, k) => k).sort((a, b) =>
+      (keys[a]! < keys[b]! ? -sign : keys[a]! > keys[b]! ? sign : 0) || a - b
+    );
+    return Uint32Array.from(order, (k) => kept[k]!);
+  }
+  const column = r.sort === "primitive_calls"
+    ? e.primitiveCalls
+    : r.sort === "internal" || r.sort === "internal_per_call"
+    ? e.internalTime
+    : r.sort === "calls" || !p.edgeDetail
+    ? e.calls
+    : e.cumulativeTime;
+  const order = radixOrder(
+    Float64Array.from(kept, (i) => column[i]!),
+    r.descending,
+  );
+  return Uint32Array.from(order, (k) => kept[k]!);
+}
+
+/** Recomputes the rows from the route. */
+function queryGroups(): void {
+  const p = state.profile;
+  if (p === null) return;
+  const r = state.route;
+  if (state.edgesLoading) {
+    // Groups count time entering them along the edges, still on their way.
+    state.groups.rows = new Uint32Array(0);
+    return;
+  }
+  if (r.fn !== null) {
+    state.groups.rows = r.fn < p.size ? _queryEdges(p, r) : new Uint32Array(0);
+    return;
+  }
+  state.groups.rows = _flatten(_groupNumbers(p, r), r);
+}
+
+// ---------------------------------------------------------------- view
+
+/** The groups view. */
+export const GROUP_VIEW: PageView = {
+  tab: "groups",
+  label: "Groups",
+  warm: prepareGroups,
+  query: queryGroups,
+  template: (p) => groupsView(p),
+  crumbs: (p) => crumbsView(p),
+  placeholder: () =>
+    state.route.fn === null
+      ? "Filter functions by name, path or line"
+      : `Filter ${state.route.view} by name or path`,
+  status: (p) => statusText(p),
+  keyHints: () =>
+    html`
+      <kbd>↑</kbd><kbd>↓</kbd> select <kbd>→</kbd><kbd>←</kbd> open/close
+      <kbd>⏎</kbd> callees <kbd>⇧⏎</kbd> callers
+    `,
+  show: showGroups,
+  saved: () => ({
+    scrollTop: scroller?.scrollTop ?? 0,
+    highlight: state.groups.highlight,
+  }),
+  resized: () => _syncViewport(),
+  key: groupsKey,
+  highlightedFunction,
+};
+
+function crumbsView(p: Profile): TemplateResult {
+  const r = state.route;
+  const control = html`
+    <label class="group-by">
+      Group by
+      <select id="group-by" @change=${onLevelChange}>
+        ${_levels(p).map((level) =>
+          html`
+            <option value=${level} ?selected=${level === r.by}>${level}</option>
+          `
+        )}
+      </select>
+    </label>
+  `;
+  if (r.fn === null) return control;
+  const fnName = r.fn < p.size ? functionLocation(p, r.fn).name : "Unknown";
+  const counts = r.fn < p.size && !state.edgesLoading
+    ? _edgeCounts(p, r.fn)
+    : null;
+  return html`
+    ${control}
+    <span class="sep" aria-hidden="true">›</span>
+    <h2 class="focal-name folded-name">${fnName}</h2>
+    <span class="tabs">
+      ${(["callers", "callees"] as const).map((view) =>
+        html`
+          <a
+            class="tab"
+            href=${href(_foldedRoute(r, r.fn!, view))}
+            aria-current=${r.view === view ? "page" : nothing}
+          >${view} <span class="count">${counts === null
+            ? "…"
+            : formatCount(counts[view])}</span></a>
+        `
+      )}
+    </span>
+  `;
+}
+
+let _counts:
+  | { p: Profile; fn: number; callers: number; callees: number }
+  | null = null;
+
+function _edgeCounts(p: Profile, fn: number) {
+  if (_counts?.p !== p || _counts.fn !== fn) {
+    const tree = groupTree(p, "function");
+    const node = tree.functionNode[fn]!;
+    _counts = {
+      p,
+      fn,
+      callers: foldedEdges(tree, node, "callers").nodes.length,
+      callees: foldedEdges(tree, node, "callees").nodes.length,
+    };
+  }
+  return _counts;
+}
+
+const _unfiltered = new WeakMap<GroupTree, GroupNumbers>();
+
+/** A level's numbers for all functions. */
+function _allNumbers(p: Profile, level: GroupLevel): GroupNumbers {
+  const tree = groupTree(p, level);
+  let numbers = _unfiltered.get(tree);
+  if (numbers === undefined) {
+    numbers = groupNumbers(tree);
+    _unfiltered.set(tree, numbers);
+  }
+  return numbers;
+}
+
+function statusText(p: Profile): string {
+  const r = state.route;
+  const g = state.groups;
+  if (state.edgesLoading) return "Loading the call graph…";
+  if (r.fn !== null) {
+    const noun = g.rows.length === 1 ? r.view.slice(0, -1) : r.view;
+    return `${formatCount(g.rows.length)} ${noun}, folded by function`;
+  }
+  const numbers = _groupNumbers(p, r);
+  const tree = numbers.tree;
+  const top = _sortedChildren(numbers, r, -1).length;
+  const [one, many] = _PLURALS[r.by];
+  const noun = `${formatCount(top)} ${top === 1 ? one : many}`;
+  const lines = p.sampled && r.by === "function"
+    ? ` (from ${formatCount(p.size)} lines)`
+    : "";
+  if (r.q === "") return `${noun}${lines}`;
+  const all = tree.level === "directory"
+    ? tree.roots.length
+    : (r.by === "function" || r.by === "line")
+    ? tree.roots.length
+    : tree.listed.length;
+  return `${noun} of ${formatCount(all)} with matches`;
+}
+
+interface _Column {
+  key: string;
+  label: string;
+  title: string;
+  sort: SortColumn | null;
+  percent: boolean;
+}
+
+function _columns(p: Profile, r: Route): _Column[] {
+  const col = (
+    key: string,
+    label: string,
+    title: string,
+    sort: SortColumn | null,
+    percent = false,
+  ): _Column => ({ key, label, title, sort, percent });
+  if (r.fn !== null) {
+    return p.sampled
+      ? [
+        col("calls", "samples", "Samples on these calls", "calls"),
+        col("calls-pct", "samples %", "Share of all samples", "calls", true),
+      ]
+      : [
+        col("calls", "calls", "Calls on these edges", "calls"),
+        col(
+          "internal",
+          "internal ms",
+          "Internal time of these calls",
+          "internal",
+        ),
+        col(
+          "cumulative",
+          "cumulative ms",
+          "Cumulative time of these calls",
+          "cumulative",
+        ),
+        col(
+          "cumulative-pct",
+          "cumulative %",
+          "Share of the total time",
+          "cumulative",
+          true,
+        ),
+      ];
+  }
+  const grouped = r.by !== "function" && r.by !== "line";
+  const cumulativeTitle = grouped
+    ? "Time entering the group from outside it, counted once"
+    : "Time in the function and everything it called";
+  return [
+    ...(grouped
+      ? [col("functions", "functions", "Functions in the group", null)]
+      : []),
+    ...(p.sampled && r.by !== "line"
+      ? [col("lines", "lines", "Lines the functions were seen on", null)]
+      : []),
+    ...(p.sampled
+      ? [
+        col(
+          "direct",
+          "direct samples",
+          "Samples with the code running",
+          "primitive_calls",
+        ),
+        col(
+          "direct-pct",
+          "direct %",
+          "Share of all samples with the code running",
+          "primitive_calls",
+          true,
+        ),
+      ]
+      : [
+        col(
+          "calls",
+          "calls",
+          "Calls; calls/primitive calls when recursive",
+          "calls",
+        ),
+        col(
+          "internal",
+          "internal ms",
+          "Time in the functions themselves",
+          "internal",
+        ),
+        col(
+          "internal-pct",
+          "internal %",
+          "Internal time as a share of the total",
+          "internal",
+          true,
+        ),
+      ]),
+    col("cumulative", "cumulative ms", cumulativeTitle, "cumulative"),
+    col(
+      "cumulative-pct",
+      "cumulative %",
+      `${cumulativeTitle}, as a share of the total`,
+      "cumulative",
+      true,
+    ),
+  ];
+}
+
+let scroller: HTMLElement | undefined;
+let scrollFrame = 0;
+
+function groupsView(p: Profile): TemplateResult {
+  const r = state.route;
+  const g = state.groups;
+  const columns = _columns(p, r);
+  const span = columns.length + 2;
+  const n = g.rows.length;
+  const start = Math.min(n, Math.max(0, g.first - OVERSCAN));
+  const end = Math.min(n, g.first + g.visible + OVERSCAN);
+  const visible = Array.from(g.rows.subarray(start, end));
+  const edges = r.fn !== null;
+  const numbers = edges || state.edgesLoading ? null : _groupNumbers(p, r);
+  const treeTable = !edges && r.by === "directory";
+  return html`
+    <div class="scroller" ${ref(_setScroller)} @scroll=${onScroll}>
+      <table
+        class=${`groups ${edges ? r.view : `by-${r.by}`}`}
+        role=${treeTable ? "treegrid" : nothing}
+        aria-rowcount=${n + 1}
+        @click=${onTableClick}
+      >
+        <caption class="sr-only">${edges
+          ? `The ${r.view} of the function, folded by function`
+          : `The profile grouped by ${r.by}`}</caption>
+        <thead>
+          <tr>
+            ${columns.map((c) => headerCellView(r, c))}
+            <th scope="col" class="links">callers · callees</th>
+            ${nameHeaderView(r)}
+          </tr>
+          ${edges && r.fn! < p.size ? focalRowView(p, columns, r.fn!) : nothing}
+        </thead>
+        <tbody>
+          ${start > 0 ? _spacer(start, span) : nothing}
+          ${repeat(
+            visible,
+            (id) => id,
+            (id, i) =>
+              edges
+                ? edgeRowView(p, columns, id, start + i)
+                : nodeRowView(numbers!, columns, id, start + i),
+          )}
+          ${end < n ? _spacer(n - end, span) : nothing}
+          ${n === 0 ? emptyView(p, span) : nothing}
+        </tbody>
+      </table>
+    </div>
+  `;
+}
+
+function headerCellView(r: Route, c: _Column): TemplateResult {
+  const active = c.sort !== null && r.sort === c.sort;
+  const cls = `num ${c.key}${c.percent ? " pct" : ""}`;
+  if (c.sort === null) {
+    return html`
+      <th scope="col" class=${cls}
+        title=${c.title}><span class="plain">${c.label}</span></th>
+    `;
+  }
+  const column = c.sort;
+  return html`
+    <th
+      scope="col"
+      class=${cls}
+      aria-sort=${active
+        ? (r.descending ? "descending" : "ascending")
+        : nothing}
+      title=${c.title}
+    >
+      <button type="button" @click=${() => sortBy(column)}>
+        ${c.label}<span class="arrow" aria-hidden="true">${active
+          ? (r.descending ? "▼" : "▲")
+          : ""}</span>
+      </button>
+    </th>
+  `;
+}
+
+function nameHeaderView(r: Route): TemplateResult {
+  const active = r.sort === "name" || r.sort === "file";
+  const label = r.fn !== null
+    ? "function"
+    : r.by === "function" || r.by === "line"
+    ? "location"
+    : r.by;
+  return html`
+    <th
+      scope="col"
+      class="location"
+      aria-sort=${active
+        ? (r.descending ? "descending" : "ascending")
+        : nothing}
+    >
+      <button type="button" title="Sort by name" @click=${() => sortBy("name")}>
+        ${label}<span class="arrow" aria-hidden="true">${active
+          ? (r.descending ? "▼" : "▲")
+          : ""}</span>
+      </button>
+    </th>
+  `;
+}
+
+interface _Cell {
+  text: string;
+  share: number | null;
+}
+
+function _nodeCell(numbers: GroupNumbers, c: _Column, n: number): _Cell {
+  const p = numbers.tree.profile;
+  const t = p.totals;
+  const inCalls = numbers.cumulativeUnit === "calls" &&
+    isGroupNode(numbers.tree, n);
+  const pct = (part: number, total: number): _Cell => ({
+    text: formatPercent(part, total),
+    share: share(part, total),
+  });
+  switch (c.key) {
+    case "functions":
+      return { text: formatCount(numbers.functions[n]!), share: null };
+    case "lines":
+      return { text: formatCount(numbers.lines[n]!), share: null };
+    case "direct":
+      return { text: formatCount(numbers.primitiveCalls[n]!), share: null };
+    case "direct-pct":
+      return pct(numbers.primitiveCalls[n]!, t.primitiveCalls);
+    case "calls":
+      return {
+        text: formatCalls(numbers.calls[n]!, numbers.primitiveCalls[n]!),
+        share: null,
+      };
+    case "internal":
+      return { text: formatMs(numbers.internalTime[n]!), share: null };
+    case "internal-pct":
+      return pct(numbers.internalTime[n]!, t.time);
+    case "cumulative":
+      return {
+        text: inCalls
+          ? `${formatCount(numbers.cumulative[n]!)} calls`
+          : formatMs(numbers.cumulative[n]!),
+        share: null,
+      };
+    default:
+      return inCalls
+        ? pct(numbers.cumulative[n]!, t.calls)
+        : pct(numbers.cumulative[n]!, t.time);
+  }
+}
+
+function _cellView(c: _Column, cell: _Cell): TemplateResult {
+  if (cell.share === null) {
+    return html`<td class=${`num ${c.key}`}>${cell.text}</td>`;
+  }
+  const width = `${Math.min(100, Math.max(0, cell.share * 100)).toFixed(2)}%`;
+  return html`
+    <td class=${`num pct ${c.key}`} style=${styleProperties({
+      "--share": width,
+    })}>${cell.text}</td>
+  `;
+}
+
+function nodeRowView(
+  numbers: GroupNumbers,
+  columns: _Column[],
+  node: number,
+  index: number,
+): TemplateResult {
+  const tree = numbers.tree;
+  const r = state.route;
+  const active = index === state.groups.highlight;
+  const opens = _opens(tree, node);
+  const open = opens && _expanded(r.by).has(node);
+  const fn = tree.row[node]!;
+  return html`
+    <tr
+      class=${active ? "row active" : "row"}
+      data-index=${index}
+      data-node=${node}
+      aria-rowindex=${index + 2}
+      aria-level=${r.by === "directory" ? tree.depth[node]! + 1 : nothing}
+      aria-expanded=${opens ? String(open) : nothing}
+      aria-current=${active ? "true" : nothing}
+    >
+      ${columns.map((c) => _cellView(c, _nodeCell(numbers, c, node)))}
+      <td class="links">${fn >= 0 ? _linksView(tree, node, fn) : nothing}</td>
+      ${nodeNameView(tree, node, opens, open)}
+    </tr>
+  `;
+}
+
+function nodeNameView(
+  tree: GroupTree,
+  node: number,
+  opens: boolean,
+  open: boolean,
+): TemplateResult {
+  const p = tree.profile;
+  const kind = tree.kind[node]!;
+  const fn = tree.row[node]!;
+  const indent = tree.level === "directory" ||
+      (kind === LINE && tree.parent[node]! >= 0)
+    ? tree.depth[node]!
+    : 0;
+  const opener = opens
+    ? html`
+      <button
+        type="button"
+        class="toggle"
+        aria-label=${open ? "Close" : "Open"}
+        @click=${() => toggleNode(node)}
+      >${open ? "▾" : "▸"}</button>
+    `
+    : html`<span class="toggle" aria-hidden="true"></span>`;
+  let label: TemplateResult;
+  if (kind < FUNCTION) {
+    const key = tree.level === "directory"
+      ? nodeName(tree, node)
+      : nodeKey(tree, node);
+    const text = key === "~" ? "~ (built-ins)" : key;
+    label = html`<span class=${
+      kind === DIRECTORY ? "name dir" : "name group"
+    } title=${nodeKey(tree, node)}>${text}</span>`;
+  } else if (kind === LINE && tree.parent[node]! >= 0) {
+    label = html`<span class="name line" title=${fullLabel(p, fn)}>${
+      nodeName(tree, node)
+    }</span>`;
+  } else {
+    const { location, name } = functionLocation(p, fn);
+    // Under its file in the tree, a function needs only its line.
+    const parent = tree.parent[node]!;
+    const inFile = parent >= 0 && tree.kind[parent] === FILE;
+    const where = inFile
+      ? (p.sampled || location === "" ? "" : `:${p.functions.line[fn]}`)
+      : p.sampled && kind === FUNCTION
+      ? p.functions.shortFile[fn]!
+      : location;
+    label = where === ""
+      ? html`<span class=${
+        location === "" ? "name builtin" : "name"
+      }>${name}</span>`
+      : html`<span class="path">${where}</span> <span class="name">${name}</span>`;
+    label = html`<span class="label" title=${
+      nodeKey(tree, node)
+    }>${label}</span>`;
+  }
+  const copy = fn >= 0 && (kind === LINE || !p.sampled) &&
+    functionLocation(p, fn).location !== "";
+  return html`
+    <td class="location">
+      <div class="location-inner" style=${styleProperties({
+        "--depth": String(indent),
+      })}>
+        ${opener}${label}
+        ${copy
+          ? html`
+            <button
+              type="button"
+              class=${state.copied === fn ? "copy copied" : "copy"}
+              title=${`Copy ${fullLocation(p, fn)}`}
+              aria-label="Copy the file path and line"
+              @click=${() => void copyLocation(fn)}
+            >${state.copied === fn ? "Copied" : "Copy"}</button>
+          `
+          : nothing}
+      </div>
+    </td>
+  `;
+}
+
+/** The route of a function's callers or callees folded by function. */
+function _foldedRoute(
+  r: Route,
+  fn: number,
+  view: "callers" | "callees",
+): Route {
+  return { ...r, tab: "groups", fn, view, q: "" };
+}
+
+/**
+ * Links to a function's callers and callees: folded by function for a
+ * sampled function, the stored rows' for the rest.
+ */
+function _linksView(tree: GroupTree, node: number, fn: number) {
+  const r = state.route;
+  const folded = tree.profile.sampled && tree.kind[node] === FUNCTION;
+  const link = (view: "callers" | "callees") => {
+    const route = folded ? _foldedRoute(r, fn, view) : edgeRoute(r, fn, view);
+    return html`
+      <a href=${href(route)} title=${view}
+        aria-label=${view}><span class="word">${view}&nbsp;</span><span class="icon" aria-hidden="true">${view ===
+            "callers"
+          ? "↑"
+          : "↓"}</span></a>
+    `;
+  };
+  return html`${link("callers")} ${link("callees")}`;
+}
+
+function edgeRowView(
+  p: Profile,
+  columns: _Column[],
+  index: number,
+  at: number,
+): TemplateResult {
+  const e = _edges!.edges;
+  const tree = _edges!.tree;
+  const node = e.nodes[index]!;
+  const fn = tree.row[node]!;
+  const active = at === state.groups.highlight;
+  const t = p.totals;
+  const cell = (c: _Column): _Cell => {
+    switch (c.key) {
+      case "calls":
+        return p.sampled
+          ? { text: formatCount(e.calls[index]!), share: null }
+          : {
+            text: formatCalls(e.calls[index]!, e.primitiveCalls[index]!),
+            share: null,
+          };
+      case "calls-pct":
+        return {
+          text: formatPercent(e.calls[index]!, t.primitiveCalls),
+          share: share(e.calls[index]!, t.primitiveCalls),
+        };
+      case "internal":
+        return p.edgeDetail
+          ? { text: formatMs(e.internalTime[index]!), share: null }
+          : { text: "—", share: null };
+      case "cumulative":
+        return p.edgeDetail
+          ? { text: formatMs(e.cumulativeTime[index]!), share: null }
+          : { text: "—", share: null };
+      default:
+        return p.edgeDetail
+          ? {
+            text: formatPercent(e.cumulativeTime[index]!, t.time),
+            share: share(e.cumulativeTime[index]!, t.time),
+          }
+          : { text: "—", share: null };
+    }
+  };
+  return html`
+    <tr
+      class=${active ? "row active" : "row"}
+      data-index=${at}
+      aria-rowindex=${at + 2}
+      aria-current=${active ? "true" : nothing}
+    >
+      ${columns.map((c) => _cellView(c, cell(c)))}
+      <td class="links">${_linksView(tree, node, fn)}</td>
+      ${nodeNameView(tree, node, false, false)}
+    </tr>
+  `;
+}
+
+/** The function whose callers or callees are listed, with its own numbers. */
+function focalRowView(
+  p: Profile,
+  columns: _Column[],
+  fn: number,
+): TemplateResult {
+  const numbers = _allNumbers(p, "function");
+  const tree = numbers.tree;
+  const node = tree.functionNode[fn]!;
+  const t = p.totals;
+  const cell = (c: _Column): _Cell => {
+    switch (c.key) {
+      case "calls":
+        return p.sampled
+          ? { text: formatCount(numbers.calls[node]!), share: null }
+          : _nodeCell(numbers, c, node);
+      case "calls-pct":
+        return {
+          text: formatPercent(numbers.calls[node]!, t.primitiveCalls),
+          share: share(numbers.calls[node]!, t.primitiveCalls),
+        };
+      default:
+        return _nodeCell(numbers, c, node);
+    }
+  };
+  return html`
+    <tr class="focal" aria-rowindex="2">
+      ${columns.map((c) => _cellView(c, cell(c)))}
+      <td class="links">${_linksView(tree, node, fn)}</td>
+      ${nodeNameView(tree, node, false, false)}
+    </tr>
+  `;
+}
+
+function _spacer(rows: number, span: number): TemplateResult {
+  return html`
+    <tr class="spacer" aria-hidden="true" style=${styleProperties({
+      height: `${rows * ROW_HEIGHT}px`,
+    })}>
+      <td colspan=${span}></td>
+    </tr>
+  `;
+}
+
+function emptyView(p: Profile, span: number): TemplateResult {
+  const r = state.route;
+  let message: string;
+  if (state.edgesLoading) message = "Loading the call graph…";
+  else if (r.fn !== null && r.fn >= p.size) message = "Unknown function.";
+  else if (r.q !== "") message = `No function matches “${r.q}”.`;
+  else if (r.fn !== null) {
+    message = r.view === "callers"
+      ? "Nothing calls this function in the profile: it is a root."
+      : "This function calls nothing that was profiled.";
+  } else message = "The profile is empty.";
+  return html`
+    <tr class="empty">
+      <td colspan=${span}>${message}</td>
+    </tr>
+  `;
+}
+
+// ---------------------------------------------------------------- updates
+
+function onLevelChange(event: Event): void {
+  const by = (event.target as HTMLSelectElement).value as GroupLevel;
+  navigate({ ...state.route, tab: "groups", by, fn: null }, "push");
+}
+
+/** Opens or closes a node's row. */
+function toggleNode(node: number, open?: boolean): void {
+  const r = state.route;
+  const set = _expanded(r.by);
+  const now = open ?? !set.has(node);
+  if (now === set.has(node)) return;
+  if (now) set.add(node);
+  else set.delete(node);
+  const g = state.groups;
+  const highlighted = g.rows[g.highlight];
+  queryGroups();
+  if (highlighted !== undefined) {
+    const at = g.rows.indexOf(highlighted);
+    if (at >= 0) g.highlight = at;
+  }
+  update();
+}
+
+function showGroups({ scrollTop, highlight }: HistoryState): void {
+  const g = state.groups;
+  g.highlight = Math.min(highlight, Math.max(0, g.rows.length - 1));
+  g.first = Math.floor(scrollTop / ROW_HEIGHT);
+  update();
+  if (scroller) {
+    scroller.scrollTop = scrollTop;
+    _syncViewport();
+  }
+}
+
+function sortBy(column: SortColumn): void {
+  const r = state.route;
+  const descending = r.sort === column
+    ? !r.descending
+    : isDescendingByDefault(column);
+  navigate({ ...r, sort: column, descending }, "replace");
+}
+
+function onScroll(): void {
+  if (scrollFrame === 0) {
+    scrollFrame = requestAnimationFrame(() => {
+      scrollFrame = 0;
+      _syncViewport();
+    });
+  }
+}
+
+function onTableClick(event: MouseEvent): void {
+  const target = event.target instanceof Element ? event.target : null;
+  if (target === null || target.closest("a, button") !== null) return;
+  const row = target.closest("tr.row");
+  if (row instanceof HTMLElement) {
+    state.groups.highlight = Number(row.dataset["index"] ?? 0);
+    update();
+  }
+}
+
+function _syncViewport(): void {
+  if (!scroller) return;
+  const g = state.groups;
+  const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
+  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
+  if (first !== g.first || visible !== g.visible) {
+    g.first = first;
+    g.visible = visible;
+    update();
+  }
+}
+
+function _setScroller(element: Element | undefined): void {
+  scroller = element instanceof HTMLElement ? element : undefined;
+}
+
+function moveHighlight(delta: number): void {
+  const g = state.groups;
+  const n = g.rows.length;
+  if (n === 0) return;
+  g.highlight = Math.min(n - 1, Math.max(0, g.highlight + delta));
+  update();
+  if (!scroller) return;
+  const head = scroller.querySelector("thead")?.getBoundingClientRect()
+    .height ?? 0;
+  const top = g.highlight * ROW_HEIGHT;
+  const room = scroller.clientHeight - head;
+  if (top < scroller.scrollTop) scroller.scrollTop = top;
+  else if (top + ROW_HEIGHT > scroller.scrollTop + room) {
+    scroller.scrollTop = top + ROW_HEIGHT - room;
+  }
+  _syncViewport();
+}
+
+/** The node of the highlighted row, in the groups (not the edges). */
+function _highlightedNode(): number | undefined {
+  const g = state.groups;
+  const id = g.rows[g.highlight];
+  if (id === undefined) return undefined;
+  return state.route.fn === null ? id : _edges?.edges.nodes[id];
+}
+
+function highlightedFunction(): number | undefined {
+  const p = state.profile;
+  const node = _highlightedNode();
+  if (p === null || node === undefined) return undefined;
+  const tree = state.route.fn === null
+    ? groupTree(p, state.route.by)
+    : _edges!.tree;
+  const fn = tree.row[node]!;
+  return fn >= 0 ? fn : undefined;
+}
+
+function groupsKey({ event, inFilter, editing, onControl }: KeyContext) {
+  const move = (delta: number) => {
+    event.preventDefault();
+    moveHighlight(delta);
+    return true;
+  };
+  const g = state.groups;
+  const page = Math.max(1, g.visible - 2);
+  const p = state.profile!;
+  const r = state.route;
+  const node = _highlightedNode();
+  const tree = r.fn === null ? groupTree(p, r.by) : null;
+  switch (event.key) {
+    case "ArrowDown":
+      return (!editing || inFilter) && move(1);
+    case "ArrowUp":
+      return (!editing || inFilter) && move(-1);
+    case "j":
+      return !editing && move(1);
+    case "k":
+      return !editing && move(-1);
+    case "PageDown":
+      return (!editing || inFilter) && move(page);
+    case "PageUp":
+      return (!editing || inFilter) && move(-page);
+    case "Home":
+      return !editing && move(-g.rows.length);
+    case "End":
+      return !editing && move(g.rows.length);
+    case "ArrowRight":
+    case "ArrowLeft": {
+      if (editing || tree === null || node === undefined) return false;
+      event.preventDefault();
+      const opening = event.key === "ArrowRight";
+      if (_opens(tree, node) && _expanded(r.by).has(node) !== opening) {
+        toggleNode(node, opening);
+      } else if (!opening && tree.parent[node]! >= 0) {
+        const at = g.rows.indexOf(tree.parent[node]!);
+        if (at >= 0) move(at - g.highlight);
+      }
+      return true;
+    }
+    case "Enter": {
+      if (!(inFilter || (!editing && !onControl))) return false;
+      event.preventDefault();
+      if (tree !== null && node !== undefined && _opens(tree, node)) {
+        toggleNode(node);
+        return true;
+      }
+      const fn = highlightedFunction();
+      if (fn === undefined) return true;
+      const view = event.shiftKey ? "callers" : "callees";
+      const folded = p.sampled &&
+        (tree === null || tree.kind[node!] === FUNCTION);
+      navigate(
+        folded ? _foldedRoute(r, fn, view) : edgeRoute(r, fn, view),
+        "push",
+      );
+      return true;
+    }
+  }
+  return false;
+}
