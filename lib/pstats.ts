@@ -605,6 +605,8 @@ class _PstatsReader {
     }
     const start = this.table.edgeCount;
     this.readEntry(id, code);
+    // _setSlot stores value + 1: entryStart holds start + 1 (0: no entry),
+    // entryEnd the end itself.
     this.entryStart = _setSlot(this.entryStart, id, start);
     this.entryEnd = _setSlot(this.entryEnd, id, this.table.edgeCount - 1);
   }
