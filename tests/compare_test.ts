@@ -140,6 +140,30 @@ Deno.test("matchFunctions() matches two checkouts in different directories", () 
   assertEquals(matchFileForms(current), ["app.py", "lib/util.py"]);
 });
 
+Deno.test("matchFunctions() matches checkouts whose common directories differ", () => {
+  // A script outside the checkout moves one run's common directory up.
+  const base = run([
+    { key: ["/home/me/v1/app.py", 1, "main"] },
+    { key: ["/home/me/v1/lib/util.py", 5, "helper"] },
+    { key: ["/home/me/.venvs/x/bin/pytest", 1, "<module>"] },
+  ]);
+  const current = run([
+    { key: ["/srv/v2/app.py", 1, "main"] },
+    { key: ["/srv/v2/lib/util.py", 5, "helper"] },
+    { key: ["/home/me/.venvs/x/bin/pytest", 1, "<module>"] },
+  ]);
+  assertEquals(pairs(base, current).length, 3);
+});
+
+Deno.test("matchFunctions() does not pair a file with one of two of its name", () => {
+  const base = run([{ key: ["/home/me/v1/app.py", 1, "main"] }]);
+  const current = run([
+    { key: ["/srv/v2/a/app.py", 1, "main"] },
+    { key: ["/srv/v2/b/app.py", 1, "main"] },
+  ]);
+  assertEquals(pairs(base, current), []);
+});
+
 Deno.test("matchFileForms() keeps relative and special files as they are", () => {
   const profile = run([
     { key: ["app.py", 1, "main"] },
