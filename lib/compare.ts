@@ -18,9 +18,9 @@
  *    unmatched on each side (the function moved because lines were added
  *    above it);
  * 3. then, among functions that share a file and name ambiguously (three
- *    `<lambda>` in one file), a pair that is the only one on both sides to
- *    share a matched caller (or, failing that, a matched callee). Repeated
- *    until nothing more is decided.
+ *    `<lambda>` in one file), two that alone have some matched caller, one
+ *    before and one after (or, failing that, a matched callee), and nothing
+ *    that points elsewhere. Repeated until nothing more is decided.
  *
  * Memory addresses in names (`<function f at 0x7f3a…>`) never prevent a
  * match. Nothing is paired by guesswork: what stays ambiguous is unmatched.
@@ -378,9 +378,9 @@ function _ids(
 }
 
 /**
- * Pairs, within one ambiguous group, each function whose matched callers
- * (or callees) overlap those of exactly one function on the other side,
- * and only when that one overlaps no other function of this side.
+ * Pairs, within one ambiguous group, two functions that alone in the group
+ * have some matched caller (or callee), one on each side, when nothing
+ * else they have points to another function.
  */
 function _decideByNeighbours(
   group: { b: number[]; c: number[] },
@@ -407,21 +407,31 @@ function _decideByNeighbours(
     }
     return set;
   };
-  const bSets = bLeft.map((b) => neighbours(base, b, currentOf));
-  const cSets = cLeft.map((c) => neighbours(current, c, null));
-  const overlaps = (x: Set<number>, y: Set<number>) => {
-    for (const v of x) if (y.has(v)) return true;
-    return false;
+  // A neighbour that exactly one function of the group has on each side
+  // says those two are the same; the pair stands if nothing else of theirs
+  // says otherwise.
+  const holders = new Map<number, { b: number; c: number }>();
+  const note = (v: number, side: "b" | "c", i: number) => {
+    let h = holders.get(v);
+    if (h === undefined) holders.set(v, h = { b: -1, c: -1 });
+    h[side] = h[side] === -1 ? i : -2; // -2: several
   };
-  const partners = bSets.map((bs) =>
-    cSets.flatMap((cs, j) => (overlaps(bs, cs) ? [j] : []))
-  );
+  bLeft.forEach((b, i) => {
+    for (const v of neighbours(base, b, currentOf)) note(v, "b", i);
+  });
+  cLeft.forEach((c, j) => {
+    for (const v of neighbours(current, c, null)) note(v, "c", j);
+  });
+  const bChoice = new Int32Array(bLeft.length).fill(-1); // -2: conflicting
+  const cChoice = new Int32Array(cLeft.length).fill(-1);
+  for (const { b: i, c: j } of holders.values()) {
+    if (i < 0 || j < 0) continue;
+    bChoice[i] = bChoice[i] === -1 || bChoice[i] === j ? j : -2;
+    cChoice[j] = cChoice[j] === -1 || cChoice[j] === i ? i : -2;
+  }
   let decided = false;
-  partners.forEach((js, i) => {
-    if (js.length !== 1) return;
-    const j = js[0]!;
-    const rivals = partners.filter((other) => other.includes(j)).length;
-    if (rivals === 1) {
+  bChoice.forEach((j, i) => {
+    if (j >= 0 && cChoice[j] === i) {
       pair(bLeft[i]!, cLeft[j]!);
       decided = true;
     }
