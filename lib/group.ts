@@ -57,6 +57,15 @@ export type GroupLevel = typeof GROUP_LEVELS[number];
 /**
  * Whether a string names a grouping level.
  *
+ * @example
+ * ```ts
+ * import { isGroupLevel } from "./group.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(isGroupLevel("package"), true);
+ * assertEquals(isGroupLevel("module"), false);
+ * ```
+ *
  * @param value Any string.
  * @returns `true` if it is one of {@linkcode GROUP_LEVELS}.
  */
@@ -400,6 +409,27 @@ export function packageKey(file: string): string {
  * `django`), a function's label (`app.py:12(main)`; a sampled function,
  * which spans lines, `app.py(main)`), or a line's (`app.py:14(main)`).
  *
+ * @example
+ * ```ts
+ * import { groupTree, nodeKey, nodeName } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [{
+ *   key: ["app/views.py", 12, "index"],
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 1,
+ *   cumulativeTime: 1,
+ * }])]);
+ * const tree = groupTree(profile, "directory");
+ * const [app] = tree.roots;
+ * assertEquals(nodeKey(tree, app!), "app/");
+ * const [file] = tree.children.subarray(tree.childStart[app!], tree.childStart[app! + 1]);
+ * assertEquals([nodeKey(tree, file!), nodeName(tree, file!)], ["app/views.py", "views.py"]);
+ * assertEquals(nodeKey(tree, tree.functionNode[0]!), "app/views.py:12(index)");
+ * ```
+ *
  * @param tree The tree.
  * @param node The node.
  * @returns The key.
@@ -685,6 +715,27 @@ export type GroupSortColumn = SortColumn | "functions" | "lines";
 /**
  * Orders nodes by a column; ties keep the order given. `name` and `file`
  * both sort by key (A–Z unless `descending`).
+ *
+ * @example
+ * ```ts
+ * import { groupNumbers, groupTree, nodeChildren, nodeKey, sortNodes } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, time: number) => ({
+ *   key: [file, 1, "f"] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: time,
+ *   cumulativeTime: time,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [entry("b.py", 1), entry("a.py", 2)])]);
+ * const numbers = groupNumbers(groupTree(profile, "file"));
+ * const top = nodeChildren(numbers, -1);
+ * const keys = (nodes: Uint32Array) => [...nodes].map((n) => nodeKey(numbers.tree, n));
+ * assertEquals(keys(sortNodes(numbers, top, "internal")), ["a.py", "b.py"]);
+ * assertEquals(keys(sortNodes(numbers, top, "name", true)), ["b.py", "a.py"]);
+ * ```
  *
  * @param numbers The numbers.
  * @param nodes The nodes to order.
