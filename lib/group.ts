@@ -562,8 +562,13 @@ export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
   const { parent, kind, rowNode, functionNode } = tree;
   // Groups get compact ids (0..G-1, parents first) so that the loops over
   // rows and edges touch only small arrays.
-  const { node: gNode, parent: gParent, depth: gDepth, ofRow: groupOf } =
-    _compact(tree);
+  const {
+    node: gNode,
+    parent: gParent,
+    depth: gDepth,
+    root: gRoot,
+    ofRow: groupOf,
+  } = _compact(tree);
   // Which rows count: all, or those matching the filter (the others get the
   // group -2: outside every group).
   const mask = new Uint8Array(n);
@@ -636,7 +641,8 @@ export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
       if (a === b) continue;
       const v = value[k]! * scale;
       gEntering[b]! += v;
-      if (a === -2) continue;
+      // No common group when outside, or under different top groups.
+      if (a === -2 || gRoot[a] !== gRoot[b]) continue;
       let c = b;
       while (gDepth[a]! > gDepth[c]!) a = gParent[a]!;
       while (gDepth[c]! > gDepth[a]!) c = gParent[c]!;
@@ -678,6 +684,8 @@ interface _CompactGroups {
   node: Uint32Array;
   parent: Int32Array;
   depth: Uint8Array;
+  /** Each group's top group. */
+  root: Int32Array;
   ofRow: Int16Array | Int32Array;
 }
 
@@ -700,11 +708,16 @@ function _compact(tree: GroupTree): _CompactGroups {
     (node) => tree.parent[node]! < 0 ? -1 : index[tree.parent[node]!]!,
   );
   const depth = Uint8Array.from(nodes, (node) => tree.depth[node]!);
+  // Parents come first, so a parent's top group is known before its children's.
+  const root = new Int32Array(nodes.length);
+  for (let c = 0; c < nodes.length; c++) {
+    root[c] = parent[c]! < 0 ? c : root[parent[c]!]!;
+  }
   // Half the bytes when they fit: the edge loop reads this at random.
   const ofRow = nodes.length < 0x7fff
     ? Int16Array.from(tree.rowGroup, (node) => node < 0 ? -1 : index[node]!)
     : Int32Array.from(tree.rowGroup, (node) => node < 0 ? -1 : index[node]!);
-  known = { node: Uint32Array.from(nodes), parent, depth, ofRow };
+  known = { node: Uint32Array.from(nodes), parent, depth, root, ofRow };
   _compacts.set(tree, known);
   return known;
 }
