@@ -14,12 +14,12 @@ import {
   pathsThrough,
 } from "./lib/call_tree.ts";
 import { findProfiles, pytestCombined } from "./lib/folder.ts";
-import { cutText, escapeControls } from "./lib/escape.ts";
+import { cutText, escapeControls, escapeTerminalText } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
 import {
   checkPstatsHead,
-  loadProfile,
+  loadProfileAsync,
   type ProfileInput,
 } from "./lib/pstats.ts";
 import {
@@ -32,6 +32,8 @@ import {
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
 import {
+  CHANGE_KINDS,
+  type ChangeKind,
   COMPARE_SORT_COLUMNS,
   compareProfiles,
   type CompareSortColumn,
@@ -104,6 +106,8 @@ export interface Options {
   base: string[];
   /** The sort column when comparing. */
   compareSort: CompareSortColumn;
+  /** The kinds of change to show when comparing (`--only`); all when empty. */
+  only: ChangeKind[];
   /** Whether to read the folders below a folder given. */
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
@@ -165,6 +169,7 @@ export function parseOptions(args: string[]): Options {
       "port",
       "min-share",
       "base",
+      "only",
       "by",
       "max-size",
       "html",
@@ -203,6 +208,23 @@ export function parseOptions(args: string[]): Options {
   );
   if (base.some((b) => b === "")) {
     throw new UsageError("--base needs a pstats file");
+  }
+  const onlyText = text("only");
+  const only = (onlyText ?? "").split(",").map((k) => k.trim()).filter((k) =>
+    k !== ""
+  );
+  if (onlyText !== undefined && base.length === 0) {
+    throw new UsageError("--only applies when comparing with --base");
+  }
+  const badKind = only.find((k) =>
+    !(CHANGE_KINDS as readonly string[]).includes(k)
+  );
+  if (badKind !== undefined || (onlyText !== undefined && only.length === 0)) {
+    throw new UsageError(
+      `Invalid --only "${onlyText}": use one or more of ${
+        CHANGE_KINDS.join(", ")
+      }, separated by commas`,
+    );
   }
   const formatText = text("format");
   if (
@@ -338,6 +360,7 @@ export function parseOptions(args: string[]): Options {
     html,
     base,
     compareSort,
+    only: CHANGE_KINDS.filter((k) => only.includes(k)),
     recursive: parsed.recursive === true,
     skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
@@ -406,6 +429,9 @@ Compare two runs:
                        --base to merge several) with the FILEs after it.
                        Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
                        (default cumulative_change: largest regression first)
+      --only KINDS     Only functions that got slower, faster, stayed the
+                       same (unchanged), or were added or removed: one or
+                       more of these, separated by commas
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
@@ -574,13 +600,30 @@ class _InterruptGuard {
   }
 }
 
-async function _readInputs(
+/** What `_readInputs()` has given so far. */
+interface _Read {
+  /** The size of the file it gave last, the one being merged. */
+  size: number;
+  /** Whether it gave a large file. */
+  large: boolean;
+  /** How many files there are to read. */
+  total: number;
+}
+
+/**
+ * Reads the files in order, a few ahead of the one being merged (thousands
+ * of small files read much faster so), and gives each as the profile asks
+ * for it: the profile merges each file before the next is taken, so memory
+ * holds the merged profile and a few files, however many there are.
+ */
+async function* _readInputs(
   paths: string[],
   maxSize: number,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
-): Promise<ProfileInput[]> {
+  read: _Read,
+): AsyncGenerator<ProfileInput> {
   const many = paths.length >= _PROGRESS_FILES;
   const report = (done: number) =>
     progress?.(
@@ -589,33 +632,36 @@ async function _readInputs(
       } files`,
     );
   if (many) report(0);
-  // A few files at a time: thousands of small files read much faster so,
-  // and the results keep the order of the paths.
-  const results: (ProfileInput | InputError)[] = new Array(paths.length);
+  const ahead: Promise<ProfileInput | InputError>[] = [];
   let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const i = next++;
-      try {
-        results[i] = await _readInput(paths[i]!, maxSize, progress, guard);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        results[i] = error;
-      }
+  const readNext = () => {
+    const path = paths[next++]!;
+    const result = _readInput(path, maxSize, progress, guard).then(
+      (input) => input,
+      (error) => {
+        if (error instanceof InputError) return error;
+        throw error;
+      },
+    ).finally(() => {
       if (many && ++done % 25 === 0) report(done);
-    }
+    });
+    result.catch(() => {}); // awaited below, unless an earlier file failed
+    ahead.push(result);
   };
-  await Promise.all(
-    Array.from({ length: Math.min(_READ_AT_ONCE, paths.length) }, worker),
-  );
-  const inputs: ProfileInput[] = [];
-  for (const [i, result] of results.entries()) {
-    if (!(result instanceof InputError)) inputs.push(result);
-    else if (skipped === undefined) throw result;
-    else skipped.push({ path: paths[i]!, reason: result.reason });
+  while (next < paths.length && ahead.length < _READ_AT_ONCE) readNext();
+  for (const path of paths) {
+    const result = await ahead.shift()!;
+    if (next < paths.length) readNext();
+    if (result instanceof InputError) {
+      if (skipped === undefined) throw result;
+      skipped.push({ path, reason: result.reason });
+      continue;
+    }
+    read.size = result.bytes.length;
+    if (result.bytes.length >= _PROGRESS_BYTES) read.large = true;
+    yield result;
   }
-  return inputs;
 }
 
 async function _readInput(
@@ -746,11 +792,17 @@ async function _loadSide(
   guard: _InterruptGuard,
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
-  const inputs = await _readInputs(paths, maxSize, progress, skipped, guard);
-  const profile = _load(inputs, progress, skipped, guard);
-  if (progress && inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES)) {
+  const read: _Read = { size: 0, large: false, total: paths.length };
+  const profile = await _load(
+    _readInputs(paths, maxSize, progress, skipped, guard, read),
+    progress,
+    skipped,
+    guard,
+    read,
+  );
+  if (progress && read.large) {
     progress(`Loaded ${formatCount(profile.size)} functions\n`);
-  } else if (progress && inputs.length >= _PROGRESS_FILES) progress("");
+  } else if (progress && paths.length >= _PROGRESS_FILES) progress("");
   for (const note of notes) console.error(escapeControls(note));
   const left = skipped?.slice(skippedBefore) ?? [];
   if (left.length > 0) {
@@ -770,35 +822,39 @@ async function _loadSide(
 }
 
 function _load(
-  inputs: ProfileInput[],
+  inputs: AsyncIterable<ProfileInput>,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
-): Profile {
-  const big = inputs.some((i) => i.bytes.length >= _PROGRESS_BYTES);
-  const many = inputs.length >= _PROGRESS_FILES;
+  read: _Read,
+): Promise<Profile> {
+  const many = read.total >= _PROGRESS_FILES;
   let files = 0;
   let last = "";
-  return loadProfile(inputs, {
+  return loadProfileAsync(inputs, {
     cwd: Deno.cwd(),
-    ...(progress && (big || many)
+    ...(progress
       ? {
         onProgress: (source: string, functions: number, offset: number) => {
           guard.check();
           if (source !== last) files++, last = source;
-          if (big) {
-            progress(
-              `Reading ${escapeControls(source)}: ${
-                formatCount(functions)
-              } functions (${_megabytes(offset)} MB)`,
-            );
-          } else if (files % 25 === 0) {
-            progress(
-              `Merging profiles: ${formatCount(files)} of ${
-                formatCount(inputs.length)
-              } files`,
-            );
+          // A large file shows how far its reading is; many files, how many
+          // were merged (and _readInputs how many were read).
+          if (read.size < _PROGRESS_BYTES) {
+            if (many && files % 25 === 0) {
+              progress(
+                `Merging profiles: ${formatCount(files)} of ${
+                  formatCount(read.total)
+                } files`,
+              );
+            }
+            return;
           }
+          progress(
+            `Reading ${escapeControls(source)}: ${
+              formatCount(functions)
+            } functions (${_megabytes(offset)} MB)`,
+          );
         },
       }
       : {}),
@@ -814,19 +870,27 @@ function _load(
   });
 }
 
+/**
+ * Writes a report to stdout. On a terminal, control characters from the
+ * profile (in any format: table, CSV, collapsed stacks, JSON's C1 and bidi
+ * characters) are shown escaped; piped to a file, the text is exact.
+ */
 async function _write(chunks: Iterable<string>): Promise<void> {
   const encoder = new TextEncoder();
   const writer = Deno.stdout.writable.getWriter();
+  const safe = Deno.stdout.isTerminal()
+    ? escapeTerminalText
+    : (text: string) => text;
   let buffer = "";
   try {
     for (const chunk of chunks) {
       buffer += chunk;
       if (buffer.length >= 1 << 16) {
-        await writer.write(encoder.encode(buffer));
+        await writer.write(encoder.encode(safe(buffer)));
         buffer = "";
       }
     }
-    if (buffer) await writer.write(encoder.encode(buffer));
+    if (buffer) await writer.write(encoder.encode(safe(buffer)));
   } finally {
     writer.releaseLock();
   }
@@ -882,6 +946,7 @@ function _compareReport(
     (options.format === "table" ? _TABLE_LIMIT : undefined);
   const { total, rows } = queryComparison(comparison, {
     filter: options.filter,
+    changes: options.only,
     sort,
     descending,
     ...(limit === undefined ? {} : { limit }),
@@ -895,6 +960,7 @@ function _compareReport(
       return compareTableReport(comparison, rows, {
         total,
         filter: options.filter,
+        only: options.only,
         sort,
         reversed: options.reverse,
         ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),

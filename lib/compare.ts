@@ -33,7 +33,7 @@
 
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
 import type { Profile } from "./profile.ts";
-import { filterTerms } from "./query.ts";
+import { filterTerms, radixOrder } from "./query.ts";
 
 /** Whether a function exists in both runs, only the current one, or only the base one. */
 export type MatchStatus = "matched" | "added" | "removed";
@@ -1085,25 +1085,9 @@ function _keys(
   return keys;
 }
 
-/**
- * Indexes ordered by key, ties in index order; NaN last either way.
- */
+/** Indexes ordered by key, ties in index order; NaN last either way. */
 function _sortOrder(keys: Float64Array, descending: boolean): Uint32Array {
-  const n = keys.length;
-  const sign = descending ? -1 : 1;
-  const k = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = keys[i]!;
-    // NaN sorts last in both directions.
-    k[i] = v === v ? sign * v : Infinity;
-  }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order.sort((a, b) => {
-    const x = k[a]!;
-    const y = k[b]!;
-    return x < y ? -1 : x > y ? 1 : a - b;
-  });
+  return radixOrder(keys, descending);
 }
 
 function _page(

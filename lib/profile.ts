@@ -720,77 +720,157 @@ export function buildProfile(
   files: readonly StatsFile[],
   options: BuildProfileOptions = {},
 ): Profile {
-  const sampled = files.length > 0 && files.every((f) => f.sampled);
-  if (!sampled && files.some((f) => f.sampled)) {
-    const one = files.find((f) => f.sampled)!;
-    throw new TypeError(
-      `${one.source}: Cannot merge a sampled profile with a traced one: their numbers mean different things`,
-    );
-  }
-  const merged = files.length === 1 ? files[0]! : _merge(files);
-  const f = merged.functions;
-  const shortFiles = new Map<string, string>();
-  const shortFile = f.file.map((file, i) => {
-    let short = shortFiles.get(file);
-    if (short === undefined) {
-      short = isBuiltin(file, f.line[i]!)
-        ? file
-        : shortenPath(file, options.cwd);
-      shortFiles.set(file, short);
-    }
-    return short;
-  });
-  return createProfile({
-    sources: files.map((file) => file.source),
-    sampled,
-    edgeDetail: files.every((file) => file.edgeDetail),
-    functions: {
-      file: f.file,
-      shortFile,
-      line: Float64Array.from(f.line),
-      name: f.name,
-      calls: merged.calls,
-      primitiveCalls: merged.primitiveCalls,
-      internalTime: merged.internalTime,
-      cumulativeTime: merged.cumulativeTime,
-    },
-    edges: merged.edges,
-  });
+  const builder = new ProfileBuilder(options);
+  for (const file of files) builder.add(file);
+  return builder.finish();
 }
 
-function _merge(files: readonly StatsFile[]): StatsFile {
-  const table = new StatsTable();
-  for (const file of files) {
-    const f = file.functions;
-    const ids = f.name.map((name, i) =>
-      table.intern(f.file[i]!, f.line[i]!, name)
-    );
-    if (table.size >= 0x200000) {
-      throw new DataRangeError(`Too many functions to merge: ${table.size}`);
-    }
-    ids.forEach((id, i) =>
-      table.setNumbers(
-        id,
-        file.calls[i]!,
-        file.primitiveCalls[i]!,
-        file.internalTime[i]!,
-        file.cumulativeTime[i]!,
-      )
-    );
-    const e = file.edges;
-    for (let k = 0; k < e.caller.length; k++) {
-      table.addEdge(
-        ids[e.caller[k]!]!,
-        ids[e.callee[k]!]!,
-        e.calls[k]!,
-        e.primitiveCalls[k]!,
-        e.internalTime[k]!,
-        e.cumulativeTime[k]!,
-        true,
+/**
+ * Builds a profile from pstats files added one at a time, merging each into
+ * the profile as it comes (as `pstats.Stats.add()` does), so that a caller
+ * reading many files need keep only the merged profile and the file at hand.
+ * {@linkcode buildProfile} gives the same result from all of them at once.
+ *
+ * @example
+ * ```ts
+ * import { ProfileBuilder, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const builder = new ProfileBuilder();
+ * for (const calls of [1, 2, 3]) {
+ *   builder.add(statsFile(`run${calls}.pstats`, [{
+ *     key: ["app.py", 1, "main"],
+ *     calls,
+ *     primitiveCalls: calls,
+ *     internalTime: 0.5,
+ *     cumulativeTime: 0.5,
+ *   }]));
+ * }
+ * const profile = builder.finish();
+ * assertEquals(profile.functions.calls[0], 6);
+ * assertEquals(profile.sources.length, 3);
+ * ```
+ */
+export class ProfileBuilder {
+  #options: BuildProfileOptions;
+  #sources: string[] = [];
+  /** The only file so far, kept as it is until a second one comes. */
+  #only: StatsFile | undefined;
+  /** The merged files, once there are two. */
+  #table: StatsTable | undefined;
+  #firstSampled: StatsFile | undefined;
+  #traced = false;
+  #edgeDetail = true;
+
+  /**
+   * Starts an empty profile.
+   *
+   * @param options Where paths are shown relative to.
+   */
+  constructor(options: BuildProfileOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * Merges a file into the profile.
+   *
+   * @param file The file's contents, from `readPstats()`.
+   * @throws {TypeError} When sampled and traced files are mixed.
+   * @throws {RangeError} When the merged profile would have more than
+   * 2,097,151 functions.
+   */
+  add(file: StatsFile): void {
+    if (file.sampled) this.#firstSampled ??= file;
+    else this.#traced = true;
+    if (this.#firstSampled !== undefined && this.#traced) {
+      throw new TypeError(
+        `${this.#firstSampled.source}: Cannot merge a sampled profile with a traced one: their numbers mean different things`,
       );
     }
+    this.#sources.push(file.source);
+    this.#edgeDetail &&= file.edgeDetail;
+    if (this.#sources.length === 1) {
+      this.#only = file;
+      return;
+    }
+    if (this.#table === undefined) {
+      this.#table = new StatsTable();
+      _mergeInto(this.#table, this.#only!);
+      this.#only = undefined;
+    }
+    _mergeInto(this.#table, file);
   }
-  return table.finish("", false, true);
+
+  /**
+   * The profile of the files added so far.
+   *
+   * @returns The merged profile.
+   */
+  finish(): Profile {
+    const merged = this.#table?.finish("", false, true) ?? this.#only ??
+      new StatsTable().finish("", false, true);
+    const f = merged.functions;
+    const shortFiles = new Map<string, string>();
+    const shortFile = f.file.map((file, i) => {
+      let short = shortFiles.get(file);
+      if (short === undefined) {
+        short = isBuiltin(file, f.line[i]!)
+          ? file
+          : shortenPath(file, this.#options.cwd);
+        shortFiles.set(file, short);
+      }
+      return short;
+    });
+    return createProfile({
+      sources: [...this.#sources],
+      sampled: this.#firstSampled !== undefined && !this.#traced,
+      edgeDetail: this.#edgeDetail,
+      functions: {
+        file: f.file,
+        shortFile,
+        line: f.line instanceof Float64Array
+          ? f.line
+          : Float64Array.from(f.line),
+        name: f.name,
+        calls: merged.calls,
+        primitiveCalls: merged.primitiveCalls,
+        internalTime: merged.internalTime,
+        cumulativeTime: merged.cumulativeTime,
+      },
+      edges: merged.edges,
+    });
+  }
+}
+
+function _mergeInto(table: StatsTable, file: StatsFile): void {
+  const f = file.functions;
+  const ids = f.name.map((name, i) =>
+    table.intern(f.file[i]!, f.line[i]!, name)
+  );
+  if (table.size >= 0x200000) {
+    throw new DataRangeError(`Too many functions to merge: ${table.size}`);
+  }
+  ids.forEach((id, i) =>
+    table.setNumbers(
+      id,
+      file.calls[i]!,
+      file.primitiveCalls[i]!,
+      file.internalTime[i]!,
+      file.cumulativeTime[i]!,
+    )
+  );
+  const e = file.edges;
+  for (let k = 0; k < e.caller.length; k++) {
+    table.addEdge(
+      ids[e.caller[k]!]!,
+      ids[e.callee[k]!]!,
+      e.calls[k]!,
+      e.primitiveCalls[k]!,
+      e.internalTime[k]!,
+      e.cumulativeTime[k]!,
+      true,
+    );
+  }
 }
 
 /**

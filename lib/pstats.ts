@@ -17,9 +17,9 @@ import {
   type MarshalValue,
 } from "./marshal.ts";
 import {
-  buildProfile,
   type BuildProfileOptions,
   type Profile,
+  ProfileBuilder,
   type StatsFile,
   StatsTable,
 } from "./profile.ts";
@@ -152,39 +152,96 @@ export interface ProfileInput {
  * file's name.
  */
 export function loadProfile(
-  inputs: readonly ProfileInput[],
-  options: BuildProfileOptions & {
-    onProgress?: (source: string, functions: number, offset: number) => void;
-    /**
-     * When given, a file that is not a pstats file is left out and reported
-     * here (with the error, its message naming the file) instead of thrown.
-     */
-    onBadFile?: (source: string, error: Error) => void;
-  } = {},
+  inputs: Iterable<ProfileInput>,
+  options: LoadProfileOptions = {},
 ): Profile {
-  const files = inputs.flatMap(({ source, bytes }) => {
-    const onProgress = options.onProgress;
-    try {
-      return [readPstats(
-        bytes,
-        onProgress
-          ? { source, onProgress: (n, at) => onProgress(source, n, at) }
-          : { source },
-      )];
-    } catch (error) {
-      if (error instanceof Error) error.message = `${source}: ${error.message}`;
-      if (
-        options.onBadFile &&
-        (error instanceof SyntaxError || error instanceof RangeError)
-      ) {
-        options.onBadFile(source, error);
-        return [];
-      }
-      throw error;
-    }
-  });
+  const builder = _builder(options);
+  for (const input of inputs) {
+    const file = _readInput(input, options);
+    if (file !== undefined) builder.add(file);
+  }
+  return builder.finish();
+}
+
+/** Options for {@linkcode loadProfile} and {@linkcode loadProfileAsync}. */
+export interface LoadProfileOptions extends BuildProfileOptions {
+  /** Called while reading with the file, the functions read and the byte offset reached. */
+  onProgress?: (source: string, functions: number, offset: number) => void;
+  /**
+   * When given, a file that is not a pstats file is left out and reported
+   * here (with the error, its message naming the file) instead of thrown.
+   */
+  onBadFile?: (source: string, error: Error) => void;
+}
+
+/**
+ * Like {@linkcode loadProfile}, for files that arrive one at a time: each is
+ * read and merged into the profile before the next is asked for, so only the
+ * merged profile and one file's bytes need be held at once.
+ *
+ * @example
+ * ```ts
+ * import { loadProfileAsync } from "./pstats.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
+ * const bytes = Uint8Array.from(
+ *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
+ *   (c) => c.charCodeAt(0),
+ * );
+ * async function* files() {
+ *   for (const source of ["a.pstats", "b.pstats", "c.pstats"]) {
+ *     yield { source, bytes }; // read from disk here, one file at a time
+ *   }
+ * }
+ * const profile = await loadProfileAsync(files());
+ * assertEquals(profile.totals.calls, 3);
+ * ```
+ *
+ * @param inputs The files' names and bytes, in order.
+ * @param options Where paths are shown relative to, a progress callback,
+ * and what to do with a file that is not a pstats file.
+ * @returns The profile.
+ * @throws {SyntaxError | RangeError | TypeError} As {@linkcode loadProfile}.
+ */
+export async function loadProfileAsync(
+  inputs: AsyncIterable<ProfileInput> | Iterable<ProfileInput>,
+  options: LoadProfileOptions = {},
+): Promise<Profile> {
+  const builder = _builder(options);
+  for await (const input of inputs) {
+    const file = _readInput(input, options);
+    if (file !== undefined) builder.add(file);
+  }
+  return builder.finish();
+}
+
+function _builder(options: LoadProfileOptions): ProfileBuilder {
   const { cwd } = options;
-  return buildProfile(files, cwd === undefined ? {} : { cwd });
+  return new ProfileBuilder(cwd === undefined ? {} : { cwd });
+}
+
+function _readInput(
+  { source, bytes }: ProfileInput,
+  { onProgress, onBadFile }: LoadProfileOptions,
+): PstatsFile | undefined {
+  try {
+    return readPstats(
+      bytes,
+      onProgress
+        ? { source, onProgress: (n, at) => onProgress(source, n, at) }
+        : { source },
+    );
+  } catch (error) {
+    if (error instanceof Error) error.message = `${source}: ${error.message}`;
+    if (
+      onBadFile && (error instanceof SyntaxError || error instanceof RangeError)
+    ) {
+      onBadFile(source, error);
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /**

@@ -91,10 +91,17 @@ export function readPstatsFast(
   bytes: Uint8Array,
   options: ReadPstatsOptions = {},
 ): PstatsFile | undefined {
+  let reader: _FastReader;
   try {
-    return new _FastReader(bytes, options.onProgress).read(
-      options.source ?? "",
-    );
+    reader = new _FastReader(bytes, options.onProgress);
+  } catch (error) {
+    // Where the system refuses to promise the room, the general reader,
+    // which grows its tables as it goes, may still manage.
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+  try {
+    return reader.read(options.source ?? "");
   } catch (error) {
     if (error === _UNSUPPORTED) return undefined;
     throw error;
@@ -111,7 +118,7 @@ class _FastReader {
   pos = 0;
 
   /** Reference slots, in the order marshal numbers them: kind, value. */
-  refs: Int32Array = new Int32Array(8192);
+  refs: Int32Array;
   refCount = 0;
   /** The floats that references hold. */
   refFloats: Float64Array = new Float64Array(64);
@@ -157,17 +164,23 @@ class _FastReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = bytes.length;
     this.onProgress = onProgress;
-    // About 400 bytes a function and 40 an edge in typical files.
-    const functions = Math.max(64, Math.ceil(bytes.length / 400));
-    const edges = Math.max(64, Math.ceil(bytes.length / 40));
+    // Room for as many rows as the bytes could hold, so that no table ever
+    // grows: a new function takes at least 11 bytes, an edge 10, a value
+    // with a reference slot 2. The memory of a typed array is only taken
+    // from the system as it is written to, so the room never used costs
+    // nothing, and the columns are handed over as they are, without a copy.
+    const functions = 1 + Math.ceil(bytes.length / 11);
+    const edges = 1 + Math.ceil(bytes.length / 10);
+    this.refs = new Int32Array(2 * (1 + Math.ceil(bytes.length / 2)));
     this.fn = new Int32Array(functions * 4);
     this.calls = new Float64Array(functions);
     this.primitiveCalls = new Float64Array(functions);
     this.internalTime = new Float64Array(functions);
     this.cumulativeTime = new Float64Array(functions);
     this.entered = new Uint8Array(functions);
+    // The hash table is filled all over, so it starts small and grows.
     let slots = 64;
-    while (slots < functions * 2) slots *= 2;
+    while (slots < bytes.length / 256) slots *= 2;
     this.table = new Int32Array(slots * 4);
     this.mask = slots - 1;
     this.eCaller = new Uint32Array(edges);
@@ -213,9 +226,7 @@ class _FastReader {
   /** Takes a reference slot for a value whose type code has FLAG_REF. */
   reserve(): number {
     const index = this.refCount;
-    if (index * 2 === this.refs.length) {
-      this.refs = _growInts(this.refs, this.refs.length * 2);
-    }
+    if (index * 2 === this.refs.length) throw _UNSUPPORTED; // can't be
     this.refs[index * 2] = _REF_OTHER;
     this.refCount = index + 1;
     return index;
@@ -242,50 +253,49 @@ class _FastReader {
     return index * 2;
   }
 
-  /** Reads a finite int or float, or a reference to one. */
-  number(): number {
+  /**
+   * Reads a finite int or float, or a reference to one, into `to[i]`.
+   * (Storing it rather than answering it keeps floats unboxed.)
+   */
+  numberTo(to: Float64Array, i: number): void {
     const at = this.pos;
     if (at >= this.end) throw _UNSUPPORTED;
-    const code = this.bytes[at]!;
-    let value: number;
-    switch (code) {
+    switch (this.bytes[at]) {
       case 0x69: // 'i'
-        value = this.int32(at + 1);
+        to[i] = this.int32(at + 1);
         this.pos = at + 5;
-        return value;
+        return;
       case 0x67: // 'g'
-        if (at + 9 > this.end) throw _UNSUPPORTED;
-        value = this.view.getFloat64(at + 1, true);
-        if (value - value !== 0) throw _UNSUPPORTED; // NaN or infinite
+        to[i] = this.float64(at + 1);
         this.pos = at + 9;
-        return value;
+        return;
       case 0x72: { // 'r'
         const slot = this.ref();
         const kind = this.refs[slot];
-        if (kind === _REF_INT) return this.refs[slot + 1]!;
-        if (kind === _REF_FLOAT) return this.refFloats[this.refs[slot + 1]!]!;
-        throw _UNSUPPORTED;
+        if (kind === _REF_INT) to[i] = this.refs[slot + 1]!;
+        else if (kind === _REF_FLOAT) {
+          to[i] = this.refFloats[this.refs[slot + 1]!]!;
+        } else throw _UNSUPPORTED;
+        return;
       }
-      case 0xe9: // 'i' with FLAG_REF
+      case 0xe9: { // 'i' with FLAG_REF
+        const index = this.reserve();
+        const value = this.int32(at + 1);
+        this.pos = at + 5;
+        to[i] = value;
+        this.setRef(index, _REF_INT, value);
+        return;
+      }
       case 0xe7: { // 'g' with FLAG_REF
         const index = this.reserve();
-        if (code === 0xe9) {
-          value = this.int32(at + 1);
-          this.pos = at + 5;
-          this.setRef(index, _REF_INT, value);
-          return value;
-        }
-        if (at + 9 > this.end) throw _UNSUPPORTED;
-        value = this.view.getFloat64(at + 1, true);
-        if (value - value !== 0) throw _UNSUPPORTED;
-        this.pos = at + 9;
         const k = this.refFloatCount++;
         if (k === this.refFloats.length) {
           this.refFloats = _growFloats(this.refFloats, k * 2);
         }
-        this.refFloats[k] = value;
+        this.refFloats[k] = to[i] = this.float64(at + 1);
+        this.pos = at + 9;
         this.setRef(index, _REF_FLOAT, k);
-        return value;
+        return;
       }
       default:
         throw _UNSUPPORTED;
@@ -293,19 +303,42 @@ class _FastReader {
   }
 
   /**
-   * Reads a count: a whole number (the general reader refuses others, so
-   * that JSON and CSV print every count as one).
+   * Reads a count into `to[i]`: a whole number (the general reader refuses
+   * others, so that JSON and CSV print every count as one).
    */
-  count(): number {
-    const value = this.number();
-    if (!Number.isSafeInteger(value)) throw _UNSUPPORTED;
+  countTo(to: Float64Array, i: number): void {
+    if (this.pos < this.end && this.bytes[this.pos] === 0x69) {
+      to[i] = this.int32(this.pos + 1); // 'i', the usual case
+      this.pos += 5;
+      return;
+    }
+    this.numberTo(to, i);
+    if (!Number.isSafeInteger(to[i])) throw _UNSUPPORTED;
+  }
+
+  /** Reads a finite binary float at `at`. */
+  float64(at: number): number {
+    if (at + 8 > this.end) throw _UNSUPPORTED;
+    const value = this.view.getFloat64(at, true);
+    if (value - value !== 0) throw _UNSUPPORTED; // NaN or infinite
     return value;
   }
 
   /** Reads a line number: an int, or a reference to an int. */
   line(): number {
-    const value = this.number();
-    if ((value | 0) !== value || Object.is(value, -0)) throw _UNSUPPORTED;
+    const at = this.pos;
+    if (at >= this.end) throw _UNSUPPORTED;
+    const code = this.bytes[at];
+    if (code === 0x72) {
+      const slot = this.ref();
+      if (this.refs[slot] !== _REF_INT) throw _UNSUPPORTED;
+      return this.refs[slot + 1]!;
+    }
+    if ((code! & 0x7f) !== 0x69) throw _UNSUPPORTED;
+    const index = code! & 0x80 ? this.reserve() : -1;
+    const value = this.int32(at + 1);
+    this.pos = at + 5;
+    if (index >= 0) this.setRef(index, _REF_INT, value);
     return value;
   }
 
@@ -432,7 +465,7 @@ class _FastReader {
       }
     }
     const id = this.fnCount;
-    if (id * 4 === this.fn.length) this.growFunctions();
+    if (id === this.entered.length) throw _UNSUPPORTED; // can't be
     const at = id * 4;
     this.fn[at + _FN_FILE] = file;
     this.fn[at + _FN_LINE] = line;
@@ -441,18 +474,6 @@ class _FastReader {
     _place(table, slot * 4, id, file, line, name);
     if (this.fnCount * 2 > mask + 1) this.rehash((mask + 1) * 2);
     return id;
-  }
-
-  growFunctions(): void {
-    const n = this.entered.length * 2;
-    this.fn = _growInts(this.fn, n * 4);
-    this.calls = _growFloats(this.calls, n);
-    this.primitiveCalls = _growFloats(this.primitiveCalls, n);
-    this.internalTime = _growFloats(this.internalTime, n);
-    this.cumulativeTime = _growFloats(this.cumulativeTime, n);
-    const entered = new Uint8Array(n);
-    entered.set(this.entered);
-    this.entered = entered;
   }
 
   rehash(slots: number): void {
@@ -473,27 +494,25 @@ class _FastReader {
 
   /** Reads `(cc, nc, tt, ct, callers)` for a function. */
   entry(id: number): void {
-    if (this.pos < this.end && this.bytes[this.pos]! & 0x80) this.reserve();
-    if (this.tuple() !== 5) throw _UNSUPPORTED;
-    const cc = this.count();
-    const nc = this.count();
-    const tt = this.number();
-    const ct = this.number();
     if (this.entered[id]) throw _UNSUPPORTED; // a key met twice
     this.entered[id] = 1;
-    if (cc > nc) this.yappi = true;
+    if (this.pos < this.end && this.bytes[this.pos]! & 0x80) this.reserve();
+    if (this.tuple() !== 5) throw _UNSUPPORTED;
+    this.countTo(this.primitiveCalls, id); // cc
+    this.countTo(this.calls, id); // nc
+    this.numberTo(this.internalTime, id);
+    this.numberTo(this.cumulativeTime, id);
+    if (this.primitiveCalls[id]! > this.calls[id]!) this.yappi = true;
     // Added to zero, as the general reader does (which turns -0 into 0).
-    this.calls[id] = 0 + nc;
-    this.primitiveCalls[id] = 0 + cc;
-    this.internalTime[id] = 0 + tt;
-    this.cumulativeTime[id] = 0 + ct;
-    const at = this.pos;
-    if (at >= this.end || (this.bytes[at]! & 0x7f) !== 0x7b) {
-      throw _UNSUPPORTED;
-    }
-    if (this.bytes[at]! & 0x80) this.reserve();
-    this.pos = at + 1;
+    this.calls[id]! += 0;
+    this.primitiveCalls[id]! += 0;
+    this.internalTime[id]! += 0;
+    this.cumulativeTime[id]! += 0;
     const b = this.bytes;
+    const at = this.pos;
+    if (at >= this.end || (b[at]! & 0x7f) !== 0x7b) throw _UNSUPPORTED;
+    if (b[at]! & 0x80) this.reserve();
+    this.pos = at + 1;
     const mark = id + 1;
     const first = this.eCount;
     for (;;) {
@@ -506,67 +525,43 @@ class _FastReader {
       if (caller < 0) throw _UNSUPPORTED;
       // A caller met twice in one dict: found by looking back over the
       // dict's edges while it is small, then by marks on the functions.
-      const count = this.eCount - first;
-      if (count < _SCAN) {
-        for (let e = first; e < this.eCount; e++) {
-          if (this.eCaller[e] === caller) throw _UNSUPPORTED;
+      const e = this.eCount;
+      if (e - first < _SCAN) {
+        for (let k = first; k < e; k++) {
+          if (this.eCaller[k] === caller) throw _UNSUPPORTED;
         }
       } else {
-        if (count === _SCAN) {
-          for (let e = first; e < this.eCount; e++) {
-            this.fn[this.eCaller[e]! * 4 + _FN_CALLEE] = mark;
+        if (e - first === _SCAN) {
+          for (let k = first; k < e; k++) {
+            this.fn[this.eCaller[k]! * 4 + _FN_CALLEE] = mark;
           }
         }
         if (this.fn[caller * 4 + _FN_CALLEE] === mark) throw _UNSUPPORTED;
         this.fn[caller * 4 + _FN_CALLEE] = mark;
       }
+      if (e === this.eCaller.length) throw _UNSUPPORTED; // can't be
+      this.eCaller[e] = caller;
+      this.eCallee[e] = id;
       const code = b[this.pos];
       if (code === undefined) throw _UNSUPPORTED;
       const type = code & 0x7f;
-      if (type === 0x29 || type === 0x28) {
+      if (type === 0x29 || type === 0x28) { // (nc, cc, tt, ct)
         if (code & 0x80) this.reserve();
         if (this.tuple() !== 4) throw _UNSUPPORTED;
-        const enc = this.count();
-        const ecc = this.count();
-        const ett = this.number();
-        const ect = this.number();
-        this.edge(caller, id, enc, ecc, ett, ect);
+        this.countTo(this.eCalls, e);
+        this.countTo(this.ePrimitive, e);
+        this.numberTo(this.eInternal, e);
+        this.numberTo(this.eCumulative, e);
       } else {
         // A plain count: the profile module, or the sampling profiler.
         this.countsOnly = true;
-        const count = this.count();
-        this.edge(caller, id, count, count, 0, 0);
+        this.countTo(this.eCalls, e);
+        this.ePrimitive[e] = this.eCalls[e]!;
+        this.eInternal[e] = 0;
+        this.eCumulative[e] = 0;
       }
+      this.eCount = e + 1;
     }
-  }
-
-  edge(
-    caller: number,
-    callee: number,
-    calls: number,
-    primitiveCalls: number,
-    internalTime: number,
-    cumulativeTime: number,
-  ): void {
-    const e = this.eCount;
-    if (e === this.eCaller.length) this.growEdges();
-    this.eCaller[e] = caller;
-    this.eCallee[e] = callee;
-    this.eCalls[e] = calls;
-    this.ePrimitive[e] = primitiveCalls;
-    this.eInternal[e] = internalTime;
-    this.eCumulative[e] = cumulativeTime;
-    this.eCount = e + 1;
-  }
-
-  growEdges(): void {
-    const n = Math.ceil(this.eCaller.length * 1.5);
-    this.eCaller = _growUints(this.eCaller, n);
-    this.eCallee = _growUints(this.eCallee, n);
-    this.eCalls = _growFloats(this.eCalls, n);
-    this.ePrimitive = _growFloats(this.ePrimitive, n);
-    this.eInternal = _growFloats(this.eInternal, n);
-    this.eCumulative = _growFloats(this.eCumulative, n);
   }
 
   finish(source: string): PstatsFile {
@@ -582,8 +577,9 @@ class _FastReader {
       name[i] = strings[fn[i * 4 + _FN_NAME]!]!;
     }
     if (this.sampled) this.yappi = false;
-    let calls = this.calls.slice(0, n);
-    let primitiveCalls = this.primitiveCalls.slice(0, n);
+    // Views, not copies: the room never written to takes no memory.
+    let calls = this.calls.subarray(0, n);
+    let primitiveCalls = this.primitiveCalls.subarray(0, n);
     // yappi stores (ncall, nactualcall): total calls first.
     if (this.yappi) [calls, primitiveCalls] = [primitiveCalls, calls];
     const kind: PstatsKind = this.sampled
@@ -601,15 +597,15 @@ class _FastReader {
       functions: { file, line, name },
       calls,
       primitiveCalls,
-      internalTime: this.internalTime.slice(0, n),
-      cumulativeTime: this.cumulativeTime.slice(0, n),
+      internalTime: this.internalTime.subarray(0, n),
+      cumulativeTime: this.cumulativeTime.subarray(0, n),
       edges: {
-        caller: _fit(this.eCaller, m),
-        callee: _fit(this.eCallee, m),
-        calls: _fit(this.eCalls, m),
-        primitiveCalls: _fit(this.ePrimitive, m),
-        internalTime: _fit(this.eInternal, m),
-        cumulativeTime: _fit(this.eCumulative, m),
+        caller: this.eCaller.subarray(0, m),
+        callee: this.eCallee.subarray(0, m),
+        calls: this.eCalls.subarray(0, m),
+        primitiveCalls: this.ePrimitive.subarray(0, m),
+        internalTime: this.eInternal.subarray(0, m),
+        cumulativeTime: this.eCumulative.subarray(0, m),
       },
       kind,
       entries: this.entries,
@@ -660,25 +656,6 @@ function _place(
   table[at + _SLOT_FILE] = file;
   table[at + _SLOT_LINE] = line;
   table[at + _SLOT_NAME] = name;
-}
-
-/** The first `n` items: a view when little is wasted, else a copy. */
-function _fit<T extends Uint32Array | Float64Array>(array: T, n: number): T {
-  return (array.length - n <= array.length >> 2
-    ? array.subarray(0, n)
-    : array.slice(0, n)) as T;
-}
-
-function _growInts(array: Int32Array, n: number): Int32Array {
-  const grown = new Int32Array(n);
-  grown.set(array);
-  return grown;
-}
-
-function _growUints(array: Uint32Array, n: number): Uint32Array {
-  const grown = new Uint32Array(n);
-  grown.set(array);
-  return grown;
 }
 
 function _growFloats(array: Float64Array, n: number): Float64Array {

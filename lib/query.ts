@@ -384,45 +384,116 @@ function _searchText(profile: Profile): string[] {
 
 /**
  * Each function's position when sorted by name, or by short file then line
- * (then name), so that text columns sort as numbers.
+ * (then name), so that text columns sort as numbers. Equal keys get equal
+ * ranks (the position of the first), so ties keep id order both ways.
+ *
+ * Only the distinct texts are compared as strings (a profile has far fewer
+ * than functions, and each is compared directly, not through an id); the
+ * functions are then ranked by number.
  */
 function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
   const cache = _cache(profile);
   const known = cache.ranks.get(column);
   if (known) return known;
   const f = profile.functions;
-  const ids = Array.from({ length: profile.size }, (_, i) => i);
-  const name = (i: number) =>
-    isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!;
-  const names = ids.map(name);
-  const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const n = profile.size;
+  const names = _textCodes(
+    n,
+    (i) =>
+      isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!,
+  );
+  const rank = new Float64Array(n);
   if (column === "name") {
-    ids.sort((a, b) => compareText(names[a]!, names[b]!) || a - b);
+    // The rank of a name: how many functions have a smaller one.
+    const before = new Float64Array(names.distinct + 1);
+    for (let i = 0; i < n; i++) before[names.codes[i]! + 1]!++;
+    for (let k = 0; k < names.distinct; k++) before[k + 1]! += before[k]!;
+    for (let i = 0; i < n; i++) rank[i] = before[names.codes[i]!]!;
   } else {
-    ids.sort((a, b) =>
-      compareText(f.shortFile[a]!, f.shortFile[b]!) ||
-      f.line[a]! - f.line[b]! ||
-      compareText(names[a]!, names[b]!) || a - b
-    );
-  }
-  // Equal keys get equal ranks, so ties keep id order in both directions.
-  const rank = new Float64Array(profile.size);
-  let position = 0;
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k]!;
-    if (k > 0) {
-      const prev = ids[k - 1]!;
-      const same = column === "name"
-        ? names[prev] === names[id]
-        : f.shortFile[prev] === f.shortFile[id] &&
-          f.line[prev] === f.line[id] &&
-          names[prev] === names[id];
-      if (!same) position = k;
+    const files = _textCodes(n, (i) => f.shortFile[i]!);
+    const lines = _numberCodes(f.line);
+    // One number per function that sorts as (file, line, name) do, when it
+    // fits in a double's 53 bits; a radix sort orders those.
+    const size = files.distinct * lines.distinct * names.distinct;
+    if (size < Number.MAX_SAFE_INTEGER) {
+      const key = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        key[i] = (files.codes[i]! * lines.distinct + lines.codes[i]!) *
+            names.distinct + names.codes[i]!;
+      }
+      const ids = radixOrder(key, false);
+      for (let k = 0; k < n; k++) {
+        const id = ids[k]!;
+        rank[id] = k > 0 && key[ids[k - 1]!] === key[id]
+          ? rank[ids[k - 1]!]!
+          : k;
+      }
+    } else {
+      const fc = files.codes;
+      const lc = lines.codes;
+      const nc = names.codes;
+      const ids = Array.from({ length: n }, (_, i) => i);
+      ids.sort((a, b) =>
+        fc[a]! - fc[b]! || lc[a]! - lc[b]! || nc[a]! - nc[b]! || a - b
+      );
+      for (let k = 0; k < n; k++) {
+        const id = ids[k]!;
+        const prev = ids[k - 1];
+        rank[id] = prev !== undefined && fc[prev] === fc[id] &&
+            lc[prev] === lc[id] && nc[prev] === nc[id]
+          ? rank[prev]!
+          : k;
+      }
     }
-    rank[id] = position;
   }
   cache.ranks.set(column, rank);
   return rank;
+}
+
+/** Like {@linkcode _textCodes}, for numbers. */
+function _numberCodes(
+  values: ArrayLike<number>,
+): { codes: Uint32Array; distinct: number } {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  const index = new Map<number, number>();
+  for (let k = 0; k < n; k++) {
+    if (k === 0 || sorted[k] !== sorted[k - 1]) {
+      index.set(sorted[k]!, index.size);
+    }
+  }
+  const codes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = index.get(values[i]!)!;
+  return { codes, distinct: index.size };
+}
+
+/**
+ * A number per function that sorts as its text does: the text's position
+ * among the distinct texts in order (UTF-16 code unit order, as `<` has it).
+ */
+function _textCodes(
+  n: number,
+  text: (i: number) => string,
+): { codes: Uint32Array; distinct: number } {
+  const index = new Map<string, number>();
+  const distinct: string[] = [];
+  const codes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = text(i);
+    let k = index.get(t);
+    if (k === undefined) {
+      k = distinct.length;
+      index.set(t, k);
+      distinct.push(t);
+    }
+    codes[i] = k;
+  }
+  // The default sort compares strings by UTF-16 code units, as `<` does.
+  const sorted = distinct.slice().sort();
+  const position = new Uint32Array(distinct.length);
+  for (let p = 0; p < sorted.length; p++) position[index.get(sorted[p]!)!] = p;
+  for (let i = 0; i < n; i++) codes[i] = position[codes[i]!]!;
+  return { codes, distinct: distinct.length };
 }
 
 function _functionOrder(

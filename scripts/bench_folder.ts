@@ -12,7 +12,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
 import { findProfiles } from "../lib/folder.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfileAsync } from "../lib/pstats.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const args = parseArgs(Deno.args, {
@@ -23,13 +23,13 @@ const args = parseArgs(Deno.args, {
 if (args.measure !== undefined) {
   const start = performance.now();
   const paths = await findProfiles(args.measure);
-  const inputs = await Promise.all(
-    paths.map(async (source) => ({
-      source,
-      bytes: await Deno.readFile(source),
-    })),
-  );
-  const profile = loadProfile(inputs, { cwd: Deno.cwd() });
+  // One file at a time, each merged before the next is read.
+  const inputs = (async function* () {
+    for (const source of paths) {
+      yield { source, bytes: await Deno.readFile(source) };
+    }
+  })();
+  const profile = await loadProfileAsync(inputs, { cwd: Deno.cwd() });
   console.log(JSON.stringify({
     files: paths.length,
     functions: profile.size,

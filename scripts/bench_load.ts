@@ -1,17 +1,22 @@
 /**
- * Loads and sorts one pstats file the way the explorer does, and prints what
- * it took as JSON: used by scripts/bench.ts, one process per run.
+ * Loads and sorts pstats files the way the command line does (each file read
+ * and merged before the next is read), and prints what it took as JSON: used
+ * by scripts/bench.ts, one process per run.
  *
- * Usage: deno run --allow-all scripts/bench_load.ts FILE
+ * Usage: deno run --allow-all scripts/bench_load.ts FILE...
  */
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfileAsync } from "../lib/pstats.ts";
 import { queryFunctions } from "../lib/query.ts";
 
-const path = Deno.args[0];
-if (path === undefined) throw new Error("usage: bench_load.ts FILE");
+const paths = Deno.args;
+if (paths.length === 0) throw new Error("usage: bench_load.ts FILE...");
 const start = performance.now();
-const bytes = await Deno.readFile(path);
-const profile = loadProfile([{ source: path, bytes }], { cwd: Deno.cwd() });
+async function* files() {
+  for (const source of paths) {
+    yield { source, bytes: await Deno.readFile(source) };
+  }
+}
+const profile = await loadProfileAsync(files(), { cwd: Deno.cwd() });
 const loaded = performance.now();
 queryFunctions(profile, { sort: "cumulative", limit: 1 });
 const sorted = performance.now();

@@ -2,10 +2,11 @@ import {
   assert,
   assertAlmostEquals,
   assertEquals,
+  assertRejects,
   assertThrows,
 } from "@std/assert";
 import { fromFileUrl } from "@std/path";
-import { loadProfile, readPstats } from "../lib/pstats.ts";
+import { loadProfile, loadProfileAsync, readPstats } from "../lib/pstats.ts";
 import type { Profile } from "../lib/profile.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
@@ -317,4 +318,58 @@ Deno.test("readPstats() reports progress for the outer dict", () => {
   assert(seen.length >= 2);
   assertEquals(seen.at(-1), 20000);
   assertEquals(seen, [...seen].sort((a, b) => a - b));
+});
+
+Deno.test("loadProfileAsync() merges files one at a time like loadProfile()", async () => {
+  const names = ["cprofile-3.13.pstats", "cprofile-3.13-b.pstats"];
+  const asked: string[] = [];
+  async function* files() {
+    for (const name of names) {
+      asked.push(name);
+      yield {
+        source: name,
+        bytes: await Deno.readFile(`${FIXTURES}${name}`),
+      };
+    }
+  }
+  const profile = await loadProfileAsync(files());
+  assertEquals(asked, names);
+  assertMatchesPython(profile, expected("merged"));
+  assertEquals(profile, load(...names));
+});
+
+Deno.test("loadProfileAsync() stops asking for files at the first bad one", async () => {
+  const asked: string[] = [];
+  const names = [
+    "cprofile-3.13.pstats",
+    "bad/wrong-key.pstats",
+    "cprofile-3.13-b.pstats",
+  ];
+  function* files() {
+    for (const name of names) {
+      asked.push(name);
+      yield { source: name, bytes: Deno.readFileSync(`${FIXTURES}${name}`) };
+    }
+  }
+  await assertRejects(
+    () => loadProfileAsync(files()),
+    SyntaxError,
+    "bad/wrong-key.pstats: Invalid pstats key",
+  );
+  assertEquals(asked, names.slice(0, 2));
+});
+
+Deno.test("loadProfile() gives the same profile from one file as from the file merged with nothing", () => {
+  // One file is kept as read; two are merged through a table: both ways
+  // must agree on every column.
+  const bytes = Deno.readFileSync(`${FIXTURES}cprofile-3.13.pstats`);
+  const one = loadProfile([{ source: "a", bytes }]);
+  const empty = Uint8Array.of(0x7b, 0x30); // marshal.dumps({})
+  const two = loadProfile([{ source: "a", bytes }, {
+    source: "b",
+    bytes: empty,
+  }]);
+  assertEquals(two.functions, one.functions);
+  assertEquals(two.edges, one.edges);
+  assertEquals(two.totals, one.totals);
 });

@@ -24,7 +24,7 @@ import {
 import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
 import { onKeyDown } from "./keys.ts";
-import { basename } from "./labels.ts";
+import { basename, isolated } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
@@ -158,7 +158,8 @@ function _ready(profile: Profile): void {
   state.profile = profile;
   state.phase = "ready";
   document.title = `${
-    profile.sources.map(basename).join(", ") || "Profile"
+    profile.sources.map((source) => isolated(basename(source))).join(", ") ||
+    "Profile"
   } · profiling-explorer`;
   _startRoute();
   _foldSampledLines(profile);
@@ -166,7 +167,8 @@ function _ready(profile: Profile): void {
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
-  _warmCaches(profile);
+  // Not while the edges are still arriving: the download must not wait.
+  if (!state.edgesLoading) _warmCaches(profile);
 }
 
 /**

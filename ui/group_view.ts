@@ -24,6 +24,7 @@ import {
 } from "../lib/format.ts";
 import {
   DIRECTORY,
+  FILE,
   type FoldedEdges,
   foldedEdges,
   FUNCTION,
@@ -118,7 +119,17 @@ function _levelNumbers(
  * level shows at once.
  */
 export function prepareGroups(profile: Profile): void {
-  const levels = [...GROUP_LEVELS];
+  // The level in view first, then the likeliest ones.
+  const levels = [
+    ...new Set<GroupLevel>([
+      state.route.by,
+      "directory",
+      "package",
+      "file",
+      "function",
+      "line",
+    ]),
+  ];
   const idle = (callback: () => void) =>
     "requestIdleCallback" in globalThis
       ? requestIdleCallback(callback, { timeout: 5000 })
@@ -707,11 +718,18 @@ function nodeNameView(
     }</span>`;
   } else {
     const { location, name } = functionLocation(p, fn);
-    const where = p.sampled && kind === FUNCTION
+    // Under its file in the tree, a function needs only its line.
+    const parent = tree.parent[node]!;
+    const inFile = parent >= 0 && tree.kind[parent] === FILE;
+    const where = inFile
+      ? (p.sampled || location === "" ? "" : `:${p.functions.line[fn]}`)
+      : p.sampled && kind === FUNCTION
       ? p.functions.shortFile[fn]!
       : location;
     label = where === ""
-      ? html`<span class="name builtin">${name}</span>`
+      ? html`<span class=${
+        location === "" ? "name builtin" : "name"
+      }>${name}</span>`
       : html`<span class="path">${where}</span> <span class="name">${name}</span>`;
     label = html`<span class="label" title=${
       nodeKey(tree, node)
