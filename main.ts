@@ -160,7 +160,7 @@ export class UsageError extends Error {
  */
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
-  const parsed = parseArgs(args, {
+  const parsed = parseArgs(_joinNegativeValues(args), {
     string: [
       "format",
       "sort",
@@ -376,6 +376,37 @@ export function parseOptions(args: string[]): Options {
     open: parsed.open !== false,
     maxSize,
   };
+}
+
+/** The options whose value is a number, by every name they have. */
+const _NUMBER_OPTIONS: Record<string, string> = {
+  "-n": "--limit",
+  "--limit": "--limit",
+  "--port": "--port",
+  "--min-share": "--min-share",
+  "--max-size": "--max-size",
+};
+
+/**
+ * `--limit -1` as `--limit=-1`: parseArgs takes a value that starts with `-`
+ * for an option, so the user would hear of an unknown option `-1` instead of
+ * a bad limit.
+ */
+function _joinNegativeValues(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return [...joined, ...args.slice(i)];
+    const long = _NUMBER_OPTIONS[arg];
+    const next = args[i + 1];
+    if (long !== undefined && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${long}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 /** `--min-share PERCENT`: a share from 0 to 1. */
@@ -783,6 +814,9 @@ class InputError extends Error {
 
 function _fsReason(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "No such file";
+  if (error instanceof Deno.errors.NotADirectory) {
+    return "No such file: a part of its path is a file, not a folder";
+  }
   if (error instanceof Deno.errors.PermissionDenied) return "Permission denied";
   if (error instanceof Deno.errors.IsADirectory) {
     return "Is a directory, not a pstats file";
@@ -1184,8 +1218,16 @@ async function _writeHtml(
       return 1;
     }
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
+    if (
+      !(error instanceof Deno.errors.NotFound) &&
+      !(error instanceof Deno.errors.NotADirectory)
+    ) {
       _fail(`${out}: ${_fsReason(error)}`);
+      return 1;
+    }
+    // Say so now, not as "No such file" after the work of making it.
+    if (!await _isFolder(dirname(target))) {
+      _fail(`${out}: No folder ${dirname(out)} to write the report in`);
       return 1;
     }
   }
@@ -1221,9 +1263,9 @@ async function _writeHtml(
       ? {
         onProgress: (done: number, total: number) =>
           progress(
-            `Writing ${out}: compressing ${_megabytes(done)} of ${
-              _megabytes(total)
-            } MB`,
+            `Writing ${escapeControls(out)}: compressing ${
+              _megabytes(done)
+            } of ${_megabytes(total)} MB`,
           ),
       }
       : {}),
@@ -1250,11 +1292,19 @@ async function _writeHtml(
   }
   const size = parts.reduce((n, part) => n + part.length, 0);
   console.log(
-    `Wrote ${out} (${
+    `Wrote ${escapeControls(out)} (${
       _megabytes(size)
     } MB): open it in a browser, no server needed`,
   );
   return 0;
+}
+
+async function _isFolder(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the file starts like a report this program wrote. */

@@ -137,6 +137,12 @@ Deno.test("misuse exits 2 with one line that points to --help", async () => {
       'Invalid --limit "ten"',
     ],
     [["--port", "70000", "a.pstats"], 'Invalid --port "70000"'],
+    [["--format", "json", "-n", "-1", "a.pstats"], 'Invalid --limit "-1"'],
+    [["--port", "-5", "a.pstats"], 'Invalid --port "-5"'],
+    [
+      ["-f", "collapsed", "--min-share", "-1", "a.pstats"],
+      'Invalid --min-share "-1"',
+    ],
   ];
   for (const [args, message] of cases) {
     assertOneLineError(await cli(args), 2, message, "(see --help)");

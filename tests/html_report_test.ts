@@ -177,6 +177,39 @@ Deno.test("--html with a bad input or with --format writes nothing", async () =>
   });
 });
 
+Deno.test("--html into a folder that does not exist says which folder", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "missing", "report.html");
+    const missing = await cli("--html", out, "cprofile-3.13.pstats");
+    assertEquals(missing.code, 1);
+    assertEquals(
+      missing.stderr,
+      `profiling-explorer: ${out}: No folder ${
+        join(dir, "missing")
+      } to write the report in\n`,
+    );
+    const file = join(dir, "notes.txt");
+    await Deno.writeTextFile(file, "notes\n");
+    const under = await cli("--html", join(file, "r.html"), "many.pstats");
+    assertEquals(under.code, 1);
+    assertStringIncludes(under.stderr, `No folder ${file} to write`);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
+  });
+});
+
+Deno.test("--html shows control characters in the report's name visibly", async () => {
+  await withDir(async (dir) => {
+    const result = await cli(
+      "--html",
+      join(dir, "r\x1b[2J.html"),
+      "cprofile-3.13.pstats",
+    );
+    assertEquals(result.code, 0);
+    assertStringIncludes(result.stdout, "r\\x1b[2J.html");
+    assert(!result.stdout.includes("\x1b"));
+  });
+});
+
 Deno.test("--html with --base carries both profiles, each as the server sends it", async () => {
   await withDir(async (dir) => {
     const out = join(dir, "compare.html");
