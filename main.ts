@@ -437,6 +437,23 @@ function _parseSize(text: string): number | undefined {
   return size === 0 ? Infinity : size;
 }
 
+/** Words wrapped to 80 columns, each line indented as the help's text. */
+function _wrapWords(text: string): string {
+  const indent = " ".repeat(23);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && indent.length + line.length + 1 + word.length > 79) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.map((l) => indent + l).join("\n");
+}
+
 /** The `--help` text. */
 export const HELP = `${_NAME} ${VERSION}
 Explore Python profiling data (pstats files) in your browser, or print it.
@@ -459,7 +476,7 @@ Input options:
 Compare two runs:
   -b, --base FILE      Compare the profile before a change (FILE; repeat
                        --base to merge several) with the FILEs after it.
-                       Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
+${_wrapWords(`Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}`)}
                        (default cumulative_change: largest regression first)
       --only KINDS     Only functions that got slower, faster, stayed the
                        same (unchanged), or were added or removed: one or
@@ -469,7 +486,7 @@ Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
                        tree as folded stacks for flamegraph.pl, inferno,
                        speedscope (weights in microseconds, or samples)
-  -s, --sort COLUMN    ${SORT_COLUMNS.join(", ")}
+  -s, --sort COLUMN    ${_wrapWords(SORT_COLUMNS.join(", ")).trimStart()}
                        (pstats names work too: tottime, cumtime, ncalls, ...)
                        Default: cumulative. Numbers sort largest first.
       --reverse        Reverse the sort
@@ -481,17 +498,19 @@ Report options (print to stdout instead of serving):
       --min-share PCT  collapsed: cut branches under PCT% of the total into
                        [other] frames or their caller's own time (default
                        ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
-      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}. Each group
-                       shows its functions, calls and times; cumulative time
-                       is counted once (time entering the group). A sampled
-                       profile's table folds its lines into functions unless
-                       given --by line. Without --format, opens the
-                       explorer's groups view at that level
+      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}.
+                       Each group shows its functions, calls and times;
+                       cumulative time is counted once (time entering the
+                       group). A sampled profile's table folds its lines
+                       into functions unless given --by line. Without
+                       --format, opens the explorer's groups view at that
+                       level
       --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
                        than any real profile; 0 for no limit)
 
 HTML report (one file that opens in a browser without a server):
-      --html FILE      Write the explorer, with the profile (and --base), to FILE
+      --html FILE      Write the explorer, with the profile (and --base), to
+                       FILE
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)

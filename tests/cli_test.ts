@@ -114,6 +114,9 @@ Deno.test("--help prints the usage to stdout and exits 0", async () => {
   ) {
     assertStringIncludes(result.stdout, flag);
   }
+  for (const line of result.stdout.split("\n")) {
+    assert(line.length <= 80, `Wider than 80 columns: ${line}`);
+  }
 });
 
 Deno.test("--version prints the version from deno.json", async () => {
