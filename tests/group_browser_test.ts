@@ -258,6 +258,38 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "in a narrow window every group keeps its name, and calls are not cut",
+        async () => {
+          await page.setViewportSize({ width: 420, height: 800 });
+          for (
+            const url of [`${shop.url}?tab=groups`, `${sampled.url}?tab=groups`]
+          ) {
+            await page.goto(url);
+            await page.waitForSelector("tbody tr.row");
+            const cells = await page.$$eval(
+              "thead th.direct, tbody tr.row:nth-child(-n + 12) td",
+              (tds) =>
+                tds.map((td) => ({
+                  cls: td.className,
+                  text: td.textContent?.trim() ?? "",
+                  width: td.getBoundingClientRect().width,
+                  cut: td.scrollWidth > td.clientWidth + 1,
+                  right: td.getBoundingClientRect().right,
+                })),
+            );
+            for (const cell of cells) {
+              if (cell.cls.includes("location")) {
+                assert(cell.width >= 100, `${url}: ${cell.text} is hidden`);
+              } else if (cell.width > 0) {
+                assert(!cell.cut, `${url}: ${cell.cls} "${cell.text}" is cut`);
+              }
+            }
+          }
+          await page.setViewportSize({ width: 1280, height: 720 });
+        },
+      );
+
       assertEquals(problems, []);
     } finally {
       await browser.close();
