@@ -1275,7 +1275,7 @@ async function _writeHtml(
     ...(by === undefined ? {} : { start: `?tab=groups&by=${by}` }),
     title: `${
       profile.sources.length === 1
-        ? basename(profile.sources[0]!)
+        ? escapeControls(basename(profile.sources[0]!))
         : `${formatCount(profile.sources.length)} profiles`
     } · profiling-explorer`,
     ...(progress && big

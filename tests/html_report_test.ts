@@ -210,6 +210,21 @@ Deno.test("--html shows control characters in the report's name visibly", async 
   });
 });
 
+Deno.test("--html titles the report with control characters shown visibly", async () => {
+  await withDir(async (dir) => {
+    const input = join(dir, "run\x1b[31m\u202eslo.pstats");
+    await Deno.copyFile(join(FIXTURES, "cprofile-3.13.pstats"), input);
+    const out = join(dir, "report.html");
+    assertEquals((await cli("--html", out, input)).code, 0);
+    const title = must(
+      /<title>(.*)<\/title>/.exec(await Deno.readTextFile(out)),
+      "title",
+    )[1]!;
+    assertStringIncludes(title, "run\\x1b[31m\\u202eslo.pstats");
+    assert(!/[\x00-\x1f\u202e]/.test(title), title);
+  });
+});
+
 Deno.test("--html with --base carries both profiles, each as the server sends it", async () => {
   await withDir(async (dir) => {
     const out = join(dir, "compare.html");
