@@ -286,6 +286,22 @@ Deno.test({
               }
             }
           }
+          // A function's callers: the group-by control, its name and the
+          // callers/callees tabs are not drawn over the filter.
+          await page.setViewportSize({ width: 1000, height: 600 });
+          await page.goto(
+            `${sampled.url}?tab=groups&by=line&fn=3&view=callees`,
+          );
+          await page.waitForSelector("tr.focal");
+          const [tabs, filter] = await page.$$eval(
+            [".crumbs .tabs", ".toolbar .filter"].join(", "),
+            (els) => els.map((el) => el.getBoundingClientRect().toJSON()),
+          );
+          assert(
+            tabs!.right <= filter!.left || tabs!.bottom <= filter!.top ||
+              filter!.bottom <= tabs!.top,
+            `The tabs (${tabs!.right}) overlap the filter (${filter!.left})`,
+          );
           await page.setViewportSize({ width: 1280, height: 720 });
         },
       );
