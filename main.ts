@@ -1179,6 +1179,12 @@ async function _writeHtml(
       return 1;
     }
   }
+  try {
+    if (!(await Deno.stat(dirname(target))).isDirectory) throw new Error();
+  } catch {
+    _fail(`${out}: No such folder to write the report in`);
+    return 1;
+  }
   // The page's data exactly as the server would send it.
   const handler = createHandler({
     profile,
