@@ -62,6 +62,7 @@ import { htmlReport, REPORT_GENERATOR } from "./lib/html_report.ts";
 import { allowedHosts, createHandler, PAGE_DATA_PATHS } from "./lib/server.ts";
 import { UI_ASSETS } from "./ui/bundle.gen.ts";
 import { basename, dirname, join, resolve } from "@std/path";
+import { serveWithTimeouts, type TimeoutServer } from "./lib/timeout_front.ts";
 
 export type { SortColumn };
 
@@ -661,6 +662,9 @@ async function* _readInputs(
     read.size = result.bytes.length;
     if (result.bytes.length >= _PROGRESS_BYTES) read.large = true;
     yield result;
+    // Merged by now (the profile keeps no view of the bytes): give their
+    // memory back at once rather than when the garbage collector runs.
+    (result.bytes.buffer as ArrayBuffer).transfer(0);
   }
 }
 
@@ -1036,9 +1040,7 @@ async function _serve(
   base: Profile | undefined,
 ): Promise<number> {
   const controller = new AbortController();
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  let ready: (port: number) => void;
-  const listening = new Promise<number>((resolve) => (ready = resolve));
+  let server: TimeoutServer;
   const hostname = options.host.replace(/^\[|\]$/g, "");
   // The allowed Host headers depend on the port, known once listening.
   let isAllowedHost = allowedHosts(hostname, options.port);
@@ -1054,11 +1056,12 @@ async function _serve(
       ),
   });
   try {
-    server = Deno.serve({
+    // Deno.serve behind a front that drops clients slow to send their
+    // request head, or idle (see lib/timeout_front.ts).
+    server = serveWithTimeouts({
       hostname,
       port: options.port,
       signal: controller.signal,
-      onListen: ({ port }) => ready(port),
       onError: () => new Response("Internal server error", { status: 500 }),
     }, handler);
   } catch (error) {
@@ -1086,7 +1089,7 @@ async function _serve(
     );
     return 1;
   }
-  const port = await listening;
+  const port = server.addr.port;
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);

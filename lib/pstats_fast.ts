@@ -105,6 +105,8 @@ export function readPstatsFast(
   } catch (error) {
     if (error === _UNSUPPORTED) return undefined;
     throw error;
+  } finally {
+    reader.release();
   }
 }
 
@@ -117,8 +119,10 @@ class _FastReader {
     | undefined;
   pos = 0;
 
-  /** Reference slots, in the order marshal numbers them: kind, value. */
-  refs: Int32Array;
+  /** What each reference slot holds, in the order marshal numbers them. */
+  refKind: Uint8Array;
+  /** Each reference slot's value (see `_REF_*`). */
+  refValue: Int32Array;
   refCount = 0;
   /** The floats that references hold. */
   refFloats: Float64Array = new Float64Array(64);
@@ -171,7 +175,8 @@ class _FastReader {
     // nothing, and the columns are handed over as they are, without a copy.
     const functions = 1 + Math.ceil(bytes.length / 11);
     const edges = 1 + Math.ceil(bytes.length / 10);
-    this.refs = new Int32Array(2 * (1 + Math.ceil(bytes.length / 2)));
+    this.refKind = new Uint8Array(1 + Math.ceil(bytes.length / 2));
+    this.refValue = new Int32Array(this.refKind.length);
     this.fn = new Int32Array(functions * 4);
     this.calls = new Float64Array(functions);
     this.primitiveCalls = new Float64Array(functions);
@@ -180,7 +185,7 @@ class _FastReader {
     this.entered = new Uint8Array(functions);
     // The hash table is filled all over, so it starts small and grows.
     let slots = 64;
-    while (slots < bytes.length / 256) slots *= 2;
+    while (slots < bytes.length / 512) slots *= 2;
     this.table = new Int32Array(slots * 4);
     this.mask = slots - 1;
     this.eCaller = new Uint32Array(edges);
@@ -189,6 +194,27 @@ class _FastReader {
     this.ePrimitive = new Float64Array(edges);
     this.eInternal = new Float64Array(edges);
     this.eCumulative = new Float64Array(edges);
+  }
+
+  /**
+   * Gives the memory of the working tables back at once (a detached buffer
+   * frees its memory without waiting for the garbage collector), so that
+   * what comes next, the general reader or building the profile, does not
+   * add to it.
+   */
+  release(): void {
+    for (
+      const array of [
+        this.refKind,
+        this.refValue,
+        this.refFloats,
+        this.fn,
+        this.table,
+        this.entered,
+      ]
+    ) {
+      (array.buffer as ArrayBuffer).transfer(0);
+    }
   }
 
   read(source: string): PstatsFile {
@@ -226,16 +252,16 @@ class _FastReader {
   /** Takes a reference slot for a value whose type code has FLAG_REF. */
   reserve(): number {
     const index = this.refCount;
-    if (index * 2 === this.refs.length) throw _UNSUPPORTED; // can't be
-    this.refs[index * 2] = _REF_OTHER;
+    if (index === this.refKind.length) throw _UNSUPPORTED; // can't be
+    this.refKind[index] = _REF_OTHER;
     this.refCount = index + 1;
     return index;
   }
 
   /** Fills a reserved reference slot. */
   setRef(index: number, kind: number, value: number): void {
-    this.refs[index * 2] = kind;
-    this.refs[index * 2 + 1] = value;
+    this.refKind[index] = kind;
+    this.refValue[index] = value;
   }
 
   /** Reads a 32-bit little-endian int at `at`, checking the bounds. */
@@ -245,12 +271,12 @@ class _FastReader {
     return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
   }
 
-  /** Reads a reference's index and answers its slot's index in `refs`. */
+  /** Reads a reference and answers its index (its slot). */
   ref(): number {
     const index = this.int32(this.pos + 1);
     if (index < 0 || index >= this.refCount) throw _UNSUPPORTED;
     this.pos += 5;
-    return index * 2;
+    return index;
   }
 
   /**
@@ -271,10 +297,10 @@ class _FastReader {
         return;
       case 0x72: { // 'r'
         const slot = this.ref();
-        const kind = this.refs[slot];
-        if (kind === _REF_INT) to[i] = this.refs[slot + 1]!;
+        const kind = this.refKind[slot];
+        if (kind === _REF_INT) to[i] = this.refValue[slot]!;
         else if (kind === _REF_FLOAT) {
-          to[i] = this.refFloats[this.refs[slot + 1]!]!;
+          to[i] = this.refFloats[this.refValue[slot]!]!;
         } else throw _UNSUPPORTED;
         return;
       }
@@ -331,8 +357,8 @@ class _FastReader {
     const code = this.bytes[at];
     if (code === 0x72) {
       const slot = this.ref();
-      if (this.refs[slot] !== _REF_INT) throw _UNSUPPORTED;
-      return this.refs[slot + 1]!;
+      if (this.refKind[slot] !== _REF_INT) throw _UNSUPPORTED;
+      return this.refValue[slot]!;
     }
     if ((code! & 0x7f) !== 0x69) throw _UNSUPPORTED;
     const index = code! & 0x80 ? this.reserve() : -1;
@@ -350,8 +376,8 @@ class _FastReader {
     const code = b[at]!;
     if (code === 0x72) {
       const slot = this.ref();
-      if (this.refs[slot] !== _REF_STRING) throw _UNSUPPORTED;
-      return this.refs[slot + 1]!;
+      if (this.refKind[slot] !== _REF_STRING) throw _UNSUPPORTED;
+      return this.refValue[slot]!;
     }
     const index = code & 0x80 ? this.reserve() : -1;
     let start: number;
@@ -426,8 +452,8 @@ class _FastReader {
     const code = this.bytes[at]!;
     if (code === 0x72) { // 'r'
       const slot = this.ref();
-      const kind = this.refs[slot];
-      if (kind === _REF_KEY) return this.refs[slot + 1]!;
+      const kind = this.refKind[slot];
+      if (kind === _REF_KEY) return this.refValue[slot]!;
       if (kind === _REF_SAMPLED) return -1;
       throw _UNSUPPORTED;
     }
@@ -472,7 +498,9 @@ class _FastReader {
     this.fn[at + _FN_NAME] = name;
     this.fnCount = id + 1;
     _place(table, slot * 4, id, file, line, name);
-    if (this.fnCount * 2 > mask + 1) this.rehash((mask + 1) * 2);
+    // Filled up to four fifths: a probe rarely leaves its cache line, and a
+    // smaller table misses the cache less than a sparser one.
+    if (this.fnCount * 5 > (mask + 1) * 4) this.rehash((mask + 1) * 2);
     return id;
   }
 

@@ -330,7 +330,12 @@ const failures: { case: _Case; reason: string }[] = [];
 const differential: _Case[] = [];
 let read = 0;
 let refused = 0;
-let slowest = { ms: 0, index: -1, what: "" };
+let slowest = {
+  ms: 0,
+  index: -1,
+  what: "",
+  bytes: new Uint8Array() as Uint8Array,
+};
 let done = 0;
 for (let index = 0; index < CASES; index++) {
   if ((performance.now() - start) / 1000 > SECONDS) break;
@@ -346,7 +351,7 @@ for (let index = 0; index < CASES; index++) {
   done++;
   const c: _Case = { index, fixture: fixture.name, what, bytes, ours };
   if (ms > slowest.ms) {
-    slowest = { ms, index, what: `${fixture.name}: ${what}` };
+    slowest = { ms, index, what: `${fixture.name}: ${what}`, bytes };
   }
   if (ours.failure !== undefined) {
     failures.push({ case: c, reason: ours.failure });
@@ -385,6 +390,10 @@ console.log(
     slowest.ms.toFixed(0)
   } ms (${slowest.what}); peak memory ${peak.toFixed(0)} MB`,
 );
+
+// The slowest case, to look into by hand.
+await Deno.mkdir(SAVE, { recursive: true });
+await Deno.writeFile(`${SAVE}/slowest-${SEED}.pstats`, slowest.bytes);
 
 if (PYTHON !== undefined) await _differential(PYTHON, differential);
 

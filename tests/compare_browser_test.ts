@@ -23,9 +23,12 @@ async function load(name: string) {
   return loadProfile([{ source: name, bytes }]);
 }
 
-async function serveComparison() {
-  const base = await load("before.pstats");
-  const profile = await load("after.pstats");
+async function serveComparison(
+  before = "before.pstats",
+  after = "after.pstats",
+) {
+  const base = await load(before);
+  const profile = await load(after);
   let handler = (_request: Request) =>
     Promise.resolve(new Response("Not ready", { status: 503 }));
   const server = Deno.serve(
@@ -316,6 +319,31 @@ Deno.test({
     } finally {
       await browser.close();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the compare view of two sampled runs counts samples",
+  async fn() {
+    const browser = await launchChromium();
+    const served = await serveComparison(
+      "../sampled.pstats",
+      "../sampled.pstats",
+    );
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${served.url}?tab=compare`);
+      await page.waitForSelector("table.compare tbody tr.row");
+      assertEquals(
+        (await page.textContent("table.compare th.calls button"))?.trim(),
+        "samples",
+      );
+      assertMatch((await page.textContent(".compare-totals"))!, /samples/);
+      assert((await kinds(page)).every((k) => k === "= same"));
+    } finally {
+      await browser.close();
+      await served.server.shutdown();
     }
   },
 });

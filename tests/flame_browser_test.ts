@@ -310,6 +310,19 @@ Deno.test({
               const sandwich = `${out}flame-function-${scheme}.png`;
               await shot.screenshot({ path: sandwich });
               assert((await Deno.stat(sandwich)).size > 10_000, sandwich);
+              // A narrow window: nothing sticks out sideways.
+              await shot.setViewportSize({ width: 420, height: 720 });
+              await shot.goto(`${shop.url}?tab=flame`);
+              await shot.waitForSelector("canvas.flame-canvas");
+              await pointAt(shot, 3, 60);
+              await shot.waitForSelector(".flame-tip:not([hidden])");
+              const narrow = `${out}flame-narrow-${scheme}.png`;
+              await shot.screenshot({ path: narrow });
+              assert((await Deno.stat(narrow)).size > 10_000, narrow);
+              assertEquals(
+                await shot.evaluate("document.documentElement.scrollWidth"),
+                420,
+              );
             } finally {
               await themed.close();
             }

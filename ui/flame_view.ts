@@ -118,6 +118,9 @@ export const FLAME_VIEW: PageView = {
 
 const _trees = new WeakMap<Profile, Map<string, CallTree>>();
 
+/** How many trees of a profile are kept: the latest, for Back and Forward. */
+const _KEPT_TREES = 24;
+
 /** A tree of the profile, built once per profile and options. */
 function _cached(
   p: Profile,
@@ -129,8 +132,9 @@ function _cached(
   let tree = trees.get(key);
   if (tree === undefined) {
     tree = build();
-    trees.set(key, tree);
-  }
+    if (trees.size >= _KEPT_TREES) trees.delete(trees.keys().next().value!);
+  } else trees.delete(key);
+  trees.set(key, tree); // The most recently used last.
   return tree;
 }
 

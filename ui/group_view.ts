@@ -431,7 +431,11 @@ function _columns(p: Profile, r: Route): _Column[] {
       ];
   }
   const grouped = r.by !== "function" && r.by !== "line";
-  const cumulativeTitle = grouped
+  // Where edges carry no times (the profile module), groups count calls.
+  const inCalls = grouped && !p.edgeDetail && !p.sampled;
+  const cumulativeTitle = inCalls
+    ? "Calls entering the group from outside it, counted once (this profile's edges carry no times); milliseconds for functions"
+    : grouped
     ? "Time entering the group from outside it, counted once"
     : "Time in the function and everything it called";
   return [
@@ -478,7 +482,12 @@ function _columns(p: Profile, r: Route): _Column[] {
           true,
         ),
       ]),
-    col("cumulative", "cumulative ms", cumulativeTitle, "cumulative"),
+    col(
+      "cumulative",
+      inCalls ? "cumulative" : "cumulative ms",
+      cumulativeTitle,
+      "cumulative",
+    ),
     col(
       "cumulative-pct",
       "cumulative %",
@@ -628,7 +637,11 @@ function _nodeCell(numbers: GroupNumbers, c: _Column, n: number): _Cell {
     case "cumulative":
       return {
         text: inCalls
-          ? `${formatCount(numbers.cumulative[n]!)} calls`
+          ? `${formatCount(numbers.cumulative[n]!)} call${
+            numbers.cumulative[n] === 1 ? "" : "s"
+          }`
+          : numbers.cumulativeUnit === "calls"
+          ? `${formatMs(numbers.cumulative[n]!)} ms`
           : formatMs(numbers.cumulative[n]!),
         share: null,
       };

@@ -9,6 +9,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { live } from "lit-html/directives/live.js";
 import { formatCount, formatMs } from "../lib/format.ts";
+import { groupTree } from "../lib/group.ts";
 import type { Profile } from "../lib/profile.ts";
 import { basename, isolated, shown } from "./labels.ts";
 import { homeRoute, href, navigate } from "./navigation.ts";
@@ -69,7 +70,25 @@ function totalsView(p: Profile): TemplateResult {
       <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
         t.time,
       )}</dd></div>
-      <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
+      ${p.sampled
+        ? html`
+          <div>
+            <dt>functions</dt>
+            <dd>${formatCount(
+              groupTree(p, "function").roots.length,
+            )}</dd>
+          </div>
+          <div>
+            <dt>lines</dt>
+            <dd>${formatCount(p.size)}</dd>
+          </div>
+        `
+        : html`
+          <div>
+            <dt>functions</dt>
+            <dd>${formatCount(p.size)}</dd>
+          </div>
+        `}
     </dl>
   `;
 }
