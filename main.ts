@@ -571,9 +571,16 @@ class _Interrupted extends Error {}
 class _InterruptGuard {
   #flag = new Int32Array(new SharedArrayBuffer(4));
   #worker: Worker | undefined;
+  #started: Promise<void> | undefined;
 
-  async start(): Promise<void> {
-    if (this.#worker !== undefined) return;
+  /** Starts listening; every caller waits until the listener is there. */
+  start(): Promise<void> {
+    // Files are read several at a time: the second caller must wait for the
+    // first one's listener too, or a Ctrl+C meanwhile kills the process.
+    return this.#started ??= this.#start();
+  }
+
+  async #start(): Promise<void> {
     const code = `self.onmessage = (event) => {
       const flag = event.data;
       Deno.addSignalListener("SIGINT", () => Atomics.store(flag, 0, 1));
@@ -598,6 +605,7 @@ class _InterruptGuard {
   stop(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
+    this.#started = undefined;
   }
 }
 
