@@ -573,10 +573,8 @@ class _InterruptGuard {
   #worker: Worker | undefined;
   #started: Promise<void> | undefined;
 
-  /** Starts listening; every caller waits until the listener is there. */
+  /** Listens for Ctrl+C from now on (every caller waits until it does). */
   start(): Promise<void> {
-    // Files are read several at a time: the second caller must wait for the
-    // first one's listener too, or a Ctrl+C meanwhile kills the process.
     return this.#started ??= this.#start();
   }
 
