@@ -1243,11 +1243,6 @@ async function _writeHtml(
       _fail(`${out}: ${_fsReason(error)}`);
       return 1;
     }
-    // Say so now, not as "No such file" after the work of making it.
-    if (!await _isFolder(dirname(target))) {
-      _fail(`${out}: No folder ${dirname(out)} to write the report in`);
-      return 1;
-    }
   }
   try {
     if (!(await Deno.stat(dirname(target))).isDirectory) throw new Error();
@@ -1321,14 +1316,6 @@ async function _writeHtml(
     } MB): open it in a browser, no server needed`,
   );
   return 0;
-}
-
-async function _isFolder(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether the file starts like a report this program wrote. */

