@@ -467,7 +467,8 @@ With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
 merged, as pstats.Stats(a, b) does. A folder means every *.prof and *.pstats
 file in it (pytest-profiling's combined.prof is left out when the files it
-sums are there; name it to read it).
+sums are there; name it to read it). --filter, --sort, --reverse, --by and
+--only choose the view the page (or the --html report) opens on.
 
 Input options:
   -r, --recursive      Read the folders below a folder too
@@ -1153,9 +1154,9 @@ async function _serve(
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
-  // With --by, the page opens on the groups view at that level.
+  // With --by, --filter, --sort..., the page opens on that view.
   const url = `http://${_hostForUrl(options.host)}:${port}/${
-    options.by === undefined ? "" : `?tab=groups&by=${options.by}`
+    _startSearch(options)
   }`;
   console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
@@ -1196,6 +1197,37 @@ async function _serve(
 }
 
 /**
+ * The page's query string for what the command line asked for: the groups
+ * view with `--by`, the filter, the sort and its direction, and `--only`;
+ * `""` when nothing was asked.
+ */
+function _startSearch(options: Options): string {
+  const params = new URLSearchParams();
+  if (options.by !== undefined) {
+    params.set("tab", "groups");
+    params.set("by", options.by);
+  }
+  if (options.filter.trim() !== "") params.set("q", options.filter);
+  const comparing = options.base.length > 0;
+  const sort = comparing ? options.compareSort : options.sort;
+  if (sort !== (comparing ? "cumulative_change" : "cumulative")) {
+    params.set("sort", sort);
+  }
+  if (options.reverse) {
+    const natural = comparing
+      ? isCompareDescendingByDefault(options.compareSort)
+      : isDescendingByDefault(options.sort);
+    if (comparing || sort !== "cumulative") params.set("sort", sort);
+    params.set("desc", natural ? "0" : "1");
+  }
+  if (options.only.length > 0) params.set("only", options.only.join(","));
+  // A comparison opens on its own tab only from a bare URL: say it.
+  if (comparing && params.size > 0) params.set("tab", "compare");
+  const search = params.toString();
+  return search === "" ? "" : `?${search}`;
+}
+
+/**
  * Writes the HTML report atomically (a temporary file in the same folder,
  * then renamed), never over an input, and only over a file that is itself
  * a report.
@@ -1203,7 +1235,7 @@ async function _serve(
 async function _writeHtml(
   profile: Profile,
   base: Profile | undefined,
-  by: GroupLevel | undefined,
+  start: string,
   out: string,
   inputs: string[],
   progress: ((line: string) => void) | undefined,
@@ -1271,8 +1303,9 @@ async function _writeHtml(
   const parts = await htmlReport({
     assets: UI_ASSETS,
     data,
-    // With --by, the report opens on the groups view, as the server's page.
-    ...(by === undefined ? {} : { start: `?tab=groups&by=${by}` }),
+    // With --by, --filter, --sort..., the report opens on that view, as the
+    // server's page.
+    ...(start === "" ? {} : { start }),
     title: `${
       profile.sources.length === 1
         ? escapeControls(basename(profile.sources[0]!))
@@ -1410,7 +1443,7 @@ export async function run(args: string[]): Promise<number> {
     return await _writeHtml(
       profile,
       comparison?.base,
-      options.by,
+      _startSearch(options),
       options.html!,
       inputs,
       progress,

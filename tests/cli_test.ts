@@ -6,6 +6,7 @@ import {
 } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import denoJson from "../deno.json" with { type: "json" };
+import { startServer } from "./_server_child.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const FIXTURES = `${ROOT}tests/fixtures/`;
@@ -608,5 +609,37 @@ Deno.test("--min-share and --format collapsed refuse what does not apply", async
   ];
   for (const [args, message] of cases) {
     assertOneLineError(await cli(args), 2, message, "(see --help)");
+  }
+});
+
+Deno.test("the explorer opens on the filter, sort and direction asked for", async () => {
+  const cases: [string[], string][] = [
+    [["--filter", "shop models", "--sort", "name"], "?q=shop+models&sort=name"],
+    [["--sort", "calls", "--reverse"], "?sort=calls&desc=0"],
+    [
+      ["--by", "file", "--sort", "internal"],
+      "?tab=groups&by=file&sort=internal",
+    ],
+    [
+      ["--base", "compare/before.pstats", "--only", "slower", "--reverse"],
+      "?sort=cumulative_change&desc=0&only=slower&tab=compare",
+    ],
+    [[], ""],
+  ];
+  for (const [args, search] of cases) {
+    const files = args.includes("--base")
+      ? ["compare/after.pstats"]
+      : ["shop.pstats"];
+    await using server = await startServer(Deno.execPath(), [
+      "run",
+      "--allow-all",
+      MAIN,
+      "--port",
+      "0",
+      "--no-open",
+      ...args,
+      ...files,
+    ], { cwd: FIXTURES });
+    assertEquals(new URL(server.url).search, search, args.join(" "));
   }
 });

@@ -217,6 +217,29 @@ Deno.test("--html shows control characters in the report's name visibly", async 
   });
 });
 
+Deno.test("--html opens on the filter, sort and groups asked for", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "report.html");
+    const result = await cli(
+      "--html",
+      out,
+      "--by",
+      "file",
+      "--filter",
+      "shop",
+      "--sort",
+      "name",
+      "--reverse",
+      "shop.pstats",
+    );
+    assertEquals(result.code, 0);
+    assertStringIncludes(
+      await Deno.readTextFile(out),
+      '<meta name="profiling-explorer-start" content="?tab=groups&amp;by=file&amp;q=shop&amp;sort=name&amp;desc=1">',
+    );
+  });
+});
+
 Deno.test("--html titles the report with control characters shown visibly", async () => {
   await withDir(async (dir) => {
     const input = join(dir, "run\x1b[31m\u202eslo.pstats");
