@@ -210,6 +210,11 @@ export function parseOptions(args: string[]): Options {
   if (base.some((b) => b === "")) {
     throw new UsageError("--base needs a pstats file");
   }
+  if (files.includes("-")) {
+    throw new UsageError(
+      "Can't read a profile from standard input (-): give its file name (./- for a file named -)",
+    );
+  }
   const onlyText = text("only");
   const only = (onlyText ?? "").split(",").map((k) => k.trim()).filter((k) =>
     k !== ""

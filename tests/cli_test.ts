@@ -143,6 +143,7 @@ Deno.test("misuse exits 2 with one line that points to --help", async () => {
     [["--port", "70000", "a.pstats"], 'Invalid --port "70000"'],
     [["--format", "json", "-n", "-1", "a.pstats"], 'Invalid --limit "-1"'],
     [["--port", "-5", "a.pstats"], 'Invalid --port "-5"'],
+    [["-f", "json", "-"], "Can't read a profile from standard input (-)"],
     [
       ["-f", "collapsed", "--min-share", "-1", "a.pstats"],
       'Invalid --min-share "-1"',
