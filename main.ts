@@ -765,9 +765,19 @@ async function _readInput(
 }
 
 function _tooLarge(maxSize: number): string {
-  return `Too large: over ${
-    _megabytes(maxSize)
-  } MB, more than any real pstats file (use --max-size to read it anyway)`;
+  return maxSize === DEFAULT_MAX_SIZE
+    ? `Too large: over ${
+      _size(maxSize)
+    }, more than any real pstats file (use --max-size to read it anyway)`
+    : `Too large: over --max-size ${_size(maxSize)}`;
+}
+
+/** A size as --max-size takes it: `1 GB`, `500 MB`, `1.5 KB`, `100 bytes`. */
+function _size(n: number): string {
+  for (const [unit, bytes] of [["GB", 1024 ** 3], ["MB", 1024 ** 2]] as const) {
+    if (n >= bytes) return `${+(n / bytes).toFixed(1)} ${unit}`;
+  }
+  return n >= 1024 ? `${+(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 }
 
 /** Thrown when a file grows past the limit while it is read. */

@@ -281,7 +281,7 @@ Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", as
       await cli(["-f", "json", "zeros.pstats"], dir),
       1,
       10_000,
-      "zeros.pstats: Too large",
+      "zeros.pstats: Too large: over 1 GB, more than any real pstats file",
       "--max-size",
     );
     assertOneLine(
@@ -297,7 +297,7 @@ Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", as
       await cli(["-f", "json", "--max-size", "1M", "zeros.pstats"], dir),
       1,
       10_000,
-      "Too large",
+      "zeros.pstats: Too large: over --max-size 1 MB",
     );
     assertOneLine(
       await cli(["-f", "json", "--max-size", "lots", "zeros.pstats"], dir),
