@@ -869,6 +869,7 @@ async function _loadSide(
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
+  side = "",
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
   const read: _Read = { size: 0, large: false, total: paths.length };
@@ -894,7 +895,9 @@ async function _loadSide(
       console.error(escapeControls(`  ${path}: ${reason}`));
     }
     if (left.length === paths.length) {
-      throw new _NothingRead("No profile could be read: every file was bad");
+      throw new _NothingRead(
+        `No profile could be read${side}: every file was bad`,
+      );
     }
   }
   return profile;
@@ -1427,9 +1430,24 @@ export async function run(args: string[]): Promise<number> {
     const files = await _gatherInputs(options.files, options.recursive);
     inputs = [...(baseFiles?.paths ?? []), ...files.paths];
     several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
+    const comparing = baseFiles !== undefined;
     const base = baseFiles &&
-      await _loadSide(baseFiles, options.maxSize, progress, skipped, guard);
-    profile = await _loadSide(files, options.maxSize, progress, skipped, guard);
+      await _loadSide(
+        baseFiles,
+        options.maxSize,
+        progress,
+        skipped,
+        guard,
+        " for --base (the run before)",
+      );
+    profile = await _loadSide(
+      files,
+      options.maxSize,
+      progress,
+      skipped,
+      guard,
+      comparing ? " for the run after" : "",
+    );
     if (base !== undefined) comparison = compareProfiles(base, profile);
     guard.check();
   } catch (error) {

@@ -218,6 +218,20 @@ Deno.test("--skip-bad goes on past bad files and lists them", async () => {
     none.stderr.trimEnd().split("\n").at(-1),
     "profiling-explorer: No profile could be read: every file was bad",
   );
+  // Comparing: which side had nothing.
+  const noBase = await cli(
+    "--format",
+    "json",
+    "--skip-bad",
+    "--base",
+    "bad",
+    PROF,
+  );
+  assertEquals(noBase.code, 1);
+  assertEquals(
+    noBase.stderr.trimEnd().split("\n").at(-1),
+    "profiling-explorer: No profile could be read for --base (the run before): every file was bad",
+  );
 });
 
 Deno.test("thousands of files in a folder merge without an argument per file", async () => {
