@@ -22,6 +22,7 @@ import {
 } from "./compare.ts";
 import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
+import { escapeControls } from "./escape.ts";
 import type { Profile } from "./profile.ts";
 
 /** The minus sign used in changes (U+2212), as wide as `+`. */
@@ -367,8 +368,10 @@ export function* compareTableReport(
 ): Generator<string> {
   const t = compareTotals(comparison);
   const sampled = comparison.sampled;
-  yield `before: ${comparison.base.sources.join(", ")}\n`;
-  yield `after:  ${comparison.current.sources.join(", ")}\n`;
+  const names = (p: Profile) =>
+    p.sources.map((s) => escapeControls(s)).join(", ");
+  yield `before: ${names(comparison.base)}\n`;
+  yield `after:  ${names(comparison.current)}\n`;
   yield `total time  ${formatTimeChange(t.base.time, t.current.time)}\n`;
   yield sampled
     ? `samples     ${
@@ -382,7 +385,9 @@ export function* compareTableReport(
   const total = options.total ?? rows.length;
   const only = options.only?.length ? ` (${options.only.join(", ")})` : "";
   const filter =
-    (options.filter?.trim() ? ` matching "${options.filter.trim()}"` : "") +
+    (options.filter?.trim()
+      ? ` matching "${escapeControls(options.filter.trim())}"`
+      : "") +
     only;
   yield `Sorted by ${_SORT_NAMES[options.sort ?? "cumulative_change"]}${
     options.reversed ? ", reversed" : ""
@@ -439,7 +444,7 @@ export function* compareTableReport(
       ? `, was line ${comparison.base.functions.line[b]}`
       : "";
     statuses.push(rowChange(comparison, row).padEnd(9));
-    labels.push(`${label}${moved}`);
+    labels.push(escapeControls(`${label}${moved}`));
   }
   const widths = headers.map((h, k) =>
     cells.reduce((w, r) => Math.max(w, [...r[k]!].length), h.length)
