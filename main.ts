@@ -576,10 +576,19 @@ async function _gatherInputs(
       const where = (error as { path?: string }).path ?? arg;
       throw new InputError(where, _fsReason(error));
     }
-    // An explicitly named combined.prof still wins.
-    const combined = pytestCombined(found).filter(({ path }) =>
-      !args.includes(path)
-    );
+    // An explicitly named combined.prof still wins, but with its folder the
+    // files it sums count twice: say so.
+    const sums = pytestCombined(found);
+    const twice: string[] = [];
+    for (const { path, sums: n } of sums) {
+      if (!args.includes(path)) continue;
+      twice.push(
+        `Warning: ${path} is named with its folder ${arg}: it is pytest-profiling's sum of the ${
+          formatCount(n)
+        } .prof files read from there, so they count twice (give one or the other)`,
+      );
+    }
+    const combined = sums.filter(({ path }) => !args.includes(path));
     const left = new Set(combined.map(({ path }) => path));
     found = found.filter((path) => !left.has(path));
     if (found.length === 0) {
@@ -596,6 +605,7 @@ async function _gatherInputs(
         found.length === 1 ? "" : "s"
       } in ${arg}${recursive ? " and the folders below" : ""}`,
     );
+    notes.push(...twice);
     for (const { path, sums } of combined) {
       notes.push(
         `${path} left out: pytest-profiling's sum of the ${

@@ -194,6 +194,10 @@ Deno.test("combined.prof named explicitly is read, alone or with its folder", as
   assertEquals(both.files, [`${PROF}/combined.prof`, ...TESTS]);
   assertEquals(both.total_calls, 2 * expected("flat").total_calls);
   assert(!stderr.includes("left out"), stderr);
+  assertStringIncludes(
+    stderr,
+    `Warning: ${PROF}/combined.prof is named with its folder ${PROF}: it is pytest-profiling's sum of the 6 .prof files read from there, so they count twice`,
+  );
 });
 
 Deno.test("a folder with a bad file exits 1 naming it and suggesting --skip-bad", async () => {
