@@ -1184,7 +1184,7 @@ async function _serve(
   isAllowedHost = allowedHosts(hostname, port);
   // With --by, --filter, --sort..., the page opens on that view.
   const url = `http://${_hostForUrl(options.host)}:${port}/${
-    _startSearch(options)
+    _startSearch(options, profile.sampled)
   }`;
   console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
@@ -1229,7 +1229,7 @@ async function _serve(
  * view with `--by`, the filter, the sort and its direction, and `--only`;
  * `""` when nothing was asked.
  */
-function _startSearch(options: Options): string {
+function _startSearch(options: Options, sampled: boolean): string {
   const params = new URLSearchParams();
   if (options.by !== undefined) {
     params.set("tab", "groups");
@@ -1249,8 +1249,13 @@ function _startSearch(options: Options): string {
     params.set("desc", natural ? "0" : "1");
   }
   if (options.only.length > 0) params.set("only", options.only.join(","));
-  // A comparison opens on its own tab only from a bare URL: say it.
+  // A comparison opens on its own tab, and a sampled profile on its lines
+  // folded into functions, only from a bare URL: say it.
   if (comparing && params.size > 0) params.set("tab", "compare");
+  else if (sampled && params.size > 0 && options.by === undefined) {
+    params.set("tab", "groups");
+    params.set("by", "function");
+  }
   const search = params.toString();
   return search === "" ? "" : `?${search}`;
 }
@@ -1486,7 +1491,7 @@ export async function run(args: string[]): Promise<number> {
     return await _writeHtml(
       profile,
       comparison?.base,
-      _startSearch(options),
+      _startSearch(options, profile.sampled),
       options.html!,
       inputs,
       progress,

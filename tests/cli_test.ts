@@ -626,10 +626,14 @@ Deno.test("the explorer opens on the filter, sort and direction asked for", asyn
       "?sort=cumulative_change&desc=0&only=slower&tab=compare",
     ],
     [[], ""],
+    // A sampled profile opens on its functions, as from a bare URL.
+    [["--filter", "order"], "?q=order&tab=groups&by=function"],
   ];
   for (const [args, search] of cases) {
     const files = args.includes("--base")
       ? ["compare/after.pstats"]
+      : args.includes("order")
+      ? ["shop-sampled.pstats"]
       : ["shop.pstats"];
     await using server = await startServer(Deno.execPath(), [
       "run",
