@@ -4,46 +4,20 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import {
+  assertOneLineError,
+  type CliResult,
+  FIXTURES,
+  MAIN,
+  runCli,
+  runJsonReport,
+} from "./_cli.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
-const FIXTURES = `${ROOT}tests/fixtures/`;
-const MAIN = `${ROOT}main.ts`;
+const cli = runCli;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], cwd = FIXTURES): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
-}
-
-/** A failure is one line on stderr, no stack trace, nothing on stdout. */
-function assertOneLineError(result: Result, code: number, ...parts: string[]) {
-  assertEquals(result.code, code, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  assertMatch(lines[0]!, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(lines[0]!, part);
-  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
-}
+/** What a stopped explorer printed. */
+type Result = Omit<CliResult, "ms">;
 
 interface Report {
   files: string[];
@@ -86,9 +60,7 @@ interface Expected {
 
 /** Runs `--format json` with the arguments; the run must succeed. */
 async function jsonReport(...args: string[]): Promise<Report> {
-  const result = await cli(["--format", "json", ...args]);
-  assertEquals(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  return (await runJsonReport<Report>(args))[0];
 }
 
 function expected(name: string): Expected {

@@ -4,44 +4,18 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import {
+  assertOneLineError,
+  type CliResult,
+  ROOT,
+  runCli,
+  runJsonReport,
+} from "./_cli.ts";
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const FIXTURES = `${ROOT}tests/fixtures/compare/`;
-const MAIN = `${ROOT}main.ts`;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
-}
-
-/** A failure is one line on stderr, no stack trace, nothing on stdout. */
-function assertOneLineError(result: Result, code: number, ...parts: string[]) {
-  assertEquals(result.code, code, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  assertMatch(lines[0]!, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(lines[0]!, part);
-  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args, FIXTURES);
 }
 
 interface Numbers {
@@ -73,10 +47,9 @@ interface CompareReport {
 }
 
 async function jsonReport(...args: string[]): Promise<CompareReport> {
-  const result = await cli("--format", "json", ...args);
-  assertEquals(result.code, 0, result.stderr);
-  assertEquals(result.stderr, "");
-  return JSON.parse(result.stdout);
+  const [report, stderr] = await runJsonReport<CompareReport>(args, FIXTURES);
+  assertEquals(stderr, "");
+  return report;
 }
 
 interface Expected {

@@ -4,27 +4,16 @@ import {
   assertEquals,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import {
+  type CliResult,
+  FIXTURES,
+  MAIN,
+  runCli,
+  runJsonReport,
+} from "./_cli.ts";
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
-const FIXTURES = `${ROOT}tests/fixtures/`;
-const MAIN = `${ROOT}main.ts`;
-
-async function cli(...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
 interface Group {
@@ -49,9 +38,7 @@ interface GroupReport {
 }
 
 async function groups(...args: string[]): Promise<GroupReport> {
-  const result = await cli("--format", "json", ...args);
-  assertEquals(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  return (await runJsonReport<GroupReport>(args))[0];
 }
 
 interface PythonGroup {
