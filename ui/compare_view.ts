@@ -45,7 +45,6 @@ import {
 } from "../lib/compare_report.ts";
 import { formatCount, formatMs } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import { styleProperties } from "./directives.ts";
 import { basename, fullLabel } from "./labels.ts";
 import { href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
@@ -57,11 +56,7 @@ import {
   state,
   update,
 } from "./state.ts";
-
-/** A row's height in pixels; `--row-height` in style.css matches. */
-const ROW_HEIGHT = 28;
-/** Rows rendered beyond each edge of the viewport. */
-const OVERSCAN = 16;
+import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 /** How each kind of change is shown: a word, and a sign or arrow. */
 const KIND_LABELS: Readonly<Record<ChangeKind, [string, string]>> = {
@@ -152,8 +147,11 @@ function _signed(
   return html`<span class=${tone}>${format(delta)}</span>`;
 }
 
-let scroller: HTMLElement | undefined;
-let scrollFrame = 0;
+const list = new VirtualRows(
+  () => state.compare,
+  () => _length(),
+  update,
+);
 
 /** The compare view. */
 export const COMPARE_VIEW: PageView = {
@@ -176,10 +174,10 @@ export const COMPARE_VIEW: PageView = {
     `,
   show,
   saved: () => ({
-    scrollTop: scroller?.scrollTop ?? 0,
+    scrollTop: list.scrollTop,
     highlight: state.compare.highlight,
   }),
-  resized: () => _syncViewport(),
+  resized: () => list.sync(),
   key: compareKey,
   highlightedFunction,
 };
@@ -336,8 +334,7 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
   const edges = r.view !== "functions";
   const n = edges ? t.edges.length : t.rows.length;
   const span = COLUMNS.length + 3;
-  const start = Math.min(n, Math.max(0, t.first - OVERSCAN));
-  const end = Math.min(n, t.first + t.visible + OVERSCAN);
+  const { start, end } = renderRange(t, n);
   const items: { row: number; edge: ComparedEdge | null }[] = [];
   for (let i = start; i < end; i++) {
     items.push(
@@ -347,11 +344,11 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
     );
   }
   return html`
-    <div class="scroller" ${ref(_setScroller)} @scroll=${onScroll}>
+    <div class="scroller" ${ref(list.setScroller)} @scroll=${list.onScroll}>
       <table
         class=${`compare ${r.view}`}
         aria-rowcount=${n + (r.fn === null ? 1 : 2)}
-        @click=${onTableClick}
+        @click=${list.onClick}
       >
         <caption class="sr-only">${_caption(s, c)}</caption>
         <thead>
@@ -364,13 +361,13 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
           ${r.fn === null ? nothing : focalRowView(s, c, r.fn, span)}
         </thead>
         <tbody>
-          ${start > 0 ? spacerView(start, span) : nothing}
+          ${start > 0 ? spacerRow(start, span) : nothing}
           ${repeat(
             items,
             (item) => item.row,
             (item, i) => rowView(s, c, p, item.row, item.edge, start + i),
           )}
-          ${end < n ? spacerView(n - end, span) : nothing}
+          ${end < n ? spacerRow(n - end, span) : nothing}
           ${n === 0 ? emptyView(s, span) : nothing}
         </tbody>
       </table>
@@ -554,16 +551,6 @@ function locationCellView(c: Comparison, row: number): TemplateResult {
   `;
 }
 
-function spacerView(rows: number, span: number): TemplateResult {
-  return html`
-    <tr class="spacer" aria-hidden="true" style=${styleProperties({
-      height: `${rows * ROW_HEIGHT}px`,
-    })}>
-      <td colspan=${span}></td>
-    </tr>
-  `;
-}
-
 function emptyView(s: State, span: number): TemplateResult {
   const r = s.route;
   const message = r.q !== "" || r.compare.only.length > 0
@@ -617,14 +604,7 @@ function _length(): number {
 }
 
 function show({ scrollTop, highlight }: HistoryState): void {
-  const t = state.compare;
-  t.highlight = Math.min(highlight, Math.max(0, _length() - 1));
-  t.first = Math.floor(scrollTop / ROW_HEIGHT);
-  update();
-  if (scroller) {
-    scroller.scrollTop = scrollTop;
-    _syncViewport();
-  }
+  list.show(scrollTop, highlight);
 }
 
 function sortBy(column: CompareSortColumn): void {
@@ -651,59 +631,6 @@ function setKinds(kinds: readonly ChangeKind[]): void {
   navigate({ ...r, compare: { ...r.compare, only } }, "replace");
 }
 
-function onScroll(): void {
-  if (scrollFrame === 0) {
-    scrollFrame = requestAnimationFrame(() => {
-      scrollFrame = 0;
-      _syncViewport();
-    });
-  }
-}
-
-function onTableClick(event: MouseEvent): void {
-  const target = event.target instanceof Element ? event.target : null;
-  if (target === null || target.closest("a, button") !== null) return;
-  const row = target.closest("tr.row");
-  if (row instanceof HTMLElement) {
-    state.compare.highlight = Number(row.dataset["index"] ?? 0);
-    update();
-  }
-}
-
-function _syncViewport(): void {
-  if (!scroller) return;
-  const t = state.compare;
-  const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
-  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
-  if (first !== t.first || visible !== t.visible) {
-    t.first = first;
-    t.visible = visible;
-    update();
-  }
-}
-
-function _setScroller(element: Element | undefined): void {
-  scroller = element instanceof HTMLElement ? element : undefined;
-}
-
-function moveHighlight(delta: number): void {
-  const t = state.compare;
-  const n = _length();
-  if (n === 0) return;
-  t.highlight = Math.min(n - 1, Math.max(0, t.highlight + delta));
-  update();
-  if (!scroller) return;
-  const head = scroller.querySelector("thead")?.getBoundingClientRect()
-    .height ?? 0;
-  const top = t.highlight * ROW_HEIGHT;
-  const room = scroller.clientHeight - head;
-  if (top < scroller.scrollTop) scroller.scrollTop = top;
-  else if (top + ROW_HEIGHT > scroller.scrollTop + room) {
-    scroller.scrollTop = top + ROW_HEIGHT - room;
-  }
-  _syncViewport();
-}
-
 /** The comparison row of the highlighted item. */
 function _highlightedRow(): number | undefined {
   const t = state.compare;
@@ -726,7 +653,7 @@ function compareKey(
 ): boolean {
   const move = (delta: number) => {
     event.preventDefault();
-    moveHighlight(delta);
+    list.moveHighlight(delta);
     return true;
   };
   const page = Math.max(1, state.compare.visible - 2);

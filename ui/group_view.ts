@@ -60,11 +60,7 @@ import {
   state,
   update,
 } from "./state.ts";
-
-/** A row's height in pixels; `--row-height` in style.css matches. */
-const ROW_HEIGHT = 28;
-/** Rows rendered beyond each edge of the viewport. */
-const OVERSCAN = 16;
+import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 const _PLURALS: Record<GroupLevel, [string, string]> = {
   line: ["line", "lines"],
@@ -282,10 +278,10 @@ export const GROUP_VIEW: PageView = {
     `,
   show: showGroups,
   saved: () => ({
-    scrollTop: scroller?.scrollTop ?? 0,
+    scrollTop: list.scrollTop,
     highlight: state.groups.highlight,
   }),
-  resized: () => _syncViewport(),
+  resized: () => list.sync(),
   key: groupsKey,
   highlightedFunction,
 };
@@ -498,8 +494,11 @@ function _columns(p: Profile, r: Route): _Column[] {
   ];
 }
 
-let scroller: HTMLElement | undefined;
-let scrollFrame = 0;
+const list = new VirtualRows(
+  () => state.groups,
+  () => state.groups.rows.length,
+  update,
+);
 
 function groupsView(p: Profile): TemplateResult {
   const r = state.route;
@@ -507,19 +506,18 @@ function groupsView(p: Profile): TemplateResult {
   const columns = _columns(p, r);
   const span = columns.length + 2;
   const n = g.rows.length;
-  const start = Math.min(n, Math.max(0, g.first - OVERSCAN));
-  const end = Math.min(n, g.first + g.visible + OVERSCAN);
+  const { start, end } = renderRange(g, n);
   const visible = Array.from(g.rows.subarray(start, end));
   const edges = r.fn !== null;
   const numbers = edges || state.edgesLoading ? null : _groupNumbers(p, r);
   const treeTable = !edges && r.by === "directory";
   return html`
-    <div class="scroller" ${ref(_setScroller)} @scroll=${onScroll}>
+    <div class="scroller" ${ref(list.setScroller)} @scroll=${list.onScroll}>
       <table
         class=${`groups ${edges ? r.view : `by-${r.by}`}`}
         role=${treeTable ? "treegrid" : nothing}
         aria-rowcount=${n + 1}
-        @click=${onTableClick}
+        @click=${list.onClick}
       >
         <caption class="sr-only">${edges
           ? `The ${r.view} of the function, folded by function`
@@ -533,7 +531,7 @@ function groupsView(p: Profile): TemplateResult {
           ${edges && r.fn! < p.size ? focalRowView(p, columns, r.fn!) : nothing}
         </thead>
         <tbody>
-          ${start > 0 ? _spacer(start, span) : nothing}
+          ${start > 0 ? spacerRow(start, span) : nothing}
           ${repeat(
             visible,
             (id) => id,
@@ -542,7 +540,7 @@ function groupsView(p: Profile): TemplateResult {
                 ? edgeRowView(p, columns, id, start + i)
                 : nodeRowView(numbers!, columns, id, start + i),
           )}
-          ${end < n ? _spacer(n - end, span) : nothing}
+          ${end < n ? spacerRow(n - end, span) : nothing}
           ${n === 0 ? emptyView(p, span) : nothing}
         </tbody>
       </table>
@@ -892,16 +890,6 @@ function focalRowView(
   `;
 }
 
-function _spacer(rows: number, span: number): TemplateResult {
-  return html`
-    <tr class="spacer" aria-hidden="true" style=${styleProperties({
-      height: `${rows * ROW_HEIGHT}px`,
-    })}>
-      <td colspan=${span}></td>
-    </tr>
-  `;
-}
-
 function emptyView(p: Profile, span: number): TemplateResult {
   const r = state.route;
   let message: string;
@@ -946,14 +934,7 @@ function toggleNode(node: number, open?: boolean): void {
 }
 
 function showGroups({ scrollTop, highlight }: HistoryState): void {
-  const g = state.groups;
-  g.highlight = Math.min(highlight, Math.max(0, g.rows.length - 1));
-  g.first = Math.floor(scrollTop / ROW_HEIGHT);
-  update();
-  if (scroller) {
-    scroller.scrollTop = scrollTop;
-    _syncViewport();
-  }
+  list.show(scrollTop, highlight);
 }
 
 function sortBy(column: SortColumn): void {
@@ -962,59 +943,6 @@ function sortBy(column: SortColumn): void {
     ? !r.descending
     : isDescendingByDefault(column);
   navigate({ ...r, sort: column, descending }, "replace");
-}
-
-function onScroll(): void {
-  if (scrollFrame === 0) {
-    scrollFrame = requestAnimationFrame(() => {
-      scrollFrame = 0;
-      _syncViewport();
-    });
-  }
-}
-
-function onTableClick(event: MouseEvent): void {
-  const target = event.target instanceof Element ? event.target : null;
-  if (target === null || target.closest("a, button") !== null) return;
-  const row = target.closest("tr.row");
-  if (row instanceof HTMLElement) {
-    state.groups.highlight = Number(row.dataset["index"] ?? 0);
-    update();
-  }
-}
-
-function _syncViewport(): void {
-  if (!scroller) return;
-  const g = state.groups;
-  const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
-  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
-  if (first !== g.first || visible !== g.visible) {
-    g.first = first;
-    g.visible = visible;
-    update();
-  }
-}
-
-function _setScroller(element: Element | undefined): void {
-  scroller = element instanceof HTMLElement ? element : undefined;
-}
-
-function moveHighlight(delta: number): void {
-  const g = state.groups;
-  const n = g.rows.length;
-  if (n === 0) return;
-  g.highlight = Math.min(n - 1, Math.max(0, g.highlight + delta));
-  update();
-  if (!scroller) return;
-  const head = scroller.querySelector("thead")?.getBoundingClientRect()
-    .height ?? 0;
-  const top = g.highlight * ROW_HEIGHT;
-  const room = scroller.clientHeight - head;
-  if (top < scroller.scrollTop) scroller.scrollTop = top;
-  else if (top + ROW_HEIGHT > scroller.scrollTop + room) {
-    scroller.scrollTop = top + ROW_HEIGHT - room;
-  }
-  _syncViewport();
 }
 
 /** The node of the highlighted row, in the groups (not the edges). */
@@ -1039,7 +967,7 @@ function highlightedFunction(): number | undefined {
 function groupsKey({ event, inFilter, editing, onControl }: KeyContext) {
   const move = (delta: number) => {
     event.preventDefault();
-    moveHighlight(delta);
+    list.moveHighlight(delta);
     return true;
   };
   const g = state.groups;
