@@ -648,32 +648,11 @@ function highlightedFunction(): number | undefined {
   return id >= 0 ? id : undefined;
 }
 
-function compareKey(
-  { event, inFilter, editing, onControl }: KeyContext,
-): boolean {
-  const move = (delta: number) => {
-    event.preventDefault();
-    list.moveHighlight(delta);
-    return true;
-  };
-  const page = Math.max(1, state.compare.visible - 2);
+function compareKey(context: KeyContext): boolean {
+  const { event, inFilter, editing, onControl } = context;
+  const moved = list.moveByKey(context);
+  if (moved !== undefined) return moved;
   switch (event.key) {
-    case "ArrowDown":
-      return (!editing || inFilter) && move(1);
-    case "ArrowUp":
-      return (!editing || inFilter) && move(-1);
-    case "j":
-      return !editing && move(1);
-    case "k":
-      return !editing && move(-1);
-    case "PageDown":
-      return (!editing || inFilter) && move(page);
-    case "PageUp":
-      return (!editing || inFilter) && move(-page);
-    case "Home":
-      return !editing && move(-_length());
-    case "End":
-      return !editing && move(_length());
     case "Enter":
       if (inFilter || (!editing && !onControl)) {
         event.preventDefault();

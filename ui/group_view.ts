@@ -964,35 +964,21 @@ function highlightedFunction(): number | undefined {
   return fn >= 0 ? fn : undefined;
 }
 
-function groupsKey({ event, inFilter, editing, onControl }: KeyContext) {
+function groupsKey(context: KeyContext) {
+  const { event, inFilter, editing, onControl } = context;
   const move = (delta: number) => {
     event.preventDefault();
     list.moveHighlight(delta);
     return true;
   };
   const g = state.groups;
-  const page = Math.max(1, g.visible - 2);
   const p = state.profile!;
   const r = state.route;
   const node = _highlightedNode();
   const tree = r.fn === null ? groupTree(p, r.by) : null;
+  const moved = list.moveByKey(context);
+  if (moved !== undefined) return moved;
   switch (event.key) {
-    case "ArrowDown":
-      return (!editing || inFilter) && move(1);
-    case "ArrowUp":
-      return (!editing || inFilter) && move(-1);
-    case "j":
-      return !editing && move(1);
-    case "k":
-      return !editing && move(-1);
-    case "PageDown":
-      return (!editing || inFilter) && move(page);
-    case "PageUp":
-      return (!editing || inFilter) && move(-page);
-    case "Home":
-      return !editing && move(-g.rows.length);
-    case "End":
-      return !editing && move(g.rows.length);
     case "ArrowRight":
     case "ArrowLeft": {
       if (editing || tree === null || node === undefined) return false;

@@ -568,33 +568,11 @@ function _rowFunction(p: Profile, r: Route, rowId: number): number {
 }
 
 /** The table's keys: moving the highlight and opening callers or callees. */
-function tableKey(
-  { event, inFilter, editing, onControl }: KeyContext,
-): boolean {
-  const move = (delta: number) => {
-    event.preventDefault();
-    list.moveHighlight(delta);
-    return true;
-  };
-  const t = state.table;
-  const page = Math.max(1, t.visible - 2);
+function tableKey(context: KeyContext): boolean {
+  const { event, inFilter, editing, onControl } = context;
+  const moved = list.moveByKey(context);
+  if (moved !== undefined) return moved;
   switch (event.key) {
-    case "ArrowDown":
-      return (!editing || inFilter) && move(1);
-    case "ArrowUp":
-      return (!editing || inFilter) && move(-1);
-    case "j":
-      return !editing && move(1);
-    case "k":
-      return !editing && move(-1);
-    case "PageDown":
-      return (!editing || inFilter) && move(page);
-    case "PageUp":
-      return (!editing || inFilter) && move(-page);
-    case "Home":
-      return !editing && move(-t.rows.length);
-    case "End":
-      return !editing && move(t.rows.length);
     case "Enter":
       if (inFilter || (!editing && !onControl)) {
         event.preventDefault();

@@ -10,6 +10,7 @@
 
 import { html, type TemplateResult } from "lit-html";
 import { styleProperties } from "./directives.ts";
+import type { KeyContext } from "./state.ts";
 
 /** A table row's height in pixels; `--row-height` in style.css matches. */
 export const ROW_HEIGHT = 28;
@@ -156,5 +157,40 @@ export class VirtualRows {
       scroller.scrollTop = top + ROW_HEIGHT - room;
     }
     this.sync();
+  }
+
+  /**
+   * Moves the highlight for the keys that move it: ↑ ↓ Page Up and Page Down
+   * (also in the filter box), j k Home and End (not while typing).
+   *
+   * @returns Whether the key was taken, or `undefined` for any other key.
+   */
+  moveByKey({ event, inFilter, editing }: KeyContext): boolean | undefined {
+    const move = (delta: number) => {
+      event.preventDefault();
+      this.moveHighlight(delta);
+      return true;
+    };
+    const page = Math.max(1, this.#window().visible - 2);
+    switch (event.key) {
+      case "ArrowDown":
+        return (!editing || inFilter) && move(1);
+      case "ArrowUp":
+        return (!editing || inFilter) && move(-1);
+      case "j":
+        return !editing && move(1);
+      case "k":
+        return !editing && move(-1);
+      case "PageDown":
+        return (!editing || inFilter) && move(page);
+      case "PageUp":
+        return (!editing || inFilter) && move(-page);
+      case "Home":
+        return !editing && move(-this.#length());
+      case "End":
+        return !editing && move(this.#length());
+      default:
+        return undefined;
+    }
   }
 }
