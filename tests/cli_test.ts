@@ -12,6 +12,7 @@ import {
   runCli,
   runJsonReport,
 } from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const cli = runCli;
@@ -37,34 +38,13 @@ interface Report {
   }[];
 }
 
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-    callers: {
-      file: string;
-      line: number;
-      name: string;
-      value: number[] | number;
-    }[];
-  }[];
-}
-
 /** Runs `--format json` with the arguments; the run must succeed. */
 async function jsonReport(...args: string[]): Promise<Report> {
   return (await runJsonReport<Report>(args))[0];
 }
 
 function expected(name: string): Expected {
-  return JSON.parse(Deno.readTextFileSync(`${FIXTURES}${name}.expected.json`));
+  return readExpected(`${FIXTURES}${name}.expected.json`);
 }
 
 Deno.test("--help prints the usage to stdout and exits 0", async () => {

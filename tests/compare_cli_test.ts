@@ -11,6 +11,7 @@ import {
   runCli,
   runJsonReport,
 } from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 
 const FIXTURES = `${ROOT}tests/fixtures/compare/`;
 
@@ -52,25 +53,8 @@ async function jsonReport(...args: string[]): Promise<CompareReport> {
   return report;
 }
 
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-  }[];
-}
-
-async function expected(name: string): Promise<Expected> {
-  return JSON.parse(
-    await Deno.readTextFile(`${FIXTURES}${name}.expected.json`),
-  );
+function expected(name: string): Expected {
+  return readExpected(`${FIXTURES}${name}.expected.json`);
 }
 
 function numbersOf(f: Expected["functions"][number]): Numbers {
@@ -84,8 +68,8 @@ function numbersOf(f: Expected["functions"][number]): Numbers {
 
 Deno.test("--base --format json reports every function of both runs with the numbers Python reads", async () => {
   const report = await jsonReport("--base", "before.pstats", "after.pstats");
-  const before = await expected("before");
-  const after = await expected("after");
+  const before = expected("before");
+  const after = expected("after");
   assertEquals(report.base, {
     files: ["before.pstats"],
     total_calls: before.total_calls,

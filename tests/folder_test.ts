@@ -20,6 +20,7 @@ import {
   runCli,
   runJsonReport,
 } from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 
 const PROF = "folder/prof";
 const TESTS = [
@@ -55,29 +56,12 @@ interface Report {
   }[];
 }
 
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-  }[];
-}
-
 function json(...args: string[]): Promise<[Report, string]> {
   return runJsonReport<Report>(args);
 }
 
 function expected(name: string): Expected {
-  return JSON.parse(
-    Deno.readTextFileSync(`${FIXTURES}folder-${name}.expected.json`),
-  );
+  return readExpected(`${FIXTURES}folder-${name}.expected.json`);
 }
 
 /** Every function's numbers are those pstats.Stats(*files) read. */
