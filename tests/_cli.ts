@@ -72,6 +72,25 @@ export function assertOneLineError(
   return line;
 }
 
+/** What `--format json` prints for a profile's functions. */
+export interface Report {
+  files: string[];
+  sampled: boolean;
+  total_calls: number;
+  primitive_calls: number;
+  total_time: number;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    calls: number;
+    primitive_calls: number;
+    internal_time: number;
+    cumulative_time: number;
+    callers: Record<string, string | number>[];
+  }[];
+}
+
 /**
  * Runs `--format json` with the arguments; the run must succeed.
  *

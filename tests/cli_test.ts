@@ -9,6 +9,7 @@ import {
   type CliResult,
   FIXTURES,
   MAIN,
+  type Report,
   runCli,
   runJsonReport,
 } from "./_cli.ts";
@@ -19,24 +20,6 @@ const cli = runCli;
 
 /** What a stopped explorer printed. */
 type Result = Omit<CliResult, "ms">;
-
-interface Report {
-  files: string[];
-  sampled: boolean;
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    calls: number;
-    primitive_calls: number;
-    internal_time: number;
-    cumulative_time: number;
-    callers: Record<string, string | number>[];
-  }[];
-}
 
 /** Runs `--format json` with the arguments; the run must succeed. */
 async function jsonReport(...args: string[]): Promise<Report> {

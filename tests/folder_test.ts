@@ -17,6 +17,7 @@ import {
   type CliResult,
   FIXTURES,
   MAIN,
+  type Report,
   runCli,
   runJsonReport,
 } from "./_cli.ts";
@@ -38,22 +39,6 @@ const WORKERS = [
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args);
-}
-
-interface Report {
-  files: string[];
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    calls: number;
-    primitive_calls: number;
-    internal_time: number;
-    cumulative_time: number;
-  }[];
 }
 
 function json(...args: string[]): Promise<[Report, string]> {
