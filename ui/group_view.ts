@@ -42,16 +42,11 @@ import {
   sortNodes,
 } from "../lib/group.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import {
-  filterTerms,
-  isDescendingByDefault,
-  radixOrder,
-  type SortColumn,
-} from "../lib/query.ts";
+import { filterTerms, radixOrder, type SortColumn } from "../lib/query.ts";
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
 import { fullLabel, fullLocation } from "./labels.ts";
-import { edgeRoute, href, navigate } from "./navigation.ts";
+import { edgeRoute, href, navigate, sortBy } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   type HistoryState,
@@ -935,14 +930,6 @@ function toggleNode(node: number, open?: boolean): void {
 
 function showGroups({ scrollTop, highlight }: HistoryState): void {
   list.show(scrollTop, highlight);
-}
-
-function sortBy(column: SortColumn): void {
-  const r = state.route;
-  const descending = r.sort === column
-    ? !r.descending
-    : isDescendingByDefault(column);
-  navigate({ ...r, sort: column, descending }, "replace");
 }
 
 /** The node of the highlighted row, in the groups (not the edges). */

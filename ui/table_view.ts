@@ -19,7 +19,6 @@ import {
 } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import {
-  isDescendingByDefault,
   queryCallees,
   queryCallers,
   queryFunctions,
@@ -44,6 +43,7 @@ import {
   homeRoute,
   href,
   navigate,
+  sortBy,
 } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
@@ -541,14 +541,6 @@ function queryTable(): void {
 /** Renders with the given scroll position and highlighted row. */
 function showTable({ scrollTop, highlight }: HistoryState): void {
   list.show(scrollTop, highlight);
-}
-
-function sortBy(column: SortColumn): void {
-  const r = state.route;
-  const descending = r.sort === column
-    ? !r.descending
-    : isDescendingByDefault(column);
-  navigate({ ...r, sort: column, descending }, "replace");
 }
 
 /** The function of the highlighted row. */
