@@ -11,6 +11,8 @@ import {
   runCli,
   runJsonReport,
 } from "./_cli.ts";
+import { type ExpectedGroup, readExpectedGroups } from "./_expected.ts";
+import type { GroupLevel } from "../lib/group.ts";
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args);
@@ -41,20 +43,8 @@ async function groups(...args: string[]): Promise<GroupReport> {
   return (await runJsonReport<GroupReport>(args))[0];
 }
 
-interface PythonGroup {
-  key: string;
-  functions: number;
-  lines?: number;
-  calls: number;
-  primitive_calls: number;
-  internal_time: number;
-  cumulative: number;
-}
-
-function python(name: string, level: string): PythonGroup[] {
-  return JSON.parse(
-    Deno.readTextFileSync(`${FIXTURES}${name}.groups.json`),
-  ).levels[level];
+function python(name: string, level: GroupLevel): ExpectedGroup[] {
+  return readExpectedGroups(`${FIXTURES}${name}.groups.json`).levels[level];
 }
 
 Deno.test("--by package --format json prints each package's numbers as Python computes them, largest cumulative first", async () => {
