@@ -45,6 +45,7 @@ import {
 } from "../lib/compare_report.ts";
 import { formatCount, formatMs } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
+import { busyView } from "./message_view.ts";
 import { basename, fullLabel } from "./labels.ts";
 import { href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
@@ -270,14 +271,7 @@ function statusText(s: State): string {
 
 function compareView(s: State, p: Profile): TemplateResult {
   const c = s.comparison;
-  if (c === null) {
-    return html`
-      <div class="state" role="status">
-        <div class="spinner" aria-hidden="true"></div>
-        <p>Comparing the two runs…</p>
-      </div>
-    `;
-  }
+  if (c === null) return busyView("Comparing the two runs…");
   const r = s.route;
   if (r.fn !== null && r.fn >= c.size) {
     return html`
