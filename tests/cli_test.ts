@@ -12,6 +12,7 @@ import {
   type Report,
   runCli,
   runJsonReport,
+  withTempDir,
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -113,8 +114,7 @@ Deno.test("each kind of bad file exits 1 with one line naming the file and the p
 });
 
 Deno.test("truncated, corrupted, deep and empty files fail fast with one line", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const good = await Deno.readFile(`${FIXTURES}cprofile-3.13.pstats`);
     const deep = new Uint8Array(400_001);
     deep[0] = 0x7b; // '{' then 200,000 one-item small tuples
@@ -149,9 +149,7 @@ Deno.test("truncated, corrupted, deep and empty files fail fast with one line", 
       // Well under a second of work, on top of starting Deno.
       assert(performance.now() - start < 5000, `${name} took too long`);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--format json reports every function exactly as Python reads it", async () => {
