@@ -14,7 +14,7 @@ import {
   pathsThrough,
 } from "./lib/call_tree.ts";
 import { findProfiles, pytestCombined } from "./lib/folder.ts";
-import { cutText, escapeControls } from "./lib/escape.ts";
+import { cutText, escapeControls, escapeTerminalText } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
 import type { Profile } from "./lib/profile.ts";
 import {
@@ -32,6 +32,8 @@ import {
 } from "./lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "./lib/report.ts";
 import {
+  CHANGE_KINDS,
+  type ChangeKind,
   COMPARE_SORT_COLUMNS,
   compareProfiles,
   type CompareSortColumn,
@@ -60,6 +62,7 @@ import { htmlReport, REPORT_GENERATOR } from "./lib/html_report.ts";
 import { allowedHosts, createHandler, PAGE_DATA_PATHS } from "./lib/server.ts";
 import { UI_ASSETS } from "./ui/bundle.gen.ts";
 import { basename, dirname, join, resolve } from "@std/path";
+import { serveWithTimeouts, type TimeoutServer } from "./lib/timeout_front.ts";
 
 export type { SortColumn };
 
@@ -104,6 +107,8 @@ export interface Options {
   base: string[];
   /** The sort column when comparing. */
   compareSort: CompareSortColumn;
+  /** The kinds of change to show when comparing (`--only`); all when empty. */
+  only: ChangeKind[];
   /** Whether to read the folders below a folder given. */
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
@@ -165,6 +170,7 @@ export function parseOptions(args: string[]): Options {
       "port",
       "min-share",
       "base",
+      "only",
       "by",
       "max-size",
       "html",
@@ -203,6 +209,23 @@ export function parseOptions(args: string[]): Options {
   );
   if (base.some((b) => b === "")) {
     throw new UsageError("--base needs a pstats file");
+  }
+  const onlyText = text("only");
+  const only = (onlyText ?? "").split(",").map((k) => k.trim()).filter((k) =>
+    k !== ""
+  );
+  if (onlyText !== undefined && base.length === 0) {
+    throw new UsageError("--only applies when comparing with --base");
+  }
+  const badKind = only.find((k) =>
+    !(CHANGE_KINDS as readonly string[]).includes(k)
+  );
+  if (badKind !== undefined || (onlyText !== undefined && only.length === 0)) {
+    throw new UsageError(
+      `Invalid --only "${onlyText}": use one or more of ${
+        CHANGE_KINDS.join(", ")
+      }, separated by commas`,
+    );
   }
   const formatText = text("format");
   if (
@@ -338,6 +361,7 @@ export function parseOptions(args: string[]): Options {
     html,
     base,
     compareSort,
+    only: CHANGE_KINDS.filter((k) => only.includes(k)),
     recursive: parsed.recursive === true,
     skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
@@ -406,6 +430,9 @@ Compare two runs:
                        --base to merge several) with the FILEs after it.
                        Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
                        (default cumulative_change: largest regression first)
+      --only KINDS     Only functions that got slower, faster, stayed the
+                       same (unchanged), or were added or removed: one or
+                       more of these, separated by commas
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
@@ -847,19 +874,27 @@ function _load(
   });
 }
 
+/**
+ * Writes a report to stdout. On a terminal, control characters from the
+ * profile (in any format: table, CSV, collapsed stacks, JSON's C1 and bidi
+ * characters) are shown escaped; piped to a file, the text is exact.
+ */
 async function _write(chunks: Iterable<string>): Promise<void> {
   const encoder = new TextEncoder();
   const writer = Deno.stdout.writable.getWriter();
+  const safe = Deno.stdout.isTerminal()
+    ? escapeTerminalText
+    : (text: string) => text;
   let buffer = "";
   try {
     for (const chunk of chunks) {
       buffer += chunk;
       if (buffer.length >= 1 << 16) {
-        await writer.write(encoder.encode(buffer));
+        await writer.write(encoder.encode(safe(buffer)));
         buffer = "";
       }
     }
-    if (buffer) await writer.write(encoder.encode(buffer));
+    if (buffer) await writer.write(encoder.encode(safe(buffer)));
   } finally {
     writer.releaseLock();
   }
@@ -915,6 +950,7 @@ function _compareReport(
     (options.format === "table" ? _TABLE_LIMIT : undefined);
   const { total, rows } = queryComparison(comparison, {
     filter: options.filter,
+    changes: options.only,
     sort,
     descending,
     ...(limit === undefined ? {} : { limit }),
@@ -928,6 +964,7 @@ function _compareReport(
       return compareTableReport(comparison, rows, {
         total,
         filter: options.filter,
+        only: options.only,
         sort,
         reversed: options.reverse,
         ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
@@ -1003,9 +1040,7 @@ async function _serve(
   base: Profile | undefined,
 ): Promise<number> {
   const controller = new AbortController();
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  let ready: (port: number) => void;
-  const listening = new Promise<number>((resolve) => (ready = resolve));
+  let server: TimeoutServer;
   const hostname = options.host.replace(/^\[|\]$/g, "");
   // The allowed Host headers depend on the port, known once listening.
   let isAllowedHost = allowedHosts(hostname, options.port);
@@ -1021,11 +1056,12 @@ async function _serve(
       ),
   });
   try {
-    server = Deno.serve({
+    // Deno.serve behind a front that drops clients slow to send their
+    // request head, or idle (see lib/timeout_front.ts).
+    server = serveWithTimeouts({
       hostname,
       port: options.port,
       signal: controller.signal,
-      onListen: ({ port }) => ready(port),
       onError: () => new Response("Internal server error", { status: 500 }),
     }, handler);
   } catch (error) {
@@ -1053,7 +1089,7 @@ async function _serve(
     );
     return 1;
   }
-  const port = await listening;
+  const port = server.addr.port;
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
@@ -1108,6 +1144,7 @@ async function _serve(
 async function _writeHtml(
   profile: Profile,
   base: Profile | undefined,
+  by: GroupLevel | undefined,
   out: string,
   inputs: string[],
   progress: ((line: string) => void) | undefined,
@@ -1166,6 +1203,8 @@ async function _writeHtml(
   const parts = await htmlReport({
     assets: UI_ASSETS,
     data,
+    // With --by, the report opens on the groups view, as the server's page.
+    ...(by === undefined ? {} : { start: `?tab=groups&by=${by}` }),
     title: `${
       profile.sources.length === 1
         ? basename(profile.sources[0]!)
@@ -1303,6 +1342,7 @@ export async function run(args: string[]): Promise<number> {
     return await _writeHtml(
       profile,
       comparison?.base,
+      options.by,
       options.html!,
       inputs,
       progress,

@@ -284,6 +284,23 @@ export function* collapsedStacks(
  * file, a built-in's name, or `[other]`; `;` and line breaks, which the
  * format cannot hold, become `,` and spaces.
  *
+ * @example
+ * ```ts
+ * import { frameLabel, OTHER } from "./call_tree.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { key: ["/srv/app.py", 3, "a;b"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 1, cumulativeTime: 1 },
+ *   { key: ["~", 0, "<built-in method builtins.len>"], calls: 1,
+ *     primitiveCalls: 1, internalTime: 1, cumulativeTime: 1 },
+ * ])], { cwd: "/srv" });
+ * assertEquals(frameLabel(profile, 0), "app.py:3(a,b)");
+ * assertEquals(frameLabel(profile, 1), "{built-in method builtins.len}");
+ * assertEquals(frameLabel(profile, OTHER), "[other]");
+ * ```
+ *
  * @param profile The profile.
  * @param fn A function id or {@linkcode OTHER}.
  * @returns The label.

@@ -11,14 +11,16 @@
  *    `site-packages/` by their module path (so Python 3.11's and 3.12's
  *    `json/decoder.py` match), other absolute paths relative to the
  *    directory holding all of that run's own files (two checkouts, two
- *    virtualenvs), `\` as `/`;
+ *    virtualenvs), `\` as `/`; a run's own file left without an equal is
+ *    paired with the one on the other side that shares the longest path
+ *    suffix with it, when each is the other's only best match;
  * 2. then the same file and name, when exactly one such function is left
  *    unmatched on each side (the function moved because lines were added
  *    above it);
  * 3. then, among functions that share a file and name ambiguously (three
- *    `<lambda>` in one file), a pair that is the only one on both sides to
- *    share a matched caller (or, failing that, a matched callee). Repeated
- *    until nothing more is decided.
+ *    `<lambda>` in one file), two that alone have some matched caller, one
+ *    before and one after (or, failing that, a matched callee), and nothing
+ *    that points elsewhere. Repeated until nothing more is decided.
  *
  * Memory addresses in names (`<function f at 0x7f3a…>`) never prevent a
  * match. Nothing is paired by guesswork: what stays ambiguous is unmatched.
@@ -33,7 +35,7 @@
 
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
 import type { Profile } from "./profile.ts";
-import { filterTerms } from "./query.ts";
+import { filterTerms, radixOrder } from "./query.ts";
 
 /** Whether a function exists in both runs, only the current one, or only the base one. */
 export type MatchStatus = "matched" | "added" | "removed";
@@ -216,8 +218,13 @@ export function matchFunctions(
     currentOf[b] = c;
     baseOf[c] = b;
   };
-  const baseFiles = matchFileForms(base);
-  const currentFiles = matchFileForms(current);
+  const baseForms = _fileForms(base);
+  const currentForms = _fileForms(current);
+  const baseFiles = baseForms.forms;
+  const renamed = _pairProjectFiles(baseForms, currentForms);
+  const currentFiles = renamed.size === 0
+    ? currentForms.forms
+    : currentForms.forms.map((form) => renamed.get(form) ?? form);
   const baseNames = _matchNames(base);
   const currentNames = _matchNames(current);
   const bf = base.functions;
@@ -371,9 +378,9 @@ function _ids(
 }
 
 /**
- * Pairs, within one ambiguous group, each function whose matched callers
- * (or callees) overlap those of exactly one function on the other side,
- * and only when that one overlaps no other function of this side.
+ * Pairs, within one ambiguous group, two functions that alone in the group
+ * have some matched caller (or callee), one on each side, when nothing
+ * else they have points to another function.
  */
 function _decideByNeighbours(
   group: { b: number[]; c: number[] },
@@ -400,21 +407,31 @@ function _decideByNeighbours(
     }
     return set;
   };
-  const bSets = bLeft.map((b) => neighbours(base, b, currentOf));
-  const cSets = cLeft.map((c) => neighbours(current, c, null));
-  const overlaps = (x: Set<number>, y: Set<number>) => {
-    for (const v of x) if (y.has(v)) return true;
-    return false;
+  // A neighbour that exactly one function of the group has on each side
+  // says those two are the same; the pair stands if nothing else of theirs
+  // says otherwise.
+  const holders = new Map<number, { b: number; c: number }>();
+  const note = (v: number, side: "b" | "c", i: number) => {
+    let h = holders.get(v);
+    if (h === undefined) holders.set(v, h = { b: -1, c: -1 });
+    h[side] = h[side] === -1 ? i : -2; // -2: several
   };
-  const partners = bSets.map((bs) =>
-    cSets.flatMap((cs, j) => (overlaps(bs, cs) ? [j] : []))
-  );
+  bLeft.forEach((b, i) => {
+    for (const v of neighbours(base, b, currentOf)) note(v, "b", i);
+  });
+  cLeft.forEach((c, j) => {
+    for (const v of neighbours(current, c, null)) note(v, "c", j);
+  });
+  const bChoice = new Int32Array(bLeft.length).fill(-1); // -2: conflicting
+  const cChoice = new Int32Array(cLeft.length).fill(-1);
+  for (const { b: i, c: j } of holders.values()) {
+    if (i < 0 || j < 0) continue;
+    bChoice[i] = bChoice[i] === -1 || bChoice[i] === j ? j : -2;
+    cChoice[j] = cChoice[j] === -1 || cChoice[j] === i ? i : -2;
+  }
   let decided = false;
-  partners.forEach((js, i) => {
-    if (js.length !== 1) return;
-    const j = js[0]!;
-    const rivals = partners.filter((other) => other.includes(j)).length;
-    if (rivals === 1) {
+  bChoice.forEach((j, i) => {
+    if (j >= 0 && cChoice[j] === i) {
       pair(bLeft[i]!, cLeft[j]!);
       decided = true;
     }
@@ -458,6 +475,13 @@ function _decideByNeighbours(
  * @returns Per function id, its file's matching form.
  */
 export function matchFileForms(profile: Profile): string[] {
+  return _fileForms(profile).forms;
+}
+
+/** The file forms, and which of them are the run's own (project) files. */
+function _fileForms(
+  profile: Profile,
+): { forms: string[]; project: Set<string> } {
   const f = profile.functions;
   const forms = new Map<string, string>();
   const project: string[] = [];
@@ -498,7 +522,58 @@ export function matchFileForms(profile: Profile): string[] {
   for (let i = 0; i < profile.size; i++) {
     if (isBuiltin(f.file[i]!, f.line[i]!)) byFile[i] = "~";
   }
-  return byFile;
+  return {
+    forms: byFile,
+    project: new Set(project.map((file) => forms.get(file)!)),
+  };
+}
+
+/**
+ * Pairs the run's own files that have no equal on the other side by the
+ * longest path suffix they share (`v1/app.py` and `srv/v2/app.py`, when a
+ * file outside the checkout moved one side's common directory), only when
+ * each is the other's one best match.
+ *
+ * @returns Current form → base form.
+ */
+function _pairProjectFiles(
+  base: { forms: string[]; project: Set<string> },
+  current: { forms: string[]; project: Set<string> },
+): Map<string, string> {
+  const pairs = new Map<string, string>();
+  if (base.project.size === 0 || current.project.size === 0) return pairs;
+  const baseAll = new Set(base.forms);
+  const currentAll = new Set(current.forms);
+  const b = [...base.project].filter((form) => !currentAll.has(form));
+  const c = [...current.project].filter((form) => !baseAll.has(form));
+  if (b.length === 0 || c.length === 0) return pairs;
+  const parts = (form: string) => form.split("/").reverse();
+  const bParts = b.map(parts);
+  const cParts = c.map(parts);
+  const common = (x: string[], y: string[]) => {
+    let k = 0;
+    while (k < x.length && k < y.length && x[k] === y[k]) k++;
+    return k;
+  };
+  // Each file's one best match on the other side, or -1 if none or a tie.
+  const best = (from: string[][], to: string[][]) =>
+    from.map((x) => {
+      let length = 0;
+      let at = -1;
+      let ties = 0;
+      to.forEach((y, j) => {
+        const k = common(x, y);
+        if (k > length) [length, at, ties] = [k, j, 1];
+        else if (k === length && k > 0) ties++;
+      });
+      return ties === 1 ? at : -1;
+    });
+  const bBest = best(bParts, cParts);
+  const cBest = best(cParts, bParts);
+  bBest.forEach((j, i) => {
+    if (j >= 0 && cBest[j] === i) pairs.set(c[j]!, b[i]!);
+  });
+  return pairs;
 }
 
 const _ADDRESS = /0x[0-9a-f]+/gi;
@@ -1085,25 +1160,9 @@ function _keys(
   return keys;
 }
 
-/**
- * Indexes ordered by key, ties in index order; NaN last either way.
- */
+/** Indexes ordered by key, ties in index order; NaN last either way. */
 function _sortOrder(keys: Float64Array, descending: boolean): Uint32Array {
-  const n = keys.length;
-  const sign = descending ? -1 : 1;
-  const k = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = keys[i]!;
-    // NaN sorts last in both directions.
-    k[i] = v === v ? sign * v : Infinity;
-  }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order.sort((a, b) => {
-    const x = k[a]!;
-    const y = k[b]!;
-    return x < y ? -1 : x > y ? 1 : a - b;
-  });
+  return radixOrder(keys, descending);
 }
 
 function _page(

@@ -8,6 +8,7 @@
  */
 
 import {
+  type ChangeKind,
   type CompareSortColumn,
   compareTotals,
   type Comparison,
@@ -300,6 +301,8 @@ export interface CompareTableOptions {
   total?: number;
   /** The filter used, for the summary line. */
   filter?: string;
+  /** The kinds of change shown, for the summary line; all when empty. */
+  only?: readonly ChangeKind[];
   /** The sort column used, for the summary line. */
   sort?: CompareSortColumn;
   /** Whether the sort was reversed from its natural direction. */
@@ -377,9 +380,10 @@ export function* compareTableReport(
     c.moved > 0 ? ` (${formatCount(c.moved)} moved)` : ""
   }, ${formatCount(c.added)} added, ${formatCount(c.removed)} removed\n`;
   const total = options.total ?? rows.length;
-  const filter = options.filter?.trim()
-    ? ` matching "${options.filter.trim()}"`
-    : "";
+  const only = options.only?.length ? ` (${options.only.join(", ")})` : "";
+  const filter =
+    (options.filter?.trim() ? ` matching "${options.filter.trim()}"` : "") +
+    only;
   yield `Sorted by ${_SORT_NAMES[options.sort ?? "cumulative_change"]}${
     options.reversed ? ", reversed" : ""
   }; ${rows.length < total ? `showing ${formatCount(rows.length)} of ` : ""}${

@@ -53,6 +53,30 @@ export function escapeControls(text: string): string {
 }
 
 /**
+ * Like {@linkcode escapeControls} for text of several lines, such as a
+ * report: line ends (`\n`, `\r\n`) are kept, every other control is
+ * escaped.
+ *
+ * @example
+ * ```ts
+ * import { escapeTerminalText } from "./escape.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(escapeTerminalText("a\x1b[2J\r\nb\rc\n"), "a\\x1b[2J\r\nb\\rc\n");
+ * ```
+ *
+ * @param text Lines of text.
+ * @returns The text with controls other than line ends escaped.
+ */
+export function escapeTerminalText(text: string): string {
+  return text.replace(_UNSAFE, (char, offset: number) => {
+    if (char === "\n") return char;
+    if (char === "\r" && text.charCodeAt(offset + 1) === 10) return char;
+    return escapeControls(char);
+  });
+}
+
+/**
  * Whether text holds any character that {@linkcode escapeControls} would
  * escape.
  *

@@ -57,6 +57,15 @@ export type GroupLevel = typeof GROUP_LEVELS[number];
 /**
  * Whether a string names a grouping level.
  *
+ * @example
+ * ```ts
+ * import { isGroupLevel } from "./group.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(isGroupLevel("package"), true);
+ * assertEquals(isGroupLevel("module"), false);
+ * ```
+ *
  * @param value Any string.
  * @returns `true` if it is one of {@linkcode GROUP_LEVELS}.
  */
@@ -400,6 +409,27 @@ export function packageKey(file: string): string {
  * `django`), a function's label (`app.py:12(main)`; a sampled function,
  * which spans lines, `app.py(main)`), or a line's (`app.py:14(main)`).
  *
+ * @example
+ * ```ts
+ * import { groupTree, nodeKey, nodeName } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [{
+ *   key: ["app/views.py", 12, "index"],
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 1,
+ *   cumulativeTime: 1,
+ * }])]);
+ * const tree = groupTree(profile, "directory");
+ * const [app] = tree.roots;
+ * assertEquals(nodeKey(tree, app!), "app/");
+ * const [file] = tree.children.subarray(tree.childStart[app!], tree.childStart[app! + 1]);
+ * assertEquals([nodeKey(tree, file!), nodeName(tree, file!)], ["app/views.py", "views.py"]);
+ * assertEquals(nodeKey(tree, tree.functionNode[0]!), "app/views.py:12(index)");
+ * ```
+ *
  * @param tree The tree.
  * @param node The node.
  * @returns The key.
@@ -532,8 +562,13 @@ export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
   const { parent, kind, rowNode, functionNode } = tree;
   // Groups get compact ids (0..G-1, parents first) so that the loops over
   // rows and edges touch only small arrays.
-  const { node: gNode, parent: gParent, depth: gDepth, ofRow: groupOf } =
-    _compact(tree);
+  const {
+    node: gNode,
+    parent: gParent,
+    depth: gDepth,
+    root: gRoot,
+    ofRow: groupOf,
+  } = _compact(tree);
   // Which rows count: all, or those matching the filter (the others get the
   // group -2: outside every group).
   const mask = new Uint8Array(n);
@@ -606,7 +641,8 @@ export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
       if (a === b) continue;
       const v = value[k]! * scale;
       gEntering[b]! += v;
-      if (a === -2) continue;
+      // No common group when outside, or under different top groups.
+      if (a === -2 || gRoot[a] !== gRoot[b]) continue;
       let c = b;
       while (gDepth[a]! > gDepth[c]!) a = gParent[a]!;
       while (gDepth[c]! > gDepth[a]!) c = gParent[c]!;
@@ -648,6 +684,8 @@ interface _CompactGroups {
   node: Uint32Array;
   parent: Int32Array;
   depth: Uint8Array;
+  /** Each group's top group. */
+  root: Int32Array;
   ofRow: Int16Array | Int32Array;
 }
 
@@ -670,11 +708,16 @@ function _compact(tree: GroupTree): _CompactGroups {
     (node) => tree.parent[node]! < 0 ? -1 : index[tree.parent[node]!]!,
   );
   const depth = Uint8Array.from(nodes, (node) => tree.depth[node]!);
+  // Parents come first, so a parent's top group is known before its children's.
+  const root = new Int32Array(nodes.length);
+  for (let c = 0; c < nodes.length; c++) {
+    root[c] = parent[c]! < 0 ? c : root[parent[c]!]!;
+  }
   // Half the bytes when they fit: the edge loop reads this at random.
   const ofRow = nodes.length < 0x7fff
     ? Int16Array.from(tree.rowGroup, (node) => node < 0 ? -1 : index[node]!)
     : Int32Array.from(tree.rowGroup, (node) => node < 0 ? -1 : index[node]!);
-  known = { node: Uint32Array.from(nodes), parent, depth, ofRow };
+  known = { node: Uint32Array.from(nodes), parent, depth, root, ofRow };
   _compacts.set(tree, known);
   return known;
 }
@@ -685,6 +728,27 @@ export type GroupSortColumn = SortColumn | "functions" | "lines";
 /**
  * Orders nodes by a column; ties keep the order given. `name` and `file`
  * both sort by key (A–Z unless `descending`).
+ *
+ * @example
+ * ```ts
+ * import { groupNumbers, groupTree, nodeChildren, nodeKey, sortNodes } from "./group.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, time: number) => ({
+ *   key: [file, 1, "f"] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: time,
+ *   cumulativeTime: time,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [entry("b.py", 1), entry("a.py", 2)])]);
+ * const numbers = groupNumbers(groupTree(profile, "file"));
+ * const top = nodeChildren(numbers, -1);
+ * const keys = (nodes: Uint32Array) => [...nodes].map((n) => nodeKey(numbers.tree, n));
+ * assertEquals(keys(sortNodes(numbers, top, "internal")), ["a.py", "b.py"]);
+ * assertEquals(keys(sortNodes(numbers, top, "name", true)), ["b.py", "a.py"]);
+ * ```
  *
  * @param numbers The numbers.
  * @param nodes The nodes to order.

@@ -27,6 +27,9 @@ export const EMBEDDED_DATA_TYPE = "application/x-profiling-explorer";
  */
 export const REPORT_GENERATOR = "profiling-explorer html report";
 
+/** The `<meta name>` of the view a report opens on (`start`). */
+export const START_META = "profiling-explorer-start";
+
 /** Options for {@linkcode htmlReport}. */
 export interface HtmlReportOptions {
   /** The page, as the server sends it (`UI_ASSETS`). */
@@ -36,6 +39,11 @@ export interface HtmlReportOptions {
    * server sends them (for a profile, `/api/profile`).
    */
   readonly data: ReadonlyMap<string, Uint8Array>;
+  /**
+   * The view the page opens on when its URL names none, as a query string
+   * such as `?tab=groups&by=package` (the server's `--by` opens it so).
+   */
+  readonly start?: string;
   /** The page's title until the profile is loaded. */
   readonly title?: string;
   /** Called as the data is compressed, with bytes done and bytes in all. */
@@ -88,7 +96,13 @@ export async function htmlReport(
     .replace(
       /<meta charset="utf-8">/i,
       () =>
-        `<meta charset="utf-8">\n    <meta http-equiv="Content-Security-Policy" content="${csp}">\n    <meta name="generator" content="${REPORT_GENERATOR}">`,
+        `<meta charset="utf-8">\n    <meta http-equiv="Content-Security-Policy" content="${csp}">\n    <meta name="generator" content="${REPORT_GENERATOR}">${
+          options.start === undefined
+            ? ""
+            : `\n    <meta name="${START_META}" content="${
+              _escape(options.start)
+            }">`
+        }`,
     )
     .replace(/\s*<link rel="preload"[^>]*>/g, "")
     .replace(/<link rel="icon"[^>]*>/, `<link rel="icon" href="${icon}">`)

@@ -1170,7 +1170,9 @@ function _narrow(value: bigint): number | bigint {
 }
 
 function _parseFloatText(s: string): number | undefined {
-  const t = s.trim().toLowerCase();
+  // CPython parses the text as a C string: it ends at the first NUL.
+  const nul = s.indexOf("\0");
+  const t = (nul < 0 ? s : s.slice(0, nul)).toLowerCase();
   if (/^[+-]?inf(inity)?$/.test(t)) {
     return t.startsWith("-") ? -Infinity : Infinity;
   }

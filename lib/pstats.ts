@@ -7,7 +7,7 @@
  * @module
  */
 
-import { DataRangeError, DataSyntaxError } from "./data_error.ts";
+import { DataRangeError, DataSyntaxError, isDataError } from "./data_error.ts";
 import { cutText } from "./escape.ts";
 import {
   decodeText,
@@ -234,9 +234,7 @@ function _readInput(
     );
   } catch (error) {
     if (error instanceof Error) error.message = `${source}: ${error.message}`;
-    if (
-      onBadFile && (error instanceof SyntaxError || error instanceof RangeError)
-    ) {
+    if (onBadFile && isDataError(error)) {
       onBadFile(source, error);
       return undefined;
     }
@@ -607,6 +605,8 @@ class _PstatsReader {
     }
     const start = this.table.edgeCount;
     this.readEntry(id, code);
+    // _setSlot stores value + 1: entryStart holds start + 1 (0: no entry),
+    // entryEnd the end itself.
     this.entryStart = _setSlot(this.entryStart, id, start);
     this.entryEnd = _setSlot(this.entryEnd, id, this.table.edgeCount - 1);
   }

@@ -16,6 +16,7 @@
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
  * | `/api/base`                   | the same of the base when comparing (204) |
+ * | `/api/compare`                | the two runs compared, paged (404)        |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
  * | `/api/functions/:id/callers`  | the edges into a function                 |
@@ -27,7 +28,10 @@
  * 10,000). `/api/collapsed` takes `min` (cut branches under this percentage
  * of the total, default 0.1), `q` (only paths through matching functions),
  * and `fn` with `direction` (`callees`, default, or `callers`) for the tree
- * of one function.
+ * of one function. `/api/compare` takes `q`, `sort` (a `CompareSortColumn`),
+ * `desc`, `offset`, `limit` and `only` (kinds of change, `slower,added`), and
+ * answers the JSON report of `--format json --base` with `total` and
+ * `offset` added.
  *
  * @module
  */
@@ -53,6 +57,16 @@ import {
   type QueryResult,
 } from "./query.ts";
 import { encodeProfileParts } from "./wire.ts";
+import {
+  CHANGE_KINDS,
+  type ChangeKind,
+  compareProfiles,
+  type CompareQueryOptions,
+  type Comparison,
+  isCompareSortColumn,
+  queryComparison,
+} from "./compare.ts";
+import { compareJsonReport } from "./compare_report.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -235,6 +249,7 @@ export function createHandler(
   const { profile } = options;
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
   let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
+  let comparison: Comparison | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
@@ -276,6 +291,29 @@ export function createHandler(
       }
       baseParts ??= encodeProfileParts(options.base);
       return _encodedResponse(baseParts);
+    }),
+    _route("/api/compare", (url) => {
+      if (options.base === undefined) {
+        throw new _HttpError(
+          404,
+          "Not comparing: start with --base BEFORE.pstats AFTER.pstats",
+        );
+      }
+      comparison ??= compareProfiles(options.base, profile);
+      const query = _compareQueryOptions(url.searchParams);
+      const result = queryComparison(comparison, query);
+      const report = [...compareJsonReport(comparison, result.rows)].join("");
+      // The report of `--format json`, with the count and offset of the page.
+      return new Response(
+        `{"total":${result.total},"offset":${query.offset},${report.slice(1)}`,
+        {
+          headers: {
+            ..._COMMON_HEADERS,
+            "content-type": "application/json; charset=utf-8",
+            "cache-control": "no-store",
+          },
+        },
+      );
     }),
     _route("/api/functions", (url) => {
       const query = _queryOptions(url.searchParams);
@@ -581,6 +619,44 @@ function _queryOptions(params: URLSearchParams): QueryOptions {
     else {
       throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
     }
+  }
+  query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
+  query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
+  return query;
+}
+
+function _compareQueryOptions(params: URLSearchParams): CompareQueryOptions {
+  const query: CompareQueryOptions = {};
+  const q = params.get("q");
+  if (q !== null) {
+    const problem = checkFilter(q);
+    if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+    query.filter = q;
+  }
+  const sort = params.get("sort");
+  if (sort !== null && sort !== "") {
+    if (!isCompareSortColumn(sort)) {
+      throw new _HttpError(400, `Bad sort "${sort}": not a compare column`);
+    }
+    query.sort = sort;
+  }
+  const desc = params.get("desc");
+  if (desc !== null && desc !== "") {
+    if (desc === "1" || desc === "true") query.descending = true;
+    else if (desc === "0" || desc === "false") query.descending = false;
+    else throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
+  }
+  const only = params.get("only");
+  if (only !== null && only !== "") {
+    const kinds = only.split(",");
+    const bad = kinds.find((k) => !(CHANGE_KINDS as string[]).includes(k));
+    if (bad !== undefined) {
+      throw new _HttpError(
+        400,
+        `Bad only "${bad}": use ${CHANGE_KINDS.join(", ")}`,
+      );
+    }
+    query.changes = kinds as ChangeKind[];
   }
   query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
   query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);

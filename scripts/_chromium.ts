@@ -113,10 +113,24 @@ export async function findChromium(): Promise<ChromiumBinary> {
  * @throws {Error} When `CHROMIUM` names a missing file.
  */
 export async function launchChromium(): Promise<Browser> {
-  const binary = await findChromium();
-  return await chromium.launch({
-    executablePath: binary.path,
-    args: [...FLAGS, ...binary.args],
-    env: { ...Deno.env.toObject(), ...binary.env },
-  });
+  let binary = await findChromium();
+  const launch = (b: ChromiumBinary) =>
+    chromium.launch({
+      executablePath: b.path,
+      args: [...FLAGS, ...b.args],
+      env: { ...Deno.env.toObject(), ...b.env },
+    });
+  try {
+    return await launch(binary);
+  } catch (error) {
+    if (binary.origin !== "npm") throw error;
+    // An unpacking cut short (a killed run) leaves a broken browser that
+    // the package would reuse: unpack it again, once.
+    const tmp = join(binary.path, "..");
+    for (const name of ["chromium", "al2023"]) {
+      await Deno.remove(join(tmp, name), { recursive: true }).catch(() => {});
+    }
+    binary = await _npmChromium();
+    return await launch(binary);
+  }
 }

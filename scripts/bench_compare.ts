@@ -90,8 +90,24 @@ console.log(row("  of which matching", compared.map((c) => c.match_seconds!)));
 console.log(
   row("  of which sorting by change", compared.map((c) => c.sort_seconds!)),
 );
+// The same ratio within each compare run (its own loads against its own
+// loads plus matching and sorting): immune to a busy machine slowing one
+// process and not the next.
+const within = compared.map((c) => c.seconds! / c.load_seconds!);
 console.log(
-  `\nComparing takes ${(min(total) / min(separate)).toFixed(2)}× (min) and ${
+  row("  of which loading both", compared.map((c) => c.load_seconds!)),
+);
+console.log(
+  `\nWithin each compare run, matching and sorting add ${
+    ((min(within) - 1) * 100).toFixed(0)
+  }% (min) and ${
+    ((median(within) - 1) * 100).toFixed(0)
+  }% (median) to loading both: ${min(within).toFixed(2)}× / ${
+    median(within).toFixed(2)
+  }×.`,
+);
+console.log(
+  `Comparing takes ${(min(total) / min(separate)).toFixed(2)}× (min) and ${
     (median(total) / median(separate)).toFixed(2)
   }× (median) the time of loading both separately (target: 1.5×); peak memory ${
     median(compared.map((c) => c.peak_mb!)).toFixed(0)

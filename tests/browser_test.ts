@@ -317,3 +317,81 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the page isolates profile text and shows its control characters",
+  async fn() {
+    const { dict, entry, key, edge } = await import("./_marshal_writer.ts");
+    // A file name that reverses what follows it, and a name with ESC.
+    const evilFile = "/srv/\u202egnp.exe.py";
+    const evilName = "run\x1b[2J\u2067x";
+    const bytes = dict(
+      [key(evilFile, 7, evilName), entry(1, 1, 0.5, 0.5)],
+      [key("/srv/שלום.py", 3, "go"), entry(1, 1, 0.2, 0.2)],
+      [
+        key("/srv/app.py", 1, "main"),
+        entry(
+          1,
+          1,
+          0.1,
+          0.6,
+          dict([key(evilFile, 7, evilName), edge(1, 1, 0, 0)]),
+        ),
+      ],
+    );
+    const profile = loadProfile([{ source: "evil\u202e.pstats", bytes }]);
+    let handler = (_request: Request) =>
+      Promise.resolve(new Response("Not ready", { status: 503 }));
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) => handler(request),
+    );
+    handler = createHandler({
+      profile,
+      isAllowedHost: allowedHosts("127.0.0.1", server.addr.port),
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${server.addr.port}/?sort=name`);
+      await page.waitForSelector("tbody tr.row");
+      const row = await page.$$eval("tbody tr.row", (rows) =>
+        rows.map((r) => ({
+          path: r.querySelector(".path")?.textContent ?? "",
+          name: r.querySelector(".name")?.textContent ?? "",
+          title: r.querySelector(".label")?.getAttribute("title") ?? "",
+          copy: r.querySelector("button.copy")?.getAttribute("title") ?? "",
+        })));
+      const evil = row.find((r) => r.name.startsWith("run"))!;
+      assertEquals(evil.name, "run\\x1b[2J\\u2067x");
+      assertMatch(evil.path, /\\u202egnp\.exe\.py:7$/);
+      const bidi = await page.evaluate(
+        `[".path", ".name", ".sources"].map((s) =>
+          getComputedStyle(document.querySelector(s)).unicodeBidi)`,
+      );
+      assertEquals(bidi, ["isolate", "isolate", "isolate"]);
+      // Tooltips: visible controls; right-to-left text between FSI and PDI.
+      assertEquals(evil.title, "/srv/\\u202egnp.exe.py:7 run\\x1b[2J\\u2067x");
+      assertEquals(evil.copy, "Copy /srv/\\u202egnp.exe.py:7");
+      const hebrew = row.find((r) => r.name === "go")!;
+      assertEquals(
+        hebrew.title,
+        "\u2068/srv/\u05e9\u05dc\u05d5\u05dd.py:3\u2069 go",
+      );
+      const header = await page.textContent(".sources");
+      assertEquals(header, "evil\\u202e.pstats");
+      assertEquals(
+        await page.title(),
+        "evil\\u202e.pstats · profiling-explorer",
+      );
+      // No raw control character anywhere in the page's text.
+      const text = await page.evaluate("document.body.innerText") as string;
+      for (const c of ["\x1b", "\u202e", "\u2067"]) {
+        assert(!text.includes(c), text);
+      }
+    } finally {
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+});

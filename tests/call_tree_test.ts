@@ -342,3 +342,13 @@ Deno.test("the call trees refuse unknown functions and shares outside 0 to 1", (
   assertThrows(() => buildCallTree(profile, { minShare: 2 }), RangeError);
   assertThrows(() => buildCallTree(profile, { minShare: NaN }), RangeError);
 });
+
+Deno.test("buildCallTree() stops growing at maxNodes and still adds up", () => {
+  const profile = fixture("cprofile-3.13.pstats");
+  const full = buildCallTree(profile, { minShare: 0 });
+  const small = buildCallTree(profile, { minShare: 0, maxNodes: 20 });
+  assert(small.size <= 20, `${small.size} nodes`);
+  assert(small.size < full.size);
+  assertAlmostEquals(small.total, full.total, full.total * 1e-12);
+  assertWidthsAddUp(small);
+});

@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import { fromFileUrl, join, toFileUrl } from "@std/path";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import {
@@ -23,9 +23,12 @@ async function load(name: string) {
   return loadProfile([{ source: name, bytes }]);
 }
 
-async function serveComparison() {
-  const base = await load("before.pstats");
-  const profile = await load("after.pstats");
+async function serveComparison(
+  before = "before.pstats",
+  after = "after.pstats",
+) {
+  const base = await load(before);
+  const profile = await load(after);
   let handler = (_request: Request) =>
     Promise.resolve(new Response("Not ready", { status: 503 }));
   const server = Deno.serve(
@@ -266,6 +269,78 @@ Deno.test({
         assertEquals(problems, []);
       });
       await context.close();
+    } finally {
+      await browser.close();
+      await served.server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "an HTML report of two runs opens in compare mode from file://",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const browser = await launchChromium();
+    try {
+      const report = join(dir, "compare.html");
+      const result = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          fromFileUrl(new URL("../main.ts", import.meta.url)),
+          "--html",
+          report,
+          "--base",
+          "before.pstats",
+          "after.pstats",
+        ],
+        cwd: fromFileUrl(FIXTURES),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(result.code, 0, new TextDecoder().decode(result.stderr));
+      const context = await browser.newContext({ offline: true });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(String(error)));
+      await page.goto(toFileUrl(report).href);
+      await page.waitForSelector("table.compare tbody tr.row");
+      assertEquals((await kinds(page))[0], "▲ slower");
+      assertMatch(
+        (await page.textContent(".compare-totals"))!,
+        /before\.pstats → after\.pstats/,
+      );
+      await page.fill("#filter", "app.py parse");
+      await page.click("tr.row td.links a[aria-label=callers]");
+      assertEquals(await names(page), ["main"]);
+      assertEquals(problems, []);
+      await context.close();
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the compare view of two sampled runs counts samples",
+  async fn() {
+    const browser = await launchChromium();
+    const served = await serveComparison(
+      "../sampled.pstats",
+      "../sampled.pstats",
+    );
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${served.url}?tab=compare`);
+      await page.waitForSelector("table.compare tbody tr.row");
+      assertEquals(
+        (await page.textContent("table.compare th.calls button"))?.trim(),
+        "samples",
+      );
+      assertMatch((await page.textContent(".compare-totals"))!, /samples/);
+      assert((await kinds(page)).every((k) => k === "= same"));
     } finally {
       await browser.close();
       await served.server.shutdown();

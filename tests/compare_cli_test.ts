@@ -172,6 +172,10 @@ Deno.test("--base --format json reports every function of both runs with the num
   assert(app("render").delta.cumulative_time > 0, "render got slower");
   assertEquals(app("legacy_checksum").status, "removed");
   assertEquals(app("fast_checksum").status, "added");
+  // Built-ins named with a memory address that differs between the runs.
+  const addressed = report.functions.filter((f) => / at 0x/.test(f.name));
+  assert(addressed.length > 0);
+  for (const f of addressed) assertEquals(f.status, "matched", f.name);
   // Largest regression first.
   const changes = report.functions.map((f) => f.delta.cumulative_time);
   assertEquals(changes, [...changes].sort((a, b) => b - a));
@@ -386,4 +390,61 @@ Deno.test("--help describes --base", async () => {
   assertEquals(result.code, 0);
   assertStringIncludes(result.stdout, "--base BEFORE.pstats AFTER.pstats...");
   assertStringIncludes(result.stdout, "cumulative_change");
+});
+
+Deno.test("--only shows only functions with the given kinds of change", async () => {
+  const report = await jsonReport(
+    "--base",
+    "before.pstats",
+    "after.pstats",
+    "--only",
+    "added,removed",
+  );
+  assertEquals(
+    report.functions.map((f) => f.status).sort(),
+    [
+      "added",
+      "added",
+      "added",
+      "added",
+      "added",
+      "removed",
+      "removed",
+      "removed",
+    ],
+  );
+  const slower = await jsonReport(
+    "--base",
+    "before.pstats",
+    "after.pstats",
+    "--only=slower",
+  );
+  assert(slower.functions.length > 0);
+  assert(
+    slower.functions.every((f) =>
+      f.status === "matched" && f.delta.cumulative_time > 0
+    ),
+  );
+  const table = await cli(
+    "-f",
+    "table",
+    "--base",
+    "before.pstats",
+    "after.pstats",
+    "--only",
+    "faster",
+    "--filter",
+    "app.py",
+  );
+  assertMatch(table.stdout, /functions matching "app\.py" \(faster\)\n/);
+  assertOneLineError(
+    await cli("--base", "before.pstats", "after.pstats", "--only", "quicker"),
+    2,
+    'Invalid --only "quicker"',
+  );
+  assertOneLineError(
+    await cli("-f", "json", "after.pstats", "--only", "slower"),
+    2,
+    "--only applies when comparing with --base",
+  );
 });

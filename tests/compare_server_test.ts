@@ -41,3 +41,56 @@ Deno.test("/api/base answers 204 No Content when not comparing", async () => {
   assertEquals(response.status, 204);
   await response.body?.cancel();
 });
+
+Deno.test("/api/compare answers the JSON report of the two runs, filtered, sorted and paged", async () => {
+  const run2 = (source: string, times: Record<string, number>) =>
+    buildProfile([statsFile(
+      source,
+      Object.entries(times).map(([name, time]) => ({
+        key: ["app.py", 1, name] as const,
+        calls: 1,
+        primitiveCalls: 1,
+        internalTime: time,
+        cumulativeTime: time,
+      })),
+    )]);
+  const handler = createHandler({
+    base: run2("before.pstats", { load: 1, parse: 2, old: 1 }),
+    profile: run2("after.pstats", { load: 3, parse: 1, new: 0.5 }),
+    isAllowedHost: allowedHosts("127.0.0.1", 8000),
+  });
+  const body = async (path: string) => {
+    const response = await get(handler, path);
+    assertEquals(response.status, 200);
+    return await response.json();
+  };
+  const all = await body("/api/compare");
+  assertEquals(all.total, 4);
+  assertEquals(all.base.files, ["before.pstats"]);
+  assertEquals(all.current.files, ["after.pstats"]);
+  assertEquals(
+    all.functions.map((f: { name: string }) => f.name),
+    ["load", "new", "parse", "old"],
+  );
+  assertEquals(all.functions[0].delta.cumulative_time, 2);
+  const page = await body(
+    "/api/compare?only=faster,removed&sort=name&desc=1&limit=1&offset=1",
+  );
+  assertEquals([page.total, page.offset], [2, 1]);
+  assertEquals(page.functions.map((f: { name: string }) => f.name), ["old"]);
+  for (const bad of ["?sort=speed", "?only=quicker", "?desc=maybe"]) {
+    const response = await get(handler, `/api/compare${bad}`);
+    assertEquals(response.status, 400, bad);
+    await response.body?.cancel();
+  }
+});
+
+Deno.test("/api/compare answers 404 when not comparing", async () => {
+  const handler = createHandler({
+    profile: run("after.pstats", 0.25),
+    isAllowedHost: allowedHosts("127.0.0.1", 8000),
+  });
+  const response = await get(handler, "/api/compare");
+  assertEquals(response.status, 404);
+  await response.body?.cancel();
+});

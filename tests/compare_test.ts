@@ -140,6 +140,30 @@ Deno.test("matchFunctions() matches two checkouts in different directories", () 
   assertEquals(matchFileForms(current), ["app.py", "lib/util.py"]);
 });
 
+Deno.test("matchFunctions() matches checkouts whose common directories differ", () => {
+  // A script outside the checkout moves one run's common directory up.
+  const base = run([
+    { key: ["/home/me/v1/app.py", 1, "main"] },
+    { key: ["/home/me/v1/lib/util.py", 5, "helper"] },
+    { key: ["/home/me/.venvs/x/bin/pytest", 1, "<module>"] },
+  ]);
+  const current = run([
+    { key: ["/srv/v2/app.py", 1, "main"] },
+    { key: ["/srv/v2/lib/util.py", 5, "helper"] },
+    { key: ["/home/me/.venvs/x/bin/pytest", 1, "<module>"] },
+  ]);
+  assertEquals(pairs(base, current).length, 3);
+});
+
+Deno.test("matchFunctions() does not pair a file with one of two of its name", () => {
+  const base = run([{ key: ["/home/me/v1/app.py", 1, "main"] }]);
+  const current = run([
+    { key: ["/srv/v2/a/app.py", 1, "main"] },
+    { key: ["/srv/v2/b/app.py", 1, "main"] },
+  ]);
+  assertEquals(pairs(base, current), []);
+});
+
 Deno.test("matchFileForms() keeps relative and special files as they are", () => {
   const profile = run([
     { key: ["app.py", 1, "main"] },
@@ -260,6 +284,92 @@ Deno.test("matchFunctions() does not decide by a caller that two candidates shar
     { key: ["app.py", 13, "<lambda>"], callers: [["app.py", 11, "pair"]] },
   ]);
   assertEquals(pairs(base, current), ["app.py:1(pair) => app.py:11(pair)"]);
+});
+
+Deno.test("matchFunctions() decides by a caller only one candidate has, though another is shared", () => {
+  // Every lambda is also called by sorted(); each by its own function too.
+  const sorted: FunctionKey = ["~", 0, "<built-in method builtins.sorted>"];
+  const base = run([
+    { key: ["app.py", 1, "scale"] },
+    { key: ["app.py", 5, "shift"] },
+    {
+      key: ["app.py", 2, "<lambda>"],
+      callers: [["app.py", 1, "scale"], sorted],
+    },
+    {
+      key: ["app.py", 6, "<lambda>"],
+      callers: [["app.py", 5, "shift"], sorted],
+    },
+    { key: sorted },
+  ]);
+  const current = run([
+    { key: ["app.py", 11, "scale"] },
+    { key: ["app.py", 15, "shift"] },
+    {
+      key: ["app.py", 16, "<lambda>"],
+      callers: [["app.py", 15, "shift"], sorted],
+    },
+    {
+      key: ["app.py", 12, "<lambda>"],
+      callers: [["app.py", 11, "scale"], sorted],
+    },
+    { key: sorted },
+  ]);
+  assertEquals(
+    pairs(base, current).filter((p) => p.includes("<lambda>")),
+    [
+      "app.py:2(<lambda>) => app.py:12(<lambda>)",
+      "app.py:6(<lambda>) => app.py:16(<lambda>)",
+    ],
+  );
+});
+
+Deno.test("matchFunctions() decides thousands of lambdas of one file by their own callers", () => {
+  const n = 2000;
+  const side = (shift: number) =>
+    run(
+      Array.from({ length: n }, (_, i): Entry[] => [
+        { key: ["app.py", 100_000 + i, `f${i}`] },
+        {
+          key: ["app.py", i + shift, "<lambda>"],
+          callers: [["app.py", 100_000 + i, `f${i}`], ["~", 0, "len"]],
+        },
+      ]).flat(),
+    );
+  const base = side(0);
+  const current = side(5000);
+  const { baseOf } = matchFunctions(base, current);
+  const lambdas = [...baseOf.keys()].filter((c) =>
+    current.functions.name[c] === "<lambda>"
+  );
+  assertEquals(lambdas.length, n);
+  for (const c of lambdas) {
+    assertEquals(
+      base.functions.line[baseOf[c]!]! + 5000,
+      current.functions.line[c],
+    );
+  }
+});
+
+Deno.test("matchFunctions() does not decide when a function's callers point two ways", () => {
+  // The lambda before is called by scale and by shift; after, one lambda by
+  // each: nothing says which it became.
+  const base = run([
+    { key: ["app.py", 1, "scale"] },
+    { key: ["app.py", 5, "shift"] },
+    {
+      key: ["app.py", 2, "<lambda>"],
+      callers: [["app.py", 1, "scale"], ["app.py", 5, "shift"]],
+    },
+    { key: ["app.py", 9, "<lambda>"] },
+  ]);
+  const current = run([
+    { key: ["app.py", 1, "scale"] },
+    { key: ["app.py", 5, "shift"] },
+    { key: ["app.py", 12, "<lambda>"], callers: [["app.py", 1, "scale"]] },
+    { key: ["app.py", 16, "<lambda>"], callers: [["app.py", 5, "shift"]] },
+  ]);
+  assertEquals(pairs(base, current).filter((p) => p.includes("<lambda>")), []);
 });
 
 Deno.test("matchFunctions() does not decide by a caller that is itself unmatched", () => {

@@ -214,8 +214,15 @@ Deno.test({
           await page.waitForSelector("tr.focal");
           assertEquals(param(page, "view"), "callers");
           assertEquals(await text(page, "tr.focal .name"), "main");
+          // And from the table, a function's flame graph is one click away.
+          await page.click(".crumbs .tabs a >> text=flame");
+          await page.waitForSelector("canvas.flame-canvas.callers");
+          assertEquals(await text(page, ".crumbs h2"), "main");
+          await page.goBack();
+          await page.waitForSelector("tr.focal");
           await page.goBack();
           await page.waitForSelector("canvas.flame-canvas.callers");
+          assertEquals(await text(page, ".crumbs h2"), "fib");
         },
       );
 
@@ -232,6 +239,26 @@ Deno.test({
         );
       });
 
+      await t.step("the graph follows a change of theme", async () => {
+        await page.goto(`${small.url}?tab=flame`);
+        await page.waitForSelector("canvas.flame-canvas");
+        const pixel = `(() => {
+          const c = document.querySelector("canvas.flame-canvas");
+          return Array.from(c.getContext("2d").getImageData(2, 2, 1, 1).data);
+        })()`;
+        const light = JSON.stringify(await page.evaluate(pixel));
+        await page.emulateMedia({ colorScheme: "dark" });
+        // The browser tells the page of the change a moment later. (Not
+        // waitForFunction: the page's Content-Security-Policy forbids eval.)
+        let dark = light;
+        for (let i = 0; i < 50 && dark === light; i++) {
+          await page.waitForTimeout(100);
+          dark = JSON.stringify(await page.evaluate(pixel));
+        }
+        assert(dark !== light, `${light} stays ${dark}`);
+        await page.emulateMedia({ colorScheme: "light" });
+      });
+
       await t.step("a tree-shaped profile shows its exact tree", async () => {
         await page.goto(`${tree.url}?tab=flame&min=0`);
         await page.waitForSelector("canvas.flame-canvas");
@@ -240,6 +267,14 @@ Deno.test({
           `${buildCallTree(tree.profile, { minShare: 0 }).size} frames`,
         );
         assertEquals(await page.inputValue(".threshold select"), "0");
+        // A threshold the menu does not offer, from a link, is offered.
+        await page.goto(`${tree.url}?tab=flame&min=0.05`);
+        await page.waitForSelector("canvas.flame-canvas");
+        assertEquals(await page.inputValue(".threshold select"), "0.0005");
+        assertEquals(
+          await text(page, ".threshold option:checked"),
+          "0.05%",
+        );
       });
 
       await t.step(
@@ -275,9 +310,59 @@ Deno.test({
               const sandwich = `${out}flame-function-${scheme}.png`;
               await shot.screenshot({ path: sandwich });
               assert((await Deno.stat(sandwich)).size > 10_000, sandwich);
+              // A narrow window: nothing sticks out sideways.
+              await shot.setViewportSize({ width: 420, height: 720 });
+              await shot.goto(`${shop.url}?tab=flame`);
+              await shot.waitForSelector("canvas.flame-canvas");
+              await pointAt(shot, 3, 60);
+              await shot.waitForSelector(".flame-tip:not([hidden])");
+              const narrow = `${out}flame-narrow-${scheme}.png`;
+              await shot.screenshot({ path: narrow });
+              assert((await Deno.stat(narrow)).size > 10_000, narrow);
+              assertEquals(
+                await shot.evaluate("document.documentElement.scrollWidth"),
+                420,
+              );
             } finally {
               await themed.close();
             }
+          }
+        },
+      );
+
+      await t.step(
+        "a self-contained HTML report shows the flame graph too",
+        async () => {
+          const dir = await Deno.makeTempDir();
+          try {
+            const report = `${dir}/report.html`;
+            const result = await new Deno.Command(Deno.execPath(), {
+              args: [
+                "run",
+                "--allow-all",
+                fromFileUrl(new URL("../main.ts", import.meta.url)),
+                "--html",
+                report,
+                fromFileUrl(new URL("cprofile-3.13.pstats", FIXTURES)),
+              ],
+              stdout: "null",
+              stderr: "piped",
+            }).output();
+            assertEquals(
+              result.code,
+              0,
+              new TextDecoder().decode(result.stderr),
+            );
+            await page.goto(`file://${report}`);
+            await page.waitForSelector("tbody tr.row");
+            await page.click("nav.views a >> text=Flame graph");
+            await page.waitForSelector("canvas.flame-canvas");
+            const point = await pointAt(page, 3, 40);
+            await page.mouse.click(point.x, point.y);
+            await page.waitForFunction(() => location.search.includes("z="));
+            assertEquals(await text(page, ".crumbs h2"), "main");
+          } finally {
+            await Deno.remove(dir, { recursive: true });
           }
         },
       );

@@ -135,6 +135,27 @@ Deno.test("findProfiles() lists .prof and .pstats files, sorted, below only if a
   assert(!below.some((p) => p.endsWith(".svg") || p.endsWith(".txt")));
 });
 
+Deno.test("findProfiles() follows links to files, not to folders (no loops)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "sub"));
+    await Deno.copyFile(join(FIXTURES, TESTS[0]!), join(dir, "sub", "a.prof"));
+    await Deno.symlink(join(dir, "sub", "a.prof"), join(dir, "link.prof"));
+    await Deno.symlink(dir, join(dir, "sub", "loop"));
+    await Deno.symlink(join(dir, "gone.prof"), join(dir, "broken.prof"));
+    assertEquals(await findProfiles(dir, { recursive: true }), [
+      join(dir, "broken.prof"),
+      join(dir, "link.prof"),
+      join(dir, "sub", "a.prof"),
+    ]);
+    // The broken link is reported by name when read.
+    const result = await cli("--format", "json", dir);
+    assertOneLineError(result, "broken.prof: No such file");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("pytestCombined() finds combined.prof only beside the files it sums", () => {
   assertEquals(pytestCombined([...TESTS, `${PROF}/combined.prof`]), [
     { path: `${PROF}/combined.prof`, sums: 6 },

@@ -133,6 +133,30 @@ Deno.test({
       );
 
       await t.step(
+        "the keyboard opens and closes the highlighted row",
+        async () => {
+          await page.locator("tbody tr.row", {
+            has: page.locator('td.location :text-is("shop/")'),
+          }).locator("td.num.functions").click();
+          await page.waitForSelector("tbody tr.row.active");
+          assertEquals(
+            await page.getAttribute("tbody tr.row.active", "aria-expanded"),
+            "false",
+          );
+          await page.keyboard.press("ArrowRight");
+          await page.waitForSelector(
+            'tbody tr.row.active[aria-expanded="true"]',
+          );
+          assert((await rows(page)).some((r) => r.name === "models/"));
+          await page.keyboard.press("ArrowLeft");
+          await page.waitForSelector(
+            'tbody tr.row.active[aria-expanded="false"]',
+          );
+          assert(!(await rows(page)).some((r) => r.name === "models/"));
+        },
+      );
+
+      await t.step(
         "the group-by control switches level and is kept in the URL",
         async () => {
           await page.selectOption("#group-by", "package");

@@ -152,6 +152,53 @@ Deno.test({
         problems.length = before;
       });
 
+      await t.step("the flame graph is in the report too", async () => {
+        await page.goto(`${url}?tab=flame`);
+        await page.waitForSelector("canvas.flame-canvas");
+        assertEquals(problems, []);
+      });
+
+      await t.step("and so are the groups", async () => {
+        await page.goto(`${url}?tab=groups&by=file`);
+        await page.waitForSelector("tbody tr.row");
+        assertEquals(await page.inputValue("#group-by"), "file");
+        assertMatch((await page.textContent(".status")) ?? "", /\d+ files/);
+        assertEquals(problems, []);
+      });
+
+      await t.step(
+        "a report made with --by opens on those groups",
+        async () => {
+          const grouped = join(dir, "grouped.html");
+          await writeReport(grouped, "--by", "file", "cprofile-3.13.pstats");
+          await page.goto(toFileUrl(grouped).href);
+          await page.waitForSelector("tbody tr.row");
+          assertEquals(param(page, "tab"), "groups");
+          assertEquals(await page.inputValue("#group-by"), "file");
+          // A link's own view still wins.
+          await page.goto(`${toFileUrl(grouped).href}?q=fib`);
+          await page.waitForSelector("tbody tr.row");
+          assertEquals(param(page, "tab"), null);
+          assertEquals(problems, []);
+        },
+      );
+
+      await t.step("a report with --base opens on the comparison", async () => {
+        const compare = join(dir, "compare.html");
+        await writeReport(
+          compare,
+          "--base",
+          "compare/before.pstats",
+          "compare/after.pstats",
+        );
+        await page.goto(toFileUrl(compare).href);
+        await page.waitForSelector("table.compare tbody tr.row");
+        await page.waitForFunction(() =>
+          location.search.includes("tab=compare")
+        );
+        assertEquals(problems, []);
+      });
+
       await t.step("a folder of profiles makes a report too", async () => {
         const folder = join(dir, "folder.html");
         await writeReport(folder, "folder/prof");

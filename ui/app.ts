@@ -24,7 +24,7 @@ import {
 import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
 import { onKeyDown } from "./keys.ts";
-import { basename } from "./labels.ts";
+import { basename, isolated } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
 import {
   historyState,
@@ -34,7 +34,7 @@ import {
   onPopState,
   saveHistoryState,
 } from "./navigation.ts";
-import type { Tab } from "./route.ts";
+import { parseRoute, type Tab } from "./route.ts";
 import { pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
@@ -58,7 +58,7 @@ const VIEWS: Readonly<Record<Tab, PageView>> = {
 };
 
 // The server's, or the one an HTML report carries in the page.
-const source: ProfileSource = pageSource("/api/profile");
+const source: ProfileSource = pageSource();
 const root = document.getElementById("app") ?? document.body;
 
 function appView(s: State): TemplateResult {
@@ -158,8 +158,10 @@ function _ready(profile: Profile): void {
   state.profile = profile;
   state.phase = "ready";
   document.title = `${
-    profile.sources.map(basename).join(", ") || "Profile"
+    profile.sources.map((source) => isolated(basename(source))).join(", ") ||
+    "Profile"
   } · profiling-explorer`;
+  _startRoute();
   _foldSampledLines(profile);
   activeView().query();
   const saved = historyState(history.state);
@@ -167,6 +169,19 @@ function _ready(profile: Profile): void {
   activeView().show(saved);
   // Not while the edges are still arriving: the download must not wait.
   if (!state.edgesLoading) _warmCaches(profile);
+}
+
+/**
+ * An HTML report made with `--by` opens on the view its
+ * `<meta name="profiling-explorer-start">` names, when the URL names none.
+ */
+function _startRoute(): void {
+  const start = document.querySelector<HTMLMetaElement>(
+    'meta[name="profiling-explorer-start"]',
+  )?.content;
+  if (start === undefined || location.search !== "") return;
+  state.route = parseRoute(start);
+  history.replaceState(history.state, "", href(state.route));
 }
 
 /**

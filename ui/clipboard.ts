@@ -5,7 +5,7 @@
  * @module
  */
 
-import { fullLocation } from "./labels.ts";
+import { fullLocation, isolated } from "./labels.ts";
 import { state, update } from "./state.ts";
 
 let _copyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -25,7 +25,7 @@ export async function copyLocation(fn: number): Promise<void> {
     }
   }
   state.copied = fn;
-  state.announcement = `Copied ${text}`;
+  state.announcement = `Copied ${isolated(text)}`;
   update();
   clearTimeout(_copyTimer);
   _copyTimer = setTimeout(() => {

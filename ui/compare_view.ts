@@ -357,7 +357,7 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
         <thead>
           <tr>
             <th scope="col" class="kind">change</th>
-            ${COLUMNS.map((col) => headerCellView(r, col))}
+            ${COLUMNS.map((col) => headerCellView(r, col, c.sampled))}
             <th scope="col" class="links">callers · callees</th>
             ${locationHeaderView(r)}
           </tr>
@@ -390,8 +390,14 @@ function _caption(s: State, c: Comparison): string {
   }, with the numbers of those calls before and after`;
 }
 
-function headerCellView(r: Route, col: Column): TemplateResult {
+function headerCellView(
+  r: Route,
+  col: Column,
+  sampled: boolean,
+): TemplateResult {
   const active = r.compare.sort === col.sort;
+  // A sampled profile counts samples where a traced one counts calls.
+  const label = sampled && col.key === "calls" ? "samples" : col.label;
   return html`
     <th
       scope="col"
@@ -402,7 +408,7 @@ function headerCellView(r: Route, col: Column): TemplateResult {
       title=${col.title}
     >
       <button type="button" @click=${() => sortBy(col.sort)}>
-        ${col.label}<span class="arrow" aria-hidden="true">${active
+        ${label}<span class="arrow" aria-hidden="true">${active
           ? (r.compare.descending ? "▼" : "▲")
           : ""}</span>
       </button>

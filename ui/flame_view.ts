@@ -49,8 +49,11 @@ import {
   update,
 } from "./state.ts";
 
-/** At most this many frames per tree in the page (see `maxNodes`). */
-const MAX_FRAMES = 300_000;
+/**
+ * At most this many frames per tree in the page (see `maxNodes`): far more
+ * than a screen can tell apart, and built in well under a second.
+ */
+const MAX_FRAMES = 100_000;
 
 /** The thresholds offered, as shares of the total. */
 const THRESHOLDS: readonly [number, string][] = [
@@ -115,6 +118,9 @@ export const FLAME_VIEW: PageView = {
 
 const _trees = new WeakMap<Profile, Map<string, CallTree>>();
 
+/** How many trees of a profile are kept: the latest, for Back and Forward. */
+const _KEPT_TREES = 24;
+
 /** A tree of the profile, built once per profile and options. */
 function _cached(
   p: Profile,
@@ -126,8 +132,9 @@ function _cached(
   let tree = trees.get(key);
   if (tree === undefined) {
     tree = build();
-    trees.set(key, tree);
-  }
+    if (trees.size >= _KEPT_TREES) trees.delete(trees.keys().next().value!);
+  } else trees.delete(key);
+  trees.set(key, tree); // The most recently used last.
   return tree;
 }
 
@@ -439,9 +446,12 @@ function _queueDraw(): void {
   });
 }
 
+const _darkQuery = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
+// The canvas has no CSS to follow the system's theme: redraw when it changes.
+_darkQuery?.addEventListener("change", () => _draw());
+
 function _isDark(): boolean {
-  return globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches ??
-    false;
+  return _darkQuery?.matches ?? false;
 }
 
 /** Draws every graph of the view on its canvas. */
@@ -663,15 +673,25 @@ function _neighbour(
 
 /** The threshold control. */
 function thresholdView(s: State): TemplateResult {
+  const share = s.route.minShare;
+  // A threshold from a link that the menu does not offer is offered too.
+  const options = THRESHOLDS.some(([t]) => Math.abs(t - share) < 1e-12)
+    ? THRESHOLDS
+    : [...THRESHOLDS, [share, `${Number((share * 100).toPrecision(6))}%`]]
+      .sort((a, b) => Number(b[0]) - Number(a[0])) as [number, string][];
   return html`
     <label class="threshold">
       Hide frames under
-      <select @change=${onThreshold}>
-        ${THRESHOLDS.map(([share, label]) =>
+      <select
+        title="Branches under this share of the total are cut: they show as [other] or as their caller's own time. The page shows at most 100,000 frames."
+        @change=${onThreshold}
+      >
+        ${options.map(([value, label]) =>
           html`
-            <option value=${share} ?selected=${s.route.minShare === share}>
-              ${label}
-            </option>
+            <option
+              value=${value}
+              ?selected=${Math.abs(value - share) < 1e-12}
+            >${label}</option>
           `
         )}
       </select>

@@ -24,6 +24,7 @@ import {
 } from "../lib/format.ts";
 import {
   DIRECTORY,
+  FILE,
   type FoldedEdges,
   foldedEdges,
   FUNCTION,
@@ -118,7 +119,17 @@ function _levelNumbers(
  * level shows at once.
  */
 export function prepareGroups(profile: Profile): void {
-  const levels = [...GROUP_LEVELS];
+  // The level in view first, then the likeliest ones.
+  const levels = [
+    ...new Set<GroupLevel>([
+      state.route.by,
+      "directory",
+      "package",
+      "file",
+      "function",
+      "line",
+    ]),
+  ];
   const idle = (callback: () => void) =>
     "requestIdleCallback" in globalThis
       ? requestIdleCallback(callback, { timeout: 5000 })
@@ -420,7 +431,11 @@ function _columns(p: Profile, r: Route): _Column[] {
       ];
   }
   const grouped = r.by !== "function" && r.by !== "line";
-  const cumulativeTitle = grouped
+  // Where edges carry no times (the profile module), groups count calls.
+  const inCalls = grouped && !p.edgeDetail && !p.sampled;
+  const cumulativeTitle = inCalls
+    ? "Calls entering the group from outside it, counted once (this profile's edges carry no times); milliseconds for functions"
+    : grouped
     ? "Time entering the group from outside it, counted once"
     : "Time in the function and everything it called";
   return [
@@ -467,7 +482,12 @@ function _columns(p: Profile, r: Route): _Column[] {
           true,
         ),
       ]),
-    col("cumulative", "cumulative ms", cumulativeTitle, "cumulative"),
+    col(
+      "cumulative",
+      inCalls ? "cumulative" : "cumulative ms",
+      cumulativeTitle,
+      "cumulative",
+    ),
     col(
       "cumulative-pct",
       "cumulative %",
@@ -617,7 +637,11 @@ function _nodeCell(numbers: GroupNumbers, c: _Column, n: number): _Cell {
     case "cumulative":
       return {
         text: inCalls
-          ? `${formatCount(numbers.cumulative[n]!)} calls`
+          ? `${formatCount(numbers.cumulative[n]!)} call${
+            numbers.cumulative[n] === 1 ? "" : "s"
+          }`
+          : numbers.cumulativeUnit === "calls"
+          ? `${formatMs(numbers.cumulative[n]!)} ms`
           : formatMs(numbers.cumulative[n]!),
         share: null,
       };
@@ -707,11 +731,18 @@ function nodeNameView(
     }</span>`;
   } else {
     const { location, name } = functionLocation(p, fn);
-    const where = p.sampled && kind === FUNCTION
+    // Under its file in the tree, a function needs only its line.
+    const parent = tree.parent[node]!;
+    const inFile = parent >= 0 && tree.kind[parent] === FILE;
+    const where = inFile
+      ? (p.sampled || location === "" ? "" : `:${p.functions.line[fn]}`)
+      : p.sampled && kind === FUNCTION
       ? p.functions.shortFile[fn]!
       : location;
     label = where === ""
-      ? html`<span class="name builtin">${name}</span>`
+      ? html`<span class=${
+        location === "" ? "name builtin" : "name"
+      }>${name}</span>`
       : html`<span class="path">${where}</span> <span class="name">${name}</span>`;
     label = html`<span class="label" title=${
       nodeKey(tree, node)

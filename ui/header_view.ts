@@ -9,8 +9,9 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { live } from "lit-html/directives/live.js";
 import { formatCount, formatMs } from "../lib/format.ts";
+import { groupTree } from "../lib/group.ts";
 import type { Profile } from "../lib/profile.ts";
-import { basename } from "./labels.ts";
+import { basename, isolated, shown } from "./labels.ts";
 import { homeRoute, href, navigate } from "./navigation.ts";
 import { activeView, allViews, type State, state } from "./state.ts";
 
@@ -32,9 +33,8 @@ export function headerView(s: State, p: Profile): TemplateResult {
     <header class="bar">
       <img class="logo" src=${_ICON} alt="" width="20" height="20">
       <h1><a href=${href(homeRoute(s.route))}>profiling-explorer</a></h1>
-      <span class="sources" title=${p.sources.join("\n")}>${p.sources.map(
-        basename,
-      ).join(", ")}</span>
+      <span class="sources" title=${p.sources.map(isolated).join("\n")}>${p
+        .sources.map((source) => shown(basename(source))).join(", ")}</span>
       ${tabsView(s)}
       ${activeView().totals?.(p) ?? totalsView(p)}
     </header>
@@ -70,7 +70,25 @@ function totalsView(p: Profile): TemplateResult {
       <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
         t.time,
       )}</dd></div>
-      <div><dt>functions</dt><dd>${formatCount(p.size)}</dd></div>
+      ${p.sampled
+        ? html`
+          <div>
+            <dt>functions</dt>
+            <dd>${formatCount(
+              groupTree(p, "function").roots.length,
+            )}</dd>
+          </div>
+          <div>
+            <dt>lines</dt>
+            <dd>${formatCount(p.size)}</dd>
+          </div>
+        `
+        : html`
+          <div>
+            <dt>functions</dt>
+            <dd>${formatCount(p.size)}</dd>
+          </div>
+        `}
     </dl>
   `;
 }

@@ -4,18 +4,47 @@
  * @module
  */
 
+import { escapeControls } from "../lib/escape.ts";
 import { formatCount } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 
-/** `full/path.py:12`, what the copy button copies. */
+/**
+ * Profile text as the page shows it: control characters (C0, C1, DEL,
+ * bidirectional overrides and isolates, lone surrogates) written visibly as
+ * `\x1b`, `\u202e`, `\udcff`, so a name can neither reorder the text
+ * around it nor hide how it differs from another. Elements that show it
+ * are isolated too (`unicode-bidi: isolate` in the style sheet).
+ */
+export function shown(text: string): string {
+  return escapeControls(text);
+}
+
+/** Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana…). */
+const _RTL =
+  /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]|\ud802[\udc00-\udfff]|\ud83a[\udc00-\udfff]/;
+
+/**
+ * Profile text inside a plain string (a tooltip, the window title, an
+ * announcement), where no element can isolate it: shown visibly and, when
+ * it holds right-to-left letters, between FIRST STRONG ISOLATE and POP
+ * DIRECTIONAL ISOLATE, so that it cannot reorder the text around it.
+ */
+export function isolated(text: string): string {
+  const visible = escapeControls(text);
+  return _RTL.test(visible) ? `\u2068${visible}\u2069` : visible;
+}
+
+/** `full/path.py:12`, what the copy button copies (exactly as stored). */
 export function fullLocation(p: Profile, fn: number): string {
   return `${p.functions.file[fn]}:${p.functions.line[fn]}`;
 }
 
-/** A function's full path, line and name, for titles. */
+/** A function's full path, line and name, for titles (isolated, visible). */
 export function fullLabel(p: Profile, fn: number): string {
   const { location, name } = functionLocation(p, fn);
-  return location === "" ? name : `${fullLocation(p, fn)} ${name}`;
+  return location === ""
+    ? isolated(name)
+    : `${isolated(fullLocation(p, fn))} ${isolated(name)}`;
 }
 
 /** How many callers or callees a function has. */

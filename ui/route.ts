@@ -233,6 +233,7 @@ export function routeSearch(route: Route): string {
   if (route.tab !== DEFAULT_ROUTE.tab) params.set("tab", route.tab);
   if (route.fn !== null && route.view !== "functions") {
     params.set("fn", String(route.fn));
+    // The flame graph of one function has no callers or callees view.
     if (route.tab !== "flame") params.set("view", route.view);
   }
   if (route.tab === "flame" && route.fn === null && route.zoom.length > 0) {

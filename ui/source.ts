@@ -5,16 +5,14 @@
  * browser; nothing else in the page knows where the data came from.
  *
  * There are two: {@linkcode HttpProfileSource} for the local server, and
- * {@linkcode EmbeddedProfileSource} for the bytes an HTML report
- * (`lib/html_report.ts`) carries in the page. {@linkcode pageSource} picks
- * one for each path the page loads, so every view works the same way in
- * both, and a view that loads another path (a base profile to compare
- * with, say) finds it in the report as long as the report embeds that path.
+ * {@linkcode EmbeddedProfileSource} for the same bytes carried in the page by
+ * an HTML report (`lib/html_report.ts`); {@linkcode pageSource} picks one.
+ * Every view reads the profile through it, so every view is in the report.
  *
  * When comparing two runs, the source also has the run before (the base):
  * `loadBase()` gives it in the same form, and the page compares the two with
  * `lib/compare.ts`. A source without a base resolves `loadBase()` with
- * `null`.
+ * `null` (or leaves the method out).
  *
  * @module
  */
@@ -141,7 +139,6 @@ async function _readAll(
   { onProgress, onFunctions }: LoadOptions,
 ): Promise<Uint8Array> {
   let functionsSent = onFunctions === undefined;
-  let functionsEnd: number | undefined;
   const length = Number(response.headers.get("content-length") ?? NaN);
   const total = Number.isFinite(length) && length >= 0 ? length : undefined;
   if (response.body === null) return new Uint8Array(0);
@@ -163,9 +160,7 @@ async function _readAll(
     loaded += value.length;
     onProgress?.({ loaded, total });
     if (!functionsSent) {
-      // Known once the header is in; the header is read only that once.
-      functionsEnd ??= functionsLength(bytes.subarray(0, loaded));
-      const length = functionsEnd;
+      const length = functionsLength(bytes.subarray(0, loaded));
       if (length !== undefined && length <= loaded) {
         functionsSent = true;
         onFunctions!(
@@ -181,78 +176,95 @@ async function _readAll(
 const _EMBEDDED_TYPE = "application/x-profiling-explorer";
 
 /**
- * Loads a profile embedded in the page by an HTML report: the bytes the
- * server would send, gzip-compressed and base64-encoded in a
- * `<script type="application/x-profiling-explorer">` element, decompressed
- * with the browser's `DecompressionStream`.
+ * Loads the profiles an HTML report carries in the page: the bytes the
+ * server would send from `/api/profile` (and `/api/base` when comparing),
+ * gzip-compressed and base64-encoded in
+ * `<script type="application/x-profiling-explorer" data-path="...">`
+ * elements, decompressed with the browser's `DecompressionStream`.
  */
 export class EmbeddedProfileSource implements ProfileSource {
-  readonly description: string;
-  readonly #element: Element;
+  readonly description = "the profile in this page";
+  readonly #root: ParentNode;
 
-  /**
-   * @param element The `<script>` element that holds the data, with a
-   *   `data-path` (what it stands for) and a `data-length` (its size once
-   *   decompressed).
-   */
-  constructor(element: Element) {
-    this.#element = element;
-    this.description = `${element.getAttribute("data-path")} (in the page)`;
+  /** @param root Where the data elements are (the document). */
+  constructor(root: ParentNode = document) {
+    this.#root = root;
+  }
+
+  /** Whether `root` holds a profile, as a report's page does. */
+  static isIn(root: ParentNode = document): boolean {
+    return _embedded(root, "/api/profile") !== undefined;
   }
 
   async load(options: LoadOptions = {}): Promise<Profile> {
-    const text = this.#element.textContent ?? "";
-    const packed = _fromBase64(text.trim());
-    // Megabyte slices: small enough that the functions (first in the
-    // bytes) come out early, large enough to keep the per-chunk cost low.
-    let at = 0;
-    // Between slices the page gets a task of its own, so that the table,
-    // ready once the functions are in, is painted while the edges are still
-    // being decompressed (stream callbacks alone would never let it).
-    const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
-      async pull(controller) {
-        if (at >= packed.length) return controller.close();
-        if (at > 0) await _nextTask();
-        controller.enqueue(packed.subarray(at, at + (1 << 20)));
-        at += 1 << 20;
-      },
-    }).pipeThrough(new DecompressionStream("gzip"));
-    const length = this.#element.getAttribute("data-length") ?? "";
-    const response = new Response(stream, {
-      headers: /^\d+$/.test(length) ? { "content-length": length } : {},
-    });
-    try {
-      return decodeProfile(await _readAll(response, options));
-    } catch (error) {
-      throw new Error(
-        `The profile in this page is damaged: ${
-          error instanceof Error ? error.message : error
-        }`,
-      );
-    }
+    const element = _embedded(this.#root, "/api/profile");
+    if (element === undefined) throw new Error("This page has no profile");
+    return await _loadEmbedded(element, options);
+  }
+
+  async loadBase(options: LoadOptions = {}): Promise<Profile | null> {
+    const element = _embedded(this.#root, "/api/base");
+    if (element === undefined) return null;
+    const { onFunctions: _, ...rest } = options;
+    return await _loadEmbedded(element, rest);
   }
 }
 
 /**
- * The source of the data the page loads from `path`: what the page carries
- * for that path if it is an HTML report, else the server.
+ * Where the page gets its profile: from what it carries if it is an HTML
+ * report, else from the server that served it.
  *
- * @param path Where the server serves the data, such as `/api/profile`.
  * @param root Where to look for embedded data (the document).
  */
-export function pageSource(
-  path: string,
-  root: ParentNode = document,
-): ProfileSource {
+export function pageSource(root: ParentNode = document): ProfileSource {
+  return EmbeddedProfileSource.isIn(root)
+    ? new EmbeddedProfileSource(root)
+    : new HttpProfileSource();
+}
+
+function _embedded(root: ParentNode, path: string): Element | undefined {
   for (const element of root.querySelectorAll("script")) {
     if (
       element.getAttribute("type") === _EMBEDDED_TYPE &&
       element.getAttribute("data-path") === path
     ) {
-      return new EmbeddedProfileSource(element);
+      return element;
     }
   }
-  return new HttpProfileSource(path);
+  return undefined;
+}
+
+async function _loadEmbedded(
+  element: Element,
+  options: LoadOptions,
+): Promise<Profile> {
+  const packed = _fromBase64((element.textContent ?? "").trim());
+  // Megabyte slices, and between them a task of the page's own: the table,
+  // ready once the functions (first in the bytes) are in, is painted while
+  // the edges are still being decompressed, which stream callbacks alone
+  // would never let happen.
+  let at = 0;
+  const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    async pull(controller) {
+      if (at >= packed.length) return controller.close();
+      if (at > 0) await _nextTask();
+      controller.enqueue(packed.subarray(at, at + (1 << 20)));
+      at += 1 << 20;
+    },
+  }).pipeThrough(new DecompressionStream("gzip"));
+  const length = element.getAttribute("data-length") ?? "";
+  const response = new Response(stream, {
+    headers: /^\d+$/.test(length) ? { "content-length": length } : {},
+  });
+  try {
+    return decodeProfile(await _readAll(response, options));
+  } catch (error) {
+    throw new Error(
+      `The profile in this page is damaged: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+  }
 }
 
 /** Resolves in a new task (unlike a timer, without a 4 ms clamp). */

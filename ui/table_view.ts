@@ -29,9 +29,22 @@ import {
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
 import { isMissing } from "./header_view.ts";
-import { countText, edgeCount, fullLabel, fullLocation } from "./labels.ts";
+import {
+  countText,
+  edgeCount,
+  fullLabel,
+  fullLocation,
+  isolated,
+  shown,
+} from "./labels.ts";
 import { missingView } from "./message_view.ts";
-import { edgeRoute, homeRoute, href, navigate } from "./navigation.ts";
+import {
+  edgeRoute,
+  flameRoute,
+  homeRoute,
+  href,
+  navigate,
+} from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   type HistoryState,
@@ -211,7 +224,7 @@ function focalTitleView(s: State, p: Profile): TemplateResult {
   const fn = r.fn!;
   const { name } = functionLocation(p, fn);
   return html`
-    <h2 class="focal-name" title=${fullLabel(p, fn)}>${name}</h2>
+    <h2 class="focal-name" title=${fullLabel(p, fn)}>${shown(name)}</h2>
     <span class="tabs">
       ${(["callers", "callees"] as const).map((view) =>
         html`
@@ -227,6 +240,11 @@ function focalTitleView(s: State, p: Profile): TemplateResult {
           )}</span></a>
         `
       )}
+      <a
+        class="tab"
+        href=${href(flameRoute(r, fn, []))}
+        title="Its flame graph: who calls it and what it calls"
+      >flame</a>
     </span>
   `;
 }
@@ -297,7 +315,7 @@ function tableView(s: State, p: Profile): TemplateResult {
 function tableCaption(s: State, p: Profile): string {
   const r = s.route;
   if (r.fn === null) return "Functions";
-  const { name } = functionLocation(p, r.fn);
+  const name = isolated(functionLocation(p, r.fn).name);
   return r.view === "callers"
     ? `${name} first, then the functions that call it, with the numbers of those calls`
     : `${name} first, then the functions it calls, with the numbers of those calls`;
@@ -353,7 +371,7 @@ function focalRowView(
   fn: number,
   span: number,
 ): TemplateResult {
-  const { name } = functionLocation(p, fn);
+  const name = isolated(functionLocation(p, fn).name);
   const what = p.sampled ? "samples" : "calls";
   const caption = s.route.view === "callers"
     ? `Functions that call ${name}, with the ${what} of those calls only`
@@ -459,13 +477,19 @@ function locationCellView(s: State, p: Profile, fn: number): TemplateResult {
     <td class="location">
       <div class="location-inner">
         <span class="label" title=${fullLabel(p, fn)}>${location === ""
-          ? html`<span class="name builtin">${name}</span>`
-          : html`<span class="path">${location}</span> <span class="name">${name}</span>`}</span>
+          ? html`<span class="name builtin">${shown(name)}</span>`
+          : html`<span class="path">${
+            shown(location)
+          }</span> <span class="name">${
+            shown(
+              name,
+            )
+          }</span>`}</span>
         ${location === "" ? nothing : html`
           <button
             type="button"
             class=${copied ? "copy copied" : "copy"}
-            title=${`Copy ${fullLocation(p, fn)}`}
+            title=${`Copy ${isolated(fullLocation(p, fn))}`}
             aria-label="Copy the file path and line"
             @click=${() => void copyLocation(fn)}
           >${copied ? "Copied" : "Copy"}</button>

@@ -1,0 +1,87 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { buildProfile, statsFile } from "../lib/profile.ts";
+import { encodeProfile } from "../lib/wire.ts";
+import { EmbeddedProfileSource, HttpProfileSource } from "../ui/source.ts";
+
+const run = (source: string, time: number) =>
+  buildProfile([statsFile(source, [{
+    key: ["app.py", 1, "main"],
+    calls: 1,
+    primitiveCalls: 1,
+    internalTime: time,
+    cumulativeTime: time,
+  }])]);
+
+/** A `fetch` that answers each path from a table. */
+function fakeFetch(routes: Record<string, () => Response>): typeof fetch {
+  return (input) => {
+    const path = String(input);
+    const route = routes[path];
+    return Promise.resolve(
+      route ? route() : new Response("Not found", { status: 404 }),
+    );
+  };
+}
+
+Deno.test("HttpProfileSource.loadBase() gives the run before, or null when not comparing", async () => {
+  const bytes = encodeProfile(run("before.pstats", 0.5));
+  const comparing = new HttpProfileSource(
+    "/api/profile",
+    fakeFetch({ "/api/base": () => new Response(bytes.slice()) }),
+  );
+  assertEquals((await comparing.loadBase())?.sources, ["before.pstats"]);
+  const single = new HttpProfileSource(
+    "/api/profile",
+    fakeFetch({ "/api/base": () => new Response(null, { status: 204 }) }),
+  );
+  assertEquals(await single.loadBase(), null);
+  const broken = new HttpProfileSource(
+    "/api/profile",
+    fakeFetch({
+      "/api/base": () => new Response("No", { status: 500 }),
+    }),
+  );
+  await assertRejects(
+    () => broken.loadBase(),
+    Error,
+    "The server answered 500",
+  );
+});
+
+/** A page holding the given data elements, as an HTML report does. */
+async function page(data: Record<string, Uint8Array>): Promise<ParentNode> {
+  const elements = await Promise.all(
+    Object.entries(data).map(async ([path, bytes]) => {
+      const gzipped = new Uint8Array(
+        await new Response(
+          new Blob([bytes.slice()]).stream().pipeThrough(
+            new CompressionStream("gzip"),
+          ),
+        ).arrayBuffer(),
+      );
+      const text = btoa(String.fromCharCode(...gzipped));
+      const attributes: Record<string, string> = {
+        type: "application/x-profiling-explorer",
+        "data-path": path,
+        "data-length": String(bytes.length),
+      };
+      return {
+        textContent: text,
+        getAttribute: (name: string) => attributes[name] ?? null,
+      };
+    }),
+  );
+  return { querySelectorAll: () => elements } as unknown as ParentNode;
+}
+
+Deno.test("EmbeddedProfileSource.loadBase() gives the run a report carries, or null", async () => {
+  const after = encodeProfile(run("after.pstats", 0.25));
+  const before = encodeProfile(run("before.pstats", 0.5));
+  const both = new EmbeddedProfileSource(
+    await page({ "/api/profile": after, "/api/base": before }),
+  );
+  assertEquals((await both.load()).sources, ["after.pstats"]);
+  assertEquals((await both.loadBase())?.totals.time, 0.5);
+  const one = new EmbeddedProfileSource(await page({ "/api/profile": after }));
+  assertEquals(await one.loadBase(), null);
+});
