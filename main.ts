@@ -572,8 +572,14 @@ class _InterruptGuard {
   #flag = new Int32Array(new SharedArrayBuffer(4));
   #worker: Worker | undefined;
 
-  async start(): Promise<void> {
-    if (this.#worker !== undefined) return;
+  #started: Promise<void> | undefined;
+
+  /** Listens for Ctrl+C from now on (every caller waits until it does). */
+  start(): Promise<void> {
+    return this.#started ??= this.#start();
+  }
+
+  async #start(): Promise<void> {
     const code = `self.onmessage = (event) => {
       const flag = event.data;
       Deno.addSignalListener("SIGINT", () => Atomics.store(flag, 0, 1));
@@ -598,6 +604,7 @@ class _InterruptGuard {
   stop(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
+    this.#started = undefined;
   }
 }
 

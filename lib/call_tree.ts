@@ -12,7 +12,11 @@
  * - A path ending in `f` with value `v` gives each callee `g` the share
  *   `v × ct(f→g) / ct(f)`, but never more in all than `v` minus `f`'s own
  *   share (`v × tt(f) / ct(f)`): where recursion through other functions
- *   makes the callees' edge times add up to more, they are scaled down.
+ *   makes the callees' edge times add up to more, they are scaled down —
+ *   except below a root called again from inside its own outermost call
+ *   (`exec`, run again by the imports), where the largest callees are
+ *   served first: the outer call's callee (the program's `<module>`) holds
+ *   the inner calls' callees already.
  * - A function already on the path is not entered again.
  * - Files without edge times (the `profile` module) estimate an edge's time
  *   as the callee's time times the edge's share of its calls; sampled files
@@ -124,6 +128,7 @@ export function buildCallTree(
   let total = 0;
   for (const [, value] of roots) total += value;
   const builder = new _Builder(profile, m, "callees", total, options);
+  builder.fillLargestFirst(_roots(profile, m).reentered);
   builder.grow(ALL, total, [...roots]);
   return builder.finish();
 }
@@ -165,6 +170,7 @@ export function calleeTree(
   const m = _measures(profile);
   const value = m.total[fn]!;
   const builder = new _Builder(profile, m, "callees", value, options);
+  builder.fillLargestFirst(_roots(profile, m).reentered);
   builder.grow(fn, value, null);
   return builder.finish();
 }
@@ -457,6 +463,11 @@ interface _Roots {
    * own outermost call (exec ← imports ← exec): inverted trees skip them.
    */
   readonly nested: Uint8Array;
+  /**
+   * 1 for a root called again from inside its own outermost call (exec):
+   * its callee edges mix the outer call's callees with the inner calls'.
+   */
+  readonly reentered: Uint8Array;
 }
 
 const _rootsCache = new WeakMap<Profile, _Roots>();
@@ -469,6 +480,7 @@ function _roots(profile: Profile, m: _Measures): _Roots {
   const edges = e.caller.length;
   const roots: [number, number][] = [];
   const nested = new Uint8Array(edges);
+  const reentered = new Uint8Array(profile.size);
   // Calls into each function from callers that were called themselves (the
   // profile module's `profile:0(profiler)` never is): one pass over edges.
   const callsInto = new Float64Array(profile.size);
@@ -504,6 +516,7 @@ function _roots(profile: Profile, m: _Measures): _Roots {
       if (nested[edge] === 1) continue;
       if (inside !== undefined && seen[caller[edge]!] === fn) {
         nested[edge] = 1;
+        reentered[fn] = 1;
         continue;
       }
       value -= m.edge[edge]!;
@@ -511,7 +524,7 @@ function _roots(profile: Profile, m: _Measures): _Roots {
     if (value > m.total[fn]! * 1e-9) roots.push([fn, value]);
   }
   roots.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  const result = { roots, nested };
+  const result = { roots, nested, reentered };
   _rootsCache.set(profile, result);
   return result;
 }
@@ -561,6 +574,7 @@ class _Builder {
   readonly #threshold: number;
   readonly #maxNodes: number;
   #skip: Uint8Array | undefined;
+  #largestFirst: Uint8Array | undefined;
   #size = 0;
   #maxDepth = 0;
   #fn = new Int32Array(64);
@@ -594,6 +608,14 @@ class _Builder {
   /** Leaves out the marked edges. */
   skip(edges: Uint8Array): void {
     this.#skip = edges;
+  }
+
+  /**
+   * For the marked functions, hands out an over-spent budget to the largest
+   * callees first instead of scaling every callee down.
+   */
+  fillLargestFirst(functions: Uint8Array): void {
+    this.#largestFirst = functions;
   }
 
   grow(fn: number, value: number, children: [number, number][] | null): void {
@@ -687,9 +709,22 @@ class _Builder {
     }
     const own = callees ? value * Math.min(1, m.self[fn]! / base) : 0;
     const budget = Math.max(0, value - own);
-    const scale = sum > budget ? budget / sum : 1;
-    const shares: [number, number][] = [];
-    for (const [g, share] of byFunction) shares.push([g, share * scale]);
+    const shares: [number, number][] = [...byFunction];
+    if (sum <= budget) return shares;
+    if (this.#largestFirst?.[fn] === 1) {
+      // A re-entered root (exec, whose imports run exec again): its outer
+      // call made the largest call (the program's <module>); the rest of
+      // the edges' time is the inner calls', already inside that one.
+      shares.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+      let left = budget;
+      for (const share of shares) {
+        share[1] = Math.min(share[1], left);
+        left -= share[1];
+      }
+      return shares;
+    }
+    const scale = budget / sum;
+    for (const share of shares) share[1] *= scale;
     return shares;
   }
 

@@ -352,3 +352,30 @@ Deno.test("buildCallTree() stops growing at maxNodes and still adds up", () => {
   assertAlmostEquals(small.total, full.total, full.total * 1e-12);
   assertWidthsAddUp(small);
 });
+
+Deno.test("buildCallTree() gives a re-entered root's budget to its largest callee first", () => {
+  // exec runs main (0.99 s); main imports a module, whose loader runs exec
+  // again, which runs mod (0.3 s): exec's edges claim 1.29 s of its 1 s.
+  const exec = fn("exec", 0), main = fn("main", 1), load = fn("load", 20);
+  const mod = fn("mod", 30);
+  const profile = buildProfile([statsFile("run.pstats", [
+    {
+      ...entry(exec, 0.01, 1, [[load, 1, 0.3]], 2),
+      primitiveCalls: 1,
+    },
+    entry(main, 0.39, 0.99, [[exec, 1, 0.99]]),
+    entry(load, 0.3, 0.3, [[main, 1, 0.3]]),
+    entry(mod, 0.3, 0.3, [[exec, 1, 0.3]]),
+  ])]);
+  const tree = buildCallTree(profile, { minShare: 0 });
+  const v = (path: string) => tree.value[node(tree, profile, path)]!;
+  assertAlmostEquals(v("all;app.py:0(exec)"), 1, 1e-12);
+  // main keeps what it claims but exec's own time; mod (inside main's
+  // import) gets what is left, nothing.
+  assertAlmostEquals(v("all;app.py:0(exec);app.py:1(main)"), 0.99, 1e-12);
+  assertEquals(
+    paths(profile, tree).includes("all;app.py:0(exec);app.py:30(mod)"),
+    false,
+  );
+  assertWidthsAddUp(tree);
+});

@@ -182,6 +182,11 @@ Deno.test({
         await page.keyboard.press("Enter");
         await page.waitForFunction(() => location.search.includes("z="));
         assertEquals(await text(page, ".crumbs h2"), "fib");
+        // Escape zooms out one frame, Backspace goes back.
+        await page.keyboard.press("Escape");
+        assertEquals(await text(page, ".crumbs h2"), "main");
+        await page.keyboard.press("Backspace");
+        await page.waitForSelector(".crumbs h2 >> text=fib");
         await page.keyboard.press("Backspace");
         await page.waitForFunction(() => !location.search.includes("z="));
       });

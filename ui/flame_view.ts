@@ -635,6 +635,15 @@ function flameKey({ event, editing }: KeyContext): boolean {
       event.preventDefault();
       _open(graph, cursor, event.shiftKey);
       return true;
+    case "Escape":
+      // Zoom out one frame.
+      if (graph !== "main" || state.route.zoom.length === 0) return false;
+      event.preventDefault();
+      navigate(
+        flameRoute(state.route, null, state.route.zoom.slice(0, -1)),
+        "push",
+      );
+      return true;
     default:
       return false;
   }
