@@ -199,7 +199,16 @@ export interface DecodeProfileOptions {
    * Defaults to `true`.
    */
   edges?: boolean;
+  /**
+   * The profile decoded from the start of the same bytes with `edges:
+   * false`, once all of them have arrived: its functions are taken as they
+   * are, and neither they nor the header are decoded again.
+   */
+  functions?: Profile;
 }
+
+/** The header and where the columns start, of profiles decoded without edges. */
+const _headers = new WeakMap<Profile, { header: _Header; start: number }>();
 
 /**
  * Decodes bytes made by {@linkcode encodeProfile} into a profile.
@@ -216,17 +225,28 @@ export function decodeProfile(
   if (bytes.length < 8 || _MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new SyntaxError("Not an encoded profile: missing PXP2 header");
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(4, true);
-  if (8 + headerLength > bytes.length) {
-    throw new SyntaxError("Not an encoded profile: truncated header");
+  const known = options.functions && _headers.get(options.functions);
+  let header: _Header;
+  let start: number;
+  if (known) {
+    ({ header, start } = known);
+  } else {
+    const view = new DataView(
+      bytes.buffer,
+      bytes.byteOffset,
+      bytes.byteLength,
+    );
+    const headerLength = view.getUint32(4, true);
+    if (8 + headerLength > bytes.length) {
+      throw new SyntaxError("Not an encoded profile: truncated header");
+    }
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)),
+    ) as _Header;
+    start = _pad(8 + headerLength);
   }
-  const header = JSON.parse(
-    new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)),
-  ) as _Header;
   // Typed arrays view the columns in place when they are 8-byte aligned,
   // and an aligned copy otherwise.
-  const start = _pad(8 + headerLength);
   const aligned = (bytes.byteOffset + start) % 8 === 0;
   const body = aligned ? bytes.subarray(start) : bytes.slice(start);
   const buffer = body.buffer as ArrayBuffer;
@@ -246,30 +266,37 @@ export function decodeProfile(
   };
   const n = header.functions;
   const m = options.edges === false ? 0 : header.edges;
-  const fileIndex = take(Uint32Array, n, 4);
-  const shortIndex = take(Uint32Array, n, 4);
-  const nameIndex = take(Uint32Array, n, 4);
-  const line = take(Float64Array, n, 8);
-  const calls = take(Float64Array, n, 8);
-  const primitiveCalls = take(Float64Array, n, 8);
-  const internalTime = take(Float64Array, n, 8);
-  const cumulativeTime = take(Float64Array, n, 8);
-  const s = header.strings;
-  const strings = (ix: Uint32Array) => Array.from(ix, (i) => s[i] ?? "");
-  return createProfile({
-    sources: header.sources,
-    sampled: header.sampled,
-    edgeDetail: header.edgeDetail,
-    functions: {
+  let functions: Profile["functions"];
+  if (known) {
+    // Decoded already: step over them.
+    const length = 3 * _pad(4 * n) + 5 * _pad(8 * n);
+    if (at + length > end) {
+      throw new SyntaxError("Not an encoded profile: truncated columns");
+    }
+    at += length;
+    functions = options.functions!.functions;
+  } else {
+    const fileIndex = take(Uint32Array, n, 4);
+    const shortIndex = take(Uint32Array, n, 4);
+    const nameIndex = take(Uint32Array, n, 4);
+    const s = header.strings;
+    const strings = (ix: Uint32Array) => Array.from(ix, (i) => s[i] ?? "");
+    functions = {
       file: strings(fileIndex),
       shortFile: strings(shortIndex),
       name: strings(nameIndex),
-      line,
-      calls,
-      primitiveCalls,
-      internalTime,
-      cumulativeTime,
-    },
+      line: take(Float64Array, n, 8),
+      calls: take(Float64Array, n, 8),
+      primitiveCalls: take(Float64Array, n, 8),
+      internalTime: take(Float64Array, n, 8),
+      cumulativeTime: take(Float64Array, n, 8),
+    };
+  }
+  const profile = createProfile({
+    sources: header.sources,
+    sampled: header.sampled,
+    edgeDetail: header.edgeDetail,
+    functions,
     edges: {
       caller: take(Uint32Array, m, 4),
       callee: take(Uint32Array, m, 4),
@@ -281,6 +308,8 @@ export function decodeProfile(
       cumulativeTime: take(Float64Array, m, 8),
     },
   });
+  if (options.edges === false) _headers.set(profile, { header, start });
+  return profile;
 }
 
 /**

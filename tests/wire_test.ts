@@ -2,7 +2,7 @@ import { assert, assertEquals } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import { createProfile, type Profile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
-import { decodeProfile, encodeProfile } from "../lib/wire.ts";
+import { decodeProfile, encodeProfile, functionsLength } from "../lib/wire.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
 
@@ -133,4 +133,20 @@ Deno.test("decodeProfile() rebuilds every fixture exactly, edges and all", () =>
       assert(primitive < edges / 2, `${name}: ${primitive} of ${edges}`);
     }
   }
+});
+
+Deno.test("decodeProfile() takes the functions decoded early and reads only the edges", () => {
+  const profile = loadProfile([{
+    source: "cprofile-3.13.pstats",
+    bytes: Deno.readFileSync(`${FIXTURES}cprofile-3.13.pstats`),
+  }]);
+  const bytes = encodeProfile(profile);
+  const early = decodeProfile(bytes.subarray(0, functionsLength(bytes)), {
+    edges: false,
+  });
+  assertEquals(early.edges.caller.length, 0);
+  const whole = decodeProfile(bytes, { functions: early });
+  assertEquals(exact(whole), exact(profile));
+  assert(whole.functions === early.functions, "the same columns, not a copy");
+  assertEquals(exact(decodeProfile(bytes)), exact(profile));
 });
