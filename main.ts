@@ -571,7 +571,6 @@ class _Interrupted extends Error {}
 class _InterruptGuard {
   #flag = new Int32Array(new SharedArrayBuffer(4));
   #worker: Worker | undefined;
-
   #started: Promise<void> | undefined;
 
   /** Listens for Ctrl+C from now on (every caller waits until it does). */
@@ -1188,6 +1187,12 @@ async function _writeHtml(
       _fail(`${out}: ${_fsReason(error)}`);
       return 1;
     }
+  }
+  try {
+    if (!(await Deno.stat(dirname(target))).isDirectory) throw new Error();
+  } catch {
+    _fail(`${out}: No such folder to write the report in`);
+    return 1;
   }
   // The page's data exactly as the server would send it.
   const handler = createHandler({

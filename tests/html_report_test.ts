@@ -155,6 +155,17 @@ Deno.test("--html never writes over an input or a file that is not a report", as
     );
     assertEquals(await Deno.readTextFile(notes), "<p>my notes</p>\n");
 
+    const nowhere = await cli(
+      "--html",
+      join(dir, "missing", "report.html"),
+      "cprofile-3.13.pstats",
+    );
+    assertEquals(nowhere.code, 1);
+    assertStringIncludes(
+      nowhere.stderr,
+      "No such folder to write the report in",
+    );
+
     const folder = await cli("--html", dir, "cprofile-3.13.pstats");
     assertEquals(folder.code, 1);
     assertStringIncludes(folder.stderr, "Is a directory");

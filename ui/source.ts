@@ -144,6 +144,7 @@ async function _readAll(
   { onProgress, onFunctions }: LoadOptions,
 ): Promise<{ bytes: Uint8Array; functions?: Profile }> {
   let functionsSent = onFunctions === undefined;
+  let functionsEnd: number | undefined;
   const length = Number(response.headers.get("content-length") ?? NaN);
   const total = Number.isFinite(length) && length >= 0 ? length : undefined;
   if (response.body === null) return { bytes: new Uint8Array(0) };
@@ -166,7 +167,10 @@ async function _readAll(
     loaded += value.length;
     onProgress?.({ loaded, total });
     if (!functionsSent) {
-      const length = functionsLength(bytes.subarray(0, loaded));
+      // Known once the header is in; worked out once (the header holds
+      // every name, megabytes of them in a big profile).
+      functionsEnd ??= functionsLength(bytes.subarray(0, loaded));
+      const length = functionsEnd;
       if (length !== undefined && length <= loaded) {
         functionsSent = true;
         functions = decodeProfile(bytes.subarray(0, length), { edges: false });
