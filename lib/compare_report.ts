@@ -23,6 +23,7 @@ import {
 import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
+import { csvField, jsonNumber } from "./report_fields.ts";
 
 /** The minus sign used in changes (U+2212), as wide as `+`. */
 export const MINUS = "\u2212";
@@ -181,7 +182,7 @@ export function* compareJsonReport(
       JSON.stringify(profile.sources)
     },"total_calls":${profile.totals.calls},` +
     `"primitive_calls":${profile.totals.primitiveCalls},"total_time":${
-      _float(profile.totals.time)
+      jsonNumber(profile.totals.time)
     }}`;
   yield `{"base":${side(comparison.base)},"current":${
     side(comparison.current)
@@ -206,14 +207,9 @@ export function* compareJsonReport(
 function _jsonNumbers(n: Numbers | null): string {
   if (n === null) return "null";
   return `{"calls":${n.calls},"primitive_calls":${n.primitiveCalls},` +
-    `"internal_time":${_float(n.internalTime)},"cumulative_time":${
-      _float(n.cumulativeTime)
+    `"internal_time":${jsonNumber(n.internalTime)},"cumulative_time":${
+      jsonNumber(n.cumulativeTime)
     }}`;
-}
-
-/** JSON has no NaN or Infinity; such numbers become null. */
-function _float(n: number): string {
-  return Number.isFinite(n) ? String(n) : "null";
 }
 
 /**
@@ -277,9 +273,9 @@ export function* compareCsvReport(
     const b = comparison.baseIds[row]!;
     const n = rowNumbers(comparison, row);
     yield [
-      _csvField(f.file[id]!),
+      csvField(f.file[id]!),
       f.line[id],
-      _csvField(f.name[id]!),
+      csvField(f.name[id]!),
       b >= 0 ? comparison.base.functions.line[b] : "",
       rowStatus(comparison, row),
       ...cells(n.base),
@@ -287,10 +283,6 @@ export function* compareCsvReport(
       ...cells(n.delta),
     ].join(",") + "\r\n";
   }
-}
-
-function _csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** Options for {@linkcode compareTableReport}. */

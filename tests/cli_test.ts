@@ -4,96 +4,31 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import {
+  assertOneLineError,
+  type CliResult,
+  FIXTURES,
+  MAIN,
+  type Report,
+  runCli,
+  runJsonReport,
+} from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { startServer } from "./_server_child.ts";
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
-const FIXTURES = `${ROOT}tests/fixtures/`;
-const MAIN = `${ROOT}main.ts`;
+const cli = runCli;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], cwd = FIXTURES): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
-}
-
-/** A failure is one line on stderr, no stack trace, nothing on stdout. */
-function assertOneLineError(result: Result, code: number, ...parts: string[]) {
-  assertEquals(result.code, code, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  assertMatch(lines[0]!, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(lines[0]!, part);
-  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
-}
-
-interface Report {
-  files: string[];
-  sampled: boolean;
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    calls: number;
-    primitive_calls: number;
-    internal_time: number;
-    cumulative_time: number;
-    callers: Record<string, string | number>[];
-  }[];
-}
-
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-    callers: {
-      file: string;
-      line: number;
-      name: string;
-      value: number[] | number;
-    }[];
-  }[];
-}
+/** What a stopped explorer printed. */
+type Result = Omit<CliResult, "ms">;
 
 /** Runs `--format json` with the arguments; the run must succeed. */
 async function jsonReport(...args: string[]): Promise<Report> {
-  const result = await cli(["--format", "json", ...args]);
-  assertEquals(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  return (await runJsonReport<Report>(args))[0];
 }
 
 function expected(name: string): Expected {
-  return JSON.parse(Deno.readTextFileSync(`${FIXTURES}${name}.expected.json`));
+  return readExpected(`${FIXTURES}${name}.expected.json`);
 }
 
 Deno.test("--help prints the usage to stdout and exits 0", async () => {

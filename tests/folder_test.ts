@@ -10,11 +10,19 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl, join } from "@std/path";
+import { join } from "@std/path";
 import { findProfiles, pytestCombined } from "../lib/folder.ts";
+import {
+  assertOneLineError as assertOneLineErrorWithCode,
+  type CliResult,
+  FIXTURES,
+  MAIN,
+  type Report,
+  runCli,
+  runJsonReport,
+} from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const PROF = "folder/prof";
 const TESTS = [
   "test_checksum[1000].prof",
@@ -29,70 +37,16 @@ const WORKERS = [
   `${PROF}/workers/worker-2.pstats`,
 ];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
-async function cli(...args: string[]): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
-}
-
-interface Report {
-  files: string[];
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    calls: number;
-    primitive_calls: number;
-    internal_time: number;
-    cumulative_time: number;
-  }[];
-}
-
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-  }[];
-}
-
-async function json(...args: string[]): Promise<[Report, string]> {
-  const result = await cli("--format", "json", ...args);
-  assertEquals(result.code, 0, result.stderr);
-  return [JSON.parse(result.stdout), result.stderr];
+function json(...args: string[]): Promise<[Report, string]> {
+  return runJsonReport<Report>(args);
 }
 
 function expected(name: string): Expected {
-  return JSON.parse(
-    Deno.readTextFileSync(`${FIXTURES}folder-${name}.expected.json`),
-  );
+  return readExpected(`${FIXTURES}folder-${name}.expected.json`);
 }
 
 /** Every function's numbers are those pstats.Stats(*files) read. */
@@ -114,13 +68,8 @@ function assertMergedLikePython(report: Report, want: Expected) {
 }
 
 /** A failure is one line on stderr, no stack trace, nothing on stdout. */
-function assertOneLineError(result: Result, ...parts: string[]) {
-  assertEquals(result.code, 1, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  assertMatch(lines[0]!, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(lines[0]!, part);
+function assertOneLineError(result: CliResult, ...parts: string[]) {
+  assertOneLineErrorWithCode(result, 1, ...parts);
 }
 
 Deno.test("findProfiles() lists .prof and .pstats files, sorted, below only if asked", async () => {
