@@ -160,7 +160,7 @@ export class UsageError extends Error {
  */
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
-  const parsed = parseArgs(args, {
+  const parsed = parseArgs(_joinNegativeValues(args), {
     string: [
       "format",
       "sort",
@@ -378,6 +378,37 @@ export function parseOptions(args: string[]): Options {
   };
 }
 
+/** The options whose value is a number, by every name they have. */
+const _NUMBER_OPTIONS: Record<string, string> = {
+  "-n": "--limit",
+  "--limit": "--limit",
+  "--port": "--port",
+  "--min-share": "--min-share",
+  "--max-size": "--max-size",
+};
+
+/**
+ * `--limit -1` as `--limit=-1`: parseArgs takes a value that starts with `-`
+ * for an option, so the user would hear of an unknown option `-1` instead of
+ * a bad limit.
+ */
+function _joinNegativeValues(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return [...joined, ...args.slice(i)];
+    const long = _NUMBER_OPTIONS[arg];
+    const next = args[i + 1];
+    if (long !== undefined && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${long}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 /** `--min-share PERCENT`: a share from 0 to 1. */
 function _minShare(
   value: string | undefined,
@@ -406,6 +437,23 @@ function _parseSize(text: string): number | undefined {
   return size === 0 ? Infinity : size;
 }
 
+/** Words wrapped to 80 columns, each line indented as the help's text. */
+function _wrapWords(text: string): string {
+  const indent = " ".repeat(23);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && indent.length + line.length + 1 + word.length > 79) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.map((l) => indent + l).join("\n");
+}
+
 /** The `--help` text. */
 export const HELP = `${_NAME} ${VERSION}
 Explore Python profiling data (pstats files) in your browser, or print it.
@@ -419,7 +467,8 @@ With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
 merged, as pstats.Stats(a, b) does. A folder means every *.prof and *.pstats
 file in it (pytest-profiling's combined.prof is left out when the files it
-sums are there; name it to read it).
+sums are there; name it to read it). --filter, --sort, --reverse, --by and
+--only choose the view the page (or the --html report) opens on.
 
 Input options:
   -r, --recursive      Read the folders below a folder too
@@ -428,7 +477,7 @@ Input options:
 Compare two runs:
   -b, --base FILE      Compare the profile before a change (FILE; repeat
                        --base to merge several) with the FILEs after it.
-                       Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}
+${_wrapWords(`Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}`)}
                        (default cumulative_change: largest regression first)
       --only KINDS     Only functions that got slower, faster, stayed the
                        same (unchanged), or were added or removed: one or
@@ -438,7 +487,7 @@ Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call
                        tree as folded stacks for flamegraph.pl, inferno,
                        speedscope (weights in microseconds, or samples)
-  -s, --sort COLUMN    ${SORT_COLUMNS.join(", ")}
+  -s, --sort COLUMN    ${_wrapWords(SORT_COLUMNS.join(", ")).trimStart()}
                        (pstats names work too: tottime, cumtime, ncalls, ...)
                        Default: cumulative. Numbers sort largest first.
       --reverse        Reverse the sort
@@ -450,17 +499,19 @@ Report options (print to stdout instead of serving):
       --min-share PCT  collapsed: cut branches under PCT% of the total into
                        [other] frames or their caller's own time (default
                        ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
-      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}. Each group
-                       shows its functions, calls and times; cumulative time
-                       is counted once (time entering the group). A sampled
-                       profile's table folds its lines into functions unless
-                       given --by line. Without --format, opens the
-                       explorer's groups view at that level
+      --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}.
+                       Each group shows its functions, calls and times;
+                       cumulative time is counted once (time entering the
+                       group). A sampled profile's table folds its lines
+                       into functions unless given --by line. Without
+                       --format, opens the explorer's groups view at that
+                       level
       --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
                        than any real profile; 0 for no limit)
 
 HTML report (one file that opens in a browser without a server):
-      --html FILE      Write the explorer, with the profile (and --base), to FILE
+      --html FILE      Write the explorer, with the profile (and --base), to
+                       FILE
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -782,6 +833,9 @@ class InputError extends Error {
 
 function _fsReason(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "No such file";
+  if (error instanceof Deno.errors.NotADirectory) {
+    return "No such file: a part of its path is a file, not a folder";
+  }
   if (error instanceof Deno.errors.PermissionDenied) return "Permission denied";
   if (error instanceof Deno.errors.IsADirectory) {
     return "Is a directory, not a pstats file";
@@ -1109,9 +1163,9 @@ async function _serve(
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
-  // With --by, the page opens on the groups view at that level.
+  // With --by, --filter, --sort..., the page opens on that view.
   const url = `http://${_hostForUrl(options.host)}:${port}/${
-    options.by === undefined ? "" : `?tab=groups&by=${options.by}`
+    _startSearch(options)
   }`;
   console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
@@ -1152,6 +1206,37 @@ async function _serve(
 }
 
 /**
+ * The page's query string for what the command line asked for: the groups
+ * view with `--by`, the filter, the sort and its direction, and `--only`;
+ * `""` when nothing was asked.
+ */
+function _startSearch(options: Options): string {
+  const params = new URLSearchParams();
+  if (options.by !== undefined) {
+    params.set("tab", "groups");
+    params.set("by", options.by);
+  }
+  if (options.filter.trim() !== "") params.set("q", options.filter);
+  const comparing = options.base.length > 0;
+  const sort = comparing ? options.compareSort : options.sort;
+  if (sort !== (comparing ? "cumulative_change" : "cumulative")) {
+    params.set("sort", sort);
+  }
+  if (options.reverse) {
+    const natural = comparing
+      ? isCompareDescendingByDefault(options.compareSort)
+      : isDescendingByDefault(options.sort);
+    if (comparing || sort !== "cumulative") params.set("sort", sort);
+    params.set("desc", natural ? "0" : "1");
+  }
+  if (options.only.length > 0) params.set("only", options.only.join(","));
+  // A comparison opens on its own tab only from a bare URL: say it.
+  if (comparing && params.size > 0) params.set("tab", "compare");
+  const search = params.toString();
+  return search === "" ? "" : `?${search}`;
+}
+
+/**
  * Writes the HTML report atomically (a temporary file in the same folder,
  * then renamed), never over an input, and only over a file that is itself
  * a report.
@@ -1159,7 +1244,7 @@ async function _serve(
 async function _writeHtml(
   profile: Profile,
   base: Profile | undefined,
-  by: GroupLevel | undefined,
+  start: string,
   out: string,
   inputs: string[],
   progress: ((line: string) => void) | undefined,
@@ -1192,7 +1277,10 @@ async function _writeHtml(
       return 1;
     }
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
+    if (
+      !(error instanceof Deno.errors.NotFound) &&
+      !(error instanceof Deno.errors.NotADirectory)
+    ) {
       _fail(`${out}: ${_fsReason(error)}`);
       return 1;
     }
@@ -1224,20 +1312,21 @@ async function _writeHtml(
   const parts = await htmlReport({
     assets: UI_ASSETS,
     data,
-    // With --by, the report opens on the groups view, as the server's page.
-    ...(by === undefined ? {} : { start: `?tab=groups&by=${by}` }),
+    // With --by, --filter, --sort..., the report opens on that view, as the
+    // server's page.
+    ...(start === "" ? {} : { start }),
     title: `${
       profile.sources.length === 1
-        ? basename(profile.sources[0]!)
+        ? escapeControls(basename(profile.sources[0]!))
         : `${formatCount(profile.sources.length)} profiles`
     } · profiling-explorer`,
     ...(progress && big
       ? {
         onProgress: (done: number, total: number) =>
           progress(
-            `Writing ${out}: compressing ${_megabytes(done)} of ${
-              _megabytes(total)
-            } MB`,
+            `Writing ${escapeControls(out)}: compressing ${
+              _megabytes(done)
+            } of ${_megabytes(total)} MB`,
           ),
       }
       : {}),
@@ -1264,7 +1353,7 @@ async function _writeHtml(
   }
   const size = parts.reduce((n, part) => n + part.length, 0);
   console.log(
-    `Wrote ${out} (${
+    `Wrote ${escapeControls(out)} (${
       _megabytes(size)
     } MB): open it in a browser, no server needed`,
   );
@@ -1363,7 +1452,7 @@ export async function run(args: string[]): Promise<number> {
     return await _writeHtml(
       profile,
       comparison?.base,
-      options.by,
+      _startSearch(options),
       options.html!,
       inputs,
       progress,

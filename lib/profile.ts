@@ -759,7 +759,7 @@ export class ProfileBuilder {
   /** The merged files, once there are two. */
   #table: StatsTable | undefined;
   #firstSampled: StatsFile | undefined;
-  #traced = false;
+  #firstTraced: StatsFile | undefined;
   #edgeDetail = true;
 
   /**
@@ -781,10 +781,10 @@ export class ProfileBuilder {
    */
   add(file: StatsFile): void {
     if (file.sampled) this.#firstSampled ??= file;
-    else this.#traced = true;
-    if (this.#firstSampled !== undefined && this.#traced) {
+    else this.#firstTraced ??= file;
+    if (this.#firstSampled !== undefined && this.#firstTraced !== undefined) {
       throw new TypeError(
-        `${this.#firstSampled.source}: Cannot merge a sampled profile with a traced one: their numbers mean different things`,
+        `${this.#firstSampled.source}: Cannot merge a sampled profile with a traced one (${this.#firstTraced.source}): their numbers mean different things`,
       );
     }
     this.#sources.push(file.source);
@@ -823,7 +823,8 @@ export class ProfileBuilder {
     });
     return createProfile({
       sources: [...this.#sources],
-      sampled: this.#firstSampled !== undefined && !this.#traced,
+      sampled: this.#firstSampled !== undefined &&
+        this.#firstTraced === undefined,
       edgeDetail: this.#edgeDetail,
       functions: {
         file: f.file,

@@ -16,6 +16,7 @@ import {
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import { startServer } from "./_server_child.ts";
 
 const cli = runCli;
 
@@ -50,6 +51,9 @@ Deno.test("--help prints the usage to stdout and exits 0", async () => {
   ) {
     assertStringIncludes(result.stdout, flag);
   }
+  for (const line of result.stdout.split("\n")) {
+    assert(line.length <= 80, `Wider than 80 columns: ${line}`);
+  }
 });
 
 Deno.test("--version prints the version from deno.json", async () => {
@@ -73,6 +77,12 @@ Deno.test("misuse exits 2 with one line that points to --help", async () => {
       'Invalid --limit "ten"',
     ],
     [["--port", "70000", "a.pstats"], 'Invalid --port "70000"'],
+    [["--format", "json", "-n", "-1", "a.pstats"], 'Invalid --limit "-1"'],
+    [["--port", "-5", "a.pstats"], 'Invalid --port "-5"'],
+    [
+      ["-f", "collapsed", "--min-share", "-1", "a.pstats"],
+      'Invalid --min-share "-1"',
+    ],
   ];
   for (const [args, message] of cases) {
     assertOneLineError(await cli(args), 2, message, "(see --help)");
@@ -532,5 +542,37 @@ Deno.test("--min-share and --format collapsed refuse what does not apply", async
   ];
   for (const [args, message] of cases) {
     assertOneLineError(await cli(args), 2, message, "(see --help)");
+  }
+});
+
+Deno.test("the explorer opens on the filter, sort and direction asked for", async () => {
+  const cases: [string[], string][] = [
+    [["--filter", "shop models", "--sort", "name"], "?q=shop+models&sort=name"],
+    [["--sort", "calls", "--reverse"], "?sort=calls&desc=0"],
+    [
+      ["--by", "file", "--sort", "internal"],
+      "?tab=groups&by=file&sort=internal",
+    ],
+    [
+      ["--base", "compare/before.pstats", "--only", "slower", "--reverse"],
+      "?sort=cumulative_change&desc=0&only=slower&tab=compare",
+    ],
+    [[], ""],
+  ];
+  for (const [args, search] of cases) {
+    const files = args.includes("--base")
+      ? ["compare/after.pstats"]
+      : ["shop.pstats"];
+    await using server = await startServer(Deno.execPath(), [
+      "run",
+      "--allow-all",
+      MAIN,
+      "--port",
+      "0",
+      "--no-open",
+      ...args,
+      ...files,
+    ], { cwd: FIXTURES });
+    assertEquals(new URL(server.url).search, search, args.join(" "));
   }
 });

@@ -215,6 +215,39 @@ Deno.test({
       });
 
       await t.step(
+        "at any width the total time shows and locations keep their room",
+        async () => {
+          for (const width of [800, 1000, 1280, 1600]) {
+            await page.setViewportSize({ width, height: 600 });
+            await page.goto(`${served.url}?tab=compare`);
+            await page.waitForSelector("table.compare tbody tr.row");
+            const totals = (await page.$$eval(
+              ".compare-totals > div",
+              (divs) =>
+                divs.map((d) => ({
+                  text: d.textContent ?? "",
+                  width: d.getBoundingClientRect().width,
+                  right: d.getBoundingClientRect().right,
+                })),
+            )).filter((d) => d.width > 0);
+            const location = await page.$eval(
+              "tbody tr.row td.location",
+              (td) => td.getBoundingClientRect().width,
+            );
+            const scroll = await page.$eval("html", (el) => el.scrollWidth);
+            const time = totals.find((d) => d.text.includes("total time"));
+            assert(time !== undefined, `${width}px: no total time`);
+            for (const d of totals) {
+              assert(d.right <= width, `${width}px: ${d.text} is cut`);
+            }
+            assert(location >= 180, `${width}px: location is ${location}px`);
+            assert(scroll <= width, `${width}px: the page scrolls sideways`);
+          }
+          await page.setViewportSize({ width: 1280, height: 720 });
+        },
+      );
+
+      await t.step(
         "screenshots of compare mode land in tests/output/",
         async () => {
           const main = queryComparison(comparison, { filter: "app.py main" })

@@ -231,6 +231,54 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "in a narrow window every group keeps its name, and calls are not cut",
+        async () => {
+          await page.setViewportSize({ width: 420, height: 800 });
+          for (
+            const url of [`${shop.url}?tab=groups`, `${sampled.url}?tab=groups`]
+          ) {
+            await page.goto(url);
+            await page.waitForSelector("tbody tr.row");
+            const cells = await page.$$eval(
+              "thead th.direct, tbody tr.row:nth-child(-n + 12) td",
+              (tds) =>
+                tds.map((td) => ({
+                  cls: td.className,
+                  text: td.textContent?.trim() ?? "",
+                  width: td.getBoundingClientRect().width,
+                  cut: td.scrollWidth > td.clientWidth + 1,
+                  right: td.getBoundingClientRect().right,
+                })),
+            );
+            for (const cell of cells) {
+              if (cell.cls.includes("location")) {
+                assert(cell.width >= 100, `${url}: ${cell.text} is hidden`);
+              } else if (cell.width > 0) {
+                assert(!cell.cut, `${url}: ${cell.cls} "${cell.text}" is cut`);
+              }
+            }
+          }
+          // A function's callers: the group-by control, its name and the
+          // callers/callees tabs are not drawn over the filter.
+          await page.setViewportSize({ width: 1000, height: 600 });
+          await page.goto(
+            `${sampled.url}?tab=groups&by=line&fn=3&view=callees`,
+          );
+          await page.waitForSelector("tr.focal");
+          const [tabs, filter] = await page.$$eval(
+            [".crumbs .tabs", ".toolbar .filter"].join(", "),
+            (els) => els.map((el) => el.getBoundingClientRect().toJSON()),
+          );
+          assert(
+            tabs!.right <= filter!.left || tabs!.bottom <= filter!.top ||
+              filter!.bottom <= tabs!.top,
+            `The tabs (${tabs!.right}) overlap the filter (${filter!.left})`,
+          );
+          await page.setViewportSize({ width: 1280, height: 720 });
+        },
+      );
+
       assertEquals(problems, []);
     } finally {
       await browser.close();

@@ -160,6 +160,73 @@ Deno.test("--html with a bad input or with --format writes nothing", async () =>
   });
 });
 
+Deno.test("--html under a file, as if it were a folder, says so", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "notes.txt");
+    await Deno.writeTextFile(file, "notes\n");
+    const under = await cli("--html", join(file, "r.html"), "many.pstats");
+    assertEquals(under.code, 1);
+    assertEquals(
+      under.stderr,
+      `profiling-explorer: ${
+        join(file, "r.html")
+      }: No such folder to write the report in\n`,
+    );
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
+  });
+});
+
+Deno.test("--html shows control characters in the report's name visibly", async () => {
+  await withDir(async (dir) => {
+    const result = await cli(
+      "--html",
+      join(dir, "r\x1b[2J.html"),
+      "cprofile-3.13.pstats",
+    );
+    assertEquals(result.code, 0);
+    assertStringIncludes(result.stdout, "r\\x1b[2J.html");
+    assert(!result.stdout.includes("\x1b"));
+  });
+});
+
+Deno.test("--html opens on the filter, sort and groups asked for", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "report.html");
+    const result = await cli(
+      "--html",
+      out,
+      "--by",
+      "file",
+      "--filter",
+      "shop",
+      "--sort",
+      "name",
+      "--reverse",
+      "shop.pstats",
+    );
+    assertEquals(result.code, 0);
+    assertStringIncludes(
+      await Deno.readTextFile(out),
+      '<meta name="profiling-explorer-start" content="?tab=groups&amp;by=file&amp;q=shop&amp;sort=name&amp;desc=1">',
+    );
+  });
+});
+
+Deno.test("--html titles the report with control characters shown visibly", async () => {
+  await withDir(async (dir) => {
+    const input = join(dir, "run\x1b[31m\u202eslo.pstats");
+    await Deno.copyFile(join(FIXTURES, "cprofile-3.13.pstats"), input);
+    const out = join(dir, "report.html");
+    assertEquals((await cli("--html", out, input)).code, 0);
+    const title = must(
+      /<title>(.*)<\/title>/.exec(await Deno.readTextFile(out)),
+      "title",
+    )[1]!;
+    assertStringIncludes(title, "run\\x1b[31m\\u202eslo.pstats");
+    assert(!title.includes("\x1b") && !title.includes("\u202e"), title);
+  });
+});
+
 Deno.test("--html with --base carries both profiles, each as the server sends it", async () => {
   await withDir(async (dir) => {
     const out = join(dir, "compare.html");

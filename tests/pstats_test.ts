@@ -181,6 +181,16 @@ Deno.test("loadProfile() refuses to merge a sampled file with a traced one", () 
     TypeError,
     "Cannot merge a sampled profile with a traced one",
   );
+  // Both files are named, whichever comes first.
+  for (
+    const order of [["sampled", "cprofile-3.13"], ["cprofile-3.13", "sampled"]]
+  ) {
+    assertThrows(
+      () => load(...order.map((name) => `${name}.pstats`)),
+      TypeError,
+      "sampled.pstats: Cannot merge a sampled profile with a traced one (cprofile-3.13.pstats)",
+    );
+  }
 });
 
 Deno.test("loadProfile() names the file in its errors", () => {

@@ -512,6 +512,9 @@ function groupsView(p: Profile): TemplateResult {
         class=${`groups ${edges ? r.view : `by-${r.by}`}`}
         role=${treeTable ? "treegrid" : nothing}
         aria-rowcount=${n + 1}
+        style=${styleProperties({
+          "--calls-chars": String(_callsChars(p, numbers, visible, edges)),
+        })}
         @click=${list.onClick}
       >
         <caption class="sr-only">${edges
@@ -593,6 +596,27 @@ function nameHeaderView(r: Route): TemplateResult {
       </button>
     </th>
   `;
+}
+
+/**
+ * The characters of the widest calls cell among the rows drawn, so that the
+ * calls column fits `15,159/15,100` without cutting it (as the table's).
+ */
+function _callsChars(
+  p: Profile,
+  numbers: GroupNumbers | null,
+  visible: number[],
+  edges: boolean,
+): number {
+  if (p.sampled) return 0;
+  const source = edges ? _edges?.edges : numbers;
+  if (source === undefined || source === null) return 0;
+  let widest = 0;
+  for (const i of visible) {
+    const text = formatCalls(source.calls[i]!, source.primitiveCalls[i]!);
+    if (text.length > widest) widest = text.length;
+  }
+  return widest;
 }
 
 interface _Cell {
