@@ -23,6 +23,7 @@ import {
 import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
+import { fitToWidth } from "./report.ts";
 import { csvField, jsonNumber } from "./report_fields.ts";
 
 /** The minus sign used in changes (U+2212), as wide as `+`. */
@@ -452,7 +453,9 @@ export function* compareTableReport(
     : Math.max(20, options.width - numbersWidth() - 11);
   yield `${line(headers)}  ${"status".padEnd(9)}  location\n`;
   for (let i = 0; i < rows.length; i++) {
-    yield `${line(cells[i]!)}  ${statuses[i]}  ${_fit(labels[i]!, room)}\n`;
+    yield `${line(cells[i]!)}  ${statuses[i]}  ${
+      fitToWidth(labels[i]!, room)
+    }\n`;
   }
   if (rows.length < total) {
     yield `\n\u2026 ${
@@ -466,11 +469,4 @@ const _MIN_LOCATION = 40;
 
 function _plural(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** Cuts text from the left to fit a width, keeping the end. */
-function _fit(text: string, width: number): string {
-  const chars = [...text];
-  if (chars.length <= width) return text;
-  return `\u2026${chars.slice(chars.length - width + 1).join("")}`;
 }
