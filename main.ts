@@ -1019,11 +1019,8 @@ function _report(profile: Profile, options: Options): Iterable<string> {
       });
     case "table":
       return tableReport(profile, ids, {
-        total,
-        filter: options.filter,
+        ..._tableSummary(options, total),
         sort: options.sort,
-        reversed: options.reverse,
-        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
       });
   }
 }
@@ -1050,12 +1047,9 @@ function _compareReport(
       return compareCsvReport(comparison, rows);
     case "table":
       return compareTableReport(comparison, rows, {
-        total,
-        filter: options.filter,
+        ..._tableSummary(options, total),
         only: options.only,
         sort,
-        reversed: options.reverse,
-        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
       });
     case "collapsed":
       throw new UsageError("--format collapsed does not compare");
@@ -1082,15 +1076,30 @@ function _groupReport(
       return groupCsvReport(numbers, ids);
     case "table":
       return groupTableReport(numbers, ids, {
-        total,
-        filter: options.filter,
+        ..._tableSummary(options, total),
         sort: options.sort,
-        reversed: options.reverse,
-        ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
       });
     case "collapsed":
       throw new UsageError("--by does not apply to --format collapsed");
   }
+}
+
+/**
+ * What the summary line of every table report says (how many matched, the
+ * filter, a reversed sort), and the terminal's width when printing to one.
+ */
+function _tableSummary(options: Options, total: number): {
+  total: number;
+  filter: string;
+  reversed: boolean;
+  width?: number;
+} {
+  return {
+    total,
+    filter: options.filter,
+    reversed: options.reverse,
+    ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+  };
 }
 
 function _terminalWidth(): number {

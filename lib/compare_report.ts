@@ -24,6 +24,8 @@ import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
 import { escapeControls } from "./escape.ts";
 import type { Profile } from "./profile.ts";
+import { fitToWidth } from "./report.ts";
+import { csvField, jsonNumber } from "./report_fields.ts";
 
 /** The minus sign used in changes (U+2212), as wide as `+`. */
 export const MINUS = "\u2212";
@@ -182,7 +184,7 @@ export function* compareJsonReport(
       JSON.stringify(profile.sources)
     },"total_calls":${profile.totals.calls},` +
     `"primitive_calls":${profile.totals.primitiveCalls},"total_time":${
-      _float(profile.totals.time)
+      jsonNumber(profile.totals.time)
     }}`;
   yield `{"base":${side(comparison.base)},"current":${
     side(comparison.current)
@@ -207,14 +209,9 @@ export function* compareJsonReport(
 function _jsonNumbers(n: Numbers | null): string {
   if (n === null) return "null";
   return `{"calls":${n.calls},"primitive_calls":${n.primitiveCalls},` +
-    `"internal_time":${_float(n.internalTime)},"cumulative_time":${
-      _float(n.cumulativeTime)
+    `"internal_time":${jsonNumber(n.internalTime)},"cumulative_time":${
+      jsonNumber(n.cumulativeTime)
     }}`;
-}
-
-/** JSON has no NaN or Infinity; such numbers become null. */
-function _float(n: number): string {
-  return Number.isFinite(n) ? String(n) : "null";
 }
 
 /**
@@ -278,9 +275,9 @@ export function* compareCsvReport(
     const b = comparison.baseIds[row]!;
     const n = rowNumbers(comparison, row);
     yield [
-      _csvField(f.file[id]!),
+      csvField(f.file[id]!),
       f.line[id],
-      _csvField(f.name[id]!),
+      csvField(f.name[id]!),
       b >= 0 ? comparison.base.functions.line[b] : "",
       rowStatus(comparison, row),
       ...cells(n.base),
@@ -288,10 +285,6 @@ export function* compareCsvReport(
       ...cells(n.delta),
     ].join(",") + "\r\n";
   }
-}
-
-function _csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** Options for {@linkcode compareTableReport}. */
@@ -465,7 +458,9 @@ export function* compareTableReport(
     : Math.max(20, options.width - numbersWidth() - 11);
   yield `${line(headers)}  ${"status".padEnd(9)}  location\n`;
   for (let i = 0; i < rows.length; i++) {
-    yield `${line(cells[i]!)}  ${statuses[i]}  ${_fit(labels[i]!, room)}\n`;
+    yield `${line(cells[i]!)}  ${statuses[i]}  ${
+      fitToWidth(labels[i]!, room)
+    }\n`;
   }
   if (rows.length < total) {
     yield `\n\u2026 ${
@@ -479,11 +474,4 @@ const _MIN_LOCATION = 40;
 
 function _plural(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** Cuts text from the left to fit a width, keeping the end. */
-function _fit(text: string, width: number): string {
-  const chars = [...text];
-  if (chars.length <= width) return text;
-  return `\u2026${chars.slice(chars.length - width + 1).join("")}`;
 }

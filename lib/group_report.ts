@@ -16,6 +16,7 @@ import {
 import { fitToWidth } from "./report.ts";
 import { escapeControls } from "./escape.ts";
 import type { SortColumn } from "./query.ts";
+import { csvField, jsonNumber } from "./report_fields.ts";
 
 /**
  * Whether a node's cumulative number counts calls rather than seconds: a
@@ -30,11 +31,6 @@ function _levelInCalls(numbers: GroupNumbers): boolean {
   const level = numbers.tree.level;
   return numbers.cumulativeUnit === "calls" && level !== "line" &&
     level !== "function";
-}
-
-/** JSON has no NaN or Infinity; such numbers become null. */
-function _float(n: number): string {
-  return Number.isFinite(n) ? String(n) : "null";
 }
 
 /**
@@ -93,25 +89,21 @@ export function* groupJsonReport(
     JSON.stringify(profile.sources)
   },"sampled":${profile.sampled},` +
     `"total_calls":${t.calls},"primitive_calls":${t.primitiveCalls},` +
-    `"total_time":${_float(t.time)},"by":"${tree.level}","groups":[`;
+    `"total_time":${jsonNumber(t.time)},"by":"${tree.level}","groups":[`;
   let first = true;
   for (const n of ids) {
     const cumulative = _inCalls(numbers, n)
       ? `"cumulative_time":null,"cumulative_calls":${numbers.cumulative[n]}`
-      : `"cumulative_time":${_float(numbers.cumulative[n]!)}`;
+      : `"cumulative_time":${jsonNumber(numbers.cumulative[n]!)}`;
     yield `${first ? "" : ","}\n{"key":${JSON.stringify(nodeKey(tree, n))},` +
       `"functions":${numbers.functions[n]},` +
       (profile.sampled ? `"lines":${numbers.lines[n]},` : "") +
       `"calls":${numbers.calls[n]},` +
       `"primitive_calls":${numbers.primitiveCalls[n]},` +
-      `"internal_time":${_float(numbers.internalTime[n]!)},${cumulative}}`;
+      `"internal_time":${jsonNumber(numbers.internalTime[n]!)},${cumulative}}`;
     first = false;
   }
   yield "\n]}\n";
-}
-
-function _csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
@@ -161,7 +153,7 @@ export function* groupCsvReport(
   yield `key,functions,${counts},internal_time,${cumulative}\r\n`;
   for (const n of ids) {
     yield [
-      _csvField(nodeKey(tree, n)),
+      csvField(nodeKey(tree, n)),
       numbers.functions[n],
       ...(sampled ? [numbers.lines[n]] : []),
       numbers.calls[n],

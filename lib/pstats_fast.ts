@@ -1,12 +1,13 @@
 /**
  * A fast reader for the pstats files that Python 3 writes with marshal
- * versions 3 and later: the ones cProfile (`profiling.tracing`), yappi and
+ * versions 2 and later: the ones cProfile (`profiling.tracing`), yappi and
  * Python 3.15's sampling profiler (`profiling.sampling`) produce every day.
  *
  * It reads the bytes once, straight into the final typed columns: marshal
  * references live in typed arrays, strings are interned once into ids,
  * functions are found through an integer hash table over
- * `(file id, line, name id)`, and no object is made per marshal value. It
+ * `(file id, line, name id)`, no object is made per marshal value, and its
+ * working tables are given back as soon as it is done. It
  * produces exactly what the general reader (`readPstats()` with
  * `fast: false`) produces, and answers `undefined` for anything it does not
  * take, so that the general reader reads it (and explains what is wrong,
@@ -23,7 +24,7 @@ const _PROGRESS_EVERY = 8192;
 class _Unsupported {}
 const _UNSUPPORTED = new _Unsupported();
 
-// What a reference slot holds, and what its second int is.
+// What a reference slot holds (`refKind`), and so what its value is.
 const _REF_OTHER = 0; // reserved, or a value this reader does not keep
 const _REF_INT = 1; // the int
 const _REF_FLOAT = 2; // the float's index in refFloats
@@ -56,14 +57,14 @@ const _UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * (`str`, in any of marshal's string types, as valid UTF-8) and an `int`
  * line, with `(cc, nc, tt, ct, callers)` values; the callers are a dict of
  * the same keys to `(nc, cc, tt, ct)` tuples or to counts; counts and times
- * are finite `int`s (32-bit) or binary `float`s; and any of these may be
- * marshal references. It also takes the sampling profiler's
- * `("__sampled__",): True` marker.
+ * are finite `int`s (32-bit) or binary `float`s, counts whole numbers; and
+ * any of these may be marshal references. It also takes the sampling
+ * profiler's `("__sampled__",): True` marker.
  *
  * It leaves to the general reader: code objects as names (the `profile`
  * module's `<module>` entries), long ints and text floats (marshal versions 0
- * and 1), `bytes` and Python 2's strings, non-finite numbers, keys met twice,
- * and every malformed input.
+ * and 1), `bytes` and Python 2's strings, non-finite numbers, counts that are
+ * not whole, keys met twice, and every malformed input.
  *
  * @example
  * ```ts

@@ -11,6 +11,7 @@ import { escapeControls, safeJson } from "./escape.ts";
 import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import type { SortColumn } from "./query.ts";
+import { csvField, jsonNumber } from "./report_fields.ts";
 
 /**
  * Terminal columns a string takes: East Asian wide characters and emoji take
@@ -83,7 +84,7 @@ export function* jsonReport(
   const t = profile.totals;
   yield `{"files":${safeJson(profile.sources)},"sampled":${profile.sampled},` +
     `"total_calls":${t.calls},"primitive_calls":${t.primitiveCalls},` +
-    `"total_time":${_float(t.time)},"functions":[`;
+    `"total_time":${jsonNumber(t.time)},"functions":[`;
   const f = profile.functions;
   const e = profile.edges;
   let first = true;
@@ -98,16 +99,16 @@ export function* jsonReport(
         `{${_identity(profile, caller)},"calls":${e.calls[edge]}` +
           (profile.edgeDetail
             ? `,"primitive_calls":${e.primitiveCalls[edge]},` +
-              `"internal_time":${_float(e.internalTime[edge]!)},` +
-              `"cumulative_time":${_float(e.cumulativeTime[edge]!)}`
+              `"internal_time":${jsonNumber(e.internalTime[edge]!)},` +
+              `"cumulative_time":${jsonNumber(e.cumulativeTime[edge]!)}`
             : "") +
           "}",
       );
     }
     yield `${first ? "" : ","}\n{${_identity(profile, id)},` +
       `"calls":${f.calls[id]},"primitive_calls":${f.primitiveCalls[id]},` +
-      `"internal_time":${_float(f.internalTime[id]!)},` +
-      `"cumulative_time":${_float(f.cumulativeTime[id]!)},` +
+      `"internal_time":${jsonNumber(f.internalTime[id]!)},` +
+      `"cumulative_time":${jsonNumber(f.cumulativeTime[id]!)},` +
       `"callers":[${callers.join(",")}]}`;
     first = false;
   }
@@ -118,11 +119,6 @@ function _identity(profile: Profile, id: number): string {
   const f = profile.functions;
   return `"file":${safeJson(f.file[id])},"line":${f.line[id]},` +
     `"name":${safeJson(f.name[id])}`;
-}
-
-/** JSON has no NaN or Infinity; such times become null. */
-function _float(n: number): string {
-  return Number.isFinite(n) ? String(n) : "null";
 }
 
 /**
@@ -166,9 +162,9 @@ export function* csvReport(
   const f = profile.functions;
   for (const id of ids) {
     yield [
-      _csvField(text(f.file[id]!)),
+      csvField(text(f.file[id]!)),
       f.line[id],
-      _csvField(text(f.name[id]!)),
+      csvField(text(f.name[id]!)),
       f.calls[id],
       f.primitiveCalls[id],
       _csvFloat(f.internalTime[id]!),
@@ -189,10 +185,6 @@ export interface CsvReportOptions {
 /** A time that is not finite is an empty field, as JSON's `null`. */
 function _csvFloat(n: number): string {
   return Number.isFinite(n) ? String(n) : "";
-}
-
-function _csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** Options for {@linkcode tableReport}. */

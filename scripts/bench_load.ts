@@ -11,9 +11,22 @@ import { queryFunctions } from "../lib/query.ts";
 const paths = Deno.args;
 if (paths.length === 0) throw new Error("usage: bench_load.ts FILE...");
 const start = performance.now();
+/** Reads a file into a buffer of its size, as main.ts does. */
+async function read(path: string): Promise<Uint8Array<ArrayBuffer>> {
+  using file = await Deno.open(path);
+  const bytes = new Uint8Array((await file.stat()).size);
+  let at = 0;
+  while (at < bytes.length) {
+    const n = await file.read(bytes.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return bytes.subarray(0, at);
+}
+
 async function* files() {
   for (const source of paths) {
-    const bytes = await Deno.readFile(source);
+    const bytes = await read(source);
     yield { source, bytes };
     bytes.buffer.transfer(0); // merged: free it at once, as main.ts does
   }

@@ -7,36 +7,18 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
-import { fromFileUrl } from "@std/path";
 import { loadProfile } from "../lib/pstats.ts";
 import { queryFunctions } from "../lib/query.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-async function serve(fixture: string) {
-  const bytes = await Deno.readFile(new URL(fixture, FIXTURES));
-  const profile = loadProfile([{ source: fixture, bytes }]);
-  let handler = (_request: Request) =>
-    Promise.resolve(new Response("Not ready", { status: 503 }));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (request) => handler(request),
-  );
-  const { port } = server.addr;
-  handler = createHandler({
-    profile,
-    isAllowedHost: allowedHosts("127.0.0.1", port),
-  });
-  return { server, profile, url: `http://127.0.0.1:${port}/` };
-}
+import {
+  collectProblems,
+  param,
+  screenshotThemes,
+  serve,
+  serveProfile,
+} from "./_browser.ts";
 
 async function status(page: Page): Promise<string> {
   return (await page.textContent(".status"))?.trim() ?? "";
-}
-
-function param(page: Page, name: string): string | null {
-  return new URL(page.url()).searchParams.get(name);
 }
 
 /** The visible rows' function names, top to bottom. */
@@ -64,10 +46,7 @@ Deno.test({
         origin: new URL(small.url).origin,
       });
       const page = await context.newPage();
-      page.on("pageerror", (error) => problems.push(String(error)));
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text());
-      });
+      collectProblems(page, problems);
 
       await t.step("it lists every function, largest first", async () => {
         await page.goto(small.url);
@@ -274,33 +253,14 @@ Deno.test({
       await t.step(
         "screenshots of the main views land in tests/output/",
         async () => {
-          const out = fromFileUrl(new URL("./output/", import.meta.url));
-          await Deno.mkdir(out, { recursive: true });
           const fib = queryFunctions(small.profile, {
             filter: "workload.py:11 fib",
           }).ids[0]!;
-          const shots: [string, string, number][] = [
+          await screenshotThemes(browser, problems, small.url, "tbody tr.row", [
             ["functions", "?sort=cumulative", 1280],
             ["callers", `?fn=${fib}&view=callers`, 1280],
             ["narrow", "?sort=cumulative", 420],
-          ];
-          for (const scheme of ["light", "dark"] as const) {
-            const themed = await browser.newContext({ colorScheme: scheme });
-            try {
-              const shot = await themed.newPage();
-              shot.on("pageerror", (error) => problems.push(String(error)));
-              for (const [view, search, width] of shots) {
-                await shot.setViewportSize({ width, height: 720 });
-                await shot.goto(`${small.url}${search}`);
-                await shot.waitForSelector("tbody tr.row");
-                const path = `${out}${view}-${scheme}.png`;
-                await shot.screenshot({ path });
-                assert((await Deno.stat(path)).size > 10_000, path);
-              }
-            } finally {
-              await themed.close();
-            }
-          }
+          ]);
         },
       );
 
@@ -340,20 +300,11 @@ Deno.test({
       ],
     );
     const profile = loadProfile([{ source: "evil\u202e.pstats", bytes }]);
-    let handler = (_request: Request) =>
-      Promise.resolve(new Response("Not ready", { status: 503 }));
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (request) => handler(request),
-    );
-    handler = createHandler({
-      profile,
-      isAllowedHost: allowedHosts("127.0.0.1", server.addr.port),
-    });
+    const { server, url } = serveProfile(profile);
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${server.addr.port}/?sort=name`);
+      await page.goto(`${url}?sort=name`);
       await page.waitForSelector("tbody tr.row");
       const row = await page.$$eval("tbody tr.row", (rows) =>
         rows.map((r) => ({

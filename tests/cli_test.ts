@@ -4,96 +4,32 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import {
+  assertOneLineError,
+  type CliResult,
+  FIXTURES,
+  MAIN,
+  type Report,
+  runCli,
+  runJsonReport,
+  withTempDir,
+} from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { startServer } from "./_server_child.ts";
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
-const FIXTURES = `${ROOT}tests/fixtures/`;
-const MAIN = `${ROOT}main.ts`;
+const cli = runCli;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], cwd = FIXTURES): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
-}
-
-/** A failure is one line on stderr, no stack trace, nothing on stdout. */
-function assertOneLineError(result: Result, code: number, ...parts: string[]) {
-  assertEquals(result.code, code, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  assertMatch(lines[0]!, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(lines[0]!, part);
-  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
-}
-
-interface Report {
-  files: string[];
-  sampled: boolean;
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    calls: number;
-    primitive_calls: number;
-    internal_time: number;
-    cumulative_time: number;
-    callers: Record<string, string | number>[];
-  }[];
-}
-
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-    callers: {
-      file: string;
-      line: number;
-      name: string;
-      value: number[] | number;
-    }[];
-  }[];
-}
+/** What a stopped explorer printed. */
+type Result = Omit<CliResult, "ms">;
 
 /** Runs `--format json` with the arguments; the run must succeed. */
 async function jsonReport(...args: string[]): Promise<Report> {
-  const result = await cli(["--format", "json", ...args]);
-  assertEquals(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  return (await runJsonReport<Report>(args))[0];
 }
 
 function expected(name: string): Expected {
-  return JSON.parse(Deno.readTextFileSync(`${FIXTURES}${name}.expected.json`));
+  return readExpected(`${FIXTURES}${name}.expected.json`);
 }
 
 Deno.test("--help prints the usage to stdout and exits 0", async () => {
@@ -189,8 +125,7 @@ Deno.test("each kind of bad file exits 1 with one line naming the file and the p
 });
 
 Deno.test("truncated, corrupted, deep and empty files fail fast with one line", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const good = await Deno.readFile(`${FIXTURES}cprofile-3.13.pstats`);
     const deep = new Uint8Array(400_001);
     deep[0] = 0x7b; // '{' then 200,000 one-item small tuples
@@ -225,9 +160,7 @@ Deno.test("truncated, corrupted, deep and empty files fail fast with one line", 
       // Well under a second of work, on top of starting Deno.
       assert(performance.now() - start < 5000, `${name} took too long`);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--format json reports every function exactly as Python reads it", async () => {

@@ -13,43 +13,27 @@ import {
   queryComparison,
   rowFunction,
 } from "../lib/compare.ts";
-import { loadProfile } from "../lib/pstats.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
+import { runCli } from "./_cli.ts";
+import {
+  collectProblems,
+  loadFixture,
+  param,
+  screenshotThemes,
+  serveProfile,
+} from "./_browser.ts";
 
 const FIXTURES = new URL("./fixtures/compare/", import.meta.url);
-
-async function load(name: string) {
-  const bytes = await Deno.readFile(new URL(name, FIXTURES));
-  return loadProfile([{ source: name, bytes }]);
-}
 
 async function serveComparison(
   before = "before.pstats",
   after = "after.pstats",
 ) {
-  const base = await load(before);
-  const profile = await load(after);
-  let handler = (_request: Request) =>
-    Promise.resolve(new Response("Not ready", { status: 503 }));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (request) => handler(request),
-  );
-  const { port } = server.addr;
-  handler = createHandler({
-    profile,
-    base,
-    isAllowedHost: allowedHosts("127.0.0.1", port),
-  });
+  const base = await loadFixture(before, FIXTURES);
+  const profile = await loadFixture(after, FIXTURES);
   return {
-    server,
+    ...serveProfile(profile, base),
     comparison: compareProfiles(base, profile),
-    url: `http://127.0.0.1:${port}/`,
   };
-}
-
-function param(page: Page, name: string): string | null {
-  return new URL(page.url()).searchParams.get(name);
 }
 
 /** The visible rows' function names, top to bottom. */
@@ -80,10 +64,7 @@ Deno.test({
         viewport: { width: 1280, height: 720 },
       });
       const page = await context.newPage();
-      page.on("pageerror", (error) => problems.push(String(error)));
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text());
-      });
+      collectProblems(page, problems);
 
       await t.step(
         "it opens in compare mode, largest regression first",
@@ -269,32 +250,19 @@ Deno.test({
       await t.step(
         "screenshots of compare mode land in tests/output/",
         async () => {
-          const out = fromFileUrl(new URL("./output/", import.meta.url));
-          await Deno.mkdir(out, { recursive: true });
           const main = queryComparison(comparison, { filter: "app.py main" })
             .rows[0]!;
-          const shots: [string, string, number][] = [
-            ["compare", "?tab=compare", 1280],
-            ["compare-callees", `?tab=compare&fn=${main}&view=callees`, 1280],
-            ["compare-narrow", "?tab=compare", 420],
-          ];
-          for (const scheme of ["light", "dark"] as const) {
-            const themed = await browser.newContext({ colorScheme: scheme });
-            try {
-              const shot = await themed.newPage();
-              shot.on("pageerror", (error) => problems.push(String(error)));
-              for (const [view, search, width] of shots) {
-                await shot.setViewportSize({ width, height: 720 });
-                await shot.goto(`${served.url}${search}`);
-                await shot.waitForSelector("table.compare tbody tr.row");
-                const path = `${out}${view}-${scheme}.png`;
-                await shot.screenshot({ path });
-                assert((await Deno.stat(path)).size > 10_000, path);
-              }
-            } finally {
-              await themed.close();
-            }
-          }
+          await screenshotThemes(
+            browser,
+            problems,
+            served.url,
+            "table.compare tbody tr.row",
+            [
+              ["compare", "?tab=compare", 1280],
+              ["compare-callees", `?tab=compare&fn=${main}&view=callees`, 1280],
+              ["compare-narrow", "?tab=compare", 420],
+            ],
+          );
         },
       );
 
@@ -316,23 +284,11 @@ Deno.test({
     const browser = await launchChromium();
     try {
       const report = join(dir, "compare.html");
-      const result = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-all",
-          fromFileUrl(new URL("../main.ts", import.meta.url)),
-          "--html",
-          report,
-          "--base",
-          "before.pstats",
-          "after.pstats",
-        ],
-        cwd: fromFileUrl(FIXTURES),
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assertEquals(result.code, 0, new TextDecoder().decode(result.stderr));
+      const result = await runCli(
+        ["--html", report, "--base", "before.pstats", "after.pstats"],
+        fromFileUrl(FIXTURES),
+      );
+      assertEquals(result.code, 0, result.stderr);
       const context = await browser.newContext({ offline: true });
       const page = await context.newPage();
       const problems: string[] = [];

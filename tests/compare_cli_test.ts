@@ -4,44 +4,19 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import {
+  assertOneLineError,
+  type CliResult,
+  ROOT,
+  runCli,
+  runJsonReport,
+} from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const FIXTURES = `${ROOT}tests/fixtures/compare/`;
-const MAIN = `${ROOT}main.ts`;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
-}
-
-/** A failure is one line on stderr, no stack trace, nothing on stdout. */
-function assertOneLineError(result: Result, code: number, ...parts: string[]) {
-  assertEquals(result.code, code, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  assertMatch(lines[0]!, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(lines[0]!, part);
-  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args, FIXTURES);
 }
 
 interface Numbers {
@@ -73,31 +48,13 @@ interface CompareReport {
 }
 
 async function jsonReport(...args: string[]): Promise<CompareReport> {
-  const result = await cli("--format", "json", ...args);
-  assertEquals(result.code, 0, result.stderr);
-  assertEquals(result.stderr, "");
-  return JSON.parse(result.stdout);
+  const [report, stderr] = await runJsonReport<CompareReport>(args, FIXTURES);
+  assertEquals(stderr, "");
+  return report;
 }
 
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-  }[];
-}
-
-async function expected(name: string): Promise<Expected> {
-  return JSON.parse(
-    await Deno.readTextFile(`${FIXTURES}${name}.expected.json`),
-  );
+function expected(name: string): Expected {
+  return readExpected(`${FIXTURES}${name}.expected.json`);
 }
 
 function numbersOf(f: Expected["functions"][number]): Numbers {
@@ -111,8 +68,8 @@ function numbersOf(f: Expected["functions"][number]): Numbers {
 
 Deno.test("--base --format json reports every function of both runs with the numbers Python reads", async () => {
   const report = await jsonReport("--base", "before.pstats", "after.pstats");
-  const before = await expected("before");
-  const after = await expected("after");
+  const before = expected("before");
+  const after = expected("after");
   assertEquals(report.base, {
     files: ["before.pstats"],
     total_calls: before.total_calls,

@@ -25,6 +25,7 @@ import {
 } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import { compareTableReport } from "../lib/compare_report.ts";
+import { type ExpectedFunction, readExpected } from "./_expected.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/compare/", import.meta.url));
 
@@ -658,21 +659,8 @@ Deno.test("compareCallers() compares the calls into a removed or added function"
 });
 
 /** What Python read from a fixture: (file, line, name) → [cc, nc, tt, ct]. */
-async function expected(name: string) {
-  const json = JSON.parse(
-    await Deno.readTextFile(`${FIXTURES}${name}.expected.json`),
-  ) as {
-    functions: {
-      file: string;
-      line: number;
-      name: string;
-      cc: number;
-      nc: number;
-      tt: number;
-      ct: number;
-    }[];
-  };
-  return json.functions;
+function expected(name: string): ExpectedFunction[] {
+  return readExpected(`${FIXTURES}${name}.expected.json`).functions;
 }
 
 async function fixture(name: string): Promise<Profile> {
@@ -726,8 +714,8 @@ Deno.test("compareProfiles() finds what changed between two versions of a progra
     assertEquals(rowStatus(c, caller[0]!.row), "matched");
   }
   // The numbers are those Python read from each file.
-  const before = await expected("before");
-  const after = await expected("after");
+  const before = expected("before");
+  const after = expected("after");
   const parse = rowNumbers(c, only("parse"));
   const pythonParse = (fs: typeof before) =>
     fs.find((f) => f.name === "parse" && f.file.endsWith("/app.py"))!;
@@ -740,7 +728,7 @@ Deno.test("compareProfiles() finds what changed between two versions of a progra
 Deno.test("compareProfiles() matches a program profiled by Python 3.8 and 3.13", async () => {
   const c = compareProfiles(await fixture("py3.8"), await fixture("py3.13"));
   // Every function of the program itself is in both.
-  const app = (await expected("py3.13")).filter((f) =>
+  const app = expected("py3.13").filter((f) =>
     f.file.endsWith("/app.py") || f.file.endsWith("/util.py")
   );
   assert(app.length >= 10);
@@ -758,7 +746,7 @@ Deno.test("compareProfiles() matches a program profiled by Python 3.8 and 3.13",
   }
   // The standard libraries live in different places, and json's functions
   // moved between the versions: they match all the same.
-  const json = (await expected("py3.13")).filter((f) =>
+  const json = expected("py3.13").filter((f) =>
     /\/json\/(?:encoder|decoder|__init__)\.py$/.test(f.file) &&
     f.name !== "<module>"
   );

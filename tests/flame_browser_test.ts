@@ -12,37 +12,18 @@ import { fromFileUrl } from "@std/path";
 import { launchChromium } from "../scripts/_chromium.ts";
 import { buildCallTree, pathsThrough } from "../lib/call_tree.ts";
 import { formatPercent } from "../lib/format.ts";
-import { loadProfile } from "../lib/pstats.ts";
 import { queryFunctions } from "../lib/query.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
+import {
+  collectProblems,
+  FIXTURES_URL as FIXTURES,
+  param,
+  serve,
+} from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-async function serve(fixture: string) {
-  const bytes = await Deno.readFile(new URL(fixture, FIXTURES));
-  const profile = loadProfile([{ source: fixture, bytes }]);
-  let handler = (_request: Request) =>
-    Promise.resolve(new Response("Not ready", { status: 503 }));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (request) => handler(request),
-  );
-  const { port } = server.addr;
-  handler = createHandler({
-    profile,
-    isAllowedHost: allowedHosts("127.0.0.1", port),
-  });
-  return { server, profile, url: `http://127.0.0.1:${port}/` };
-}
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ")
     .trim();
-}
-
-function param(page: Page, name: string): string | null {
-  return new URL(page.url()).searchParams.get(name);
 }
 
 /** Moves the mouse to a frame at a depth, `x` pixels from the left. */
@@ -70,10 +51,7 @@ Deno.test({
         viewport: { width: 1280, height: 720 },
       });
       const page = await context.newPage();
-      page.on("pageerror", (error) => problems.push(String(error)));
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text());
-      });
+      collectProblems(page, problems);
 
       await t.step(
         "the Flame graph tab opens it, and the URL says so",

@@ -10,11 +10,20 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl, join } from "@std/path";
+import { join } from "@std/path";
 import { findProfiles, pytestCombined } from "../lib/folder.ts";
+import {
+  assertOneLineError as assertOneLineErrorWithCode,
+  type CliResult,
+  FIXTURES,
+  MAIN,
+  type Report,
+  runCli,
+  runJsonReport,
+  withTempDir,
+} from "./_cli.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const PROF = "folder/prof";
 const TESTS = [
   "test_checksum[1000].prof",
@@ -29,70 +38,16 @@ const WORKERS = [
   `${PROF}/workers/worker-2.pstats`,
 ];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
-async function cli(...args: string[]): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
-}
-
-interface Report {
-  files: string[];
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    calls: number;
-    primitive_calls: number;
-    internal_time: number;
-    cumulative_time: number;
-  }[];
-}
-
-interface Expected {
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: {
-    file: string;
-    line: number;
-    name: string;
-    cc: number;
-    nc: number;
-    tt: number;
-    ct: number;
-  }[];
-}
-
-async function json(...args: string[]): Promise<[Report, string]> {
-  const result = await cli("--format", "json", ...args);
-  assertEquals(result.code, 0, result.stderr);
-  return [JSON.parse(result.stdout), result.stderr];
+function json(...args: string[]): Promise<[Report, string]> {
+  return runJsonReport<Report>(args);
 }
 
 function expected(name: string): Expected {
-  return JSON.parse(
-    Deno.readTextFileSync(`${FIXTURES}folder-${name}.expected.json`),
-  );
+  return readExpected(`${FIXTURES}folder-${name}.expected.json`);
 }
 
 /** Every function's numbers are those pstats.Stats(*files) read. */
@@ -114,13 +69,8 @@ function assertMergedLikePython(report: Report, want: Expected) {
 }
 
 /** A failure is one line on stderr, no stack trace, nothing on stdout. */
-function assertOneLineError(result: Result, ...parts: string[]) {
-  assertEquals(result.code, 1, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  assertMatch(lines[0]!, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(lines[0]!, part);
+function assertOneLineError(result: CliResult, ...parts: string[]) {
+  assertOneLineErrorWithCode(result, 1, ...parts);
 }
 
 Deno.test("findProfiles() lists .prof and .pstats files, sorted, below only if asked", async () => {
@@ -136,8 +86,7 @@ Deno.test("findProfiles() lists .prof and .pstats files, sorted, below only if a
 });
 
 Deno.test("findProfiles() follows links to files, not to folders (no loops)", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     await Deno.mkdir(join(dir, "sub"));
     await Deno.copyFile(join(FIXTURES, TESTS[0]!), join(dir, "sub", "a.prof"));
     await Deno.symlink(join(dir, "sub", "a.prof"), join(dir, "link.prof"));
@@ -151,9 +100,7 @@ Deno.test("findProfiles() follows links to files, not to folders (no loops)", as
     // The broken link is reported by name when read.
     const result = await cli("--format", "json", dir);
     assertOneLineError(result, "broken.prof: No such file");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("pytestCombined() finds combined.prof only beside the files it sums", () => {
@@ -239,8 +186,7 @@ Deno.test("--skip-bad goes on past bad files and lists them", async () => {
 });
 
 Deno.test("thousands of files in a folder merge without an argument per file", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const one = await Deno.readFile(join(FIXTURES, TESTS[3]!));
     const copies = 3000;
     for (let i = 0; i < copies; i++) {
@@ -252,9 +198,7 @@ Deno.test("thousands of files in a folder merge without an argument per file", a
     assertEquals(report.total_calls, copies * single.total_calls);
     assertEquals(report.functions.length, single.functions.length);
     assertStringIncludes(stderr, "Found 3,000 profiles");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 /** util-linux `script`, to run the command on a terminal. */
@@ -270,8 +214,7 @@ Deno.test({
   name: "on a terminal, reading hundreds of files shows a progress line",
   ignore: SCRIPT === undefined,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
+    await withTempDir(async (dir) => {
       const one = await Deno.readFile(join(FIXTURES, TESTS[3]!));
       for (let i = 0; i < 250; i++) {
         await Deno.writeFile(join(dir, `test_${i}.prof`), one);
@@ -294,8 +237,6 @@ Deno.test({
       // The line is cleared before the notes and the report.
       const cleared = text.lastIndexOf("\r\x1b[K");
       assert(cleared < text.indexOf("Found 250 profiles"), "cleared first");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

@@ -9,27 +9,7 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import { formatMs } from "../lib/format.ts";
 import { nodeKey, queryGroups } from "../lib/group.ts";
-import { loadProfile } from "../lib/pstats.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-async function serve(fixture: string) {
-  const bytes = await Deno.readFile(new URL(fixture, FIXTURES));
-  const profile = loadProfile([{ source: fixture, bytes }]);
-  let handler = (_request: Request) =>
-    Promise.resolve(new Response("Not ready", { status: 503 }));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (request) => handler(request),
-  );
-  const { port } = server.addr;
-  handler = createHandler({
-    profile,
-    isAllowedHost: allowedHosts("127.0.0.1", port),
-  });
-  return { server, profile, url: `http://127.0.0.1:${port}/` };
-}
+import { collectProblems, param, serve } from "./_browser.ts";
 
 /** The rows in view: their label, tree level and whether they are open. */
 async function rows(page: Page) {
@@ -56,10 +36,6 @@ async function open(page: Page, name: string): Promise<void> {
   }).waitFor();
 }
 
-function param(page: Page, name: string): string | null {
-  return new URL(page.url()).searchParams.get(name);
-}
-
 Deno.test({
   name: "the groups view rolls a profile up in a real browser",
   async fn(t) {
@@ -71,10 +47,7 @@ Deno.test({
       const page = await browser.newPage({
         viewport: { width: 1280, height: 720 },
       });
-      page.on("pageerror", (error) => problems.push(String(error)));
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text());
-      });
+      collectProblems(page, problems);
 
       await t.step(
         "the directory level is a tree that opens into sub-directories, files and functions",

@@ -4,27 +4,18 @@ import {
   assertEquals,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
+import {
+  type CliResult,
+  FIXTURES,
+  MAIN,
+  runCli,
+  runJsonReport,
+} from "./_cli.ts";
+import { type ExpectedGroup, readExpectedGroups } from "./_expected.ts";
+import type { GroupLevel } from "../lib/group.ts";
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
-const FIXTURES = `${ROOT}tests/fixtures/`;
-const MAIN = `${ROOT}main.ts`;
-
-async function cli(...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
 interface Group {
@@ -49,25 +40,11 @@ interface GroupReport {
 }
 
 async function groups(...args: string[]): Promise<GroupReport> {
-  const result = await cli("--format", "json", ...args);
-  assertEquals(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  return (await runJsonReport<GroupReport>(args))[0];
 }
 
-interface PythonGroup {
-  key: string;
-  functions: number;
-  lines?: number;
-  calls: number;
-  primitive_calls: number;
-  internal_time: number;
-  cumulative: number;
-}
-
-function python(name: string, level: string): PythonGroup[] {
-  return JSON.parse(
-    Deno.readTextFileSync(`${FIXTURES}${name}.groups.json`),
-  ).levels[level];
+function python(name: string, level: GroupLevel): ExpectedGroup[] {
+  return readExpectedGroups(`${FIXTURES}${name}.groups.json`).levels[level];
 }
 
 Deno.test("--by package --format json prints each package's numbers as Python computes them, largest cumulative first", async () => {

@@ -1,4 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
+import { fromFileUrl } from "@std/path";
 import {
   DIRECTORY,
   FILE,
@@ -17,6 +18,11 @@ import {
 import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import { groupTableReport } from "../lib/group_report.ts";
+import {
+  type ExpectedGroup,
+  type ExpectedGroups,
+  readExpectedGroups,
+} from "./_expected.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 
@@ -27,25 +33,9 @@ function fixture(name: string): Profile {
   }]);
 }
 
-interface ExpectedGroup {
-  key: string;
-  functions: number;
-  lines?: number;
-  calls: number;
-  primitive_calls: number;
-  internal_time: number;
-  cumulative: number;
-}
-
-interface ExpectedGroups {
-  sampled: boolean;
-  cumulative_unit: "time" | "calls";
-  levels: Record<GroupLevel, ExpectedGroup[]>;
-}
-
 function expectedGroups(name: string): ExpectedGroups {
-  return JSON.parse(
-    Deno.readTextFileSync(new URL(`${name}.groups.json`, FIXTURES)),
+  return readExpectedGroups(
+    fromFileUrl(new URL(`${name}.groups.json`, FIXTURES)),
   );
 }
 

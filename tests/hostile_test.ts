@@ -15,7 +15,6 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import { isDataError } from "../lib/data_error.ts";
 import { decodeMarshal, MarshalDict } from "../lib/marshal.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
@@ -37,51 +36,25 @@ import {
 } from "./_marshal_writer.ts";
 import { startServer } from "./_server_child.ts";
 import { serveWithTimeouts } from "../lib/timeout_front.ts";
+import {
+  assertOneLineError,
+  type CliResult,
+  MAIN,
+  ROOT,
+  runCli,
+  withTempDir,
+} from "./_cli.ts";
 
-const ROOT = fromFileUrl(new URL("../", import.meta.url));
-const MAIN = `${ROOT}main.ts`;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-async function cli(args: string[], cwd: string): Promise<Result> {
-  const start = performance.now();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-    ms: performance.now() - start,
-  };
-}
+const cli = runCli;
 
 /** One clean line on stderr, nothing on stdout, in time. */
 function assertOneLine(
-  result: Result,
+  result: CliResult,
   code: number,
   budgetMs: number,
   ...parts: string[]
 ): string {
-  assertEquals(result.code, code, result.stderr);
-  assertEquals(result.stdout, "");
-  const lines = result.stderr.trimEnd().split("\n");
-  assertEquals(lines.length, 1, result.stderr);
-  const line = lines[0]!;
-  assertMatch(line, /^profiling-explorer: /);
-  for (const part of parts) assertStringIncludes(line, part);
-  assertFalse(/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
+  const line = assertOneLineError(result, code, ...parts);
   assertFalse(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/.test(line));
   assertLess(line.length, 1000, "quoted content is cut");
   assertLess(result.ms, budgetMs, `took ${result.ms} ms`);
@@ -92,15 +65,12 @@ async function withFiles<T>(
   files: Record<string, Uint8Array>,
   fn: (dir: string) => Promise<T>,
 ): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "hostile-" });
-  try {
+  return await withTempDir(async (dir) => {
     for (const [name, data] of Object.entries(files)) {
       await Deno.writeFile(`${dir}/${name}`, data);
     }
     return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { prefix: "hostile-" });
 }
 
 function time<T>(fn: () => T): [T | unknown, number] {
@@ -272,8 +242,7 @@ Deno.test("a code object name full of empty tuples runs out of budget, not memor
 });
 
 Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "hostile-" });
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/zeros.pstats`;
     await Deno.writeFile(path, new Uint8Array(0));
     await Deno.truncate(path, 2 * 1024 ** 3);
@@ -305,9 +274,7 @@ Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", as
       10_000,
       "Invalid --max-size",
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { prefix: "hostile-" });
 });
 
 // 3. Valid JSON and CSV.

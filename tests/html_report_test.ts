@@ -9,34 +9,13 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { fromFileUrl, join } from "@std/path";
+import { join } from "@std/path";
+import { type CliResult, FIXTURES, runCli, withTempDir } from "./_cli.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-  };
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
 /** The value, or a failure saying what is missing (narrows the type). */
@@ -45,14 +24,7 @@ function must<T>(value: T | null | undefined, what: string): T {
   return value;
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = withTempDir;
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest(

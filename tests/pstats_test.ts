@@ -8,38 +8,12 @@ import {
 import { fromFileUrl } from "@std/path";
 import { loadProfile, loadProfileAsync, readPstats } from "../lib/pstats.ts";
 import type { Profile } from "../lib/profile.ts";
+import { type Expected, readExpected } from "./_expected.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
 
-interface ExpectedCaller {
-  file: string;
-  line: number;
-  name: string;
-  value: [number, number, number, number] | number;
-}
-interface ExpectedFunction {
-  file: string;
-  line: number;
-  name: string;
-  cc: number;
-  nc: number;
-  tt: number;
-  ct: number;
-  callers: ExpectedCaller[];
-}
-interface Expected {
-  python: string;
-  kind: "cprofile" | "profile" | "yappi" | "sampled";
-  total_calls: number;
-  primitive_calls: number;
-  total_time: number;
-  functions: ExpectedFunction[];
-  /** Set when `functions` is a sample of a large file. */
-  function_count?: number;
-}
-
 function expected(name: string): Expected {
-  return JSON.parse(Deno.readTextFileSync(`${FIXTURES}${name}.expected.json`));
+  return readExpected(`${FIXTURES}${name}.expected.json`);
 }
 
 function load(...names: string[]): Profile {

@@ -5,29 +5,14 @@
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "playwright-core";
-import { fromFileUrl, join, toFileUrl } from "@std/path";
+import { join, toFileUrl } from "@std/path";
 import { launchChromium } from "../scripts/_chromium.ts";
-
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
-const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+import { collectProblems, param } from "./_browser.ts";
+import { runCli } from "./_cli.ts";
 
 async function writeReport(out: string, ...inputs: string[]): Promise<void> {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "--html", out, ...inputs],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assertEquals(
-    result.code,
-    0,
-    new TextDecoder().decode(result.stderr),
-  );
-}
-
-function param(page: Page, name: string): string | null {
-  return new URL(page.url()).searchParams.get(name);
+  const result = await runCli(["--html", out, ...inputs]);
+  assertEquals(result.code, 0, result.stderr);
 }
 
 async function names(page: Page): Promise<string[]> {
@@ -53,10 +38,7 @@ Deno.test({
         viewport: { width: 1280, height: 720 },
       });
       const page = await context.newPage();
-      page.on("pageerror", (error) => problems.push(String(error)));
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text());
-      });
+      collectProblems(page, problems);
       page.on("request", (request) => requests.push(request.url()));
 
       await t.step("it lists every function, largest first", async () => {

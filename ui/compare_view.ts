@@ -45,7 +45,7 @@ import {
 } from "../lib/compare_report.ts";
 import { formatCount, formatMs } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import { styleProperties } from "./directives.ts";
+import { busyView } from "./message_view.ts";
 import { basename, fullLabel } from "./labels.ts";
 import { href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
@@ -57,11 +57,8 @@ import {
   state,
   update,
 } from "./state.ts";
-
-/** A row's height in pixels; `--row-height` in style.css matches. */
-const ROW_HEIGHT = 28;
-/** Rows rendered beyond each edge of the viewport. */
-const OVERSCAN = 16;
+import { ariaSort, sortButton } from "./sort_header.ts";
+import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 /** How each kind of change is shown: a word, and a sign or arrow. */
 const KIND_LABELS: Readonly<Record<ChangeKind, [string, string]>> = {
@@ -152,8 +149,11 @@ function _signed(
   return html`<span class=${tone}>${format(delta)}</span>`;
 }
 
-let scroller: HTMLElement | undefined;
-let scrollFrame = 0;
+const list = new VirtualRows(
+  () => state.compare,
+  () => _length(),
+  update,
+);
 
 /** The compare view. */
 export const COMPARE_VIEW: PageView = {
@@ -176,10 +176,10 @@ export const COMPARE_VIEW: PageView = {
     `,
   show,
   saved: () => ({
-    scrollTop: scroller?.scrollTop ?? 0,
+    scrollTop: list.scrollTop,
     highlight: state.compare.highlight,
   }),
-  resized: () => _syncViewport(),
+  resized: () => list.sync(),
   key: compareKey,
   highlightedFunction,
 };
@@ -272,14 +272,7 @@ function statusText(s: State): string {
 
 function compareView(s: State, p: Profile): TemplateResult {
   const c = s.comparison;
-  if (c === null) {
-    return html`
-      <div class="state" role="status">
-        <div class="spinner" aria-hidden="true"></div>
-        <p>Comparing the two runs…</p>
-      </div>
-    `;
-  }
+  if (c === null) return busyView("Comparing the two runs…");
   const r = s.route;
   if (r.fn !== null && r.fn >= c.size) {
     return html`
@@ -336,8 +329,7 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
   const edges = r.view !== "functions";
   const n = edges ? t.edges.length : t.rows.length;
   const span = COLUMNS.length + 3;
-  const start = Math.min(n, Math.max(0, t.first - OVERSCAN));
-  const end = Math.min(n, t.first + t.visible + OVERSCAN);
+  const { start, end } = renderRange(t, n);
   const items: { row: number; edge: ComparedEdge | null }[] = [];
   for (let i = start; i < end; i++) {
     items.push(
@@ -347,11 +339,11 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
     );
   }
   return html`
-    <div class="scroller" ${ref(_setScroller)} @scroll=${onScroll}>
+    <div class="scroller" ${ref(list.setScroller)} @scroll=${list.onScroll}>
       <table
         class=${`compare ${r.view}`}
         aria-rowcount=${n + (r.fn === null ? 1 : 2)}
-        @click=${onTableClick}
+        @click=${list.onClick}
       >
         <caption class="sr-only">${_caption(s, c)}</caption>
         <thead>
@@ -364,13 +356,13 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
           ${r.fn === null ? nothing : focalRowView(s, c, r.fn, span)}
         </thead>
         <tbody>
-          ${start > 0 ? spacerView(start, span) : nothing}
+          ${start > 0 ? spacerRow(start, span) : nothing}
           ${repeat(
             items,
             (item) => item.row,
             (item, i) => rowView(s, c, p, item.row, item.edge, start + i),
           )}
-          ${end < n ? spacerView(n - end, span) : nothing}
+          ${end < n ? spacerRow(n - end, span) : nothing}
           ${n === 0 ? emptyView(s, span) : nothing}
         </tbody>
       </table>
@@ -402,16 +394,10 @@ function headerCellView(
     <th
       scope="col"
       class=${`num ${col.key}`}
-      aria-sort=${active
-        ? (r.compare.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.compare.descending)}
       title=${col.title}
     >
-      <button type="button" @click=${() => sortBy(col.sort)}>
-        ${label}<span class="arrow" aria-hidden="true">${active
-          ? (r.compare.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(label, active, r.compare.descending, () => sortBy(col.sort))}
     </th>
   `;
 }
@@ -419,21 +405,19 @@ function headerCellView(
 function locationHeaderView(r: Route): TemplateResult {
   const sort = r.compare.sort;
   const button = (column: "file" | "name", label: string, title: string) =>
-    html`
-      <button type="button" title=${title} @click=${() => sortBy(column)}>
-        ${label}<span class="arrow" aria-hidden="true">${sort === column
-          ? (r.compare.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
-    `;
+    sortButton(
+      label,
+      sort === column,
+      r.compare.descending,
+      () => sortBy(column),
+      title,
+    );
   const active = sort === "file" || sort === "name";
   return html`
     <th
       scope="col"
       class="location"
-      aria-sort=${active
-        ? (r.compare.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.compare.descending)}
     >
       ${button("file", "location", "Sort by file and line")}
       ${button("name", "function", "Sort by function name")}
@@ -554,16 +538,6 @@ function locationCellView(c: Comparison, row: number): TemplateResult {
   `;
 }
 
-function spacerView(rows: number, span: number): TemplateResult {
-  return html`
-    <tr class="spacer" aria-hidden="true" style=${styleProperties({
-      height: `${rows * ROW_HEIGHT}px`,
-    })}>
-      <td colspan=${span}></td>
-    </tr>
-  `;
-}
-
 function emptyView(s: State, span: number): TemplateResult {
   const r = s.route;
   const message = r.q !== "" || r.compare.only.length > 0
@@ -617,14 +591,7 @@ function _length(): number {
 }
 
 function show({ scrollTop, highlight }: HistoryState): void {
-  const t = state.compare;
-  t.highlight = Math.min(highlight, Math.max(0, _length() - 1));
-  t.first = Math.floor(scrollTop / ROW_HEIGHT);
-  update();
-  if (scroller) {
-    scroller.scrollTop = scrollTop;
-    _syncViewport();
-  }
+  list.show(scrollTop, highlight);
 }
 
 function sortBy(column: CompareSortColumn): void {
@@ -651,59 +618,6 @@ function setKinds(kinds: readonly ChangeKind[]): void {
   navigate({ ...r, compare: { ...r.compare, only } }, "replace");
 }
 
-function onScroll(): void {
-  if (scrollFrame === 0) {
-    scrollFrame = requestAnimationFrame(() => {
-      scrollFrame = 0;
-      _syncViewport();
-    });
-  }
-}
-
-function onTableClick(event: MouseEvent): void {
-  const target = event.target instanceof Element ? event.target : null;
-  if (target === null || target.closest("a, button") !== null) return;
-  const row = target.closest("tr.row");
-  if (row instanceof HTMLElement) {
-    state.compare.highlight = Number(row.dataset["index"] ?? 0);
-    update();
-  }
-}
-
-function _syncViewport(): void {
-  if (!scroller) return;
-  const t = state.compare;
-  const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
-  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
-  if (first !== t.first || visible !== t.visible) {
-    t.first = first;
-    t.visible = visible;
-    update();
-  }
-}
-
-function _setScroller(element: Element | undefined): void {
-  scroller = element instanceof HTMLElement ? element : undefined;
-}
-
-function moveHighlight(delta: number): void {
-  const t = state.compare;
-  const n = _length();
-  if (n === 0) return;
-  t.highlight = Math.min(n - 1, Math.max(0, t.highlight + delta));
-  update();
-  if (!scroller) return;
-  const head = scroller.querySelector("thead")?.getBoundingClientRect()
-    .height ?? 0;
-  const top = t.highlight * ROW_HEIGHT;
-  const room = scroller.clientHeight - head;
-  if (top < scroller.scrollTop) scroller.scrollTop = top;
-  else if (top + ROW_HEIGHT > scroller.scrollTop + room) {
-    scroller.scrollTop = top + ROW_HEIGHT - room;
-  }
-  _syncViewport();
-}
-
 /** The comparison row of the highlighted item. */
 function _highlightedRow(): number | undefined {
   const t = state.compare;
@@ -721,32 +635,11 @@ function highlightedFunction(): number | undefined {
   return id >= 0 ? id : undefined;
 }
 
-function compareKey(
-  { event, inFilter, editing, onControl }: KeyContext,
-): boolean {
-  const move = (delta: number) => {
-    event.preventDefault();
-    moveHighlight(delta);
-    return true;
-  };
-  const page = Math.max(1, state.compare.visible - 2);
+function compareKey(context: KeyContext): boolean {
+  const { event, inFilter, editing, onControl } = context;
+  const moved = list.moveByKey(context);
+  if (moved !== undefined) return moved;
   switch (event.key) {
-    case "ArrowDown":
-      return (!editing || inFilter) && move(1);
-    case "ArrowUp":
-      return (!editing || inFilter) && move(-1);
-    case "j":
-      return !editing && move(1);
-    case "k":
-      return !editing && move(-1);
-    case "PageDown":
-      return (!editing || inFilter) && move(page);
-    case "PageUp":
-      return (!editing || inFilter) && move(-page);
-    case "Home":
-      return !editing && move(-_length());
-    case "End":
-      return !editing && move(_length());
     case "Enter":
       if (inFilter || (!editing && !onControl)) {
         event.preventDefault();

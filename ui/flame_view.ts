@@ -37,7 +37,7 @@ import {
 } from "./flame_canvas.ts";
 import { isMissing } from "./header_view.ts";
 import { fullLabel } from "./labels.ts";
-import { missingView } from "./message_view.ts";
+import { busyView, missingView } from "./message_view.ts";
 import { edgeRoute, flameRoute, href, navigate } from "./navigation.ts";
 import {
   type FlameGraph,
@@ -266,14 +266,7 @@ function statusText(s: State, p: Profile): string {
 }
 
 function flameView(s: State, p: Profile): TemplateResult {
-  if (s.edgesLoading) {
-    return html`
-      <div class="state" role="status">
-        <div class="spinner" aria-hidden="true"></div>
-        <p>Loading the call graph…</p>
-      </div>
-    `;
-  }
+  if (s.edgesLoading) return busyView("Loading the call graph…");
   const r = s.route;
   const tree = _treeOf(r.fn === null ? "main" : "callees");
   if (tree !== null && !(tree.total > 0)) {

@@ -42,16 +42,11 @@ import {
   sortNodes,
 } from "../lib/group.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import {
-  filterTerms,
-  isDescendingByDefault,
-  radixOrder,
-  type SortColumn,
-} from "../lib/query.ts";
+import { filterTerms, radixOrder, type SortColumn } from "../lib/query.ts";
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
 import { fullLabel, fullLocation } from "./labels.ts";
-import { edgeRoute, href, navigate } from "./navigation.ts";
+import { edgeRoute, href, navigate, sortBy } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   type HistoryState,
@@ -60,11 +55,8 @@ import {
   state,
   update,
 } from "./state.ts";
-
-/** A row's height in pixels; `--row-height` in style.css matches. */
-const ROW_HEIGHT = 28;
-/** Rows rendered beyond each edge of the viewport. */
-const OVERSCAN = 16;
+import { ariaSort, sortButton } from "./sort_header.ts";
+import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 const _PLURALS: Record<GroupLevel, [string, string]> = {
   line: ["line", "lines"],
@@ -282,10 +274,10 @@ export const GROUP_VIEW: PageView = {
     `,
   show: showGroups,
   saved: () => ({
-    scrollTop: scroller?.scrollTop ?? 0,
+    scrollTop: list.scrollTop,
     highlight: state.groups.highlight,
   }),
-  resized: () => _syncViewport(),
+  resized: () => list.sync(),
   key: groupsKey,
   highlightedFunction,
 };
@@ -498,8 +490,11 @@ function _columns(p: Profile, r: Route): _Column[] {
   ];
 }
 
-let scroller: HTMLElement | undefined;
-let scrollFrame = 0;
+const list = new VirtualRows(
+  () => state.groups,
+  () => state.groups.rows.length,
+  update,
+);
 
 function groupsView(p: Profile): TemplateResult {
   const r = state.route;
@@ -507,14 +502,13 @@ function groupsView(p: Profile): TemplateResult {
   const columns = _columns(p, r);
   const span = columns.length + 2;
   const n = g.rows.length;
-  const start = Math.min(n, Math.max(0, g.first - OVERSCAN));
-  const end = Math.min(n, g.first + g.visible + OVERSCAN);
+  const { start, end } = renderRange(g, n);
   const visible = Array.from(g.rows.subarray(start, end));
   const edges = r.fn !== null;
   const numbers = edges || state.edgesLoading ? null : _groupNumbers(p, r);
   const treeTable = !edges && r.by === "directory";
   return html`
-    <div class="scroller" ${ref(_setScroller)} @scroll=${onScroll}>
+    <div class="scroller" ${ref(list.setScroller)} @scroll=${list.onScroll}>
       <table
         class=${`groups ${edges ? r.view : `by-${r.by}`}`}
         role=${treeTable ? "treegrid" : nothing}
@@ -522,7 +516,7 @@ function groupsView(p: Profile): TemplateResult {
         style=${styleProperties({
           "--calls-chars": String(_callsChars(p, numbers, visible, edges)),
         })}
-        @click=${onTableClick}
+        @click=${list.onClick}
       >
         <caption class="sr-only">${edges
           ? `The ${r.view} of the function, folded by function`
@@ -536,7 +530,7 @@ function groupsView(p: Profile): TemplateResult {
           ${edges && r.fn! < p.size ? focalRowView(p, columns, r.fn!) : nothing}
         </thead>
         <tbody>
-          ${start > 0 ? _spacer(start, span) : nothing}
+          ${start > 0 ? spacerRow(start, span) : nothing}
           ${repeat(
             visible,
             (id) => id,
@@ -545,7 +539,7 @@ function groupsView(p: Profile): TemplateResult {
                 ? edgeRowView(p, columns, id, start + i)
                 : nodeRowView(numbers!, columns, id, start + i),
           )}
-          ${end < n ? _spacer(n - end, span) : nothing}
+          ${end < n ? spacerRow(n - end, span) : nothing}
           ${n === 0 ? emptyView(p, span) : nothing}
         </tbody>
       </table>
@@ -567,16 +561,10 @@ function headerCellView(r: Route, c: _Column): TemplateResult {
     <th
       scope="col"
       class=${cls}
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
       title=${c.title}
     >
-      <button type="button" @click=${() => sortBy(column)}>
-        ${c.label}<span class="arrow" aria-hidden="true">${active
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(c.label, active, r.descending, () => sortBy(column))}
     </th>
   `;
 }
@@ -592,15 +580,15 @@ function nameHeaderView(r: Route): TemplateResult {
     <th
       scope="col"
       class="location"
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
     >
-      <button type="button" title="Sort by name" @click=${() => sortBy("name")}>
-        ${label}<span class="arrow" aria-hidden="true">${active
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(
+        label,
+        active,
+        r.descending,
+        () => sortBy("name"),
+        "Sort by name",
+      )}
     </th>
   `;
 }
@@ -916,16 +904,6 @@ function focalRowView(
   `;
 }
 
-function _spacer(rows: number, span: number): TemplateResult {
-  return html`
-    <tr class="spacer" aria-hidden="true" style=${styleProperties({
-      height: `${rows * ROW_HEIGHT}px`,
-    })}>
-      <td colspan=${span}></td>
-    </tr>
-  `;
-}
-
 function emptyView(p: Profile, span: number): TemplateResult {
   const r = state.route;
   let message: string;
@@ -970,75 +948,7 @@ function toggleNode(node: number, open?: boolean): void {
 }
 
 function showGroups({ scrollTop, highlight }: HistoryState): void {
-  const g = state.groups;
-  g.highlight = Math.min(highlight, Math.max(0, g.rows.length - 1));
-  g.first = Math.floor(scrollTop / ROW_HEIGHT);
-  update();
-  if (scroller) {
-    scroller.scrollTop = scrollTop;
-    _syncViewport();
-  }
-}
-
-function sortBy(column: SortColumn): void {
-  const r = state.route;
-  const descending = r.sort === column
-    ? !r.descending
-    : isDescendingByDefault(column);
-  navigate({ ...r, sort: column, descending }, "replace");
-}
-
-function onScroll(): void {
-  if (scrollFrame === 0) {
-    scrollFrame = requestAnimationFrame(() => {
-      scrollFrame = 0;
-      _syncViewport();
-    });
-  }
-}
-
-function onTableClick(event: MouseEvent): void {
-  const target = event.target instanceof Element ? event.target : null;
-  if (target === null || target.closest("a, button") !== null) return;
-  const row = target.closest("tr.row");
-  if (row instanceof HTMLElement) {
-    state.groups.highlight = Number(row.dataset["index"] ?? 0);
-    update();
-  }
-}
-
-function _syncViewport(): void {
-  if (!scroller) return;
-  const g = state.groups;
-  const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
-  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
-  if (first !== g.first || visible !== g.visible) {
-    g.first = first;
-    g.visible = visible;
-    update();
-  }
-}
-
-function _setScroller(element: Element | undefined): void {
-  scroller = element instanceof HTMLElement ? element : undefined;
-}
-
-function moveHighlight(delta: number): void {
-  const g = state.groups;
-  const n = g.rows.length;
-  if (n === 0) return;
-  g.highlight = Math.min(n - 1, Math.max(0, g.highlight + delta));
-  update();
-  if (!scroller) return;
-  const head = scroller.querySelector("thead")?.getBoundingClientRect()
-    .height ?? 0;
-  const top = g.highlight * ROW_HEIGHT;
-  const room = scroller.clientHeight - head;
-  if (top < scroller.scrollTop) scroller.scrollTop = top;
-  else if (top + ROW_HEIGHT > scroller.scrollTop + room) {
-    scroller.scrollTop = top + ROW_HEIGHT - room;
-  }
-  _syncViewport();
+  list.show(scrollTop, highlight);
 }
 
 /** The node of the highlighted row, in the groups (not the edges). */
@@ -1060,35 +970,21 @@ function highlightedFunction(): number | undefined {
   return fn >= 0 ? fn : undefined;
 }
 
-function groupsKey({ event, inFilter, editing, onControl }: KeyContext) {
+function groupsKey(context: KeyContext) {
+  const { event, inFilter, editing, onControl } = context;
   const move = (delta: number) => {
     event.preventDefault();
-    moveHighlight(delta);
+    list.moveHighlight(delta);
     return true;
   };
   const g = state.groups;
-  const page = Math.max(1, g.visible - 2);
   const p = state.profile!;
   const r = state.route;
   const node = _highlightedNode();
   const tree = r.fn === null ? groupTree(p, r.by) : null;
+  const moved = list.moveByKey(context);
+  if (moved !== undefined) return moved;
   switch (event.key) {
-    case "ArrowDown":
-      return (!editing || inFilter) && move(1);
-    case "ArrowUp":
-      return (!editing || inFilter) && move(-1);
-    case "j":
-      return !editing && move(1);
-    case "k":
-      return !editing && move(-1);
-    case "PageDown":
-      return (!editing || inFilter) && move(page);
-    case "PageUp":
-      return (!editing || inFilter) && move(-page);
-    case "Home":
-      return !editing && move(-g.rows.length);
-    case "End":
-      return !editing && move(g.rows.length);
     case "ArrowRight":
     case "ArrowLeft": {
       if (editing || tree === null || node === undefined) return false;

@@ -31,6 +31,16 @@ export function loadingView(s: State): TemplateResult {
   `;
 }
 
+/** A spinner and what the page is busy with (a view working something out). */
+export function busyView(message: string): TemplateResult {
+  return html`
+    <div class="state" role="status">
+      <div class="spinner" aria-hidden="true"></div>
+      <p>${message}</p>
+    </div>
+  `;
+}
+
 /** Why the profile could not be loaded, and a button to try again. */
 export function errorView(s: State, retry: () => void): TemplateResult {
   return html`

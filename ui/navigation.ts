@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isDescendingByDefault, type SortColumn } from "../lib/query.ts";
 import { parseRoute, type Route, routeSearch } from "./route.ts";
 import { activeView, type HistoryState, state } from "./state.ts";
 
@@ -102,6 +103,18 @@ export function edgeRoute(
   view: "callers" | "callees",
 ): Route {
   return { ...r, tab: "table", view, fn, q: "" };
+}
+
+/**
+ * Sorts the table or the groups by a column: a new column in its natural
+ * direction, the same column again reversed.
+ */
+export function sortBy(column: SortColumn): void {
+  const r = state.route;
+  const descending = r.sort === column
+    ? !r.descending
+    : isDescendingByDefault(column);
+  navigate({ ...r, sort: column, descending }, "replace");
 }
 
 /** The table of every function. */

@@ -129,20 +129,26 @@ export class HttpProfileSource implements ProfileSource {
           (text ? `: ${text}` : ""),
       );
     }
-    const bytes = await _readAll(response, options);
-    return decodeProfile(bytes);
+    const { bytes, functions } = await _readAll(response, options);
+    // The functions shown early are kept; only the edges are decoded now.
+    return decodeProfile(bytes, functions ? { functions } : {});
   }
 }
 
+/**
+ * Reads the whole response, handing `onFunctions` the functions as soon as
+ * they are in; answers the bytes and that profile of the functions.
+ */
 async function _readAll(
   response: Response,
   { onProgress, onFunctions }: LoadOptions,
-): Promise<Uint8Array> {
+): Promise<{ bytes: Uint8Array; functions?: Profile }> {
   let functionsSent = onFunctions === undefined;
   let functionsEnd: number | undefined;
   const length = Number(response.headers.get("content-length") ?? NaN);
   const total = Number.isFinite(length) && length >= 0 ? length : undefined;
-  if (response.body === null) return new Uint8Array(0);
+  if (response.body === null) return { bytes: new Uint8Array(0) };
+  let functions: Profile | undefined;
   const reader = response.body.getReader();
   let bytes = new Uint8Array(total ?? 1 << 20);
   let loaded = 0;
@@ -167,13 +173,13 @@ async function _readAll(
       const length = functionsEnd;
       if (length !== undefined && length <= loaded) {
         functionsSent = true;
-        onFunctions!(
-          decodeProfile(bytes.subarray(0, length), { edges: false }),
-        );
+        functions = decodeProfile(bytes.subarray(0, length), { edges: false });
+        onFunctions!(functions);
       }
     }
   }
-  return bytes.subarray(0, loaded);
+  const all = bytes.subarray(0, loaded);
+  return functions ? { bytes: all, functions } : { bytes: all };
 }
 
 /** The type of the page's `<script>` elements that hold embedded data. */
@@ -261,7 +267,8 @@ async function _loadEmbedded(
     headers: /^\d+$/.test(length) ? { "content-length": length } : {},
   });
   try {
-    return decodeProfile(await _readAll(response, options));
+    const { bytes, functions } = await _readAll(response, options);
+    return decodeProfile(bytes, functions ? { functions } : {});
   } catch (error) {
     throw new Error(
       `The profile in this page is damaged: ${

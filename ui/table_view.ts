@@ -19,7 +19,6 @@ import {
 } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import {
-  isDescendingByDefault,
   queryCallees,
   queryCallers,
   queryFunctions,
@@ -44,6 +43,7 @@ import {
   homeRoute,
   href,
   navigate,
+  sortBy,
 } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
@@ -54,11 +54,8 @@ import {
   state,
   update,
 } from "./state.ts";
-
-/** A table row's height in pixels; `--row-height` in style.css matches. */
-const ROW_HEIGHT = 28;
-/** Rows rendered beyond each edge of the viewport. */
-const OVERSCAN = 16;
+import { ariaSort, sortButton } from "./sort_header.ts";
+import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 /** The four numbers of a function or of an edge. */
 interface Numbers {
@@ -176,8 +173,11 @@ function _percent(part: number, total: number): Cell {
   return { text: formatPercent(part, total), share: share(part, total) };
 }
 
-let scroller: HTMLElement | undefined;
-let scrollFrame = 0;
+const list = new VirtualRows(
+  () => state.table,
+  () => state.table.rows.length,
+  update,
+);
 
 /** The table view. */
 export const TABLE_VIEW: PageView = {
@@ -199,10 +199,10 @@ export const TABLE_VIEW: PageView = {
     `,
   show: showTable,
   saved: () => ({
-    scrollTop: scroller?.scrollTop ?? 0,
+    scrollTop: list.scrollTop,
     highlight: state.table.highlight,
   }),
-  resized: () => _syncViewport(),
+  resized: () => list.sync(),
   key: tableKey,
   highlightedFunction,
 };
@@ -271,14 +271,13 @@ function tableView(s: State, p: Profile): TemplateResult {
   const columns = p.sampled ? SAMPLED_COLUMNS : TRACED_COLUMNS;
   const span = columns.length + 2;
   const n = t.rows.length;
-  const start = Math.min(n, Math.max(0, t.first - OVERSCAN));
-  const end = Math.min(n, t.first + t.visible + OVERSCAN);
+  const { start, end } = renderRange(t, n);
   const visibleRows = Array.from(t.rows.subarray(start, end));
   return html`
     <div
       class="scroller"
-      ${ref(_setScroller)}
-      @scroll=${onScroll}
+      ${ref(list.setScroller)}
+      @scroll=${list.onScroll}
     >
       <table
         class=${r.view}
@@ -286,7 +285,7 @@ function tableView(s: State, p: Profile): TemplateResult {
         style=${styleProperties({
           "--calls-chars": String(_callsChars(s, p)),
         })}
-        @click=${onTableClick}
+        @click=${list.onClick}
       >
         <caption class="sr-only">${tableCaption(s, p)}</caption>
         <thead>
@@ -298,13 +297,13 @@ function tableView(s: State, p: Profile): TemplateResult {
           ${r.fn === null ? nothing : focalRowView(s, p, columns, r.fn, span)}
         </thead>
         <tbody>
-          ${start > 0 ? spacerView(start, span) : nothing}
+          ${start > 0 ? spacerRow(start, span) : nothing}
           ${repeat(
             visibleRows,
             (id) => id,
             (id, i) => rowView(s, p, columns, id, start + i),
           )}
-          ${end < n ? spacerView(n - end, span) : nothing}
+          ${end < n ? spacerRow(n - end, span) : nothing}
           ${n === 0 ? emptyView(s, p, span) : nothing}
         </tbody>
       </table>
@@ -327,37 +326,29 @@ function headerCellView(r: Route, c: Column): TemplateResult {
     <th
       scope="col"
       class=${`num ${c.key}${c.percent ? " pct" : ""}`}
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
       title=${c.title}
     >
-      <button type="button" @click=${() => sortBy(c.sort)}>
-        ${c.label}<span class="arrow" aria-hidden="true">${active
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(c.label, active, r.descending, () => sortBy(c.sort))}
     </th>
   `;
 }
 
 function locationHeaderView(r: Route): TemplateResult {
   const button = (column: SortColumn, label: string, title: string) =>
-    html`
-      <button type="button" title=${title} @click=${() => sortBy(column)}>
-        ${label}<span class="arrow" aria-hidden="true">${r.sort === column
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
-    `;
+    sortButton(
+      label,
+      r.sort === column,
+      r.descending,
+      () => sortBy(column),
+      title,
+    );
   const active = r.sort === "file" || r.sort === "name";
   return html`
     <th
       scope="col"
       class="location"
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
     >
       ${button("file", "location", "Sort by file and line")}
       ${button("name", "function", "Sort by function name")}
@@ -499,16 +490,6 @@ function locationCellView(s: State, p: Profile, fn: number): TemplateResult {
   `;
 }
 
-function spacerView(rows: number, span: number): TemplateResult {
-  return html`
-    <tr class="spacer" aria-hidden="true" style=${styleProperties({
-      height: `${rows * ROW_HEIGHT}px`,
-    })}>
-      <td colspan=${span}></td>
-    </tr>
-  `;
-}
-
 function emptyView(s: State, p: Profile, span: number): TemplateResult {
   const r = s.route;
   let message: string;
@@ -552,82 +533,7 @@ function queryTable(): void {
 
 /** Renders with the given scroll position and highlighted row. */
 function showTable({ scrollTop, highlight }: HistoryState): void {
-  const t = state.table;
-  t.highlight = Math.min(highlight, Math.max(0, t.rows.length - 1));
-  t.first = Math.floor(scrollTop / ROW_HEIGHT);
-  update();
-  if (scroller) {
-    scroller.scrollTop = scrollTop;
-    _syncViewport();
-  }
-}
-
-function sortBy(column: SortColumn): void {
-  const r = state.route;
-  const descending = r.sort === column
-    ? !r.descending
-    : isDescendingByDefault(column);
-  navigate({ ...r, sort: column, descending }, "replace");
-}
-
-function onScroll(): void {
-  if (scrollFrame === 0) {
-    scrollFrame = requestAnimationFrame(() => {
-      scrollFrame = 0;
-      _syncViewport();
-    });
-  }
-}
-
-/** Highlights a clicked row (but not for clicks on its links or buttons). */
-function onTableClick(event: MouseEvent): void {
-  const target = event.target instanceof Element ? event.target : null;
-  if (target === null || target.closest("a, button") !== null) return;
-  const row = target.closest("tr.row");
-  if (row instanceof HTMLElement) {
-    state.table.highlight = Number(row.dataset["index"] ?? 0);
-    update();
-  }
-}
-
-/** Re-renders if the rows in view changed. */
-function _syncViewport(): void {
-  if (!scroller) return;
-  const t = state.table;
-  const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
-  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
-  if (first !== t.first || visible !== t.visible) {
-    t.first = first;
-    t.visible = visible;
-    update();
-  }
-}
-
-function _setScroller(element: Element | undefined): void {
-  scroller = element instanceof HTMLElement ? element : undefined;
-}
-
-/** Moves the highlight by `delta` rows and keeps it in view. */
-function moveHighlight(delta: number): void {
-  const t = state.table;
-  const n = t.rows.length;
-  if (n === 0) return;
-  t.highlight = Math.min(n - 1, Math.max(0, t.highlight + delta));
-  update();
-  _scrollIntoView(t.highlight);
-}
-
-function _scrollIntoView(index: number): void {
-  if (!scroller) return;
-  const head = scroller.querySelector("thead")?.getBoundingClientRect()
-    .height ?? 0;
-  const top = index * ROW_HEIGHT;
-  const room = scroller.clientHeight - head;
-  if (top < scroller.scrollTop) scroller.scrollTop = top;
-  else if (top + ROW_HEIGHT > scroller.scrollTop + room) {
-    scroller.scrollTop = top + ROW_HEIGHT - room;
-  }
-  _syncViewport();
+  list.show(scrollTop, highlight);
 }
 
 /** The function of the highlighted row. */
@@ -647,33 +553,11 @@ function _rowFunction(p: Profile, r: Route, rowId: number): number {
 }
 
 /** The table's keys: moving the highlight and opening callers or callees. */
-function tableKey(
-  { event, inFilter, editing, onControl }: KeyContext,
-): boolean {
-  const move = (delta: number) => {
-    event.preventDefault();
-    moveHighlight(delta);
-    return true;
-  };
-  const t = state.table;
-  const page = Math.max(1, t.visible - 2);
+function tableKey(context: KeyContext): boolean {
+  const { event, inFilter, editing, onControl } = context;
+  const moved = list.moveByKey(context);
+  if (moved !== undefined) return moved;
   switch (event.key) {
-    case "ArrowDown":
-      return (!editing || inFilter) && move(1);
-    case "ArrowUp":
-      return (!editing || inFilter) && move(-1);
-    case "j":
-      return !editing && move(1);
-    case "k":
-      return !editing && move(-1);
-    case "PageDown":
-      return (!editing || inFilter) && move(page);
-    case "PageUp":
-      return (!editing || inFilter) && move(-page);
-    case "Home":
-      return !editing && move(-t.rows.length);
-    case "End":
-      return !editing && move(t.rows.length);
     case "Enter":
       if (inFilter || (!editing && !onControl)) {
         event.preventDefault();

@@ -1,0 +1,124 @@
+/**
+ * Helpers for the tests that drive the page in a real browser: serve a
+ * fixture on a free port, collect what the page reports as broken, read the
+ * URL, and take the light and dark screenshots in tests/output/.
+ */
+import { assert } from "@std/assert";
+import { fromFileUrl } from "@std/path";
+import type { Browser, Page } from "playwright-core";
+import type { Profile } from "../lib/profile.ts";
+import { loadProfile } from "../lib/pstats.ts";
+import { allowedHosts, createHandler } from "../lib/server.ts";
+
+/** The fixtures' directory. */
+export const FIXTURES_URL: URL = new URL("./fixtures/", import.meta.url);
+
+/** Where the screenshots go, ending in `/`. */
+export const OUTPUT: string = fromFileUrl(
+  new URL("./output/", import.meta.url),
+);
+
+/** Reads one fixture (a name relative to `dir`) as a profile. */
+export async function loadFixture(
+  name: string,
+  dir: URL = FIXTURES_URL,
+): Promise<Profile> {
+  const bytes = await Deno.readFile(new URL(name, dir));
+  return loadProfile([{ source: name, bytes }]);
+}
+
+/** A server on a free port of 127.0.0.1, and its address. */
+export interface Served {
+  server: Deno.HttpServer<Deno.NetAddr>;
+  url: string;
+}
+
+/**
+ * Serves the profile (compared with `base` when given) the way the program
+ * does, on a free port; shut the server down when done.
+ */
+export function serveProfile(profile: Profile, base?: Profile): Served {
+  let handler = (_request: Request) =>
+    Promise.resolve(new Response("Not ready", { status: 503 }));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => handler(request),
+  );
+  const { port } = server.addr;
+  handler = createHandler({
+    profile,
+    ...(base === undefined ? {} : { base }),
+    isAllowedHost: allowedHosts("127.0.0.1", port),
+  });
+  return { server, url: `http://127.0.0.1:${port}/` };
+}
+
+/** Serves one fixture of tests/fixtures/; the profile comes back too. */
+export async function serve(
+  fixture: string,
+): Promise<Served & { profile: Profile }> {
+  const profile = await loadFixture(fixture);
+  return { ...serveProfile(profile), profile };
+}
+
+/** Adds every uncaught error and console error of the page to `problems`. */
+export function collectProblems(page: Page, problems: string[]): void {
+  page.on("pageerror", (error) => problems.push(String(error)));
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(message.text());
+  });
+}
+
+/** A parameter of the page's URL. */
+export function param(page: Page, name: string): string | null {
+  return new URL(page.url()).searchParams.get(name);
+}
+
+/**
+ * Screenshots the page into tests/output/NAME.png, which must not be blank
+ * (over 10 kB).
+ *
+ * @returns The file's path.
+ */
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+): Promise<string> {
+  await Deno.mkdir(OUTPUT, { recursive: true });
+  const path = `${OUTPUT}${name}.png`;
+  await page.screenshot({ path });
+  assert((await Deno.stat(path)).size > 10_000, path);
+  return path;
+}
+
+/** One screenshot: its name, the page's query string, the window's width. */
+export type Shot = [name: string, search: string, width: number];
+
+/**
+ * Takes each shot in a light and a dark window (`NAME-light.png`,
+ * `NAME-dark.png`), each once `ready` is on the page; the pages' uncaught
+ * errors go to `problems`.
+ */
+export async function screenshotThemes(
+  browser: Browser,
+  problems: string[],
+  url: string,
+  ready: string,
+  shots: Shot[],
+): Promise<void> {
+  for (const scheme of ["light", "dark"] as const) {
+    const themed = await browser.newContext({ colorScheme: scheme });
+    try {
+      const shot = await themed.newPage();
+      shot.on("pageerror", (error) => problems.push(String(error)));
+      for (const [view, search, width] of shots) {
+        await shot.setViewportSize({ width, height: 720 });
+        await shot.goto(`${url}${search}`);
+        await shot.waitForSelector(ready);
+        await saveScreenshot(shot, `${view}-${scheme}`);
+      }
+    } finally {
+      await themed.close();
+    }
+  }
+}

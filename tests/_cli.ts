@@ -1,0 +1,119 @@
+/**
+ * Helpers for the black-box tests that run the command line: spawn
+ * `main.ts` with `Deno.execPath()`, check that a failure is one clean line,
+ * read a `--format json` report, work in a temporary directory.
+ */
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import { fromFileUrl } from "@std/path";
+
+/** The repository's root, ending in `/`. */
+export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
+/** The program's entry point. */
+export const MAIN = `${ROOT}main.ts`;
+/** The fixtures' directory, ending in `/`. */
+export const FIXTURES = `${ROOT}tests/fixtures/`;
+
+/** What one run of the command line did. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** How long the run took, in milliseconds. */
+  ms: number;
+}
+
+/** Runs `main.ts` with the arguments in `cwd`, no stdin, no colour. */
+export async function runCli(
+  args: string[],
+  cwd: string = FIXTURES,
+): Promise<CliResult> {
+  const start = performance.now();
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+    ms: performance.now() - start,
+  };
+}
+
+/**
+ * A failure is one line on stderr that names the program and holds every
+ * part, no stack trace, nothing on stdout, and the exit code.
+ *
+ * @returns The line.
+ */
+export function assertOneLineError(
+  result: CliResult,
+  code: number,
+  ...parts: string[]
+): string {
+  assertEquals(result.code, code, result.stderr);
+  assertEquals(result.stdout, "");
+  const lines = result.stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 1, result.stderr);
+  const line = lines[0]!;
+  assertMatch(line, /^profiling-explorer: /);
+  for (const part of parts) assertStringIncludes(line, part);
+  assert(!/\bat .*:\d+:\d+/.test(result.stderr), "no stack trace");
+  return line;
+}
+
+/** What `--format json` prints for a profile's functions. */
+export interface Report {
+  files: string[];
+  sampled: boolean;
+  total_calls: number;
+  primitive_calls: number;
+  total_time: number;
+  functions: {
+    file: string;
+    line: number;
+    name: string;
+    calls: number;
+    primitive_calls: number;
+    internal_time: number;
+    cumulative_time: number;
+    callers: Record<string, string | number>[];
+  }[];
+}
+
+/**
+ * Runs `--format json` with the arguments; the run must succeed.
+ *
+ * @returns The parsed report and what the run wrote on stderr.
+ */
+export async function runJsonReport<T>(
+  args: string[],
+  cwd: string = FIXTURES,
+): Promise<[T, string]> {
+  const result = await runCli(["--format", "json", ...args], cwd);
+  assertEquals(result.code, 0, result.stderr);
+  return [JSON.parse(result.stdout) as T, result.stderr];
+}
+
+/** Calls `fn` with a new temporary directory, removed afterwards. */
+export async function withTempDir<T>(
+  fn: (dir: string) => Promise<T>,
+  options?: Deno.MakeTempOptions,
+): Promise<T> {
+  const dir = await Deno.makeTempDir(options);
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
