@@ -412,9 +412,13 @@ export function* compareTableReport(
       n.base ? formatMs(before) : "-",
       n.current ? formatMs(after) : "-",
       formatChangeMs(n.delta.cumulativeTime),
-      rowStatus(comparison, row) === "matched"
-        ? formatChangePercent(before, after)
-        : "",
+      // As the page shows them: "new" for an added function, "gone" for a
+      // removed one.
+      n.base === null
+        ? "new"
+        : n.current === null
+        ? "gone"
+        : formatChangePercent(before, after),
       formatChangeMs(n.delta.internalTime),
       `${n.base ? formatCount(n.base.calls) : "-"} \u2192 ${
         n.current ? formatCount(n.current.calls) : "-"
