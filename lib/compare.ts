@@ -22,6 +22,12 @@
  *    before and one after (or, failing that, a matched callee), and nothing
  *    that points elsewhere. Repeated until nothing more is decided.
  *
+ * Sampled runs (Python 3.15's `profiling.sampling`) key their rows by the
+ * line being executed, so one function spans several rows: both sides are
+ * first folded into functions with `foldSampledLines()` (one row per file
+ * and name, at its smallest line, its samples and its callers and callees
+ * added up), and it is these functions that are matched and compared.
+ *
  * Memory addresses in names (`<function f at 0x7f3a…>`) never prevent a
  * match. Nothing is paired by guesswork: what stays ambiguous is unmatched.
  * Every unmatched function of the current run is *added*, every unmatched
@@ -34,6 +40,7 @@
  */
 
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
+import { foldSampledLines } from "./group.ts";
 import type { Profile } from "./profile.ts";
 import { filterTerms, radixOrder } from "./query.ts";
 
@@ -92,7 +99,9 @@ export interface Comparison {
 
 /**
  * Compares two profiles, matching their functions by the rules of this
- * module.
+ * module. Sampled profiles are compared by function: `base` and `current`
+ * of the result are then the profiles folded by `foldSampledLines()`, and
+ * row ids refer to those.
  *
  * @example
  * ```ts
@@ -131,6 +140,9 @@ export function compareProfiles(base: Profile, current: Profile): Comparison {
       }: their numbers mean different things`,
     );
   }
+  // A sampled run keys rows by line: compare its functions, not its lines.
+  base = foldSampledLines(base);
+  current = foldSampledLines(current);
   const pairs = matchFunctions(base, current);
   const currentOf = pairs.currentOf;
   const baseOf = pairs.baseOf;
@@ -1041,7 +1053,7 @@ export function edgeNumbers(
 
 /**
  * What happened to an edge: new, gone, or its cumulative time up, down or
- * the same.
+ * the same (its calls, or samples, where edges carry no times).
  *
  * @param comparison The comparison.
  * @param edge The compared edge.
@@ -1053,8 +1065,12 @@ export function edgeChange(
 ): ChangeKind {
   if (edge.baseEdge < 0) return "added";
   if (edge.currentEdge < 0) return "removed";
-  const before = comparison.base.edges.cumulativeTime[edge.baseEdge]!;
-  const after = comparison.current.edges.cumulativeTime[edge.currentEdge]!;
+  // Edges without times (samples, the `profile` module) change by count.
+  const value = comparison.base.edgeDetail && comparison.current.edgeDetail
+    ? "cumulativeTime"
+    : "calls";
+  const before = comparison.base.edges[value][edge.baseEdge]!;
+  const after = comparison.current.edges[value][edge.currentEdge]!;
   return after > before ? "slower" : after < before ? "faster" : "unchanged";
 }
 

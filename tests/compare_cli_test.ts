@@ -10,7 +10,17 @@ import {
   ROOT,
   runCli,
   runJsonReport,
+  withTempDir,
 } from "./_cli.ts";
+import {
+  concat,
+  dict,
+  entry,
+  int,
+  key,
+  str,
+  tuple,
+} from "./_marshal_writer.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 
 const FIXTURES = `${ROOT}tests/fixtures/compare/`;
@@ -332,6 +342,100 @@ Deno.test("--base compares two sampled profiles", async () => {
   assertEquals(report.sampled, true);
   assert(report.functions.every((f) => f.status === "matched"));
   assert(report.functions.every((f) => f.delta.calls === 0));
+});
+
+/**
+ * The bytes of a sampled pstats file of app.py: per row `[line, name,
+ * direct samples, cumulative samples, caller line of main]`.
+ */
+function sampledPstats(
+  rows: [number, string, number, number, number?][],
+): Uint8Array {
+  return dict(
+    [tuple(str("__sampled__")), concat("T")],
+    ...rows.map(([line, name, direct, cumulative, caller]): [
+      Uint8Array,
+      Uint8Array,
+    ] => [
+      key("app.py", line, name),
+      entry(
+        direct,
+        cumulative,
+        direct / 1000,
+        cumulative / 1000,
+        caller === undefined
+          ? dict()
+          : dict([key("app.py", caller, "main"), int(cumulative)]),
+      ),
+    ]),
+  );
+}
+
+Deno.test("--base compares two sampled runs by function, a function seen on other lines matched once", async () => {
+  await withTempDir(async (dir) => {
+    // parse runs on lines 10 and 11 before, 11 and 12 after.
+    await Deno.writeFile(
+      `${dir}/before.pstats`,
+      sampledPstats([
+        [3, "main", 0, 2],
+        [4, "main", 0, 3],
+        [10, "parse", 2, 2, 3],
+        [11, "parse", 3, 3, 4],
+      ]),
+    );
+    await Deno.writeFile(
+      `${dir}/after.pstats`,
+      sampledPstats([
+        [3, "main", 0, 4],
+        [4, "main", 0, 5],
+        [11, "parse", 4, 4, 3],
+        [12, "parse", 5, 5, 4],
+      ]),
+    );
+    const [report, stderr] = await runJsonReport<CompareReport>(
+      ["--base", "before.pstats", "after.pstats", "--sort", "name"],
+      dir,
+    );
+    assertEquals(stderr, "");
+    assertEquals(report.sampled, true);
+    assertEquals(
+      report.functions.map((f) => [f.name, f.status, f.base_line, f.line]),
+      [["main", "matched", 3, 3], ["parse", "matched", 10, 11]],
+    );
+    const parse = report.functions[1]!;
+    assertEquals(
+      [parse.base?.calls, parse.current?.calls, parse.delta.calls],
+      [5, 9, 4],
+    );
+    assertEquals(
+      [parse.base?.primitive_calls, parse.current?.primitive_calls],
+      [5, 9],
+    );
+    const table = await runCli(
+      ["--format", "table", "--base", "before.pstats", "after.pstats"],
+      dir,
+    );
+    assertEquals(table.code, 0, table.stderr);
+    assertStringIncludes(table.stdout, "was line 10");
+    assertEquals(table.stdout.match(/\bparse\b/g)?.length, 1);
+  });
+});
+
+Deno.test("--base lists each function of a sampled run once", async () => {
+  const report = await jsonReport(
+    "--base",
+    "../shop-sampled.pstats",
+    "../shop-sampled.pstats",
+  );
+  const keys = report.functions.map((f) => `${f.file}\0${f.name}`);
+  assertEquals(new Set(keys).size, keys.length);
+  const lines = expected("../shop-sampled").functions;
+  assertEquals(
+    keys.length,
+    new Set(lines.map((f) => `${f.file}\0${f.name}`)).size,
+  );
+  assert(keys.length < lines.length, "some function spans several lines");
+  assert(report.functions.every((f) => f.status === "matched"));
 });
 
 Deno.test("--base without AFTER files, a bad --sort or a bad file fail with one line", async () => {

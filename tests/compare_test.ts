@@ -782,3 +782,88 @@ Deno.test("compareTableReport() shows control characters of names and files visi
   );
   assert(text.includes("app\\x07.py:1(ev\\u202eil\\x1b[2J)"), text);
 });
+
+/** A sampled run: rows per line, each `[line, name, samples, caller line]`. */
+function sampledRun(rows: [number, string, number, number?][]): Profile {
+  return buildProfile([statsFile(
+    "sampled.pstats",
+    rows.map(([line, name, samples, caller]) => ({
+      key: ["/srv/app/app.py", line, name] as const,
+      calls: samples,
+      primitiveCalls: samples,
+      internalTime: samples / 1000,
+      cumulativeTime: samples / 1000,
+      callers: caller === undefined ? [] : [{
+        key: ["/srv/app/app.py", caller, "main"] as const,
+        calls: samples,
+      }],
+    })),
+    { sampled: true },
+  )]);
+}
+
+Deno.test("compareProfiles() compares two sampled runs by function, not by line", () => {
+  // parse runs on lines 10 and 11 before, 11 and 12 after, called from
+  // main's lines 3 and 4.
+  const before = sampledRun([
+    [3, "main", 1],
+    [4, "main", 1],
+    [10, "parse", 2, 3],
+    [11, "parse", 3, 4],
+  ]);
+  const after = sampledRun([
+    [3, "main", 2],
+    [4, "main", 1],
+    [11, "parse", 4, 3],
+    [12, "parse", 5, 4],
+  ]);
+  const c = compareProfiles(before, after);
+  assertEquals(c.sampled, true);
+  assertEquals(c.counts, { matched: 2, added: 0, removed: 0, moved: 1 });
+  assertEquals(c.size, 2);
+  const parse = rowOf(c, "current", c.current.functions.name.indexOf("parse"));
+  assertEquals(rowStatus(c, parse), "matched");
+  assertEquals(c.base.functions.line[c.baseIds[parse]!], 10);
+  assertEquals(c.current.functions.line[c.currentIds[parse]!], 11);
+  const n = rowNumbers(c, parse);
+  assertEquals([n.base?.calls, n.current?.calls, n.delta.calls], [5, 9, 4]);
+  assertEquals(
+    [n.base?.primitiveCalls, n.current?.primitiveCalls],
+    [5, 9],
+  );
+  // Callers folded by function: one edge main → parse, matched.
+  const { edges } = compareCallers(c, parse);
+  assertEquals(edges.length, 1);
+  assertEquals(names(c, edges.map((e) => e.row)), ["main"]);
+  const edge = edgeNumbers(c, edges[0]!);
+  assertEquals([edge.base?.calls, edge.current?.calls], [5, 9]);
+  const main = rowOf(c, "current", c.current.functions.name.indexOf("main"));
+  const callees = compareCallees(c, main).edges;
+  assertEquals(names(c, callees.map((e) => e.row)), ["parse"]);
+  assertEquals(edgeChange(c, callees[0]!), "slower");
+});
+
+for (const name of ["shop-sampled", "sampled"]) {
+  Deno.test(`compareProfiles() of ${name}.pstats with itself has one matched row per function`, async () => {
+    const profile = loadProfile([{
+      source: `${name}.pstats`,
+      bytes: await Deno.readFile(`${FIXTURES}../${name}.pstats`),
+    }]);
+    const c = compareProfiles(profile, profile);
+    const functions = new Set(
+      profile.functions.name.map((n, i) =>
+        `${profile.functions.file[i]}\0${n}`
+      ),
+    );
+    assertEquals(c.size, functions.size);
+    assertEquals(c.counts, {
+      matched: functions.size,
+      added: 0,
+      removed: 0,
+      moved: 0,
+    });
+    const totals = compareTotals(c);
+    assertEquals(totals.base.calls, profile.totals.calls);
+    assertEquals(totals.current.primitiveCalls, profile.totals.primitiveCalls);
+  });
+}

@@ -44,6 +44,7 @@ import {
   formatTimeChange,
 } from "../lib/compare_report.ts";
 import { formatCount, formatMs } from "../lib/format.ts";
+import { unfoldedRow } from "../lib/group.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { busyView } from "./message_view.ts";
 import { basename, fullLabel } from "./labels.ts";
@@ -632,7 +633,8 @@ function highlightedFunction(): number | undefined {
   const c = state.comparison;
   if (row === undefined || c === null) return undefined;
   const id = c.currentIds[row]!;
-  return id >= 0 ? id : undefined;
+  // A sampled run's functions are folded lines: the row of its smallest line.
+  return id >= 0 ? unfoldedRow(c.current, id) : undefined;
 }
 
 function compareKey(context: KeyContext): boolean {
