@@ -86,7 +86,9 @@ const url = output.match(/running at (\S+)/)![1]!;
 const serving = performance.now() - started;
 const results: [string, number[], number][] = [];
 const levelsAgain: number[] = [];
+let gotoAt = 0;
 try {
+  gotoAt = performance.now() - started;
   await page.goto(url);
   await page.waitForSelector("tbody tr.row", { timeout: 60_000 });
   const firstTable = performance.now() - started;
@@ -162,7 +164,6 @@ try {
     await timed(page, openTable);
     flameOpen[0] = await timed(page, openFlame);
   }
-  const callGraph = performance.now() - started;
   if (!(await page.$("canvas.flame-canvas"))) throw new Error("no flame graph");
   const flameFrames = await page.textContent(".status");
   for (let i = 0; i < 4; i++) {
@@ -289,10 +290,15 @@ try {
       (cliBest / 1000).toFixed(2)
     } s, the faster of two runs before and after; target: 1.3×)`,
   );
+  const edgesMark = Number(
+    await page.evaluate(
+      `performance.getEntriesByName("profiling-explorer:edges")[0]?.startTime ?? NaN`,
+    ),
+  );
   console.log(
-    `  call graph in (flame graph shown) by ${
-      (callGraph / 1000).toFixed(2)
-    } s after starting the command (the keystrokes above it)`,
+    `  call graph (edges) in ${
+      ((gotoAt + edgesMark) / 1000).toFixed(2)
+    } s after starting the command (the page's own clock from its navigation)`,
   );
   for (const [name, times, target] of results) {
     if (times.length === 0) {
