@@ -315,6 +315,8 @@ function _ratio(a: number, b: number): number {
 interface _Cache {
   orders: Map<string, Uint32Array>;
   ranks: Map<string, Float64Array>;
+  /** Each function's shown name as a number that sorts as the text does. */
+  nameCodes?: { codes: Uint32Array; distinct: number };
   /** The last filtered query, for refining it as the user types. */
   lastFilter?: {
     terms: string[];
@@ -370,7 +372,8 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
   if (known) return known;
   const f = profile.functions;
   const n = profile.size;
-  const names = _textCodes(
+  // The names' codes serve both columns: worked out once.
+  const names = cache.nameCodes ??= _textCodes(
     n,
     (i) =>
       isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!,
