@@ -210,6 +210,11 @@ export function parseOptions(args: string[]): Options {
   if (base.some((b) => b === "")) {
     throw new UsageError("--base needs a pstats file");
   }
+  if (files.includes("-")) {
+    throw new UsageError(
+      "Can't read a profile from standard input (-): give its file name (./- for a file named -)",
+    );
+  }
   const onlyText = text("only");
   const only = (onlyText ?? "").split(",").map((k) => k.trim()).filter((k) =>
     k !== ""
@@ -571,10 +576,19 @@ async function _gatherInputs(
       const where = (error as { path?: string }).path ?? arg;
       throw new InputError(where, _fsReason(error));
     }
-    // An explicitly named combined.prof still wins.
-    const combined = pytestCombined(found).filter(({ path }) =>
-      !args.includes(path)
-    );
+    // An explicitly named combined.prof still wins, but with its folder the
+    // files it sums count twice: say so.
+    const sums = pytestCombined(found);
+    const twice: string[] = [];
+    for (const { path, sums: n } of sums) {
+      if (!args.includes(path)) continue;
+      twice.push(
+        `Warning: ${path} is named with its folder ${arg}: it is pytest-profiling's sum of the ${
+          formatCount(n)
+        } .prof files read from there, so they count twice (give one or the other)`,
+      );
+    }
+    const combined = sums.filter(({ path }) => !args.includes(path));
     const left = new Set(combined.map(({ path }) => path));
     found = found.filter((path) => !left.has(path));
     if (found.length === 0) {
@@ -591,6 +605,7 @@ async function _gatherInputs(
         found.length === 1 ? "" : "s"
       } in ${arg}${recursive ? " and the folders below" : ""}`,
     );
+    notes.push(...twice);
     for (const { path, sums } of combined) {
       notes.push(
         `${path} left out: pytest-profiling's sum of the ${
@@ -760,9 +775,19 @@ async function _readInput(
 }
 
 function _tooLarge(maxSize: number): string {
-  return `Too large: over ${
-    _megabytes(maxSize)
-  } MB, more than any real pstats file (use --max-size to read it anyway)`;
+  return maxSize === DEFAULT_MAX_SIZE
+    ? `Too large: over ${
+      _size(maxSize)
+    }, more than any real pstats file (use --max-size to read it anyway)`
+    : `Too large: over --max-size ${_size(maxSize)}`;
+}
+
+/** A size as --max-size takes it: `1 GB`, `500 MB`, `1.5 KB`, `100 bytes`. */
+function _size(n: number): string {
+  for (const [unit, bytes] of [["GB", 1024 ** 3], ["MB", 1024 ** 2]] as const) {
+    if (n >= bytes) return `${+(n / bytes).toFixed(1)} ${unit}`;
+  }
+  return n >= 1024 ? `${+(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 }
 
 /** Thrown when a file grows past the limit while it is read. */
@@ -854,6 +879,7 @@ async function _loadSide(
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
+  side = "",
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
   const read: _Read = { size: 0, large: false, total: paths.length };
@@ -879,7 +905,9 @@ async function _loadSide(
       console.error(escapeControls(`  ${path}: ${reason}`));
     }
     if (left.length === paths.length) {
-      throw new _NothingRead("No profile could be read: every file was bad");
+      throw new _NothingRead(
+        `No profile could be read${side}: every file was bad`,
+      );
     }
   }
   return profile;
@@ -1165,7 +1193,7 @@ async function _serve(
   isAllowedHost = allowedHosts(hostname, port);
   // With --by, --filter, --sort..., the page opens on that view.
   const url = `http://${_hostForUrl(options.host)}:${port}/${
-    _startSearch(options)
+    _startSearch(options, profile.sampled)
   }`;
   console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
@@ -1210,7 +1238,7 @@ async function _serve(
  * view with `--by`, the filter, the sort and its direction, and `--only`;
  * `""` when nothing was asked.
  */
-function _startSearch(options: Options): string {
+function _startSearch(options: Options, sampled: boolean): string {
   const params = new URLSearchParams();
   if (options.by !== undefined) {
     params.set("tab", "groups");
@@ -1230,8 +1258,13 @@ function _startSearch(options: Options): string {
     params.set("desc", natural ? "0" : "1");
   }
   if (options.only.length > 0) params.set("only", options.only.join(","));
-  // A comparison opens on its own tab only from a bare URL: say it.
+  // A comparison opens on its own tab, and a sampled profile on its lines
+  // folded into functions, only from a bare URL: say it.
   if (comparing && params.size > 0) params.set("tab", "compare");
+  else if (sampled && params.size > 0 && options.by === undefined) {
+    params.set("tab", "groups");
+    params.set("by", "function");
+  }
   const search = params.toString();
   return search === "" ? "" : `?${search}`;
 }
@@ -1421,9 +1454,24 @@ export async function run(args: string[]): Promise<number> {
     const files = await _gatherInputs(options.files, options.recursive);
     inputs = [...(baseFiles?.paths ?? []), ...files.paths];
     several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
+    const comparing = baseFiles !== undefined;
     const base = baseFiles &&
-      await _loadSide(baseFiles, options.maxSize, progress, skipped, guard);
-    profile = await _loadSide(files, options.maxSize, progress, skipped, guard);
+      await _loadSide(
+        baseFiles,
+        options.maxSize,
+        progress,
+        skipped,
+        guard,
+        " for --base (the run before)",
+      );
+    profile = await _loadSide(
+      files,
+      options.maxSize,
+      progress,
+      skipped,
+      guard,
+      comparing ? " for the run after" : "",
+    );
     if (base !== undefined) comparison = compareProfiles(base, profile);
     guard.check();
   } catch (error) {
@@ -1452,7 +1500,7 @@ export async function run(args: string[]): Promise<number> {
     return await _writeHtml(
       profile,
       comparison?.base,
-      _startSearch(options),
+      _startSearch(options, profile.sampled),
       options.html!,
       inputs,
       progress,

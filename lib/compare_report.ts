@@ -22,7 +22,9 @@ import {
 } from "./compare.ts";
 import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
+import { escapeControls } from "./escape.ts";
 import type { Profile } from "./profile.ts";
+import { fitToWidth } from "./report.ts";
 import { csvField, jsonNumber } from "./report_fields.ts";
 
 /** The minus sign used in changes (U+2212), as wide as `+`. */
@@ -359,8 +361,10 @@ export function* compareTableReport(
 ): Generator<string> {
   const t = compareTotals(comparison);
   const sampled = comparison.sampled;
-  yield `before: ${comparison.base.sources.join(", ")}\n`;
-  yield `after:  ${comparison.current.sources.join(", ")}\n`;
+  const names = (p: Profile) =>
+    p.sources.map((s) => escapeControls(s)).join(", ");
+  yield `before: ${names(comparison.base)}\n`;
+  yield `after:  ${names(comparison.current)}\n`;
   yield `total time  ${formatTimeChange(t.base.time, t.current.time)}\n`;
   yield sampled
     ? `samples     ${
@@ -374,7 +378,9 @@ export function* compareTableReport(
   const total = options.total ?? rows.length;
   const only = options.only?.length ? ` (${options.only.join(", ")})` : "";
   const filter =
-    (options.filter?.trim() ? ` matching "${options.filter.trim()}"` : "") +
+    (options.filter?.trim()
+      ? ` matching "${escapeControls(options.filter.trim())}"`
+      : "") +
     only;
   yield `Sorted by ${_SORT_NAMES[options.sort ?? "cumulative_change"]}${
     options.reversed ? ", reversed" : ""
@@ -406,9 +412,13 @@ export function* compareTableReport(
       n.base ? formatMs(before) : "-",
       n.current ? formatMs(after) : "-",
       formatChangeMs(n.delta.cumulativeTime),
-      rowStatus(comparison, row) === "matched"
-        ? formatChangePercent(before, after)
-        : "",
+      // As the page shows them: "new" for an added function, "gone" for a
+      // removed one.
+      n.base === null
+        ? "new"
+        : n.current === null
+        ? "gone"
+        : formatChangePercent(before, after),
       formatChangeMs(n.delta.internalTime),
       `${n.base ? formatCount(n.base.calls) : "-"} \u2192 ${
         n.current ? formatCount(n.current.calls) : "-"
@@ -431,7 +441,7 @@ export function* compareTableReport(
       ? `, was line ${comparison.base.functions.line[b]}`
       : "";
     statuses.push(rowChange(comparison, row).padEnd(9));
-    labels.push(`${label}${moved}`);
+    labels.push(escapeControls(`${label}${moved}`));
   }
   const widths = headers.map((h, k) =>
     cells.reduce((w, r) => Math.max(w, [...r[k]!].length), h.length)
@@ -452,7 +462,9 @@ export function* compareTableReport(
     : Math.max(20, options.width - numbersWidth() - 11);
   yield `${line(headers)}  ${"status".padEnd(9)}  location\n`;
   for (let i = 0; i < rows.length; i++) {
-    yield `${line(cells[i]!)}  ${statuses[i]}  ${_fit(labels[i]!, room)}\n`;
+    yield `${line(cells[i]!)}  ${statuses[i]}  ${
+      fitToWidth(labels[i]!, room)
+    }\n`;
   }
   if (rows.length < total) {
     yield `\n\u2026 ${
@@ -466,11 +478,4 @@ const _MIN_LOCATION = 40;
 
 function _plural(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** Cuts text from the left to fit a width, keeping the end. */
-function _fit(text: string, width: number): string {
-  const chars = [...text];
-  if (chars.length <= width) return text;
-  return `\u2026${chars.slice(chars.length - width + 1).join("")}`;
 }

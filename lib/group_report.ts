@@ -14,6 +14,7 @@ import {
   nodeKey,
 } from "./group.ts";
 import { fitToWidth } from "./report.ts";
+import { escapeControls } from "./escape.ts";
 import type { SortColumn } from "./query.ts";
 import { csvField, jsonNumber } from "./report_fields.ts";
 
@@ -241,7 +242,7 @@ export function* groupTableReport(
   const profile = tree.profile;
   const t = profile.totals;
   const level = tree.level;
-  yield `${profile.sources.join(", ")}\n`;
+  yield `${profile.sources.map((s) => escapeControls(s)).join(", ")}\n`;
   if (profile.sampled) {
     yield `${_plural(t.primitiveCalls, "sample")} (${formatMs(t.time)} ms)\n`;
   } else {
@@ -255,7 +256,7 @@ export function* groupTableReport(
   const total = options.total ?? ids.length;
   const sortName = _SORT_NAMES[options.sort ?? "cumulative"];
   const filter = options.filter?.trim()
-    ? ` holding functions matching "${options.filter.trim()}"`
+    ? ` holding functions matching "${escapeControls(options.filter.trim())}"`
     : "";
   const folded = profile.sampled && level === "function"
     ? " (lines folded into functions)"
@@ -340,7 +341,9 @@ export function* groupTableReport(
     : level;
   yield `${line(headers)}  ${keyHeader}\n`;
   for (let i = 0; i < ids.length; i++) {
-    yield `${line(rows[i]!)}  ${fitToWidth(nodeKey(tree, ids[i]!), room)}\n`;
+    yield `${line(rows[i]!)}  ${
+      fitToWidth(escapeControls(nodeKey(tree, ids[i]!)), room)
+    }\n`;
   }
   if (ids.length < total) {
     yield `\n… ${

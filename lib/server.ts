@@ -557,8 +557,8 @@ function _collapsed(profile: Profile, params: URLSearchParams): Response {
   const minText = params.get("min") ?? "";
   const percent = minText === ""
     ? DEFAULT_MIN_SHARE * 100
-    : /^\d{1,3}(\.\d{1,12})?$/.test(minText)
-    ? Number(minText)
+    : /^\d{1,3}(\.\d{1,12})?%?$/.test(minText)
+    ? Number(minText.replace(/%$/, ""))
     : NaN;
   if (!(percent >= 0 && percent <= 100)) {
     throw new _HttpError(

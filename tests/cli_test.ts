@@ -12,6 +12,7 @@ import {
   type Report,
   runCli,
   runJsonReport,
+  withTempDir,
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -78,6 +79,7 @@ Deno.test("misuse exits 2 with one line that points to --help", async () => {
     [["--port", "70000", "a.pstats"], 'Invalid --port "70000"'],
     [["--format", "json", "-n", "-1", "a.pstats"], 'Invalid --limit "-1"'],
     [["--port", "-5", "a.pstats"], 'Invalid --port "-5"'],
+    [["-f", "json", "-"], "Can't read a profile from standard input (-)"],
     [
       ["-f", "collapsed", "--min-share", "-1", "a.pstats"],
       'Invalid --min-share "-1"',
@@ -123,8 +125,7 @@ Deno.test("each kind of bad file exits 1 with one line naming the file and the p
 });
 
 Deno.test("truncated, corrupted, deep and empty files fail fast with one line", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const good = await Deno.readFile(`${FIXTURES}cprofile-3.13.pstats`);
     const deep = new Uint8Array(400_001);
     deep[0] = 0x7b; // '{' then 200,000 one-item small tuples
@@ -159,9 +160,7 @@ Deno.test("truncated, corrupted, deep and empty files fail fast with one line", 
       // Well under a second of work, on top of starting Deno.
       assert(performance.now() - start < 5000, `${name} took too long`);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--format json reports every function exactly as Python reads it", async () => {
@@ -560,10 +559,14 @@ Deno.test("the explorer opens on the filter, sort and direction asked for", asyn
       "?sort=cumulative_change&desc=0&only=slower&tab=compare",
     ],
     [[], ""],
+    // A sampled profile opens on its functions, as from a bare URL.
+    [["--filter", "order"], "?q=order&tab=groups&by=function"],
   ];
   for (const [args, search] of cases) {
     const files = args.includes("--base")
       ? ["compare/after.pstats"]
+      : args.includes("order")
+      ? ["shop-sampled.pstats"]
       : ["shop.pstats"];
     await using server = await startServer(Deno.execPath(), [
       "run",

@@ -37,6 +37,14 @@ Deno.test("/api/collapsed serves the folded stacks --format collapsed prints", a
     [...collapsedStacks(profile, buildCallTree(profile, { minShare: 0 }))]
       .join(""),
   );
+  // A percent sign is taken as --min-share takes it.
+  const half = await get(`/api/collapsed?min=${encodeURIComponent("0.5%")}`);
+  assertEquals(half.status, 200);
+  assertEquals(
+    await half.text(),
+    [...collapsedStacks(profile, buildCallTree(profile, { minShare: 0.005 }))]
+      .join(""),
+  );
 });
 
 Deno.test("/api/collapsed keeps the paths through matching functions, or one function's callers", async () => {

@@ -247,6 +247,27 @@ Deno.test("--base --format table shows totals before → after and signed change
   );
 });
 
+Deno.test("--base --format table says new and gone where a change % has no before or after", async () => {
+  const result = await cli(
+    "--format",
+    "table",
+    "--filter",
+    "checksum",
+    "--base",
+    "before.pstats",
+    "after.pstats",
+  );
+  assertEquals(result.code, 0, result.stderr);
+  assertMatch(
+    result.stdout,
+    / new +[+−][\d.]+ +- → 1 +added +app\.py:\d+\(fast_checksum\)\n/,
+  );
+  assertMatch(
+    result.stdout,
+    / gone +[+−][\d.]+ +1 → - +removed +app\.py:\d+\(\w+\)\n/,
+  );
+});
+
 Deno.test("--base --sort takes change columns, either way, with --limit and --filter", async () => {
   const faster = await jsonReport(
     "--base",

@@ -24,6 +24,7 @@ import {
   statsFile,
 } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
+import { compareTableReport } from "../lib/compare_report.ts";
 import { type ExpectedFunction, readExpected } from "./_expected.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/compare/", import.meta.url));
@@ -763,4 +764,21 @@ Deno.test("compareProfiles() matches a program profiled by Python 3.8 and 3.13",
     if (c.base.functions.line[b] !== f.line[row]) moved.push(f.name[row]);
   }
   assert(moved.length > 0, "some json functions moved between versions");
+});
+
+Deno.test("compareTableReport() shows control characters of names and files visibly, as the table does", () => {
+  const name = "ev\u202eil\x1b[2J";
+  const before = run([{ key: ["app\x07.py", 1, name], time: 0.5 }]);
+  const after = run([{ key: ["app\x07.py", 1, name], time: 0.7 }]);
+  const comparison = compareProfiles(before, after);
+  const text = [
+    ...compareTableReport(comparison, queryComparison(comparison).rows, {
+      filter: "\x1b",
+    }),
+  ].join("");
+  assert(
+    !["\x07", "\x1b", "\u202e"].some((c) => text.includes(c)),
+    JSON.stringify(text),
+  );
+  assert(text.includes("app\\x07.py:1(ev\\u202eil\\x1b[2J)"), text);
 });

@@ -20,6 +20,7 @@ import {
   type Report,
   runCli,
   runJsonReport,
+  withTempDir,
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 
@@ -85,8 +86,7 @@ Deno.test("findProfiles() lists .prof and .pstats files, sorted, below only if a
 });
 
 Deno.test("findProfiles() follows links to files, not to folders (no loops)", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     await Deno.mkdir(join(dir, "sub"));
     await Deno.copyFile(join(FIXTURES, TESTS[0]!), join(dir, "sub", "a.prof"));
     await Deno.symlink(join(dir, "sub", "a.prof"), join(dir, "link.prof"));
@@ -100,9 +100,7 @@ Deno.test("findProfiles() follows links to files, not to folders (no loops)", as
     // The broken link is reported by name when read.
     const result = await cli("--format", "json", dir);
     assertOneLineError(result, "broken.prof: No such file");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("pytestCombined() finds combined.prof only beside the files it sums", () => {
@@ -143,6 +141,10 @@ Deno.test("combined.prof named explicitly is read, alone or with its folder", as
   assertEquals(both.files, [`${PROF}/combined.prof`, ...TESTS]);
   assertEquals(both.total_calls, 2 * expected("flat").total_calls);
   assert(!stderr.includes("left out"), stderr);
+  assertStringIncludes(
+    stderr,
+    `Warning: ${PROF}/combined.prof is named with its folder ${PROF}: it is pytest-profiling's sum of the 6 .prof files read from there, so they count twice`,
+  );
 });
 
 Deno.test("a folder with a bad file exits 1 naming it and suggesting --skip-bad", async () => {
@@ -167,11 +169,24 @@ Deno.test("--skip-bad goes on past bad files and lists them", async () => {
     none.stderr.trimEnd().split("\n").at(-1),
     "profiling-explorer: No profile could be read: every file was bad",
   );
+  // Comparing: which side had nothing.
+  const noBase = await cli(
+    "--format",
+    "json",
+    "--skip-bad",
+    "--base",
+    "bad",
+    PROF,
+  );
+  assertEquals(noBase.code, 1);
+  assertEquals(
+    noBase.stderr.trimEnd().split("\n").at(-1),
+    "profiling-explorer: No profile could be read for --base (the run before): every file was bad",
+  );
 });
 
 Deno.test("thousands of files in a folder merge without an argument per file", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const one = await Deno.readFile(join(FIXTURES, TESTS[3]!));
     const copies = 3000;
     for (let i = 0; i < copies; i++) {
@@ -183,9 +198,7 @@ Deno.test("thousands of files in a folder merge without an argument per file", a
     assertEquals(report.total_calls, copies * single.total_calls);
     assertEquals(report.functions.length, single.functions.length);
     assertStringIncludes(stderr, "Found 3,000 profiles");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 /** util-linux `script`, to run the command on a terminal. */
@@ -201,8 +214,7 @@ Deno.test({
   name: "on a terminal, reading hundreds of files shows a progress line",
   ignore: SCRIPT === undefined,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
+    await withTempDir(async (dir) => {
       const one = await Deno.readFile(join(FIXTURES, TESTS[3]!));
       for (let i = 0; i < 250; i++) {
         await Deno.writeFile(join(dir, `test_${i}.prof`), one);
@@ -225,8 +237,6 @@ Deno.test({
       // The line is cleared before the notes and the report.
       const cleared = text.lastIndexOf("\r\x1b[K");
       assert(cleared < text.indexOf("Found 250 profiles"), "cleared first");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

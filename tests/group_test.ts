@@ -17,6 +17,7 @@ import {
 } from "../lib/group.ts";
 import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
+import { groupTableReport } from "../lib/group_report.ts";
 import {
   type ExpectedGroup,
   type ExpectedGroups,
@@ -338,4 +339,25 @@ Deno.test("queryGroups() limits the groups but counts them all", () => {
   const { total, ids } = queryGroups(fixture("shop"), "file", { limit: 3 });
   assertEquals(ids.length, 3);
   assert(total > 3);
+});
+
+Deno.test("groupTableReport() shows control characters of keys and files visibly, as the table does", () => {
+  const profile = buildProfile([statsFile("run\x1b.pstats", [{
+    key: ["pkg\u202e/app\x07.py", 1, "ev\x1b[2Jil"],
+    calls: 1,
+    primitiveCalls: 1,
+    internalTime: 0.5,
+    cumulativeTime: 0.5,
+  }])]);
+  for (const level of GROUP_LEVELS) {
+    const { numbers, ids } = queryGroups(profile, level, { filter: "\x1b" });
+    const text = [
+      ...groupTableReport(numbers, ids, { filter: "\x1b" }),
+    ].join("");
+    assert(
+      !["\x07", "\x1b", "\u202e"].some((c) => text.includes(c)),
+      `${level}: ${text}`,
+    );
+    assert(text.includes("pkg\\u202e"), `${level}: ${text}`);
+  }
 });

@@ -42,6 +42,7 @@ import {
   MAIN,
   ROOT,
   runCli,
+  withTempDir,
 } from "./_cli.ts";
 
 const cli = runCli;
@@ -64,15 +65,12 @@ async function withFiles<T>(
   files: Record<string, Uint8Array>,
   fn: (dir: string) => Promise<T>,
 ): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "hostile-" });
-  try {
+  return await withTempDir(async (dir) => {
     for (const [name, data] of Object.entries(files)) {
       await Deno.writeFile(`${dir}/${name}`, data);
     }
     return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { prefix: "hostile-" });
 }
 
 function time<T>(fn: () => T): [T | unknown, number] {
@@ -244,8 +242,7 @@ Deno.test("a code object name full of empty tuples runs out of budget, not memor
 });
 
 Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "hostile-" });
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/zeros.pstats`;
     await Deno.writeFile(path, new Uint8Array(0));
     await Deno.truncate(path, 2 * 1024 ** 3);
@@ -253,7 +250,7 @@ Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", as
       await cli(["-f", "json", "zeros.pstats"], dir),
       1,
       10_000,
-      "zeros.pstats: Too large",
+      "zeros.pstats: Too large: over 1 GB, more than any real pstats file",
       "--max-size",
     );
     assertOneLine(
@@ -269,7 +266,7 @@ Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", as
       await cli(["-f", "json", "--max-size", "1M", "zeros.pstats"], dir),
       1,
       10_000,
-      "Too large",
+      "zeros.pstats: Too large: over --max-size 1 MB",
     );
     assertOneLine(
       await cli(["-f", "json", "--max-size", "lots", "zeros.pstats"], dir),
@@ -277,9 +274,7 @@ Deno.test("a 2 GB sparse file is refused by its size, or by its first bytes", as
       10_000,
       "Invalid --max-size",
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { prefix: "hostile-" });
 });
 
 // 3. Valid JSON and CSV.

@@ -57,6 +57,7 @@ import {
   state,
   update,
 } from "./state.ts";
+import { ariaSort, sortButton } from "./sort_header.ts";
 import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 /** How each kind of change is shown: a word, and a sign or arrow. */
@@ -393,16 +394,10 @@ function headerCellView(
     <th
       scope="col"
       class=${`num ${col.key}`}
-      aria-sort=${active
-        ? (r.compare.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.compare.descending)}
       title=${col.title}
     >
-      <button type="button" @click=${() => sortBy(col.sort)}>
-        ${label}<span class="arrow" aria-hidden="true">${active
-          ? (r.compare.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(label, active, r.compare.descending, () => sortBy(col.sort))}
     </th>
   `;
 }
@@ -410,21 +405,19 @@ function headerCellView(
 function locationHeaderView(r: Route): TemplateResult {
   const sort = r.compare.sort;
   const button = (column: "file" | "name", label: string, title: string) =>
-    html`
-      <button type="button" title=${title} @click=${() => sortBy(column)}>
-        ${label}<span class="arrow" aria-hidden="true">${sort === column
-          ? (r.compare.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
-    `;
+    sortButton(
+      label,
+      sort === column,
+      r.compare.descending,
+      () => sortBy(column),
+      title,
+    );
   const active = sort === "file" || sort === "name";
   return html`
     <th
       scope="col"
       class="location"
-      aria-sort=${active
-        ? (r.compare.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.compare.descending)}
     >
       ${button("file", "location", "Sort by file and line")}
       ${button("name", "function", "Sort by function name")}

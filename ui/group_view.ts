@@ -55,6 +55,7 @@ import {
   state,
   update,
 } from "./state.ts";
+import { ariaSort, sortButton } from "./sort_header.ts";
 import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 const _PLURALS: Record<GroupLevel, [string, string]> = {
@@ -560,16 +561,10 @@ function headerCellView(r: Route, c: _Column): TemplateResult {
     <th
       scope="col"
       class=${cls}
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
       title=${c.title}
     >
-      <button type="button" @click=${() => sortBy(column)}>
-        ${c.label}<span class="arrow" aria-hidden="true">${active
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(c.label, active, r.descending, () => sortBy(column))}
     </th>
   `;
 }
@@ -585,15 +580,15 @@ function nameHeaderView(r: Route): TemplateResult {
     <th
       scope="col"
       class="location"
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
     >
-      <button type="button" title="Sort by name" @click=${() => sortBy("name")}>
-        ${label}<span class="arrow" aria-hidden="true">${active
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(
+        label,
+        active,
+        r.descending,
+        () => sortBy("name"),
+        "Sort by name",
+      )}
     </th>
   `;
 }

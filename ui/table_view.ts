@@ -55,6 +55,7 @@ import {
   state,
   update,
 } from "./state.ts";
+import { ariaSort, sortButton } from "./sort_header.ts";
 import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 /** The four numbers of a function or of an edge. */
@@ -326,37 +327,29 @@ function headerCellView(r: Route, c: Column): TemplateResult {
     <th
       scope="col"
       class=${`num ${c.key}${c.percent ? " pct" : ""}`}
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
       title=${c.title}
     >
-      <button type="button" @click=${() => sortBy(c.sort)}>
-        ${c.label}<span class="arrow" aria-hidden="true">${active
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
+      ${sortButton(c.label, active, r.descending, () => sortBy(c.sort))}
     </th>
   `;
 }
 
 function locationHeaderView(r: Route): TemplateResult {
   const button = (column: SortColumn, label: string, title: string) =>
-    html`
-      <button type="button" title=${title} @click=${() => sortBy(column)}>
-        ${label}<span class="arrow" aria-hidden="true">${r.sort === column
-          ? (r.descending ? "▼" : "▲")
-          : ""}</span>
-      </button>
-    `;
+    sortButton(
+      label,
+      r.sort === column,
+      r.descending,
+      () => sortBy(column),
+      title,
+    );
   const active = r.sort === "file" || r.sort === "name";
   return html`
     <th
       scope="col"
       class="location"
-      aria-sort=${active
-        ? (r.descending ? "descending" : "ascending")
-        : nothing}
+      aria-sort=${ariaSort(active, r.descending)}
     >
       ${button("file", "location", "Sort by file and line")}
       ${button("name", "function", "Sort by function name")}
