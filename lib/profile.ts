@@ -98,8 +98,8 @@ export interface Profile extends ProfileParts {
 }
 
 /**
- * Makes a {@linkcode Profile} from its parts: computes the totals and the
- * caller and callee indexes.
+ * Makes a {@linkcode Profile} from its parts: computes the totals, and the
+ * caller and callee indexes when they are first read.
  *
  * @example
  * ```ts
@@ -147,17 +147,41 @@ export function createProfile(parts: ProfileParts): Profile {
     primitiveCalls += f.primitiveCalls[i]!;
     time += f.internalTime[i]!;
   }
-  const [callerStart, callerEdges] = _group(parts.edges.callee, size);
-  const [calleeStart, calleeEdges] = _group(parts.edges.caller, size);
-  return {
+  // The indexes are built on first use: a report sorted by a column never
+  // needs them, and a page gets its edges without waiting for them. Once
+  // built, they become plain properties.
+  const profile = {
     ...parts,
     size,
     totals: { calls, primitiveCalls, time },
-    callerStart,
-    callerEdges,
-    calleeStart,
-    calleeEdges,
+  } as Profile;
+  const lazy = (
+    names: ["callerStart", "callerEdges"] | ["calleeStart", "calleeEdges"],
+    endpoint: Uint32Array,
+  ) => {
+    const build = () => {
+      const built = _group(endpoint, size);
+      for (let k = 0; k < 2; k++) {
+        Object.defineProperty(profile, names[k]!, {
+          value: built[k],
+          enumerable: true,
+          configurable: false,
+          writable: false,
+        });
+      }
+      return built;
+    };
+    for (let k = 0; k < 2; k++) {
+      Object.defineProperty(profile, names[k]!, {
+        get: () => build()[k],
+        enumerable: true,
+        configurable: true,
+      });
+    }
   };
+  lazy(["callerStart", "callerEdges"], parts.edges.callee);
+  lazy(["calleeStart", "calleeEdges"], parts.edges.caller);
+  return profile;
 }
 
 /** Groups edge ids by an endpoint, counting sort (stable, O(n)). */

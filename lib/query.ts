@@ -12,6 +12,7 @@
 
 import { builtinName, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
+import { functionMatcher, matchFunctions, shareSearchCache } from "./search.ts";
 
 /** The columns a query can sort by. */
 export const SORT_COLUMNS = [
@@ -185,7 +186,6 @@ export function queryFunctions(
   const order = _functionOrder(profile, column, descending);
   const terms = filterTerms(options.filter);
   if (terms.length === 0) return _page(order, order.length, options);
-  const text = _searchText(profile);
   // Typing usually refines the last filter: then only its matches, already
   // in this order, can match.
   const cache = _cache(profile);
@@ -194,12 +194,8 @@ export function queryFunctions(
       _refines(terms, last.terms)
     ? last.matched.subarray(0, last.total)
     : order;
-  const matched = new Uint32Array(candidates.length);
-  let total = 0;
-  for (let i = 0; i < candidates.length; i++) {
-    const id = candidates[i]!;
-    if (_matchesAll(text[id]!, terms)) matched[total++] = id;
-  }
+  const matched = matchFunctions(profile, terms, candidates);
+  const total = matched.length;
   cache.lastFilter = { terms, order, matched, total };
   return _page(matched, total, options);
 }
@@ -266,10 +262,10 @@ function _queryEdges(
   options: QueryOptions,
 ): QueryResult {
   const terms = filterTerms(options.filter);
-  const text = terms.length > 0 ? _searchText(profile) : [];
+  const matches = terms.length > 0 ? functionMatcher(profile, terms) : null;
   const ids: number[] = [];
   for (const edge of edges) {
-    if (terms.length === 0 || _matchesAll(text[other[edge]!]!, terms)) {
+    if (matches === null || matches(other[edge]!)) {
       ids.push(edge);
     }
   }
@@ -312,11 +308,6 @@ function _page(
   return { total, ids: ids.slice(start, end) };
 }
 
-function _matchesAll(text: string, terms: string[]): boolean {
-  for (const term of terms) if (!text.includes(term)) return false;
-  return true;
-}
-
 function _ratio(a: number, b: number): number {
   return b > 0 ? a / b : 0;
 }
@@ -324,7 +315,8 @@ function _ratio(a: number, b: number): number {
 interface _Cache {
   orders: Map<string, Uint32Array>;
   ranks: Map<string, Float64Array>;
-  text?: string[];
+  /** Each function's shown name as a number that sorts as the text does. */
+  nameCodes?: { codes: Uint32Array; distinct: number };
   /** The last filtered query, for refining it as the user types. */
   lastFilter?: {
     terms: string[];
@@ -362,24 +354,7 @@ export function shareQueryCache(from: Profile, to: Profile): void {
     );
   }
   _caches.set(to, _cache(from));
-}
-
-/** Lower-case text each filter term is looked for in, per function. */
-function _searchText(profile: Profile): string[] {
-  const cache = _cache(profile);
-  if (cache.text) return cache.text;
-  const f = profile.functions;
-  const text: string[] = new Array(profile.size);
-  for (let i = 0; i < profile.size; i++) {
-    const file = f.file[i]!;
-    const line = f.line[i]!;
-    const name = f.name[i]!;
-    text[i] = (isBuiltin(file, line)
-      ? `${builtinName(name)}\n${name}`
-      : `${f.shortFile[i]}:${line}\n${file}:${line}\n${name}`).toLowerCase();
-  }
-  cache.text = text;
-  return text;
+  shareSearchCache(from, to);
 }
 
 /**
@@ -397,7 +372,8 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
   if (known) return known;
   const f = profile.functions;
   const n = profile.size;
-  const names = _textCodes(
+  // The names' codes serve both columns: worked out once.
+  const names = cache.nameCodes ??= _textCodes(
     n,
     (i) =>
       isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!,

@@ -25,6 +25,7 @@ import {
   type QueryOptions,
   type SortColumn,
 } from "../lib/query.ts";
+import { widestCalls } from "./calls_width.ts";
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
 import { isMissing } from "./header_view.ts";
@@ -607,27 +608,15 @@ function _callsChars(s: State, p: Profile): number {
   const primitive = r.view === "functions"
     ? p.functions.primitiveCalls
     : p.edges.primitiveCalls;
-  const rows = s.table.rows;
-  let widest = 0;
-  const consider = (nc: number, cc: number) => {
-    const chars = p.sampled || nc === cc
-      ? _countChars(nc)
-      : _countChars(nc) + 1 + _countChars(cc);
-    if (chars > widest) widest = chars;
-  };
-  for (let i = 0; i < rows.length; i++) {
-    const id = rows[i]!;
-    consider(calls[id]!, primitive[id]!);
-  }
-  if (r.fn !== null && r.fn < p.size) {
-    consider(p.functions.calls[r.fn]!, p.functions.primitiveCalls[r.fn]!);
-  }
-  return widest;
-}
-
-/** The length of `formatCount(n)` for a whole number. */
-function _countChars(n: number): number {
-  if (!Number.isInteger(n)) return formatCount(n).length;
-  const digits = Math.abs(n) < 10 ? 1 : Math.floor(Math.log10(Math.abs(n))) + 1;
-  return digits + Math.floor((digits - 1) / 3) + (n < 0 ? 1 : 0);
+  const widest = widestCalls(calls, primitive, s.table.rows, p.sampled);
+  if (r.fn === null || r.fn >= p.size) return widest;
+  return Math.max(
+    widest,
+    widestCalls(
+      p.functions.calls,
+      p.functions.primitiveCalls,
+      [r.fn],
+      p.sampled,
+    ),
+  );
 }

@@ -1,0 +1,195 @@
+/**
+ * The filter's fast matching (`lib/search.ts`) against its reference, the
+ * whole search text of each function: on the fixtures, with terms taken from
+ * their own texts, and on a profile made to catch the corner cases
+ * (built-ins, colons, one file shown two ways, a capital sigma, text that
+ * changes length when lowered).
+ */
+import { assert, assertEquals } from "@std/assert";
+import { fromFileUrl } from "@std/path";
+import { loadProfile } from "../lib/pstats.ts";
+import { createProfile, type Profile } from "../lib/profile.ts";
+import { filterTerms, queryFunctions } from "../lib/query.ts";
+import { functionMatcher, matchFunctions, searchText } from "../lib/search.ts";
+
+const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+
+/** The reference: every term in the function's whole text. */
+function reference(profile: Profile, terms: string[]): number[] {
+  const text = searchText(profile);
+  const ids: number[] = [];
+  for (let id = 0; id < profile.size; id++) {
+    if (terms.every((term) => text[id]!.includes(term))) ids.push(id);
+  }
+  return ids;
+}
+
+function fast(profile: Profile, terms: string[]): number[] {
+  const all = Uint32Array.from({ length: profile.size }, (_, i) => i);
+  const matched = [...matchFunctions(profile, terms, all)];
+  const matches = functionMatcher(profile, terms);
+  assertEquals(all.filter((id) => matches(id)).length, matched.length);
+  return matched;
+}
+
+/** A small deterministic random source (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Terms cut from the profile's own texts (some spanning parts), and a few fixed ones. */
+function termsFor(profile: Profile, seed: number, count: number): string[][] {
+  const text = searchText(profile);
+  const next = random(seed);
+  const sets: string[][] = [["py"], ["~"], ["<"], ["\u03c3"], ["1"], [
+    "zzz-none",
+  ]];
+  for (let k = 0; k < count && text.length > 0; k++) {
+    const terms: string[] = [];
+    const many = 1 + Math.floor(next() * 3);
+    for (let t = 0; t < many; t++) {
+      const source = text[Math.floor(next() * text.length)]!;
+      const from = Math.floor(next() * source.length);
+      const length = 1 + Math.floor(next() * 8);
+      terms.push(...filterTerms(source.slice(from, from + length)));
+    }
+    if (terms.length > 0) sets.push(terms);
+  }
+  return sets;
+}
+
+function profileOf(rows: [string, string, number, string][]): Profile {
+  const n = rows.length;
+  return createProfile({
+    sources: ["made.pstats"],
+    sampled: false,
+    edgeDetail: true,
+    functions: {
+      file: rows.map((r) => r[0]),
+      shortFile: rows.map((r) => r[1]),
+      line: Float64Array.from(rows, (r) => r[2]),
+      name: rows.map((r) => r[3]),
+      calls: new Float64Array(n).fill(1),
+      primitiveCalls: new Float64Array(n).fill(1),
+      internalTime: new Float64Array(n).fill(1),
+      cumulativeTime: new Float64Array(n).fill(1),
+    },
+    edges: {
+      caller: new Uint32Array(0),
+      callee: new Uint32Array(0),
+      calls: new Float64Array(0),
+      primitiveCalls: new Float64Array(0),
+      internalTime: new Float64Array(0),
+      cumulativeTime: new Float64Array(0),
+    },
+  });
+}
+
+Deno.test("the fast filter matches exactly what the whole text does, on every fixture", async () => {
+  let checked = 0;
+  for (const entry of Deno.readDirSync(FIXTURES)) {
+    if (!entry.isFile || !entry.name.endsWith(".pstats")) continue;
+    const bytes = await Deno.readFile(`${FIXTURES}${entry.name}`);
+    let profile: Profile;
+    try {
+      profile = loadProfile([{ source: entry.name, bytes }]);
+    } catch {
+      continue; // a fixture of a refused file
+    }
+    for (const terms of termsFor(profile, checked + 1, 40)) {
+      assertEquals(
+        fast(profile, terms),
+        reference(profile, terms),
+        `${entry.name}: ${terms.join(" ")}`,
+      );
+    }
+    checked++;
+  }
+  assert(checked >= 10, `only ${checked} fixtures read`);
+});
+
+Deno.test("the fast filter agrees on built-ins, colons, odd paths and letters that lower into longer text", () => {
+  const profile = profileOf([
+    ["~", "~", 0, "<built-in method builtins.len>"],
+    ["~", "~", 0, "<method 'append' of 'list' objects>"],
+    ["/src/app.py", "app.py", 12, "Main"],
+    ["/src/app.py", "src/app.py", 30, "main"], // the same file shown two ways
+    ["C:\\Work\\Tool.py", "Tool.py", 7, "İstanbul"],
+    ["/src/x:y.py", "x:y.py", 120, "a\nb"],
+    ["/src/n.py", "n.py", -1, "NaN"],
+  ]);
+  const sets = [
+    ["app.py:12"],
+    ["py:3"],
+    [":"],
+    ["len"],
+    ["builtins"],
+    ["{built-in"],
+    ["<built-in"],
+    ["main", "app"],
+    ["i\u0307stanbul"],
+    ["c:\\work"],
+    ["x", "y.py:120"],
+    ["-1"],
+    ["12", "src"],
+    ...termsFor(profileOf([["/a/b.py", "b.py", 1, "f"]]), 1, 3),
+    ...termsFor(
+      profileOf([["/src/app.py", "app.py", 12, "Main"]]),
+      2,
+      10,
+    ),
+  ];
+  for (const terms of sets) {
+    assertEquals(
+      fast(profile, terms),
+      reference(profile, terms),
+      terms.join(" "),
+    );
+  }
+  // As the filter field sends them, through the query.
+  assertEquals(queryFunctions(profile, { filter: "APP main" }).total, 2);
+});
+
+Deno.test("with a capital sigma in a text, the filter uses the whole text", () => {
+  const profile = profileOf([
+    ["/src/ΟΔΟΣ.py", "ΟΔΟΣ.py", 3, "ΣΑΣ"],
+    ["/src/app.py", "app.py", 4, "f"],
+    // Lowered alone, a final sigma; before ":NaN", not final.
+    ["/src/ΟΔΟΣ", "ΟΔΟΣ", NaN, "g"],
+  ]);
+  assertEquals(reference(profile, ["οδοσ:nan"]), [2]);
+  for (const terms of [["ς"], ["σ"], ["ς.py"], ["σας"], ["py"], ["οδος"]]) {
+    assertEquals(
+      fast(profile, terms),
+      reference(profile, terms),
+      terms.join(" "),
+    );
+  }
+});
+
+Deno.test("refining a filter as one types gives the results of typing it at once", () => {
+  const profile = profileOf(
+    Array.from({ length: 500 }, (_, i) =>
+      [
+        `/lib/site-packages/pkg${i % 7}/mod${i % 13}.py`,
+        `pkg${i % 7}/mod${i % 13}.py`,
+        i,
+        `get_${i % 11}_item`,
+      ] as [string, string, number, string]),
+  );
+  const term = "site-packages get_3";
+  for (let i = 1; i <= term.length; i++) {
+    const typed = queryFunctions(profile, { filter: term.slice(0, i) });
+    assertEquals(
+      [...typed.ids].sort((a, b) => a - b),
+      reference(profile, filterTerms(term.slice(0, i))),
+      term.slice(0, i),
+    );
+  }
+});
