@@ -638,23 +638,14 @@ function highlightedFunction(): number | undefined {
 }
 
 function compareKey(context: KeyContext): boolean {
-  const { event, inFilter, editing, onControl } = context;
-  const moved = list.moveByKey(context);
-  if (moved !== undefined) return moved;
-  switch (event.key) {
-    case "Enter":
-      if (inFilter || (!editing && !onControl)) {
-        event.preventDefault();
-        const row = _highlightedRow();
-        const view = event.shiftKey ? "callers" : "callees";
-        if (row !== undefined) {
-          navigate(_edgeRoute(state.route, row, view), "push");
-        }
-        return true;
+  return list.moveByKey(context) ??
+    list.openByEnter(context, (view) => {
+      const row = _highlightedRow();
+      if (row !== undefined) {
+        navigate(_edgeRoute(state.route, row, view), "push");
       }
-      return false;
-  }
-  return false;
+    }) ??
+    false;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -555,23 +555,12 @@ function _rowFunction(p: Profile, r: Route, rowId: number): number {
 
 /** The table's keys: moving the highlight and opening callers or callees. */
 function tableKey(context: KeyContext): boolean {
-  const { event, inFilter, editing, onControl } = context;
-  const moved = list.moveByKey(context);
-  if (moved !== undefined) return moved;
-  switch (event.key) {
-    case "Enter":
-      if (inFilter || (!editing && !onControl)) {
-        event.preventDefault();
-        const fn = highlightedFunction();
-        const view = event.shiftKey ? "callers" : "callees";
-        if (fn !== undefined) {
-          navigate(edgeRoute(state.route, fn, view), "push");
-        }
-        return true;
-      }
-      return false;
-  }
-  return false;
+  return list.moveByKey(context) ??
+    list.openByEnter(context, (view) => {
+      const fn = highlightedFunction();
+      if (fn !== undefined) navigate(edgeRoute(state.route, fn, view), "push");
+    }) ??
+    false;
 }
 
 // ---------------------------------------------------------------- helpers

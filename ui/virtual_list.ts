@@ -193,4 +193,20 @@ export class VirtualRows {
         return undefined;
     }
   }
+
+  /**
+   * Handles Enter on the highlighted row: `open("callees")`, or with Shift
+   * `open("callers")`. Answers whether the key was handled, or `undefined`
+   * for any other key.
+   */
+  openByEnter(
+    { event, inFilter, editing, onControl }: KeyContext,
+    open: (view: "callers" | "callees") => void,
+  ): boolean | undefined {
+    if (event.key !== "Enter") return undefined;
+    if (!(inFilter || (!editing && !onControl))) return false;
+    event.preventDefault();
+    open(event.shiftKey ? "callers" : "callees");
+    return true;
+  }
 }
