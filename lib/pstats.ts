@@ -23,7 +23,14 @@ import {
   type StatsFile,
   StatsTable,
 } from "./profile.ts";
-import { readPstatsFast } from "./pstats_fast.ts";
+import {
+  type ByteReader,
+  readPstatsFast,
+  readPstatsFastStream,
+  type ReadPstatsStreamOptions,
+} from "./pstats_fast.ts";
+
+export type { ByteReader, ReadPstatsStreamOptions };
 
 /** Which profiler wrote a pstats file, as far as its contents tell. */
 export type PstatsKind = "cprofile" | "profile" | "yappi" | "sampled";
@@ -115,12 +122,83 @@ export function readPstats(
   return file;
 }
 
+/**
+ * A pstats file read from its start a chunk at a time, as
+ * {@linkcode readPstatsStream} reads it.
+ */
+export interface PstatsStream extends ByteReader {
+  /**
+   * Reads the whole file again, from its start: called only when the fast
+   * reader leaves the file to the general reader.
+   */
+  readAll(): Promise<Uint8Array>;
+}
+
+/**
+ * Reads a pstats file as {@linkcode readPstats} does, decoding it as it is
+ * read so that the whole file is never held (see `readPstatsFastStream()`).
+ * A file the fast reader does not take is read again whole, and the general
+ * reader gives exactly what, or fails exactly as, `readPstats()` would.
+ *
+ * @example
+ * ```ts
+ * import { readPstatsStream } from "./pstats.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
+ * const bytes = Uint8Array.from(
+ *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
+ *   (c) => c.charCodeAt(0),
+ * );
+ * let at = 0;
+ * const stream = {
+ *   size: bytes.length,
+ *   read(into: Uint8Array): Promise<number | null> {
+ *     const n = Math.min(into.length, bytes.length - at);
+ *     into.set(bytes.subarray(at, at + n));
+ *     at += n;
+ *     return Promise.resolve(n > 0 ? n : null);
+ *   },
+ *   readAll: () => Promise.resolve(bytes),
+ * };
+ * const file = await readPstatsStream(stream, { source: "run.pstats" });
+ * assertEquals(file.functions.name, ["main"]);
+ * ```
+ *
+ * @param stream The file.
+ * @param options The file's name, a progress callback, and the chunk size.
+ * @returns The functions with their numbers and callers.
+ * @throws {SyntaxError | RangeError} As {@linkcode readPstats}; and what the
+ * stream throws, as it is.
+ */
+export async function readPstatsStream(
+  stream: PstatsStream,
+  options: ReadPstatsStreamOptions = {},
+): Promise<PstatsFile> {
+  if (options.fast !== false) {
+    const file = await readPstatsFastStream(stream, options);
+    if (file !== undefined) return file;
+  }
+  return readPstats(await stream.readAll(), { ...options, fast: false });
+}
+
 /** An input file for {@linkcode loadProfile}. */
 export interface ProfileInput {
   /** The file's name. */
   readonly source: string;
   /** The file's bytes. */
   readonly bytes: Uint8Array;
+}
+
+/**
+ * An input file for {@linkcode loadProfileAsync} that is read as it is
+ * decoded (see {@linkcode readPstatsStream}).
+ */
+export interface StreamedProfileInput {
+  /** The file's name. */
+  readonly source: string;
+  /** The file, read from its start. */
+  readonly stream: PstatsStream;
 }
 
 /**
@@ -177,7 +255,9 @@ export interface LoadProfileOptions extends BuildProfileOptions {
 /**
  * Like {@linkcode loadProfile}, for files that arrive one at a time: each is
  * read and merged into the profile before the next is asked for, so only the
- * merged profile and one file's bytes need be held at once.
+ * merged profile and one file's bytes need be held at once, or, for a file
+ * given as a stream, a window of them. Errors a stream throws are passed on
+ * as they are.
  *
  * @example
  * ```ts
@@ -198,19 +278,23 @@ export interface LoadProfileOptions extends BuildProfileOptions {
  * assertEquals(profile.totals.calls, 3);
  * ```
  *
- * @param inputs The files' names and bytes, in order.
+ * @param inputs The files' names and bytes or streams, in order.
  * @param options Where paths are shown relative to, a progress callback,
  * and what to do with a file that is not a pstats file.
  * @returns The profile.
  * @throws {SyntaxError | RangeError | TypeError} As {@linkcode loadProfile}.
  */
 export async function loadProfileAsync(
-  inputs: AsyncIterable<ProfileInput> | Iterable<ProfileInput>,
+  inputs:
+    | AsyncIterable<ProfileInput | StreamedProfileInput>
+    | Iterable<ProfileInput | StreamedProfileInput>,
   options: LoadProfileOptions = {},
 ): Promise<Profile> {
   const builder = _builder(options);
   for await (const input of inputs) {
-    const file = _readInput(input, options);
+    const file = "stream" in input
+      ? await _readStreamed(input, options)
+      : _readInput(input, options);
     if (file !== undefined) builder.add(file);
   }
   return builder.finish();
@@ -223,23 +307,58 @@ function _builder(options: LoadProfileOptions): ProfileBuilder {
 
 function _readInput(
   { source, bytes }: ProfileInput,
-  { onProgress, onBadFile }: LoadProfileOptions,
+  options: LoadProfileOptions,
 ): PstatsFile | undefined {
   try {
-    return readPstats(
-      bytes,
-      onProgress
-        ? { source, onProgress: (n, at) => onProgress(source, n, at) }
-        : { source },
-    );
+    return readPstats(bytes, _readOptions(source, options));
   } catch (error) {
-    if (error instanceof Error) error.message = `${source}: ${error.message}`;
-    if (onBadFile && isDataError(error)) {
-      onBadFile(source, error);
-      return undefined;
-    }
-    throw error;
+    return _badFile(source, error, options);
   }
+}
+
+async function _readStreamed(
+  { source, stream }: StreamedProfileInput,
+  options: LoadProfileOptions,
+): Promise<PstatsFile | undefined> {
+  // The stream's own errors (the file system's) are passed on as they are.
+  let failed: unknown;
+  const watched: PstatsStream = {
+    size: stream.size,
+    read: (into) => stream.read(into).catch(fail),
+    readAll: () => stream.readAll().catch(fail),
+  };
+  function fail(error: unknown): never {
+    throw (failed = error);
+  }
+  try {
+    return await readPstatsStream(watched, _readOptions(source, options));
+  } catch (error) {
+    if (error === failed) throw error;
+    return _badFile(source, error, options);
+  }
+}
+
+function _readOptions(
+  source: string,
+  { onProgress }: LoadProfileOptions,
+): ReadPstatsOptions {
+  return onProgress
+    ? { source, onProgress: (n, at) => onProgress(source, n, at) }
+    : { source };
+}
+
+/** Names the file in a reader's error, and leaves the file out if asked. */
+function _badFile(
+  source: string,
+  error: unknown,
+  { onBadFile }: LoadProfileOptions,
+): undefined {
+  if (error instanceof Error) error.message = `${source}: ${error.message}`;
+  if (onBadFile && isDataError(error)) {
+    onBadFile(source, error);
+    return undefined;
+  }
+  throw error;
 }
 
 /**

@@ -23,6 +23,13 @@ const _PROGRESS_EVERY = 8192;
 /** Thrown inside the reader when the input needs the general reader. */
 class _Unsupported {}
 const _UNSUPPORTED = new _Unsupported();
+/**
+ * Thrown inside the reader when a value runs past the bytes it holds: the
+ * end of the file (then the general reader explains), or of a window of it
+ * (then the entry is read again once more bytes have come).
+ */
+class _Short {}
+const _SHORT = new _Short();
 
 // What a reference slot holds (`refKind`), and so what its value is.
 const _REF_OTHER = 0; // reserved, or a value this reader does not keep
@@ -94,7 +101,12 @@ export function readPstatsFast(
 ): PstatsFile | undefined {
   let reader: _FastReader;
   try {
-    reader = new _FastReader(bytes, options.onProgress);
+    reader = new _FastReader(
+      bytes,
+      bytes.length,
+      bytes.length,
+      options.onProgress,
+    );
   } catch (error) {
     // Where the system refuses to promise the room, the general reader,
     // which grows its tables as it goes, may still manage.
@@ -111,14 +123,150 @@ export function readPstatsFast(
   }
 }
 
+/**
+ * A file read from its start, a chunk at a time: what
+ * {@linkcode readPstatsFastStream} reads. A `Deno.FsFile` is one, given its
+ * size.
+ */
+export interface ByteReader {
+  /**
+   * The file's size as known before it is read. The reader's tables are
+   * made for it; a file that turns out longer is left to the general reader.
+   */
+  readonly size: number;
+  /**
+   * Reads the next bytes of the file into `into`: answers how many (at least
+   * one), or `null` at the end of the file, as `Deno.FsFile.read()` does.
+   */
+  read(into: Uint8Array): Promise<number | null>;
+}
+
+/** Options for {@linkcode readPstatsFastStream}. */
+export interface ReadPstatsStreamOptions extends ReadPstatsOptions {
+  /** How many bytes to read at a time. Defaults to 4 MiB. */
+  chunkSize?: number;
+}
+
+/** How many bytes `readPstatsFastStream()` reads at a time by default. */
+const _CHUNK = 4 << 20;
+
+/**
+ * Reads a pstats file as {@linkcode readPstatsFast} does, but a chunk at a
+ * time while it decodes, so that the whole file is never held: memory holds
+ * what was read from it and a window of a few megabytes. The next chunk is
+ * read while the one before is decoded, and other tasks get their turn
+ * between chunks. It answers `undefined` for whatever the fast reader does
+ * not take, the end of a file cut short included; the general reader then
+ * needs the whole file, read again from its start.
+ *
+ * @example
+ * ```ts
+ * import { readPstatsFastStream } from "./pstats_fast.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
+ * const bytes = Uint8Array.from(
+ *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
+ *   (c) => c.charCodeAt(0),
+ * );
+ * // A reader that gives the file 8 bytes at a time.
+ * let at = 0;
+ * const reader = {
+ *   size: bytes.length,
+ *   read(into: Uint8Array): Promise<number | null> {
+ *     const n = Math.min(into.length, 8, bytes.length - at);
+ *     into.set(bytes.subarray(at, at + n));
+ *     at += n;
+ *     return Promise.resolve(n > 0 ? n : null);
+ *   },
+ * };
+ * const file = await readPstatsFastStream(reader, { chunkSize: 8 });
+ * assertEquals(file?.functions.name, ["main"]);
+ * assertEquals(file?.cumulativeTime[0], 0.5);
+ * ```
+ *
+ * @param input The file, read from its start.
+ * @param options The file's name, a progress callback, and the chunk size.
+ * @returns The functions with their numbers and callers, or `undefined`.
+ * @throws What `input.read()` throws, as it is.
+ */
+export async function readPstatsFastStream(
+  input: ByteReader,
+  options: ReadPstatsStreamOptions = {},
+): Promise<PstatsFile | undefined> {
+  const chunk = Math.max(1, Math.floor(options.chunkSize ?? _CHUNK));
+  // The window: what an entry read in part needs, then the bytes read since.
+  let window = new Uint8Array(2 * chunk);
+  let end = 0;
+  // The next chunk is read here while the window is decoded.
+  const spare = new Uint8Array(chunk);
+  let reader: _FastReader;
+  try {
+    reader = new _FastReader(window, 0, input.size, options.onProgress);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined; // as readPstatsFast()
+    throw error;
+  }
+  let pending: Promise<number | null> | undefined = input.read(spare);
+  /** Adds the chunk read to the window and starts the next read; false at the end. */
+  const take = async (): Promise<boolean> => {
+    const n = await pending!;
+    pending = undefined;
+    if (n === null || n <= 0) return false;
+    if (end + n > window.length) {
+      const grown = new Uint8Array(Math.max(2 * window.length, end + n));
+      grown.set(window.subarray(0, end));
+      window = grown;
+    }
+    window.set(spare.subarray(0, n), end);
+    end += n;
+    pending = input.read(spare);
+    return true;
+  };
+  try {
+    let more = await take();
+    reader.slide(window, end, more);
+    while (!reader.decode()) {
+      // Keep the entry read in part and read on: a chunk, or, for an entry
+      // longer than one, as much again as it has so far.
+      const from = reader.pos;
+      window.copyWithin(0, from, end);
+      end -= from;
+      const want = end >= chunk ? 2 * end : end + 1;
+      do more = await take(); while (more && end < want);
+      reader.slide(window, end, more);
+    }
+    if (reader.pos !== end || (more && await take())) return undefined;
+    reader.onProgress?.(reader.entries, reader.base + reader.pos);
+    return reader.finish(options.source ?? "");
+  } catch (error) {
+    if (error === _UNSUPPORTED) return undefined;
+    throw error;
+  } finally {
+    reader.release();
+    // A read still in flight must not outlive this (its error, if any,
+    // comes again when the file is read for the general reader).
+    await pending?.catch(() => {});
+  }
+}
+
 class _FastReader {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  readonly end: number;
+  /** The bytes read so far that are still needed: the file, or a window of it. */
+  bytes: Uint8Array;
+  view: DataView;
+  /** Where the bytes held end (the window may be longer). */
+  end: number;
+  /** Whether more of the file may follow `end` (when reading a window). */
+  more = false;
+  /** The offset in the file of `bytes[0]`. */
+  base = 0;
   readonly onProgress:
     | ((functions: number, offset: number) => void)
     | undefined;
   pos = 0;
+  /** Whether the outer dict's type code was read. */
+  started = false;
+  sampledMarker = false;
 
   /** What each reference slot holds, in the order marshal numbers them. */
   refKind: Uint8Array;
@@ -161,22 +309,29 @@ class _FastReader {
   yappi = false;
   entries = 0;
 
+  /**
+   * @param bytes The file, or the first window of it.
+   * @param end Where the bytes held end.
+   * @param size The file's size, which the tables are made for.
+   */
   constructor(
     bytes: Uint8Array,
+    end: number,
+    size: number,
     onProgress: ((functions: number, offset: number) => void) | undefined,
   ) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.end = bytes.length;
+    this.view = _view(bytes);
+    this.end = end;
     this.onProgress = onProgress;
     // Room for as many rows as the bytes could hold, so that no table ever
     // grows: a new function takes at least 11 bytes, an edge 10, a value
     // with a reference slot 2. The memory of a typed array is only taken
     // from the system as it is written to, so the room never used costs
     // nothing, and the columns are handed over as they are, without a copy.
-    const functions = 1 + Math.ceil(bytes.length / 11);
-    const edges = 1 + Math.ceil(bytes.length / 10);
-    this.refKind = new Uint8Array(1 + Math.ceil(bytes.length / 2));
+    const functions = 1 + Math.ceil(size / 11);
+    const edges = 1 + Math.ceil(size / 10);
+    this.refKind = new Uint8Array(1 + Math.ceil(size / 2));
     this.refValue = new Int32Array(this.refKind.length);
     this.fn = new Int32Array(functions * 4);
     this.calls = new Float64Array(functions);
@@ -186,7 +341,7 @@ class _FastReader {
     this.entered = new Uint8Array(functions);
     // The hash table is filled all over, so it starts small and grows.
     let slots = 64;
-    while (slots < bytes.length / 512) slots *= 2;
+    while (slots < size / 512) slots *= 2;
     this.table = new Int32Array(slots * 4);
     this.mask = slots - 1;
     this.eCaller = new Uint32Array(edges);
@@ -218,36 +373,99 @@ class _FastReader {
     }
   }
 
+  /** Reads a whole file (no more bytes follow `end`). */
   read(source: string): PstatsFile {
-    const b = this.bytes;
-    if (this.end < 2 || (b[0]! & 0x7f) !== 0x7b) throw _UNSUPPORTED;
-    if (b[0]! & 0x80) this.reserve(); // the outer dict's own slot
-    this.pos = 1;
-    let sampledMarker = false;
-    for (;;) {
-      if (this.pos >= this.end) throw _UNSUPPORTED;
-      if (b[this.pos] === 0x30) { // '0' ends the dict
-        this.pos++;
-        break;
-      }
-      const id = this.key();
-      if (id < 0) {
-        // The sampled marker, whose value is True ('T').
-        if (sampledMarker || b[this.pos] !== 0x54) throw _UNSUPPORTED;
-        this.pos++;
-        sampledMarker = true;
-        this.sampled = true;
-        continue;
-      }
-      this.entry(id);
-      this.entries++;
-      if (this.onProgress && this.entries % _PROGRESS_EVERY === 0) {
-        this.onProgress(this.entries, this.pos);
-      }
-    }
+    this.decode();
     if (this.pos !== this.end) throw _UNSUPPORTED;
     this.onProgress?.(this.entries, this.pos);
     return this.finish(source);
+  }
+
+  /**
+   * Reads the entries the bytes hold, from `pos` on. Answers `true` once the
+   * outer dict has ended, and `false` when an entry runs past `end` while
+   * more of the file may follow: that entry is then undone, `pos` is left at
+   * its start, and it is read again once more bytes have come.
+   */
+  decode(): boolean {
+    const b = this.bytes;
+    if (!this.started) {
+      if (this.end < 2) {
+        if (this.more) return false;
+        throw _UNSUPPORTED;
+      }
+      if ((b[0]! & 0x7f) !== 0x7b) throw _UNSUPPORTED;
+      if (b[0]! & 0x80) this.reserve(); // the outer dict's own slot
+      this.pos = 1;
+      this.started = true;
+    }
+    for (;;) {
+      // What undoing an entry takes back: functions and strings it added
+      // may stay, as reading it again meets them in the same order.
+      const at = this.pos;
+      const refs = this.refCount;
+      const floats = this.refFloatCount;
+      const edges = this.eCount;
+      let id = -1;
+      try {
+        if (this.pos >= this.end) throw _SHORT;
+        if (b[this.pos] === 0x30) { // '0' ends the dict
+          this.pos++;
+          break;
+        }
+        id = this.key();
+        if (id < 0) {
+          // The sampled marker, whose value is True ('T').
+          if (this.pos >= this.end) throw _SHORT;
+          if (this.sampledMarker || b[this.pos] !== 0x54) throw _UNSUPPORTED;
+          this.pos++;
+          this.sampledMarker = true;
+          this.sampled = true;
+          continue;
+        }
+        this.entry(id);
+      } catch (error) {
+        if (error !== _SHORT) throw error;
+        if (!this.more) throw _UNSUPPORTED; // cut short: the general reader explains
+        this.undo(at, refs, floats, edges, id);
+        return false;
+      }
+      this.entries++;
+      if (this.onProgress && this.entries % _PROGRESS_EVERY === 0) {
+        this.onProgress(this.entries, this.base + this.pos);
+      }
+    }
+    return true;
+  }
+
+  /** Takes back an entry read in part (see `decode()`). */
+  undo(at: number, refs: number, floats: number, edges: number, id: number) {
+    this.pos = at;
+    this.refCount = refs;
+    this.refFloatCount = floats;
+    // The marks of the callers dict read in part, up to the edge being read
+    // (0 is safe for any function: a mark only counts in its own dict).
+    const last = Math.min(this.eCount, this.eCaller.length - 1);
+    for (let k = edges; k <= last; k++) {
+      this.fn[this.eCaller[k]! * 4 + _FN_CALLEE] = 0;
+    }
+    this.eCount = edges;
+    if (id >= 0) this.entered[id] = 0;
+  }
+
+  /**
+   * Moves on to the next window of the file: `bytes` holds, from 0 to
+   * `end`, what followed `pos` in the last one and the bytes read since.
+   */
+  slide(bytes: Uint8Array, end: number, more: boolean): void {
+    this.base += this.pos;
+    this.pos = 0;
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = _view(bytes);
+    }
+    this.end = end;
+    this.more = more;
   }
 
   /** Takes a reference slot for a value whose type code has FLAG_REF. */
@@ -267,7 +485,7 @@ class _FastReader {
 
   /** Reads a 32-bit little-endian int at `at`, checking the bounds. */
   int32(at: number): number {
-    if (at + 4 > this.end) throw _UNSUPPORTED;
+    if (at + 4 > this.end) throw _SHORT;
     const b = this.bytes;
     return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
   }
@@ -286,7 +504,7 @@ class _FastReader {
    */
   numberTo(to: Float64Array, i: number): void {
     const at = this.pos;
-    if (at >= this.end) throw _UNSUPPORTED;
+    if (at >= this.end) throw _SHORT;
     switch (this.bytes[at]) {
       case 0x69: // 'i'
         to[i] = this.int32(at + 1);
@@ -345,7 +563,7 @@ class _FastReader {
 
   /** Reads a finite binary float at `at`. */
   float64(at: number): number {
-    if (at + 8 > this.end) throw _UNSUPPORTED;
+    if (at + 8 > this.end) throw _SHORT;
     const value = this.view.getFloat64(at, true);
     if (value - value !== 0) throw _UNSUPPORTED; // NaN or infinite
     return value;
@@ -354,7 +572,7 @@ class _FastReader {
   /** Reads a line number: an int, or a reference to an int. */
   line(): number {
     const at = this.pos;
-    if (at >= this.end) throw _UNSUPPORTED;
+    if (at >= this.end) throw _SHORT;
     const code = this.bytes[at];
     if (code === 0x72) {
       const slot = this.ref();
@@ -372,7 +590,7 @@ class _FastReader {
   /** Reads a string, or a reference to one, and answers its id. */
   string(): number {
     const at = this.pos;
-    if (at >= this.end) throw _UNSUPPORTED;
+    if (at >= this.end) throw _SHORT;
     const b = this.bytes;
     const code = b[at]!;
     if (code === 0x72) {
@@ -387,7 +605,7 @@ class _FastReader {
     switch (code & 0x7f) {
       case 0x7a: // 'z' short ASCII
       case 0x5a: // 'Z' short ASCII, interned
-        if (at + 2 > this.end) throw _UNSUPPORTED;
+        if (at + 2 > this.end) throw _SHORT;
         n = b[at + 1]!;
         start = at + 2;
         ascii = true;
@@ -407,7 +625,8 @@ class _FastReader {
       default:
         throw _UNSUPPORTED;
     }
-    if (n < 0 || start + n > this.end) throw _UNSUPPORTED;
+    if (n < 0) throw _UNSUPPORTED;
+    if (start + n > this.end) throw _SHORT;
     this.pos = start + n;
     let text = _ascii(b, start, start + n);
     if (text === undefined) {
@@ -432,7 +651,7 @@ class _FastReader {
   /** Reads a tuple's type code and length. */
   tuple(): number {
     const at = this.pos;
-    if (at + 2 > this.end) throw _UNSUPPORTED;
+    if (at + 2 > this.end) throw _SHORT;
     const code = this.bytes[at]! & 0x7f;
     if (code === 0x29) { // ')' small tuple
       this.pos = at + 2;
@@ -449,7 +668,7 @@ class _FastReader {
   /** Reads a `(file, line, name)` key and answers its function's id, or -1 for the sampled marker. */
   key(): number {
     const at = this.pos;
-    if (at >= this.end) throw _UNSUPPORTED;
+    if (at >= this.end) throw _SHORT;
     const code = this.bytes[at]!;
     if (code === 0x72) { // 'r'
       const slot = this.ref();
@@ -539,13 +758,14 @@ class _FastReader {
     this.cumulativeTime[id]! += 0;
     const b = this.bytes;
     const at = this.pos;
-    if (at >= this.end || (b[at]! & 0x7f) !== 0x7b) throw _UNSUPPORTED;
+    if (at >= this.end) throw _SHORT;
+    if ((b[at]! & 0x7f) !== 0x7b) throw _UNSUPPORTED;
     if (b[at]! & 0x80) this.reserve();
     this.pos = at + 1;
     const mark = id + 1;
     const first = this.eCount;
     for (;;) {
-      if (this.pos >= this.end) throw _UNSUPPORTED;
+      if (this.pos >= this.end) throw _SHORT;
       if (b[this.pos] === 0x30) {
         this.pos++;
         return;
@@ -571,8 +791,8 @@ class _FastReader {
       if (e === this.eCaller.length) throw _UNSUPPORTED; // can't be
       this.eCaller[e] = caller;
       this.eCallee[e] = id;
-      const code = b[this.pos];
-      if (code === undefined) throw _UNSUPPORTED;
+      if (this.pos >= this.end) throw _SHORT;
+      const code = b[this.pos]!;
       const type = code & 0x7f;
       if (type === 0x29 || type === 0x28) { // (nc, cc, tt, ct)
         if (code & 0x80) this.reserve();
@@ -685,6 +905,10 @@ function _place(
   table[at + _SLOT_FILE] = file;
   table[at + _SLOT_LINE] = line;
   table[at + _SLOT_NAME] = name;
+}
+
+function _view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function _growFloats(array: Float64Array, n: number): Float64Array {

@@ -2,12 +2,18 @@
  * The fast pstats reader against the general one: on every fixture, on
  * mutations of them, and on generated files that use every encoding the fast
  * reader takes (and many it leaves to the general reader), both must give
- * the same result or the same error.
+ * the same result or the same error. Read as a stream, in windows down to a
+ * few bytes, it must give what it gives on the whole file.
  */
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { fromFileUrl } from "@std/path";
-import { readPstats } from "../lib/pstats.ts";
-import { readPstatsFast } from "../lib/pstats_fast.ts";
+import {
+  loadProfileAsync,
+  type PstatsStream,
+  readPstats,
+  readPstatsStream,
+} from "../lib/pstats.ts";
+import { readPstatsFast, readPstatsFastStream } from "../lib/pstats_fast.ts";
 import type { PstatsFile } from "../lib/pstats.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
@@ -466,4 +472,235 @@ Deno.test("readPstatsFast() reports progress like the general reader", () => {
     return calls;
   };
   assertEquals(seen(true), seen(false));
+});
+
+/**
+ * A stream over bytes that gives at most `most` bytes a read (fewer now and
+ * then, as a file system may), and counts how often it was read whole.
+ */
+function streamOf(
+  bytes: Uint8Array,
+  most: number,
+  next = random(most),
+): PstatsStream & { wholeReads: number } {
+  let at = 0;
+  return {
+    size: bytes.length,
+    wholeReads: 0,
+    read(into: Uint8Array): Promise<number | null> {
+      const room = Math.min(into.length, most);
+      const n = Math.min(
+        next() < 0.2 ? 1 + Math.floor(next() * room) : room,
+        bytes.length - at,
+      );
+      into.set(bytes.subarray(at, at + n));
+      at += n;
+      return Promise.resolve(n > 0 ? n : null);
+    },
+    readAll(): Promise<Uint8Array> {
+      this.wholeReads++;
+      return Promise.resolve(bytes.slice());
+    },
+  };
+}
+
+/** What the fast reader makes of a stream of the bytes in `chunk`-byte windows. */
+async function streamed(bytes: Uint8Array, chunk: number): Promise<unknown> {
+  const file = await readPstatsFastStream(streamOf(bytes, chunk), {
+    source: "x.pstats",
+    chunkSize: chunk,
+  });
+  return file && plain(file);
+}
+
+/** What readPstatsStream() makes of the bytes: the file, or the error. */
+async function streamOutcome(bytes: Uint8Array, chunk: number) {
+  try {
+    const stream = streamOf(bytes, chunk);
+    return plain(
+      await readPstatsStream(stream, { source: "x.pstats", chunkSize: chunk }),
+    );
+  } catch (error) {
+    if (!(error instanceof SyntaxError || error instanceof RangeError)) {
+      throw error;
+    }
+    return `${error.name}: ${error.message}`;
+  }
+}
+
+/** The fast reader gives the same whole or streamed; so does readPstats(). */
+async function assertSameStreamed(
+  bytes: Uint8Array,
+  chunk: number,
+  what: string,
+): Promise<void> {
+  const whole = readPstatsFast(bytes, { source: "x.pstats" });
+  assertEquals(
+    await streamed(bytes, chunk),
+    whole && plain(whole),
+    `${what}, ${chunk}-byte windows`,
+  );
+  assertEquals(
+    await streamOutcome(bytes, chunk),
+    outcome(bytes, true),
+    `${what}, ${chunk}-byte windows`,
+  );
+}
+
+Deno.test("readPstatsFastStream() gives what the whole-file readers give on every fixture, in windows of 16, 64 and 1,000 bytes", async () => {
+  for (const name of fixtures()) {
+    const bytes = Deno.readFileSync(`${FIXTURES}${name}`);
+    for (const chunk of [16, 64, 1000]) {
+      if (chunk === 16 && bytes.length > 1e6) continue; // the next ones do
+      await assertSameStreamed(bytes, chunk, name);
+    }
+  }
+});
+
+Deno.test("readPstatsFastStream() reads a large file in tiny windows itself, with the same functions in the same order", async () => {
+  const bytes = Deno.readFileSync(`${FIXTURES}many.pstats`);
+  const stream = streamOf(bytes, 7);
+  const file = await readPstatsFastStream(stream, { chunkSize: 7 });
+  if (file === undefined) throw new Error("many.pstats fell back");
+  assertEquals(stream.wholeReads, 0);
+  assertEquals(plain(file), plain(readPstatsFast(bytes)!));
+});
+
+Deno.test("readPstatsFastStream() reads entries longer than its window (a long callers dict)", async () => {
+  const w = new Writer();
+  w.code("{");
+  for (const name of ["f", "g"]) {
+    w.tuple(3);
+    w.string("a.py", "z");
+    w.int(1);
+    w.string(name, "z");
+    w.tuple(5);
+    for (const n of [1, 1, 0.5, 0.5]) w.float(n);
+    w.code("{");
+    for (let line = 0; line < 200; line++) {
+      w.tuple(3, true);
+      w.string("b.py", "z", true);
+      w.int(line + 10);
+      w.string(`h${line}`, "u");
+      w.tuple(4);
+      for (const n of [1, 1, 0.25, 0.25]) w.float(n, line % 3 === 0);
+    }
+    w.code("0");
+  }
+  w.code("0");
+  const bytes = w.bytes();
+  assert(bytes.length > 10_000);
+  for (const chunk of [1, 16, 100, 4096]) {
+    await assertSameStreamed(bytes, chunk, "two long callers dicts");
+  }
+  assert(readPstatsFast(bytes) !== undefined);
+});
+
+Deno.test("readPstatsFastStream() gives what the whole-file readers give on 1,500 mutated and generated files", async () => {
+  const next = random(21);
+  const sources = [
+    "cprofile-3.13",
+    "cprofile-3.13-v3",
+    "yappi",
+    "sampled",
+    "profile-3.13",
+  ].map((name) => Deno.readFileSync(`${FIXTURES}${name}.pstats`));
+  for (let i = 0; i < 1500; i++) {
+    let bytes: Uint8Array;
+    if (i % 2 === 0) {
+      bytes = sources[i % sources.length]!;
+      const changes = 1 + Math.floor(next() * 3);
+      for (let c = 0; c < changes; c++) bytes = mutate(bytes, next);
+    } else {
+      bytes = generated(next).bytes;
+      if (i % 3 === 0) bytes = mutate(bytes, next);
+    }
+    const chunk = [1, 5, 16, 64, 1000][i % 5]!;
+    await assertSameStreamed(bytes, chunk, `case ${i}`);
+  }
+});
+
+Deno.test("readPstatsFastStream() leaves a file cut short, or with bytes after its end, to the general reader", async () => {
+  const bytes = Deno.readFileSync(`${FIXTURES}cprofile-3.13.pstats`);
+  const cut = bytes.subarray(0, bytes.length - 3);
+  const longer = Uint8Array.of(...bytes, 0x30);
+  for (const [what, input] of [["cut", cut], ["longer", longer]] as const) {
+    assertEquals(await streamed(input, 64), undefined, what);
+    const stream = streamOf(input, 64);
+    const error = await assertRejects(() => readPstatsStream(stream));
+    assertEquals(stream.wholeReads, 1, what);
+    assertEquals(`${error}`, outcome(input, false), what);
+  }
+});
+
+Deno.test("readPstatsFastStream() reports progress at the same offsets as the whole-file reader", async () => {
+  const bytes = Deno.readFileSync(`${FIXTURES}many.pstats`);
+  const whole: [number, number][] = [];
+  readPstats(bytes, { onProgress: (n, at) => whole.push([n, at]) });
+  const streamedCalls: [number, number][] = [];
+  await readPstatsFastStream(streamOf(bytes, 1000), {
+    chunkSize: 1000,
+    onProgress: (n, at) => streamedCalls.push([n, at]),
+  });
+  assert(whole.length > 2);
+  assertEquals(streamedCalls, whole);
+});
+
+Deno.test("readPstatsStream() reads a file from disk only a chunk or two ahead of what it has decoded, letting timers run meanwhile", async () => {
+  const path = `${FIXTURES}many.pstats`;
+  using file = await Deno.open(path);
+  const chunk = 64 * 1024;
+  let read = 0;
+  const stream: PstatsStream = {
+    size: (await file.stat()).size,
+    read: async (into) => {
+      const n = await file.read(into);
+      read += n ?? 0;
+      return n;
+    },
+    readAll: () => Deno.readFile(path),
+  };
+  const ahead: number[] = [];
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  let result: PstatsFile;
+  try {
+    result = await readPstatsStream(stream, {
+      chunkSize: chunk,
+      onProgress: (_, offset) => ahead.push(read - offset),
+    });
+  } finally {
+    clearInterval(timer);
+  }
+  assert(ahead.length >= 2);
+  for (const bytes of ahead) assert(bytes <= 2 * chunk, `${bytes} read ahead`);
+  assert(ticks > 0, "no timer ran while the file was read");
+  assertEquals(plain(result), plain(readPstats(Deno.readFileSync(path))));
+});
+
+Deno.test("loadProfileAsync() passes a stream's own errors on as they are, and names the file in a bad stream's error", async () => {
+  const failing = new Error("Disk on fire");
+  const broken: PstatsStream = {
+    size: 100,
+    read: () => Promise.reject(failing),
+    readAll: () => Promise.reject(failing),
+  };
+  const error = await assertRejects(() =>
+    loadProfileAsync([{ source: "a.pstats", stream: broken }])
+  );
+  assert(error === failing && failing.message === "Disk on fire");
+  const bad = streamOf(Uint8Array.of(0x7b, 0x29, 3, 0x6c), 2);
+  await assertRejects(
+    () => loadProfileAsync([{ source: "b.pstats", stream: bad }]),
+    Error,
+    "b.pstats: ",
+  );
+  const skipped: string[] = [];
+  const bytes = Deno.readFileSync(`${FIXTURES}cprofile-3.13.pstats`);
+  const profile = await loadProfileAsync([
+    { source: "b.pstats", stream: streamOf(bytes.subarray(0, 100), 16) },
+    { source: "c.pstats", stream: streamOf(bytes, 16) },
+  ], { onBadFile: (source) => skipped.push(source) });
+  assertEquals(skipped, ["b.pstats"]);
+  assertEquals(profile.size, readPstats(bytes).functions.name.length);
 });
