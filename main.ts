@@ -21,6 +21,7 @@ import {
   checkPstatsHead,
   loadProfileAsync,
   type ProfileInput,
+  type PstatsStream,
 } from "./lib/pstats.ts";
 import {
   checkFilter,
@@ -531,6 +532,8 @@ Make a pstats file with:  python -m cProfile -o out.pstats script.py
 
 const _TABLE_LIMIT = 40;
 const _PROGRESS_BYTES = 16 * 1024 * 1024;
+/** From this size on, a file is decoded as it is read, never held whole. */
+const _STREAM_BYTES = 16 * 1024 * 1024;
 /** From how many files on, reading them shows a progress line. */
 const _PROGRESS_FILES = 200;
 /** How many files are read at once. */
@@ -696,7 +699,7 @@ async function* _readInputs(
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
   read: _Read,
-): AsyncGenerator<ProfileInput> {
+): AsyncGenerator<_Input> {
   const many = paths.length >= _PROGRESS_FILES;
   const report = (done: number) =>
     progress?.(
@@ -705,7 +708,7 @@ async function* _readInputs(
       } files`,
     );
   if (many) report(0);
-  const ahead: Promise<ProfileInput | InputError>[] = [];
+  const ahead: Promise<_Input | InputError>[] = [];
   let next = 0;
   let done = 0;
   const readNext = () => {
@@ -723,21 +726,43 @@ async function* _readInputs(
     ahead.push(result);
   };
   while (next < paths.length && ahead.length < _READ_AT_ONCE) readNext();
-  for (const path of paths) {
-    const result = await ahead.shift()!;
-    if (next < paths.length) readNext();
-    if (result instanceof InputError) {
-      if (skipped === undefined) throw result;
-      skipped.push({ path, reason: result.reason });
-      continue;
+  try {
+    for (const path of paths) {
+      const result = await ahead.shift()!;
+      if (next < paths.length) readNext();
+      if (result instanceof InputError) {
+        if (skipped === undefined) throw result;
+        skipped.push({ path, reason: result.reason });
+        continue;
+      }
+      read.size = "bytes" in result ? result.bytes.length : result.stream.size;
+      if (read.size >= _PROGRESS_BYTES) read.large = true;
+      try {
+        yield result;
+      } finally {
+        _release(result);
+      }
     }
-    read.size = result.bytes.length;
-    if (result.bytes.length >= _PROGRESS_BYTES) read.large = true;
-    yield result;
-    // Merged by now (the profile keeps no view of the bytes): give their
-    // memory back at once rather than when the garbage collector runs.
-    (result.bytes.buffer as ArrayBuffer).transfer(0);
+  } finally {
+    // Stopped early (a bad file): close the files opened ahead.
+    for (const result of ahead) {
+      result.then((input) => input instanceof InputError || _release(input))
+        .catch(() => {});
+    }
   }
+}
+
+/** An input as `_readInput()` gives it: a file's bytes, or the file open. */
+type _Input = ProfileInput | { source: string; stream: _FileStream };
+
+/**
+ * Gives back what an input holds once it is merged (the profile keeps no
+ * view of the bytes): their memory at once rather than when the garbage
+ * collector runs, or the open file.
+ */
+function _release(input: _Input): void {
+  if ("bytes" in input) (input.bytes.buffer as ArrayBuffer).transfer(0);
+  else input.stream.close();
 }
 
 async function _readInput(
@@ -745,7 +770,7 @@ async function _readInput(
   maxSize: number,
   progress: ((line: string) => void) | undefined,
   guard: _InterruptGuard,
-): Promise<ProfileInput> {
+): Promise<_Input> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -761,17 +786,119 @@ async function _readInput(
     await guard.start();
   }
   try {
+    if (info.size >= _STREAM_BYTES) {
+      const readAll = () =>
+        _readFile(path, info.size, maxSize, progress, guard).catch((error) => {
+          throw _inputError(path, error);
+        });
+      return {
+        source: path,
+        stream: await _FileStream.open(
+          path,
+          info.size,
+          maxSize,
+          guard,
+          readAll,
+        ),
+      };
+    }
     return {
       source: path,
       bytes: await _readFile(path, info.size, maxSize, progress, guard),
     };
   } catch (error) {
-    if (error instanceof _Interrupted) throw error;
-    if (error instanceof SyntaxError) {
-      throw new InputError(path, error.message);
-    }
-    throw new InputError(path, _fsReason(error));
+    throw _inputError(path, error);
   }
+}
+
+/** An error met reading a file, as an `InputError` naming it. */
+function _inputError(path: string, error: unknown): unknown {
+  if (error instanceof _Interrupted || error instanceof InputError) {
+    return error;
+  }
+  if (error instanceof SyntaxError) return new InputError(path, error.message);
+  return new InputError(path, _fsReason(error));
+}
+
+/**
+ * A large file, decoded as it is read (see `readPstatsStream()`), so that
+ * it is never held whole. Its first bytes are checked as soon as it is
+ * opened, as `_readFile()` does; its errors name it.
+ */
+class _FileStream implements PstatsStream {
+  readonly #path: string;
+  readonly #file: Deno.FsFile;
+  readonly #maxSize: number;
+  readonly #guard: _InterruptGuard;
+  #read = 0;
+  readonly size: number;
+  /** Reads the whole file again, for the general reader. */
+  readonly readAll: () => Promise<Uint8Array>;
+
+  private constructor(
+    path: string,
+    file: Deno.FsFile,
+    size: number,
+    maxSize: number,
+    guard: _InterruptGuard,
+    readAll: () => Promise<Uint8Array>,
+  ) {
+    this.#path = path;
+    this.#file = file;
+    this.size = size;
+    this.#maxSize = maxSize;
+    this.#guard = guard;
+    this.readAll = readAll;
+  }
+
+  static async open(
+    path: string,
+    size: number,
+    maxSize: number,
+    guard: _InterruptGuard,
+    readAll: () => Promise<Uint8Array>,
+  ): Promise<_FileStream> {
+    const file = await Deno.open(path);
+    try {
+      checkPstatsHead(await _readHead(file));
+      await file.seek(0, Deno.SeekMode.Start);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return new _FileStream(path, file, size, maxSize, guard, readAll);
+  }
+
+  async read(into: Uint8Array): Promise<number | null> {
+    let n: number | null;
+    try {
+      n = await this.#file.read(into);
+    } catch (error) {
+      throw _inputError(this.#path, error);
+    }
+    this.#read += n ?? 0;
+    if (this.#read > this.#maxSize) {
+      throw new InputError(this.#path, _tooLarge(this.#maxSize));
+    }
+    this.#guard.check();
+    return n;
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+}
+
+/** Reads a file's first 64 bytes (all of it, if it is shorter). */
+async function _readHead(file: Deno.FsFile): Promise<Uint8Array> {
+  const head = new Uint8Array(64);
+  let at = 0;
+  while (at < head.length) {
+    const n = await file.read(head.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return head.subarray(0, at);
 }
 
 function _tooLarge(maxSize: number): string {
@@ -806,19 +933,14 @@ async function _readFile(
   guard: _InterruptGuard,
 ): Promise<Uint8Array> {
   using file = await Deno.open(path);
-  const head = new Uint8Array(64);
-  let at = 0;
-  while (at < head.length) {
-    const n = await file.read(head.subarray(at));
-    if (n === null) break;
-    at += n;
-  }
-  checkPstatsHead(head.subarray(0, at));
-  if (at < head.length) return head.subarray(0, at);
+  const head = await _readHead(file);
+  checkPstatsHead(head);
+  let at = head.length;
+  if (at < 64) return head;
   const show = progress !== undefined && size >= _PROGRESS_BYTES
     ? progress
     : undefined;
-  let bytes = new Uint8Array(Math.max(size, head.length) + 1);
+  let bytes = new Uint8Array(Math.max(size, at) + 1);
   bytes.set(head);
   for (;;) {
     if (at === bytes.length) {
@@ -914,7 +1036,7 @@ async function _loadSide(
 }
 
 function _load(
-  inputs: AsyncIterable<ProfileInput>,
+  inputs: AsyncIterable<_Input>,
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,

@@ -640,6 +640,60 @@ function largePstats(megabytes: number): Uint8Array {
   return out.subarray(0, at);
 }
 
+Deno.test("a large file, decoded as it is read, reports what its bytes hold, and where the fast reader stops, the general one reads it all", async () => {
+  // The same profile twice: with an int line, which the fast reader takes;
+  // and with the same line as a long int, which only the general reader
+  // takes, met at the very end of the file.
+  const body = largePstats(17);
+  const extra = (line: Uint8Array) =>
+    concat(
+      body.subarray(0, body.length - 1),
+      tuple(str("/srv/extra.py"), line, str("extra")),
+      entry(
+        3,
+        3,
+        0.5,
+        0.75,
+        dict([key("/srv/app/main.py", 1, "main"), edge(3, 3, 0.5, 0.75)]),
+      ),
+      "0",
+    );
+  const fast = extra(int(7));
+  const general = extra(long(7n));
+  await withFiles({ "fast.pstats": fast }, async (one) => {
+    await withFiles({ "fast.pstats": general }, async (other) => {
+      const a = await cli(["-f", "csv", "fast.pstats"], one);
+      const b = await cli(["-f", "csv", "fast.pstats"], other);
+      assertEquals(a.code, 0, a.stderr);
+      assertEquals(b.code, 0, b.stderr);
+      assert(a.stdout.split("\n").length > 100_000);
+      assert(a.stdout.includes("/srv/extra.py,7,extra,3,3,0.5,0.75"));
+      assertEquals(a.stdout, b.stdout);
+    });
+  });
+});
+
+Deno.test("a large file cut short, or with bytes after its end, fails as its bytes would", async () => {
+  const body = largePstats(17);
+  const cases = {
+    "cut.pstats": body.subarray(0, body.length - 20),
+    "longer.pstats": concat(body, "0"),
+  };
+  await withFiles(cases, async (dir) => {
+    for (const [name, bytes] of Object.entries(cases)) {
+      let reason = "";
+      try {
+        readPstats(bytes);
+      } catch (error) {
+        reason = (error as Error).message;
+      }
+      assertMatch(reason, /byte \d+/);
+      const line = assertOneLineError(await cli(["-f", "csv", name], dir), 1);
+      assertEquals(line, `profiling-explorer: ${name}: ${reason}`);
+    }
+  });
+});
+
 Deno.test({
   name: "Ctrl+C while a large file loads ends the progress line and exits 130",
   ignore: !_HAS_SCRIPT || Deno.build.os !== "linux",
