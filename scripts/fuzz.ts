@@ -4,7 +4,9 @@
  * with a fixed seed, reads each case as the program does, and fails on any
  * error that is not the reader's own (`isDataError()`), any case slower
  * than a budget, any report that is not valid JSON with whole counts, or a
- * peak memory over a limit.
+ * peak memory over a limit. Every case is also read as a stream, in windows
+ * of a few bytes to a few kilobytes, which must give exactly what reading
+ * the whole file gives (the fast reader taking the same files).
  *
  *     deno task fuzz                                  # CI: 3,000 cases
  *     deno task fuzz --cases 100000 --seconds 3600    # longer, by hand
@@ -24,7 +26,13 @@ import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
 import { isDataError } from "../lib/data_error.ts";
 import { buildProfile } from "../lib/profile.ts";
-import { type PstatsFile, readPstats } from "../lib/pstats.ts";
+import {
+  type PstatsFile,
+  type PstatsStream,
+  readPstats,
+  readPstatsStream,
+} from "../lib/pstats.ts";
+import { readPstatsFast, readPstatsFastStream } from "../lib/pstats_fast.ts";
 import { jsonReport } from "../lib/report.ts";
 import { concat, i32, long, str, tuple } from "../tests/_marshal_writer.ts";
 
@@ -289,6 +297,85 @@ function check(bytes: Uint8Array): {
   return { file };
 }
 
+/**
+ * Reads a case as a stream in `chunk`-byte windows; answers how that differs
+ * from reading the whole file, if it does.
+ */
+async function checkStreamed(
+  bytes: Uint8Array,
+  whole: ReturnType<typeof check>,
+  chunk: number,
+): Promise<string | undefined> {
+  const stream = (): PstatsStream => {
+    let at = 0;
+    return {
+      size: bytes.length,
+      read(into) {
+        const n = Math.min(into.length, bytes.length - at);
+        into.set(bytes.subarray(at, at + n));
+        at += n;
+        return Promise.resolve(n > 0 ? n : null);
+      },
+      readAll: () => Promise.resolve(bytes),
+    };
+  };
+  const options = { source: "case.pstats", chunkSize: chunk };
+  const fast = readPstatsFast(bytes, options);
+  const fastStreamed = await readPstatsFastStream(stream(), options);
+  if ((fast === undefined) !== (fastStreamed === undefined)) {
+    return `the fast reader ${fast ? "read" : "left"} it whole but ${
+      fastStreamed ? "read" : "left"
+    } it streamed`;
+  }
+  if (fast && fastStreamed) {
+    const differs = _differs(fast, fastStreamed);
+    if (differs) return `streamed by the fast reader, ${differs} differ`;
+  }
+  let streamed: PstatsFile;
+  try {
+    streamed = await readPstatsStream(stream(), options);
+  } catch (error) {
+    if (!isDataError(error)) {
+      return `streamed: not the reader's error: ${error}`;
+    }
+    return error.message === whole.refused
+      ? undefined
+      : `streamed, refused: ${error.message} (whole: ${
+        whole.refused ?? "read"
+      })`;
+  }
+  if (whole.file === undefined) return `streamed: read (whole: refused)`;
+  const differs = _differs(whole.file, streamed);
+  return differs && `streamed, ${differs} differ`;
+}
+
+/** Which parts of two files differ (numbers by their bits), if any. */
+function _differs(a: PstatsFile, b: PstatsFile): string | undefined {
+  const parts: [string, ArrayLike<unknown>, ArrayLike<unknown>][] = [
+    ["kinds", [a.kind, a.entries, a.sampled, a.edgeDetail], [
+      b.kind,
+      b.entries,
+      b.sampled,
+      b.edgeDetail,
+    ]],
+    ["files", a.functions.file, b.functions.file],
+    ["lines", a.functions.line, b.functions.line],
+    ["names", a.functions.name, b.functions.name],
+    ["calls", a.calls, b.calls],
+    ["primitive calls", a.primitiveCalls, b.primitiveCalls],
+    ["internal times", a.internalTime, b.internalTime],
+    ["cumulative times", a.cumulativeTime, b.cumulativeTime],
+  ];
+  for (const column of Object.keys(a.edges) as (keyof typeof a.edges)[]) {
+    parts.push([`edge ${column}`, a.edges[column], b.edges[column]]);
+  }
+  for (const [what, x, y] of parts) {
+    if (x.length !== y.length) return what;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return what;
+  }
+  return undefined;
+}
+
 function _peakMb(): number {
   try {
     const status = Deno.readTextFileSync("/proc/self/status");
@@ -348,6 +435,9 @@ for (let index = 0; index < CASES; index++) {
   const t = performance.now();
   const ours = check(bytes);
   const ms = performance.now() - t;
+  // Windows of 1 to 4,096 bytes, mostly small.
+  const chunk = 1 + Math.floor(2 ** (random() * 12));
+  const streamed = await checkStreamed(bytes, ours, chunk);
   done++;
   const c: _Case = { index, fixture: fixture.name, what, bytes, ours };
   if (ms > slowest.ms) {
@@ -355,6 +445,8 @@ for (let index = 0; index < CASES; index++) {
   }
   if (ours.failure !== undefined) {
     failures.push({ case: c, reason: ours.failure });
+  } else if (streamed !== undefined) {
+    failures.push({ case: c, reason: `${streamed} (${chunk}-byte windows)` });
   } else if (ms > CASE_MS) {
     failures.push({
       case: c,
