@@ -1,6 +1,7 @@
 /**
  * Loads and sorts pstats files the way the command line does (each file read
- * and merged before the next is read), and prints what it took as JSON: used
+ * and merged before the next is read, a large one decoded as it is read),
+ * and prints what it took as JSON: used
  * by scripts/bench.ts, one process per run.
  *
  * Usage: deno run --allow-all scripts/bench_load.ts FILE...
@@ -12,7 +13,7 @@ const paths = Deno.args;
 if (paths.length === 0) throw new Error("usage: bench_load.ts FILE...");
 const start = performance.now();
 /** Reads a file into a buffer of its size, as main.ts does. */
-async function read(path: string): Promise<Uint8Array<ArrayBuffer>> {
+async function readAll(path: string): Promise<Uint8Array<ArrayBuffer>> {
   using file = await Deno.open(path);
   const bytes = new Uint8Array((await file.stat()).size);
   let at = 0;
@@ -24,9 +25,19 @@ async function read(path: string): Promise<Uint8Array<ArrayBuffer>> {
   return bytes.subarray(0, at);
 }
 
+/** From this size on, main.ts decodes a file as it reads it. */
+const STREAM_BYTES = 16 * 1024 * 1024;
+
 async function* files() {
   for (const source of paths) {
-    const bytes = await read(source);
+    const size = (await Deno.stat(source)).size;
+    if (size >= STREAM_BYTES) {
+      using file = await Deno.open(source);
+      const read = (into: Uint8Array) => file.read(into);
+      yield { source, stream: { size, read, readAll: () => readAll(source) } };
+      continue;
+    }
+    const bytes = await readAll(source);
     yield { source, bytes };
     bytes.buffer.transfer(0); // merged: free it at once, as main.ts does
   }
