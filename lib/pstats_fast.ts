@@ -13,6 +13,9 @@
  * take, so that the general reader reads it (and explains what is wrong,
  * when something is).
  *
+ * It can also read a file as it comes, a chunk at a time
+ * (`readPstatsFastStream()`), so that a large file is never held whole.
+ *
  * @module
  */
 
@@ -210,7 +213,8 @@ export async function readPstatsFastStream(
   let pending: Promise<number | null> | undefined = input.read(spare);
   /** Adds the chunk read to the window and starts the next read; false at the end. */
   const take = async (): Promise<boolean> => {
-    const n = await pending!;
+    if (pending === undefined) return false;
+    const n = await pending;
     pending = undefined;
     if (n === null || n <= 0) return false;
     if (end + n > window.length) {
