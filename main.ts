@@ -698,6 +698,7 @@ async function* _readInputs(
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
+  serving: boolean,
   read: _Read,
 ): AsyncGenerator<_Input> {
   const many = paths.length >= _PROGRESS_FILES;
@@ -713,7 +714,7 @@ async function* _readInputs(
   let done = 0;
   const readNext = () => {
     const path = paths[next++]!;
-    const result = _readInput(path, maxSize, progress, guard).then(
+    const result = _readInput(path, maxSize, progress, guard, serving).then(
       (input) => input,
       (error) => {
         if (error instanceof InputError) return error;
@@ -770,6 +771,7 @@ async function _readInput(
   maxSize: number,
   progress: ((line: string) => void) | undefined,
   guard: _InterruptGuard,
+  serving: boolean,
 ): Promise<_Input> {
   let info: Deno.FileInfo;
   try {
@@ -791,16 +793,11 @@ async function _readInput(
         _readFile(path, info.size, maxSize, progress, guard).catch((error) => {
           throw _inputError(path, error);
         });
-      return {
-        source: path,
-        stream: await _FileStream.open(
-          path,
-          info.size,
-          maxSize,
-          guard,
-          readAll,
-        ),
-      };
+      const stream = await _FileStream.open(path, info.size, maxSize, guard);
+      stream.readAll = readAll;
+      // The page is served meanwhile: its requests get a turn at each chunk.
+      if (serving) stream.pause = _pause;
+      return { source: path, stream };
     }
     return {
       source: path,
@@ -833,7 +830,9 @@ class _FileStream implements PstatsStream {
   #read = 0;
   readonly size: number;
   /** Reads the whole file again, for the general reader. */
-  readonly readAll: () => Promise<Uint8Array>;
+  readAll: () => Promise<Uint8Array> = () => Promise.reject(new Error());
+  /** Lets other tasks run between chunks (see `ByteReader`). */
+  pause?: () => Promise<void>;
 
   private constructor(
     path: string,
@@ -841,14 +840,12 @@ class _FileStream implements PstatsStream {
     size: number,
     maxSize: number,
     guard: _InterruptGuard,
-    readAll: () => Promise<Uint8Array>,
   ) {
     this.#path = path;
     this.#file = file;
     this.size = size;
     this.#maxSize = maxSize;
     this.#guard = guard;
-    this.readAll = readAll;
   }
 
   static async open(
@@ -856,7 +853,6 @@ class _FileStream implements PstatsStream {
     size: number,
     maxSize: number,
     guard: _InterruptGuard,
-    readAll: () => Promise<Uint8Array>,
   ): Promise<_FileStream> {
     const file = await Deno.open(path);
     try {
@@ -866,7 +862,7 @@ class _FileStream implements PstatsStream {
       file.close();
       throw error;
     }
-    return new _FileStream(path, file, size, maxSize, guard, readAll);
+    return new _FileStream(path, file, size, maxSize, guard);
   }
 
   async read(into: Uint8Array): Promise<number | null> {
@@ -887,6 +883,11 @@ class _FileStream implements PstatsStream {
   close(): void {
     this.#file.close();
   }
+}
+
+/** Waits for a timer: the runtime serves connections meanwhile. */
+function _pause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Reads a file's first 64 bytes (all of it, if it is shorter). */
@@ -1001,12 +1002,13 @@ async function _loadSide(
   progress: ((line: string) => void) | undefined,
   skipped: _Skipped[] | undefined,
   guard: _InterruptGuard,
+  serving: boolean,
   side = "",
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
   const read: _Read = { size: 0, large: false, total: paths.length };
   const profile = await _load(
-    _readInputs(paths, maxSize, progress, skipped, guard, read),
+    _readInputs(paths, maxSize, progress, skipped, guard, serving, read),
     progress,
     skipped,
     guard,
@@ -1685,6 +1687,7 @@ async function _loadSides(
         progress,
         skipped,
         guard,
+        options.command === "serve",
         " for --base (the run before)",
       );
     const profile = await _loadSide(
@@ -1693,6 +1696,7 @@ async function _loadSides(
       progress,
       skipped,
       guard,
+      options.command === "serve",
       comparing ? " for the run after" : "",
     );
     const comparison = base && compareProfiles(base, profile);

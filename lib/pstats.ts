@@ -326,6 +326,7 @@ async function _readStreamed(
     size: stream.size,
     read: (into) => stream.read(into).catch(fail),
     readAll: () => stream.readAll().catch(fail),
+    ...(stream.pause ? { pause: () => stream.pause!() } : {}),
   };
   function fail(error: unknown): never {
     throw (failed = error);

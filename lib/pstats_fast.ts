@@ -142,6 +142,13 @@ export interface ByteReader {
    * one), or `null` at the end of the file, as `Deno.FsFile.read()` does.
    */
   read(into: Uint8Array): Promise<number | null>;
+  /**
+   * When given, awaited after each chunk is decoded, to let other tasks run
+   * (say, a server answering while a large file loads: a read already done
+   * resumes decoding at once, so connections would wait for the whole file).
+   * Waiting for a timer does it, at a few milliseconds a chunk.
+   */
+  pause?(): Promise<void>;
 }
 
 /** Options for {@linkcode readPstatsFastStream}. */
@@ -157,8 +164,8 @@ const _CHUNK = 4 << 20;
  * Reads a pstats file as {@linkcode readPstatsFast} does, but a chunk at a
  * time while it decodes, so that the whole file is never held: memory holds
  * what was read from it and a window of a few megabytes. The next chunk is
- * read while the one before is decoded, and other tasks get their turn
- * between chunks. It answers `undefined` for whatever the fast reader does
+ * read while the one before is decoded; with `input.pause()`, other tasks
+ * get their turn between chunks. It answers `undefined` for whatever the fast reader does
  * not take, the end of a file cut short included; the general reader then
  * needs the whole file, read again from its start.
  *
@@ -231,6 +238,7 @@ export async function readPstatsFastStream(
     let more = await take();
     reader.slide(window, end, more);
     while (!reader.decode()) {
+      if (input.pause) await input.pause();
       // Keep the entry read in part and read on: a chunk, or, for an entry
       // longer than one, as much again as it has so far.
       const from = reader.pos;

@@ -646,7 +646,7 @@ Deno.test("readPstatsFastStream() reports progress at the same offsets as the wh
   assertEquals(streamedCalls, whole);
 });
 
-Deno.test("readPstatsStream() reads a file from disk only a chunk or two ahead of what it has decoded, letting timers run meanwhile", async () => {
+Deno.test("readPstatsStream() reads a file from disk only a chunk or two ahead of what it has decoded", async () => {
   const path = `${FIXTURES}many.pstats`;
   using file = await Deno.open(path);
   const chunk = 64 * 1024;
@@ -661,24 +661,41 @@ Deno.test("readPstatsStream() reads a file from disk only a chunk or two ahead o
     readAll: () => Deno.readFile(path),
   };
   const ahead: number[] = [];
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 0);
-  let result: PstatsFile;
-  try {
-    result = await readPstatsStream(stream, {
-      chunkSize: chunk,
-      onProgress: (_, offset) => ahead.push(read - offset),
-    });
-  } finally {
-    clearInterval(timer);
-  }
+  const result = await readPstatsStream(stream, {
+    chunkSize: chunk,
+    onProgress: (_, offset) => ahead.push(read - offset),
+  });
   assert(ahead.length >= 2);
   for (const bytes of ahead) assert(bytes <= 2 * chunk, `${bytes} read ahead`);
-  assert(ticks > 0, "no timer ran while the file was read");
   assertEquals(plain(result), plain(readPstats(Deno.readFileSync(path))));
 });
 
-Deno.test("loadProfileAsync() passes a stream's own errors on as they are, and names the file in a bad stream's error", async () => {
+Deno.test("readPstatsFastStream() awaits the stream's pause() after each chunk it decodes, and reads the same", async () => {
+  const bytes = Deno.readFileSync(`${FIXTURES}many.pstats`);
+  const chunk = 64 * 1024;
+  const stream = streamOf(bytes, chunk);
+  const seen: number[] = [];
+  let decoding = 0;
+  const file = await readPstatsFastStream({
+    size: stream.size,
+    read: (into) => stream.read(into),
+    pause: async () => {
+      seen.push(decoding);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    },
+  }, {
+    chunkSize: chunk,
+    onProgress: (n) => decoding = n,
+  });
+  // Once a chunk, give or take the reads cut short.
+  assert(seen.length >= bytes.length / chunk - 1, `${seen.length} pauses`);
+  assert(seen.length <= 2 * bytes.length / chunk, `${seen.length} pauses`);
+  // While decoding, not after it.
+  assert(seen[0]! < file!.entries && seen.at(-1)! > seen[0]!);
+  assertEquals(plain(file!), plain(readPstatsFast(bytes)!));
+});
+
+Deno.test("loadProfileAsync() passes a stream's own errors on as they are, names the file in a bad stream's error, and pauses the stream", async () => {
   const failing = new Error("Disk on fire");
   const broken: PstatsStream = {
     size: 100,
@@ -703,4 +720,10 @@ Deno.test("loadProfileAsync() passes a stream's own errors on as they are, and n
   ], { onBadFile: (source) => skipped.push(source) });
   assertEquals(skipped, ["b.pstats"]);
   assertEquals(profile.size, readPstats(bytes).functions.name.length);
+  // And gives the stream its pauses.
+  let pauses = 0;
+  const paused = streamOf(bytes, 64);
+  paused.pause = () => (pauses++, Promise.resolve());
+  await loadProfileAsync([{ source: "d.pstats", stream: paused }]);
+  assert(pauses > 10, `${pauses} pauses`);
 });
