@@ -793,8 +793,13 @@ async function _readInput(
         _readFile(path, info.size, maxSize, progress, guard).catch((error) => {
           throw _inputError(path, error);
         });
-      const stream = await _FileStream.open(path, info.size, maxSize, guard);
-      stream.readAll = readAll;
+      const stream = await _FileStream.open(
+        path,
+        info.size,
+        maxSize,
+        guard,
+        readAll,
+      );
       // The page is served meanwhile: its requests get a turn at each chunk.
       if (serving) stream.pause = _pause;
       return { source: path, stream };
@@ -830,7 +835,7 @@ class _FileStream implements PstatsStream {
   #read = 0;
   readonly size: number;
   /** Reads the whole file again, for the general reader. */
-  readAll: () => Promise<Uint8Array> = () => Promise.reject(new Error());
+  readonly readAll: () => Promise<Uint8Array>;
   /** Lets other tasks run between chunks (see `ByteReader`). */
   pause?: () => Promise<void>;
 
@@ -840,12 +845,14 @@ class _FileStream implements PstatsStream {
     size: number,
     maxSize: number,
     guard: _InterruptGuard,
+    readAll: () => Promise<Uint8Array>,
   ) {
     this.#path = path;
     this.#file = file;
     this.size = size;
     this.#maxSize = maxSize;
     this.#guard = guard;
+    this.readAll = readAll;
   }
 
   static async open(
@@ -853,6 +860,7 @@ class _FileStream implements PstatsStream {
     size: number,
     maxSize: number,
     guard: _InterruptGuard,
+    readAll: () => Promise<Uint8Array>,
   ): Promise<_FileStream> {
     const file = await Deno.open(path);
     try {
@@ -862,7 +870,7 @@ class _FileStream implements PstatsStream {
       file.close();
       throw error;
     }
-    return new _FileStream(path, file, size, maxSize, guard);
+    return new _FileStream(path, file, size, maxSize, guard, readAll);
   }
 
   async read(into: Uint8Array): Promise<number | null> {
@@ -1069,7 +1077,7 @@ function _load(
           progress(
             `Reading ${escapeControls(source)}: ${
               formatCount(functions)
-            } functions (${_megabytes(offset)} MB)`,
+            } functions (${_megabytes(offset)} of ${_megabytes(read.size)} MB)`,
           );
         },
       }
