@@ -316,7 +316,11 @@ interface _Cache {
   orders: Map<string, Uint32Array>;
   ranks: Map<string, Float64Array>;
   /** Each function's shown name as a number that sorts as the text does. */
-  nameCodes?: { codes: Uint32Array; distinct: number };
+  nameCodes?: _Codes;
+  /** Each function's short file as a number that sorts as the text does. */
+  fileCodes?: _Codes;
+  /** Whether those codes were computed here or handed in. */
+  textOrigin?: TextOrderOrigin;
   /** The last filtered query, for refining it as the user types. */
   lastFilter?: {
     terms: string[];
@@ -373,11 +377,7 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
   const f = profile.functions;
   const n = profile.size;
   // The names' codes serve both columns: worked out once.
-  const names = cache.nameCodes ??= _textCodes(
-    n,
-    (i) =>
-      isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!,
-  );
+  const names = cache.nameCodes ??= _nameCodes(profile);
   const rank = new Float64Array(n);
   if (column === "name") {
     // The rank of a name: how many functions have a smaller one.
@@ -386,7 +386,7 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
     for (let k = 0; k < names.distinct; k++) before[k + 1]! += before[k]!;
     for (let i = 0; i < n; i++) rank[i] = before[names.codes[i]!]!;
   } else {
-    const files = _textCodes(n, (i) => f.shortFile[i]!);
+    const files = cache.fileCodes ??= _fileCodes(profile);
     const lines = _numberCodes(f.line);
     // One number per function that sorts as (file, line, name) do, when it
     // fits in a double's 53 bits; a radix sort orders those.
@@ -426,10 +426,178 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
   return rank;
 }
 
+/**
+ * What the sorts by name and by file compare instead of text: per function,
+ * the position of its shown name (a built-in's as `builtinName()` shows it)
+ * among the profile's distinct shown names in order, and the same of its
+ * short file. Text is ordered by UTF-16 code units, as `<` compares it.
+ *
+ * Worked out once by the server (`textOrder()`), sent to the page and handed
+ * to its profile with {@linkcode presetTextOrder}, so that the page never
+ * sorts the texts itself.
+ */
+export interface TextOrder {
+  /** Per function, its shown name's position among the distinct ones. */
+  readonly names: Uint32Array;
+  /** How many distinct shown names there are. */
+  readonly nameCount: number;
+  /** Per function, its short file's position among the distinct ones. */
+  readonly files: Uint32Array;
+  /** How many distinct short files there are. */
+  readonly fileCount: number;
+}
+
+/**
+ * Where a profile's {@linkcode TextOrder} came from: `"computed"` here (by
+ * {@linkcode textOrder} or a sort by name or file), or `"preset"` with
+ * {@linkcode presetTextOrder}.
+ */
+export type TextOrderOrigin = "computed" | "preset";
+
+/**
+ * The codes the sorts by name and by file compare instead of text (see
+ * {@linkcode TextOrder}). Only the distinct texts are sorted as strings; the
+ * result is kept with the profile's sort orders, so queries reuse it.
+ *
+ * @example
+ * ```ts
+ * import { textOrder } from "./query.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, name: string) => ({
+ *   key: [file, 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 1,
+ *   cumulativeTime: 1,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   entry("b.py", "save"),
+ *   entry("a.py", "load"),
+ *   entry("a.py", "save"),
+ * ])]);
+ * const order = textOrder(profile);
+ * assertEquals([...order.names], [1, 0, 1]);
+ * assertEquals(order.nameCount, 2);
+ * assertEquals([...order.files], [1, 0, 0]);
+ * ```
+ *
+ * @param profile The profile.
+ * @returns Its names' and short files' codes.
+ */
+export function textOrder(profile: Profile): TextOrder {
+  const cache = _cache(profile);
+  const names = cache.nameCodes ??= _nameCodes(profile);
+  const files = cache.fileCodes ??= _fileCodes(profile);
+  return {
+    names: names.codes,
+    nameCount: names.distinct,
+    files: files.codes,
+    fileCount: files.distinct,
+  };
+}
+
+/**
+ * Hands a profile the {@linkcode TextOrder} worked out elsewhere (by the
+ * server) for the same functions, so that its sorts by name and by file
+ * use it instead of sorting text. Codes the profile already has are kept
+ * (they are the same).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   presetTextOrder,
+ *   queryFunctions,
+ *   textOrder,
+ *   textOrderOrigin,
+ * } from "./query.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const stats = () => statsFile("run.pstats", ["save", "load"].map((name) => ({
+ *   key: ["app.py", 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 1,
+ *   cumulativeTime: 1,
+ * })));
+ * const onServer = buildProfile([stats()]);
+ * const inPage = buildProfile([stats()]);
+ * presetTextOrder(inPage, textOrder(onServer));
+ * assertEquals([...queryFunctions(inPage, { sort: "name" }).ids], [1, 0]);
+ * assertEquals(textOrderOrigin(inPage), "preset");
+ * ```
+ *
+ * @param profile The profile.
+ * @param order The codes of its functions, from {@linkcode textOrder}.
+ * @throws {RangeError} When the codes are not those of as many functions,
+ * or a code is not below its count.
+ */
+export function presetTextOrder(profile: Profile, order: TextOrder): void {
+  const n = profile.size;
+  if (order.names.length !== n || order.files.length !== n) {
+    throw new RangeError(
+      `Cannot use the text order of ${order.names.length} functions for a profile of ${n}`,
+    );
+  }
+  _checkCodes(order.names, order.nameCount, "name");
+  _checkCodes(order.files, order.fileCount, "file");
+  const cache = _cache(profile);
+  cache.nameCodes ??= { codes: order.names, distinct: order.nameCount };
+  cache.fileCodes ??= { codes: order.files, distinct: order.fileCount };
+  cache.textOrigin ??= "preset";
+}
+
+/**
+ * Whether a profile's {@linkcode TextOrder} was computed here or preset,
+ * or `undefined` while it has none (no sort by name or file yet).
+ *
+ * @param profile The profile.
+ * @returns Where its text order came from.
+ */
+export function textOrderOrigin(
+  profile: Profile,
+): TextOrderOrigin | undefined {
+  return _cache(profile).textOrigin;
+}
+
+interface _Codes {
+  codes: Uint32Array;
+  distinct: number;
+}
+
+function _checkCodes(codes: Uint32Array, count: number, what: string): void {
+  if (!Number.isSafeInteger(count) || count < 0 || count > codes.length) {
+    throw new RangeError(`Bad ${what} count "${count}"`);
+  }
+  for (let i = 0; i < codes.length; i++) {
+    if (codes[i]! >= count) {
+      throw new RangeError(
+        `Bad ${what} code "${codes[i]}" of function ${i}: at most ${count - 1}`,
+      );
+    }
+  }
+}
+
+function _nameCodes(profile: Profile): _Codes {
+  const f = profile.functions;
+  _cache(profile).textOrigin = "computed";
+  return _textCodes(
+    profile.size,
+    (i) =>
+      isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!,
+  );
+}
+
+function _fileCodes(profile: Profile): _Codes {
+  const f = profile.functions;
+  _cache(profile).textOrigin = "computed";
+  return _textCodes(profile.size, (i) => f.shortFile[i]!);
+}
+
 /** Like {@linkcode _textCodes}, for numbers. */
-function _numberCodes(
-  values: ArrayLike<number>,
-): { codes: Uint32Array; distinct: number } {
+function _numberCodes(values: ArrayLike<number>): _Codes {
   const n = values.length;
   const sorted = Float64Array.from(values).sort();
   const index = new Map<number, number>();
@@ -450,7 +618,7 @@ function _numberCodes(
 function _textCodes(
   n: number,
   text: (i: number) => string,
-): { codes: Uint32Array; distinct: number } {
+): _Codes {
   const index = new Map<string, number>();
   const distinct: string[] = [];
   const codes = new Uint32Array(n);
