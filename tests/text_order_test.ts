@@ -1,6 +1,6 @@
 import { assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import { decodeTextOrder, encodeTextOrder } from "../lib/order_wire.ts";
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import type { Profile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import {
   presetTextOrder,
@@ -10,44 +10,9 @@ import {
   textOrder,
   textOrderOrigin,
 } from "../lib/query.ts";
+import { trickyProfile } from "./_tricky_profile.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-/**
- * Built-ins (shown by another name than stored), non-ASCII names (one
- * outside the Basic Multilingual Plane, which UTF-16 orders before U+FF61
- * though its code point is larger), the same name in different files, and
- * lines beyond 32 bits; every function called by the first.
- */
-function trickyProfile(): Profile {
-  const keys: (readonly [string, number, string])[] = [
-    ["app.py", 10, "main"],
-    ["~", 0, "<built-in method builtins.len>"],
-    ["~", 0, "<method 'append' of 'list' objects>"],
-    ["~", 0, "<built-in method builtins.abs>"],
-    ["ünïcode/ñandú.py", 3, "ñandú"],
-    ["app.py", 2 ** 33, "main"],
-    ["app.py", 2 ** 32 + 1, "main"],
-    ["lib/app.py", 7, "main"],
-    ["日本/模块.py", 1, "関数"],
-    ["emoji.py", 1, "\u{1F600}"],
-    ["emoji.py", 2, "\uFF61"],
-    ["Zeta.py", 5, "Zebra"],
-    ["zeta.py", 5, "apple"],
-    ["app.py", 10, "len"],
-  ];
-  return buildProfile([statsFile(
-    "tricky.pstats",
-    keys.map((key, i) => ({
-      key,
-      calls: i + 1,
-      primitiveCalls: i + 1,
-      internalTime: (i % 3) / 10,
-      cumulativeTime: (i % 5) / 10,
-      callers: i === 0 ? [] : [{ key: keys[0]!, calls: 1 }],
-    })),
-  )]);
-}
 
 /** Reads a fixture: a function that makes a new profile of it each call. */
 async function fixture(name: string): Promise<() => Profile> {
