@@ -374,55 +374,107 @@ function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
   const cache = _cache(profile);
   const known = cache.ranks.get(column);
   if (known) return known;
-  const f = profile.functions;
-  const n = profile.size;
   // The names' codes serve both columns: worked out once.
   const names = cache.nameCodes ??= _nameCodes(profile);
+  const rank = column === "name" ? _nameRanks(names) : _fileRanks(
+    cache.fileCodes ??= _fileCodes(profile),
+    profile.functions.line,
+    names,
+  );
+  cache.ranks.set(column, rank);
+  return rank;
+}
+
+/**
+ * Each item's position when sorted by name, or by file, then line, then
+ * name, from the codes of its name and file (as in a {@linkcode TextOrder})
+ * and its line: how many items sort before it, the same for equal keys.
+ * Only numbers are compared, mostly by a radix sort.
+ *
+ * @example
+ * ```ts
+ * import { textRanks } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const order = {
+ *   names: Uint32Array.of(1, 0, 1),
+ *   nameCount: 2,
+ *   files: Uint32Array.of(0, 0, 0),
+ *   fileCount: 1,
+ * };
+ * assertEquals([...textRanks("name", order, [1, 2, 3])], [1, 0, 1]);
+ * assertEquals([...textRanks("file", order, [9, 2, 3])], [2, 0, 1]);
+ * ```
+ *
+ * @param column Sort by name, or by file, line and name.
+ * @param order Each item's name and file codes.
+ * @param lines Each item's line.
+ * @returns Each item's rank.
+ */
+export function textRanks(
+  column: "name" | "file",
+  order: TextOrder,
+  lines: ArrayLike<number>,
+): Float64Array {
+  const names = { codes: order.names, distinct: order.nameCount };
+  return column === "name" ? _nameRanks(names) : _fileRanks(
+    { codes: order.files, distinct: order.fileCount },
+    lines,
+    names,
+  );
+}
+
+/** The rank of a name: how many items have a smaller one. */
+function _nameRanks(names: _Codes): Float64Array {
+  const n = names.codes.length;
   const rank = new Float64Array(n);
-  if (column === "name") {
-    // The rank of a name: how many functions have a smaller one.
-    const before = new Float64Array(names.distinct + 1);
-    for (let i = 0; i < n; i++) before[names.codes[i]! + 1]!++;
-    for (let k = 0; k < names.distinct; k++) before[k + 1]! += before[k]!;
-    for (let i = 0; i < n; i++) rank[i] = before[names.codes[i]!]!;
+  const before = new Float64Array(names.distinct + 1);
+  for (let i = 0; i < n; i++) before[names.codes[i]! + 1]!++;
+  for (let k = 0; k < names.distinct; k++) before[k + 1]! += before[k]!;
+  for (let i = 0; i < n; i++) rank[i] = before[names.codes[i]!]!;
+  return rank;
+}
+
+/** The rank by file, then line, then name. */
+function _fileRanks(
+  files: _Codes,
+  line: ArrayLike<number>,
+  names: _Codes,
+): Float64Array {
+  const n = names.codes.length;
+  const rank = new Float64Array(n);
+  const lines = _numberCodes(line);
+  // One number per item that sorts as (file, line, name) do, when it fits
+  // in a double's 53 bits; a radix sort orders those.
+  const size = files.distinct * lines.distinct * names.distinct;
+  if (size < Number.MAX_SAFE_INTEGER) {
+    const key = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      key[i] = (files.codes[i]! * lines.distinct + lines.codes[i]!) *
+          names.distinct + names.codes[i]!;
+    }
+    const ids = radixOrder(key, false);
+    for (let k = 0; k < n; k++) {
+      const id = ids[k]!;
+      rank[id] = k > 0 && key[ids[k - 1]!] === key[id] ? rank[ids[k - 1]!]! : k;
+    }
   } else {
-    const files = cache.fileCodes ??= _fileCodes(profile);
-    const lines = _numberCodes(f.line);
-    // One number per function that sorts as (file, line, name) do, when it
-    // fits in a double's 53 bits; a radix sort orders those.
-    const size = files.distinct * lines.distinct * names.distinct;
-    if (size < Number.MAX_SAFE_INTEGER) {
-      const key = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        key[i] = (files.codes[i]! * lines.distinct + lines.codes[i]!) *
-            names.distinct + names.codes[i]!;
-      }
-      const ids = radixOrder(key, false);
-      for (let k = 0; k < n; k++) {
-        const id = ids[k]!;
-        rank[id] = k > 0 && key[ids[k - 1]!] === key[id]
-          ? rank[ids[k - 1]!]!
-          : k;
-      }
-    } else {
-      const fc = files.codes;
-      const lc = lines.codes;
-      const nc = names.codes;
-      const ids = Array.from({ length: n }, (_, i) => i);
-      ids.sort((a, b) =>
-        fc[a]! - fc[b]! || lc[a]! - lc[b]! || nc[a]! - nc[b]! || a - b
-      );
-      for (let k = 0; k < n; k++) {
-        const id = ids[k]!;
-        const prev = ids[k - 1];
-        rank[id] = prev !== undefined && fc[prev] === fc[id] &&
-            lc[prev] === lc[id] && nc[prev] === nc[id]
-          ? rank[prev]!
-          : k;
-      }
+    const fc = files.codes;
+    const lc = lines.codes;
+    const nc = names.codes;
+    const ids = Array.from({ length: n }, (_, i) => i);
+    ids.sort((a, b) =>
+      fc[a]! - fc[b]! || lc[a]! - lc[b]! || nc[a]! - nc[b]! || a - b
+    );
+    for (let k = 0; k < n; k++) {
+      const id = ids[k]!;
+      const prev = ids[k - 1];
+      rank[id] = prev !== undefined && fc[prev] === fc[id] &&
+          lc[prev] === lc[id] && nc[prev] === nc[id]
+        ? rank[prev]!
+        : k;
     }
   }
-  cache.ranks.set(column, rank);
   return rank;
 }
 

@@ -36,3 +36,38 @@ export function trickyProfile(): Profile {
     })),
   )]);
 }
+
+/**
+ * Two runs made of {@linkcode trickyProfile}'s functions, some in both and
+ * some in one only, to compare: each a function that makes a new copy.
+ */
+export function trickyRuns(): {
+  before: () => Profile;
+  after: () => Profile;
+} {
+  const tricky = trickyProfile();
+  const f = tricky.functions;
+  const all = f.name.map((name, i) => [f.file[i]!, f.line[i]!, name] as const);
+  const run = (keys: (readonly [string, number, string])[], scale: number) =>
+    buildProfile([statsFile(
+      `run-${scale}.pstats`,
+      keys.map((key, i) => ({
+        key,
+        calls: i + 1,
+        primitiveCalls: i + 1,
+        internalTime: scale * (i % 4),
+        cumulativeTime: scale * (i % 3),
+        callers: i === 0 ? [] : [{ key: keys[0]!, calls: 1 }],
+      })),
+    )]);
+  return {
+    before: () => run([...all.slice(0, 9), ["zeta.py", 1, "main"]], 1),
+    after: () =>
+      run([
+        all[0]!,
+        ...all.slice(5),
+        ["app.py", 3, "ñandú"],
+        ["b.py", 1, "b"],
+      ], 2),
+  };
+}

@@ -9,15 +9,20 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { queryFunctions, type SortColumn } from "../lib/query.ts";
+import {
+  compareProfiles,
+  queryComparison,
+  rowFunction,
+} from "../lib/compare.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { collectProblems, loadFixture } from "./_browser.ts";
-import { trickyProfile } from "./_tricky_profile.ts";
+import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
 
 /**
  * Serves the profile on a free port as the program does, with or without
  * the route of the name and file order.
  */
-function serveWith(profile: Profile, withOrder: boolean) {
+function serveWith(profile: Profile, withOrder: boolean, base?: Profile) {
   let handler = (_request: Request) =>
     Promise.resolve(new Response("Not ready", { status: 503 }));
   const server = Deno.serve(
@@ -29,22 +34,28 @@ function serveWith(profile: Profile, withOrder: boolean) {
   );
   handler = createHandler({
     profile,
+    ...(base === undefined ? {} : { base }),
     isAllowedHost: allowedHosts("127.0.0.1", server.addr.port),
   });
   return { server, url: `http://127.0.0.1:${server.addr.port}/` };
 }
 
-/** Where the page says its name and file order came from, once it has it. */
-async function orderFrom(page: Page): Promise<string> {
-  await page.waitForFunction(() =>
-    performance.getEntriesByName("profiling-explorer:order").length > 0
+/**
+ * Where the page says its name and file order came from (of the base when
+ * comparing, with `mark` `"profiling-explorer:base-order"`), once it has it.
+ */
+async function orderFrom(
+  page: Page,
+  mark = "profiling-explorer:order",
+): Promise<string> {
+  await page.waitForFunction(
+    (mark) => performance.getEntriesByName(mark).length > 0,
+    mark,
   );
-  return await page.evaluate(() =>
-    String(
-      (performance.getEntriesByName(
-        "profiling-explorer:order",
-      )[0] as PerformanceMark).detail,
-    )
+  return await page.evaluate(
+    (mark) =>
+      String((performance.getEntriesByName(mark)[0] as PerformanceMark).detail),
+    mark,
   );
 }
 
@@ -93,6 +104,8 @@ Deno.test({
     // Non-ASCII text too, and lines beyond 32 bits.
     const tricky = trickyProfile();
     const hard = serveWith(tricky, true);
+    const runs = trickyRuns();
+    const comparing = serveWith(runs.after(), true, runs.before());
     const problems: string[] = [];
     try {
       const page = await browser.newPage({
@@ -125,6 +138,35 @@ Deno.test({
         assertEquals(await orderFrom(page), "server");
         await assertTextSorts(page, tricky);
       });
+      await t.step(
+        "comparing, it sorts by name with the base's order too",
+        async () => {
+          await page.goto(`${comparing.url}?tab=compare`);
+          await page.waitForSelector("table.compare tbody tr.row");
+          assertEquals(await orderFrom(page), "server");
+          assertEquals(
+            await orderFrom(page, "profiling-explorer:base-order"),
+            "server",
+          );
+          await page.click("table.compare th.location button:nth-of-type(2)");
+          await page.waitForFunction(() =>
+            location.search.includes("sort=name")
+          );
+          const shown = await page.$$eval(
+            "table.compare tbody tr.row .name",
+            (cells) => cells.map((cell) => cell.textContent ?? ""),
+          );
+          const comparison = compareProfiles(runs.before(), runs.after());
+          const { rows } = queryComparison(comparison, { sort: "name" });
+          assertEquals(
+            shown,
+            [...rows].slice(0, shown.length).map((row) => {
+              const { profile, id } = rowFunction(comparison, row);
+              return functionLocation(profile, id).name;
+            }),
+          );
+        },
+      );
       await page.close();
       assertEquals(
         problems.filter((p) => !p.includes("404 (Not Found)")),
@@ -135,6 +177,7 @@ Deno.test({
       await withOrder.server.shutdown();
       await older.server.shutdown();
       await hard.server.shutdown();
+      await comparing.server.shutdown();
     }
   },
 });

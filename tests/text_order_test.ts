@@ -1,5 +1,12 @@
 import { assertEquals, assertNotEquals, assertThrows } from "@std/assert";
 import { decodeTextOrder, encodeTextOrder } from "../lib/order_wire.ts";
+import {
+  compareCallees,
+  compareProfiles,
+  queryComparison,
+  rowFunction,
+} from "../lib/compare.ts";
+import { builtinName, isBuiltin } from "../lib/location.ts";
 import type { Profile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import {
@@ -10,7 +17,7 @@ import {
   textOrder,
   textOrderOrigin,
 } from "../lib/query.ts";
-import { trickyProfile } from "./_tricky_profile.ts";
+import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 
@@ -195,4 +202,43 @@ Deno.test("decodeTextOrder() refuses bytes that are not a text order", () => {
     SyntaxError,
     `file code "99" at byte ${16 + 4 * 14 + 8}`,
   );
+});
+
+Deno.test("comparing two runs sorts by name and file as the texts do, from each run's order", () => {
+  const { before, after } = trickyRuns();
+  const base = before();
+  const current = after();
+  // As the page does: each run with the order worked out by the server.
+  presetTextOrder(base, textOrder(before()));
+  presetTextOrder(current, textOrder(after()));
+  const comparison = compareProfiles(base, current);
+  const shown = (row: number) => {
+    const { profile, id } = rowFunction(comparison, row);
+    const f = profile.functions;
+    const name = isBuiltin(f.file[id]!, f.line[id]!)
+      ? builtinName(f.name[id]!)
+      : f.name[id]!;
+    return [f.shortFile[id]!, f.line[id]!, name] as const;
+  };
+  const text = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+  const rows = Array.from({ length: comparison.size }, (_, row) => row);
+  const byName = rows.slice().sort((a, b) =>
+    text(shown(a)[2], shown(b)[2]) || a - b
+  );
+  const byFile = rows.slice().sort((a, b) => {
+    const [x, y] = [shown(a), shown(b)];
+    return text(x[0], y[0]) || x[1] - y[1] || text(x[2], y[2]) || a - b;
+  });
+  assertEquals([...queryComparison(comparison, { sort: "name" }).rows], byName);
+  assertEquals([...queryComparison(comparison, { sort: "file" }).rows], byFile);
+  assertEquals(
+    [...queryComparison(comparison, { sort: "name", descending: true }).rows],
+    rows.slice().sort((a, b) => text(shown(b)[2], shown(a)[2]) || a - b),
+  );
+  const callees = compareCallees(comparison, 0, { sort: "name" }).edges.map((
+    e,
+  ) => e.row);
+  assertEquals(callees, byName.filter((row) => callees.includes(row)));
+  assertEquals(textOrderOrigin(base), "preset");
+  assertEquals(textOrderOrigin(current), "preset");
 });

@@ -143,6 +143,8 @@ async function _compare(
     return;
   }
   state.base = base;
+  // For the compare view's sorts by name and by file.
+  void _presetOrder(base, "base");
   state.comparison = compareProfiles(base, profile);
   state.comparing = false;
   document.title = `${base.sources.map(basename).join(", ")} → ${
@@ -179,8 +181,8 @@ function _ready(profile: Profile): void {
  * by the server, so that the page never sorts the texts itself. Without it
  * (an older server or report) the page works it out: while idle, or at once
  * when the user sorts by name or file first, as it does before it arrives.
- * Marks `profiling-explorer:order` with where the order came from
- * (`"server"` or `"page"`).
+ * Marks `profiling-explorer:order` (`:base-order` for the base) with where
+ * the order came from (`"server"` or `"page"`).
  */
 async function _presetOrder(profile: Profile, side: OrderSide): Promise<void> {
   try {
@@ -192,11 +194,12 @@ async function _presetOrder(profile: Profile, side: OrderSide): Promise<void> {
       error instanceof Error ? error.message : error,
     );
   }
-  if (side === "profile") {
-    performance.mark("profiling-explorer:order", {
-      detail: textOrderOrigin(profile) === "preset" ? "server" : "page",
-    });
-  }
+  performance.mark(
+    side === "profile"
+      ? "profiling-explorer:order"
+      : "profiling-explorer:base-order",
+    { detail: textOrderOrigin(profile) === "preset" ? "server" : "page" },
+  );
 }
 
 /**
