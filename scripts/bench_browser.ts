@@ -336,6 +336,15 @@ try {
       .getEntriesByName("profiling-explorer:order")
       .map((e) => [e.startTime, e.detail]))`),
   ) as [number, string][];
+  if (Deno.env.get("BENCH_DEBUG")) {
+    console.log(
+      "long tasks (start, duration) after the edges at",
+      edgesMark.toFixed(0),
+      await page.evaluate(`JSON.stringify(globalThis.__longTasks ?? [])`),
+      "measuring from",
+      measuring.toFixed(0),
+    );
+  }
   const longest = Math.max(
     0,
     ...(JSON.parse(
