@@ -435,45 +435,33 @@ function _nameRanks(names: _Codes): Float64Array {
   return rank;
 }
 
-/** The rank by file, then line, then name. */
+/**
+ * The rank by file, then line, then name: a stable radix sort of the ids by
+ * name code, then line, then file code (least significant first), so ties
+ * keep id order.
+ */
 function _fileRanks(
   files: _Codes,
   line: ArrayLike<number>,
   names: _Codes,
 ): Float64Array {
   const n = names.codes.length;
+  const lines = _sortableWords(
+    line instanceof Float64Array ? line : Float64Array.from(line),
+    false,
+  );
+  const { lo, hi } = lines;
+  const nc = names.codes;
+  const fc = files.codes;
+  const ids = _orderByWords(n, [nc, lo, hi, fc]);
   const rank = new Float64Array(n);
-  const lines = _numberCodes(line);
-  // One number per item that sorts as (file, line, name) do, when it fits
-  // in a double's 53 bits; a radix sort orders those.
-  const size = files.distinct * lines.distinct * names.distinct;
-  if (size < Number.MAX_SAFE_INTEGER) {
-    const key = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      key[i] = (files.codes[i]! * lines.distinct + lines.codes[i]!) *
-          names.distinct + names.codes[i]!;
-    }
-    const ids = radixOrder(key, false);
-    for (let k = 0; k < n; k++) {
-      const id = ids[k]!;
-      rank[id] = k > 0 && key[ids[k - 1]!] === key[id] ? rank[ids[k - 1]!]! : k;
-    }
-  } else {
-    const fc = files.codes;
-    const lc = lines.codes;
-    const nc = names.codes;
-    const ids = Array.from({ length: n }, (_, i) => i);
-    ids.sort((a, b) =>
-      fc[a]! - fc[b]! || lc[a]! - lc[b]! || nc[a]! - nc[b]! || a - b
-    );
-    for (let k = 0; k < n; k++) {
-      const id = ids[k]!;
-      const prev = ids[k - 1];
-      rank[id] = prev !== undefined && fc[prev] === fc[id] &&
-          lc[prev] === lc[id] && nc[prev] === nc[id]
-        ? rank[prev]!
-        : k;
-    }
+  for (let k = 0; k < n; k++) {
+    const id = ids[k]!;
+    const prev = ids[k - 1];
+    rank[id] = prev !== undefined && fc[prev] === fc[id] &&
+        hi[prev] === hi[id] && lo[prev] === lo[id] && nc[prev] === nc[id]
+      ? rank[prev]!
+      : k;
   }
   return rank;
 }
@@ -648,21 +636,6 @@ function _fileCodes(profile: Profile): _Codes {
   return _textCodes(profile.size, (i) => f.shortFile[i]!);
 }
 
-/** Like {@linkcode _textCodes}, for numbers. */
-function _numberCodes(values: ArrayLike<number>): _Codes {
-  const n = values.length;
-  const sorted = Float64Array.from(values).sort();
-  const index = new Map<number, number>();
-  for (let k = 0; k < n; k++) {
-    if (k === 0 || sorted[k] !== sorted[k - 1]) {
-      index.set(sorted[k]!, index.size);
-    }
-  }
-  const codes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = index.get(values[i]!)!;
-  return { codes, distinct: index.size };
-}
-
 /**
  * A number per function that sorts as its text does: the text's position
  * among the distinct texts in order (UTF-16 code unit order, as `<` has it).
@@ -753,8 +726,19 @@ export function radixOrder(
   key: Float64Array,
   descending: boolean,
 ): Uint32Array {
+  const { hi, lo } = _sortableWords(key, descending);
+  return _orderByWords(key.length, [lo, hi]);
+}
+
+/**
+ * Each double as two unsigned words (high and low) that compare as the
+ * numbers do (reversed when descending; NaN last either way).
+ */
+function _sortableWords(
+  key: Float64Array,
+  descending: boolean,
+): { hi: Uint32Array; lo: Uint32Array } {
   const n = key.length;
-  // Map each double to two unsigned words that compare like the numbers.
   const bits = new Uint32Array(new Float64Array(key).buffer);
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
@@ -775,28 +759,36 @@ export function radixOrder(
     hi[i] = h;
     lo[i] = l;
   }
+  return { hi, lo };
+}
+
+/**
+ * The ids `0…n-1` ordered by unsigned words, the most significant last,
+ * ties in id order: a stable LSD radix sort, 16 bits a pass.
+ */
+function _orderByWords(n: number, words: readonly Uint32Array[]): Uint32Array {
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let next = new Uint32Array(n);
   const counts = new Uint32Array(65536);
-  for (
-    const [words, shift] of [[lo, 0], [lo, 16], [hi, 0], [hi, 16]] as const
-  ) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(words[i]! >>> shift) & 0xffff]!++;
-    // A pass where every key has the same digit would change nothing.
-    if (n > 0 && counts[(words[0]! >>> shift) & 0xffff] === n) continue;
-    let total = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d]!;
-      counts[d] = total;
-      total += c;
+  for (const column of words) {
+    for (const shift of [0, 16]) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[(column[i]! >>> shift) & 0xffff]!++;
+      // A pass where every key has the same digit would change nothing.
+      if (n > 0 && counts[(column[0]! >>> shift) & 0xffff] === n) continue;
+      let total = 0;
+      for (let d = 0; d < 65536; d++) {
+        const c = counts[d]!;
+        counts[d] = total;
+        total += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const id = order[i]!;
+        next[counts[(column[id]! >>> shift) & 0xffff]!++] = id;
+      }
+      [order, next] = [next, order];
     }
-    for (let i = 0; i < n; i++) {
-      const id = order[i]!;
-      next[counts[(words[id]! >>> shift) & 0xffff]!++] = id;
-    }
-    [order, next] = [next, order];
   }
   return order;
 }
