@@ -1131,19 +1131,40 @@ function _hostForUrl(host: string): string {
   return bare.includes(":") ? `[${bare}]` : bare;
 }
 
+/**
+ * Serves the explorer until Ctrl+C. `loading` may still be on its way: the
+ * page is served meanwhile, and a failed load ends the server with its
+ * error (the answer of `failed`).
+ */
 async function _serve(
-  profile: Profile,
+  loading: Promise<_Loaded>,
   options: Options,
-  base: Profile | undefined,
+  search: string,
+  failed: (error: unknown) => number,
 ): Promise<number> {
   const controller = new AbortController();
   let server: TimeoutServer;
   const hostname = options.host.replace(/^\[|\]$/g, "");
   // The allowed Host headers depend on the port, known once listening.
   let isAllowedHost = allowedHosts(hostname, options.port);
+  // Settled before the server stops: a failed load is said once, by main.
+  let failure: number | undefined;
+  let loaded = false;
+  const settled = loading.then(
+    () => {
+      loaded = true;
+    },
+    (error) => {
+      try {
+        failure = failed(error);
+      } finally {
+        controller.abort();
+      }
+    },
+  );
   const handler = createHandler({
-    profile,
-    ...(base === undefined ? {} : { base }),
+    profile: loading.then((loaded) => loaded.profile),
+    base: loading.then((loaded) => loaded.comparison?.base),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) =>
       _fail(
@@ -1187,14 +1208,18 @@ async function _serve(
     return 1;
   }
   const port = server.addr.port;
-  const stop = () => controller.abort();
+  const stop = () => {
+    if (!loaded && failure === undefined) {
+      // Ctrl+C while a large profile is still being read: nothing to wait for.
+      Deno.exit(failed(new _Interrupted()));
+    }
+    controller.abort();
+  };
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   isAllowedHost = allowedHosts(hostname, port);
   // With --by, --filter, --sort..., the page opens on that view.
-  const url = `http://${_hostForUrl(options.host)}:${port}/${
-    _startSearch(options, profile.sampled)
-  }`;
+  const url = `http://${_hostForUrl(options.host)}:${port}/${search}`;
   console.log(`${_NAME} running at ${escapeControls(url)}`);
   if (_isWildcard(options.host)) {
     console.error(
@@ -1229,6 +1254,8 @@ async function _serve(
   await server.finished;
   Deno.removeSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", stop);
+  await settled;
+  if (failure !== undefined) return failure;
   console.log("Stopped.");
   return 0;
 }
@@ -1441,68 +1468,35 @@ export async function run(args: string[]): Promise<number> {
       Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${line}`));
     }
     : undefined;
-  let profile: Profile;
-  let comparison: Comparison | undefined;
   const skipped: _Skipped[] | undefined = options.skipBad ? [] : undefined;
-  let several = false;
   const guard = new _InterruptGuard();
-  let inputs: string[] = [];
+  let sides: _Sides;
   try {
-    const baseFiles = options.base.length > 0
-      ? await _gatherInputs(options.base, options.recursive)
-      : undefined;
-    const files = await _gatherInputs(options.files, options.recursive);
-    inputs = [...(baseFiles?.paths ?? []), ...files.paths];
-    several = files.paths.length + (baseFiles?.paths.length ?? 0) > 1;
-    const comparing = baseFiles !== undefined;
-    const base = baseFiles &&
-      await _loadSide(
-        baseFiles,
-        options.maxSize,
-        progress,
-        skipped,
-        guard,
-        " for --base (the run before)",
-      );
-    profile = await _loadSide(
-      files,
-      options.maxSize,
-      progress,
-      skipped,
-      guard,
-      comparing ? " for the run after" : "",
-    );
-    if (base !== undefined) comparison = compareProfiles(base, profile);
-    guard.check();
+    sides = await _gatherSides(options);
   } catch (error) {
-    if (progress) progress("");
-    if (error instanceof _Interrupted) {
-      // Ctrl+C: the progress line is cleared; end as a shell expects.
-      _fail("Interrupted");
-      return 130;
-    }
-    if (
-      error instanceof InputError || error instanceof _NothingRead ||
-      error instanceof SyntaxError ||
-      error instanceof RangeError || error instanceof TypeError
-    ) {
-      const hint = several && !options.skipBad && !(error instanceof TypeError)
-        ? " (--skip-bad reads the others)"
-        : "";
-      _fail(error.message + hint);
-      return 1;
-    }
-    throw error;
-  } finally {
-    guard.stop();
+    return _loadFailed(error, false, options, progress);
   }
+  const failed = (error: unknown) =>
+    _loadFailed(error, sides.several, options, progress);
+  if (options.command === "serve" && await _servesEarly(sides, options)) {
+    // A large profile takes a while: the browser starts meanwhile.
+    const loading = _loadSides(sides, options, progress, skipped, guard);
+    return await _serve(loading, options, _startSearch(options, false), failed);
+  }
+  let loaded: _Loaded;
+  try {
+    loaded = await _loadSides(sides, options, progress, skipped, guard);
+  } catch (error) {
+    return failed(error);
+  }
+  const { profile, comparison } = loaded;
   if (options.command === "html") {
     return await _writeHtml(
       profile,
       comparison?.base,
       _startSearch(options, profile.sampled),
       options.html!,
-      inputs,
+      sides.inputs,
       progress,
     );
   }
@@ -1519,7 +1513,147 @@ export async function run(args: string[]): Promise<number> {
     }
     return 0;
   }
-  return await _serve(profile, options, comparison?.base);
+  return await _serve(
+    Promise.resolve(loaded),
+    options,
+    _startSearch(options, profile.sampled),
+    failed,
+  );
+}
+
+/** The files of both sides, found (and folders listed) but not read. */
+interface _Sides {
+  base: _Gathered | undefined;
+  files: _Gathered;
+  /** Every input path, the base run's first. */
+  inputs: string[];
+  /** Whether there is more than one file. */
+  several: boolean;
+}
+
+/** What the inputs load into. */
+interface _Loaded {
+  profile: Profile;
+  comparison: Comparison | undefined;
+}
+
+async function _gatherSides(options: Options): Promise<_Sides> {
+  const base = options.base.length > 0
+    ? await _gatherInputs(options.base, options.recursive)
+    : undefined;
+  const files = await _gatherInputs(options.files, options.recursive);
+  const inputs = [...(base?.paths ?? []), ...files.paths];
+  return { base, files, inputs, several: inputs.length > 1 };
+}
+
+/** Reads and merges both sides' files, and compares them when asked. */
+async function _loadSides(
+  { base: baseFiles, files }: _Sides,
+  options: Options,
+  progress: ((line: string) => void) | undefined,
+  skipped: _Skipped[] | undefined,
+  guard: _InterruptGuard,
+): Promise<_Loaded> {
+  try {
+    const comparing = baseFiles !== undefined;
+    const base = baseFiles &&
+      await _loadSide(
+        baseFiles,
+        options.maxSize,
+        progress,
+        skipped,
+        guard,
+        " for --base (the run before)",
+      );
+    const profile = await _loadSide(
+      files,
+      options.maxSize,
+      progress,
+      skipped,
+      guard,
+      comparing ? " for the run after" : "",
+    );
+    const comparison = base && compareProfiles(base, profile);
+    guard.check();
+    return { profile, comparison };
+  } finally {
+    guard.stop();
+  }
+}
+
+/** Says why the inputs could not be loaded; answers the exit code. */
+function _loadFailed(
+  error: unknown,
+  several: boolean,
+  options: Options,
+  progress: ((line: string) => void) | undefined,
+): number {
+  if (progress) progress("");
+  if (error instanceof _Interrupted) {
+    // Ctrl+C: the progress line is cleared; end as a shell expects.
+    _fail("Interrupted");
+    return 130;
+  }
+  if (
+    error instanceof InputError || error instanceof _NothingRead ||
+    error instanceof SyntaxError ||
+    error instanceof RangeError || error instanceof TypeError
+  ) {
+    const hint = several && !options.skipBad && !(error instanceof TypeError)
+      ? " (--skip-bad reads the others)"
+      : "";
+    _fail(error.message + hint);
+    return 1;
+  }
+  throw error;
+}
+
+/**
+ * Whether to serve the page before the profile is loaded: when loading takes
+ * a while (a large file, or many), so that the browser starts meanwhile,
+ * and the page's address does not depend on what the files hold. The large
+ * files' first bytes are checked first, so that a file that is plainly not
+ * a profile fails before a browser opens.
+ */
+async function _servesEarly(sides: _Sides, options: Options): Promise<boolean> {
+  if (_startSearch(options, false) !== _startSearch(options, true)) {
+    return false;
+  }
+  let total = 0;
+  const large: string[] = [];
+  for (const path of sides.inputs) {
+    const size = await Deno.stat(path).then((info) => info.size, () => 0);
+    total += size;
+    if (size >= _PROGRESS_BYTES && size <= options.maxSize) large.push(path);
+  }
+  if (total < _PROGRESS_BYTES && sides.inputs.length < _PROGRESS_FILES) {
+    return false;
+  }
+  for (const path of large) {
+    if (!(await _looksLikePstats(path))) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a file's first bytes pass `checkPstatsHead()`; a file that cannot
+ * be read or fails is left to the load, which says why.
+ */
+async function _looksLikePstats(path: string): Promise<boolean> {
+  try {
+    using file = await Deno.open(path);
+    const head = new Uint8Array(64);
+    let at = 0;
+    while (at < head.length) {
+      const n = await file.read(head.subarray(at));
+      if (n === null) break;
+      at += n;
+    }
+    checkPstatsHead(head.subarray(0, at));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 if (import.meta.main) {

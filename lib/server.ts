@@ -74,14 +74,20 @@ import { compareJsonReport } from "./compare_report.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
-  /** The profile to serve (the "after" side when comparing). */
-  readonly profile: Profile;
   /**
-   * The profile before, when comparing two runs: served at `/api/base` in
-   * the same form as `/api/profile`; without it `/api/base` answers 204
-   * No Content.
+   * The profile to serve (the "after" side when comparing), or a promise of
+   * it while it loads: the page and its assets are answered at once, so the
+   * browser starts while a large profile is read, and the `/api/` routes
+   * answer once it is in (503 Service Unavailable, with the reason, if it
+   * could not be loaded).
    */
-  readonly base?: Profile;
+  readonly profile: Profile | PromiseLike<Profile>;
+  /**
+   * The profile before, when comparing two runs (or a promise of it, as for
+   * `profile`): served at `/api/base` in the same form as `/api/profile`;
+   * without it `/api/base` answers 204 No Content.
+   */
+  readonly base?: Profile | PromiseLike<Profile | undefined>;
   /**
    * Whether a request's `Host` header names this server; others get 403.
    * Make one with {@linkcode allowedHosts}.
@@ -174,6 +180,8 @@ class _HttpError extends Error {
 
 interface _Route {
   readonly pattern: URLPattern;
+  /** Whether the route answers from the profile (and so waits for it). */
+  readonly data: boolean;
   readonly get: (
     url: URL,
     groups: Record<string, string | undefined>,
@@ -255,7 +263,21 @@ function _encodedResponse(chunks: Uint8Array<ArrayBuffer>[]): Response {
 export function createHandler(
   options: HandlerOptions,
 ): (request: Request) => Promise<Response> {
-  const { profile } = options;
+  // The profiles, once loaded (the routes that use them wait for that).
+  let profile: Profile;
+  let base: Profile | undefined;
+  let loading: Promise<void> | undefined;
+  if (_isThenable(options.profile) || _isThenable(options.base)) {
+    loading = Promise.all([options.profile, options.base]).then(([p, b]) => {
+      profile = p;
+      base = b;
+      loading = undefined;
+    });
+    loading.catch(() => {}); // answered to each request that waits for it
+  } else {
+    profile = options.profile;
+    base = options.base;
+  }
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
   let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
   // The name and file sort orders, worked out on the first request.
@@ -266,24 +288,24 @@ export function createHandler(
     _functionId(profile, groups["id"]);
 
   const routes: _Route[] = [
-    _route(
+    _static(
       "/",
       () =>
         _respond(UI_ASSETS.html, "text/html; charset=utf-8", "no-cache", {
           "content-security-policy": _CSP,
         }),
     ),
-    _route(
+    _static(
       "/favicon.svg",
       () => _respond(UI_ASSETS.favicon, "image/svg+xml", "no-cache"),
     ),
-    _route(UI_ASSETS.script.path, () =>
+    _static(UI_ASSETS.script.path, () =>
       _respond(
         UI_ASSETS.script.body,
         "text/javascript; charset=utf-8",
         "public, max-age=31536000, immutable",
       )),
-    _route(UI_ASSETS.style.path, () =>
+    _static(UI_ASSETS.style.path, () =>
       _respond(
         UI_ASSETS.style.body,
         "text/css; charset=utf-8",
@@ -295,8 +317,8 @@ export function createHandler(
     }),
     _route("/api/base", () => {
       // Not comparing: nothing, without an error in the browser's console.
-      if (options.base === undefined) return _noContent();
-      baseParts ??= encodeProfileParts(options.base);
+      if (base === undefined) return _noContent();
+      baseParts ??= encodeProfileParts(base);
       return _encodedResponse(baseParts);
     }),
     _route("/api/order", () => {
@@ -304,18 +326,18 @@ export function createHandler(
       return _respond(order, "application/octet-stream", "no-store");
     }),
     _route("/api/base/order", () => {
-      if (options.base === undefined) return _noContent();
-      baseOrder ??= encodeTextOrder(textOrder(options.base));
+      if (base === undefined) return _noContent();
+      baseOrder ??= encodeTextOrder(textOrder(base));
       return _respond(baseOrder, "application/octet-stream", "no-store");
     }),
     _route("/api/compare", (url) => {
-      if (options.base === undefined) {
+      if (base === undefined) {
         throw new _HttpError(
           404,
           "Not comparing: start with --base BEFORE.pstats AFTER.pstats",
         );
       }
-      comparison ??= compareProfiles(options.base, profile);
+      comparison ??= compareProfiles(base, profile);
       const query = _compareQueryOptions(url.searchParams);
       const result = queryComparison(comparison, query);
       const report = [...compareJsonReport(comparison, result.rows)].join("");
@@ -401,6 +423,19 @@ export function createHandler(
           );
           response.headers.set("allow", "GET, HEAD");
           return response;
+        }
+        if (route.data && loading !== undefined) {
+          try {
+            await loading;
+          } catch (error) {
+            return _error(
+              503,
+              `The profile could not be loaded: ${
+                error instanceof Error ? error.message : error
+              }`,
+              api,
+            );
+          }
         }
         const response = route.get(url, match.pathname.groups);
         return request.method === "HEAD" ? await _head(response) : response;
@@ -508,8 +543,18 @@ async function _head(response: Response): Promise<Response> {
   return new Response(null, { status: response.status, headers });
 }
 
+/** A route that answers from the profile. */
 function _route(pathname: string, get: _Route["get"]): _Route {
-  return { pattern: new URLPattern({ pathname }), get };
+  return { pattern: new URLPattern({ pathname }), data: true, get };
+}
+
+/** A route that answers the same whatever the profile: the page's files. */
+function _static(pathname: string, get: _Route["get"]): _Route {
+  return { pattern: new URLPattern({ pathname }), data: false, get };
+}
+
+function _isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === "function";
 }
 
 function _respond(

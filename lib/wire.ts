@@ -3,12 +3,15 @@
  * browser (or embedding it in a page) and rebuilding it there with the same
  * model and query code.
  *
- * Layout: the 4 bytes `PXP2`, a little-endian u32 header length, a UTF-8
- * JSON header (facts and string tables), zero padding to a multiple of 8,
- * then the columns back to back, each padded to 8 bytes: per function the
- * file and name string indexes and short file indexes (u32), lines (f64:
- * Python's line numbers may exceed 32 bits), calls, primitive calls, internal and cumulative time (f64); per edge the
- * caller and callee ids (u32) and the four numbers (f64).
+ * Layout: the 4 bytes `PXP3`, a little-endian u32 header length, a UTF-8
+ * JSON header (facts, the functions' names in order, and the table of
+ * distinct files), zero padding to a multiple of 8, then the columns back to
+ * back, each padded to 8 bytes: per function the file and short file indexes
+ * into that table (u32), lines (f64: Python's line numbers may exceed 32
+ * bits), calls, primitive calls, internal and cumulative time (f64); per edge
+ * the caller and callee ids (u32) and the four numbers (f64). Names are
+ * nearly all distinct, so they go as they are, without an index; files are
+ * few, and shared.
  *
  * Edges are most of the bytes, and their counts are nearly always whole
  * numbers with primitive calls equal to calls. When every edge's counts are
@@ -22,13 +25,16 @@
 
 import { createProfile, type Profile } from "./profile.ts";
 
-const _MAGIC = [0x50, 0x58, 0x50, 0x32]; // "PXP2"
+const _MAGIC = [0x50, 0x58, 0x50, 0x33]; // "PXP3"
 
 interface _Header {
   sources: string[];
   sampled: boolean;
   edgeDetail: boolean;
+  /** The distinct files and short files, which the index columns name. */
   strings: string[];
+  /** Each function's name. */
+  names: string[];
   functions: number;
   edges: number;
   /** How edge counts are sent: `"u32"` as described above, else f64. */
@@ -99,23 +105,31 @@ export function encodeProfileParts(
   const n = profile.size;
   const fileIndex = new Uint32Array(n);
   const shortIndex = new Uint32Array(n);
-  const nameIndex = new Uint32Array(n);
+  // Functions of one file often come together: a file like the one before
+  // is not looked up again.
+  let file: string | undefined;
+  let short: string | undefined;
+  let fileAt = 0;
+  let shortAt = 0;
   for (let i = 0; i < n; i++) {
-    fileIndex[i] = intern(f.file[i]!);
-    shortIndex[i] = intern(f.shortFile[i]!);
-    nameIndex[i] = intern(f.name[i]!);
+    if (f.file[i] !== file) fileAt = intern(file = f.file[i]!);
+    if (f.shortFile[i] !== short) shortAt = intern(short = f.shortFile[i]!);
+    fileIndex[i] = fileAt;
+    shortIndex[i] = shortAt;
   }
   const counts = _compactCounts(e.calls, e.primitiveCalls);
+  // The number of functions first: `functionsLength()` reads only that.
   const header: _Header = {
-    sources: [...profile.sources],
-    sampled: profile.sampled,
-    edgeDetail: profile.edgeDetail,
-    strings,
     functions: n,
     edges: e.caller.length,
     ...(counts
       ? { edgeCounts: "u32", primitiveExceptions: counts.exceptions.length }
       : {}),
+    sources: [...profile.sources],
+    sampled: profile.sampled,
+    edgeDetail: profile.edgeDetail,
+    strings,
+    names: f.name as string[],
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const head = new Uint8Array(_pad(8 + headerBytes.length));
@@ -126,7 +140,6 @@ export function encodeProfileParts(
   const columns: ArrayBufferView[] = [
     fileIndex,
     shortIndex,
-    nameIndex,
     f.line instanceof Float64Array ? f.line : Float64Array.from(f.line),
     f.calls,
     f.primitiveCalls,
@@ -184,11 +197,12 @@ export function functionsLength(bytes: Uint8Array): number | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(4, true);
   if (8 + headerLength > bytes.length) return undefined;
-  const match = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))
-    .match(/"functions":(\d+)/);
+  // The header starts with the number of functions (see `encodeProfileParts`).
+  const match = new TextDecoder().decode(bytes.subarray(8, 8 + 32))
+    .match(/^\{"functions":(\d+)/);
   const n = Number(match?.[1] ?? NaN);
   if (!Number.isSafeInteger(n)) return undefined;
-  return _pad(8 + headerLength) + 3 * _pad(4 * n) + 5 * _pad(8 * n);
+  return _pad(8 + headerLength) + 2 * _pad(4 * n) + 5 * _pad(8 * n);
 }
 
 /** Options for {@linkcode decodeProfile}. */
@@ -223,7 +237,7 @@ export function decodeProfile(
   options: DecodeProfileOptions = {},
 ): Profile {
   if (bytes.length < 8 || _MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new SyntaxError("Not an encoded profile: missing PXP2 header");
+    throw new SyntaxError("Not an encoded profile: missing PXP3 header");
   }
   const known = options.functions && _headers.get(options.functions);
   let header: _Header;
@@ -269,7 +283,7 @@ export function decodeProfile(
   let functions: Profile["functions"];
   if (known) {
     // Decoded already: step over them.
-    const length = 3 * _pad(4 * n) + 5 * _pad(8 * n);
+    const length = 2 * _pad(4 * n) + 5 * _pad(8 * n);
     if (at + length > end) {
       throw new SyntaxError("Not an encoded profile: truncated columns");
     }
@@ -278,13 +292,21 @@ export function decodeProfile(
   } else {
     const fileIndex = take(Uint32Array, n, 4);
     const shortIndex = take(Uint32Array, n, 4);
-    const nameIndex = take(Uint32Array, n, 4);
     const s = header.strings;
-    const strings = (ix: Uint32Array) => Array.from(ix, (i) => s[i] ?? "");
+    // A plain loop: `Array.from(ix, f)` is several times slower the first
+    // time, before the engine has compiled it, which a page load always is.
+    const strings = (ix: Uint32Array) => {
+      const out: string[] = [];
+      for (let i = 0; i < ix.length; i++) out.push(s[ix[i]!] ?? "");
+      return out;
+    };
+    if (!Array.isArray(header.names) || header.names.length !== n) {
+      throw new SyntaxError("Not an encoded profile: the names do not match");
+    }
     functions = {
       file: strings(fileIndex),
       shortFile: strings(shortIndex),
-      name: strings(nameIndex),
+      name: header.names,
       line: take(Float64Array, n, 8),
       calls: take(Float64Array, n, 8),
       primitiveCalls: take(Float64Array, n, 8),

@@ -31,6 +31,11 @@ export interface ServerChild extends AsyncDisposable {
    * and returns how it exited.
    */
   stop(signal: Deno.Signal): Promise<ChildExit>;
+  /**
+   * Waits for the child to exit by itself (killing it after a while), and
+   * returns how it exited.
+   */
+  exited(): Promise<ChildExit>;
 }
 
 const _START_MS = 30_000;
@@ -104,11 +109,20 @@ export async function startServer(
       clearTimeout(timer);
     }
   };
+  const wait = async (): Promise<ChildExit> => {
+    const timer = setTimeout(() => _kill(child, "SIGKILL"), _START_MS);
+    try {
+      return await drain();
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return {
     url,
     port: Number(url.port),
     started: stdout,
     stop,
+    exited: wait,
     async [Symbol.asyncDispose]() {
       if (!exited) await stop("SIGKILL");
     },

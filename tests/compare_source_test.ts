@@ -48,6 +48,23 @@ Deno.test("HttpProfileSource.loadBase() gives the run before, or null when not c
   );
 });
 
+Deno.test("HttpProfileSource.load() says why the server could not load the profile", async () => {
+  const source = new HttpProfileSource(
+    "/api/profile",
+    fakeFetch({
+      "/api/profile": () =>
+        Response.json({
+          error: "The profile could not be loaded: run.pstats: Truncated",
+        }, { status: 503 }),
+    }),
+  );
+  await assertRejects(
+    () => source.load(),
+    Error,
+    "The profile could not be loaded: run.pstats: Truncated",
+  );
+});
+
 /** A page holding the given data elements, as an HTML report does. */
 async function page(data: Record<string, Uint8Array>): Promise<ParentNode> {
   const elements = await Promise.all(

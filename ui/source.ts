@@ -174,16 +174,29 @@ export class HttpProfileSource implements ProfileSource {
       return null;
     }
     if (!response.ok) {
-      const text = (await response.text()).trim().slice(0, 200);
-      throw new Error(
-        `The server answered ${response.status} ${response.statusText}` +
-          (text ? `: ${text}` : ""),
-      );
+      throw new Error(await _failure(response));
     }
     const { bytes, functions } = await _readAll(response, options);
     // The functions shown early are kept; only the edges are decoded now.
     return decodeProfile(bytes, functions ? { functions } : {});
   }
+}
+
+/**
+ * What a failed response says: the API's `{"error": …}` message (such as
+ * why the profile could not be loaded), or the status and the start of the
+ * text.
+ */
+async function _failure(response: Response): Promise<string> {
+  const text = (await response.text()).trim();
+  try {
+    const { error } = JSON.parse(text);
+    if (typeof error === "string") return error;
+  } catch {
+    // Not the API's JSON: shown as it is.
+  }
+  return `The server answered ${response.status} ${response.statusText}` +
+    (text ? `: ${text.slice(0, 200)}` : "");
 }
 
 /**

@@ -15,6 +15,7 @@ import type { ComparedEdge, Comparison } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
 import type { LoadProgress } from "./source.ts";
 import { parseRoute, type Route, type Tab } from "./route.ts";
+import { initialVisibleRows } from "./virtual_list.ts";
 
 /** What the table view remembers between renders. */
 export interface TableState {
@@ -178,7 +179,12 @@ export const state: State = {
   profile: null,
   edgesLoading: false,
   route: parseRoute(globalThis.location?.search ?? ""),
-  table: { rows: new Uint32Array(0), highlight: 0, first: 0, visible: 40 },
+  table: {
+    rows: new Uint32Array(0),
+    highlight: 0,
+    first: 0,
+    visible: initialVisibleRows(),
+  },
   flame: { cursor: -1, graph: "main", pointer: false },
   base: null,
   comparison: null,
@@ -188,13 +194,13 @@ export const state: State = {
     edges: [],
     highlight: 0,
     first: 0,
-    visible: 40,
+    visible: initialVisibleRows(),
   },
   groups: {
     rows: new Uint32Array(0),
     highlight: 0,
     first: 0,
-    visible: 40,
+    visible: initialVisibleRows(),
     expanded: new Map(),
   },
   copied: null,

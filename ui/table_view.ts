@@ -587,11 +587,36 @@ function _edgeNumbers(p: Profile, edge: number): Numbers {
   };
 }
 
+/** The last answer of {@linkcode _callsChars}, and what it was for. */
+let _callsCharsOf:
+  | {
+    rows: Uint32Array;
+    profile: Profile;
+    route: State["route"];
+    chars: number;
+  }
+  | undefined;
+
 /**
  * The characters of the widest calls cell among the rows (and the focal
  * function), so that the column fits `15,159/15,100` without cutting it.
+ * Worked out once per query, not on every render (such as each scroll): it
+ * looks at every row.
  */
 function _callsChars(s: State, p: Profile): number {
+  const known = _callsCharsOf;
+  if (
+    known?.rows === s.table.rows && known.profile === p &&
+    known.route.fn === s.route.fn && known.route.view === s.route.view
+  ) {
+    return known.chars;
+  }
+  const chars = _widestCallsCell(s, p);
+  _callsCharsOf = { rows: s.table.rows, profile: p, route: s.route, chars };
+  return chars;
+}
+
+function _widestCallsCell(s: State, p: Profile): number {
   const r = s.route;
   const calls = r.view === "functions" ? p.functions.calls : p.edges.calls;
   const primitive = r.view === "functions"

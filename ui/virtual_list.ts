@@ -27,6 +27,18 @@ export interface RowWindow {
   visible: number;
 }
 
+/**
+ * How many rows a viewport as tall as the window holds: what a list assumes
+ * before its first render has been measured (more than fit, rather than
+ * fewer, so that it is not drawn twice).
+ */
+export function initialVisibleRows(): number {
+  const height = globalThis.innerHeight;
+  return Number.isFinite(height) && height > 0
+    ? Math.ceil(height / ROW_HEIGHT) + 1
+    : 40;
+}
+
 /** The rows to render, `start` to `end` (exclusive), of `length`. */
 export function renderRange(
   window: RowWindow,
@@ -108,18 +120,23 @@ export class VirtualRows {
     }
   };
 
-  /** Re-renders if the rows in view changed. */
+  /**
+   * Re-renders if rows came into view that are not drawn. Fewer rows in view
+   * (such as on the first render, which assumes the whole window) need no
+   * render of their own: those drawn cover them until the next one.
+   */
   readonly sync = (): void => {
     const scroller = this.#scroller;
     if (!scroller) return;
     const w = this.#window();
     const first = Math.floor(scroller.scrollTop / ROW_HEIGHT);
     const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 1;
-    if (first !== w.first || visible !== w.visible) {
+    const grown = visible > w.visible;
+    if (first !== w.first || grown) {
       w.first = first;
       w.visible = visible;
       this.#update();
-    }
+    } else w.visible = visible;
   };
 
   /** Renders with the given scroll position and highlighted row. */
