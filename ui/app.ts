@@ -118,7 +118,7 @@ async function load(): Promise<void> {
       update();
     }
     // Only now, so that nothing competes with the download.
-    void _presetOrder(profile, "profile").then(() => _warmCaches(profile));
+    _warmCaches(profile, _presetOrder(profile, "profile"));
     await _compare(profile, base);
   } catch (error) {
     state.phase = "failed";
@@ -234,9 +234,11 @@ function onClick(event: MouseEvent): void {
 
 /**
  * Computes, while the page is idle, what the first filter and the likely
- * sorts would otherwise compute on the first keystroke or click.
+ * sorts would otherwise compute on the first keystroke or click. The sorts
+ * by file and by name wait for `ordered` (the server's order handed to the
+ * profile, or given up on), so the page never sorts the texts itself.
  */
-function _warmCaches(profile: Profile): void {
+function _warmCaches(profile: Profile, ordered: Promise<void>): void {
   const tasks: QueryOptions[] = [
     { filter: "\u0000", limit: 0 },
     { sort: "internal", limit: 0 },
@@ -258,11 +260,17 @@ function _warmCaches(profile: Profile): void {
       }
       return;
     }
-    idle(() => {
-      if (state.profile !== profile) return;
-      queryFunctions(profile, options);
-      next();
-    });
+    const run = () =>
+      idle(() => {
+        if (state.profile !== profile) return;
+        queryFunctions(profile, options);
+        next();
+      });
+    if (options.sort === "file" || options.sort === "name") {
+      void ordered.then(run);
+    } else {
+      run();
+    }
   };
   next();
 }
