@@ -5,7 +5,9 @@
  * Everything here is pure and runs unchanged on the server, in the terminal
  * report and in the browser. Sort orders and search text are computed once
  * per profile and cached, so repeated queries (typing in a filter box) only
- * scan.
+ * scan. The one part that sorts text, the order of names and files, can be
+ * worked out elsewhere ({@linkcode textOrder}, on the server) and handed in
+ * ({@linkcode presetTextOrder}, in the page).
  *
  * @module
  */
@@ -367,7 +369,8 @@ export function shareQueryCache(from: Profile, to: Profile): void {
  * ranks (the position of the first), so ties keep id order both ways.
  *
  * Only the distinct texts are compared as strings (a profile has far fewer
- * than functions, and each is compared directly, not through an id); the
+ * than functions, and each is compared directly, not through an id), or
+ * none at all when the profile was handed its {@linkcode TextOrder}; the
  * functions are then ranked by number.
  */
 function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
