@@ -42,7 +42,7 @@
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
 import { foldSampledLines } from "./group.ts";
 import type { Profile } from "./profile.ts";
-import { filterTerms, radixOrder } from "./query.ts";
+import { filterTerms, radixOrder, textOrder, textRanks } from "./query.ts";
 
 /** Whether a function exists in both runs, only the current one, or only the base one. */
 export type MatchStatus = "matched" | "added" | "removed";
@@ -1256,37 +1256,109 @@ function _searchText(comparison: Comparison): string[] {
   return text;
 }
 
-/** Per row, its position sorted by name, or by short file, line and name. */
+/**
+ * Per row, its position sorted by name, or by short file, line and name:
+ * from each run's `textOrder()` (worked out by the server for the
+ * page), whose codes are brought into one order by merging the two runs'
+ * sorted distinct texts, so no text is sorted here.
+ */
 function _ranks(comparison: Comparison, column: "name" | "file"): Float64Array {
   const cache = _cache(comparison);
   const known = cache.ranks.get(column);
   if (known) return known;
   const n = comparison.size;
-  const names: string[] = new Array(n);
-  const files: string[] = new Array(n);
-  const lines = new Int32Array(n);
+  const { base, current } = comparison;
+  const before = textOrder(base);
+  const after = textOrder(current);
+  const shownName = (p: Profile, id: number) => {
+    const f = p.functions;
+    return isBuiltin(f.file[id]!, f.line[id]!)
+      ? builtinName(f.name[id]!)
+      : f.name[id]!;
+  };
+  const [baseNames, currentNames, nameCount] = _mergeCodes(
+    base,
+    before.names,
+    before.nameCount,
+    current,
+    after.names,
+    after.nameCount,
+    shownName,
+  );
+  const [baseFiles, currentFiles, fileCount] = column === "name"
+    ? [new Uint32Array(0), new Uint32Array(0), 0]
+    : _mergeCodes(
+      base,
+      before.files,
+      before.fileCount,
+      current,
+      after.files,
+      after.fileCount,
+      (p, id) => p.functions.shortFile[id]!,
+    );
+  const names = new Uint32Array(n);
+  const files = new Uint32Array(column === "name" ? 0 : n);
+  const lines = new Float64Array(n);
   for (let row = 0; row < n; row++) {
-    const { profile, id } = rowFunction(comparison, row);
-    const f = profile.functions;
-    const builtin = isBuiltin(f.file[id]!, f.line[id]!);
-    names[row] = builtin ? builtinName(f.name[id]!) : f.name[id]!;
-    files[row] = f.shortFile[id]!;
-    lines[row] = f.line[id]!;
+    const c = comparison.currentIds[row]!;
+    const id = c >= 0 ? c : comparison.baseIds[row]!;
+    const p = c >= 0 ? current : base;
+    const code = (c >= 0 ? after : before).names[id]!;
+    names[row] = (c >= 0 ? currentNames : baseNames)[code]!;
+    if (column === "file") {
+      const file = (c >= 0 ? after : before).files[id]!;
+      files[row] = (c >= 0 ? currentFiles : baseFiles)[file]!;
+    }
+    lines[row] = p.functions.line[id]!;
   }
-  const rows = Array.from({ length: n }, (_, i) => i);
-  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const compare = column === "name"
-    ? (a: number, b: number) => text(names[a]!, names[b]!)
-    : (a: number, b: number) =>
-      text(files[a]!, files[b]!) || lines[a]! - lines[b]! ||
-      text(names[a]!, names[b]!);
-  rows.sort((a, b) => compare(a, b) || a - b);
-  const rank = new Float64Array(n);
-  let position = 0;
-  for (let k = 0; k < n; k++) {
-    if (k > 0 && compare(rows[k - 1]!, rows[k]!) !== 0) position = k;
-    rank[rows[k]!] = position;
-  }
+  const rank = textRanks(
+    column,
+    { names, nameCount, files, fileCount },
+    lines,
+  );
   cache.ranks.set(column, rank);
   return rank;
+}
+
+/**
+ * Brings two profiles' text codes (positions among each one's distinct
+ * texts in order) into one order: the position of each code's text among
+ * the distinct texts of both. Each side's texts are already in order, so
+ * they are merged, each compared once.
+ *
+ * @returns Per base code and per current code, the joint code; and how
+ * many distinct texts there are in all.
+ */
+function _mergeCodes(
+  base: Profile,
+  baseCodes: Uint32Array,
+  baseCount: number,
+  current: Profile,
+  currentCodes: Uint32Array,
+  currentCount: number,
+  text: (profile: Profile, id: number) => string,
+): [Uint32Array, Uint32Array, number] {
+  // A function of each code, to read its text.
+  const baseIds = new Uint32Array(baseCount);
+  for (let id = 0; id < baseCodes.length; id++) baseIds[baseCodes[id]!] = id;
+  const currentIds = new Uint32Array(currentCount);
+  for (let id = 0; id < currentCodes.length; id++) {
+    currentIds[currentCodes[id]!] = id;
+  }
+  const toBase = new Uint32Array(baseCount);
+  const toCurrent = new Uint32Array(currentCount);
+  let b = 0;
+  let c = 0;
+  let joint = 0;
+  while (b < baseCount || c < currentCount) {
+    const x = b < baseCount ? text(base, baseIds[b]!) : undefined;
+    const y = c < currentCount ? text(current, currentIds[c]!) : undefined;
+    if (y === undefined || (x !== undefined && x <= y)) {
+      if (x === y) toCurrent[c++] = joint;
+      toBase[b++] = joint++;
+    } else {
+      toCurrent[c++] = joint++;
+    }
+  }
+  return [toBase, toCurrent, joint];
 }

@@ -5,7 +5,9 @@
  * Everything here is pure and runs unchanged on the server, in the terminal
  * report and in the browser. Sort orders and search text are computed once
  * per profile and cached, so repeated queries (typing in a filter box) only
- * scan.
+ * scan. The one part that sorts text, the order of names and files, can be
+ * worked out elsewhere ({@linkcode textOrder}, on the server) and handed in
+ * ({@linkcode presetTextOrder}, in the page).
  *
  * @module
  */
@@ -316,7 +318,11 @@ interface _Cache {
   orders: Map<string, Uint32Array>;
   ranks: Map<string, Float64Array>;
   /** Each function's shown name as a number that sorts as the text does. */
-  nameCodes?: { codes: Uint32Array; distinct: number };
+  nameCodes?: _Codes;
+  /** Each function's short file as a number that sorts as the text does. */
+  fileCodes?: _Codes;
+  /** Whether those codes were computed here or handed in. */
+  textOrigin?: TextOrderOrigin;
   /** The last filtered query, for refining it as the user types. */
   lastFilter?: {
     terms: string[];
@@ -363,84 +369,274 @@ export function shareQueryCache(from: Profile, to: Profile): void {
  * ranks (the position of the first), so ties keep id order both ways.
  *
  * Only the distinct texts are compared as strings (a profile has far fewer
- * than functions, and each is compared directly, not through an id); the
+ * than functions, and each is compared directly, not through an id), or
+ * none at all when the profile was handed its {@linkcode TextOrder}; the
  * functions are then ranked by number.
  */
 function _ranks(profile: Profile, column: "name" | "file"): Float64Array {
   const cache = _cache(profile);
   const known = cache.ranks.get(column);
   if (known) return known;
-  const f = profile.functions;
-  const n = profile.size;
   // The names' codes serve both columns: worked out once.
-  const names = cache.nameCodes ??= _textCodes(
-    n,
-    (i) =>
-      isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!,
+  const names = cache.nameCodes ??= _nameCodes(profile);
+  const rank = column === "name" ? _nameRanks(names) : _fileRanks(
+    cache.fileCodes ??= _fileCodes(profile),
+    profile.functions.line,
+    names,
   );
-  const rank = new Float64Array(n);
-  if (column === "name") {
-    // The rank of a name: how many functions have a smaller one.
-    const before = new Float64Array(names.distinct + 1);
-    for (let i = 0; i < n; i++) before[names.codes[i]! + 1]!++;
-    for (let k = 0; k < names.distinct; k++) before[k + 1]! += before[k]!;
-    for (let i = 0; i < n; i++) rank[i] = before[names.codes[i]!]!;
-  } else {
-    const files = _textCodes(n, (i) => f.shortFile[i]!);
-    const lines = _numberCodes(f.line);
-    // One number per function that sorts as (file, line, name) do, when it
-    // fits in a double's 53 bits; a radix sort orders those.
-    const size = files.distinct * lines.distinct * names.distinct;
-    if (size < Number.MAX_SAFE_INTEGER) {
-      const key = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        key[i] = (files.codes[i]! * lines.distinct + lines.codes[i]!) *
-            names.distinct + names.codes[i]!;
-      }
-      const ids = radixOrder(key, false);
-      for (let k = 0; k < n; k++) {
-        const id = ids[k]!;
-        rank[id] = k > 0 && key[ids[k - 1]!] === key[id]
-          ? rank[ids[k - 1]!]!
-          : k;
-      }
-    } else {
-      const fc = files.codes;
-      const lc = lines.codes;
-      const nc = names.codes;
-      const ids = Array.from({ length: n }, (_, i) => i);
-      ids.sort((a, b) =>
-        fc[a]! - fc[b]! || lc[a]! - lc[b]! || nc[a]! - nc[b]! || a - b
-      );
-      for (let k = 0; k < n; k++) {
-        const id = ids[k]!;
-        const prev = ids[k - 1];
-        rank[id] = prev !== undefined && fc[prev] === fc[id] &&
-            lc[prev] === lc[id] && nc[prev] === nc[id]
-          ? rank[prev]!
-          : k;
-      }
-    }
-  }
   cache.ranks.set(column, rank);
   return rank;
 }
 
-/** Like {@linkcode _textCodes}, for numbers. */
-function _numberCodes(
-  values: ArrayLike<number>,
-): { codes: Uint32Array; distinct: number } {
-  const n = values.length;
-  const sorted = Float64Array.from(values).sort();
-  const index = new Map<number, number>();
+/**
+ * Each item's position when sorted by name, or by file, then line, then
+ * name, from the codes of its name and file (as in a {@linkcode TextOrder})
+ * and its line: how many items sort before it, the same for equal keys.
+ * Only numbers are compared, mostly by a radix sort.
+ *
+ * @example
+ * ```ts
+ * import { textRanks } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const order = {
+ *   names: Uint32Array.of(1, 0, 1),
+ *   nameCount: 2,
+ *   files: Uint32Array.of(0, 0, 0),
+ *   fileCount: 1,
+ * };
+ * assertEquals([...textRanks("name", order, [1, 2, 3])], [1, 0, 1]);
+ * assertEquals([...textRanks("file", order, [9, 2, 3])], [2, 0, 1]);
+ * ```
+ *
+ * @param column Sort by name, or by file, line and name.
+ * @param order Each item's name and file codes.
+ * @param lines Each item's line.
+ * @returns Each item's rank.
+ */
+export function textRanks(
+  column: "name" | "file",
+  order: TextOrder,
+  lines: ArrayLike<number>,
+): Float64Array {
+  const names = { codes: order.names, distinct: order.nameCount };
+  return column === "name" ? _nameRanks(names) : _fileRanks(
+    { codes: order.files, distinct: order.fileCount },
+    lines,
+    names,
+  );
+}
+
+/** The rank of a name: how many items have a smaller one. */
+function _nameRanks(names: _Codes): Float64Array {
+  const n = names.codes.length;
+  const rank = new Float64Array(n);
+  const before = new Float64Array(names.distinct + 1);
+  for (let i = 0; i < n; i++) before[names.codes[i]! + 1]!++;
+  for (let k = 0; k < names.distinct; k++) before[k + 1]! += before[k]!;
+  for (let i = 0; i < n; i++) rank[i] = before[names.codes[i]!]!;
+  return rank;
+}
+
+/**
+ * The rank by file, then line, then name: a stable radix sort of the ids by
+ * name code, then line, then file code (least significant first), so ties
+ * keep id order.
+ */
+function _fileRanks(
+  files: _Codes,
+  line: ArrayLike<number>,
+  names: _Codes,
+): Float64Array {
+  const n = names.codes.length;
+  const lines = _sortableWords(
+    line instanceof Float64Array ? line : Float64Array.from(line),
+    false,
+  );
+  const { lo, hi } = lines;
+  const nc = names.codes;
+  const fc = files.codes;
+  const ids = _orderByWords(n, [nc, lo, hi, fc]);
+  const rank = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    if (k === 0 || sorted[k] !== sorted[k - 1]) {
-      index.set(sorted[k]!, index.size);
+    const id = ids[k]!;
+    const prev = ids[k - 1];
+    rank[id] = prev !== undefined && fc[prev] === fc[id] &&
+        hi[prev] === hi[id] && lo[prev] === lo[id] && nc[prev] === nc[id]
+      ? rank[prev]!
+      : k;
+  }
+  return rank;
+}
+
+/**
+ * What the sorts by name and by file compare instead of text: per function,
+ * the position of its shown name (a built-in's as `builtinName()` shows it)
+ * among the profile's distinct shown names in order, and the same of its
+ * short file. Text is ordered by UTF-16 code units, as `<` compares it.
+ *
+ * Worked out once by the server (`textOrder()`), sent to the page and handed
+ * to its profile with {@linkcode presetTextOrder}, so that the page never
+ * sorts the texts itself.
+ */
+export interface TextOrder {
+  /** Per function, its shown name's position among the distinct ones. */
+  readonly names: Uint32Array;
+  /** How many distinct shown names there are. */
+  readonly nameCount: number;
+  /** Per function, its short file's position among the distinct ones. */
+  readonly files: Uint32Array;
+  /** How many distinct short files there are. */
+  readonly fileCount: number;
+}
+
+/**
+ * Where a profile's {@linkcode TextOrder} came from: `"computed"` here (by
+ * {@linkcode textOrder} or a sort by name or file), or `"preset"` with
+ * {@linkcode presetTextOrder}.
+ */
+export type TextOrderOrigin = "computed" | "preset";
+
+/**
+ * The codes the sorts by name and by file compare instead of text (see
+ * {@linkcode TextOrder}). Only the distinct texts are sorted as strings; the
+ * result is kept with the profile's sort orders, so queries reuse it.
+ *
+ * @example
+ * ```ts
+ * import { textOrder } from "./query.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, name: string) => ({
+ *   key: [file, 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 1,
+ *   cumulativeTime: 1,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   entry("b.py", "save"),
+ *   entry("a.py", "load"),
+ *   entry("a.py", "save"),
+ * ])]);
+ * const order = textOrder(profile);
+ * assertEquals([...order.names], [1, 0, 1]);
+ * assertEquals(order.nameCount, 2);
+ * assertEquals([...order.files], [1, 0, 0]);
+ * ```
+ *
+ * @param profile The profile.
+ * @returns Its names' and short files' codes.
+ */
+export function textOrder(profile: Profile): TextOrder {
+  const cache = _cache(profile);
+  const names = cache.nameCodes ??= _nameCodes(profile);
+  const files = cache.fileCodes ??= _fileCodes(profile);
+  return {
+    names: names.codes,
+    nameCount: names.distinct,
+    files: files.codes,
+    fileCount: files.distinct,
+  };
+}
+
+/**
+ * Hands a profile the {@linkcode TextOrder} worked out elsewhere (by the
+ * server) for the same functions, so that its sorts by name and by file
+ * use it instead of sorting text. Codes the profile already has are kept
+ * (they are the same).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   presetTextOrder,
+ *   queryFunctions,
+ *   textOrder,
+ *   textOrderOrigin,
+ * } from "./query.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const stats = () => statsFile("run.pstats", ["save", "load"].map((name) => ({
+ *   key: ["app.py", 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 1,
+ *   cumulativeTime: 1,
+ * })));
+ * const onServer = buildProfile([stats()]);
+ * const inPage = buildProfile([stats()]);
+ * presetTextOrder(inPage, textOrder(onServer));
+ * assertEquals([...queryFunctions(inPage, { sort: "name" }).ids], [1, 0]);
+ * assertEquals(textOrderOrigin(inPage), "preset");
+ * ```
+ *
+ * @param profile The profile.
+ * @param order The codes of its functions, from {@linkcode textOrder}.
+ * @throws {RangeError} When the codes are not those of as many functions,
+ * or a code is not below its count.
+ */
+export function presetTextOrder(profile: Profile, order: TextOrder): void {
+  const n = profile.size;
+  if (order.names.length !== n || order.files.length !== n) {
+    throw new RangeError(
+      `Cannot use the text order of ${order.names.length} functions for a profile of ${n}`,
+    );
+  }
+  _checkCodes(order.names, order.nameCount, "name");
+  _checkCodes(order.files, order.fileCount, "file");
+  const cache = _cache(profile);
+  cache.nameCodes ??= { codes: order.names, distinct: order.nameCount };
+  cache.fileCodes ??= { codes: order.files, distinct: order.fileCount };
+  cache.textOrigin ??= "preset";
+}
+
+/**
+ * Whether a profile's {@linkcode TextOrder} was computed here or preset,
+ * or `undefined` while it has none (no sort by name or file yet).
+ *
+ * @param profile The profile.
+ * @returns Where its text order came from.
+ */
+export function textOrderOrigin(
+  profile: Profile,
+): TextOrderOrigin | undefined {
+  return _cache(profile).textOrigin;
+}
+
+interface _Codes {
+  codes: Uint32Array;
+  distinct: number;
+}
+
+function _checkCodes(codes: Uint32Array, count: number, what: string): void {
+  if (!Number.isSafeInteger(count) || count < 0 || count > codes.length) {
+    throw new RangeError(`Bad ${what} count "${count}"`);
+  }
+  for (let i = 0; i < codes.length; i++) {
+    if (codes[i]! >= count) {
+      throw new RangeError(
+        `Bad ${what} code "${codes[i]}" of function ${i}: at most ${count - 1}`,
+      );
     }
   }
-  const codes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = index.get(values[i]!)!;
-  return { codes, distinct: index.size };
+}
+
+function _nameCodes(profile: Profile): _Codes {
+  const f = profile.functions;
+  _cache(profile).textOrigin = "computed";
+  return _textCodes(
+    profile.size,
+    (i) =>
+      isBuiltin(f.file[i]!, f.line[i]!) ? builtinName(f.name[i]!) : f.name[i]!,
+  );
+}
+
+function _fileCodes(profile: Profile): _Codes {
+  const f = profile.functions;
+  _cache(profile).textOrigin = "computed";
+  return _textCodes(profile.size, (i) => f.shortFile[i]!);
 }
 
 /**
@@ -450,7 +646,7 @@ function _numberCodes(
 function _textCodes(
   n: number,
   text: (i: number) => string,
-): { codes: Uint32Array; distinct: number } {
+): _Codes {
   const index = new Map<string, number>();
   const distinct: string[] = [];
   const codes = new Uint32Array(n);
@@ -533,8 +729,19 @@ export function radixOrder(
   key: Float64Array,
   descending: boolean,
 ): Uint32Array {
+  const { hi, lo } = _sortableWords(key, descending);
+  return _orderByWords(key.length, [lo, hi]);
+}
+
+/**
+ * Each double as two unsigned words (high and low) that compare as the
+ * numbers do (reversed when descending; NaN last either way).
+ */
+function _sortableWords(
+  key: Float64Array,
+  descending: boolean,
+): { hi: Uint32Array; lo: Uint32Array } {
   const n = key.length;
-  // Map each double to two unsigned words that compare like the numbers.
   const bits = new Uint32Array(new Float64Array(key).buffer);
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
@@ -555,28 +762,36 @@ export function radixOrder(
     hi[i] = h;
     lo[i] = l;
   }
+  return { hi, lo };
+}
+
+/**
+ * The ids `0…n-1` ordered by unsigned words, the most significant last,
+ * ties in id order: a stable LSD radix sort, 16 bits a pass.
+ */
+function _orderByWords(n: number, words: readonly Uint32Array[]): Uint32Array {
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let next = new Uint32Array(n);
   const counts = new Uint32Array(65536);
-  for (
-    const [words, shift] of [[lo, 0], [lo, 16], [hi, 0], [hi, 16]] as const
-  ) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(words[i]! >>> shift) & 0xffff]!++;
-    // A pass where every key has the same digit would change nothing.
-    if (n > 0 && counts[(words[0]! >>> shift) & 0xffff] === n) continue;
-    let total = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d]!;
-      counts[d] = total;
-      total += c;
+  for (const column of words) {
+    for (const shift of [0, 16]) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[(column[i]! >>> shift) & 0xffff]!++;
+      // A pass where every key has the same digit would change nothing.
+      if (n > 0 && counts[(column[0]! >>> shift) & 0xffff] === n) continue;
+      let total = 0;
+      for (let d = 0; d < 65536; d++) {
+        const c = counts[d]!;
+        counts[d] = total;
+        total += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const id = order[i]!;
+        next[counts[(column[id]! >>> shift) & 0xffff]!++] = id;
+      }
+      [order, next] = [next, order];
     }
-    for (let i = 0; i < n; i++) {
-      const id = order[i]!;
-      next[counts[(words[id]! >>> shift) & 0xffff]!++] = id;
-    }
-    [order, next] = [next, order];
   }
   return order;
 }

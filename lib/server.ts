@@ -16,6 +16,8 @@
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
  * | `/api/base`                   | the same of the base when comparing (204) |
+ * | `/api/order`                  | the name and file sort order (binary)     |
+ * | `/api/base/order`             | the same of the base when comparing (204) |
  * | `/api/compare`                | the two runs compared, paged (404)        |
  * | `/api/functions`              | functions, filtered, sorted and paged     |
  * | `/api/functions/:id`          | one function                              |
@@ -55,8 +57,10 @@ import {
   queryFunctions,
   type QueryOptions,
   type QueryResult,
+  textOrder,
 } from "./query.ts";
 import { encodeProfileParts } from "./wire.ts";
+import { encodeTextOrder } from "./order_wire.ts";
 import {
   CHANGE_KINDS,
   type ChangeKind,
@@ -135,7 +139,12 @@ export interface EdgeRow extends FunctionRow {
  * of them answers (a 204 or 404, such as `/api/base` when not comparing, is left
  * out), so a route added here is in every report too.
  */
-export const PAGE_DATA_PATHS: readonly string[] = ["/api/profile", "/api/base"];
+export const PAGE_DATA_PATHS: readonly string[] = [
+  "/api/profile",
+  "/api/base",
+  "/api/order",
+  "/api/base/order",
+];
 
 /** The maximum `limit` of the list routes. */
 export const MAX_LIMIT = 10_000;
@@ -271,6 +280,9 @@ export function createHandler(
   }
   let parts: Uint8Array<ArrayBuffer>[] | undefined;
   let baseParts: Uint8Array<ArrayBuffer>[] | undefined;
+  // The name and file sort orders, worked out on the first request.
+  let order: Uint8Array<ArrayBuffer> | undefined;
+  let baseOrder: Uint8Array<ArrayBuffer> | undefined;
   let comparison: Comparison | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
@@ -305,14 +317,18 @@ export function createHandler(
     }),
     _route("/api/base", () => {
       // Not comparing: nothing, without an error in the browser's console.
-      if (base === undefined) {
-        return new Response(null, {
-          status: 204,
-          headers: { ..._COMMON_HEADERS, "cache-control": "no-store" },
-        });
-      }
+      if (base === undefined) return _noContent();
       baseParts ??= encodeProfileParts(base);
       return _encodedResponse(baseParts);
+    }),
+    _route("/api/order", () => {
+      order ??= encodeTextOrder(textOrder(profile));
+      return _respond(order, "application/octet-stream", "no-store");
+    }),
+    _route("/api/base/order", () => {
+      if (base === undefined) return _noContent();
+      baseOrder ??= encodeTextOrder(textOrder(base));
+      return _respond(baseOrder, "application/octet-stream", "no-store");
     }),
     _route("/api/compare", (url) => {
       if (base === undefined) {
@@ -554,6 +570,14 @@ function _respond(
       "cache-control": cacheControl,
       ...extra,
     },
+  });
+}
+
+/** A 204 No Content: nothing to send, and no error in a browser's console. */
+function _noContent(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: { ..._COMMON_HEADERS, "cache-control": "no-store" },
   });
 }
 

@@ -71,6 +71,19 @@ Deno.test("--html embeds the bytes the server sends, behind a CSP of hashes", as
     const bytes = new Uint8Array(await served.arrayBuffer());
     assertEquals(Number(data[1]), bytes.length);
     assertEquals(embedded, bytes);
+    // And the name and file sort order, as the server sends it.
+    const order = must(
+      page.match(/data-path="\/api\/order" data-length="\d+">([^<]*)</),
+      "order in the page",
+    );
+    const servedOrder = await createHandler({
+      profile,
+      isAllowedHost: allowedHosts("127.0.0.1", 8099),
+    })(new Request("http://127.0.0.1:8099/api/order"));
+    assertEquals(
+      await gunzip(Uint8Array.fromBase64(order[1]!) as Uint8Array<ArrayBuffer>),
+      new Uint8Array(await servedOrder.arrayBuffer()),
+    );
 
     const csp = must(
       page.match(
@@ -240,13 +253,18 @@ Deno.test("--html with --base carries both profiles, each as the server sends it
     assertEquals(result.code, 0, result.stderr);
     const page = await Deno.readTextFile(out);
     const paths = [...page.matchAll(/ data-path="([^"]+)"/g)].map((m) => m[1]);
-    assertEquals(paths, ["/api/profile", "/api/base"]);
-    // Without --base there is no /api/base to embed.
+    assertEquals(paths, [
+      "/api/profile",
+      "/api/base",
+      "/api/order",
+      "/api/base/order",
+    ]);
+    // Without --base there is no /api/base (nor its order) to embed.
     await cli("--html", out, "compare/after.pstats");
     const single = await Deno.readTextFile(out);
     assertEquals(
       [...single.matchAll(/ data-path="([^"]+)"/g)].map((m) => m[1]),
-      ["/api/profile"],
+      ["/api/profile", "/api/order"],
     );
   });
 });

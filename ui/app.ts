@@ -17,9 +17,11 @@ import { html, render, type TemplateResult } from "lit-html";
 import { compareProfiles } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
 import {
+  presetTextOrder,
   queryFunctions,
   type QueryOptions,
   shareQueryCache,
+  textOrderOrigin,
 } from "../lib/query.ts";
 import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
@@ -35,7 +37,7 @@ import {
   saveHistoryState,
 } from "./navigation.ts";
 import { parseRoute, type Tab } from "./route.ts";
-import { pageSource, type ProfileSource } from "./source.ts";
+import { type OrderSide, pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
   allViews,
@@ -114,8 +116,9 @@ async function load(): Promise<void> {
       state.profile = profile;
       activeView().query();
       update();
-      _warmCaches(profile);
     }
+    // Only now, so that nothing competes with the download.
+    _warmCaches(profile, _presetOrder(profile, "profile"));
     await _compare(profile, base);
   } catch (error) {
     state.phase = "failed";
@@ -140,6 +143,8 @@ async function _compare(
     return;
   }
   state.base = base;
+  // For the compare view's sorts by name and by file.
+  void _presetOrder(base, "base");
   state.comparison = compareProfiles(base, profile);
   state.comparing = false;
   document.title = `${base.sources.map(basename).join(", ")} → ${
@@ -169,8 +174,32 @@ function _ready(profile: Profile): void {
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
-  // Not while the edges are still arriving: the download must not wait.
-  if (!state.edgesLoading) _warmCaches(profile);
+}
+
+/**
+ * Hands a profile the order its sorts by name and by file use, worked out
+ * by the server, so that the page never sorts the texts itself. Without it
+ * (an older server or report) the page works it out: while idle, or at once
+ * when the user sorts by name or file first, as it does before it arrives.
+ * Marks `profiling-explorer:order` (`:base-order` for the base) with where
+ * the order came from (`"server"` or `"page"`).
+ */
+async function _presetOrder(profile: Profile, side: OrderSide): Promise<void> {
+  try {
+    const order = await source.loadOrder?.(side) ?? null;
+    if (order !== null) presetTextOrder(profile, order);
+  } catch (error) {
+    console.warn(
+      "The sort order could not be had; the page works it out itself:",
+      error instanceof Error ? error.message : error,
+    );
+  }
+  performance.mark(
+    side === "profile"
+      ? "profiling-explorer:order"
+      : "profiling-explorer:base-order",
+    { detail: textOrderOrigin(profile) === "preset" ? "server" : "page" },
+  );
 }
 
 /**
@@ -205,9 +234,11 @@ function onClick(event: MouseEvent): void {
 
 /**
  * Computes, while the page is idle, what the first filter and the likely
- * sorts would otherwise compute on the first keystroke or click.
+ * sorts would otherwise compute on the first keystroke or click. The sorts
+ * by file and by name wait for `ordered` (the server's order handed to the
+ * profile, or given up on), so the page never sorts the texts itself.
  */
-function _warmCaches(profile: Profile): void {
+function _warmCaches(profile: Profile, ordered: Promise<void>): void {
   const tasks: QueryOptions[] = [
     { filter: "\u0000", limit: 0 },
     { sort: "internal", limit: 0 },
@@ -229,11 +260,17 @@ function _warmCaches(profile: Profile): void {
       }
       return;
     }
-    idle(() => {
-      if (state.profile !== profile) return;
-      queryFunctions(profile, options);
-      next();
-    });
+    const run = () =>
+      idle(() => {
+        if (state.profile !== profile) return;
+        queryFunctions(profile, options);
+        next();
+      });
+    if (options.sort === "file" || options.sort === "name") {
+      void ordered.then(run);
+    } else {
+      run();
+    }
   };
   next();
 }

@@ -14,11 +14,21 @@
  * `lib/compare.ts`. A source without a base resolves `loadBase()` with
  * `null` (or leaves the method out).
  *
+ * The order the sorts by name and by file use is worked out once by the
+ * server: `loadOrder()` gives it (`null` when the source has none, as an
+ * older report), for the page to hand to the profile with
+ * `presetTextOrder()` instead of sorting the texts itself.
+ *
  * @module
  */
 
 import type { Profile } from "../lib/profile.ts";
+import type { TextOrder } from "../lib/query.ts";
+import { decodeTextOrder } from "../lib/order_wire.ts";
 import { decodeProfile, functionsLength } from "../lib/wire.ts";
+
+/** Which profile's order to load: the profile, or the base when comparing. */
+export type OrderSide = "profile" | "base";
 
 /** How far a download has got. */
 export interface LoadProgress {
@@ -60,6 +70,13 @@ export interface ProfileSource {
    * @throws {Error} When it cannot be had; the message says why.
    */
   loadBase?(options?: LoadOptions): Promise<Profile | null>;
+  /**
+   * Loads the name and file sort order of the profile or of the base: `null`
+   * when the source has none (the page then works it out itself).
+   *
+   * @throws {Error} When it cannot be read; the message says why.
+   */
+  loadOrder?(side: OrderSide): Promise<TextOrder | null>;
 }
 
 /**
@@ -71,20 +88,28 @@ export class HttpProfileSource implements ProfileSource {
   readonly description: string;
   readonly #url: string;
   readonly #baseUrl: string;
+  readonly #orderUrls: Readonly<Record<OrderSide, string>>;
   readonly #fetch: typeof fetch;
 
   /**
    * @param url Where the encoded profile is served.
    * @param fetchImpl The `fetch` to use (for tests).
    * @param baseUrl Where the encoded base profile is served when comparing.
+   * @param orderUrls Where the profile's and the base's encoded text orders
+   * are served.
    */
   constructor(
     url = "/api/profile",
     fetchImpl: typeof fetch = fetch,
     baseUrl = "/api/base",
+    orderUrls: Readonly<Record<OrderSide, string>> = {
+      profile: "/api/order",
+      base: "/api/base/order",
+    },
   ) {
     this.#url = url;
     this.#baseUrl = baseUrl;
+    this.#orderUrls = orderUrls;
     // A bare `fetch` must be called with the global object as `this`.
     this.#fetch = (input, init) => fetchImpl(input, init);
     this.description = url;
@@ -97,6 +122,32 @@ export class HttpProfileSource implements ProfileSource {
   loadBase(options: LoadOptions = {}): Promise<Profile | null> {
     const { onFunctions: _, ...rest } = options;
     return this.#load(this.#baseUrl, rest, true);
+  }
+
+  async loadOrder(side: OrderSide): Promise<TextOrder | null> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#orderUrls[side]);
+    } catch (error) {
+      if (error instanceof TypeError) {
+        throw new Error(
+          "Could not reach the server: is profiling-explorer still running?",
+        );
+      }
+      throw error;
+    }
+    // None here (not comparing, or an older server): the page sorts itself.
+    if (response.status === 204 || response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(
+        `The server answered ${response.status} ${response.statusText}`,
+      );
+    }
+    return decodeTextOrder(new Uint8Array(await response.arrayBuffer()));
   }
 
   async #load(
@@ -230,6 +281,28 @@ export class EmbeddedProfileSource implements ProfileSource {
     if (element === undefined) return null;
     const { onFunctions: _, ...rest } = options;
     return await _loadEmbedded(element, rest);
+  }
+
+  async loadOrder(side: OrderSide): Promise<TextOrder | null> {
+    const path = side === "base" ? "/api/base/order" : "/api/order";
+    const element = _embedded(this.#root, path);
+    // A report made before the order was embedded: the page sorts itself.
+    if (element === undefined) return null;
+    const packed = _fromBase64((element.textContent ?? "").trim());
+    const stream = new Blob([packed]).stream().pipeThrough(
+      new DecompressionStream("gzip"),
+    );
+    try {
+      return decodeTextOrder(
+        new Uint8Array(await new Response(stream).arrayBuffer()),
+      );
+    } catch (error) {
+      throw new Error(
+        `The sort order in this page is damaged: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
   }
 }
 
