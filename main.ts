@@ -800,8 +800,8 @@ async function _readInput(
         guard,
         readAll,
       );
-      // The page is served meanwhile: its requests get a turn at each chunk.
-      if (serving) stream.pause = _pause;
+      // The page is served meanwhile: its requests get a turn now and then.
+      if (serving) stream.pause = _pauser();
       return { source: path, stream };
     }
     return {
@@ -894,9 +894,26 @@ class _FileStream implements PstatsStream {
 }
 
 /** Waits for a timer: the runtime serves connections meanwhile. */
-function _pause(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * Lets the runtime serve connections, at most every {@linkcode _PAUSE_EVERY}
+ * ms of decoding: only a timer gives it a turn at them, and a timer costs a
+ * couple of milliseconds, too much to spend on every chunk.
+ */
+function _pauser(): () => Promise<void> {
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last < _PAUSE_EVERY) return Promise.resolve();
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        last = performance.now();
+        resolve();
+      }, 0)
+    );
+  };
 }
+
+/** How long a large file decodes, in ms, before the server gets a turn. */
+const _PAUSE_EVERY = 30;
 
 /** Reads a file's first 64 bytes (all of it, if it is shorter). */
 async function _readHead(file: Deno.FsFile): Promise<Uint8Array> {

@@ -104,14 +104,18 @@ try {
   // When the page painted it, by its own clock: the driver hears of it
   // later by however long the message takes to reach it while the two
   // cores are busy sending and receiving the call graph.
-  await page.waitForFunction(
-    `performance.getEntriesByName("profiling-explorer:shown").length > 0`,
-  );
+  // (Polled with evaluate: waitForFunction evaluates a string with eval,
+  // which the page's Content-Security-Policy forbids.)
+  let shownAt: number | null = null;
+  while (shownAt === null) {
+    shownAt = await page.evaluate(
+      `(performance.getEntriesByName("profiling-explorer:shown")[0]?.startTime ?? null)`,
+    ) as number | null;
+    if (shownAt === null) await new Promise((r) => setTimeout(r, 10));
+  }
   const firstTable = Number(
-    await page.evaluate(
-      `performance.timeOrigin + performance.getEntriesByName("profiling-explorer:shown")[0].startTime`,
-    ),
-  ) - startedEpoch;
+    await page.evaluate(`performance.timeOrigin`),
+  ) + shownAt - startedEpoch;
   const functions = await page.textContent(".status");
   if (Deno.env.get("BENCH_DEBUG")) {
     console.log(
