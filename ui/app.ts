@@ -15,6 +15,7 @@
 
 import { html, render, type TemplateResult } from "lit-html";
 import { compareProfiles } from "../lib/compare.ts";
+import { formatCount, formatMs } from "../lib/format.ts";
 import type { Profile } from "../lib/profile.ts";
 import {
   presetTextOrder,
@@ -296,3 +297,10 @@ globalThis.addEventListener("pagehide", () => {
   if (state.phase === "ready") saveHistoryState();
 });
 void load();
+// The first number format (Intl.NumberFormat) takes about 20 ms to make, the
+// locale's data being read: made while the profile is on its way rather than
+// when the first table is drawn.
+setTimeout(() => {
+  formatCount(0);
+  formatMs(1);
+}, 0);
