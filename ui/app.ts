@@ -99,7 +99,11 @@ async function load(): Promise<void> {
       onProgress(progress) {
         if (state.phase !== "loading") return;
         state.progress = progress;
-        update();
+        // Bytes come in many small chunks: drawn at most once a frame.
+        if (!_progressDue) {
+          _progressDue = true;
+          requestAnimationFrame(_showProgress);
+        }
       },
       onFunctions(functions) {
         partial = functions;
@@ -159,6 +163,15 @@ async function _compare(
   } else {
     navigate({ ...state.route, tab: "compare" }, "replace");
   }
+}
+
+/** Whether a frame will draw the download's progress. */
+let _progressDue = false;
+
+/** Draws how far the download has got. */
+function _showProgress(): void {
+  _progressDue = false;
+  if (state.phase === "loading") update();
 }
 
 /** Shows a loaded profile in the view the URL names. */
