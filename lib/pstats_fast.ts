@@ -109,6 +109,7 @@ export function readPstatsFast(
       bytes.length,
       bytes.length,
       options.onProgress,
+      true,
     );
   } catch (error) {
     // Where the system refuses to promise the room, the general reader,
@@ -262,6 +263,67 @@ export async function readPstatsFastStream(
   }
 }
 
+/** The tables a reader writes: see {@linkcode _tables}. */
+interface _Tables {
+  refKind: Uint8Array;
+  refValue: Int32Array;
+  fn: Int32Array;
+  calls: Float64Array;
+  primitiveCalls: Float64Array;
+  internalTime: Float64Array;
+  cumulativeTime: Float64Array;
+  entered: Uint8Array;
+  eCaller: Uint32Array;
+  eCallee: Uint32Array;
+  eCalls: Float64Array;
+  ePrimitive: Float64Array;
+  eInternal: Float64Array;
+  eCumulative: Float64Array;
+}
+
+/**
+ * Tables with room for as many rows as a file of `size` bytes could hold, so
+ * that no table ever grows: a new function takes at least 11 bytes, an edge
+ * 10, a value with a reference slot 2. The memory of a typed array is only
+ * taken from the system as it is written to, so the room never used costs
+ * nothing, and the columns are handed over as they are, without a copy.
+ */
+function _tables(size: number): _Tables {
+  const functions = 1 + Math.ceil(size / 11);
+  const edges = 1 + Math.ceil(size / 10);
+  const refs = 1 + Math.ceil(size / 2);
+  return {
+    refKind: new Uint8Array(refs),
+    refValue: new Int32Array(refs),
+    fn: new Int32Array(functions * 4),
+    calls: new Float64Array(functions),
+    primitiveCalls: new Float64Array(functions),
+    internalTime: new Float64Array(functions),
+    cumulativeTime: new Float64Array(functions),
+    entered: new Uint8Array(functions),
+    eCaller: new Uint32Array(edges),
+    eCallee: new Uint32Array(edges),
+    eCalls: new Float64Array(edges),
+    ePrimitive: new Float64Array(edges),
+    eInternal: new Float64Array(edges),
+    eCumulative: new Float64Array(edges),
+  };
+}
+
+/**
+ * Files up to this size are read with the tables of {@linkcode _pool}:
+ * thousands of small files merged one after another would otherwise make
+ * (and zero) a dozen tables each, which took about a third of their reading.
+ */
+const _POOLED_SIZE = 256 * 1024;
+
+/**
+ * Tables kept from one small file to the next (by the whole-file reader,
+ * which runs to its end without a pause, so one reader holds them at a
+ * time); `undefined` while one does, or before the first.
+ */
+let _pool: _Tables | undefined;
+
 class _FastReader {
   /** The bytes read so far that are still needed: the file, or a window of it. */
   bytes: Uint8Array;
@@ -278,6 +340,8 @@ class _FastReader {
   pos = 0;
   /** Whether the outer dict's type code was read. */
   started = false;
+  /** Whether the tables are the pool's (see {@linkcode _POOLED_SIZE}). */
+  readonly pooled: boolean;
   sampledMarker = false;
 
   /** What each reference slot holds, in the order marshal numbers them. */
@@ -331,55 +395,84 @@ class _FastReader {
     end: number,
     size: number,
     onProgress: ((functions: number, offset: number) => void) | undefined,
+    pooled = false,
   ) {
     this.bytes = bytes;
     this.view = _view(bytes);
     this.end = end;
     this.onProgress = onProgress;
-    // Room for as many rows as the bytes could hold, so that no table ever
-    // grows: a new function takes at least 11 bytes, an edge 10, a value
-    // with a reference slot 2. The memory of a typed array is only taken
-    // from the system as it is written to, so the room never used costs
-    // nothing, and the columns are handed over as they are, without a copy.
-    const functions = 1 + Math.ceil(size / 11);
-    const edges = 1 + Math.ceil(size / 10);
-    this.refKind = new Uint8Array(1 + Math.ceil(size / 2));
-    this.refValue = new Int32Array(this.refKind.length);
-    this.fn = new Int32Array(functions * 4);
-    this.calls = new Float64Array(functions);
-    this.primitiveCalls = new Float64Array(functions);
-    this.internalTime = new Float64Array(functions);
-    this.cumulativeTime = new Float64Array(functions);
-    this.entered = new Uint8Array(functions);
+    this.pooled = pooled && size <= _POOLED_SIZE;
+    let tables: _Tables;
+    if (this.pooled) {
+      tables = _pool ?? _tables(_POOLED_SIZE);
+      _pool = undefined;
+    } else tables = _tables(size);
+    this.refKind = tables.refKind;
+    this.refValue = tables.refValue;
+    this.fn = tables.fn;
+    this.calls = tables.calls;
+    this.primitiveCalls = tables.primitiveCalls;
+    this.internalTime = tables.internalTime;
+    this.cumulativeTime = tables.cumulativeTime;
+    this.entered = tables.entered;
+    this.eCaller = tables.eCaller;
+    this.eCallee = tables.eCallee;
+    this.eCalls = tables.eCalls;
+    this.ePrimitive = tables.ePrimitive;
+    this.eInternal = tables.eInternal;
+    this.eCumulative = tables.eCumulative;
     // The hash table is filled all over, so it starts small and grows.
     let slots = 64;
     while (slots < size / 512) slots *= 2;
     this.table = new Int32Array(slots * 4);
     this.mask = slots - 1;
-    this.eCaller = new Uint32Array(edges);
-    this.eCallee = new Uint32Array(edges);
-    this.eCalls = new Float64Array(edges);
-    this.ePrimitive = new Float64Array(edges);
-    this.eInternal = new Float64Array(edges);
-    this.eCumulative = new Float64Array(edges);
   }
 
   /**
    * Gives the memory of the working tables back at once (a detached buffer
    * frees its memory without waiting for the garbage collector), so that
    * what comes next, the general reader or building the profile, does not
-   * add to it.
+   * add to it. Pooled tables go back to the pool instead, zeroed where they
+   * were written.
    */
   release(): void {
+    for (const array of [this.refFloats, this.table]) {
+      (array.buffer as ArrayBuffer).transfer(0);
+    }
+    if (this.pooled) {
+      const n = this.fnCount;
+      this.fn.fill(0, 0, 4 * n);
+      this.entered.fill(0, 0, n);
+      for (
+        const column of [
+          this.calls,
+          this.primitiveCalls,
+          this.internalTime,
+          this.cumulativeTime,
+        ]
+      ) {
+        column.fill(0, 0, n);
+      }
+      _pool = {
+        refKind: this.refKind,
+        refValue: this.refValue,
+        fn: this.fn,
+        calls: this.calls,
+        primitiveCalls: this.primitiveCalls,
+        internalTime: this.internalTime,
+        cumulativeTime: this.cumulativeTime,
+        entered: this.entered,
+        eCaller: this.eCaller,
+        eCallee: this.eCallee,
+        eCalls: this.eCalls,
+        ePrimitive: this.ePrimitive,
+        eInternal: this.eInternal,
+        eCumulative: this.eCumulative,
+      };
+      return;
+    }
     for (
-      const array of [
-        this.refKind,
-        this.refValue,
-        this.refFloats,
-        this.fn,
-        this.table,
-        this.entered,
-      ]
+      const array of [this.refKind, this.refValue, this.fn, this.entered]
     ) {
       (array.buffer as ArrayBuffer).transfer(0);
     }
@@ -838,9 +931,13 @@ class _FastReader {
       name[i] = strings[fn[i * 4 + _FN_NAME]!]!;
     }
     if (this.sampled) this.yappi = false;
-    // Views, not copies: the room never written to takes no memory.
-    let calls = this.calls.subarray(0, n);
-    let primitiveCalls = this.primitiveCalls.subarray(0, n);
+    // Views, not copies: the room never written to takes no memory. The
+    // pool's tables are for the next file: copies of them.
+    const m = this.eCount;
+    const take = <T extends Float64Array | Uint32Array>(column: T, k: number) =>
+      (this.pooled ? column.slice(0, k) : column.subarray(0, k)) as T;
+    let calls = take(this.calls, n);
+    let primitiveCalls = take(this.primitiveCalls, n);
     // yappi stores (ncall, nactualcall): total calls first.
     if (this.yappi) [calls, primitiveCalls] = [primitiveCalls, calls];
     const kind: PstatsKind = this.sampled
@@ -850,7 +947,6 @@ class _FastReader {
       : this.countsOnly
       ? "profile"
       : "cprofile";
-    const m = this.eCount;
     return {
       source,
       sampled: this.sampled,
@@ -858,15 +954,15 @@ class _FastReader {
       functions: { file, line, name },
       calls,
       primitiveCalls,
-      internalTime: this.internalTime.subarray(0, n),
-      cumulativeTime: this.cumulativeTime.subarray(0, n),
+      internalTime: take(this.internalTime, n),
+      cumulativeTime: take(this.cumulativeTime, n),
       edges: {
-        caller: this.eCaller.subarray(0, m),
-        callee: this.eCallee.subarray(0, m),
-        calls: this.eCalls.subarray(0, m),
-        primitiveCalls: this.ePrimitive.subarray(0, m),
-        internalTime: this.eInternal.subarray(0, m),
-        cumulativeTime: this.eCumulative.subarray(0, m),
+        caller: take(this.eCaller, m),
+        callee: take(this.eCallee, m),
+        calls: take(this.eCalls, m),
+        primitiveCalls: take(this.ePrimitive, m),
+        internalTime: take(this.eInternal, m),
+        cumulativeTime: take(this.eCumulative, m),
       },
       kind,
       entries: this.entries,
@@ -874,8 +970,20 @@ class _FastReader {
   }
 }
 
+/** How many texts {@linkcode _ascii} remembers (a power of two). */
+const _TEXT_SLOTS = 1 << 16;
+/** The texts it has made, by a hash of their bytes, and those hashes. */
+const _texts: (string | undefined)[] = new Array(_TEXT_SLOTS);
+const _textHashes = new Int32Array(_TEXT_SLOTS);
+
 /**
  * Decodes bytes that are all ASCII; `undefined` if one is not.
+ *
+ * The texts made are remembered by a hash of their bytes, so that the same
+ * bytes met again give the same string without making it: each of thousands
+ * of small files names mostly the same files and functions, and making a
+ * string (or asking the runtime's `TextDecoder`) costs more than hashing its
+ * bytes and comparing them.
  */
 function _ascii(
   bytes: Uint8Array,
@@ -883,16 +991,29 @@ function _ascii(
   end: number,
 ): string | undefined {
   const n = end - start;
-  if (n > 24) {
-    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return undefined;
-    return _UTF8.decode(bytes.subarray(start, end));
-  }
-  let text = "";
+  let h = 0x811c9dc5 ^ n;
   for (let i = start; i < end; i++) {
     const c = bytes[i]!;
     if (c >= 0x80) return undefined;
-    text += String.fromCharCode(c);
+    h = Math.imul(h ^ c, 0x01000193);
   }
+  const slot = (h ^ (h >>> 16)) & (_TEXT_SLOTS - 1);
+  const known = _texts[slot];
+  if (known !== undefined && _textHashes[slot] === h && known.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) {
+      same = known.charCodeAt(i) === bytes[start + i];
+    }
+    if (same) return known;
+  }
+  const text = n > 256
+    ? _UTF8.decode(bytes.subarray(start, end))
+    : String.fromCharCode.apply(
+      null,
+      bytes.subarray(start, end) as unknown as number[],
+    );
+  _texts[slot] = text;
+  _textHashes[slot] = h;
   return text;
 }
 

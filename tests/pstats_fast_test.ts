@@ -15,6 +15,7 @@ import {
 } from "../lib/pstats.ts";
 import { readPstatsFast, readPstatsFastStream } from "../lib/pstats_fast.ts";
 import type { PstatsFile } from "../lib/pstats.ts";
+import { concat, dict, edge, entry, key } from "./_marshal_writer.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
 
@@ -319,6 +320,47 @@ Deno.test("readPstatsFast() gives what the general reader gives on every fixture
   for (const name of names) {
     assertSameAsGeneral(Deno.readFileSync(`${FIXTURES}${name}`), name);
   }
+});
+
+Deno.test("readPstatsFast() reads a small file the same after any other, and what it gave stays as it was", () => {
+  // Small files share the reader's tables one after another: each must find
+  // them clean, whatever came before (a file read whole, or one given up on
+  // part way), and keep its own numbers when the next file is read.
+  const names = fixtures().filter((name) => !name.startsWith("bad/"));
+  const first = Deno.readFileSync(`${FIXTURES}cprofile-3.13.pstats`);
+  const kept = readPstatsFast(first, { source: "first" });
+  if (kept === undefined) {
+    throw new Error("the fast reader left cProfile's file");
+  }
+  const before = plain(kept);
+  for (const name of names) {
+    const bytes = Deno.readFileSync(`${FIXTURES}${name}`);
+    assertSameAsGeneral(bytes, name);
+    // Cut short after its first bytes: the fast reader gives up part way.
+    assertEquals(
+      readPstatsFast(bytes.subarray(0, bytes.length - 1)),
+      undefined,
+    );
+    assertSameAsGeneral(bytes, `${name} after a cut copy`);
+  }
+  assertEquals(plain(kept), before);
+  // A caller without an entry of its own has no numbers: zeros, not the
+  // last file's.
+  const callerOnly = concat(
+    "{",
+    key("app.py", 1, "main"),
+    entry(
+      1,
+      1,
+      0.5,
+      0.5,
+      dict([key("app.py", 9, "caller"), edge(1, 1, 0.5, 0.5)]),
+    ),
+    "0",
+  );
+  assertSameAsGeneral(callerOnly, "a caller without an entry");
+  const read = readPstatsFast(callerOnly)!;
+  assertEquals([...read.calls, ...read.cumulativeTime], [1, 0, 0.5, 0]);
 });
 
 Deno.test("readPstatsFast() reads the files of Python 3's profilers itself", () => {
