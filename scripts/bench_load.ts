@@ -1,6 +1,7 @@
 /**
- * Loads and sorts pstats files the way the command line does (each file read
- * and merged before the next is read, a large one decoded as it is read),
+ * Loads and sorts pstats files the way the command line does (each file
+ * merged before the next, small ones read 16 ahead, a large one decoded as it
+ * is read),
  * and prints what it took as JSON: used
  * by scripts/bench.ts, one process per run.
  *
@@ -28,16 +29,36 @@ async function readAll(path: string): Promise<Uint8Array<ArrayBuffer>> {
 /** From this size on, main.ts decodes a file as it reads it. */
 const STREAM_BYTES = 16 * 1024 * 1024;
 
+/** How many small files main.ts reads ahead of the one being merged. */
+const READ_AHEAD = 16;
+
 async function* files() {
+  const sizes = new Map<string, number>();
+  for (const source of paths) sizes.set(source, (await Deno.stat(source)).size);
+  // Small files are read a few ahead, as main.ts reads them.
+  const ahead: Promise<Uint8Array<ArrayBuffer>>[] = [];
+  let next = 0;
+  const readNext = () => {
+    while (next < paths.length && ahead.length < READ_AHEAD) {
+      const source = paths[next++]!;
+      ahead.push(
+        sizes.get(source)! >= STREAM_BYTES
+          ? Promise.resolve(new Uint8Array(0))
+          : readAll(source),
+      );
+    }
+  };
   for (const source of paths) {
-    const size = (await Deno.stat(source)).size;
+    readNext();
+    const small = ahead.shift()!;
+    const size = sizes.get(source)!;
     if (size >= STREAM_BYTES) {
       using file = await Deno.open(source);
       const read = (into: Uint8Array) => file.read(into);
       yield { source, stream: { size, read, readAll: () => readAll(source) } };
       continue;
     }
-    const bytes = await readAll(source);
+    const bytes = await small;
     yield { source, bytes };
     bytes.buffer.transfer(0); // merged: free it at once, as main.ts does
   }
