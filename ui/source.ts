@@ -48,9 +48,12 @@ export interface LoadOptions {
    * Called once, as soon as the functions have arrived, with a profile that
    * has them but no edges yet, so the table can show while the edges (most
    * of the bytes) are still loading. `load()` then resolves with the whole
-   * profile.
+   * profile. The download waits for the promise it may return (until the
+   * table is on screen), so that the rest of the bytes do not compete with
+   * drawing it for the machine: tens of megabytes on their way keep the
+   * browser and the server busy.
    */
-  readonly onFunctions?: (profile: Profile) => void;
+  readonly onFunctions?: (profile: Profile) => void | Promise<void>;
 }
 
 /** A place a profile can be loaded from. */
@@ -238,7 +241,7 @@ async function _readAll(
       if (length !== undefined && length <= loaded) {
         functionsSent = true;
         functions = decodeProfile(bytes.subarray(0, length), { edges: false });
-        onFunctions!(functions);
+        await onFunctions!(functions);
       }
     }
   }
