@@ -1793,14 +1793,7 @@ async function _servesEarly(sides: _Sides, options: Options): Promise<boolean> {
 async function _looksLikePstats(path: string): Promise<boolean> {
   try {
     using file = await Deno.open(path);
-    const head = new Uint8Array(64);
-    let at = 0;
-    while (at < head.length) {
-      const n = await file.read(head.subarray(at));
-      if (n === null) break;
-      at += n;
-    }
-    checkPstatsHead(head.subarray(0, at));
+    checkPstatsHead(await _readHead(file));
     return true;
   } catch {
     return false;

@@ -342,6 +342,8 @@ class _FastReader {
   started = false;
   /** Whether the tables are the pool's (see {@linkcode _POOLED_SIZE}). */
   readonly pooled: boolean;
+  /** The tables below, as they were made or taken from the pool. */
+  readonly tables: _Tables;
   sampledMarker = false;
 
   /** What each reference slot holds, in the order marshal numbers them. */
@@ -407,6 +409,7 @@ class _FastReader {
       tables = _pool ?? _tables(_POOLED_SIZE);
       _pool = undefined;
     } else tables = _tables(size);
+    this.tables = tables;
     this.refKind = tables.refKind;
     this.refValue = tables.refValue;
     this.fn = tables.fn;
@@ -453,22 +456,7 @@ class _FastReader {
       ) {
         column.fill(0, 0, n);
       }
-      _pool = {
-        refKind: this.refKind,
-        refValue: this.refValue,
-        fn: this.fn,
-        calls: this.calls,
-        primitiveCalls: this.primitiveCalls,
-        internalTime: this.internalTime,
-        cumulativeTime: this.cumulativeTime,
-        entered: this.entered,
-        eCaller: this.eCaller,
-        eCallee: this.eCallee,
-        eCalls: this.eCalls,
-        ePrimitive: this.ePrimitive,
-        eInternal: this.eInternal,
-        eCumulative: this.eCumulative,
-      };
+      _pool = this.tables;
       return;
     }
     for (

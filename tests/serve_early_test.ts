@@ -8,7 +8,7 @@ import { createProfile, type Profile } from "../lib/profile.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 import { assertOneLineError, MAIN, withTempDir } from "./_cli.ts";
-import { startServer } from "./_server_child.ts";
+import { type ServerChild, startServer } from "./_server_child.ts";
 
 const ORIGIN = "http://127.0.0.1:8000";
 
@@ -151,21 +151,26 @@ function largePstats(functions: number): Uint8Array {
 
 const LARGE = 120_000;
 
+/** Starts the explorer on a file, on a free port, without a browser. */
+function explore(path: string): Promise<ServerChild> {
+  return startServer(Deno.execPath(), [
+    "run",
+    "--allow-all",
+    MAIN,
+    "--port",
+    "0",
+    "--no-open",
+    path,
+  ]);
+}
+
 Deno.test("a large profile is served while it loads, and the page gets all of it", async () => {
   await withTempDir(async (dir) => {
     const bytes = largePstats(LARGE);
     assert(bytes.length >= 16 * 1024 * 1024, `only ${bytes.length} bytes`);
     const path = `${dir}/large.pstats`;
     await Deno.writeFile(path, bytes);
-    await using server = await startServer(Deno.execPath(), [
-      "run",
-      "--allow-all",
-      MAIN,
-      "--port",
-      "0",
-      "--no-open",
-      path,
-    ]);
+    await using server = await explore(path);
     const response = await fetch(new URL("/api/functions?limit=1", server.url));
     assertEquals(response.status, 200);
     // Each function is called by the next; the last caller has no entry.
@@ -182,15 +187,7 @@ Deno.test("a large profile that turns out broken ends the explorer with one line
     const path = `${dir}/broken.pstats`;
     // Cut in the middle of an entry: only reading it all finds out.
     await Deno.writeFile(path, bytes.subarray(0, bytes.length - 1000));
-    await using server = await startServer(Deno.execPath(), [
-      "run",
-      "--allow-all",
-      MAIN,
-      "--port",
-      "0",
-      "--no-open",
-      path,
-    ]);
+    await using server = await explore(path);
     // Served before the load found the damage.
     assertStringIncludes(server.started, "running at");
     const exit = await server.exited();
