@@ -216,3 +216,16 @@ Deno.test("a large file that is plainly not a profile fails before anything is s
     );
   });
 });
+
+Deno.test("Ctrl+C while a large profile is still loading ends the explorer at once, as a shell expects", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/larger.pstats`;
+    // Large enough to take most of a second to read.
+    await Deno.writeFile(path, largePstats(4 * LARGE));
+    await using server = await explore(path);
+    const exit = await server.stop("SIGINT");
+    assertEquals(exit.code, 130, exit.stderr);
+    assertFalse(exit.stdout.includes("Stopped."));
+    assertOneLineError({ ...exit, stdout: "", ms: 0 }, 130, "Interrupted");
+  });
+});
