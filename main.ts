@@ -1106,6 +1106,11 @@ function _load(
             path: source,
             reason: error.message.slice(source.length + 2),
           }),
+        // A large file that cannot be read to its end (or grows past
+        // --max-size while it is) is skipped like one that cannot be read.
+        skipStreamError: (source: string, error: unknown) =>
+          error instanceof InputError &&
+          skipped.push({ path: source, reason: error.reason }) > 0,
       }
       : {}),
   });

@@ -250,6 +250,13 @@ export interface LoadProfileOptions extends BuildProfileOptions {
    * here (with the error, its message naming the file) instead of thrown.
    */
   onBadFile?: (source: string, error: Error) => void;
+  /**
+   * Whether an error a stream throws itself (the file system's, say) leaves
+   * its file out, as `onBadFile` does for bad data: answers `true` to go on
+   * without the file. Without it, or when it answers `false`, the error ends
+   * the load as it is.
+   */
+  skipStreamError?: (source: string, error: unknown) => boolean;
 }
 
 /**
@@ -257,7 +264,7 @@ export interface LoadProfileOptions extends BuildProfileOptions {
  * read and merged into the profile before the next is asked for, so only the
  * merged profile and one file's bytes need be held at once, or, for a file
  * given as a stream, a window of them. Errors a stream throws are passed on
- * as they are.
+ * as they are (unless `skipStreamError` leaves the file out).
  *
  * @example
  * ```ts
@@ -334,8 +341,9 @@ async function _readStreamed(
   try {
     return await readPstatsStream(watched, _readOptions(source, options));
   } catch (error) {
-    if (error === failed) throw error;
-    return _badFile(source, error, options);
+    if (error !== failed) return _badFile(source, error, options);
+    if (options.skipStreamError?.(source, error)) return undefined;
+    throw error;
   }
 }
 

@@ -748,6 +748,19 @@ Deno.test("loadProfileAsync() passes a stream's own errors on as they are, names
     loadProfileAsync([{ source: "a.pstats", stream: broken }])
   );
   assert(error === failing && failing.message === "Disk on fire");
+  // Unless the caller would rather go on without the file.
+  const left: [string, unknown][] = [];
+  const rest = await loadProfileAsync([
+    { source: "a.pstats", stream: broken },
+    {
+      source: "c.pstats",
+      bytes: Deno.readFileSync(`${FIXTURES}cprofile-3.13.pstats`),
+    },
+  ], {
+    skipStreamError: (source, error) => (left.push([source, error]), true),
+  });
+  assertEquals(left, [["a.pstats", failing]]);
+  assert(rest.size > 0);
   const bad = streamOf(Uint8Array.of(0x7b, 0x29, 3, 0x6c), 2);
   await assertRejects(
     () => loadProfileAsync([{ source: "b.pstats", stream: bad }]),
