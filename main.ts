@@ -1786,13 +1786,16 @@ async function _servesEarly(sides: _Sides, options: Options): Promise<boolean> {
   if (_startSearch(options, false) !== _startSearch(options, true)) {
     return false;
   }
-  let total = 0;
-  const large: string[] = [];
-  for (const path of sides.inputs) {
-    const size = await Deno.stat(path).then((info) => info.size, () => 0);
-    total += size;
-    if (size >= _PROGRESS_BYTES && size <= options.maxSize) large.push(path);
-  }
+  // Looked at all at once: thousands of files one after another take long.
+  const sizes = await Promise.all(
+    sides.inputs.map((path) =>
+      Deno.stat(path).then((info) => info.size, () => 0)
+    ),
+  );
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const large = sides.inputs.filter((_, i) =>
+    sizes[i]! >= _PROGRESS_BYTES && sizes[i]! <= options.maxSize
+  );
   if (total < _PROGRESS_BYTES && sides.inputs.length < _PROGRESS_FILES) {
     return false;
   }
