@@ -134,3 +134,48 @@ export async function launchChromium(): Promise<Browser> {
     return await launch(binary);
   }
 }
+
+/** CPU time (ms) used so far by every Chromium process on this machine, or
+ * null where there is no `/proc` to read it from. */
+function _chromiumCpuMs(): number | null {
+  let ticks = 0;
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const argv0 = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`)
+          .split("\0")[0]!;
+        if (!/chrom|headless_shell/i.test(argv0.split("/").pop()!)) continue;
+        const fields = Deno.readTextFileSync(`/proc/${entry.name}/stat`)
+          .split(") ")[1]!.split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // The process ended while being read.
+      }
+    }
+  } catch {
+    return null;
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/**
+ * Waits until the browser has settled after its launch and new pages: a
+ * benchmark times what a user's already-running browser does, not the tail
+ * of starting one (a new page keeps Chromium busy for up to a second on two
+ * cores). Settled means under 20 ms of CPU over 300 ms; gives up after 10 s.
+ * Without `/proc`, waits two seconds.
+ */
+export async function chromiumSettled(): Promise<void> {
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => setTimeout(resolve, ms));
+  let before = _chromiumCpuMs();
+  if (before === null) return await sleep(2000);
+  const giveUp = performance.now() + 10_000;
+  while (performance.now() < giveUp) {
+    await sleep(300);
+    const now = _chromiumCpuMs() ?? 0;
+    if (now - before < 20) return;
+    before = now;
+  }
+}

@@ -11,7 +11,7 @@
  * The browser: CHROMIUM, a system Chromium or npm's (scripts/_chromium.ts).
  */
 import type { Page } from "playwright-core";
-import { launchChromium } from "./_chromium.ts";
+import { chromiumSettled, launchChromium } from "./_chromium.ts";
 import { fromFileUrl } from "@std/path";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
@@ -73,8 +73,10 @@ page.on("console", (m) => {
   if (Deno.env.get("BENCH_DEBUG")) console.log("page:", m.text());
 });
 
-// Start the command only now: its clock includes loading the file, serving
-// the page, the download and the first render, not the browser's launch.
+// Start the command only now, with the browser settled: its clock includes
+// loading the file, serving the page, the download and the first render, not
+// the browser's launch or the new page's start-up.
+await chromiumSettled();
 const started = performance.now();
 /** The same moment on the clock that pages share (ms since the epoch). */
 const startedEpoch = performance.timeOrigin + started;
@@ -339,6 +341,38 @@ try {
       (detected / 1000).toFixed(2)
     } s`,
   );
+  // Where the time after the load goes, by the page's marks: the server's
+  // answer (load and encoding done), the functions in, decoded, the first
+  // query, the first draw, and the paint.
+  const steps = JSON.parse(
+    await page.evaluate(`JSON.stringify((() => {
+      const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+      const api = performance.getEntriesByType("resource")
+        .find((e) => new URL(e.name).pathname === "/api/profile");
+      return [
+        ["answered", api ? api.responseStart : null],
+        ["functions in", at("profiling-explorer:functions-in")],
+        ["decoded", at("profiling-explorer:decoded")],
+        ["queried", at("profiling-explorer:queried")],
+        ["drawn", at("profiling-explorer:drawn")],
+        ["painted", at("profiling-explorer:shown")],
+      ];
+    })())`),
+  ) as [string, number | null][];
+  const pageOrigin = Number(await page.evaluate(`performance.timeOrigin`));
+  let previous: number | null = null;
+  const parts: string[] = [];
+  for (const [name, at] of steps) {
+    if (at === null) continue;
+    const since = pageOrigin + at - startedEpoch;
+    parts.push(
+      previous === null
+        ? `${name} at ${(since / 1000).toFixed(2)} s`
+        : `${name} +${(since - previous).toFixed(0)} ms`,
+    );
+    previous = since;
+  }
+  console.log(`  after the load: ${parts.join(", ")}`);
   const edgesMark = Number(
     await page.evaluate(
       `performance.getEntriesByName("profiling-explorer:edges")[0]?.startTime ?? NaN`,

@@ -186,9 +186,11 @@ function _ready(profile: Profile): void {
   _startRoute();
   _foldSampledLines(profile);
   activeView().query();
+  performance.mark("profiling-explorer:queried");
   const saved = historyState(history.state);
   history.replaceState(saved, "");
   activeView().show(saved);
+  performance.mark("profiling-explorer:drawn");
   // For scripts/bench_browser.ts: when the first view is on screen.
   void _painted().then(() => {
     if (performance.getEntriesByName(_SHOWN_MARK).length === 0) {

@@ -240,7 +240,9 @@ async function _readAll(
       const length = functionsEnd;
       if (length !== undefined && length <= loaded) {
         functionsSent = true;
+        performance.mark("profiling-explorer:functions-in");
         functions = decodeProfile(bytes.subarray(0, length), { edges: false });
+        performance.mark("profiling-explorer:decoded");
         await onFunctions!(functions);
       }
     }
