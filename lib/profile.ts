@@ -834,18 +834,30 @@ export class ProfileBuilder {
     const merged = this.#table?.finish("", false, true) ?? this.#only ??
       new StatsTable().finish("", false, true);
     const f = merged.functions;
-    const shortFiles = new Map<string, string>();
-    const shortFile = f.file.map((file, i) => {
-      let short = shortFiles.get(file);
-      if (short === undefined) {
-        short = isBuiltin(file, f.line[i]!)
-          ? file
-          : shortenPath(file, this.#options.cwd);
-        shortFiles.set(file, short);
+    // Each distinct file once: its short form, and a code per function that
+    // the wire encoding sends instead of looking every file up again.
+    const known = new Map<string, number>();
+    const files: string[] = [];
+    const shortFiles: string[] = [];
+    const codes = new Uint32Array(f.file.length);
+    const shortFile: string[] = [];
+    for (let i = 0; i < f.file.length; i++) {
+      const file = f.file[i]!;
+      let code = known.get(file);
+      if (code === undefined) {
+        code = files.length;
+        known.set(file, code);
+        files.push(file);
+        shortFiles.push(
+          isBuiltin(file, f.line[i]!)
+            ? file
+            : shortenPath(file, this.#options.cwd),
+        );
       }
-      return short;
-    });
-    return createProfile({
+      codes[i] = code;
+      shortFile.push(shortFiles[code]!);
+    }
+    const profile = createProfile({
       sources: [...this.#sources],
       sampled: this.#firstSampled !== undefined &&
         this.#firstTraced === undefined,
@@ -864,6 +876,8 @@ export class ProfileBuilder {
       },
       edges: merged.edges,
     });
+    _fileTables.set(profile, { files, shortFiles, codes });
+    return profile;
   }
 }
 
@@ -951,4 +965,78 @@ export function functionLocation(
   const name = f.name[id]!;
   if (isBuiltin(file, line)) return { location: "", name: builtinName(name) };
   return { location: `${f.shortFile[id]}:${line}`, name };
+}
+
+/**
+ * A profile's distinct files: each (file, short file) pair once, and per
+ * function the index of its pair. For sending files once each.
+ */
+export interface FileTable {
+  /** The distinct files, in order of first appearance. */
+  readonly files: readonly string[];
+  /** The short form of each of `files` (the same index). */
+  readonly shortFiles: readonly string[];
+  /** Per function id, the index of its file in `files`. */
+  readonly codes: Uint32Array;
+}
+
+const _fileTables = new WeakMap<Profile, FileTable>();
+
+/**
+ * The distinct files of a profile with a code per function: kept from
+ * building it when it was built by {@linkcode ProfileBuilder} (which looks
+ * every file up anyway), else worked out once and kept.
+ *
+ * @example
+ * ```ts
+ * import { buildProfile, fileTable, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, line: number) => ({
+ *   key: [file, line, "f"] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 0,
+ *   cumulativeTime: 0,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   entry("/app/a.py", 1),
+ *   entry("/app/b.py", 1),
+ *   entry("/app/a.py", 9),
+ * ])], { cwd: "/app" });
+ * const table = fileTable(profile);
+ * assertEquals(table.files, ["/app/a.py", "/app/b.py"]);
+ * assertEquals(table.shortFiles, ["a.py", "b.py"]);
+ * assertEquals([...table.codes], [0, 1, 0]);
+ * ```
+ *
+ * @param profile The profile.
+ * @returns Its file table.
+ */
+export function fileTable(profile: Profile): FileTable {
+  let table = _fileTables.get(profile);
+  if (table === undefined) {
+    const f = profile.functions;
+    const known = new Map<string, Map<string, number>>();
+    const files: string[] = [];
+    const shortFiles: string[] = [];
+    const codes = new Uint32Array(profile.size);
+    for (let i = 0; i < profile.size; i++) {
+      const file = f.file[i]!;
+      const short = f.shortFile[i]!;
+      let shorts = known.get(file);
+      if (shorts === undefined) known.set(file, shorts = new Map());
+      let code = shorts.get(short);
+      if (code === undefined) {
+        code = files.length;
+        shorts.set(short, code);
+        files.push(file);
+        shortFiles.push(short);
+      }
+      codes[i] = code;
+    }
+    table = { files, shortFiles, codes };
+    _fileTables.set(profile, table);
+  }
+  return table;
 }

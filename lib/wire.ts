@@ -3,15 +3,16 @@
  * browser (or embedding it in a page) and rebuilding it there with the same
  * model and query code.
  *
- * Layout: the 4 bytes `PXP3`, a little-endian u32 header length, a UTF-8
- * JSON header (facts, the functions' names in order, and the table of
- * distinct files), zero padding to a multiple of 8, then the columns back to
- * back, each padded to 8 bytes: per function the file and short file indexes
- * into that table (u32), lines (f64: Python's line numbers may exceed 32
+ * Layout: the 4 bytes `PXP4`, a little-endian u32 header length, a UTF-8
+ * JSON header (facts, the functions' names in order, and the distinct files
+ * with their short forms), zero padding to a multiple of 8, then the columns
+ * back to back, each padded to 8 bytes: per function the index of its file
+ * in that table (u32), lines (f64: Python's line numbers may exceed 32
  * bits), calls, primitive calls, internal and cumulative time (f64); per edge
  * the caller and callee ids (u32) and the four numbers (f64). Names are
  * nearly all distinct, so they go as they are, without an index; files are
- * few, and shared.
+ * few, and shared (the table comes from `fileTable()`, which building a
+ * profile fills for free).
  *
  * Edges are most of the bytes, and their counts are nearly always whole
  * numbers with primitive calls equal to calls. When every edge's counts are
@@ -23,16 +24,18 @@
  * @module
  */
 
-import { createProfile, type Profile } from "./profile.ts";
+import { createProfile, fileTable, type Profile } from "./profile.ts";
 
-const _MAGIC = [0x50, 0x58, 0x50, 0x33]; // "PXP3"
+const _MAGIC = [0x50, 0x58, 0x50, 0x34]; // "PXP4"
 
 interface _Header {
   sources: string[];
   sampled: boolean;
   edgeDetail: boolean;
-  /** The distinct files and short files, which the index columns name. */
-  strings: string[];
+  /** The distinct files, which the file column indexes. */
+  files: string[];
+  /** The short form of each of `files`. */
+  shortFiles: string[];
   /** Each function's name. */
   names: string[];
   functions: number;
@@ -91,32 +94,8 @@ export function encodeProfileParts(
 ): Uint8Array<ArrayBuffer>[] {
   const f = profile.functions;
   const e = profile.edges;
-  const strings: string[] = [];
-  const index = new Map<string, number>();
-  const intern = (s: string): number => {
-    let i = index.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
-    }
-    return i;
-  };
+  const files = fileTable(profile);
   const n = profile.size;
-  const fileIndex = new Uint32Array(n);
-  const shortIndex = new Uint32Array(n);
-  // Functions of one file often come together: a file like the one before
-  // is not looked up again.
-  let file: string | undefined;
-  let short: string | undefined;
-  let fileAt = 0;
-  let shortAt = 0;
-  for (let i = 0; i < n; i++) {
-    if (f.file[i] !== file) fileAt = intern(file = f.file[i]!);
-    if (f.shortFile[i] !== short) shortAt = intern(short = f.shortFile[i]!);
-    fileIndex[i] = fileAt;
-    shortIndex[i] = shortAt;
-  }
   const counts = _compactCounts(e.calls, e.primitiveCalls);
   // The number of functions first: `functionsLength()` reads only that.
   const header: _Header = {
@@ -128,7 +107,8 @@ export function encodeProfileParts(
     sources: [...profile.sources],
     sampled: profile.sampled,
     edgeDetail: profile.edgeDetail,
-    strings,
+    files: files.files as string[],
+    shortFiles: files.shortFiles as string[],
     names: f.name as string[],
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -138,8 +118,7 @@ export function encodeProfileParts(
   head.set(headerBytes, 8);
   const parts: Uint8Array<ArrayBuffer>[] = [head];
   const columns: ArrayBufferView[] = [
-    fileIndex,
-    shortIndex,
+    files.codes,
     f.line instanceof Float64Array ? f.line : Float64Array.from(f.line),
     f.calls,
     f.primitiveCalls,
@@ -202,7 +181,7 @@ export function functionsLength(bytes: Uint8Array): number | undefined {
     .match(/^\{"functions":(\d+)/);
   const n = Number(match?.[1] ?? NaN);
   if (!Number.isSafeInteger(n)) return undefined;
-  return _pad(8 + headerLength) + 2 * _pad(4 * n) + 5 * _pad(8 * n);
+  return _pad(8 + headerLength) + _pad(4 * n) + 5 * _pad(8 * n);
 }
 
 /** Options for {@linkcode decodeProfile}. */
@@ -237,7 +216,7 @@ export function decodeProfile(
   options: DecodeProfileOptions = {},
 ): Profile {
   if (bytes.length < 8 || _MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new SyntaxError("Not an encoded profile: missing PXP3 header");
+    throw new SyntaxError("Not an encoded profile: missing PXP4 header");
   }
   const known = options.functions && _headers.get(options.functions);
   let header: _Header;
@@ -283,29 +262,37 @@ export function decodeProfile(
   let functions: Profile["functions"];
   if (known) {
     // Decoded already: step over them.
-    const length = 2 * _pad(4 * n) + 5 * _pad(8 * n);
+    const length = _pad(4 * n) + 5 * _pad(8 * n);
     if (at + length > end) {
       throw new SyntaxError("Not an encoded profile: truncated columns");
     }
     at += length;
     functions = options.functions!.functions;
   } else {
-    const fileIndex = take(Uint32Array, n, 4);
-    const shortIndex = take(Uint32Array, n, 4);
-    const s = header.strings;
+    const codes = take(Uint32Array, n, 4);
+    const files = header.files;
+    const shortFiles = header.shortFiles;
+    if (
+      !Array.isArray(files) || !Array.isArray(shortFiles) ||
+      shortFiles.length !== files.length
+    ) {
+      throw new SyntaxError("Not an encoded profile: the files do not match");
+    }
     // A plain loop: `Array.from(ix, f)` is several times slower the first
     // time, before the engine has compiled it, which a page load always is.
-    const strings = (ix: Uint32Array) => {
-      const out: string[] = [];
-      for (let i = 0; i < ix.length; i++) out.push(s[ix[i]!] ?? "");
-      return out;
-    };
+    const file: string[] = [];
+    const shortFile: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const code = codes[i]!;
+      file.push(files[code] ?? "");
+      shortFile.push(shortFiles[code] ?? "");
+    }
     if (!Array.isArray(header.names) || header.names.length !== n) {
       throw new SyntaxError("Not an encoded profile: the names do not match");
     }
     functions = {
-      file: strings(fileIndex),
-      shortFile: strings(shortIndex),
+      file,
+      shortFile,
       name: header.names,
       line: take(Float64Array, n, 8),
       calls: take(Float64Array, n, 8),

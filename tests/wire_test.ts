@@ -150,3 +150,37 @@ Deno.test("decodeProfile() takes the functions decoded early and reads only the 
   assert(whole.functions === early.functions, "the same columns, not a copy");
   assertEquals(exact(decodeProfile(bytes)), exact(profile));
 });
+
+Deno.test("encodeProfile() sends each file once, even one shown two ways", () => {
+  // Built by hand, not read: one file with two short forms (a built-in
+  // keeps its file as it is) and files that alternate.
+  const profile = createProfile({
+    sources: ["run.pstats"],
+    sampled: false,
+    edgeDetail: true,
+    functions: {
+      file: ["/app/a.py", "~", "/app/b.py", "/app/a.py", "/app/a.py"],
+      shortFile: ["a.py", "~", "b.py", "a.py", "/app/a.py"],
+      line: Float64Array.of(1, 0, 2, 3, 0),
+      name: ["f", "<len>", "g", "h", "i"],
+      calls: Float64Array.of(1, 1, 1, 1, 1),
+      primitiveCalls: Float64Array.of(1, 1, 1, 1, 1),
+      internalTime: Float64Array.of(0, 0, 0, 0, 0),
+      cumulativeTime: Float64Array.of(0, 0, 0, 0, 0),
+    },
+    edges: {
+      caller: new Uint32Array(0),
+      callee: new Uint32Array(0),
+      calls: new Float64Array(0),
+      primitiveCalls: new Float64Array(0),
+      internalTime: new Float64Array(0),
+      cumulativeTime: new Float64Array(0),
+    },
+  });
+  const bytes = encodeProfile(profile);
+  const copy = decodeProfile(bytes);
+  assertEquals(copy.functions.file, profile.functions.file);
+  assertEquals(copy.functions.shortFile, profile.functions.shortFile);
+  const text = new TextDecoder().decode(bytes);
+  assertEquals(text.split('"/app/b.py"').length - 1, 1);
+});
