@@ -68,5 +68,9 @@ Deno.test("the widest calls cell is the one formatting every row finds", () => {
     }
   }
   assertEquals(widestCalls([], [], [], false), 0);
+  const calls = Float64Array.of(5, 15159, 3, 1.5);
+  const primitive = Float64Array.of(5, 15100, 3, 1.5);
+  assertEquals(widestCalls(calls, primitive, null, false), 13);
+  assertEquals(widestCalls(calls, calls, null, false), 6);
   for (const n of special) assertEquals(countChars(n), formatCount(n).length);
 });

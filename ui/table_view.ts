@@ -622,7 +622,9 @@ function _widestCallsCell(s: State, p: Profile): number {
   const primitive = r.view === "functions"
     ? p.functions.primitiveCalls
     : p.edges.primitiveCalls;
-  const widest = widestCalls(calls, primitive, s.table.rows, p.sampled);
+  // Rows are distinct ids: as many as there are ids is every one of them.
+  const rows = s.table.rows.length === calls.length ? null : s.table.rows;
+  const widest = widestCalls(calls, primitive, rows, p.sampled);
   if (r.fn === null || r.fn >= p.size) return widest;
   return Math.max(
     widest,
