@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
  * The virtualised table the table, compare and groups views share: only the
- * rows in view (and {@linkcode OVERSCAN} more each side) are in the DOM,
+ * rows in view (and {@linkcode OVERSCAN} more each side, from the page's
+ * second frame on: the first table is drawn sooner without) are in the DOM,
  * with spacer rows standing in for the rest; a highlighted row moves with
  * the keyboard and is kept in view.
  *
@@ -16,6 +17,10 @@ import type { KeyContext } from "./state.ts";
 export const ROW_HEIGHT = 28;
 /** Rows rendered beyond each edge of the viewport. */
 export const OVERSCAN = 16;
+
+/** The rows drawn beyond each edge now: none until the first table is on
+ * screen (it only needs the rows in view), then {@linkcode OVERSCAN}. */
+let _overscan = 0;
 
 /** The part of a view's state that says which rows are in view. */
 export interface RowWindow {
@@ -45,8 +50,8 @@ export function renderRange(
   length: number,
 ): { start: number; end: number } {
   return {
-    start: Math.min(length, Math.max(0, window.first - OVERSCAN)),
-    end: Math.min(length, window.first + window.visible + OVERSCAN),
+    start: Math.min(length, Math.max(0, window.first - _overscan)),
+    end: Math.min(length, window.first + window.visible + _overscan),
   };
 }
 
@@ -145,6 +150,19 @@ export class VirtualRows {
     w.highlight = Math.min(highlight, Math.max(0, this.#length() - 1));
     w.first = Math.floor(scrollTop / ROW_HEIGHT);
     this.#update();
+    if (_overscan === 0) {
+      // Once the first table is painted (after the page's own callbacks for
+      // that frame), the rows beyond the edges too.
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            if (_overscan !== 0) return;
+            _overscan = OVERSCAN;
+            this.#update();
+          }, 0)
+        )
+      );
+    }
     if (this.#scroller) {
       this.#scroller.scrollTop = scrollTop;
       this.sync();
