@@ -185,8 +185,12 @@ export function queryFunctions(
 ): QueryResult {
   const column = options.sort ?? "cumulative";
   const descending = options.descending ?? isDescendingByDefault(column);
-  const order = _functionOrder(profile, column, descending);
   const terms = filterTerms(options.filter);
+  if (terms.length === 0) {
+    const top = _topFunctions(profile, column, descending, options);
+    if (top !== undefined) return top;
+  }
+  const order = _functionOrder(profile, column, descending);
   if (terms.length === 0) return _page(order, order.length, options);
   // Typing usually refines the last filter: then only its matches, already
   // in this order, can match.
@@ -677,35 +681,116 @@ function _functionOrder(
   const cacheKey = `${column}:${descending}`;
   const known = cache.orders.get(cacheKey);
   if (known) return known;
-  const f = profile.functions;
-  let key: Float64Array;
-  switch (column) {
-    case "calls":
-      key = f.calls;
-      break;
-    case "primitive_calls":
-      key = f.primitiveCalls;
-      break;
-    case "internal":
-      key = f.internalTime;
-      break;
-    case "cumulative":
-      key = f.cumulativeTime;
-      break;
-    case "internal_per_call":
-      key = f.internalTime.map((t, i) => _ratio(t, f.calls[i]!));
-      break;
-    case "cumulative_per_call":
-      key = f.cumulativeTime.map((t, i) => _ratio(t, f.primitiveCalls[i]!));
-      break;
-    case "name":
-    case "file":
-      key = _ranks(profile, column);
-      break;
-  }
+  const key = column === "name" || column === "file"
+    ? _ranks(profile, column)
+    : _numberKey(profile, column);
   const order = radixOrder(key, descending);
   cache.orders.set(cacheKey, order);
   return order;
+}
+
+/** The numbers a numeric column sorts by, one per function. */
+function _numberKey(
+  profile: Profile,
+  column: Exclude<SortColumn, "name" | "file">,
+): Float64Array {
+  const f = profile.functions;
+  switch (column) {
+    case "calls":
+      return f.calls;
+    case "primitive_calls":
+      return f.primitiveCalls;
+    case "internal":
+      return f.internalTime;
+    case "cumulative":
+      return f.cumulativeTime;
+    case "internal_per_call":
+      return f.internalTime.map((t, i) => _ratio(t, f.calls[i]!));
+    case "cumulative_per_call":
+      return f.cumulativeTime.map((t, i) => _ratio(t, f.primitiveCalls[i]!));
+  }
+}
+
+/** Up to how many leading rows a query picks without sorting them all. */
+const _TOP_ROWS = 1000;
+
+/**
+ * The first rows of an unfiltered query by a numeric column, without
+ * sorting every function (when that order is not known already): the ones
+ * a page of a big profile shows first, or `/api/functions?limit=…`. The
+ * same rows in the same order as the full sort (ties in id order).
+ */
+function _topFunctions(
+  profile: Profile,
+  column: SortColumn,
+  descending: boolean,
+  { offset = 0, limit = Infinity }: QueryOptions,
+): QueryResult | undefined {
+  const n = profile.size;
+  const start = Math.min(Math.max(0, Math.floor(offset)), n);
+  const end = Math.min(n, start + Math.max(0, limit));
+  if (
+    column === "name" || column === "file" || end > _TOP_ROWS ||
+    end * 8 > n || _cache(profile).orders.has(`${column}:${descending}`)
+  ) {
+    return undefined;
+  }
+  const top = topOrder(_numberKey(profile, column), descending, end);
+  return { total: n, ids: top.slice(start, end) };
+}
+
+/**
+ * The first `k` ids of {@linkcode radixOrder}`(key, descending)`, found
+ * without ordering the rest: a histogram of the leading 16 bits of each
+ * number's sortable form picks the few that can come first, and only those
+ * are sorted.
+ *
+ * @example
+ * ```ts
+ * import { topOrder } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals([...topOrder(Float64Array.of(2, -1, 2, 5), true, 2)], [3, 0]);
+ * ```
+ *
+ * @param key The number per id.
+ * @param descending Whether to order largest first.
+ * @param k How many ids to answer (all of them when `k` is at least their
+ * number).
+ * @returns The first `k` ids in order.
+ */
+export function topOrder(
+  key: Float64Array,
+  descending: boolean,
+  k: number,
+): Uint32Array {
+  const n = key.length;
+  if (k >= n) return radixOrder(key, descending);
+  if (k <= 0) return new Uint32Array(0);
+  const { hi } = _sortableWords(key, descending);
+  const counts = new Uint32Array(65536);
+  for (let i = 0; i < n; i++) counts[hi[i]! >>> 16]!++;
+  // The bucket the k-th id falls in: every id in a lower one comes first.
+  let bucket = 0;
+  for (let before = 0; before + counts[bucket]! < k; bucket++) {
+    before += counts[bucket]!;
+  }
+  let m = 0;
+  for (let d = 0; d <= bucket; d++) m += counts[d]!;
+  const candidates = new Uint32Array(m);
+  const values = new Float64Array(m);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    if (hi[i]! >>> 16 <= bucket) {
+      candidates[at] = i;
+      values[at++] = key[i]!;
+    }
+  }
+  // Candidates are in id order, and the sort is stable: ties stay so.
+  const order = radixOrder(values, descending);
+  const top = new Uint32Array(k);
+  for (let j = 0; j < k; j++) top[j] = candidates[order[j]!]!;
+  return top;
 }
 
 /**

@@ -3,7 +3,7 @@
  * compare and group views goes through, against a plain stable sort.
  */
 import { assertEquals } from "@std/assert";
-import { radixOrder } from "../lib/query.ts";
+import { radixOrder, topOrder } from "../lib/query.ts";
 
 /** The reference: ids by number (largest first when descending), NaN last,
  * -0 equal to 0, ties in id order. */
@@ -19,7 +19,7 @@ function reference(key: Float64Array, descending: boolean): number[] {
   });
 }
 
-Deno.test("radixOrder() orders numbers as a stable sort does, ties in id order", () => {
+Deno.test("radixOrder() orders numbers as a stable sort does, ties in id order, and topOrder() gives its first ones", () => {
   let a = 11;
   const next = () => {
     a = (Math.imul(a, 1103515245) + 12345) >>> 0;
@@ -43,10 +43,17 @@ Deno.test("radixOrder() orders numbers as a stable sort does, ties in id order",
       return (next() - 0.3) * 10 ** Math.floor(next() * 12);
     });
     for (const descending of [false, true]) {
+      const expected = reference(key, descending);
       assertEquals(
         [...radixOrder(key, descending)],
-        reference(key, descending),
+        expected,
         `${descending ? "descending" : "ascending"}: ${[...key]}`,
+      );
+      const k = Math.floor(next() * (n + 2));
+      assertEquals(
+        [...topOrder(key, descending, k)],
+        expected.slice(0, k),
+        `first ${k}, ${descending ? "descending" : "ascending"}: ${[...key]}`,
       );
     }
   }
