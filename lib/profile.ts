@@ -134,15 +134,20 @@ export interface Profile extends ProfileParts {
  * ```
  *
  * @param parts The functions, edges and facts about the profile.
+ * @param totals The totals, when they are not the sums of these columns
+ * (a profile that has only some of its rows yet, see `lib/first_rows.ts`).
  * @returns The profile.
  */
-export function createProfile(parts: ProfileParts): Profile {
+export function createProfile(
+  parts: ProfileParts,
+  totals?: ProfileTotals,
+): Profile {
   const f = parts.functions;
   const size = f.name.length;
-  let calls = 0;
-  let primitiveCalls = 0;
-  let time = 0;
-  for (let i = 0; i < size; i++) {
+  let calls = totals?.calls ?? 0;
+  let primitiveCalls = totals?.primitiveCalls ?? 0;
+  let time = totals?.time ?? 0;
+  for (let i = 0; totals === undefined && i < size; i++) {
     calls += f.calls[i]!;
     primitiveCalls += f.primitiveCalls[i]!;
     time += f.internalTime[i]!;

@@ -15,6 +15,7 @@
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
+ * | `/api/first`                  | the first rows, while that is on its way  |
  * | `/api/base`                   | the same of the base when comparing (204) |
  * | `/api/order`                  | the name and file sort order (binary)     |
  * | `/api/base/order`             | the same of the base when comparing (204) |
@@ -24,6 +25,11 @@
  * | `/api/functions/:id/callers`  | the edges into a function                 |
  * | `/api/functions/:id/callees`  | the edges out of a function               |
  * | `/api/collapsed`              | the call tree as folded stacks (text)     |
+ *
+ * `/api/first` takes the list routes' parameters and answers the JSON of
+ * `encodeFirstRows()` (`lib/first_rows.ts`): the rows the page draws first,
+ * while it waits for the whole profile; 204 for a profile small enough to
+ * come as fast whole (see `HandlerOptions.firstRowsFrom`).
  *
  * The list routes take `q` (filter terms), `sort` (a `SortColumn`), `desc`
  * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
@@ -60,6 +66,7 @@ import {
   textOrder,
 } from "./query.ts";
 import { encodeProfileParts } from "./wire.ts";
+import { encodeFirstRows } from "./first_rows.ts";
 import { encodeTextOrder } from "./order_wire.ts";
 import {
   CHANGE_KINDS,
@@ -95,7 +102,19 @@ export interface HandlerOptions {
   isAllowedHost(host: string): boolean;
   /** Called with any error a route throws (the client gets a 500). */
   onError?(error: unknown): void;
+  /**
+   * From how many functions `/api/first` answers the first rows (fewer get
+   * 204: the whole profile comes about as fast). Defaults to
+   * {@linkcode FIRST_ROWS_FROM}.
+   */
+  firstRowsFrom?: number;
 }
+
+/** How long the first rows' turn lasts once the runtime has their answer. */
+const _FIRST_SENT_MS = 5;
+
+/** From how many functions `/api/first` answers, unless told otherwise. */
+export const FIRST_ROWS_FROM = 20_000;
 
 /** A function as the JSON API returns it. Times are in seconds. */
 export interface FunctionRow {
@@ -182,6 +201,8 @@ interface _Route {
   readonly pattern: URLPattern;
   /** Whether the route answers from the profile (and so waits for it). */
   readonly data: boolean;
+  /** Whether it goes before the other routes that waited for the profile. */
+  readonly first?: boolean;
   readonly get: (
     url: URL,
     groups: Record<string, string | undefined>,
@@ -267,6 +288,36 @@ export function createHandler(
   let profile: Profile;
   let base: Profile | undefined;
   let loading: Promise<void> | undefined;
+  // The requests that waited for `loading` resume each in a turn of its own,
+  // the first rows' before the others, and the first rows' turn lasts until
+  // their answer has gone out: the page's first rows do not wait for the
+  // whole profile's encoding. A turn resolves with the function that ends it.
+  const waiting: { first: boolean; resume: (end: () => void) => void }[] = [];
+  let busy = false;
+  const nextTurn = () => {
+    const i = waiting.findIndex((w) => w.first);
+    const [next] = waiting.splice(i < 0 ? 0 : i, 1);
+    if (next === undefined) {
+      busy = false;
+      return;
+    }
+    let ended = false;
+    next.resume(() => {
+      if (ended) return;
+      ended = true;
+      if (waiting.length > 0) setTimeout(nextTurn, 0);
+      else busy = false;
+    });
+  };
+  const turn = (first: boolean) =>
+    new Promise<() => void>((resume) => {
+      waiting.push({ first, resume });
+      // Those that wait now are all in the queue when the turns begin.
+      if (!busy) {
+        busy = true;
+        setTimeout(nextTurn, 0);
+      }
+    });
   if (_isThenable(options.profile) || _isThenable(options.base)) {
     loading = Promise.all([options.profile, options.base]).then(([p, b]) => {
       profile = p;
@@ -315,6 +366,17 @@ export function createHandler(
       parts ??= encodeProfileParts(profile);
       return _encodedResponse(parts);
     }),
+    _route("/api/first", (url) => {
+      if (profile.size < (options.firstRowsFrom ?? FIRST_ROWS_FROM)) {
+        return _noContent();
+      }
+      const text = encodeFirstRows(
+        profile,
+        _queryOptions(url.searchParams),
+        base !== undefined,
+      );
+      return _respond(text, "application/json; charset=utf-8", "no-store");
+    }, true),
     _route("/api/base", () => {
       // Not comparing: nothing, without an error in the browser's console.
       if (base === undefined) return _noContent();
@@ -424,6 +486,7 @@ export function createHandler(
           response.headers.set("allow", "GET, HEAD");
           return response;
         }
+        let endTurn: (() => void) | undefined;
         if (route.data && loading !== undefined) {
           try {
             await loading;
@@ -436,9 +499,21 @@ export function createHandler(
               api,
             );
           }
+          endTurn = await turn(route.first === true);
         }
-        const response = route.get(url, match.pathname.groups);
-        return request.method === "HEAD" ? await _head(response) : response;
+        try {
+          const response = route.get(url, match.pathname.groups);
+          if (request.method === "HEAD") return await _head(response);
+          if (route.first && endTurn !== undefined) {
+            const end = endTurn;
+            endTurn = undefined;
+            // Taken is not yet written: the socket gets a few ms to it.
+            return _whenSent(response, () => setTimeout(end, _FIRST_SENT_MS));
+          }
+          return response;
+        } finally {
+          endTurn?.();
+        }
       }
       return _error(404, "Not found", api);
     } catch (error) {
@@ -544,8 +619,38 @@ async function _head(response: Response): Promise<Response> {
 }
 
 /** A route that answers from the profile. */
-function _route(pathname: string, get: _Route["get"]): _Route {
-  return { pattern: new URLPattern({ pathname }), data: true, get };
+/**
+ * The same response, calling `sent` once the runtime has taken the whole
+ * body (or the client went away).
+ */
+function _whenSent(response: Response, sent: () => void): Response {
+  if (response.body === null) {
+    sent();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        sent();
+      } else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      sent();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, response);
+}
+
+function _route(
+  pathname: string,
+  get: _Route["get"],
+  first = false,
+): _Route {
+  return { pattern: new URLPattern({ pathname }), data: true, first, get };
 }
 
 /** A route that answers the same whatever the profile: the page's files. */

@@ -14,6 +14,10 @@
  * `lib/compare.ts`. A source without a base resolves `loadBase()` with
  * `null` (or leaves the method out).
  *
+ * While a big profile is on its way, the server can also give the first
+ * rows of the page's first table on their own: `loadFirst()` (`null` when
+ * it has none), which the page draws until the whole profile is in.
+ *
  * The order the sorts by name and by file use is worked out once by the
  * server: `loadOrder()` gives it (`null` when the source has none, as an
  * older report), for the page to hand to the profile with
@@ -23,6 +27,7 @@
  */
 
 import type { Profile } from "../lib/profile.ts";
+import { decodeFirstRows, type FirstRows } from "../lib/first_rows.ts";
 import type { TextOrder } from "../lib/query.ts";
 import { decodeTextOrder } from "../lib/order_wire.ts";
 import { decodeProfile, functionsLength } from "../lib/wire.ts";
@@ -54,6 +59,11 @@ export interface LoadOptions {
    * browser and the server busy.
    */
   readonly onFunctions?: (profile: Profile) => void | Promise<void>;
+  /**
+   * The bytes are read only once this settles: the first rows, drawn while
+   * the profile is on its way, are not kept waiting by megabytes arriving.
+   */
+  readonly readAfter?: Promise<void>;
 }
 
 /** A place a profile can be loaded from. */
@@ -80,6 +90,24 @@ export interface ProfileSource {
    * @throws {Error} When it cannot be read; the message says why.
    */
   loadOrder?(side: OrderSide): Promise<TextOrder | null>;
+  /**
+   * Loads the first rows of the functions table for a query, before the
+   * whole profile: `null` when the source has none for it (a small profile,
+   * or any failure: the whole profile's load reports those).
+   */
+  loadFirst?(query: FirstRowsQuery): Promise<FirstRows | null>;
+}
+
+/** The query the first rows answer: the page's first table. */
+export interface FirstRowsQuery {
+  /** The filter. */
+  readonly filter: string;
+  /** The column sorted by. */
+  readonly sort: string;
+  /** Whether largest first. */
+  readonly descending: boolean;
+  /** How many rows. */
+  readonly limit: number;
 }
 
 /**
@@ -92,6 +120,7 @@ export class HttpProfileSource implements ProfileSource {
   readonly #url: string;
   readonly #baseUrl: string;
   readonly #orderUrls: Readonly<Record<OrderSide, string>>;
+  readonly #firstUrl: string;
   readonly #fetch: typeof fetch;
 
   /**
@@ -100,6 +129,7 @@ export class HttpProfileSource implements ProfileSource {
    * @param baseUrl Where the encoded base profile is served when comparing.
    * @param orderUrls Where the profile's and the base's encoded text orders
    * are served.
+   * @param firstUrl Where the first rows of a query are served.
    */
   constructor(
     url = "/api/profile",
@@ -109,8 +139,10 @@ export class HttpProfileSource implements ProfileSource {
       profile: "/api/order",
       base: "/api/base/order",
     },
+    firstUrl = "/api/first",
   ) {
     this.#url = url;
+    this.#firstUrl = firstUrl;
     this.#baseUrl = baseUrl;
     this.#orderUrls = orderUrls;
     // A bare `fetch` must be called with the global object as `this`.
@@ -151,6 +183,25 @@ export class HttpProfileSource implements ProfileSource {
       );
     }
     return decodeTextOrder(new Uint8Array(await response.arrayBuffer()));
+  }
+
+  async loadFirst(query: FirstRowsQuery): Promise<FirstRows | null> {
+    const params = new URLSearchParams({
+      q: query.filter,
+      sort: query.sort,
+      desc: query.descending ? "1" : "0",
+      limit: String(query.limit),
+    });
+    try {
+      const response = await this.#fetch(`${this.#firstUrl}?${params}`);
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        return null;
+      }
+      return decodeFirstRows(await response.text());
+    } catch {
+      return null;
+    }
   }
 
   async #load(
@@ -208,7 +259,7 @@ async function _failure(response: Response): Promise<string> {
  */
 async function _readAll(
   response: Response,
-  { onProgress, onFunctions }: LoadOptions,
+  { onProgress, onFunctions, readAfter }: LoadOptions,
 ): Promise<{ bytes: Uint8Array; functions?: Profile }> {
   let functionsSent = onFunctions === undefined;
   let functionsEnd: number | undefined;
@@ -216,6 +267,7 @@ async function _readAll(
   const total = Number.isFinite(length) && length >= 0 ? length : undefined;
   if (response.body === null) return { bytes: new Uint8Array(0) };
   let functions: Profile | undefined;
+  await readAfter;
   const reader = response.body.getReader();
   let bytes = new Uint8Array(total ?? 1 << 20);
   let loaded = 0;

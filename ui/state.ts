@@ -13,6 +13,7 @@
 import type { TemplateResult } from "lit-html";
 import type { ComparedEdge, Comparison } from "../lib/compare.ts";
 import type { Profile } from "../lib/profile.ts";
+import type { SortColumn } from "../lib/query.ts";
 import type { LoadProgress } from "./source.ts";
 import { parseRoute, type Route, type Tab } from "./route.ts";
 import { initialVisibleRows } from "./virtual_list.ts";
@@ -27,6 +28,23 @@ export interface TableState {
   first: number;
   /** How many rows fit in the viewport. */
   visible: number;
+}
+
+/**
+ * The first rows of the functions table, given by the server on their own
+ * while the whole profile is on its way (see `lib/first_rows.ts`).
+ */
+export interface FirstRowsShown {
+  /** The filter they answer. */
+  readonly q: string;
+  /** The column they are sorted by. */
+  readonly sort: SortColumn;
+  /** Whether largest first. */
+  readonly descending: boolean;
+  /** Their function ids, in order. */
+  readonly ids: Uint32Array;
+  /** How many rows the query matches in all. */
+  readonly total: number;
 }
 
 /** Which of the flame view's graphs a frame is in. */
@@ -85,6 +103,11 @@ export interface State {
   profile: Profile | null;
   /** Whether the profile's edges are still arriving (its functions show). */
   edgesLoading: boolean;
+  /**
+   * The first rows of the functions table while the whole profile is on
+   * its way: `profile` then has only these rows, and other queries wait.
+   */
+  firstRows: FirstRowsShown | null;
   /** What the URL says to show. */
   route: Route;
   /** The table view's part. */
@@ -178,6 +201,7 @@ export const state: State = {
   error: "",
   profile: null,
   edgesLoading: false,
+  firstRows: null,
   route: parseRoute(globalThis.location?.search ?? ""),
   table: {
     rows: new Uint32Array(0),

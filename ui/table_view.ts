@@ -48,6 +48,7 @@ import {
 } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
+  type FirstRowsShown,
   type HistoryState,
   type KeyContext,
   type PageView,
@@ -272,7 +273,12 @@ function tableView(s: State, p: Profile): TemplateResult {
   const columns = p.sampled ? SAMPLED_COLUMNS : TRACED_COLUMNS;
   const span = columns.length + 2;
   const n = t.rows.length;
-  const { start, end } = renderRange(t, n);
+  const range = renderRange(t, n);
+  const start = range.start;
+  // Only the first rows are here yet: the rest are drawn once they are.
+  const end = s.firstRows === null
+    ? range.end
+    : Math.max(start, Math.min(range.end, s.firstRows.ids.length));
   const visibleRows = Array.from(t.rows.subarray(start, end));
   return html`
     <div
@@ -494,7 +500,9 @@ function locationCellView(s: State, p: Profile, fn: number): TemplateResult {
 function emptyView(s: State, p: Profile, span: number): TemplateResult {
   const r = s.route;
   let message: string;
-  if (r.view !== "functions" && s.edgesLoading) {
+  if (s.firstRows !== null) {
+    message = "Loading the profile…";
+  } else if (r.view !== "functions" && s.edgesLoading) {
     message = `Loading ${r.view}…`;
   } else if (r.q !== "") {
     const noun = r.view === "functions" ? "function" : r.view.slice(0, -1);
@@ -526,10 +534,28 @@ function queryTable(): void {
     descending: r.descending,
   };
   const t = state.table;
-  if (r.fn === null) t.rows = queryFunctions(p, options).ids;
+  if (state.firstRows !== null) t.rows = _firstRows(state.firstRows, r);
+  else if (r.fn === null) t.rows = queryFunctions(p, options).ids;
   else if (r.fn >= p.size) t.rows = new Uint32Array(0);
   else if (r.view === "callers") t.rows = queryCallers(p, r.fn, options).ids;
   else t.rows = queryCallees(p, r.fn, options).ids;
+}
+
+/**
+ * The rows of the first rows' query while only they are here: as many as
+ * the query matches in all (for the scroll bar and the count), the first of
+ * them known; none for any other query (it waits for the whole profile).
+ */
+function _firstRows(first: FirstRowsShown, r: Route): Uint32Array {
+  if (
+    r.fn !== null || r.q !== first.q || r.sort !== first.sort ||
+    r.descending !== first.descending
+  ) {
+    return new Uint32Array(0);
+  }
+  const rows = new Uint32Array(first.total);
+  rows.set(first.ids.subarray(0, first.total));
+  return rows;
 }
 
 /** Renders with the given scroll position and highlighted row. */
@@ -540,6 +566,11 @@ function showTable({ scrollTop, highlight }: HistoryState): void {
 /** The function of the highlighted row. */
 function highlightedFunction(): number | undefined {
   const p = state.profile;
+  const first = state.firstRows;
+  // A row not here yet has no function.
+  if (first !== null && state.table.highlight >= first.ids.length) {
+    return undefined;
+  }
   const rowId = state.table.rows[state.table.highlight];
   if (p === null || rowId === undefined) return undefined;
   return _rowFunction(p, state.route, rowId);

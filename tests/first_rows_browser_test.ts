@@ -1,0 +1,120 @@
+/**
+ * The first rows in a real browser: while a large profile loads, the page
+ * draws the first screen of its table from `/api/first`, then the whole
+ * table once the profile is in, with the same rows; what needs the rest
+ * waits for it.
+ */
+import { assert, assertEquals } from "@std/assert";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../scripts/_chromium.ts";
+import type { Profile } from "../lib/profile.ts";
+import { queryFunctions } from "../lib/query.ts";
+import { allowedHosts, createHandler } from "../lib/server.ts";
+import { collectProblems, loadFixture } from "./_browser.ts";
+
+/** The visible rows' function names, top to bottom. */
+async function names(page: Page): Promise<string[]> {
+  return await page.$$eval(
+    "tbody tr.row .name",
+    (cells) => cells.map((cell) => cell.textContent ?? ""),
+  );
+}
+
+/** Whether the page has set a mark of ours. */
+async function marked(page: Page, name: string): Promise<boolean> {
+  return await page.evaluate(
+    (name) =>
+      performance.getEntriesByName(`profiling-explorer:${name}`).length > 0,
+    name,
+  );
+}
+
+Deno.test({
+  name:
+    "while a large profile loads, its first rows show, then the whole table",
+  async fn(t) {
+    const profile = await loadFixture("many.pstats");
+    const browser = await launchChromium();
+    const problems: string[] = [];
+    // The profile is on its way until the test says so, and the browser's
+    // request for it is held until the first rows have been looked at.
+    let handler = (_request: Request) =>
+      Promise.resolve(new Response("Not ready", { status: 503 }));
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (request) => handler(request),
+    );
+    const loaded = Promise.withResolvers<Profile>();
+    handler = createHandler({
+      profile: loaded.promise,
+      isAllowedHost: allowedHosts("127.0.0.1", server.addr.port),
+      firstRowsFrom: 10_000,
+    });
+    const url = `http://127.0.0.1:${server.addr.port}/`;
+    try {
+      const page = await browser.newPage({
+        viewport: { width: 1280, height: 720 },
+      });
+      collectProblems(page, problems);
+      let release = () => {};
+      await page.route("**/api/profile", async (route) => {
+        await new Promise<void>((resolve) => release = resolve);
+        await route.continue();
+      });
+
+      await t.step("the first rows come before the profile", async () => {
+        await page.goto(`${url}?sort=calls`);
+        loaded.resolve(profile);
+        await page.waitForSelector("tbody tr.row");
+        assert(await marked(page, "first-rows"));
+        assert(!await marked(page, "whole"));
+        const shown = await names(page);
+        const expected = queryFunctions(profile, { sort: "calls" }).ids;
+        assert(shown.length >= 10, `only ${shown.length} rows`);
+        assertEquals(
+          shown,
+          [...expected.subarray(0, shown.length)].map((id) =>
+            profile.functions.name[id]!
+          ),
+        );
+        assertEquals(
+          (await page.textContent(".status"))?.trim(),
+          "20,000 functions",
+        );
+      });
+
+      await t.step(
+        "a query they do not answer waits for the profile",
+        async () => {
+          await page.click("th.internal button");
+          await page.waitForSelector("tr.empty");
+          assertEquals(
+            (await page.textContent("tr.empty"))?.trim(),
+            "Loading the profile…",
+          );
+        },
+      );
+
+      await t.step("then the whole table shows, sorted as asked", async () => {
+        release();
+        await page.waitForFunction(() =>
+          performance.getEntriesByName("profiling-explorer:whole").length > 0
+        );
+        await page.waitForSelector("tbody tr.row");
+        const shown = await names(page);
+        const expected = queryFunctions(profile, { sort: "internal" }).ids;
+        assertEquals(
+          shown,
+          [...expected.subarray(0, shown.length)].map((id) =>
+            profile.functions.name[id]!
+          ),
+        );
+        assertEquals(new URL(page.url()).searchParams.get("sort"), "internal");
+      });
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+});
