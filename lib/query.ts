@@ -822,6 +822,15 @@ export function radixOrder(
   return order;
 }
 
+/** Whether every id of `run` has the same word. */
+function _allEqual(run: Uint32Array, words: Uint32Array): boolean {
+  const word = words[run[0]!];
+  for (let i = 1; i < run.length; i++) {
+    if (words[run[i]!] !== word) return false;
+  }
+  return true;
+}
+
 /**
  * Within each run of `order` whose `major` words are equal, orders the ids
  * by their `minor` words, ties kept in the order they are in (stable).
@@ -852,12 +861,19 @@ function _orderRunsBy(
           }
           run[j + 1] = id;
         }
-      } else {
-        const words = new Uint32Array(k);
-        for (let i = 0; i < k; i++) words[i] = minor[run[i]!]!;
-        const positions = _orderByWords(k, [words]);
-        const ids = run.slice();
-        for (let i = 0; i < k; i++) run[i] = ids[positions[i]!]!;
+      } else if (!_allEqual(run, minor)) {
+        if (k < 16384) {
+          // A radix pass costs its 65,536 counters whatever the run's length.
+          const ids = Array.from(run);
+          ids.sort((a, b) => minor[a]! - minor[b]! || a - b);
+          run.set(ids);
+        } else {
+          const words = new Uint32Array(k);
+          for (let i = 0; i < k; i++) words[i] = minor[run[i]!]!;
+          const positions = _orderByWords(k, [words]);
+          const ids = run.slice();
+          for (let i = 0; i < k; i++) run[i] = ids[positions[i]!]!;
+        }
       }
     }
     start = end;
