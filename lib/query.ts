@@ -815,69 +815,7 @@ export function radixOrder(
   descending: boolean,
 ): Uint32Array {
   const { hi, lo } = _sortableWords(key, descending);
-  // By the high words first (two passes instead of four); the low words
-  // only order ids whose high words are equal, which few are.
-  const order = _orderByWords(key.length, [hi]);
-  _orderRunsBy(order, hi, lo);
-  return order;
-}
-
-/** Whether every id of `run` has the same word. */
-function _allEqual(run: Uint32Array, words: Uint32Array): boolean {
-  const word = words[run[0]!];
-  for (let i = 1; i < run.length; i++) {
-    if (words[run[i]!] !== word) return false;
-  }
-  return true;
-}
-
-/**
- * Within each run of `order` whose `major` words are equal, orders the ids
- * by their `minor` words, ties kept in the order they are in (stable).
- */
-function _orderRunsBy(
-  order: Uint32Array,
-  major: Uint32Array,
-  minor: Uint32Array,
-): void {
-  const n = order.length;
-  let start = 0;
-  while (start < n) {
-    const word = major[order[start]!]!;
-    let end = start + 1;
-    while (end < n && major[order[end]!] === word) end++;
-    const k = end - start;
-    if (k > 1) {
-      const run = order.subarray(start, end);
-      if (k <= 16) {
-        // Insertion sort: stable, and nothing to move when already ordered.
-        for (let i = 1; i < k; i++) {
-          const id = run[i]!;
-          const w = minor[id]!;
-          let j = i - 1;
-          while (j >= 0 && minor[run[j]!]! > w) {
-            run[j + 1] = run[j]!;
-            j--;
-          }
-          run[j + 1] = id;
-        }
-      } else if (!_allEqual(run, minor)) {
-        if (k < 16384) {
-          // A radix pass costs its 65,536 counters whatever the run's length.
-          const ids = Array.from(run);
-          ids.sort((a, b) => minor[a]! - minor[b]! || a - b);
-          run.set(ids);
-        } else {
-          const words = new Uint32Array(k);
-          for (let i = 0; i < k; i++) words[i] = minor[run[i]!]!;
-          const positions = _orderByWords(k, [words]);
-          const ids = run.slice();
-          for (let i = 0; i < k; i++) run[i] = ids[positions[i]!]!;
-        }
-      }
-    }
-    start = end;
-  }
+  return _orderByWords(key.length, [lo, hi]);
 }
 
 /**
