@@ -14,7 +14,12 @@
  * @module
  */
 
-import { createProfile, type Profile, type ProfileTotals } from "./profile.ts";
+import {
+  createProfile,
+  emptyEdges,
+  type Profile,
+  type ProfileTotals,
+} from "./profile.ts";
 import { queryFunctions, type QueryOptions } from "./query.ts";
 
 /** The first rows of a query, with what the page needs to draw them. */
@@ -212,7 +217,6 @@ export function firstRowsProfile(first: FirstRows): Profile {
     internalTime[id] = first.internalTime[j]!;
     cumulativeTime[id] = first.cumulativeTime[j]!;
   });
-  const none = () => new Float64Array(0);
   return createProfile({
     sources: first.sources,
     sampled: first.sampled,
@@ -227,13 +231,6 @@ export function firstRowsProfile(first: FirstRows): Profile {
       internalTime,
       cumulativeTime,
     },
-    edges: {
-      caller: new Uint32Array(0),
-      callee: new Uint32Array(0),
-      calls: none(),
-      primitiveCalls: none(),
-      internalTime: none(),
-      cumulativeTime: none(),
-    },
+    edges: emptyEdges(),
   }, first.totals);
 }

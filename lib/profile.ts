@@ -189,6 +189,31 @@ export function createProfile(
   return profile;
 }
 
+/**
+ * The edge columns of a profile without edges (or whose edges are not here
+ * yet).
+ *
+ * @example
+ * ```ts
+ * import { emptyEdges } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(emptyEdges().caller.length, 0);
+ * ```
+ *
+ * @returns Six empty columns.
+ */
+export function emptyEdges(): EdgeColumns {
+  return {
+    caller: new Uint32Array(0),
+    callee: new Uint32Array(0),
+    calls: new Float64Array(0),
+    primitiveCalls: new Float64Array(0),
+    internalTime: new Float64Array(0),
+    cumulativeTime: new Float64Array(0),
+  };
+}
+
 /** Groups edge ids by an endpoint, counting sort (stable, O(n)). */
 function _group(
   endpoint: Uint32Array,

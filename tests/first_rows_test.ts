@@ -9,7 +9,7 @@ import {
   encodeFirstRows,
   firstRowsProfile,
 } from "../lib/first_rows.ts";
-import { createProfile, type Profile } from "../lib/profile.ts";
+import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { queryFunctions } from "../lib/query.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { loadFixture } from "./_browser.ts";
@@ -32,14 +32,7 @@ function oddNumbers(): Profile {
       internalTime: Float64Array.of(NaN, 0.1, -0, 5e-324),
       cumulativeTime: Float64Array.of(NaN, Infinity, -0, 1 / 3),
     },
-    edges: {
-      caller: new Uint32Array(0),
-      callee: new Uint32Array(0),
-      calls: new Float64Array(0),
-      primitiveCalls: new Float64Array(0),
-      internalTime: new Float64Array(0),
-      cumulativeTime: new Float64Array(0),
-    },
+    edges: emptyEdges(),
   });
 }
 

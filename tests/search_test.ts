@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import { loadProfile } from "../lib/pstats.ts";
-import { createProfile, type Profile } from "../lib/profile.ts";
+import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { filterTerms, queryFunctions } from "../lib/query.ts";
 import { functionMatcher, matchFunctions, searchText } from "../lib/search.ts";
 
@@ -80,14 +80,7 @@ function profileOf(rows: [string, string, number, string][]): Profile {
       internalTime: new Float64Array(n).fill(1),
       cumulativeTime: new Float64Array(n).fill(1),
     },
-    edges: {
-      caller: new Uint32Array(0),
-      callee: new Uint32Array(0),
-      calls: new Float64Array(0),
-      primitiveCalls: new Float64Array(0),
-      internalTime: new Float64Array(0),
-      cumulativeTime: new Float64Array(0),
-    },
+    edges: emptyEdges(),
   });
 }
 

@@ -4,7 +4,7 @@ import {
   assertFalse,
   assertStringIncludes,
 } from "@std/assert";
-import { createProfile, type Profile } from "../lib/profile.ts";
+import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 import { assertOneLineError, MAIN, withTempDir } from "./_cli.ts";
@@ -27,14 +27,7 @@ function oneFunction(): Profile {
       internalTime: Float64Array.of(0.5),
       cumulativeTime: Float64Array.of(0.5),
     },
-    edges: {
-      caller: new Uint32Array(0),
-      callee: new Uint32Array(0),
-      calls: new Float64Array(0),
-      primitiveCalls: new Float64Array(0),
-      internalTime: new Float64Array(0),
-      cumulativeTime: new Float64Array(0),
-    },
+    edges: emptyEdges(),
   });
 }
 

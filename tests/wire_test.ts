@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { fromFileUrl } from "@std/path";
-import { createProfile, type Profile } from "../lib/profile.ts";
+import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import { decodeProfile, encodeProfile, functionsLength } from "../lib/wire.ts";
 
@@ -168,14 +168,7 @@ Deno.test("encodeProfile() sends each file once, even one shown two ways", () =>
       internalTime: Float64Array.of(0, 0, 0, 0, 0),
       cumulativeTime: Float64Array.of(0, 0, 0, 0, 0),
     },
-    edges: {
-      caller: new Uint32Array(0),
-      callee: new Uint32Array(0),
-      calls: new Float64Array(0),
-      primitiveCalls: new Float64Array(0),
-      internalTime: new Float64Array(0),
-      cumulativeTime: new Float64Array(0),
-    },
+    edges: emptyEdges(),
   });
   const bytes = encodeProfile(profile);
   const copy = decodeProfile(bytes);
