@@ -654,7 +654,12 @@ function _widestCallsCell(s: State, p: Profile): number {
     ? p.functions.primitiveCalls
     : p.edges.primitiveCalls;
   // Rows are distinct ids: as many as there are ids is every one of them.
-  const rows = s.table.rows.length === calls.length ? null : s.table.rows;
+  // Of the first rows, only those are known (the rest may widen it).
+  const rows = s.firstRows !== null
+    ? s.firstRows.ids
+    : s.table.rows.length === calls.length
+    ? null
+    : s.table.rows;
   const widest = widestCalls(calls, primitive, rows, p.sampled);
   if (r.fn === null || r.fn >= p.size) return widest;
   return Math.max(
