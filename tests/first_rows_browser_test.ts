@@ -95,6 +95,21 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "so does another tab, without working on a part of the profile",
+        async () => {
+          await page.click("nav.views a >> text=Flame graph");
+          assertEquals(new URL(page.url()).searchParams.get("tab"), "flame");
+          assertEquals(await page.$$("canvas"), []);
+          assertEquals(
+            (await page.textContent("tr.empty"))?.trim(),
+            "Loading the profile…",
+          );
+          await page.goBack();
+          assertEquals(new URL(page.url()).searchParams.get("tab"), null);
+        },
+      );
+
       await t.step("then the whole table shows, sorted as asked", async () => {
         release();
         await page.waitForFunction(() =>

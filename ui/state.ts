@@ -249,6 +249,9 @@ export function setUp(
 /** The view the route names. */
 export function activeView(): PageView {
   if (_views === undefined) throw new Error("The page is not set up");
+  // The first rows are only the table's: another tab waits for the whole
+  // profile there (it says so), rather than working on a part of it.
+  if (state.firstRows !== null) return _views.table;
   const view = _views[state.route.tab];
   return view.available?.() ?? true ? view : _views.table;
 }

@@ -548,8 +548,8 @@ function queryTable(): void {
  */
 function _firstRows(first: FirstRowsShown, r: Route): Uint32Array {
   if (
-    r.fn !== null || r.q !== first.q || r.sort !== first.sort ||
-    r.descending !== first.descending
+    r.tab !== "table" || r.fn !== null || r.q !== first.q ||
+    r.sort !== first.sort || r.descending !== first.descending
   ) {
     return new Uint32Array(0);
   }
