@@ -27,9 +27,10 @@
  * needs its `test` package).
  *
  * With --browser, also runs scripts/bench_browser.ts (the web explorer's
- * timings in headless Chromium) on the large file, and with
- * `--browser-functions N` on a file of N functions (1000000 for the 384 MB
- * profile; generated on first use, which takes minutes).
+ * timings in headless Chromium) on the large file, its first table timed
+ * `--runs` times (8 by default; 3 for the file of `--browser-functions N`,
+ * 1000000 for the 384 MB profile, generated on first use, which takes
+ * minutes).
  */
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
@@ -281,8 +282,15 @@ if (args.browser) {
   }
   for (const n of sizes) {
     const file = await largeFile(n);
+    const runs = String(args.runs ?? (n === functions ? 8 : 3));
     const status = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", `${ROOT}scripts/bench_browser.ts`, file],
+      args: [
+        "run",
+        "--allow-all",
+        `${ROOT}scripts/bench_browser.ts`,
+        file,
+        runs,
+      ],
       stdout: "inherit",
       stderr: "inherit",
     }).output();

@@ -6,7 +6,12 @@
  * callers and callees, and the flame graph (opening it, zooming, hovering),
  * each measured in the page from the event to the next painted frame. Run by `deno task bench`; alone:
  *
- *     deno run --allow-all scripts/bench_browser.ts FILE.pstats
+ *     deno run --allow-all scripts/bench_browser.ts FILE.pstats [RUNS]
+ *
+ * The first table is timed RUNS times (default 1), each in a new tab of the
+ * running browser as the command opens one, against the faster of the
+ * command line's runs just before and after it (the browser idle then), and
+ * min and median are printed; the last run goes on to time the rest.
  *
  * The browser: CHROMIUM, a system Chromium or npm's (scripts/_chromium.ts).
  */
@@ -15,9 +20,11 @@ import { chromiumSettled, launchChromium } from "./_chromium.ts";
 import { fromFileUrl } from "@std/path";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
-const file = Deno.args[0];
-if (file === undefined) {
-  console.error("usage: bench_browser.ts FILE.pstats");
+const [file, runsArg = "1"] = Deno.args;
+/** How many times the first table is timed (the last run goes on). */
+const RUNS = Number(runsArg);
+if (file === undefined || !(Number.isInteger(RUNS) && RUNS >= 1)) {
+  console.error("usage: bench_browser.ts FILE.pstats [FIRST_TABLE_RUNS]");
   Deno.exit(2);
 }
 
@@ -61,45 +68,66 @@ async function peakMb(pid: number): Promise<number | null> {
 }
 
 const browser = await launchChromium();
-const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-// Every task that kept the page's main thread busy over 50 ms (a keystroke
-// then waits), to find the longest once the call graph is in.
-await page.addInitScript(`new PerformanceObserver((list) => {
-  globalThis.__longTasks ??= [];
-  for (const e of list.getEntries()) globalThis.__longTasks.push([e.startTime, e.duration]);
-}).observe({ type: "longtask", buffered: true })`);
-page.on("pageerror", (e) => console.log("pageerror:", String(e)));
-page.on("console", (m) => {
-  if (Deno.env.get("BENCH_DEBUG")) console.log("page:", m.text());
-});
 
-// Start the command only now, with the browser settled: its clock includes
-// loading the file, serving the page, the download and the first render, not
-// the browser's launch or the new page's start-up.
-await chromiumSettled();
-const started = performance.now();
-/** The same moment on the clock that pages share (ms since the epoch). */
-const startedEpoch = performance.timeOrigin + started;
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-all", MAIN, "--port", "0", "--no-open", file],
-  stdin: "null",
-  stdout: "piped",
-  stderr: "null",
-}).spawn();
-const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let output = "";
-while (!/running at (\S+)/.test(output)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`The explorer exited: ${output}`);
-  output += value;
+/** A new tab, as the command opens for each run. */
+async function newTab(): Promise<Page> {
+  const tab = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  // Every task that kept the page's main thread busy over 50 ms (a keystroke
+  // then waits), to find the longest once the call graph is in.
+  await tab.addInitScript(`new PerformanceObserver((list) => {
+    globalThis.__longTasks ??= [];
+    for (const e of list.getEntries()) globalThis.__longTasks.push([e.startTime, e.duration]);
+  }).observe({ type: "longtask", buffered: true })`);
+  tab.on("pageerror", (e) => console.log("pageerror:", String(e)));
+  tab.on("console", (m) => {
+    if (Deno.env.get("BENCH_DEBUG")) console.log("page:", m.text());
+  });
+  return tab;
 }
-const url = output.match(/running at (\S+)/)![1]!;
-const serving = performance.now() - started;
-const results: [string, number[], number][] = [];
-const levelsAgain: number[] = [];
-let gotoAt = 0;
-try {
-  gotoAt = performance.now() - started;
+let page = await newTab();
+
+/** One start of the command, up to its first table on screen. */
+interface Started {
+  child: Deno.ChildProcess;
+  reader: ReadableStreamDefaultReader<string>;
+  /** When the command started, on the clock pages share (ms since the epoch). */
+  startedEpoch: number;
+  /** When it started serving, ms after it started. */
+  serving: number;
+  /** When the page was asked for, ms after the command started. */
+  gotoAt: number;
+  /** When the page painted its first table, ms after the command started. */
+  firstTable: number;
+  /** When the driver heard of it, ms after the command started. */
+  detected: number;
+}
+
+/**
+ * Starts the command once the browser has settled, opens its page and waits
+ * for the first table on screen. Its clock includes loading the file,
+ * serving the page, the download and the first render, not the browser's
+ * launch or the new page's start-up.
+ */
+async function startAndShow(): Promise<Started> {
+  await chromiumSettled();
+  const started = performance.now();
+  const startedEpoch = performance.timeOrigin + started;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--port", "0", "--no-open", file!],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  while (!/running at (\S+)/.test(output)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`The explorer exited: ${output}`);
+    output += value;
+  }
+  const url = output.match(/running at (\S+)/)![1]!;
+  const serving = performance.now() - started;
+  const gotoAt = performance.now() - started;
   await page.goto(url);
   // When the page painted the first table, by its own clock, from a mark it
   // sets then. Waited for without polling: a driver polling every frame
@@ -122,10 +150,58 @@ try {
   // The driver hears of it later by however long the message takes to
   // reach it while the two cores are busy with the rest of the profile.
   const detected = performance.now() - started;
+  const firstTable = Number(await page.evaluate(`performance.timeOrigin`)) +
+    shownAt - startedEpoch;
+  return {
+    child,
+    reader,
+    startedEpoch,
+    serving,
+    gotoAt,
+    firstTable,
+    detected,
+  };
+}
+
+/** Ends a started command. */
+async function stop({ child, reader }: Started): Promise<void> {
+  child.kill("SIGINT");
+  await reader.cancel();
+  await child.status;
+}
+
+// The first table, timed RUNS times: each run against the faster of the
+// command line's runs just before and after it. The last run goes on to
+// time the rest.
+const firstTables: number[] = [];
+const ratios: number[] = [];
+let run: Started | undefined;
+try {
+  for (let k = 0; k < RUNS; k++) {
+    run = await startAndShow();
+    firstTables.push(run.firstTable);
+    if (k < RUNS - 1) {
+      // Stopped before the command line runs, which has the machine to
+      // itself as it has before the first run.
+      await stop(run);
+      run = undefined;
+      await page.close();
+      cli.push(await cliLoad());
+      page = await newTab();
+      ratios.push(firstTables[k]! / Math.min(...cli.slice(-2)));
+    }
+  }
+} catch (error) {
+  if (run !== undefined) await stop(run);
+  await browser.close();
+  throw error;
+}
+const { child, reader, startedEpoch, serving, gotoAt, firstTable, detected } =
+  run!;
+const results: [string, number[], number][] = [];
+const levelsAgain: number[] = [];
+try {
   await page.waitForSelector("tbody tr.row", { timeout: 60_000 });
-  const firstTable = Number(
-    await page.evaluate(`performance.timeOrigin`),
-  ) + shownAt - startedEpoch;
   const functions = await page.textContent(".status");
   if (Deno.env.get("BENCH_DEBUG")) {
     console.log(
@@ -133,7 +209,7 @@ try {
         `JSON.stringify(performance.getEntries().map((e) => [e.name.slice(-30), e.entryType, Math.round(e.startTime), Math.round(e.duration), Math.round(e.responseStart ?? 0)]))`,
       ),
     );
-    console.log("goto at", (performance.now() - started).toFixed(0));
+    console.log("goto at", gotoAt.toFixed(0));
   }
   // Once the call graph is in, the page precomputes sorts and searches while
   // idle: let it finish, and time what follows from then.
@@ -337,7 +413,8 @@ try {
     `\nWeb explorer in headless Chromium: ${functions}; flame graph: ${flameFrames}`,
   );
   cli.push(await cliLoad());
-  const cliBest = Math.min(...cli);
+  const cliBest = Math.min(...cli.slice(-2));
+  ratios.push(firstTable / cliBest);
   console.log(
     `  serving after ${(serving / 1000).toFixed(2)} s; first table on screen ${
       (firstTable / 1000).toFixed(2)
@@ -349,6 +426,26 @@ try {
       (detected / 1000).toFixed(2)
     } s`,
   );
+  if (RUNS > 1) {
+    const median = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      return sorted.length % 2
+        ? sorted[mid]!
+        : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
+    console.log(
+      `  over ${RUNS} runs (min / median): first table ${
+        (Math.min(...firstTables) / 1000).toFixed(2)
+      } / ${(median(firstTables) / 1000).toFixed(2)} s, ${
+        Math.min(...ratios).toFixed(2)
+      }× / ${
+        median(ratios).toFixed(2)
+      }× the command line (each run against the faster of its runs just before and after; ${
+        ratios.filter((r) => r <= 1.3).length
+      } of ${RUNS} within 1.3×)`,
+    );
+  }
   // Where the time after the load goes, by the page's marks: the server's
   // answer (load done), then for the first rows (when the server gave them)
   // the first query, draw and paint, and for the whole profile the
