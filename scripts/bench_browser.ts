@@ -443,7 +443,7 @@ try {
         median(ratios).toFixed(2)
       }× the command line (each run against the faster of its runs just before and after; ${
         ratios.filter((r) => r <= 1.3).length
-      } of ${RUNS} within 1.3×)`,
+      } of ${RUNS} within 1.3×: ${ratios.map((r) => r.toFixed(2)).join(" ")})`,
     );
   }
   // Where the time after the load goes, by the page's marks: the server's
