@@ -8,7 +8,11 @@ import { fromFileUrl } from "@std/path";
 import type { Browser, Page } from "playwright-core";
 import type { Profile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
+import {
+  allowedHosts,
+  createHandler,
+  type HandlerOptions,
+} from "../lib/server.ts";
 
 /** The fixtures' directory. */
 export const FIXTURES_URL: URL = new URL("./fixtures/", import.meta.url);
@@ -38,6 +42,16 @@ export interface Served {
  * does, on a free port; shut the server down when done.
  */
 export function serveProfile(profile: Profile, base?: Profile): Served {
+  return serveWith({ profile, ...(base === undefined ? {} : { base }) });
+}
+
+/**
+ * Serves with the program's handler made with these options (a profile
+ * still loading, say), on a free port; shut the server down when done.
+ */
+export function serveWith(
+  options: Omit<HandlerOptions, "isAllowedHost">,
+): Served {
   let handler = (_request: Request) =>
     Promise.resolve(new Response("Not ready", { status: 503 }));
   const server = Deno.serve(
@@ -46,8 +60,7 @@ export function serveProfile(profile: Profile, base?: Profile): Served {
   );
   const { port } = server.addr;
   handler = createHandler({
-    profile,
-    ...(base === undefined ? {} : { base }),
+    ...options,
     isAllowedHost: allowedHosts("127.0.0.1", port),
   });
   return { server, url: `http://127.0.0.1:${port}/` };

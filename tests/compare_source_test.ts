@@ -2,6 +2,7 @@ import { assertEquals, assertRejects } from "@std/assert";
 import { buildProfile, statsFile } from "../lib/profile.ts";
 import { encodeProfile } from "../lib/wire.ts";
 import { EmbeddedProfileSource, HttpProfileSource } from "../ui/source.ts";
+import { reportPage } from "./_report_page.ts";
 
 const run = (source: string, time: number) =>
   buildProfile([statsFile(source, [{
@@ -65,40 +66,16 @@ Deno.test("HttpProfileSource.load() says why the server could not load the profi
   );
 });
 
-/** A page holding the given data elements, as an HTML report does. */
-async function page(data: Record<string, Uint8Array>): Promise<ParentNode> {
-  const elements = await Promise.all(
-    Object.entries(data).map(async ([path, bytes]) => {
-      const gzipped = new Uint8Array(
-        await new Response(
-          new Blob([bytes.slice()]).stream().pipeThrough(
-            new CompressionStream("gzip"),
-          ),
-        ).arrayBuffer(),
-      );
-      const text = btoa(String.fromCharCode(...gzipped));
-      const attributes: Record<string, string> = {
-        type: "application/x-profiling-explorer",
-        "data-path": path,
-        "data-length": String(bytes.length),
-      };
-      return {
-        textContent: text,
-        getAttribute: (name: string) => attributes[name] ?? null,
-      };
-    }),
-  );
-  return { querySelectorAll: () => elements } as unknown as ParentNode;
-}
-
 Deno.test("EmbeddedProfileSource.loadBase() gives the run a report carries, or null", async () => {
   const after = encodeProfile(run("after.pstats", 0.25));
   const before = encodeProfile(run("before.pstats", 0.5));
   const both = new EmbeddedProfileSource(
-    await page({ "/api/profile": after, "/api/base": before }),
+    await reportPage({ "/api/profile": after, "/api/base": before }),
   );
   assertEquals((await both.load()).sources, ["after.pstats"]);
   assertEquals((await both.loadBase())?.totals.time, 0.5);
-  const one = new EmbeddedProfileSource(await page({ "/api/profile": after }));
+  const one = new EmbeddedProfileSource(
+    await reportPage({ "/api/profile": after }),
+  );
   assertEquals(await one.loadBase(), null);
 });

@@ -9,8 +9,7 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import type { Profile } from "../lib/profile.ts";
 import { queryFunctions, type SortColumn } from "../lib/query.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
-import { collectProblems, loadFixture } from "./_browser.ts";
+import { collectProblems, loadFixture, serveWith } from "./_browser.ts";
 
 /** The visible rows' function names, top to bottom. */
 async function names(page: Page): Promise<string[]> {
@@ -48,19 +47,11 @@ Deno.test({
     const problems: string[] = [];
     // The profile is on its way until the test says so, and the browser's
     // request for it is held until the first rows have been looked at.
-    let handler = (_request: Request) =>
-      Promise.resolve(new Response("Not ready", { status: 503 }));
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (request) => handler(request),
-    );
     const loaded = Promise.withResolvers<Profile>();
-    handler = createHandler({
+    const { server, url } = serveWith({
       profile: loaded.promise,
-      isAllowedHost: allowedHosts("127.0.0.1", server.addr.port),
       firstRowsFrom: 10_000,
     });
-    const url = `http://127.0.0.1:${server.addr.port}/`;
     try {
       const page = await browser.newPage({
         viewport: { width: 1280, height: 720 },

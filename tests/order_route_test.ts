@@ -4,6 +4,7 @@ import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
 import { textOrder } from "../lib/query.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { EmbeddedProfileSource, HttpProfileSource } from "../ui/source.ts";
+import { reportPage } from "./_report_page.ts";
 
 /** Functions named as given, in app.py, in that order. */
 const run = (source: string, names: string[]) =>
@@ -112,45 +113,21 @@ Deno.test("HttpProfileSource.loadOrder() reads the order, or null from a server 
   );
 });
 
-/** A page holding the given data elements, as an HTML report does. */
-async function page(data: Record<string, Uint8Array>): Promise<ParentNode> {
-  const elements = await Promise.all(
-    Object.entries(data).map(async ([path, bytes]) => {
-      const gzipped = new Uint8Array(
-        await new Response(
-          new Blob([bytes.slice()]).stream().pipeThrough(
-            new CompressionStream("gzip"),
-          ),
-        ).arrayBuffer(),
-      );
-      return {
-        getAttribute: (name: string) =>
-          ({
-            type: "application/x-profiling-explorer",
-            "data-path": path,
-          })[name] ?? null,
-        textContent: gzipped.toBase64(),
-      };
-    }),
-  );
-  return { querySelectorAll: () => elements } as unknown as ParentNode;
-}
-
 Deno.test("EmbeddedProfileSource.loadOrder() reads the order a report carries, or null from an older report", async () => {
   const profile = run("after.pstats", ["b", "c", "a"]);
   const base = run("before.pstats", ["y", "x"]);
   const report = new EmbeddedProfileSource(
-    await page({
+    await reportPage({
       "/api/order": encodeTextOrder(textOrder(profile)),
       "/api/base/order": encodeTextOrder(textOrder(base)),
     }),
   );
   assertEquals(await report.loadOrder("profile"), textOrder(profile));
   assertEquals(await report.loadOrder("base"), textOrder(base));
-  const older = new EmbeddedProfileSource(await page({}));
+  const older = new EmbeddedProfileSource(await reportPage({}));
   assertEquals(await older.loadOrder("profile"), null);
   const damaged = new EmbeddedProfileSource(
-    await page({ "/api/order": new Uint8Array(8) }),
+    await reportPage({ "/api/order": new Uint8Array(8) }),
   );
   await assertRejects(
     () => damaged.loadOrder("profile"),
