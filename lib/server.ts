@@ -3,9 +3,10 @@
  * `ui/`), the whole profile in the binary form of `wire.ts`, and a small JSON
  * API over the same query code as the terminal report.
  *
- * The handler is a pure function from a `Request` to a `Response`; `main.ts`
- * wraps it in `Deno.serve`. No route reads a file, and no HTML response
- * contains profile text: the page fetches the profile from the API.
+ * The handler is a pure function from a `Request` to a `Response`;
+ * `cli/serve.ts` wraps it in `Deno.serve`. No route reads a file, and no
+ * HTML response contains profile text: the page fetches the profile from the
+ * API.
  *
  * Routes (all `GET`, and `HEAD` for the same):
  *

@@ -13,10 +13,10 @@ import { queryFunctions } from "../lib/query.ts";
 const paths = Deno.args;
 if (paths.length === 0) throw new Error("usage: bench_load.ts FILE...");
 const start = performance.now();
-/** Files smaller than this main.ts reads in one go. */
+/** Files smaller than this cli/inputs.ts reads in one go. */
 const WHOLE_READ_BYTES = 1024 * 1024;
 
-/** Reads a file into a buffer of its size, as main.ts does. */
+/** Reads a file into a buffer of its size, as cli/inputs.ts does. */
 async function readAll(path: string): Promise<Uint8Array<ArrayBuffer>> {
   if ((await Deno.stat(path)).size < WHOLE_READ_BYTES) {
     return await Deno.readFile(path);
@@ -32,16 +32,16 @@ async function readAll(path: string): Promise<Uint8Array<ArrayBuffer>> {
   return bytes.subarray(0, at);
 }
 
-/** From this size on, main.ts decodes a file as it reads it. */
+/** From this size on, cli/inputs.ts decodes a file as it reads it. */
 const STREAM_BYTES = 16 * 1024 * 1024;
 
-/** How many small files main.ts reads ahead of the one being merged. */
+/** How many small files cli/inputs.ts reads ahead of the one being merged. */
 const READ_AHEAD = 16;
 
 async function* files() {
   const sizes = new Map<string, number>();
   for (const source of paths) sizes.set(source, (await Deno.stat(source)).size);
-  // Small files are read a few ahead, as main.ts reads them.
+  // Small files are read a few ahead, as cli/inputs.ts reads them.
   const ahead: Promise<Uint8Array<ArrayBuffer>>[] = [];
   let next = 0;
   const readNext = () => {
@@ -66,7 +66,7 @@ async function* files() {
     }
     const bytes = await small;
     yield { source, bytes };
-    bytes.buffer.transfer(0); // merged: free it at once, as main.ts does
+    bytes.buffer.transfer(0); // merged: free it at once, as cli/inputs.ts does
   }
 }
 const profile = await loadProfileAsync(files(), { cwd: Deno.cwd() });

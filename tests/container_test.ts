@@ -15,7 +15,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { fromFileUrl, join } from "@std/path";
-import { parseOptions } from "../main.ts";
+import { parseOptions } from "../cli/options.ts";
 import {
   DIST,
   executableName,
@@ -104,7 +104,9 @@ Deno.test("the .dockerignore keeps what the build needs and drops what it makes"
     .split(/\r?\n/)
     .map((line) => line.trim().replace(/\/$/, ""))
     .filter((line) => line !== "" && !line.startsWith("#"));
-  for (const needed of ["deno.json", "deno.lock", "main.ts", "lib", "ui"]) {
+  for (
+    const needed of ["deno.json", "deno.lock", "main.ts", "cli", "lib", "ui"]
+  ) {
     assert(!ignored.includes(needed), `${needed} is needed by the build`);
   }
   assert(!ignored.includes("scripts"), "scripts/ holds the build scripts");

@@ -1,0 +1,151 @@
+/**
+ * The HTML report (`--html FILE`): the explorer and the profile's data in
+ * one file that opens in a browser without a server, written atomically and
+ * never over an input or a file that is not such a report.
+ *
+ * @module
+ */
+
+import { basename, dirname, join, resolve } from "@std/path";
+import { escapeControls } from "../lib/escape.ts";
+import { formatCount } from "../lib/format.ts";
+import { htmlReport, REPORT_GENERATOR } from "../lib/html_report.ts";
+import type { Profile } from "../lib/profile.ts";
+import { createHandler, PAGE_DATA_PATHS } from "../lib/server.ts";
+import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import { fsReason, PROGRESS_BYTES } from "./inputs.ts";
+import { fail, megabytes, type Progress } from "./terminal.ts";
+
+/**
+ * Writes the HTML report atomically (a temporary file in the same folder,
+ * then renamed), never over an input, and only over a file that is itself
+ * a report.
+ */
+export async function writeHtml(
+  profile: Profile,
+  base: Profile | undefined,
+  start: string,
+  out: string,
+  inputs: string[],
+  progress: Progress | undefined,
+): Promise<number> {
+  const target = resolve(out);
+  const real = async (path: string) => {
+    try {
+      return await Deno.realPath(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  const targetReal = await real(target);
+  for (const input of inputs) {
+    if (await real(input) === targetReal) {
+      fail(`${out}: Won't write the report over an input file`);
+      return 2;
+    }
+  }
+  try {
+    const info = await Deno.stat(target);
+    if (info.isDirectory) {
+      fail(`${out}: Is a directory: give the report's file name`);
+      return 1;
+    }
+    if (!await _isReport(target)) {
+      fail(
+        `${out}: Exists and is not a profiling-explorer report: choose another name or remove it`,
+      );
+      return 1;
+    }
+  } catch (error) {
+    if (
+      !(error instanceof Deno.errors.NotFound) &&
+      !(error instanceof Deno.errors.NotADirectory)
+    ) {
+      fail(`${out}: ${fsReason(error)}`);
+      return 1;
+    }
+  }
+  try {
+    if (!(await Deno.stat(dirname(target))).isDirectory) throw new Error();
+  } catch {
+    fail(`${out}: No such folder to write the report in`);
+    return 1;
+  }
+  // The page's data exactly as the server would send it.
+  const handler = createHandler({
+    profile,
+    ...(base === undefined ? {} : { base }),
+    isAllowedHost: () => true,
+  });
+  const data = new Map<string, Uint8Array>();
+  for (const path of PAGE_DATA_PATHS) {
+    const response = await handler(new Request(`http://report${path}`));
+    // Nothing there (no base when not comparing): nothing to embed.
+    if (response.status === 404 || response.status === 204) {
+      await response.body?.cancel();
+      continue;
+    }
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    data.set(path, new Uint8Array(await response.arrayBuffer()));
+  }
+  const big = [...data.values()].some((b) => b.length >= PROGRESS_BYTES);
+  const parts = await htmlReport({
+    assets: UI_ASSETS,
+    data,
+    // With --by, --filter, --sort..., the report opens on that view, as the
+    // server's page.
+    ...(start === "" ? {} : { start }),
+    title: `${
+      profile.sources.length === 1
+        ? escapeControls(basename(profile.sources[0]!))
+        : `${formatCount(profile.sources.length)} profiles`
+    } · profiling-explorer`,
+    ...(progress && big
+      ? {
+        onProgress: (done: number, total: number) =>
+          progress(
+            `Writing ${escapeControls(out)}: compressing ${
+              megabytes(done)
+            } of ${megabytes(total)} MB`,
+          ),
+      }
+      : {}),
+  });
+  if (progress && big) progress("");
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  try {
+    {
+      using file = await Deno.open(temp, { write: true, createNew: true });
+      for (const part of parts) {
+        for (let at = 0; at < part.length;) {
+          at += await file.write(part.subarray(at));
+        }
+      }
+    }
+    await Deno.rename(temp, target);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    fail(`${out}: ${fsReason(error)}`);
+    return 1;
+  }
+  const size = parts.reduce((n, part) => n + part.length, 0);
+  console.log(
+    `Wrote ${escapeControls(out)} (${
+      megabytes(size)
+    } MB): open it in a browser, no server needed`,
+  );
+  return 0;
+}
+
+/** Whether the file starts like a report this program wrote. */
+async function _isReport(path: string): Promise<boolean> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(2048);
+  const n = await file.read(head);
+  return new TextDecoder().decode(head.subarray(0, n ?? 0)).includes(
+    `<meta name="generator" content="${REPORT_GENERATOR}">`,
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * The reports printed to stdout (`--format`): the list reports from one
+ * table, format to writer, for each subject (functions, groups with `--by`,
+ * two runs compared with `--base`), and the folded stacks of `collapsed`.
+ *
+ * @module
+ */
+
+import {
+  buildCallTree,
+  collapsedStacks,
+  pathsThrough,
+} from "../lib/call_tree.ts";
+import { escapeTerminalText } from "../lib/escape.ts";
+import type { Profile } from "../lib/profile.ts";
+import { isDescendingByDefault, queryFunctions } from "../lib/query.ts";
+import { csvReport, jsonReport, tableReport } from "../lib/report.ts";
+import {
+  type Comparison,
+  isCompareDescendingByDefault,
+  queryComparison,
+} from "../lib/compare.ts";
+import {
+  compareCsvReport,
+  compareJsonReport,
+  compareTableReport,
+} from "../lib/compare_report.ts";
+import { type GroupNumbers, queryGroups } from "../lib/group.ts";
+import {
+  groupCsvReport,
+  groupJsonReport,
+  groupTableReport,
+} from "../lib/group_report.ts";
+import type { Loaded } from "./load.ts";
+import type { Options, ReportFormat } from "./options.ts";
+
+/**
+ * Prints the report the options ask for to stdout.
+ *
+ * @returns The exit code: 0, also when the reader of a pipe stopped early
+ * (`| head`).
+ */
+export async function printReport(
+  loaded: Loaded,
+  options: Options,
+): Promise<number> {
+  try {
+    await _write(_report(loaded, options));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) return 0;
+    throw error;
+  }
+  return 0;
+}
+
+/** What a list report's writer is given besides its rows. */
+interface _Context {
+  readonly options: Options;
+  /** How many rows matched, before the limit. */
+  readonly total: number;
+}
+
+/** The writers of one list format, one per subject. */
+interface _Writers {
+  /** How many rows it shows without `--limit` (`undefined`: every one). */
+  readonly limit: number | undefined;
+  /** Whether it folds a sampled profile's lines into functions. */
+  readonly foldsLines: boolean;
+  functions(profile: Profile, ids: Uint32Array, c: _Context): Iterable<string>;
+  groups(
+    numbers: GroupNumbers,
+    ids: Uint32Array,
+    c: _Context,
+  ): Iterable<string>;
+  comparison(
+    comparison: Comparison,
+    rows: Uint32Array,
+    c: _Context,
+  ): Iterable<string>;
+}
+
+/**
+ * Every list format's writers. The table folds a sampled profile's lines
+ * into functions; JSON and CSV keep the stored rows unless asked to group.
+ */
+const _WRITERS: Record<Exclude<ReportFormat, "collapsed">, _Writers> = {
+  table: {
+    limit: 40,
+    foldsLines: true,
+    functions: (profile, ids, c) =>
+      tableReport(profile, ids, { ..._tableSummary(c), sort: c.options.sort }),
+    groups: (numbers, ids, c) =>
+      groupTableReport(numbers, ids, {
+        ..._tableSummary(c),
+        sort: c.options.sort,
+      }),
+    comparison: (comparison, rows, c) =>
+      compareTableReport(comparison, rows, {
+        ..._tableSummary(c),
+        only: c.options.only,
+        sort: c.options.compareSort,
+      }),
+  },
+  json: {
+    limit: undefined,
+    foldsLines: false,
+    functions: (profile, ids) => jsonReport(profile, ids),
+    groups: (numbers, ids) => groupJsonReport(numbers, ids),
+    comparison: (comparison, rows) => compareJsonReport(comparison, rows),
+  },
+  csv: {
+    limit: undefined,
+    foldsLines: false,
+    functions: (profile, ids) =>
+      csvReport(profile, ids, { escapeControls: Deno.stdout.isTerminal() }),
+    groups: (numbers, ids) => groupCsvReport(numbers, ids),
+    comparison: (comparison, rows) => compareCsvReport(comparison, rows),
+  },
+};
+
+function _report(
+  { profile, comparison }: Loaded,
+  options: Options,
+): Iterable<string> {
+  if (options.format === "collapsed") return _collapsed(profile, options);
+  const writers = _WRITERS[options.format];
+  const limit = options.limit ?? writers.limit;
+  const paging = limit === undefined ? {} : { limit };
+  if (comparison !== undefined) {
+    const sort = options.compareSort;
+    const { total, rows } = queryComparison(comparison, {
+      filter: options.filter,
+      changes: options.only,
+      sort,
+      descending: isCompareDescendingByDefault(sort) !== options.reverse,
+      ...paging,
+    });
+    return writers.comparison(comparison, rows, { options, total });
+  }
+  const query = {
+    filter: options.filter,
+    sort: options.sort,
+    descending: isDescendingByDefault(options.sort) !== options.reverse,
+    ...paging,
+  };
+  const by = options.by ??
+    (writers.foldsLines && profile.sampled ? "function" : undefined);
+  if (by !== undefined) {
+    const { numbers, total, ids } = queryGroups(profile, by, query);
+    return writers.groups(numbers, ids, { options, total });
+  }
+  const { total, ids } = queryFunctions(profile, query);
+  return writers.functions(profile, ids, { options, total });
+}
+
+/** The estimated call tree as folded stacks, through matches if filtered. */
+function _collapsed(profile: Profile, options: Options): Iterable<string> {
+  const tree = buildCallTree(profile, { minShare: options.minShare });
+  if (options.filter.trim() === "") return collapsedStacks(profile, tree);
+  const { ids } = queryFunctions(profile, { filter: options.filter });
+  const keep = pathsThrough(tree, ids).marked;
+  return collapsedStacks(profile, tree, { keep });
+}
+
+/**
+ * Writes a report to stdout. On a terminal, control characters from the
+ * profile (in any format: table, CSV, collapsed stacks, JSON's C1 and bidi
+ * characters) are shown escaped; piped to a file, the text is exact.
+ */
+async function _write(chunks: Iterable<string>): Promise<void> {
+  const encoder = new TextEncoder();
+  const writer = Deno.stdout.writable.getWriter();
+  const safe = Deno.stdout.isTerminal()
+    ? escapeTerminalText
+    : (text: string) => text;
+  let buffer = "";
+  try {
+    for (const chunk of chunks) {
+      buffer += chunk;
+      if (buffer.length >= 1 << 16) {
+        await writer.write(encoder.encode(safe(buffer)));
+        buffer = "";
+      }
+    }
+    if (buffer) await writer.write(encoder.encode(safe(buffer)));
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+/**
+ * What the summary line of every table report says (how many matched, the
+ * filter, a reversed sort), and the terminal's width when printing to one.
+ */
+function _tableSummary({ options, total }: _Context): {
+  total: number;
+  filter: string;
+  reversed: boolean;
+  width?: number;
+} {
+  return {
+    total,
+    filter: options.filter,
+    reversed: options.reverse,
+    ...(Deno.stdout.isTerminal() ? { width: _terminalWidth() } : {}),
+  };
+}
+
+function _terminalWidth(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 100;
+  }
+}
