@@ -2,12 +2,15 @@
  * The `profiling-explorer` command: explore Python pstats profiles in the
  * browser, or print them as a table, JSON or CSV.
  *
- * The command line lives in `cli/`: this is its entry.
+ * The command line lives in `cli/`; this entry hands it the web page that
+ * `deno task build` bundles into `ui/bundle.gen.ts`, the one file that needs
+ * the build.
  *
  * @module
  */
 
-import { main } from "./cli/run.ts";
+import { main, run as runWith } from "./cli/run.ts";
+import { UI_ASSETS } from "./ui/bundle.gen.ts";
 
 export { HELP, VERSION } from "./cli/help.ts";
 export {
@@ -17,7 +20,16 @@ export {
   type ReportFormat,
   UsageError,
 } from "./cli/options.ts";
-export { run } from "./cli/run.ts";
 export type { SortColumn } from "./lib/query.ts";
 
-if (import.meta.main) await main(Deno.args);
+/**
+ * Runs the program with the given arguments, as the command does.
+ *
+ * @param args The command line, without the program name.
+ * @returns The exit code.
+ */
+export function run(args: string[]): Promise<number> {
+  return runWith(args, UI_ASSETS);
+}
+
+if (import.meta.main) await main(Deno.args, UI_ASSETS);

@@ -9,10 +9,13 @@
 import { basename, dirname, join, resolve } from "@std/path";
 import { escapeControls } from "../lib/escape.ts";
 import { formatCount } from "../lib/format.ts";
-import { htmlReport, REPORT_GENERATOR } from "../lib/html_report.ts";
+import {
+  htmlReport,
+  REPORT_GENERATOR,
+  type UiAssets,
+} from "../lib/html_report.ts";
 import type { Profile } from "../lib/profile.ts";
 import { createHandler, PAGE_DATA_PATHS } from "../lib/server.ts";
-import { UI_ASSETS } from "../ui/bundle.gen.ts";
 import { fsReason, PROGRESS_BYTES } from "./inputs.ts";
 import { fail, megabytes, type Progress } from "./terminal.ts";
 
@@ -28,6 +31,7 @@ export async function writeHtml(
   out: string,
   inputs: string[],
   progress: Progress | undefined,
+  assets: UiAssets,
 ): Promise<number> {
   const target = resolve(out);
   const real = async (path: string) => {
@@ -90,7 +94,7 @@ export async function writeHtml(
   }
   const big = [...data.values()].some((b) => b.length >= PROGRESS_BYTES);
   const parts = await htmlReport({
-    assets: UI_ASSETS,
+    assets,
     data,
     // With --by, --filter, --sort..., the report opens on that view, as the
     // server's page.

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { UiAssets } from "../lib/assets.ts";
 import { HELP, NAME, VERSION } from "./help.ts";
 import { writeHtml } from "./html.ts";
 import { InputError, type Skipped } from "./inputs.ts";
@@ -31,9 +32,14 @@ import { fail, type Progress, progressLine } from "./terminal.ts";
  * Runs the program with the given arguments.
  *
  * @param args The command line, without the program name.
+ * @param assets The web page the explorer serves and the HTML report holds
+ * (`UI_ASSETS` of the built `ui/bundle.gen.ts`).
  * @returns The exit code.
  */
-export async function run(args: string[]): Promise<number> {
+export async function run(
+  args: string[],
+  assets: UiAssets,
+): Promise<number> {
   let options: Options;
   try {
     options = parseOptions(args);
@@ -66,7 +72,13 @@ export async function run(args: string[]): Promise<number> {
   if (options.command === "serve" && await servesEarly(sides, options)) {
     // A large profile takes a while: the browser starts meanwhile.
     const loading = loadSides(sides, options, progress, skipped, guard);
-    return await serve(loading, options, startSearch(options, false), failed);
+    return await serve(
+      loading,
+      options,
+      startSearch(options, false),
+      failed,
+      assets,
+    );
   }
   let loaded: Loaded;
   try {
@@ -83,6 +95,7 @@ export async function run(args: string[]): Promise<number> {
       options.html!,
       sides.inputs,
       progress,
+      assets,
     );
   }
   if (options.command === "report") {
@@ -93,6 +106,7 @@ export async function run(args: string[]): Promise<number> {
     options,
     startSearch(options, profile.sampled),
     failed,
+    assets,
   );
 }
 
@@ -127,10 +141,14 @@ function _loadFailed(
  * Runs the program with the process's arguments and exits with its code.
  *
  * @param args The command line, without the program name.
+ * @param assets The web page (see {@linkcode run}).
  */
-export async function main(args: string[]): Promise<never> {
+export async function main(
+  args: string[],
+  assets: UiAssets,
+): Promise<never> {
   try {
-    Deno.exit(await run(args));
+    Deno.exit(await run(args, assets));
   } catch (error) {
     fail(
       `Unexpected error: ${error instanceof Error ? error.message : error}`,

@@ -6,7 +6,7 @@
  */
 
 import { escapeControls } from "../lib/escape.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
+import { allowedHosts, createHandler, type UiAssets } from "../lib/server.ts";
 import { serveWithTimeouts, type TimeoutServer } from "../lib/timeout_front.ts";
 import { NAME } from "./help.ts";
 import { Interrupted } from "./interrupt.ts";
@@ -24,6 +24,7 @@ export async function serve(
   options: Options,
   search: string,
   failed: (error: unknown) => number,
+  assets: UiAssets,
 ): Promise<number> {
   const controller = new AbortController();
   let server: TimeoutServer;
@@ -46,6 +47,7 @@ export async function serve(
     },
   );
   const handler = createHandler({
+    assets,
     profile: loading.then((loaded) => loaded.profile),
     base: loading.then((loaded) => loaded.comparison?.base),
     isAllowedHost: (host) => isAllowedHost(host),

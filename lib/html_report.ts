@@ -13,7 +13,9 @@
  * @module
  */
 
-import type { UiAssets } from "../ui/bundle.gen.ts";
+import type { UiAssets } from "./assets.ts";
+
+export type { UiAssets };
 
 /**
  * The type of the `<script>` elements that hold embedded data: not
@@ -32,7 +34,7 @@ export const START_META = "profiling-explorer-start";
 
 /** Options for {@linkcode htmlReport}. */
 export interface HtmlReportOptions {
-  /** The page, as the server sends it (`UI_ASSETS`). */
+  /** The page, as the server sends it (the built page's `UI_ASSETS`). */
   readonly assets: UiAssets;
   /**
    * The bytes the page loads, by the path it loads them from, exactly as the
@@ -55,12 +57,21 @@ export interface HtmlReportOptions {
  *
  * @example
  * ```ts
- * import { htmlReport } from "./html_report.ts";
- * import { UI_ASSETS } from "../ui/bundle.gen.ts";
+ * import { htmlReport, type UiAssets } from "./html_report.ts";
  * import { assertMatch, assertStringIncludes } from "@std/assert";
  *
+ * // The built page is ui/bundle.gen.ts's UI_ASSETS; a small one here.
+ * const assets: UiAssets = {
+ *   html: '<!doctype html><html><head><meta charset="utf-8">' +
+ *     '<link rel="stylesheet" href="/assets/app-1.css">' +
+ *     '<script type="module" src="/assets/app-1.js"></script>' +
+ *     "</head><body></body></html>",
+ *   script: { path: "/assets/app-1.js", body: 'document.title = "hi";' },
+ *   style: { path: "/assets/app-1.css", body: "body { margin: 0 }" },
+ *   favicon: '<svg xmlns="http://www.w3.org/2000/svg"/>',
+ * };
  * const parts = await htmlReport({
- *   assets: UI_ASSETS,
+ *   assets,
  *   data: new Map([["/api/profile", new Uint8Array([1, 2, 3])]]),
  * });
  * const page = new TextDecoder().decode(

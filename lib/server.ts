@@ -12,7 +12,7 @@
  *
  * | Path                          | Response                                  |
  * | ----------------------------- | ----------------------------------------- |
- * | `/`                           | the page                                  |
+ * | `/`                           | the page (`assets`; 404 without)          |
  * | `/favicon.svg`                | the icon                                  |
  * | `/assets/app-HASH.js`, `.css` | the page's script and style (immutable)   |
  * | `/api/profile`                | the profile from `encodeProfile()`        |
@@ -45,7 +45,7 @@
  * @module
  */
 
-import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import type { UiAssets } from "./assets.ts";
 import {
   buildCallTree,
   calleeTree,
@@ -80,8 +80,17 @@ import {
 } from "./compare.ts";
 import { compareJsonReport } from "./compare_report.ts";
 
+export type { UiAssets };
+
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
+  /**
+   * The page to serve at `/`, with its icon, script and style: the built
+   * page, `UI_ASSETS` of `ui/bundle.gen.ts`, which the program's entry
+   * imports. Without it only the API answers (the page's paths get 404),
+   * which is all the HTML report needs.
+   */
+  readonly assets?: UiAssets;
   /**
    * The profile to serve (the "after" side when comparing), or a promise of
    * it while it loads: the page and its assets are answered at once, so the
@@ -340,29 +349,7 @@ export function createHandler(
     _functionId(profile, groups["id"]);
 
   const routes: _Route[] = [
-    _static(
-      "/",
-      () =>
-        _respond(UI_ASSETS.html, "text/html; charset=utf-8", "no-cache", {
-          "content-security-policy": _CSP,
-        }),
-    ),
-    _static(
-      "/favicon.svg",
-      () => _respond(UI_ASSETS.favicon, "image/svg+xml", "no-cache"),
-    ),
-    _static(UI_ASSETS.script.path, () =>
-      _respond(
-        UI_ASSETS.script.body,
-        "text/javascript; charset=utf-8",
-        "public, max-age=31536000, immutable",
-      )),
-    _static(UI_ASSETS.style.path, () =>
-      _respond(
-        UI_ASSETS.style.body,
-        "text/css; charset=utf-8",
-        "public, max-age=31536000, immutable",
-      )),
+    ...(options.assets === undefined ? [] : _pageRoutes(options.assets)),
     _route("/api/profile", () => {
       parts ??= encodeProfileParts(profile);
       return _encodedResponse(parts);
@@ -652,6 +639,35 @@ function _route(
   first = false,
 ): _Route {
   return { pattern: new URLPattern({ pathname }), data: true, first, get };
+}
+
+/** The page's routes: the page, its icon, script and style. */
+function _pageRoutes(assets: UiAssets): _Route[] {
+  return [
+    _static(
+      "/",
+      () =>
+        _respond(assets.html, "text/html; charset=utf-8", "no-cache", {
+          "content-security-policy": _CSP,
+        }),
+    ),
+    _static(
+      "/favicon.svg",
+      () => _respond(assets.favicon, "image/svg+xml", "no-cache"),
+    ),
+    _static(assets.script.path, () =>
+      _respond(
+        assets.script.body,
+        "text/javascript; charset=utf-8",
+        "public, max-age=31536000, immutable",
+      )),
+    _static(assets.style.path, () =>
+      _respond(
+        assets.style.body,
+        "text/css; charset=utf-8",
+        "public, max-age=31536000, immutable",
+      )),
+  ];
 }
 
 /** A route that answers the same whatever the profile: the page's files. */

@@ -13,6 +13,7 @@ import {
   createHandler,
   type HandlerOptions,
 } from "../lib/server.ts";
+import { UI_ASSETS } from "./_page.ts";
 
 /** The fixtures' directory. */
 export const FIXTURES_URL: URL = new URL("./fixtures/", import.meta.url);
@@ -60,6 +61,7 @@ export function serveWith(
   );
   const { port } = server.addr;
   handler = createHandler({
+    assets: UI_ASSETS,
     ...options,
     isAllowedHost: allowedHosts("127.0.0.1", port),
   });

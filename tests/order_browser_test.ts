@@ -17,6 +17,7 @@ import {
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { collectProblems, loadFixture } from "./_browser.ts";
 import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
+import { UI_ASSETS } from "./_page.ts";
 
 /**
  * Serves the profile on a free port as the program does, with or without
@@ -33,6 +34,7 @@ function serveWith(profile: Profile, withOrder: boolean, base?: Profile) {
         : handler(request),
   );
   handler = createHandler({
+    assets: UI_ASSETS,
     profile,
     ...(base === undefined ? {} : { base }),
     isAllowedHost: allowedHosts("127.0.0.1", server.addr.port),

@@ -9,6 +9,7 @@ import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 import { assertOneLineError, MAIN, withTempDir } from "./_cli.ts";
 import { type ServerChild, startServer } from "./_server_child.ts";
+import { UI_ASSETS } from "./_page.ts";
 
 const ORIGIN = "http://127.0.0.1:8000";
 
@@ -42,6 +43,7 @@ async function isPending(promise: Promise<unknown>): Promise<boolean> {
 Deno.test("while the profile loads, the page is served at once and its data waits for it", async () => {
   const { promise, resolve } = Promise.withResolvers<Profile>();
   const handler = createHandler({
+    assets: UI_ASSETS,
     profile: promise,
     isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
@@ -60,6 +62,7 @@ Deno.test("while the profile loads, the page is served at once and its data wait
 Deno.test("a profile that fails to load makes the data routes answer 503 with the reason", async () => {
   const failing = Promise.reject(new SyntaxError("run.pstats: Truncated"));
   const handler = createHandler({
+    assets: UI_ASSETS,
     profile: failing,
     isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });

@@ -14,7 +14,7 @@ import {
   type FunctionRow,
 } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
-import { UI_ASSETS } from "../ui/bundle.gen.ts";
+import { UI_ASSETS } from "./_page.ts";
 
 /**
  * entry_point (app.py:1) calls work three times and a lambda once; work recurses
@@ -55,6 +55,7 @@ const ORIGIN = "http://127.0.0.1:8000";
 
 function handlerFor(profile = smallProfile()) {
   return createHandler({
+    assets: UI_ASSETS,
     profile,
     isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
@@ -162,6 +163,37 @@ Deno.test("handler serves the script, style and icon with their types", async ()
   assertEquals(icon.headers.get("content-type"), "image/svg+xml");
   assertEquals(icon.headers.get("x-content-type-options"), "nosniff");
   assertStringIncludes(await icon.text(), "<svg");
+});
+
+Deno.test("handler serves the page it is given, and without one only the API", async () => {
+  const assets = {
+    html: "<!doctype html><title>stand-in</title>",
+    script: { path: "/assets/app-0123456789ab.js", body: "void 0;" },
+    style: { path: "/assets/app-0123456789ab.css", body: "body{}" },
+    favicon: "<svg/>",
+  };
+  const given = createHandler({
+    assets,
+    profile: smallProfile(),
+    isAllowedHost: allowedHosts("127.0.0.1", 8000),
+  });
+  assertEquals(await (await get("/", {}, given)).text(), assets.html);
+  assertEquals(
+    await (await get(assets.script.path, {}, given)).text(),
+    "void 0;",
+  );
+  const apiOnly = createHandler({
+    profile: smallProfile(),
+    isAllowedHost: allowedHosts("127.0.0.1", 8000),
+  });
+  for (const path of ["/", "/favicon.svg", UI_ASSETS.script.path]) {
+    const response = await get(path, {}, apiOnly);
+    assertEquals(response.status, 404, path);
+    await response.body?.cancel();
+  }
+  const api = await get("/api/profile", {}, apiOnly);
+  assertEquals(api.status, 200);
+  await api.body?.cancel();
 });
 
 Deno.test("handler serves the profile in the form decodeProfile() reads", async () => {
@@ -442,6 +474,7 @@ Deno.test("the real server serves the page and the profile over TCP", async () =
   try {
     const { port } = server.addr;
     handler = createHandler({
+      assets: UI_ASSETS,
       profile,
       isAllowedHost: allowedHosts("127.0.0.1", port),
     });
