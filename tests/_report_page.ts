@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * A stand-in for an HTML report's page, for the tests of
  * `EmbeddedProfileSource` (`ui/source.ts`) that run without a browser.
