@@ -100,6 +100,7 @@ Explorer options:
 
   -h, --help           Show this help
   -V, --version        Show the version
+      --debug          On an internal error (a bug), show its stack trace
 
 Make a pstats file with:  python -m cProfile -o out.pstats script.py
 `;

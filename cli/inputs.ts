@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isDataError } from "../lib/data_error.ts";
 import { escapeControls } from "../lib/escape.ts";
 import { findProfiles, pytestCombined } from "../lib/folder.ts";
 import { formatCount } from "../lib/format.ts";
@@ -256,13 +257,24 @@ async function _readInput(
   }
 }
 
-/** An error met reading a file, as an `InputError` naming it. */
+/**
+ * An error met reading a file, as an `InputError` naming it: the file
+ * system's, or the first bytes' check. The engine's own errors are a bug's
+ * and pass as they are.
+ */
 function _inputError(path: string, error: unknown): unknown {
   if (error instanceof Interrupted || error instanceof InputError) {
     return error;
   }
-  if (error instanceof SyntaxError) return new InputError(path, error.message);
+  if (isDataError(error)) return new InputError(path, error.message);
+  if (_isEngineError(error)) return error;
   return new InputError(path, fsReason(error));
+}
+
+/** Whether JavaScript itself threw the error: a bug, not the file. */
+function _isEngineError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError ||
+    error instanceof SyntaxError || error instanceof ReferenceError;
 }
 
 /**

@@ -93,6 +93,8 @@ export interface Options {
   open: boolean;
   /** Files larger than this many bytes are refused (`Infinity`: no limit). */
   maxSize: number;
+  /** Whether an internal error (a bug) shows its stack trace. */
+  debug: boolean;
 }
 
 /** The default `--max-size`: larger than any real pstats file. */
@@ -132,7 +134,15 @@ export function parseOptions(args: string[]): Options {
       "html",
     ],
     collect: ["base"],
-    boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
+    boolean: [
+      "help",
+      "version",
+      "reverse",
+      "open",
+      "recursive",
+      "skip-bad",
+      "debug",
+    ],
     negatable: ["open"],
     alias: {
       h: "help",
@@ -336,6 +346,7 @@ export function parseOptions(args: string[]): Options {
     port,
     open: parsed.open !== false,
     maxSize,
+    debug: parsed.debug === true,
   };
 }
 

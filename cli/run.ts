@@ -6,6 +6,7 @@
  */
 
 import type { UiAssets } from "../lib/assets.ts";
+import { isDataError, ProfileMismatchError } from "../lib/data_error.ts";
 import { HELP, NAME, VERSION } from "./help.ts";
 import { writeHtml } from "./html.ts";
 import { InputError, type Skipped } from "./inputs.ts";
@@ -16,7 +17,6 @@ import {
   loadSides,
   NothingRead,
   servesEarly,
-  type Sides,
 } from "./load.ts";
 import {
   type Options,
@@ -44,12 +44,22 @@ export async function run(
   try {
     options = parseOptions(args);
   } catch (error) {
-    if (error instanceof UsageError) {
-      fail(`${error.message} (see --help)`);
-      return 2;
-    }
-    throw error;
+    // Whether --debug was given is not known for sure: the parsing failed.
+    return _failed(error, { debug: args.includes("--debug") });
   }
+  const progress = progressLine();
+  try {
+    return await _run(options, assets, progress);
+  } catch (error) {
+    return _failed(error, options, progress);
+  }
+}
+
+async function _run(
+  options: Options,
+  assets: UiAssets,
+  progress: Progress | undefined,
+): Promise<number> {
   if (options.command === "help") {
     console.log(HELP.trimEnd());
     return 0;
@@ -58,17 +68,11 @@ export async function run(
     console.log(`${NAME} ${VERSION}`);
     return 0;
   }
-  const progress = progressLine();
   const skipped: Skipped[] | undefined = options.skipBad ? [] : undefined;
   const guard = new InterruptGuard();
-  let sides: Sides;
-  try {
-    sides = await gatherSides(options);
-  } catch (error) {
-    return _loadFailed(error, false, options, progress);
-  }
+  const sides = await gatherSides(options);
   const failed = (error: unknown) =>
-    _loadFailed(error, sides.several, options, progress);
+    _failed(error, options, progress, sides.several);
   if (options.command === "serve" && await servesEarly(sides, options)) {
     // A large profile takes a while: the browser starts meanwhile.
     const loading = loadSides(sides, options, progress, skipped, guard);
@@ -110,31 +114,94 @@ export async function run(
   );
 }
 
-/** Says why the inputs could not be loaded; answers the exit code. */
-function _loadFailed(
+/** The exit codes of the program. */
+export const EXIT_CODES = {
+  /** Done. */
+  ok: 0,
+  /** Input it cannot use: a file it cannot read, bad data, mismatched runs. */
+  badInput: 1,
+  /** A command line it cannot act on. */
+  usage: 2,
+  /** An internal error: a bug (`EX_SOFTWARE` of sysexits.h). */
+  bug: 70,
+  /** Ctrl+C while loading, as a shell reports SIGINT. */
+  interrupted: 130,
+} as const;
+
+/** What the program says when an error ends it, and its exit code. */
+export interface Failure {
+  /** The exit code, one of {@linkcode EXIT_CODES}. */
+  code: number;
+  /** The one line on stderr, without the program's name. */
+  message: string;
+  /** The stack trace, for a bug with `--debug`. */
+  stack?: string;
+}
+
+/**
+ * Tells what an error that ended the program was, by its type: a command
+ * line the program cannot act on ({@linkcode UsageError}), input it cannot
+ * use (an {@linkcode InputError}, every file bad with `--skip-bad`, the
+ * readers' `DataSyntaxError` and `DataRangeError`, profiles that cannot be
+ * merged or compared, `ProfileMismatchError`), Ctrl+C, or anything else: a
+ * bug, which says so, with its stack under `--debug`.
+ *
+ * @param error What was thrown.
+ * @param context Whether there were several files (a bad one then hints at
+ * `--skip-bad`), `--skip-bad` and `--debug`.
+ * @returns The line to print and the exit code.
+ */
+export function describeFailure(
   error: unknown,
-  several: boolean,
-  options: Options,
-  progress: Progress | undefined,
-): number {
-  if (progress) progress("");
+  context: { several?: boolean; skipBad?: boolean; debug?: boolean } = {},
+): Failure {
+  if (error instanceof UsageError) {
+    return { code: EXIT_CODES.usage, message: `${error.message} (see --help)` };
+  }
   if (error instanceof Interrupted) {
-    // Ctrl+C: the progress line is cleared; end as a shell expects.
-    fail("Interrupted");
-    return 130;
+    return { code: EXIT_CODES.interrupted, message: "Interrupted" };
   }
   if (
     error instanceof InputError || error instanceof NothingRead ||
-    error instanceof SyntaxError ||
-    error instanceof RangeError || error instanceof TypeError
+    isDataError(error) || error instanceof ProfileMismatchError
   ) {
-    const hint = several && !options.skipBad && !(error instanceof TypeError)
+    const hint = context.several && !context.skipBad &&
+        !(error instanceof ProfileMismatchError)
       ? " (--skip-bad reads the others)"
       : "";
-    fail(error.message + hint);
-    return 1;
+    return { code: EXIT_CODES.badInput, message: error.message + hint };
   }
-  throw error;
+  const text = error instanceof Error ? error.message : String(error);
+  const stack = error instanceof Error ? error.stack : undefined;
+  return {
+    code: EXIT_CODES.bug,
+    message: `internal error: ${text} \u2014 ${_REPORT_BUG}${
+      context.debug ? "" : " (with the output of --debug)"
+    }`,
+    ...(context.debug && stack !== undefined ? { stack } : {}),
+  };
+}
+
+const _REPORT_BUG =
+  "this is a bug, please report it on the project's issue tracker";
+
+/** Says why the program ended (see describeFailure); answers the exit code. */
+function _failed(
+  error: unknown,
+  options: { skipBad?: boolean; debug: boolean },
+  progress?: Progress,
+  several = false,
+): number {
+  // The progress line is cleared first.
+  progress?.("");
+  const failure = describeFailure(error, {
+    several,
+    skipBad: options.skipBad ?? false,
+    debug: options.debug,
+  });
+  fail(failure.message);
+  if (failure.stack !== undefined) console.error(failure.stack);
+  return failure.code;
 }
 
 /**
@@ -147,12 +214,5 @@ export async function main(
   args: string[],
   assets: UiAssets,
 ): Promise<never> {
-  try {
-    Deno.exit(await run(args, assets));
-  } catch (error) {
-    fail(
-      `Unexpected error: ${error instanceof Error ? error.message : error}`,
-    );
-    Deno.exit(70);
-  }
+  Deno.exit(await run(args, assets));
 }

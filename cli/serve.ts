@@ -51,12 +51,16 @@ export async function serve(
     profile: loading.then((loaded) => loaded.profile),
     base: loading.then((loaded) => loaded.comparison?.base),
     isAllowedHost: (host) => isAllowedHost(host),
-    onError: (error) =>
+    onError: (error) => {
       fail(
         `Internal error while answering a request: ${
           error instanceof Error ? error.message : error
         }`,
-      ),
+      );
+      if (options.debug && error instanceof Error && error.stack) {
+        console.error(error.stack);
+      }
+    },
   });
   try {
     // Deno.serve behind a front that drops clients slow to send their

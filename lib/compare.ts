@@ -39,6 +39,7 @@
  * @module
  */
 
+import { ProfileMismatchError } from "./data_error.ts";
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
 import { foldSampledLines } from "./group.ts";
 import type { Profile } from "./profile.ts";
@@ -126,13 +127,14 @@ export interface Comparison {
  * @param base The run before.
  * @param current The run after.
  * @returns The comparison.
- * @throws {TypeError} When one profile holds samples and the other does not.
+ * @throws {ProfileMismatchError} When one profile holds samples and the other
+ * does not.
  */
 export function compareProfiles(base: Profile, current: Profile): Comparison {
   if (base.sampled !== current.sampled) {
     const sampled = base.sampled ? base : current;
     const traced = base.sampled ? current : base;
-    throw new TypeError(
+    throw new ProfileMismatchError(
       `${sampled.sources.join(", ")}: Cannot compare a sampled profile with ${
         traced.sources.length > 0
           ? `a traced one (${traced.sources.join(", ")})`

@@ -3,7 +3,9 @@
  * engine's own errors (a bug, or running out of memory) by their class:
  * {@linkcode DataSyntaxError} for bad structure and
  * {@linkcode DataRangeError} for lengths, depth, sizes and budgets. They are
- * still a `SyntaxError` and a `RangeError`.
+ * still a `SyntaxError` and a `RangeError`. Profiles that cannot go together
+ * (merged or compared) throw {@linkcode ProfileMismatchError}, still a
+ * `TypeError`.
  *
  * @module
  */
@@ -23,6 +25,18 @@ export class DataRangeError extends RangeError {
   constructor(message: string) {
     super(message);
     this.name = "RangeError";
+  }
+}
+
+/**
+ * Profiles that cannot be merged or compared, each good on its own: a
+ * sampled profile with a traced one, whose numbers mean different things.
+ */
+export class ProfileMismatchError extends TypeError {
+  /** Makes the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TypeError";
   }
 }
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { DataRangeError } from "./data_error.ts";
+import { DataRangeError, ProfileMismatchError } from "./data_error.ts";
 import { cutText } from "./escape.ts";
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
 
@@ -768,7 +768,7 @@ export interface BuildProfileOptions {
  * @param files The files' contents, from `readPstats()`.
  * @param options Where paths are shown relative to.
  * @returns The merged profile.
- * @throws {TypeError} When sampled and traced files are mixed.
+ * @throws {ProfileMismatchError} When sampled and traced files are mixed.
  */
 export function buildProfile(
   files: readonly StatsFile[],
@@ -829,7 +829,7 @@ export class ProfileBuilder {
    * Merges a file into the profile.
    *
    * @param file The file's contents, from `readPstats()`.
-   * @throws {TypeError} When sampled and traced files are mixed.
+   * @throws {ProfileMismatchError} When sampled and traced files are mixed.
    * @throws {RangeError} When the merged profile would have more than
    * 2,097,151 functions.
    */
@@ -837,7 +837,7 @@ export class ProfileBuilder {
     if (file.sampled) this.#firstSampled ??= file;
     else this.#firstTraced ??= file;
     if (this.#firstSampled !== undefined && this.#firstTraced !== undefined) {
-      throw new TypeError(
+      throw new ProfileMismatchError(
         `${this.#firstSampled.source}: Cannot merge a sampled profile with a traced one (${this.#firstTraced.source}): their numbers mean different things`,
       );
     }

@@ -225,9 +225,9 @@ export interface StreamedProfileInput {
  * @param inputs The files' names and bytes.
  * @param options Where paths are shown relative to, and a progress callback.
  * @returns The profile.
- * @throws {SyntaxError | RangeError | TypeError} When a file is not a pstats
- * file, or sampled and traced files are mixed; the message starts with the
- * file's name.
+ * @throws {DataSyntaxError | DataRangeError | ProfileMismatchError} When a
+ * file is not a pstats file, or sampled and traced files are mixed; the
+ * message starts with the file's name.
  */
 export function loadProfile(
   inputs: Iterable<ProfileInput>,
@@ -289,7 +289,8 @@ export interface LoadProfileOptions extends BuildProfileOptions {
  * @param options Where paths are shown relative to, a progress callback,
  * and what to do with a file that is not a pstats file.
  * @returns The profile.
- * @throws {SyntaxError | RangeError | TypeError} As {@linkcode loadProfile}.
+ * @throws {DataSyntaxError | DataRangeError | ProfileMismatchError} As
+ * {@linkcode loadProfile}.
  */
 export async function loadProfileAsync(
   inputs:

@@ -10,6 +10,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { fromFileUrl } from "@std/path";
+import denoJson from "../deno.json" with { type: "json" };
 
 /** The repository's root, ending in `/`. */
 export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
@@ -17,6 +18,23 @@ export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
 export const MAIN = `${ROOT}main.ts`;
 /** The fixtures' directory, ending in `/`. */
 export const FIXTURES = `${ROOT}tests/fixtures/`;
+
+/**
+ * The permissions `deno task start` gives the program (deno.json's `start`
+ * task, `deno run FLAGS main.ts`): the tests run it with these and no more,
+ * so that a permission the program needs but the task lacks fails a test.
+ */
+export const START_PERMISSIONS: string[] = _startPermissions();
+
+function _startPermissions(): string[] {
+  const words = denoJson.tasks.start.command.split(/\s+/);
+  const flags = words.slice(words.indexOf("run") + 1, words.indexOf("main.ts"));
+  assert(
+    flags.length > 0 && flags.every((flag) => flag.startsWith("--allow-")),
+    `deno.json's start task is not "deno run --allow-... main.ts"`,
+  );
+  return flags;
+}
 
 /** What one run of the command line did. */
 export interface CliResult {

@@ -24,6 +24,7 @@ import {
   statsFile,
 } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
+import { ProfileMismatchError } from "../lib/data_error.ts";
 import { compareTableReport } from "../lib/compare_report.ts";
 import { type ExpectedFunction, readExpected } from "./_expected.ts";
 
@@ -455,7 +456,7 @@ Deno.test("compareProfiles() refuses to compare a sampled profile with a traced 
   const traced = run([{ key: ["app.py", 1, "main"] }]);
   assertThrows(
     () => compareProfiles(traced, sampled),
-    TypeError,
+    ProfileMismatchError,
     "Cannot compare a sampled profile with a traced one",
   );
   assertEquals(compareProfiles(sampled, sampled).sampled, true);

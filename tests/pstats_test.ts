@@ -8,6 +8,7 @@ import {
 import { fromFileUrl } from "@std/path";
 import { loadProfile, loadProfileAsync, readPstats } from "../lib/pstats.ts";
 import type { Profile } from "../lib/profile.ts";
+import { ProfileMismatchError } from "../lib/data_error.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 
 const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
@@ -178,7 +179,7 @@ Deno.test("readPstats() says which edges carry detail", () => {
 Deno.test("loadProfile() refuses to merge a sampled file with a traced one", () => {
   assertThrows(
     () => load("sampled.pstats", "cprofile-3.13.pstats"),
-    TypeError,
+    ProfileMismatchError,
     "Cannot merge a sampled profile with a traced one",
   );
   // Both files are named, whichever comes first.
@@ -187,7 +188,7 @@ Deno.test("loadProfile() refuses to merge a sampled file with a traced one", () 
   ) {
     assertThrows(
       () => load(...order.map((name) => `${name}.pstats`)),
-      TypeError,
+      ProfileMismatchError,
       "sampled.pstats: Cannot merge a sampled profile with a traced one (cprofile-3.13.pstats)",
     );
   }
