@@ -34,6 +34,7 @@ const _WHOLE_READ_BYTES = 1024 * 1024;
 
 /** The files to read, from the files and folders given. */
 export interface Gathered {
+  /** The files, in the order given (a folder's sorted). */
   paths: string[];
   /** Lines for the terminal: how many were found, what was left out. */
   notes: string[];
@@ -116,7 +117,9 @@ export async function gatherInputs(
 
 /** A file left out with --skip-bad, and why. */
 export interface Skipped {
+  /** The file. */
   path: string;
+  /** What is wrong with it. */
   reason: string;
 }
 
@@ -348,7 +351,6 @@ class _FileStream implements PstatsStream {
   }
 }
 
-/** Waits for a timer: the runtime serves connections meanwhile. */
 /**
  * Lets the runtime serve connections, at most every {@linkcode _PAUSE_EVERY}
  * ms of decoding: only a timer gives it a turn at them, and a timer costs a
@@ -461,6 +463,7 @@ export class InputError extends Error {
   /** Makes the error of a file and its problem. */
   constructor(path: string, reason: string) {
     super(`${path}: ${reason}`);
+    this.name = "InputError";
     this.reason = reason;
   }
 }

@@ -7,7 +7,13 @@
  */
 
 /** Ctrl+C was pressed while loading. */
-export class Interrupted extends Error {}
+export class Interrupted extends Error {
+  /** Makes the error. */
+  constructor() {
+    super("Interrupted");
+    this.name = "Interrupted";
+  }
+}
 
 /**
  * Lets Ctrl+C stop a long load cleanly. Parsing a large file is one

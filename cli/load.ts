@@ -142,7 +142,13 @@ async function _looksLikePstats(path: string): Promise<boolean> {
 }
 
 /** Every file of a side was bad (with --skip-bad). */
-export class NothingRead extends Error {}
+export class NothingRead extends Error {
+  /** Makes the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "NothingRead";
+  }
+}
 
 /** Reads and merges one side's files, printing what was found and skipped. */
 async function _loadSide(

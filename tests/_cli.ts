@@ -52,7 +52,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const start = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
     cwd,
     stdin: "null",
     stdout: "piped",

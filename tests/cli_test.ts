@@ -12,6 +12,7 @@ import {
   type Report,
   runCli,
   runJsonReport,
+  START_PERMISSIONS,
   withTempDir,
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
@@ -361,7 +362,7 @@ Deno.test("the input files are only ever read", async () => {
 /** Starts the explorer and waits for the line with its address. */
 async function startExplorer(args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
     cwd: FIXTURES,
     // Where xdg-open is installed, make it fail rather than start a browser.
     env: { BROWSER: "false", DISPLAY: "", WAYLAND_DISPLAY: "" },
@@ -570,7 +571,7 @@ Deno.test("the explorer opens on the filter, sort and direction asked for", asyn
       : ["shop.pstats"];
     await using server = await startServer(Deno.execPath(), [
       "run",
-      "--allow-all",
+      ...START_PERMISSIONS,
       MAIN,
       "--port",
       "0",

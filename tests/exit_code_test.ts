@@ -92,6 +92,13 @@ Deno.test("describeFailure() calls any other error a bug: exit 70, the stack onl
   assertEquals(describeFailure("thrown text").code, EXIT_CODES.bug);
 });
 
+Deno.test("the CLI's errors are named after their class", () => {
+  assertEquals(new InputError("run.pstats", "No such file").name, "InputError");
+  assertEquals(new Interrupted().name, "Interrupted");
+  assertEquals(new NothingRead("No profile").name, "NothingRead");
+  assertEquals(new UsageError("No pstats file given").name, "UsageError");
+});
+
 Deno.test("a bad file still exits 1 with one line naming it", async () => {
   assertOneLineError(
     await runCli(["--format", "csv", "bad/wrong-key.pstats"]),

@@ -20,6 +20,7 @@ import {
   serve,
 } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
+import { MAIN, START_PERMISSIONS } from "./_cli.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ")
@@ -322,8 +323,8 @@ Deno.test({
             const result = await new Deno.Command(Deno.execPath(), {
               args: [
                 "run",
-                "--allow-all",
-                fromFileUrl(new URL("../main.ts", import.meta.url)),
+                ...START_PERMISSIONS,
+                MAIN,
                 "--html",
                 report,
                 fromFileUrl(new URL("cprofile-3.13.pstats", FIXTURES)),

@@ -20,6 +20,7 @@ import {
   type Report,
   runCli,
   runJsonReport,
+  START_PERMISSIONS,
   withTempDir,
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
@@ -219,7 +220,7 @@ Deno.test({
       for (let i = 0; i < 250; i++) {
         await Deno.writeFile(join(dir, `test_${i}.prof`), one);
       }
-      const command = [Deno.execPath(), "run", "--allow-all", MAIN]
+      const command = [Deno.execPath(), "run", ...START_PERMISSIONS, MAIN]
         .concat(["--format", "csv", dir])
         .map((arg) => `'${arg}'`).join(" ");
       const output = await new Deno.Command(SCRIPT!, {

@@ -10,6 +10,7 @@ import {
   MAIN,
   runCli,
   runJsonReport,
+  START_PERMISSIONS,
 } from "./_cli.ts";
 import { type ExpectedGroup, readExpectedGroups } from "./_expected.ts";
 import type { GroupLevel } from "../lib/group.ts";
@@ -267,7 +268,7 @@ Deno.test("--by without --format serves the explorer opened on the groups view a
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-all",
+      ...START_PERMISSIONS,
       MAIN,
       "--by",
       "package",

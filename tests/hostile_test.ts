@@ -42,6 +42,7 @@ import {
   MAIN,
   ROOT,
   runCli,
+  START_PERMISSIONS,
   withTempDir,
 } from "./_cli.ts";
 
@@ -533,7 +534,7 @@ Deno.test("a malformed Host is a 400 without a log line; HEAD has the real lengt
   const fixture = `${ROOT}tests/fixtures/cprofile-3.13.pstats`;
   await using server = await startServer(Deno.execPath(), [
     "run",
-    "--allow-all",
+    ...START_PERMISSIONS,
     MAIN,
     "--port",
     "0",
@@ -702,8 +703,9 @@ Deno.test({
       // A pseudo-terminal (script), so progress shows; Ctrl+C is the byte
       // 0x03 typed into it, as a user would.
       const files = Array(6).fill("big.pstats").join(" ");
-      const command =
-        `cd ${dir} && ${Deno.execPath()} run --allow-all ${MAIN} -f csv ${files} > /dev/null`;
+      const command = `cd ${dir} && ${Deno.execPath()} run ${
+        START_PERMISSIONS.join(" ")
+      } ${MAIN} -f csv ${files} > /dev/null`;
       const child = new Deno.Command("script", {
         args: ["-qfec", command, "/dev/null"],
         stdin: "piped",

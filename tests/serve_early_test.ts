@@ -7,7 +7,12 @@ import {
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
-import { assertOneLineError, MAIN, withTempDir } from "./_cli.ts";
+import {
+  assertOneLineError,
+  MAIN,
+  START_PERMISSIONS,
+  withTempDir,
+} from "./_cli.ts";
 import { type ServerChild, startServer } from "./_server_child.ts";
 import { UI_ASSETS } from "./_page.ts";
 
@@ -151,7 +156,7 @@ const LARGE = 120_000;
 function explore(path: string): Promise<ServerChild> {
   return startServer(Deno.execPath(), [
     "run",
-    "--allow-all",
+    ...START_PERMISSIONS,
     MAIN,
     "--port",
     "0",
@@ -197,7 +202,15 @@ Deno.test("a large file that is plainly not a profile fails before anything is s
     const path = `${dir}/notes.pstats`;
     await Deno.writeTextFile(path, "x".repeat(17 * 1024 * 1024));
     const command = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", MAIN, "--port", "0", "--no-open", path],
+      args: [
+        "run",
+        ...START_PERMISSIONS,
+        MAIN,
+        "--port",
+        "0",
+        "--no-open",
+        path,
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
