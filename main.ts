@@ -20,7 +20,15 @@ export {
   type ReportFormat,
   UsageError,
 } from "./cli/options.ts";
-export type { SortColumn } from "./lib/query.ts";
+// The vocabulary of Options.
+export { SORT_COLUMNS, type SortColumn } from "./lib/query.ts";
+export {
+  CHANGE_KINDS,
+  type ChangeKind,
+  COMPARE_SORT_COLUMNS,
+  type CompareSortColumn,
+} from "./lib/compare.ts";
+export { GROUP_LEVELS, type GroupLevel } from "./lib/group.ts";
 
 /**
  * Runs the program with the given arguments, as the command does.
