@@ -7,15 +7,13 @@ import { assert } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import type { Browser, Page } from "playwright-core";
 import type { Profile } from "../lib/profile.ts";
+import { FIXTURES_URL } from "./_fixtures.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import {
   allowedHosts,
   createHandler,
   type HandlerOptions,
 } from "../lib/server.ts";
-
-/** The fixtures' directory. */
-export const FIXTURES_URL: URL = new URL("./fixtures/", import.meta.url);
 
 /** Where the screenshots go, ending in `/`. */
 export const OUTPUT: string = fromFileUrl(

@@ -10,13 +10,14 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { fromFileUrl } from "@std/path";
+import { FIXTURES } from "./_fixtures.ts";
+
+export { FIXTURES };
 
 /** The repository's root, ending in `/`. */
 export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
 /** The program's entry point. */
 export const MAIN = `${ROOT}main.ts`;
-/** The fixtures' directory, ending in `/`. */
-export const FIXTURES = `${ROOT}tests/fixtures/`;
 
 /** What one run of the command line did. */
 export interface CliResult {

@@ -23,11 +23,10 @@ import {
   statsFile,
 } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
+import { fixturePath } from "./_fixtures.ts";
 
 function fixture(name: string): Profile {
-  const bytes = Deno.readFileSync(new URL(name, FIXTURES));
+  const bytes = Deno.readFileSync(fixturePath(name));
   return loadProfile([{ source: name, bytes }]);
 }
 
@@ -101,7 +100,7 @@ interface Stacks {
 Deno.test("buildCallTree() reproduces a real tree-shaped profile exactly, as Python reads it", () => {
   const profile = fixture("call-tree.pstats");
   const want: Stacks = JSON.parse(
-    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+    Deno.readTextFileSync(fixturePath("call-tree.stacks.json")),
   );
   const tree = buildCallTree(profile, { minShare: 0 });
   const got = paths(profile, tree);
@@ -120,7 +119,7 @@ Deno.test("buildCallTree() reproduces a real tree-shaped profile exactly, as Pyt
 Deno.test("collapsedStacks() prints Python's stacks of a tree-shaped profile with their own times in µs", () => {
   const profile = fixture("call-tree.pstats");
   const want: Stacks = JSON.parse(
-    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+    Deno.readTextFileSync(fixturePath("call-tree.stacks.json")),
   );
   const tree = buildCallTree(profile, { minShare: 0 });
   const lines = [...collapsedStacks(profile, tree)];

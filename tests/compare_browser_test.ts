@@ -21,15 +21,16 @@ import {
   screenshotThemes,
   serveProfile,
 } from "./_browser.ts";
+import { FIXTURES_URL } from "./_fixtures.ts";
 
-const FIXTURES = new URL("./fixtures/compare/", import.meta.url);
+const COMPARE = new URL("compare/", FIXTURES_URL);
 
 async function serveComparison(
   before = "before.pstats",
   after = "after.pstats",
 ) {
-  const base = await loadFixture(before, FIXTURES);
-  const profile = await loadFixture(after, FIXTURES);
+  const base = await loadFixture(before, COMPARE);
+  const profile = await loadFixture(after, COMPARE);
   return {
     ...serveProfile(profile, base),
     comparison: compareProfiles(base, profile),
@@ -286,7 +287,7 @@ Deno.test({
       const report = join(dir, "compare.html");
       const result = await runCli(
         ["--html", report, "--base", "before.pstats", "after.pstats"],
-        fromFileUrl(FIXTURES),
+        fromFileUrl(COMPARE),
       );
       assertEquals(result.code, 0, result.stderr);
       const context = await browser.newContext({ offline: true });

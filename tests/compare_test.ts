@@ -1,5 +1,4 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import {
   compareCallees,
   compareCallers,
@@ -26,8 +25,9 @@ import {
 import { loadProfile } from "../lib/pstats.ts";
 import { compareTableReport } from "../lib/compare_report.ts";
 import { type ExpectedFunction, readExpected } from "./_expected.ts";
+import { fixturePath } from "./_fixtures.ts";
 
-const FIXTURES = fromFileUrl(new URL("./fixtures/compare/", import.meta.url));
+const FIXTURES = fixturePath("compare/");
 
 interface Entry {
   key: FunctionKey;

@@ -13,13 +13,9 @@ import { launchChromium } from "../scripts/_chromium.ts";
 import { buildCallTree, pathsThrough } from "../lib/call_tree.ts";
 import { formatPercent } from "../lib/format.ts";
 import { queryFunctions } from "../lib/query.ts";
-import {
-  collectProblems,
-  FIXTURES_URL as FIXTURES,
-  param,
-  serve,
-} from "./_browser.ts";
+import { collectProblems, param, serve } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
+import { fixturePath } from "./_fixtures.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ")
@@ -326,7 +322,7 @@ Deno.test({
                 fromFileUrl(new URL("../main.ts", import.meta.url)),
                 "--html",
                 report,
-                fromFileUrl(new URL("cprofile-3.13.pstats", FIXTURES)),
+                fixturePath("cprofile-3.13.pstats"),
               ],
               stdout: "null",
               stderr: "piped",

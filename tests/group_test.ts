@@ -1,5 +1,4 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import {
   DIRECTORY,
   FILE,
@@ -27,19 +26,18 @@ import {
   type ExpectedGroups,
   readExpectedGroups,
 } from "./_expected.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
+import { fixturePath } from "./_fixtures.ts";
 
 function fixture(name: string): Profile {
   return loadProfile([{
     source: `${name}.pstats`,
-    bytes: Deno.readFileSync(new URL(`${name}.pstats`, FIXTURES)),
+    bytes: Deno.readFileSync(fixturePath(`${name}.pstats`)),
   }]);
 }
 
 function expectedGroups(name: string): ExpectedGroups {
   return readExpectedGroups(
-    fromFileUrl(new URL(`${name}.groups.json`, FIXTURES)),
+    fixturePath(`${name}.groups.json`),
   );
 }
 

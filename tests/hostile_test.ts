@@ -40,10 +40,10 @@ import {
   assertOneLineError,
   type CliResult,
   MAIN,
-  ROOT,
   runCli,
   withTempDir,
 } from "./_cli.ts";
+import { fixturePath, FIXTURES } from "./_fixtures.ts";
 
 const cli = runCli;
 
@@ -157,7 +157,6 @@ Deno.test("references that repeat a callers dict cannot multiply the work", () =
 
 Deno.test("--filter and q refuse more terms than the cap, quickly", async () => {
   const terms = "a ".repeat(31_000);
-  const fixture = `${ROOT}tests/fixtures/`;
   for (
     const [filter, why] of [[terms, "62000 characters"], [
       "a ".repeat(40),
@@ -166,7 +165,7 @@ Deno.test("--filter and q refuse more terms than the cap, quickly", async () => 
   ) {
     const result = await cli(
       ["-f", "csv", "--filter", filter!, "cprofile-3.13.pstats"],
-      fixture,
+      FIXTURES,
     );
     assertEquals(result.code, 2);
     assertStringIncludes(result.stderr, why!);
@@ -178,10 +177,10 @@ Deno.test("--filter and q refuse more terms than the cap, quickly", async () => 
       "--filter",
       "a ".repeat(MAX_FILTER_TERMS),
       "cprofile-3.13.pstats",
-    ], fixture)).code,
+    ], FIXTURES)).code,
     0,
   );
-  const bytes = await Deno.readFile(`${fixture}cprofile-3.13.pstats`);
+  const bytes = await Deno.readFile(fixturePath("cprofile-3.13.pstats"));
   const handler = createHandler({
     profile: loadProfile([{ source: "a", bytes }]),
     isAllowedHost: allowedHosts("127.0.0.1", 80),
@@ -530,7 +529,6 @@ async function rawRequest(port: number, request: string): Promise<string> {
 }
 
 Deno.test("a malformed Host is a 400 without a log line; HEAD has the real length", async () => {
-  const fixture = `${ROOT}tests/fixtures/cprofile-3.13.pstats`;
   await using server = await startServer(Deno.execPath(), [
     "run",
     "--allow-all",
@@ -538,7 +536,7 @@ Deno.test("a malformed Host is a 400 without a log line; HEAD has the real lengt
     "--port",
     "0",
     "--no-open",
-    fixture,
+    fixturePath("cprofile-3.13.pstats"),
   ]);
   for (
     const host of ["127.0.0.1:8099.", "localhost:8099:8099", "a b", "a\tb"]

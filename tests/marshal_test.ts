@@ -18,6 +18,7 @@ import {
   type MarshalValue,
   MAX_DEPTH,
 } from "../lib/marshal.ts";
+import { fixturePath } from "./_fixtures.ts";
 
 /**
  * One value marshalled by a real Python, from
@@ -36,7 +37,7 @@ interface _Case {
 
 const _CASES: _Case[] = JSON.parse(
   await Deno.readTextFile(
-    new URL("./fixtures/marshal_cases.json", import.meta.url),
+    fixturePath("marshal_cases.json"),
   ),
 );
 

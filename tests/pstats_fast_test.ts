@@ -6,7 +6,6 @@
  * few bytes, it must give what it gives on the whole file.
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import {
   loadProfileAsync,
   type PstatsStream,
@@ -16,8 +15,7 @@ import {
 import { readPstatsFast, readPstatsFastStream } from "../lib/pstats_fast.ts";
 import type { PstatsFile } from "../lib/pstats.ts";
 import { concat, dict, edge, entry, key } from "./_marshal_writer.ts";
-
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+import { FIXTURES } from "./_fixtures.ts";
 
 /** Every fixture but the JSON of expected values, in every folder. */
 function fixtures(dir = ""): string[] {

@@ -1,10 +1,8 @@
 import { assert, assertEquals } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import { decodeProfile, encodeProfile, functionsLength } from "../lib/wire.ts";
-
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+import { FIXTURES } from "./_fixtures.ts";
 
 /** A profile of three functions and the edges with these counts. */
 function profileWithEdges(calls: number[], primitiveCalls: number[]): Profile {
