@@ -22,7 +22,7 @@ import {
   loadProfileAsync,
   type ProfileInput,
   type PstatsStream,
-} from "./lib/pstats.ts";
+} from "./lib/pstats/read.ts";
 import {
   checkFilter,
   isDescendingByDefault,

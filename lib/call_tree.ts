@@ -97,7 +97,7 @@ export interface CallTree {
  * @example
  * ```ts
  * import { ALL, buildCallTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // main (1 s, 0.25 s of it its own) calls load (0.75 s).
@@ -140,7 +140,7 @@ export function buildCallTree(
  * @example
  * ```ts
  * import { calleeTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -184,7 +184,7 @@ export function calleeTree(
  * @example
  * ```ts
  * import { callerTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -239,7 +239,7 @@ export interface CollapsedOptions {
  * @example
  * ```ts
  * import { buildCallTree, collapsedStacks } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -293,7 +293,7 @@ export function* collapsedStacks(
  * @example
  * ```ts
  * import { frameLabel, OTHER } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -327,7 +327,7 @@ export function frameLabel(profile: Profile, fn: number): string {
  * @example
  * ```ts
  * import { buildCallTree, pathsThrough } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [

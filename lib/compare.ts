@@ -106,7 +106,7 @@ export interface Comparison {
  * @example
  * ```ts
  * import { compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (file: string, line: number, name: string) =>
@@ -199,7 +199,7 @@ export interface FunctionPairs {
  * @example
  * ```ts
  * import { matchFunctions } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (...keys: [string, number, string][]) =>
@@ -460,7 +460,7 @@ function _decideByNeighbours(
  * @example
  * ```ts
  * import { matchFileForms } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -896,7 +896,7 @@ export function isCompareDescendingByDefault(
  * @example
  * ```ts
  * import { compareProfiles, queryComparison, rowFunction } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (times: Record<string, number>) =>
@@ -995,7 +995,7 @@ export function compareCallers(
  * @example
  * ```ts
  * import { compareCallees, compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (callees: string[]) =>

@@ -153,7 +153,7 @@ export function formatCountChange(before: number, after: number): string {
  * ```ts
  * import { compareJsonReport } from "./compare_report.ts";
  * import { compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (line: number, time: number) =>
@@ -226,7 +226,7 @@ function _jsonNumbers(n: Numbers | null): string {
  * ```ts
  * import { compareCsvReport } from "./compare_report.ts";
  * import { compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (name: string) =>
@@ -332,7 +332,7 @@ const _SORT_NAMES: Record<CompareSortColumn, string> = {
  * ```ts
  * import { compareTableReport } from "./compare_report.ts";
  * import { compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertMatch, assertStringIncludes } from "@std/assert";
  *
  * const run = (source: string, line: number, time: number) =>

@@ -69,7 +69,7 @@ const _NUMBERS = [
  * @example
  * ```ts
  * import { decodeFirstRows, encodeFirstRows } from "./first_rows.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (name: string, cumulativeTime: number) => ({

@@ -136,7 +136,7 @@ const _trees = new WeakMap<Profile, Map<GroupLevel, GroupTree>>();
  * @example
  * ```ts
  * import { groupTree, nodeKey } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (file: string, name: string) => ({
@@ -412,7 +412,7 @@ export function packageKey(file: string): string {
  * @example
  * ```ts
  * import { groupTree, nodeKey, nodeName } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -519,7 +519,7 @@ export function isGroupNode(tree: GroupTree, node: number): boolean {
  * @example Counted once
  * ```ts
  * import { groupNumbers, groupTree, nodeKey } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // main (app.py) calls parse (lib/p.py), which calls tokenize (lib/t.py).
@@ -732,7 +732,7 @@ export type GroupSortColumn = SortColumn | "functions" | "lines";
  * @example
  * ```ts
  * import { groupNumbers, groupTree, nodeChildren, nodeKey, sortNodes } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (file: string, time: number) => ({
@@ -872,7 +872,7 @@ export interface GroupQueryResult {
  * @example
  * ```ts
  * import { nodeKey, queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (file: string, name: string, time: number) => ({
@@ -967,7 +967,7 @@ export interface FoldedEdges {
  * @example
  * ```ts
  * import { foldedEdges, groupTree, nodeKey } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const line = (at: number, name: string) => ["app.py", at, name] as const;
@@ -1052,7 +1052,7 @@ const _foldedRows = new WeakMap<Profile, Uint32Array>();
  * @example
  * ```ts
  * import { foldSampledLines } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const row = (line: number, name: string, samples: number, caller?: number) => ({
@@ -1178,7 +1178,7 @@ export function foldSampledLines(profile: Profile): Profile {
  * @example
  * ```ts
  * import { foldSampledLines, unfoldedRow } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const row = (line: number) => ({

@@ -57,7 +57,7 @@ function _levelInCalls(numbers: GroupNumbers): boolean {
  * ```ts
  * import { groupJsonReport } from "./group_report.ts";
  * import { queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -117,7 +117,7 @@ export function* groupJsonReport(
  * ```ts
  * import { groupCsvReport } from "./group_report.ts";
  * import { queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -212,7 +212,7 @@ function _plural(n: number, noun: string): string {
  * ```ts
  * import { groupTableReport } from "./group_report.ts";
  * import { queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertStringIncludes } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{

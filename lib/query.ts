@@ -157,7 +157,7 @@ export function filterTerms(
  * @example
  * ```ts
  * import { queryFunctions } from "./query.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (name: string, time: number) => ({
@@ -509,7 +509,7 @@ export type TextOrderOrigin = "computed" | "preset";
  * @example
  * ```ts
  * import { textOrder } from "./query.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (file: string, name: string) => ({
@@ -559,7 +559,7 @@ export function textOrder(profile: Profile): TextOrder {
  *   textOrder,
  *   textOrderOrigin,
  * } from "./query.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const stats = () => statsFile("run.pstats", ["save", "load"].map((name) => ({

@@ -58,7 +58,7 @@ function _width(text: string): number {
  * @example
  * ```ts
  * import { jsonReport } from "./report.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -129,7 +129,7 @@ function _identity(profile: Profile, id: number): string {
  * @example
  * ```ts
  * import { csvReport } from "./report.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -223,7 +223,7 @@ const _SORT_NAMES: Record<SortColumn, string> = {
  * @example
  * ```ts
  * import { tableReport } from "./report.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertStringIncludes } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{

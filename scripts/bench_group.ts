@@ -8,7 +8,7 @@
  *     deno run --allow-read scripts/bench_group.ts bench/large-200000.pstats
  */
 import { createProfile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import {
   GROUP_LEVELS,
   groupNumbers,

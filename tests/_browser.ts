@@ -8,7 +8,7 @@ import { fromFileUrl } from "@std/path";
 import type { Browser, Page } from "playwright-core";
 import type { Profile } from "../lib/profile.ts";
 import { FIXTURES_URL } from "./_fixtures.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import {
   allowedHosts,
   createHandler,

@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { queryFunctions } from "../lib/query.ts";
 import {
   collectProblems,

@@ -15,14 +15,14 @@ import {
   OTHER,
   pathsThrough,
 } from "../lib/call_tree.ts";
+import type { Profile } from "../lib/profile.ts";
 import {
   buildProfile,
-  type FunctionKey,
-  type Profile,
   type StatsEntry,
   statsFile,
-} from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+} from "../lib/pstats/build.ts";
+import type { FunctionKey } from "../lib/pstats/stats_table.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { fixturePath } from "./_fixtures.ts";
 
 function fixture(name: string): Profile {

@@ -4,7 +4,7 @@ import {
   callerTree,
   collapsedStacks,
 } from "../lib/call_tree.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { fixturePath } from "./_fixtures.ts";
 

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { buildProfile, statsFile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 

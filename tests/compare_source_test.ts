@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { buildProfile, statsFile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { encodeProfile } from "../lib/wire.ts";
 import { EmbeddedProfileSource, HttpProfileSource } from "../ui/source.ts";
 import { reportPage } from "./_report_page.ts";

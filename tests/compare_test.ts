@@ -16,13 +16,10 @@ import {
   rowOf,
   rowStatus,
 } from "../lib/compare.ts";
-import {
-  buildProfile,
-  type FunctionKey,
-  type Profile,
-  statsFile,
-} from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
+import type { FunctionKey } from "../lib/pstats/stats_table.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { compareTableReport } from "../lib/compare_report.ts";
 import { type ExpectedFunction, readExpected } from "./_expected.ts";
 import { fixturePath } from "./_fixtures.ts";

@@ -18,8 +18,9 @@ import {
   sortNodes,
   unfoldedRow,
 } from "../lib/group.ts";
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { groupTableReport } from "../lib/group_report.ts";
 import {
   type ExpectedGroup,

@@ -18,7 +18,7 @@ import {
 import { isDataError } from "../lib/data_error.ts";
 import { decodeMarshal, MarshalDict } from "../lib/marshal.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
-import { loadProfile, readPstats } from "../lib/pstats.ts";
+import { loadProfile, readPstats } from "../lib/pstats/read.ts";
 import { MAX_FILTER_TERMS } from "../lib/query.ts";
 import {
   bytes,

@@ -21,7 +21,7 @@ import {
   MarshalFrozenDict,
   MarshalList,
 } from "../lib/marshal.ts";
-import { readPstats } from "../lib/pstats.ts";
+import { readPstats } from "../lib/pstats/read.ts";
 
 /** The value as an instance of `type`, or an error (narrows the type). */
 function as<T>(value: unknown, type: abstract new (...args: never[]) => T): T {

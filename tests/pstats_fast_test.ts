@@ -11,9 +11,9 @@ import {
   type PstatsStream,
   readPstats,
   readPstatsStream,
-} from "../lib/pstats.ts";
-import { readPstatsFast, readPstatsFastStream } from "../lib/pstats_fast.ts";
-import type { PstatsFile } from "../lib/pstats.ts";
+} from "../lib/pstats/read.ts";
+import { readPstatsFast, readPstatsFastStream } from "../lib/pstats/fast.ts";
+import type { PstatsFile } from "../lib/pstats/read.ts";
 import { concat, dict, edge, entry, key } from "./_marshal_writer.ts";
 import { FIXTURES } from "./_fixtures.ts";
 

@@ -5,7 +5,11 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
-import { loadProfile, loadProfileAsync, readPstats } from "../lib/pstats.ts";
+import {
+  loadProfile,
+  loadProfileAsync,
+  readPstats,
+} from "../lib/pstats/read.ts";
 import type { Profile } from "../lib/profile.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 import { FIXTURES } from "./_fixtures.ts";

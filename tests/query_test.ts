@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import {
   filterTerms,
   queryCallees,
@@ -9,7 +10,7 @@ import {
   SORT_COLUMNS,
   type SortColumn,
 } from "../lib/query.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { decodeProfile, encodeProfile } from "../lib/wire.ts";
 import { fixturePath } from "./_fixtures.ts";
 

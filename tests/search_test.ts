@@ -6,7 +6,7 @@
  * changes length when lowered).
  */
 import { assert, assertEquals } from "@std/assert";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { filterTerms, queryFunctions } from "../lib/query.ts";
 import { functionMatcher, matchFunctions, searchText } from "../lib/search.ts";

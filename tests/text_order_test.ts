@@ -8,7 +8,7 @@ import {
 } from "../lib/compare.ts";
 import { builtinName, isBuiltin } from "../lib/location.ts";
 import type { Profile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import {
   presetTextOrder,
   queryCallers,

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { decodeProfile, encodeProfile, functionsLength } from "../lib/wire.ts";
 import { FIXTURES } from "./_fixtures.ts";
 

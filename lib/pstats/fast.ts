@@ -7,10 +7,10 @@
  * references live in typed arrays, strings are interned once into ids,
  * functions are found through an integer hash table over
  * `(file id, line, name id)`, no object is made per marshal value, and its
- * working tables are given back as soon as it is done. It
- * produces exactly what the general reader (`readPstats()` with
- * `fast: false`) produces, and answers `undefined` for anything it does not
- * take, so that the general reader reads it (and explains what is wrong,
+ * working tables are given back as soon as it is done. It produces exactly
+ * what the general reader (`general.ts`, which `readPstats()` with
+ * `fast: false` uses) produces, and answers `undefined` for anything it does
+ * not take, so that the general reader reads it (and explains what is wrong,
  * when something is).
  *
  * It can also read a file as it comes, a chunk at a time
@@ -19,7 +19,8 @@
  * @module
  */
 
-import type { PstatsFile, PstatsKind, ReadPstatsOptions } from "./pstats.ts";
+import { countsSwapped, profilerOf, SAMPLED_MARKER } from "./profiler.ts";
+import type { PstatsFile, ReadPstatsOptions } from "./types.ts";
 
 const _PROGRESS_EVERY = 8192;
 
@@ -78,7 +79,7 @@ const _UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  *
  * @example
  * ```ts
- * import { readPstatsFast } from "./pstats_fast.ts";
+ * import { readPstatsFast } from "./fast.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
@@ -172,7 +173,7 @@ const _CHUNK = 4 << 20;
  *
  * @example
  * ```ts
- * import { readPstatsFastStream } from "./pstats_fast.ts";
+ * import { readPstatsFastStream } from "./fast.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
@@ -780,7 +781,7 @@ class _FastReader {
       if (index >= 0) this.setRef(index, _REF_KEY, id);
       return id;
     }
-    if (n === 1 && this.strings[this.string()] === "__sampled__") {
+    if (n === 1 && this.strings[this.string()] === SAMPLED_MARKER) {
       if (index >= 0) this.setRef(index, _REF_SAMPLED, 0);
       return -1;
     }
@@ -843,7 +844,9 @@ class _FastReader {
     this.countTo(this.calls, id); // nc
     this.numberTo(this.internalTime, id);
     this.numberTo(this.cumulativeTime, id);
-    if (this.primitiveCalls[id]! > this.calls[id]!) this.yappi = true;
+    if (countsSwapped(this.primitiveCalls[id]!, this.calls[id]!)) {
+      this.yappi = true;
+    }
     // Added to zero, as the general reader does (which turns -0 into 0).
     this.calls[id]! += 0;
     this.primitiveCalls[id]! += 0;
@@ -918,7 +921,7 @@ class _FastReader {
       line[i] = fn[i * 4 + _FN_LINE]!;
       name[i] = strings[fn[i * 4 + _FN_NAME]!]!;
     }
-    if (this.sampled) this.yappi = false;
+    const kind = profilerOf(this);
     // Views, not copies: the room never written to takes no memory. The
     // pool's tables are for the next file: copies of them.
     const m = this.eCount;
@@ -927,14 +930,7 @@ class _FastReader {
     let calls = take(this.calls, n);
     let primitiveCalls = take(this.primitiveCalls, n);
     // yappi stores (ncall, nactualcall): total calls first.
-    if (this.yappi) [calls, primitiveCalls] = [primitiveCalls, calls];
-    const kind: PstatsKind = this.sampled
-      ? "sampled"
-      : this.yappi
-      ? "yappi"
-      : this.countsOnly
-      ? "profile"
-      : "cprofile";
+    if (kind === "yappi") [calls, primitiveCalls] = [primitiveCalls, calls];
     return {
       source,
       sampled: this.sampled,
