@@ -48,12 +48,8 @@ import {
   compareJsonReport,
   compareTableReport,
 } from "./lib/compare_report.ts";
-import {
-  GROUP_LEVELS,
-  type GroupLevel,
-  isGroupLevel,
-  queryGroups,
-} from "./lib/group.ts";
+import { GROUP_LEVELS, type GroupLevel, isGroupLevel } from "./lib/group.ts";
+import { queryGroups } from "./lib/group_rows.ts";
 import {
   groupCsvReport,
   groupJsonReport,

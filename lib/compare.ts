@@ -40,7 +40,7 @@
  */
 
 import { builtinName, isBuiltin, shortenPath } from "./location.ts";
-import { foldSampledLines } from "./group.ts";
+import { foldSampledLines } from "./sampled_lines.ts";
 import type { Profile } from "./profile.ts";
 import { filterTerms, radixOrder, textOrder, textRanks } from "./query.ts";
 

@@ -56,7 +56,7 @@ function _levelInCalls(numbers: GroupNumbers): boolean {
  * @example
  * ```ts
  * import { groupJsonReport } from "./group_report.ts";
- * import { queryGroups } from "./group.ts";
+ * import { queryGroups } from "./group_rows.ts";
  * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
@@ -116,7 +116,7 @@ export function* groupJsonReport(
  * @example
  * ```ts
  * import { groupCsvReport } from "./group_report.ts";
- * import { queryGroups } from "./group.ts";
+ * import { queryGroups } from "./group_rows.ts";
  * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
@@ -211,7 +211,7 @@ function _plural(n: number, noun: string): string {
  * @example
  * ```ts
  * import { groupTableReport } from "./group_report.ts";
- * import { queryGroups } from "./group.ts";
+ * import { queryGroups } from "./group_rows.ts";
  * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertStringIncludes } from "@std/assert";
  *

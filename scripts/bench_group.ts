@@ -9,13 +9,8 @@
  */
 import { createProfile } from "../lib/profile.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
-import {
-  GROUP_LEVELS,
-  groupNumbers,
-  groupTree,
-  nodeChildren,
-  sortNodes,
-} from "../lib/group.ts";
+import { GROUP_LEVELS, groupNumbers, groupTree } from "../lib/group.ts";
+import { nodeChildren, sortNodes } from "../lib/group_rows.ts";
 
 const file = Deno.args[0];
 if (file === undefined) {

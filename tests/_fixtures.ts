@@ -4,6 +4,8 @@
  * read from them. Every test finds a fixture through here.
  */
 import { fromFileUrl } from "@std/path";
+import type { Profile } from "../lib/profile.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 
 /** The fixtures' directory as a URL, ending in `/`. */
 export const FIXTURES_URL: URL = new URL("./fixtures/", import.meta.url);
@@ -19,4 +21,14 @@ export const FIXTURES: string = fromFileUrl(FIXTURES_URL);
  */
 export function fixturePath(name: string): string {
   return `${FIXTURES}${name}`;
+}
+
+/**
+ * Reads a fixture as a profile, its name as its source.
+ *
+ * @param name Its name relative to tests/fixtures/.
+ */
+export function fixtureProfile(name: string): Profile {
+  const bytes = Deno.readFileSync(fixturePath(name));
+  return loadProfile([{ source: name, bytes }]);
 }

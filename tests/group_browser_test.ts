@@ -8,7 +8,8 @@ import { assert, assertEquals } from "@std/assert";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import { formatMs } from "../lib/format.ts";
-import { nodeKey, queryGroups } from "../lib/group.ts";
+import { nodeKey } from "../lib/group.ts";
+import { queryGroups } from "../lib/group_rows.ts";
 import { collectProblems, param, serve } from "./_browser.ts";
 
 /** The rows in view: their label, tree level and whether they are open. */

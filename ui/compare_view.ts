@@ -44,7 +44,7 @@ import {
   formatTimeChange,
 } from "../lib/compare_report.ts";
 import { formatCount, formatMs } from "../lib/format.ts";
-import { unfoldedRow } from "../lib/group.ts";
+import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { busyView } from "./message_view.ts";
 import { basename, fullLabel } from "./labels.ts";
