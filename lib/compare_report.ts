@@ -12,7 +12,6 @@ import {
   type CompareSortColumn,
   compareTotals,
   type Comparison,
-  matchFileForms,
   type Numbers,
   relativeChange,
   rowChange,
@@ -20,6 +19,7 @@ import {
   rowNumbers,
   rowStatus,
 } from "./compare.ts";
+import { matchFileForms } from "./compare_match.ts";
 import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
 import { escapeControls } from "./escape.ts";

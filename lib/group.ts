@@ -188,7 +188,6 @@ class _Nodes {
 }
 
 function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
-  const f = profile.functions;
   const n = profile.size;
   const nodes = new _Nodes();
   const rowNode = new Uint32Array(n);

@@ -31,12 +31,12 @@ import {
   edgeChange,
   edgeNumbers,
   isCompareDescendingByDefault,
-  matchFileForms,
   queryComparison,
   rowChange,
   rowFunction,
   rowNumbers,
 } from "../lib/compare.ts";
+import { matchFileForms } from "../lib/compare_match.ts";
 import {
   formatChangeMs,
   formatChangePercent,
