@@ -41,9 +41,9 @@ import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 
 /** The function id of the root of {@linkcode buildCallTree}: every root. */
-export const ALL = -1;
+export const ALL: -1 = -1;
 /** The function id of an `[other]` frame: cut branches, together. */
-export const OTHER = -2;
+export const OTHER: -2 = -2;
 
 /** The default threshold: branches under 0.1% of the total are cut. */
 export const DEFAULT_MIN_SHARE = 0.001;
