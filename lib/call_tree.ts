@@ -166,13 +166,7 @@ export function calleeTree(
   fn: number,
   options: CallTreeOptions = {},
 ): CallTree {
-  _checkFunction(profile, fn);
-  const m = _measures(profile);
-  const value = m.total[fn]!;
-  const builder = new _Builder(profile, m, "callees", value, options);
-  builder.fillLargestFirst(_roots(profile, m).reentered);
-  builder.grow(fn, value, null);
-  return builder.finish();
+  return _functionTree(profile, fn, "callees", options);
 }
 
 /**
@@ -187,17 +181,27 @@ export function calleeTree(
  * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
+ * // load (0.75 s) is called by main for 0.5 s and by test for 0.25 s.
+ * const call = (line: number, name: string, time: number) => ({
+ *   key: ["app.py", line, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: time,
+ *   cumulativeTime: time,
+ * });
  * const profile = buildProfile([statsFile("run.pstats", [
- *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.25, cumulativeTime: 1 },
- *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.75, cumulativeTime: 0.75,
- *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *       internalTime: 0.75, cumulativeTime: 0.75 }] },
+ *   { ...call(1, "main", 0.5), internalTime: 0 },
+ *   { ...call(5, "test", 0.25), internalTime: 0 },
+ *   {
+ *     ...call(9, "load", 0.75),
+ *     calls: 2,
+ *     primitiveCalls: 2,
+ *     callers: [call(1, "main", 0.5), call(5, "test", 0.25)],
+ *   },
  * ])]);
- * const tree = callerTree(profile, 1);
- * assertEquals([...tree.fn], [1, 0]);
- * assertEquals([...tree.value], [0.75, 0.75]);
+ * const tree = callerTree(profile, 2);
+ * assertEquals([...tree.fn], [2, 0, 1]);
+ * assertEquals([...tree.value], [0.75, 0.5, 0.25]);
  * ```
  *
  * @param profile The profile.
@@ -211,11 +215,23 @@ export function callerTree(
   fn: number,
   options: CallTreeOptions = {},
 ): CallTree {
+  return _functionTree(profile, fn, "callers", options);
+}
+
+/** The tree of one function's callees or callers, rooted at it. */
+function _functionTree(
+  profile: Profile,
+  fn: number,
+  direction: "callees" | "callers",
+  options: CallTreeOptions,
+): CallTree {
   _checkFunction(profile, fn);
   const m = _measures(profile);
   const value = m.total[fn]!;
-  const builder = new _Builder(profile, m, "callers", value, options);
-  builder.skip(_roots(profile, m).nested);
+  const builder = new _Builder(profile, m, direction, value, options);
+  const roots = _roots(profile, m);
+  if (direction === "callees") builder.fillLargestFirst(roots.reentered);
+  else builder.skip(roots.nested);
   builder.grow(fn, value, null);
   return builder.finish();
 }

@@ -29,6 +29,7 @@ import { matchFunctions } from "./compare_match.ts";
 import { builtinName, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import { foldSampledLines } from "./sampled_lines.ts";
+import { searchText } from "./search.ts";
 import { filterTerms, radixOrder, textOrder, textRanks } from "./query.ts";
 
 /** Whether a function exists in both runs, only the current one, or only the base one. */
@@ -789,20 +790,19 @@ function _rowOrder(
   return order;
 }
 
-/** Per row, the lower-case text filter terms are looked for in. */
+/**
+ * Per row, the lower-case text filter terms are looked for in: its
+ * function's `searchText()` in its run.
+ */
 function _searchText(comparison: Comparison): string[] {
   const cache = _cache(comparison);
   if (cache.text) return cache.text;
+  const base = searchText(comparison.base);
+  const current = searchText(comparison.current);
   const text: string[] = new Array(comparison.size);
   for (let row = 0; row < comparison.size; row++) {
-    const { profile, id } = rowFunction(comparison, row);
-    const f = profile.functions;
-    const file = f.file[id]!;
-    const line = f.line[id]!;
-    const name = f.name[id]!;
-    text[row] = (isBuiltin(file, line)
-      ? `${builtinName(name)}\n${name}`
-      : `${f.shortFile[id]}:${line}\n${file}:${line}\n${name}`).toLowerCase();
+    const c = comparison.currentIds[row]!;
+    text[row] = c >= 0 ? current[c]! : base[comparison.baseIds[row]!]!;
   }
   cache.text = text;
   return text;

@@ -26,6 +26,7 @@ import type { Profile } from "./profile.ts";
 import {
   filterTerms,
   isDescendingByDefault,
+  numberSortKey,
   radixOrder,
   type SortColumn,
 } from "./query.ts";
@@ -84,38 +85,18 @@ export function sortNodes(
     return Uint32Array.from(order, (i) => nodes[i]!);
   }
   const key = new Float64Array(n);
-  const v = (node: number): number => {
-    switch (column) {
-      case "calls":
-        return numbers.calls[node]!;
-      case "primitive_calls":
-        return numbers.primitiveCalls[node]!;
-      case "internal":
-        return numbers.internalTime[node]!;
-      case "cumulative":
-        return numbers.cumulative[node]!;
-      case "internal_per_call":
-        return _ratio(numbers.internalTime[node]!, numbers.calls[node]!);
-      case "cumulative_per_call":
-        return _ratio(
-          numbers.cumulative[node]!,
-          numbers.primitiveCalls[node]!,
-        );
-      case "functions":
-        return numbers.functions[node]!;
-      case "lines":
-        return numbers.lines[node]!;
-    }
-  };
+  const columns = { ...numbers, cumulativeTime: numbers.cumulative };
+  const v = (node: number): number =>
+    column === "functions"
+      ? numbers.functions[node]!
+      : column === "lines"
+      ? numbers.lines[node]!
+      : numberSortKey(columns, column, node);
   for (let i = 0; i < n; i++) key[i] = v(nodes[i]!);
   const order = radixOrder(key, down);
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = nodes[order[i]!]!;
   return out;
-}
-
-function _ratio(a: number, b: number): number {
-  return b > 0 ? a / b : 0;
 }
 
 /**

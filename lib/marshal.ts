@@ -33,17 +33,7 @@ import type { MarshalValue } from "./marshal_values.ts";
 export { DataRangeError, DataSyntaxError, isDataError } from "./data_error.ts";
 export { MAX_DEPTH, memoryBudget } from "./marshal_decoder.ts";
 export { decodeText } from "./marshal_text.ts";
-export {
-  MarshalCode,
-  MarshalComplex,
-  MarshalDict,
-  MarshalFrozenDict,
-  MarshalList,
-  MarshalSet,
-  MarshalSingleton,
-  MarshalSlice,
-  type MarshalValue,
-} from "./marshal_values.ts";
+export * from "./marshal_values.ts";
 
 /** Options for {@linkcode decodeMarshal}. */
 export interface DecodeMarshalOptions {

@@ -244,7 +244,7 @@ export function moreRowsLine(
 }
 
 /** Options for {@linkcode numberColumns}. */
-export interface NumberColumnsOptions {
+export interface ColumnLayoutOptions {
   /**
    * The terminal's width in columns; without it, nothing is dropped or cut.
    */
@@ -264,7 +264,7 @@ export interface NumberColumnsOptions {
 }
 
 /** Number columns laid out by {@linkcode numberColumns}. */
-export interface NumberColumns {
+export interface ColumnLayout {
   /**
    * A row's cells (or the headers), those shown right-aligned to their
    * column's width, two spaces apart.
@@ -305,8 +305,8 @@ const _MIN_TEXT = 40;
 export function numberColumns(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
-  options: NumberColumnsOptions = {},
-): NumberColumns {
+  options: ColumnLayoutOptions = {},
+): ColumnLayout {
   const widths = headers.map((h, c) =>
     rows.reduce((w, row) => Math.max(w, row[c]!.length), h.length)
   );

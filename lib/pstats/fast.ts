@@ -19,7 +19,7 @@
  * @module
  */
 
-import { countsSwapped, profilerOf, SAMPLED_MARKER } from "./profiler.ts";
+import { countsSwapped, ProfilerSigns, SAMPLED_MARKER } from "./profiler.ts";
 import type { PstatsFile, ReadPstatsOptions } from "./types.ts";
 
 const _PROGRESS_EVERY = 8192;
@@ -325,7 +325,7 @@ const _POOLED_SIZE = 256 * 1024;
  */
 let _pool: _Tables | undefined;
 
-class _FastReader {
+class _FastReader extends ProfilerSigns {
   /** The bytes read so far that are still needed: the file, or a window of it. */
   bytes: Uint8Array;
   view: DataView;
@@ -383,9 +383,6 @@ class _FastReader {
   eCumulative: Float64Array;
   eCount = 0;
 
-  sampled = false;
-  countsOnly = false;
-  yappi = false;
   entries = 0;
 
   /**
@@ -400,6 +397,7 @@ class _FastReader {
     onProgress: ((functions: number, offset: number) => void) | undefined,
     pooled = false,
   ) {
+    super();
     this.bytes = bytes;
     this.view = _view(bytes);
     this.end = end;
@@ -921,7 +919,7 @@ class _FastReader {
       line[i] = fn[i * 4 + _FN_LINE]!;
       name[i] = strings[fn[i * 4 + _FN_NAME]!]!;
     }
-    const kind = profilerOf(this);
+    const kind = this.profiler();
     // Views, not copies: the room never written to takes no memory. The
     // pool's tables are for the next file: copies of them.
     const m = this.eCount;

@@ -17,7 +17,7 @@ import {
   type MarshalValue,
 } from "../marshal.ts";
 import { checkPstatsHead, describeTypeCode } from "./head.ts";
-import { countsSwapped, profilerOf, SAMPLED_MARKER } from "./profiler.ts";
+import { countsSwapped, ProfilerSigns, SAMPLED_MARKER } from "./profiler.ts";
 import { type StatsFile, StatsTable } from "./stats_table.ts";
 import type { PstatsFile, ReadPstatsOptions } from "./types.ts";
 
@@ -86,7 +86,7 @@ type _Key = number;
  * hand; anything else goes through the generic decoder, so every valid
  * marshal encoding is accepted.
  */
-class _PstatsReader {
+class _PstatsReader extends ProfilerSigns {
   readonly reader: MarshalReader;
   readonly table: StatsTable;
   readonly onProgress:
@@ -110,15 +110,13 @@ class _PstatsReader {
   readonly maxWork: number;
   /** Function ids of key tuples read through the generic decoder. */
   readonly valueIds = new Map<MarshalValue, number>();
-  sampled = false;
-  countsOnly = false;
-  yappi = false;
   entries = 0;
 
   constructor(
     bytes: Uint8Array,
     onProgress: ((functions: number, offset: number) => void) | undefined,
   ) {
+    super();
     this.reader = new MarshalReader(bytes);
     // About 40 bytes an edge and 400 a function in typical files.
     this.table = new StatsTable(bytes.length / 400, bytes.length / 40);
@@ -157,7 +155,7 @@ class _PstatsReader {
       }
     }
     this.onProgress?.(this.entries, r.offset);
-    const kind = profilerOf(this);
+    const kind = this.profiler();
     // yappi stores (ncall, nactualcall): total calls first.
     if (kind === "yappi") this.table.swapCalls();
     return {

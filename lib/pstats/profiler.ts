@@ -18,20 +18,53 @@ import type { PstatsKind } from "./types.ts";
  */
 export const SAMPLED_MARKER = "__sampled__";
 
-/** What a reader met in a file that tells which profiler wrote it. */
-export interface ProfilerSigns {
+/**
+ * What a reader met in a file that tells which profiler wrote it: both
+ * readers extend this and set its flags as they read.
+ *
+ * @example
+ * ```ts
+ * import { ProfilerSigns } from "./profiler.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const signs = new ProfilerSigns();
+ * assertEquals(signs.profiler(), "cprofile");
+ * signs.countsOnly = true;
+ * assertEquals(signs.profiler(), "profile");
+ * signs.yappi = true;
+ * assertEquals(signs.profiler(), "yappi");
+ * signs.sampled = true;
+ * assertEquals(signs.profiler(), "sampled");
+ * ```
+ */
+export class ProfilerSigns {
   /** The sampled marker (see {@linkcode SAMPLED_MARKER}). */
-  readonly sampled: boolean;
+  sampled = false;
   /**
    * An entry whose counts are swapped (see {@linkcode countsSwapped}):
    * yappi's.
    */
-  readonly yappi: boolean;
+  yappi = false;
   /**
    * A caller given as a plain count, not as `(nc, cc, tt, ct)`: the `profile`
    * module's (and the sampling profiler's).
    */
-  readonly countsOnly: boolean;
+  countsOnly = false;
+
+  /**
+   * The profiler that wrote the file: the sampled marker decides first (a
+   * sampled file's counts are samples, whatever their order); then swapped
+   * counts mark yappi, whose calls and primitive calls the reader swaps back
+   * so that they mean what their names say; then callers given as counts
+   * mark the `profile` module; and cProfile is left.
+   *
+   * @returns The profiler.
+   */
+  profiler(): PstatsKind {
+    if (this.sampled) return "sampled";
+    if (this.yappi) return "yappi";
+    return this.countsOnly ? "profile" : "cprofile";
+  }
 }
 
 /**
@@ -55,32 +88,4 @@ export interface ProfilerSigns {
  */
 export function countsSwapped(cc: number, nc: number): boolean {
   return cc > nc;
-}
-
-/**
- * The profiler that wrote a file, from what its reader met: the sampled
- * marker decides first (a sampled file's counts are samples, whatever their
- * order); then swapped counts mark yappi, whose calls and primitive calls
- * the reader swaps back so that they mean what their names say; then
- * callers given as counts mark the `profile` module; and cProfile is left.
- *
- * @example
- * ```ts
- * import { profilerOf } from "./profiler.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const signs = { sampled: false, yappi: false, countsOnly: false };
- * assertEquals(profilerOf(signs), "cprofile");
- * assertEquals(profilerOf({ ...signs, countsOnly: true }), "profile");
- * assertEquals(profilerOf({ ...signs, yappi: true }), "yappi");
- * assertEquals(profilerOf({ ...signs, yappi: true, sampled: true }), "sampled");
- * ```
- *
- * @param signs What the reader met.
- * @returns The profiler.
- */
-export function profilerOf(signs: ProfilerSigns): PstatsKind {
-  if (signs.sampled) return "sampled";
-  if (signs.yappi) return "yappi";
-  return signs.countsOnly ? "profile" : "cprofile";
 }
