@@ -11,6 +11,7 @@ import {
 } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import { FIXTURES } from "./_fixtures.ts";
+import { type ServerChild, startServer } from "./_server_child.ts";
 
 export { FIXTURES };
 
@@ -18,6 +19,8 @@ export { FIXTURES };
 export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
 /** The program's entry point. */
 export const MAIN = `${ROOT}main.ts`;
+/** What runs the program: `deno` with these, then its arguments. */
+const _RUN = ["run", "--allow-all", MAIN];
 
 /** What one run of the command line did. */
 export interface CliResult {
@@ -35,7 +38,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const start = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: [..._RUN, ...args],
     cwd,
     stdin: "null",
     stdout: "piped",
@@ -104,6 +107,21 @@ export async function runJsonReport<T>(
   const result = await runCli(["--format", "json", ...args], cwd);
   assertEquals(result.code, 0, result.stderr);
   return [JSON.parse(result.stdout) as T, result.stderr];
+}
+
+/**
+ * Starts the explorer serving `args` (files, folders, options) on a free
+ * port without opening a browser, and waits until it says where it runs.
+ */
+export function exploreOnFreePort(
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<ServerChild> {
+  return startServer(
+    Deno.execPath(),
+    [..._RUN, "--port", "0", "--no-open", ...args],
+    options,
+  );
 }
 
 /** Calls `fn` with a new temporary directory, removed afterwards. */

@@ -18,13 +18,17 @@ export interface Entry {
   callers?: FunctionKey[];
 }
 
-/** A profile of the given functions; each caller's edge carries all of the callee's numbers. */
+/**
+ * A profile of the given functions, read from `source` (`run.pstats` by
+ * default); each caller's edge carries all of the callee's numbers.
+ */
 export function run(
   entries: Entry[],
-  options: { sampled?: boolean } = {},
+  options: { sampled?: boolean; source?: string } = {},
 ): Profile {
+  const { source = "run.pstats", ...rest } = options;
   return buildProfile([statsFile(
-    "run.pstats",
+    source,
     entries.map((e) => ({
       key: e.key,
       calls: e.calls ?? 1,
@@ -39,6 +43,6 @@ export function run(
         cumulativeTime: e.time ?? 0.001,
       })),
     })),
-    options,
+    rest,
   )]);
 }

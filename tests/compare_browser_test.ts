@@ -15,11 +15,12 @@ import {
 } from "../lib/compare.ts";
 import { runCli } from "./_cli.ts";
 import {
-  collectProblems,
   loadFixture,
   param,
+  rowNames,
   screenshotThemes,
   serveProfile,
+  watchedPage,
 } from "./_browser.ts";
 import { FIXTURES_URL } from "./_fixtures.ts";
 
@@ -38,11 +39,8 @@ async function serveComparison(
 }
 
 /** The visible rows' function names, top to bottom. */
-async function names(page: Page): Promise<string[]> {
-  return await page.$$eval(
-    "table.compare tbody tr.row .name",
-    (cells) => cells.map((cell) => cell.textContent ?? ""),
-  );
+function names(page: Page): Promise<string[]> {
+  return rowNames(page, "table.compare");
 }
 
 /** The visible rows' changes in words. */
@@ -61,11 +59,7 @@ Deno.test({
     const { comparison } = served;
     const problems: string[] = [];
     try {
-      const context = await browser.newContext({
-        viewport: { width: 1280, height: 720 },
-      });
-      const page = await context.newPage();
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
 
       await t.step(
         "it opens in compare mode, largest regression first",
@@ -270,7 +264,7 @@ Deno.test({
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
       });
-      await context.close();
+      await page.close();
     } finally {
       await browser.close();
       await served.server.shutdown();

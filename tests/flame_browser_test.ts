@@ -13,7 +13,7 @@ import { launchChromium } from "../scripts/_chromium.ts";
 import { buildCallTree, pathsThrough } from "../lib/call_tree.ts";
 import { formatPercent } from "../lib/format.ts";
 import { queryFunctions } from "../lib/query.ts";
-import { collectProblems, param, serve } from "./_browser.ts";
+import { param, serve, watchedPage } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
 import { fixturePath } from "./_fixtures.ts";
 
@@ -43,11 +43,7 @@ Deno.test({
     const sampled = await serve("sampled.pstats");
     const problems: string[] = [];
     try {
-      const context = await browser.newContext({
-        viewport: { width: 1280, height: 720 },
-      });
-      const page = await context.newPage();
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
 
       await t.step(
         "the Flame graph tab opens it, and the URL says so",
@@ -349,7 +345,7 @@ Deno.test({
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
       });
-      await context.close();
+      await page.close();
     } finally {
       await browser.close();
       await small.server.shutdown();

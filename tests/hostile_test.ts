@@ -34,11 +34,11 @@ import {
   str,
   tuple,
 } from "./_marshal_writer.ts";
-import { startServer } from "./_server_child.ts";
 import { serveWithTimeouts } from "../lib/timeout_front.ts";
 import {
   assertOneLineError,
   type CliResult,
+  exploreOnFreePort,
   MAIN,
   runCli,
   withTempDir,
@@ -529,13 +529,7 @@ async function rawRequest(port: number, request: string): Promise<string> {
 }
 
 Deno.test("a malformed Host is a 400 without a log line; HEAD has the real length", async () => {
-  await using server = await startServer(Deno.execPath(), [
-    "run",
-    "--allow-all",
-    MAIN,
-    "--port",
-    "0",
-    "--no-open",
+  await using server = await exploreOnFreePort([
     fixturePath("cprofile-3.13.pstats"),
   ]);
   for (
