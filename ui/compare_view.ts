@@ -4,8 +4,9 @@
  * AFTER`). Every function of either run with its cumulative time before and
  * after, the change in milliseconds and percent, the change of internal time
  * and of calls; or the callers or callees of one function compared edge by
- * edge. Sorting, filtering and matching are `lib/compare.ts`; this module
- * only draws, in a virtualised table like the table view's.
+ * edge. Sorting and filtering are `lib/compare.ts`, matching functions
+ * `lib/compare_match.ts`; this module only draws, in a virtualised table
+ * like the table view's.
  *
  * Changes are coloured (slower red, faster green) and never by colour
  * alone: each row says what happened in words with an arrow or sign, and
