@@ -21,6 +21,7 @@
 
 import { countsSwapped, ProfilerSigns, SAMPLED_MARKER } from "./profiler.ts";
 import type { PstatsFile, ReadPstatsOptions } from "./types.ts";
+import { asciiText } from "./ascii_text.ts";
 
 const _PROGRESS_EVERY = 8192;
 
@@ -720,7 +721,7 @@ class _FastReader extends ProfilerSigns {
     if (n < 0) throw _UNSUPPORTED;
     if (start + n > this.end) throw _SHORT;
     this.pos = start + n;
-    let text = _ascii(b, start, start + n);
+    let text = asciiText(b, start, start + n);
     if (text === undefined) {
       // CPython writes the ASCII types only for ASCII text.
       if (ascii) throw _UNSUPPORTED;
@@ -950,53 +951,6 @@ class _FastReader extends ProfilerSigns {
       entries: this.entries,
     };
   }
-}
-
-/** How many texts {@linkcode _ascii} remembers (a power of two). */
-const _TEXT_SLOTS = 1 << 16;
-/** The texts it has made, by a hash of their bytes, and those hashes. */
-const _texts: (string | undefined)[] = new Array(_TEXT_SLOTS);
-const _textHashes = new Int32Array(_TEXT_SLOTS);
-
-/**
- * Decodes bytes that are all ASCII; `undefined` if one is not.
- *
- * The texts made are remembered by a hash of their bytes, so that the same
- * bytes met again give the same string without making it: each of thousands
- * of small files names mostly the same files and functions, and making a
- * string (or asking the runtime's `TextDecoder`) costs more than hashing its
- * bytes and comparing them.
- */
-function _ascii(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-): string | undefined {
-  const n = end - start;
-  let h = 0x811c9dc5 ^ n;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    if (c >= 0x80) return undefined;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  const slot = (h ^ (h >>> 16)) & (_TEXT_SLOTS - 1);
-  const known = _texts[slot];
-  if (known !== undefined && _textHashes[slot] === h && known.length === n) {
-    let same = true;
-    for (let i = 0; i < n && same; i++) {
-      same = known.charCodeAt(i) === bytes[start + i];
-    }
-    if (same) return known;
-  }
-  const text = n > 256
-    ? _UTF8.decode(bytes.subarray(start, end))
-    : String.fromCharCode.apply(
-      null,
-      bytes.subarray(start, end) as unknown as number[],
-    );
-  _texts[slot] = text;
-  _textHashes[slot] = h;
-  return text;
 }
 
 /** A hash of a function's key. */

@@ -6,10 +6,11 @@
  * a profile.
  *
  * This is the public entry of `lib/pstats/`: `readPstats()` tries the fast
- * reader (`fast.ts`) and leaves what it does not take to the general one
- * (`general.ts`); `head.ts` refuses other files at their first bytes,
- * `profiler.ts` tells which profiler wrote a file, `stats_table.ts` holds a
- * file's columns and `build.ts` merges files into a profile.
+ * reader (`fast.ts`, with its string cache `ascii_text.ts`) and leaves what
+ * it does not take to the general one (`general.ts`); `head.ts` refuses
+ * other files at their first bytes, `profiler.ts` tells which profiler wrote
+ * a file, `types.ts` holds what both readers give, `stats_table.ts` a file's
+ * columns, and `build.ts` merges files into a profile.
  *
  * @module
  */
