@@ -3,6 +3,7 @@
  * terminal, and JSON and CSV for scripts and CI gates; plus the formatting
  * of changes that the table and the web page share. Each report is a
  * sequence of chunks, so a large comparison streams to its destination.
+ * The table is laid out by `text_table.ts`, as the other two tables are.
  *
  * @module
  */

@@ -1,7 +1,8 @@
 /**
  * Reports of a profile's groups (see `group.ts`): JSON and CSV for scripts,
  * an aligned table for the terminal. Each is produced in chunks, like the
- * function reports of `report.ts`.
+ * function reports of `report.ts`, and laid out, like them, by
+ * `text_table.ts` and `report_fields.ts`.
  *
  * @module
  */

@@ -2,6 +2,8 @@
  * Reports of a profile as text: an aligned table for the terminal, and JSON
  * and CSV for scripts. Each report is produced as a sequence of chunks so a
  * large profile streams to its destination instead of being built in memory.
+ * The table's columns and lines are laid out by `text_table.ts`, which the
+ * group and compare tables share; JSON and CSV fields by `report_fields.ts`.
  *
  * @module
  */
