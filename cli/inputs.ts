@@ -15,7 +15,7 @@ import {
   checkPstatsHead,
   type ProfileInput,
   type PstatsStream,
-} from "../lib/pstats.ts";
+} from "../lib/pstats/read.ts";
 import { DEFAULT_MAX_SIZE } from "./options.ts";
 import { Interrupted, type InterruptGuard } from "./interrupt.ts";
 import { megabytes, type Progress } from "./terminal.ts";

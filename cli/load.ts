@@ -9,7 +9,7 @@
 import { escapeControls } from "../lib/escape.ts";
 import { formatCount } from "../lib/format.ts";
 import type { Profile } from "../lib/profile.ts";
-import { checkPstatsHead, loadProfileAsync } from "../lib/pstats.ts";
+import { checkPstatsHead, loadProfileAsync } from "../lib/pstats/read.ts";
 import { compareProfiles, type Comparison } from "../lib/compare.ts";
 import {
   type Gathered,

@@ -25,7 +25,8 @@ import {
   compareJsonReport,
   compareTableReport,
 } from "../lib/compare_report.ts";
-import { type GroupNumbers, queryGroups } from "../lib/group.ts";
+import type { GroupNumbers } from "../lib/group.ts";
+import { queryGroups } from "../lib/group_rows.ts";
 import {
   groupCsvReport,
   groupJsonReport,

@@ -41,9 +41,9 @@ import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 
 /** The function id of the root of {@linkcode buildCallTree}: every root. */
-export const ALL = -1;
+export const ALL: -1 = -1;
 /** The function id of an `[other]` frame: cut branches, together. */
-export const OTHER = -2;
+export const OTHER: -2 = -2;
 
 /** The default threshold: branches under 0.1% of the total are cut. */
 export const DEFAULT_MIN_SHARE = 0.001;
@@ -97,7 +97,7 @@ export interface CallTree {
  * @example
  * ```ts
  * import { ALL, buildCallTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // main (1 s, 0.25 s of it its own) calls load (0.75 s).
@@ -140,7 +140,7 @@ export function buildCallTree(
  * @example
  * ```ts
  * import { calleeTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -166,13 +166,7 @@ export function calleeTree(
   fn: number,
   options: CallTreeOptions = {},
 ): CallTree {
-  _checkFunction(profile, fn);
-  const m = _measures(profile);
-  const value = m.total[fn]!;
-  const builder = new _Builder(profile, m, "callees", value, options);
-  builder.fillLargestFirst(_roots(profile, m).reentered);
-  builder.grow(fn, value, null);
-  return builder.finish();
+  return _functionTree(profile, fn, "callees", options);
 }
 
 /**
@@ -184,20 +178,30 @@ export function calleeTree(
  * @example
  * ```ts
  * import { callerTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
+ * // load (0.75 s) is called by main for 0.5 s and by test for 0.25 s.
+ * const call = (line: number, name: string, time: number) => ({
+ *   key: ["app.py", line, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: time,
+ *   cumulativeTime: time,
+ * });
  * const profile = buildProfile([statsFile("run.pstats", [
- *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.25, cumulativeTime: 1 },
- *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.75, cumulativeTime: 0.75,
- *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *       internalTime: 0.75, cumulativeTime: 0.75 }] },
+ *   { ...call(1, "main", 0.5), internalTime: 0 },
+ *   { ...call(5, "test", 0.25), internalTime: 0 },
+ *   {
+ *     ...call(9, "load", 0.75),
+ *     calls: 2,
+ *     primitiveCalls: 2,
+ *     callers: [call(1, "main", 0.5), call(5, "test", 0.25)],
+ *   },
  * ])]);
- * const tree = callerTree(profile, 1);
- * assertEquals([...tree.fn], [1, 0]);
- * assertEquals([...tree.value], [0.75, 0.75]);
+ * const tree = callerTree(profile, 2);
+ * assertEquals([...tree.fn], [2, 0, 1]);
+ * assertEquals([...tree.value], [0.75, 0.5, 0.25]);
  * ```
  *
  * @param profile The profile.
@@ -211,11 +215,23 @@ export function callerTree(
   fn: number,
   options: CallTreeOptions = {},
 ): CallTree {
+  return _functionTree(profile, fn, "callers", options);
+}
+
+/** The tree of one function's callees or callers, rooted at it. */
+function _functionTree(
+  profile: Profile,
+  fn: number,
+  direction: "callees" | "callers",
+  options: CallTreeOptions,
+): CallTree {
   _checkFunction(profile, fn);
   const m = _measures(profile);
   const value = m.total[fn]!;
-  const builder = new _Builder(profile, m, "callers", value, options);
-  builder.skip(_roots(profile, m).nested);
+  const builder = new _Builder(profile, m, direction, value, options);
+  const roots = _roots(profile, m);
+  if (direction === "callees") builder.fillLargestFirst(roots.reentered);
+  else builder.skip(roots.nested);
   builder.grow(fn, value, null);
   return builder.finish();
 }
@@ -239,7 +255,7 @@ export interface CollapsedOptions {
  * @example
  * ```ts
  * import { buildCallTree, collapsedStacks } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -293,7 +309,7 @@ export function* collapsedStacks(
  * @example
  * ```ts
  * import { frameLabel, OTHER } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [
@@ -327,7 +343,7 @@ export function frameLabel(profile: Profile, fn: number): string {
  * @example
  * ```ts
  * import { buildCallTree, pathsThrough } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [

@@ -3,6 +3,7 @@
  * terminal, and JSON and CSV for scripts and CI gates; plus the formatting
  * of changes that the table and the web page share. Each report is a
  * sequence of chunks, so a large comparison streams to its destination.
+ * The table is laid out by `text_table.ts`, as the other two tables are.
  *
  * @module
  */
@@ -12,7 +13,6 @@ import {
   type CompareSortColumn,
   compareTotals,
   type Comparison,
-  matchFileForms,
   type Numbers,
   relativeChange,
   rowChange,
@@ -20,12 +20,18 @@ import {
   rowNumbers,
   rowStatus,
 } from "./compare.ts";
+import { matchFileForms } from "./compare_match.ts";
 import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
 import { escapeControls } from "./escape.ts";
 import type { Profile } from "./profile.ts";
-import { fitToWidth } from "./report.ts";
 import { csvField, jsonNumber } from "./report_fields.ts";
+import {
+  fitToWidth,
+  moreRowsLine,
+  numberColumns,
+  selectionText,
+} from "./text_table.ts";
 
 /** The minus sign used in changes (U+2212), as wide as `+`. */
 export const MINUS = "\u2212";
@@ -153,7 +159,7 @@ export function formatCountChange(before: number, after: number): string {
  * ```ts
  * import { compareJsonReport } from "./compare_report.ts";
  * import { compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (line: number, time: number) =>
@@ -226,7 +232,7 @@ function _jsonNumbers(n: Numbers | null): string {
  * ```ts
  * import { compareCsvReport } from "./compare_report.ts";
  * import { compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const run = (name: string) =>
@@ -332,7 +338,7 @@ const _SORT_NAMES: Record<CompareSortColumn, string> = {
  * ```ts
  * import { compareTableReport } from "./compare_report.ts";
  * import { compareProfiles } from "./compare.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertMatch, assertStringIncludes } from "@std/assert";
  *
  * const run = (source: string, line: number, time: number) =>
@@ -377,16 +383,18 @@ export function* compareTableReport(
   }, ${formatCount(c.added)} added, ${formatCount(c.removed)} removed\n`;
   const total = options.total ?? rows.length;
   const only = options.only?.length ? ` (${options.only.join(", ")})` : "";
-  const filter =
-    (options.filter?.trim()
-      ? ` matching "${escapeControls(options.filter.trim())}"`
-      : "") +
-    only;
-  yield `Sorted by ${_SORT_NAMES[options.sort ?? "cumulative_change"]}${
-    options.reversed ? ", reversed" : ""
-  }; ${rows.length < total ? `showing ${formatCount(rows.length)} of ` : ""}${
-    _plural(total, "function")
-  }${filter}\n\n`;
+  yield `Sorted by ${
+    selectionText({
+      sortName: _SORT_NAMES[options.sort ?? "cumulative_change"],
+      reversed: options.reversed,
+      shown: rows.length,
+      total,
+      noun: "function",
+      matching: (options.filter?.trim()
+        ? ` matching "${escapeControls(options.filter.trim())}"`
+        : "") + only,
+    })
+  }\n\n`;
 
   const headers = [
     "cumul before",
@@ -443,39 +451,18 @@ export function* compareTableReport(
     statuses.push(rowChange(comparison, row).padEnd(9));
     labels.push(escapeControls(`${label}${moved}`));
   }
-  const widths = headers.map((h, k) =>
-    cells.reduce((w, r) => Math.max(w, [...r[k]!].length), h.length)
-  );
-  const shown = headers.map((_, k) => k);
-  const dropOrder = [4, 5, 0];
-  const numbersWidth = () => shown.reduce((a, k) => a + widths[k]! + 2, 0);
-  while (
-    options.width !== undefined && dropOrder.length > 0 &&
-    options.width - numbersWidth() < _MIN_LOCATION
-  ) {
-    shown.splice(shown.indexOf(dropOrder.shift()!), 1);
-  }
-  const line = (r: string[]) =>
-    shown.map((k) => r[k]!.padStart(widths[k]!)).join("  ");
-  const room = options.width === undefined
-    ? Infinity
-    : Math.max(20, options.width - numbersWidth() - 11);
-  yield `${line(headers)}  ${"status".padEnd(9)}  location\n`;
+  // The status column (9 and two spaces) stands between the numbers and
+  // the location.
+  const columns = numberColumns(headers, cells, {
+    width: options.width,
+    dropOrder: [4, 5, 0],
+    between: 11,
+  });
+  yield `${columns.line(headers)}  ${"status".padEnd(9)}  location\n`;
   for (let i = 0; i < rows.length; i++) {
-    yield `${line(cells[i]!)}  ${statuses[i]}  ${
-      fitToWidth(labels[i]!, room)
+    yield `${columns.line(cells[i]!)}  ${statuses[i]}  ${
+      fitToWidth(labels[i]!, columns.room)
     }\n`;
   }
-  if (rows.length < total) {
-    yield `\n\u2026 ${
-      _plural(total - rows.length, "more function")
-    } (use --limit to see more)\n`;
-  }
-}
-
-/** The narrowest the location column gets before columns are dropped. */
-const _MIN_LOCATION = 40;
-
-function _plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+  yield moreRowsLine(rows.length, total, "function");
 }

@@ -42,14 +42,21 @@ export interface FirstRows {
   readonly total: number;
   /** The first of them, in order. */
   readonly ids: Uint32Array;
-  /** Each row's file, short file, line, name and numbers, in `ids` order. */
+  /** Each row's file as stored, in `ids` order. */
   readonly file: readonly string[];
+  /** Each row's file shortened for display. */
   readonly shortFile: readonly string[];
+  /** Each row's first line. */
   readonly line: Float64Array;
+  /** Each row's function name. */
   readonly name: readonly string[];
+  /** Each row's calls (cumulative samples when sampled). */
   readonly calls: Float64Array;
+  /** Each row's primitive calls (direct samples when sampled). */
   readonly primitiveCalls: Float64Array;
+  /** Each row's internal time, in seconds. */
   readonly internalTime: Float64Array;
+  /** Each row's cumulative time, in seconds. */
   readonly cumulativeTime: Float64Array;
 }
 
@@ -69,7 +76,7 @@ const _NUMBERS = [
  * @example
  * ```ts
  * import { decodeFirstRows, encodeFirstRows } from "./first_rows.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (name: string, cumulativeTime: number) => ({

@@ -30,17 +30,17 @@
  * are those of the matching functions (an edge from a function that does not
  * match enters the group).
  *
+ * Sorting and listing groups as the rows of a table is `lib/group_rows.ts`;
+ * the rule that folds a sampled profile's lines into functions is
+ * `lib/sampled_lines.ts`.
+ *
  * @module
  */
 
 import { builtinName, isBuiltin } from "./location.ts";
-import { createProfile, type Profile } from "./profile.ts";
-import {
-  isDescendingByDefault,
-  queryFunctions,
-  radixOrder,
-  type SortColumn,
-} from "./query.ts";
+import type { Profile } from "./profile.ts";
+import { queryFunctions } from "./query.ts";
+import { lineFunctions } from "./sampled_lines.ts";
 
 /** The levels a profile can be grouped by, finest first. */
 export const GROUP_LEVELS = [
@@ -136,7 +136,7 @@ const _trees = new WeakMap<Profile, Map<GroupLevel, GroupTree>>();
  * @example
  * ```ts
  * import { groupTree, nodeKey } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (file: string, name: string) => ({
@@ -188,7 +188,6 @@ class _Nodes {
 }
 
 function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
-  const f = profile.functions;
   const n = profile.size;
   const nodes = new _Nodes();
   const rowNode = new Uint32Array(n);
@@ -252,20 +251,20 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
       byFile[at] = node;
       return node;
     };
-    // Sampled rows are lines: fold them into functions by (file, name).
-    const functionOf = new Map<string, number>();
+    // Sampled rows are lines: fold them into their functions.
+    const lines = profile.sampled ? lineFunctions(profile) : undefined;
+    const functionOf = new Int32Array(lines?.size ?? 0).fill(-1);
     for (let i = 0; i < n; i++) {
       const parent = groupNode(i);
       rowGroup[i] = parent;
-      if (!profile.sampled) {
+      if (lines === undefined) {
         rowNode[i] = functionNode[i] = nodes.add(FUNCTION, parent, i, "");
         continue;
       }
-      const id = `${f.file[i]}\0${f.name[i]}`;
-      let fn = functionOf.get(id);
-      if (fn === undefined) {
+      let fn = functionOf[lines.ofRow[i]!]!;
+      if (fn < 0) {
         fn = nodes.add(FUNCTION, parent, i, "");
-        functionOf.set(id, fn);
+        functionOf[lines.ofRow[i]!] = fn;
       }
       functionNode[i] = fn;
       rowNode[i] = nodes.add(LINE, fn, i, "");
@@ -412,7 +411,7 @@ export function packageKey(file: string): string {
  * @example
  * ```ts
  * import { groupTree, nodeKey, nodeName } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -519,7 +518,7 @@ export function isGroupNode(tree: GroupTree, node: number): boolean {
  * @example Counted once
  * ```ts
  * import { groupNumbers, groupTree, nodeKey } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // main (app.py) calls parse (lib/p.py), which calls tokenize (lib/t.py).
@@ -722,203 +721,6 @@ function _compact(tree: GroupTree): _CompactGroups {
   return known;
 }
 
-/** The columns groups sort by: the function columns, plus these. */
-export type GroupSortColumn = SortColumn | "functions" | "lines";
-
-/**
- * Orders nodes by a column; ties keep the order given. `name` and `file`
- * both sort by key (A–Z unless `descending`).
- *
- * @example
- * ```ts
- * import { groupNumbers, groupTree, nodeChildren, nodeKey, sortNodes } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const entry = (file: string, time: number) => ({
- *   key: [file, 1, "f"] as const,
- *   calls: 1,
- *   primitiveCalls: 1,
- *   internalTime: time,
- *   cumulativeTime: time,
- * });
- * const profile = buildProfile([statsFile("run.pstats", [entry("b.py", 1), entry("a.py", 2)])]);
- * const numbers = groupNumbers(groupTree(profile, "file"));
- * const top = nodeChildren(numbers, -1);
- * const keys = (nodes: Uint32Array) => [...nodes].map((n) => nodeKey(numbers.tree, n));
- * assertEquals(keys(sortNodes(numbers, top, "internal")), ["a.py", "b.py"]);
- * assertEquals(keys(sortNodes(numbers, top, "name", true)), ["b.py", "a.py"]);
- * ```
- *
- * @param numbers The numbers.
- * @param nodes The nodes to order.
- * @param column The column.
- * @param descending Largest first; defaults as for functions.
- * @returns The nodes in order.
- */
-export function sortNodes(
-  numbers: GroupNumbers,
-  nodes: ArrayLike<number>,
-  column: GroupSortColumn = "cumulative",
-  descending?: boolean,
-): Uint32Array {
-  const n = nodes.length;
-  const down = descending ??
-    (column === "functions" || column === "lines" ||
-      isDescendingByDefault(column));
-  if (column === "name" || column === "file") {
-    const tree = numbers.tree;
-    const keys = Array.from(nodes, (node) => nodeKey(tree, node));
-    const order = Array.from({ length: n }, (_, i) => i);
-    const sign = down ? -1 : 1;
-    order.sort((a, b) =>
-      (keys[a]! < keys[b]! ? -sign : keys[a]! > keys[b]! ? sign : 0) || a - b
-    );
-    return Uint32Array.from(order, (i) => nodes[i]!);
-  }
-  const key = new Float64Array(n);
-  const v = (node: number): number => {
-    switch (column) {
-      case "calls":
-        return numbers.calls[node]!;
-      case "primitive_calls":
-        return numbers.primitiveCalls[node]!;
-      case "internal":
-        return numbers.internalTime[node]!;
-      case "cumulative":
-        return numbers.cumulative[node]!;
-      case "internal_per_call":
-        return _ratio(numbers.internalTime[node]!, numbers.calls[node]!);
-      case "cumulative_per_call":
-        return _ratio(
-          numbers.cumulative[node]!,
-          numbers.primitiveCalls[node]!,
-        );
-      case "functions":
-        return numbers.functions[node]!;
-      case "lines":
-        return numbers.lines[node]!;
-    }
-  };
-  for (let i = 0; i < n; i++) key[i] = v(nodes[i]!);
-  const order = radixOrder(key, down);
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = nodes[order[i]!]!;
-  return out;
-}
-
-function _ratio(a: number, b: number): number {
-  return b > 0 ? a / b : 0;
-}
-
-/**
- * The children of a node that hold matching functions (all when there is no
- * filter), or the top nodes for `-1`.
- *
- * @param numbers The numbers (their filter decides what is kept).
- * @param node The node, or -1.
- * @returns The children with at least one function.
- */
-export function nodeChildren(
-  numbers: GroupNumbers,
-  node: number,
-): Uint32Array {
-  const tree = numbers.tree;
-  const all = node < 0 ? tree.roots : tree.children.subarray(
-    tree.childStart[node]!,
-    tree.childStart[node + 1]!,
-  );
-  return _kept(numbers, all);
-}
-
-function _kept(numbers: GroupNumbers, nodes: Uint32Array): Uint32Array {
-  const lines = numbers.lines;
-  let all = true;
-  for (let i = 0; i < nodes.length; i++) {
-    if (lines[nodes[i]!] === 0) {
-      all = false;
-      break;
-    }
-  }
-  return all ? nodes : nodes.filter((n) => lines[n]! > 0);
-}
-
-/** Options for {@linkcode queryGroups}. */
-export interface GroupQueryOptions {
-  /** Space-separated terms; groups keep their matching functions. */
-  filter?: string;
-  /** The column to sort by. Defaults to `"cumulative"`. */
-  sort?: GroupSortColumn;
-  /** Largest first; defaults as for functions. */
-  descending?: boolean;
-  /** How many groups to return at most. Defaults to all. */
-  limit?: number;
-}
-
-/** The result of {@linkcode queryGroups}. */
-export interface GroupQueryResult {
-  /** The numbers of every node. */
-  readonly numbers: GroupNumbers;
-  /** How many groups match, before the limit. */
-  readonly total: number;
-  /** The listed nodes that match, sorted, at most `limit` of them. */
-  readonly ids: Uint32Array;
-}
-
-/**
- * Groups a profile at a level, as a flat list: the numbers of every group
- * that holds a matching function, sorted.
- *
- * @example
- * ```ts
- * import { nodeKey, queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const entry = (file: string, name: string, time: number) => ({
- *   key: [file, 1, name] as const,
- *   calls: 1,
- *   primitiveCalls: 1,
- *   internalTime: time,
- *   cumulativeTime: time,
- * });
- * const profile = buildProfile([statsFile("run.pstats", [
- *   entry("app/views.py", "index", 1),
- *   entry("app/models.py", "save", 2),
- *   entry("/usr/lib/python3.12/json/encoder.py", "encode", 4),
- * ])]);
- * const { numbers, ids } = queryGroups(profile, "package", { sort: "internal" });
- * assertEquals([...ids].map((n) => nodeKey(numbers.tree, n)), ["json", "app"]);
- * assertEquals(numbers.internalTime[ids[1]!], 3);
- * ```
- *
- * @param profile The profile.
- * @param level The level.
- * @param options Filter, sort and limit.
- * @returns The groups.
- */
-export function queryGroups(
-  profile: Profile,
-  level: GroupLevel,
-  options: GroupQueryOptions = {},
-): GroupQueryResult {
-  const tree = groupTree(profile, level);
-  const numbers = groupNumbers(tree, options.filter);
-  const kept = _kept(numbers, tree.listed);
-  const sorted = sortNodes(
-    numbers,
-    kept,
-    options.sort ?? "cumulative",
-    options.descending,
-  );
-  const limit = Math.max(0, options.limit ?? Infinity);
-  return {
-    numbers,
-    total: sorted.length,
-    ids: sorted.length > limit ? sorted.slice(0, limit) : sorted,
-  };
-}
-
 /**
  * The rows (function ids) under a node: its own row for a function or line
  * node of the rows as stored, else every row beneath it.
@@ -967,7 +769,7 @@ export interface FoldedEdges {
  * @example
  * ```ts
  * import { foldedEdges, groupTree, nodeKey } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const line = (at: number, name: string) => ["app.py", at, name] as const;
@@ -1033,170 +835,4 @@ export function foldedEdges(
     internalTime: Float64Array.from(sums[2]!),
     cumulativeTime: Float64Array.from(sums[3]!),
   };
-}
-
-const _folded = new WeakMap<Profile, Profile>();
-const _foldedRows = new WeakMap<Profile, Uint32Array>();
-
-/**
- * A sampled profile with its lines folded into functions: one function per
- * (file, name), as the function level of {@linkcode groupTree} folds them.
- * Its line is the smallest line seen; its samples and times are the sums of
- * its lines' (as {@linkcode groupNumbers} adds them up at the function
- * level); its callers and callees are folded by function too, every edge
- * between a line of one function and a line of another adding to one edge
- * (a function whose lines call each other keeps that edge to itself). A
- * profile that is not sampled is returned as it is. Computed once per
- * profile.
- *
- * @example
- * ```ts
- * import { foldSampledLines } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const row = (line: number, name: string, samples: number, caller?: number) => ({
- *   key: ["app.py", line, name] as const,
- *   calls: samples,
- *   primitiveCalls: samples,
- *   internalTime: samples / 1000,
- *   cumulativeTime: samples / 1000,
- *   callers: caller === undefined
- *     ? []
- *     : [{ key: ["app.py", caller, "main"] as const, calls: samples }],
- * });
- * const profile = buildProfile([statsFile("s.pstats", [
- *   row(3, "main", 1),
- *   row(4, "main", 1),
- *   row(11, "parse", 2, 3),
- *   row(10, "parse", 3, 4),
- * ], { sampled: true })]);
- * const folded = foldSampledLines(profile);
- * assertEquals(folded.functions.name, ["main", "parse"]);
- * assertEquals([...folded.functions.line], [3, 10]);
- * assertEquals([...folded.functions.calls], [2, 5]);
- * assertEquals([...folded.edges.calls], [5]); // main → parse
- * ```
- *
- * @param profile The profile.
- * @returns The profile with one row per function.
- */
-export function foldSampledLines(profile: Profile): Profile {
-  if (!profile.sampled) return profile;
-  const known = _folded.get(profile);
-  if (known !== undefined) return known;
-  const tree = groupTree(profile, "function");
-  const f = profile.functions;
-  const n = profile.size;
-  // Function nodes are numbered in the order their first row comes.
-  const id = new Int32Array(tree.size).fill(-1);
-  const ofRow = new Uint32Array(n);
-  let size = 0;
-  for (let i = 0; i < n; i++) {
-    const fn = tree.functionNode[i]!;
-    if (id[fn]! < 0) id[fn] = size++;
-    ofRow[i] = id[fn]!;
-  }
-  // Each function's row with the smallest line (the first of equals).
-  const first = new Uint32Array(size);
-  const seen = new Uint8Array(size);
-  const line = new Float64Array(size);
-  const calls = new Float64Array(size);
-  const primitiveCalls = new Float64Array(size);
-  const internalTime = new Float64Array(size);
-  const cumulativeTime = new Float64Array(size);
-  for (let i = 0; i < n; i++) {
-    const k = ofRow[i]!;
-    if (seen[k] === 0 || f.line[i]! < line[k]!) {
-      seen[k] = 1;
-      first[k] = i;
-      line[k] = f.line[i]!;
-    }
-    calls[k]! += f.calls[i]!;
-    primitiveCalls[k]! += f.primitiveCalls[i]!;
-    internalTime[k]! += f.internalTime[i]!;
-    cumulativeTime[k]! += f.cumulativeTime[i]!;
-  }
-  const pick = <T>(column: readonly T[]) =>
-    Array.from(first, (i) => column[i]!);
-  // Edges by (caller function, callee function), in the order first met.
-  const e = profile.edges;
-  const edgeOf = new Map<number, number>();
-  const caller: number[] = [];
-  const callee: number[] = [];
-  const sums: number[][] = [[], [], [], []];
-  for (let k = 0; k < e.caller.length; k++) {
-    const a = ofRow[e.caller[k]!]!;
-    const b = ofRow[e.callee[k]!]!;
-    const key = a * size + b;
-    let at = edgeOf.get(key);
-    if (at === undefined) {
-      at = caller.length;
-      edgeOf.set(key, at);
-      caller.push(a);
-      callee.push(b);
-      for (const sum of sums) sum.push(0);
-    }
-    sums[0]![at]! += e.calls[k]!;
-    sums[1]![at]! += e.primitiveCalls[k]!;
-    sums[2]![at]! += e.internalTime[k]!;
-    sums[3]![at]! += e.cumulativeTime[k]!;
-  }
-  const folded = createProfile({
-    sources: profile.sources,
-    sampled: true,
-    edgeDetail: profile.edgeDetail,
-    functions: {
-      file: pick(f.file),
-      shortFile: pick(f.shortFile),
-      line,
-      name: pick(f.name),
-      calls,
-      primitiveCalls,
-      internalTime,
-      cumulativeTime,
-    },
-    edges: {
-      caller: Uint32Array.from(caller),
-      callee: Uint32Array.from(callee),
-      calls: Float64Array.from(sums[0]!),
-      primitiveCalls: Float64Array.from(sums[1]!),
-      internalTime: Float64Array.from(sums[2]!),
-      cumulativeTime: Float64Array.from(sums[3]!),
-    },
-  });
-  _folded.set(profile, folded);
-  _foldedRows.set(folded, first);
-  return folded;
-}
-
-/**
- * The stored row a function of a profile made by
- * {@linkcode foldSampledLines} stands for: its line with the smallest line
- * number. For any other profile, the id itself.
- *
- * @example
- * ```ts
- * import { foldSampledLines, unfoldedRow } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const row = (line: number) => ({
- *   key: ["app.py", line, "main"] as const,
- *   calls: 1,
- *   primitiveCalls: 1,
- *   internalTime: 0.001,
- *   cumulativeTime: 0.001,
- * });
- * const profile = buildProfile([statsFile("s.pstats", [row(9), row(8)], { sampled: true })]);
- * const folded = foldSampledLines(profile);
- * assertEquals(profile.functions.line[unfoldedRow(folded, 0)], 8);
- * ```
- *
- * @param profile A profile, folded or not.
- * @param id A function id of it.
- * @returns The row of the profile it was folded from.
- */
-export function unfoldedRow(profile: Profile, id: number): number {
-  return _foldedRows.get(profile)?.[id] ?? id;
 }

@@ -1,7 +1,8 @@
 /**
  * Reports of a profile's groups (see `group.ts`): JSON and CSV for scripts,
  * an aligned table for the terminal. Each is produced in chunks, like the
- * function reports of `report.ts`.
+ * function reports of `report.ts`, and laid out, like them, by
+ * `text_table.ts` and `report_fields.ts`.
  *
  * @module
  */
@@ -13,10 +14,17 @@ import {
   isGroupNode,
   nodeKey,
 } from "./group.ts";
-import { fitToWidth } from "./report.ts";
 import { escapeControls } from "./escape.ts";
 import type { SortColumn } from "./query.ts";
 import { csvField, jsonNumber } from "./report_fields.ts";
+import {
+  fitToWidth,
+  moreRowsLine,
+  numberColumns,
+  selectionText,
+  sortColumnName,
+  totalsLine,
+} from "./text_table.ts";
 
 /**
  * Whether a node's cumulative number counts calls rather than seconds: a
@@ -56,8 +64,8 @@ function _levelInCalls(numbers: GroupNumbers): boolean {
  * @example
  * ```ts
  * import { groupJsonReport } from "./group_report.ts";
- * import { queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { queryGroups } from "./group_rows.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -116,8 +124,8 @@ export function* groupJsonReport(
  * @example
  * ```ts
  * import { groupCsvReport } from "./group_report.ts";
- * import { queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { queryGroups } from "./group_rows.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -178,17 +186,6 @@ export interface GroupTableOptions {
   reversed?: boolean;
 }
 
-const _SORT_NAMES: Record<SortColumn, string> = {
-  calls: "calls",
-  primitive_calls: "primitive calls",
-  internal: "internal time",
-  internal_per_call: "internal time per call",
-  cumulative: "cumulative time",
-  cumulative_per_call: "cumulative time per call",
-  name: "name",
-  file: "name",
-};
-
 const _NOUNS: Record<GroupLevel, string> = {
   line: "line",
   function: "function",
@@ -196,11 +193,6 @@ const _NOUNS: Record<GroupLevel, string> = {
   directory: "directory",
   package: "package",
 };
-
-function _plural(n: number, noun: string): string {
-  const plural = noun.endsWith("y") ? `${noun.slice(0, -1)}ies` : `${noun}s`;
-  return `${formatCount(n)} ${n === 1 ? noun : plural}`;
-}
 
 /**
  * An aligned terminal table of groups, with times in milliseconds and
@@ -211,8 +203,8 @@ function _plural(n: number, noun: string): string {
  * @example
  * ```ts
  * import { groupTableReport } from "./group_report.ts";
- * import { queryGroups } from "./group.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { queryGroups } from "./group_rows.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertStringIncludes } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -243,29 +235,29 @@ export function* groupTableReport(
   const t = profile.totals;
   const level = tree.level;
   yield `${profile.sources.map((s) => escapeControls(s)).join(", ")}\n`;
-  if (profile.sampled) {
-    yield `${_plural(t.primitiveCalls, "sample")} (${formatMs(t.time)} ms)\n`;
-  } else {
-    const primitive = t.primitiveCalls !== t.calls
-      ? ` (${formatCount(t.primitiveCalls)} primitive)`
-      : "";
-    yield `${_plural(t.calls, "function call")}${primitive} in ${
-      formatMs(t.time)
-    } ms\n`;
-  }
+  yield totalsLine(t, profile.sampled);
   const total = options.total ?? ids.length;
-  const sortName = _SORT_NAMES[options.sort ?? "cumulative"];
-  const filter = options.filter?.trim()
-    ? ` holding functions matching "${escapeControls(options.filter.trim())}"`
-    : "";
+  const sort = options.sort ?? "cumulative";
   const folded = profile.sampled && level === "function"
     ? " (lines folded into functions)"
     : "";
-  yield `Grouped by ${level}${folded}; sorted by ${sortName}${
-    options.reversed ? ", reversed" : ""
-  }; ${ids.length < total ? `showing ${formatCount(ids.length)} of ` : ""}${
-    _plural(total, _NOUNS[level])
-  }${filter}\n\n`;
+  yield `Grouped by ${level}${folded}; sorted by ${
+    selectionText({
+      // Groups sort by their key for either.
+      sortName: sort === "name" || sort === "file"
+        ? "name"
+        : sortColumnName(sort),
+      reversed: options.reversed,
+      shown: ids.length,
+      total,
+      noun: _NOUNS[level],
+      matching: options.filter?.trim()
+        ? ` holding functions matching "${
+          escapeControls(options.filter.trim())
+        }"`
+        : "",
+    })
+  }\n\n`;
 
   const inCalls = _levelInCalls(numbers);
   const headers = profile.sampled
@@ -324,32 +316,20 @@ export function* groupTableReport(
     : level === "line"
     ? ["functions", "lines"]
     : [];
-  const shown = headers.map((_, c) => c).filter((c) =>
-    !drop.includes(headers[c]!)
-  );
-  const widths = headers.map((h, c) =>
-    rows.reduce((w, row) => Math.max(w, row[c]!.length), h.length)
-  );
-  const numbersWidth = shown.reduce((a, c) => a + widths[c]! + 2, 0);
-  const room = options.width === undefined
-    ? Infinity
-    : Math.max(20, options.width - numbersWidth);
-  const line = (cells: string[]) =>
-    shown.map((c) => cells[c]!.padStart(widths[c]!)).join("  ");
+  const columns = numberColumns(headers, rows, {
+    width: options.width,
+    hidden: headers.map((_, c) => c).filter((c) => drop.includes(headers[c]!)),
+  });
   const keyHeader = level === "line" || level === "function"
     ? "location"
     : level;
-  yield `${line(headers)}  ${keyHeader}\n`;
+  yield `${columns.line(headers)}  ${keyHeader}\n`;
   for (let i = 0; i < ids.length; i++) {
-    yield `${line(rows[i]!)}  ${
-      fitToWidth(escapeControls(nodeKey(tree, ids[i]!)), room)
+    yield `${columns.line(rows[i]!)}  ${
+      fitToWidth(escapeControls(nodeKey(tree, ids[i]!)), columns.room)
     }\n`;
   }
-  if (ids.length < total) {
-    yield `\n… ${
-      _plural(total - ids.length, `more ${_NOUNS[level]}`)
-    } (use --limit to see more)\n`;
-  }
+  yield moreRowsLine(ids.length, total, _NOUNS[level]);
   let reentered = false;
   for (let i = 0; i < ids.length; i++) {
     const n = ids[i]!;

@@ -157,7 +157,7 @@ export function filterTerms(
  * @example
  * ```ts
  * import { queryFunctions } from "./query.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (name: string, time: number) => ({
@@ -225,15 +225,7 @@ export function queryCallers(
   id: number,
   options: QueryOptions = {},
 ): QueryResult {
-  return _queryEdges(
-    profile,
-    profile.callerEdges.subarray(
-      profile.callerStart[id] ?? 0,
-      profile.callerStart[id + 1] ?? 0,
-    ),
-    profile.edges.caller,
-    options,
-  );
+  return _queryEdges(profile, id, "callers", options);
 }
 
 /**
@@ -250,23 +242,22 @@ export function queryCallees(
   id: number,
   options: QueryOptions = {},
 ): QueryResult {
-  return _queryEdges(
-    profile,
-    profile.calleeEdges.subarray(
-      profile.calleeStart[id] ?? 0,
-      profile.calleeStart[id + 1] ?? 0,
-    ),
-    profile.edges.callee,
-    options,
-  );
+  return _queryEdges(profile, id, "callees", options);
 }
 
+/** The edges into (callers) or out of (callees) a function, queried. */
 function _queryEdges(
   profile: Profile,
-  edges: Uint32Array,
-  other: Uint32Array,
+  id: number,
+  direction: "callers" | "callees",
   options: QueryOptions,
 ): QueryResult {
+  const callers = direction === "callers";
+  const start = callers ? profile.callerStart : profile.calleeStart;
+  const edges = (callers ? profile.callerEdges : profile.calleeEdges)
+    .subarray(start[id] ?? 0, start[id + 1] ?? 0);
+  // The function at the other end, which filters and name sorts apply to.
+  const other = callers ? profile.edges.caller : profile.edges.callee;
   const terms = filterTerms(options.filter);
   const matches = terms.length > 0 ? functionMatcher(profile, terms) : null;
   const ids: number[] = [];
@@ -283,22 +274,7 @@ function _queryEdges(
     const rank = _ranks(profile, column);
     ids.sort((a, b) => sign * (rank[other[a]!]! - rank[other[b]!]!) || a - b);
   } else {
-    const key = (edge: number): number => {
-      switch (column) {
-        case "calls":
-          return e.calls[edge]!;
-        case "primitive_calls":
-          return e.primitiveCalls[edge]!;
-        case "internal":
-          return e.internalTime[edge]!;
-        case "cumulative":
-          return e.cumulativeTime[edge]!;
-        case "internal_per_call":
-          return _ratio(e.internalTime[edge]!, e.calls[edge]!);
-        case "cumulative_per_call":
-          return _ratio(e.cumulativeTime[edge]!, e.primitiveCalls[edge]!);
-      }
-    };
+    const key = (edge: number): number => numberSortKey(e, column, edge);
     ids.sort((a, b) => sign * (key(a) - key(b)) || a - b);
   }
   return _page(Uint32Array.from(ids), ids.length, options);
@@ -316,6 +292,65 @@ function _page(
 
 function _ratio(a: number, b: number): number {
   return b > 0 ? a / b : 0;
+}
+
+/** The four numbers of functions, of edges or of groups, in columns. */
+export interface NumberColumns {
+  /** Calls (cumulative samples when sampled). */
+  readonly calls: ArrayLike<number>;
+  /** Primitive calls (direct samples when sampled). */
+  readonly primitiveCalls: ArrayLike<number>;
+  /** Internal time in seconds. */
+  readonly internalTime: ArrayLike<number>;
+  /** Cumulative time in seconds. */
+  readonly cumulativeTime: ArrayLike<number>;
+}
+
+/**
+ * The number a row sorts by in a numeric column: one of its numbers, or
+ * internal time per call (per primitive call for cumulative time), 0
+ * without calls. Functions, edges and groups all sort by it.
+ *
+ * @example
+ * ```ts
+ * import { numberSortKey } from "./query.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const numbers = {
+ *   calls: [4, 0],
+ *   primitiveCalls: [2, 0],
+ *   internalTime: [1, 0.5],
+ *   cumulativeTime: [3, 0.5],
+ * };
+ * assertEquals(numberSortKey(numbers, "internal_per_call", 0), 0.25);
+ * assertEquals(numberSortKey(numbers, "cumulative_per_call", 0), 1.5);
+ * assertEquals(numberSortKey(numbers, "cumulative_per_call", 1), 0);
+ * ```
+ *
+ * @param numbers The columns.
+ * @param column The column sorted by.
+ * @param row The row.
+ * @returns Its key.
+ */
+export function numberSortKey(
+  numbers: NumberColumns,
+  column: Exclude<SortColumn, "name" | "file">,
+  row: number,
+): number {
+  switch (column) {
+    case "calls":
+      return numbers.calls[row]!;
+    case "primitive_calls":
+      return numbers.primitiveCalls[row]!;
+    case "internal":
+      return numbers.internalTime[row]!;
+    case "cumulative":
+      return numbers.cumulativeTime[row]!;
+    case "internal_per_call":
+      return _ratio(numbers.internalTime[row]!, numbers.calls[row]!);
+    case "cumulative_per_call":
+      return _ratio(numbers.cumulativeTime[row]!, numbers.primitiveCalls[row]!);
+  }
 }
 
 interface _Cache {
@@ -509,7 +544,7 @@ export type TextOrderOrigin = "computed" | "preset";
  * @example
  * ```ts
  * import { textOrder } from "./query.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (file: string, name: string) => ({
@@ -559,7 +594,7 @@ export function textOrder(profile: Profile): TextOrder {
  *   textOrder,
  *   textOrderOrigin,
  * } from "./query.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const stats = () => statsFile("run.pstats", ["save", "load"].map((name) => ({

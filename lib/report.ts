@@ -2,6 +2,8 @@
  * Reports of a profile as text: an aligned table for the terminal, and JSON
  * and CSV for scripts. Each report is produced as a sequence of chunks so a
  * large profile streams to its destination instead of being built in memory.
+ * The table's columns and lines are laid out by `text_table.ts`, which the
+ * group and compare tables share; JSON and CSV fields by `report_fields.ts`.
  *
  * @module
  */
@@ -12,31 +14,17 @@ import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import type { SortColumn } from "./query.ts";
 import { csvField, jsonNumber } from "./report_fields.ts";
+import {
+  fitToWidth,
+  moreRowsLine,
+  numberColumns,
+  plural,
+  selectionText,
+  sortColumnName,
+  totalsLine,
+} from "./text_table.ts";
 
-/**
- * Terminal columns a string takes: East Asian wide characters and emoji take
- * two, combining marks none. (std's unicodeWidth would do, but its npm build
- * lacks the data file it needs.)
- */
-function _width(text: string): number {
-  let width = 0;
-  for (const char of text) {
-    const c = char.codePointAt(0)!;
-    if (
-      (c >= 0x300 && c <= 0x36f) || c === 0x200d || (c >= 0xfe00 && c <= 0xfe0f)
-    ) {
-      continue;
-    }
-    width += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
-        (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-        (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-        (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) ||
-        (c >= 0x20000 && c <= 0x3fffd)
-      ? 2
-      : 1;
-  }
-  return width;
-}
+export { fitToWidth } from "./text_table.ts";
 
 /**
  * The JSON report of the given functions. Its shape is a stable interface:
@@ -58,7 +46,7 @@ function _width(text: string): number {
  * @example
  * ```ts
  * import { jsonReport } from "./report.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -129,7 +117,7 @@ function _identity(profile: Profile, id: number): string {
  * @example
  * ```ts
  * import { csvReport } from "./report.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -204,17 +192,6 @@ export interface TableReportOptions {
   reversed?: boolean;
 }
 
-const _SORT_NAMES: Record<SortColumn, string> = {
-  calls: "calls",
-  primitive_calls: "primitive calls",
-  internal: "internal time",
-  internal_per_call: "internal time per call",
-  cumulative: "cumulative time",
-  cumulative_per_call: "cumulative time per call",
-  name: "function name",
-  file: "file name",
-};
-
 /**
  * A readable, aligned table for the terminal, in the spirit of pstats'
  * `print_stats()` but with times in milliseconds, like the web page. A
@@ -223,7 +200,7 @@ const _SORT_NAMES: Record<SortColumn, string> = {
  * @example
  * ```ts
  * import { tableReport } from "./report.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertStringIncludes } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -255,26 +232,22 @@ export function* tableReport(
   yield sources.length > 4
     ? `${sources.slice(0, 3).join(", ")} and ${
       formatCount(sources.length - 3)
-    } more (${formatCount(sources.length)} files)\n`
+    } more (${plural(sources.length, "file")})\n`
     : `${sources.join(", ")}\n`;
-  if (profile.sampled) {
-    yield `${_plural(t.primitiveCalls, "sample")} (${formatMs(t.time)} ms)\n`;
-  } else {
-    const primitive = t.primitiveCalls !== t.calls
-      ? ` (${formatCount(t.primitiveCalls)} primitive)`
-      : "";
-    yield `${_plural(t.calls, "function call")}${primitive} in ${
-      formatMs(t.time)
-    } ms\n`;
-  }
+  yield totalsLine(t, profile.sampled);
   const total = options.total ?? ids.length;
-  const sortName = _SORT_NAMES[options.sort ?? "cumulative"];
-  const filter = options.filter?.trim()
-    ? ` matching "${escapeControls(options.filter.trim())}"`
-    : "";
-  yield `Sorted by ${sortName}${options.reversed ? ", reversed" : ""}; ${
-    ids.length < total ? `showing ${formatCount(ids.length)} of ` : ""
-  }${_plural(total, "function")}${filter}\n\n`;
+  yield `Sorted by ${
+    selectionText({
+      sortName: sortColumnName(options.sort ?? "cumulative"),
+      reversed: options.reversed,
+      shown: ids.length,
+      total,
+      noun: "function",
+      matching: options.filter?.trim()
+        ? ` matching "${escapeControls(options.filter.trim())}"`
+        : "",
+    })
+  }\n\n`;
 
   const headers = profile.sampled
     ? ["samples", "direct", "direct %", "cumul %", "direct ms", "cumul ms"]
@@ -307,79 +280,19 @@ export function* tableReport(
         ],
     );
   }
-  const widths = headers.map((h, c) =>
-    rows.reduce((w, row) => Math.max(w, row[c]!.length), h.length)
-  );
   // On a narrow terminal, drop the least needed columns before cutting the
   // location below a readable width.
-  const shown = headers.map((_, c) => c);
-  const dropOrder = profile.sampled ? [3, 2] : [4, 2, 5];
-  const numbersWidth = () => shown.reduce((a, c) => a + widths[c]! + 2, 0);
-  while (
-    options.width !== undefined && dropOrder.length > 0 &&
-    options.width - numbersWidth() < _MIN_LOCATION
-  ) {
-    shown.splice(shown.indexOf(dropOrder.shift()!), 1);
-  }
-  const numbers = (cells: string[]) =>
-    shown.map((c) => cells[c]!.padStart(widths[c]!)).join("  ");
-  const room = options.width === undefined
-    ? Infinity
-    : Math.max(20, options.width - numbersWidth());
-  yield `${numbers(headers)}  location\n`;
+  const columns = numberColumns(headers, rows, {
+    width: options.width,
+    dropOrder: profile.sampled ? [3, 2] : [4, 2, 5],
+  });
+  yield `${columns.line(headers)}  location\n`;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const location = escapeControls(
       functionLabel(f.shortFile[id]!, f.line[id]!, f.name[id]!),
     );
-    yield `${numbers(rows[i]!)}  ${_fit(location, room)}\n`;
+    yield `${columns.line(rows[i]!)}  ${fitToWidth(location, columns.room)}\n`;
   }
-  if (ids.length < total) {
-    yield `\n… ${
-      _plural(total - ids.length, "more function")
-    } (use --limit to see more)\n`;
-  }
-}
-
-/** The narrowest the location column gets before columns are dropped. */
-const _MIN_LOCATION = 40;
-
-function _plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** Cuts text from the left to fit a width, keeping the end (file and name). */
-function _fit(text: string, width: number): string {
-  if (_width(text) <= width) return text;
-  const chars = [...text];
-  let kept = "";
-  let used = 1;
-  for (let i = chars.length - 1; i >= 0; i--) {
-    const w = _width(chars[i]!);
-    if (used + w > width) break;
-    kept = chars[i] + kept;
-    used += w;
-  }
-  return `…${kept}`;
-}
-
-/**
- * Cuts text from the left to fit a terminal width, keeping its end (the file
- * and function name) behind an ellipsis; wide characters take two columns.
- *
- * @example
- * ```ts
- * import { fitToWidth } from "./report.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(fitToWidth("django/db/models/query.py", 12), "…ls/query.py");
- * assertEquals(fitToWidth("app.py", 12), "app.py");
- * ```
- *
- * @param text The text.
- * @param width The columns it may take.
- * @returns The text, cut if needed.
- */
-export function fitToWidth(text: string, width: number): string {
-  return _fit(text, width);
+  yield moreRowsLine(ids.length, total, "function");
 }

@@ -35,7 +35,7 @@ import type { Profile } from "./profile.ts";
  * @example
  * ```ts
  * import { searchText } from "./search.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -74,7 +74,7 @@ export function searchText(profile: Profile): string[] {
  * @example
  * ```ts
  * import { functionMatcher } from "./search.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const entry = (name: string, line: number) => ({

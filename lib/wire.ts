@@ -52,7 +52,7 @@ interface _Header {
  * @example Round trip
  * ```ts
  * import { decodeProfile, encodeProfile } from "./wire.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const profile = buildProfile([statsFile("run.pstats", [{
@@ -153,7 +153,7 @@ export function encodeProfileParts(
  * @example
  * ```ts
  * import { decodeProfile, encodeProfile, functionsLength } from "./wire.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const bytes = encodeProfile(buildProfile([statsFile("run.pstats", [{

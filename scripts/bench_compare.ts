@@ -31,7 +31,7 @@ async function child(args: string[]): Promise<Record<string, number>> {
 
 if (Deno.env.get("BENCH_COMPARE_CHILD") === "1") {
   // Runs in the child: load both, compare, sort.
-  const { loadProfile } = await import("../lib/pstats.ts");
+  const { loadProfile } = await import("../lib/pstats/read.ts");
   const { compareProfiles, queryComparison } = await import(
     "../lib/compare.ts"
   );

@@ -12,7 +12,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
 import { findProfiles } from "../lib/folder.ts";
-import { loadProfileAsync } from "../lib/pstats.ts";
+import { loadProfileAsync } from "../lib/pstats/read.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const args = parseArgs(Deno.args, {

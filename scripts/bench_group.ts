@@ -8,14 +8,9 @@
  *     deno run --allow-read scripts/bench_group.ts bench/large-200000.pstats
  */
 import { createProfile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
-import {
-  GROUP_LEVELS,
-  groupNumbers,
-  groupTree,
-  nodeChildren,
-  sortNodes,
-} from "../lib/group.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
+import { GROUP_LEVELS, groupNumbers, groupTree } from "../lib/group.ts";
+import { nodeChildren, sortNodes } from "../lib/group_rows.ts";
 
 const file = Deno.args[0];
 if (file === undefined) {

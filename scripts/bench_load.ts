@@ -7,7 +7,7 @@
  *
  * Usage: deno run --allow-all scripts/bench_load.ts FILE...
  */
-import { loadProfileAsync } from "../lib/pstats.ts";
+import { loadProfileAsync } from "../lib/pstats/read.ts";
 import { queryFunctions } from "../lib/query.ts";
 
 const paths = Deno.args;

@@ -25,14 +25,14 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
 import { isDataError } from "../lib/data_error.ts";
-import { buildProfile } from "../lib/profile.ts";
+import { buildProfile } from "../lib/pstats/build.ts";
 import {
   type PstatsFile,
   type PstatsStream,
   readPstats,
   readPstatsStream,
-} from "../lib/pstats.ts";
-import { readPstatsFast, readPstatsFastStream } from "../lib/pstats_fast.ts";
+} from "../lib/pstats/read.ts";
+import { readPstatsFast, readPstatsFastStream } from "../lib/pstats/fast.ts";
 import { jsonReport } from "../lib/report.ts";
 import { concat, i32, long, str, tuple } from "../tests/_marshal_writer.ts";
 

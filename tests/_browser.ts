@@ -3,20 +3,18 @@
  * fixture on a free port, collect what the page reports as broken, read the
  * URL, and take the light and dark screenshots in tests/output/.
  */
-import { assert } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { fromFileUrl } from "@std/path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import type { Profile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { FIXTURES_URL } from "./_fixtures.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import {
   allowedHosts,
   createHandler,
   type HandlerOptions,
 } from "../lib/server.ts";
 import { UI_ASSETS } from "./_page.ts";
-
-/** The fixtures' directory. */
-export const FIXTURES_URL: URL = new URL("./fixtures/", import.meta.url);
 
 /** Where the screenshots go, ending in `/`. */
 export const OUTPUT: string = fromFileUrl(
@@ -82,6 +80,56 @@ export function collectProblems(page: Page, problems: string[]): void {
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(message.text());
   });
+}
+
+/**
+ * A new 1280×720 page in a context of its own (closing the page closes
+ * it), whose problems {@linkcode collectProblems} collects.
+ *
+ * @param options More for the context: offline, a colour scheme, …
+ */
+export async function watchedPage(
+  browser: Browser,
+  problems: string[],
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 720 },
+    ...options,
+  });
+  collectProblems(page, problems);
+  return page;
+}
+
+/**
+ * The visible rows' function names, top to bottom.
+ *
+ * @param table A selector for the table, when the page shows more than one
+ * kind (`table.compare`).
+ */
+export async function rowNames(page: Page, table = ""): Promise<string[]> {
+  return await page.$$eval(
+    `${table} tbody tr.row .name`.trim(),
+    (cells) => cells.map((cell) => cell.textContent ?? ""),
+  );
+}
+
+/**
+ * Filters the table, follows the first row's callers link, and checks that
+ * the URL says so and that the table shows `focal` with its `callers`.
+ */
+export async function openCallers(
+  page: Page,
+  filter: string,
+  focal: string,
+  callers: string[],
+): Promise<void> {
+  await page.fill("#filter", filter);
+  await page.click("tbody tr.row td.links a >> text=callers");
+  await page.waitForSelector("tr.focal");
+  assertEquals(param(page, "view"), "callers");
+  assertEquals(await page.textContent("tr.focal .name"), focal);
+  assertEquals((await rowNames(page)).sort(), callers);
 }
 
 /** A parameter of the page's URL. */

@@ -11,14 +11,15 @@ import {
 } from "@std/assert";
 import { fromFileUrl } from "@std/path";
 import denoJson from "../deno.json" with { type: "json" };
+import { FIXTURES } from "./_fixtures.ts";
+import { type ServerChild, startServer } from "./_server_child.ts";
+
+export { FIXTURES };
 
 /** The repository's root, ending in `/`. */
 export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
 /** The program's entry point. */
 export const MAIN = `${ROOT}main.ts`;
-/** The fixtures' directory, ending in `/`. */
-export const FIXTURES = `${ROOT}tests/fixtures/`;
-
 /**
  * The permissions `deno task start` gives the program (deno.json's `start`
  * task, `deno run FLAGS main.ts`): the tests run it with these and no more,
@@ -36,6 +37,9 @@ function _startPermissions(): string[] {
   return flags;
 }
 
+/** What runs the program: `deno` with these, then its arguments. */
+const _RUN = ["run", ...START_PERMISSIONS, MAIN];
+
 /** What one run of the command line did. */
 export interface CliResult {
   code: number;
@@ -52,7 +56,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const start = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
+    args: [..._RUN, ...args],
     cwd,
     stdin: "null",
     stdout: "piped",
@@ -121,6 +125,21 @@ export async function runJsonReport<T>(
   const result = await runCli(["--format", "json", ...args], cwd);
   assertEquals(result.code, 0, result.stderr);
   return [JSON.parse(result.stdout) as T, result.stderr];
+}
+
+/**
+ * Starts the explorer serving `args` (files, folders, options) on a free
+ * port without opening a browser, and waits until it says where it runs.
+ */
+export function exploreOnFreePort(
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<ServerChild> {
+  return startServer(
+    Deno.execPath(),
+    [..._RUN, "--port", "0", "--no-open", ...args],
+    options,
+  );
 }
 
 /** Calls `fn` with a new temporary directory, removed afterwards. */

@@ -9,13 +9,18 @@
 
 const _encoder = new TextEncoder();
 
-/** Concatenates byte arrays and strings (as Latin-1 type codes). */
+/**
+ * Concatenates byte arrays, arrays of bytes, single bytes and strings (as
+ * Latin-1: type codes).
+ */
 export function concat(
-  ...parts: (Uint8Array | string | number[])[]
+  ...parts: (Uint8Array | string | number[] | number)[]
 ): Uint8Array {
   const arrays = parts.map((p) =>
     typeof p === "string"
       ? Uint8Array.from(p, (c) => c.charCodeAt(0))
+      : typeof p === "number"
+      ? Uint8Array.of(p)
       : p instanceof Uint8Array
       ? p
       : Uint8Array.from(p)

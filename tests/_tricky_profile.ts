@@ -1,5 +1,6 @@
 /** A profile whose names and files are hard to sort, for the sort tests. */
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 
 /**
  * Built-ins (shown by another name than stored), non-ASCII names (one

@@ -7,26 +7,20 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { queryFunctions } from "../lib/query.ts";
 import {
-  collectProblems,
+  openCallers,
   param,
+  rowNames,
   screenshotThemes,
   serve,
   serveProfile,
+  watchedPage,
 } from "./_browser.ts";
 
 async function status(page: Page): Promise<string> {
   return (await page.textContent(".status"))?.trim() ?? "";
-}
-
-/** The visible rows' function names, top to bottom. */
-async function names(page: Page): Promise<string[]> {
-  return await page.$$eval(
-    "tbody tr.row .name",
-    (cells) => cells.map((cell) => cell.textContent ?? ""),
-  );
 }
 
 Deno.test({
@@ -39,14 +33,11 @@ Deno.test({
     const wide = await serve("wide-calls.pstats");
     const problems: string[] = [];
     try {
-      const context = await browser.newContext({
-        viewport: { width: 1280, height: 720 },
-      });
-      await context.grantPermissions(["clipboard-read", "clipboard-write"], {
-        origin: new URL(small.url).origin,
-      });
-      const page = await context.newPage();
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
+      await page.context().grantPermissions(
+        ["clipboard-read", "clipboard-write"],
+        { origin: new URL(small.url).origin },
+      );
 
       await t.step("it lists every function, largest first", async () => {
         await page.goto(small.url);
@@ -65,7 +56,7 @@ Deno.test({
       await t.step("typing filters as you go and the URL follows", async () => {
         await page.fill("#filter", "workload fib");
         assertEquals(await status(page), "1 of 126 functions");
-        assertEquals(await names(page), ["fib"]);
+        assertEquals(await rowNames(page), ["fib"]);
         await page.waitForFunction(() => location.search.includes("q="));
         assertEquals(param(page, "q"), "workload fib");
       });
@@ -81,14 +72,14 @@ Deno.test({
           await page.getAttribute("th.cumulative", "aria-sort"),
           null,
         );
-        const descending = await names(page);
+        const descending = await rowNames(page);
         await page.click("th.internal button");
         assertEquals(
           await page.getAttribute("th.internal", "aria-sort"),
           "ascending",
         );
         assertEquals(await page.textContent("th.internal .arrow"), "▲");
-        const ascending = await names(page);
+        const ascending = await rowNames(page);
         assertEquals(ascending[ascending.length - 1], descending[0]);
         await page.waitForFunction(() => location.search.includes("desc=0"));
         assertEquals(param(page, "sort"), "internal");
@@ -97,17 +88,12 @@ Deno.test({
       await t.step(
         "a callers link walks the graph and Back returns",
         async () => {
-          await page.fill("#filter", "workload.py:11");
-          await page.click("tbody tr.row td.links a >> text=callers");
-          await page.waitForSelector("tr.focal");
-          assertEquals(param(page, "view"), "callers");
-          assertEquals(await page.textContent("tr.focal .name"), "fib");
-          assertEquals((await names(page)).sort(), ["fib", "main"]);
+          await openCallers(page, "workload.py:11", "fib", ["fib", "main"]);
           assertEquals(await page.inputValue("#filter"), "");
           await page.goBack();
           await page.waitForSelector("tr.focal", { state: "detached" });
           assertEquals(await page.inputValue("#filter"), "workload.py:11");
-          assertEquals(await names(page), ["fib"]);
+          assertEquals(await rowNames(page), ["fib"]);
         },
       );
 
@@ -267,7 +253,7 @@ Deno.test({
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
       });
-      await context.close();
+      await page.close();
     } finally {
       await browser.close();
       await small.server.shutdown();

@@ -7,12 +7,13 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { fromFileUrl, join } from "@std/path";
 import { rawGet, startServer } from "./_server_child.ts";
+import { fixturePath } from "./_fixtures.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const FIXTURE = "cprofile-3.13.pstats";
 const EXPECTED = JSON.parse(
   await Deno.readTextFile(
-    join(ROOT, "tests", "fixtures", "cprofile-3.13.expected.json"),
+    fixturePath("cprofile-3.13.expected.json"),
   ),
 ) as { total_calls: number };
 
@@ -42,7 +43,7 @@ async function bundleInto(dir: string): Promise<string> {
   const script = join(dir, "profiling-explorer.js");
   await Deno.copyFile(join(ROOT, "dist", "profiling-explorer.js"), script);
   await Deno.copyFile(
-    join(ROOT, "tests", "fixtures", FIXTURE),
+    fixturePath(FIXTURE),
     join(dir, FIXTURE),
   );
   return script;

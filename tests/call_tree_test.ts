@@ -15,21 +15,14 @@ import {
   OTHER,
   pathsThrough,
 } from "../lib/call_tree.ts";
+import type { Profile } from "../lib/profile.ts";
 import {
   buildProfile,
-  type FunctionKey,
-  type Profile,
   type StatsEntry,
   statsFile,
-} from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-function fixture(name: string): Profile {
-  const bytes = Deno.readFileSync(new URL(name, FIXTURES));
-  return loadProfile([{ source: name, bytes }]);
-}
+} from "../lib/pstats/build.ts";
+import type { FunctionKey } from "../lib/pstats/stats_table.ts";
+import { fixturePath, fixtureProfile } from "./_fixtures.ts";
 
 /** Each node's path of frame labels, joined by `;`. */
 function paths(profile: Profile, tree: CallTree): string[] {
@@ -99,9 +92,9 @@ interface Stacks {
 }
 
 Deno.test("buildCallTree() reproduces a real tree-shaped profile exactly, as Python reads it", () => {
-  const profile = fixture("call-tree.pstats");
+  const profile = fixtureProfile("call-tree.pstats");
   const want: Stacks = JSON.parse(
-    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+    Deno.readTextFileSync(fixturePath("call-tree.stacks.json")),
   );
   const tree = buildCallTree(profile, { minShare: 0 });
   const got = paths(profile, tree);
@@ -118,9 +111,9 @@ Deno.test("buildCallTree() reproduces a real tree-shaped profile exactly, as Pyt
 });
 
 Deno.test("collapsedStacks() prints Python's stacks of a tree-shaped profile with their own times in µs", () => {
-  const profile = fixture("call-tree.pstats");
+  const profile = fixtureProfile("call-tree.pstats");
   const want: Stacks = JSON.parse(
-    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+    Deno.readTextFileSync(fixturePath("call-tree.stacks.json")),
   );
   const tree = buildCallTree(profile, { minShare: 0 });
   const lines = [...collapsedStacks(profile, tree)];
@@ -139,7 +132,7 @@ Deno.test("collapsedStacks() prints Python's stacks of a tree-shaped profile wit
 });
 
 Deno.test("buildCallTree() starts at the outermost exec of python -m cProfile, though imports call it again", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const tree = buildCallTree(profile, { minShare: 0 });
   const roots: string[] = [];
   for (let i = 1; i < tree.size; i++) {
@@ -192,7 +185,7 @@ Deno.test("buildCallTree() scales callees down when recursion makes their edges 
 });
 
 Deno.test("buildCallTree() cuts small branches into [other] or own time and loses nothing", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const full = buildCallTree(profile, { minShare: 0 });
   for (const minShare of [0.001, 0.01, 0.05]) {
     const cut = buildCallTree(profile, { minShare });
@@ -216,7 +209,7 @@ Deno.test("buildCallTree() cuts small branches into [other] or own time and lose
 });
 
 Deno.test("buildCallTree() of the profile module shares a callee's time by the calls on each edge", () => {
-  const profile = fixture("profile-3.13.pstats");
+  const profile = fixtureProfile("profile-3.13.pstats");
   assert(!profile.edgeDetail);
   const tree = buildCallTree(profile, { minShare: 0 });
   assertEquals(tree.unit, "seconds");
@@ -232,7 +225,7 @@ Deno.test("buildCallTree() of the profile module shares a callee's time by the c
 });
 
 Deno.test("buildCallTree() of a sampled profile counts samples", () => {
-  const profile = fixture("sampled.pstats");
+  const profile = fixtureProfile("sampled.pstats");
   const tree = buildCallTree(profile, { minShare: 0 });
   assertEquals(tree.unit, "samples");
   assertEquals(tree.total, profile.totals.primitiveCalls);
@@ -282,7 +275,7 @@ Deno.test("buildCallTree() of an edge-less profile with counts only splits by ca
 });
 
 Deno.test("calleeTree() merges every path into a function; callerTree() inverts it up to the roots", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const normalize = profile.functions.name.indexOf("normalize");
   const ct = profile.functions.cumulativeTime[normalize]!;
   const down = calleeTree(profile, normalize, { minShare: 0 });
@@ -310,7 +303,7 @@ Deno.test("calleeTree() merges every path into a function; callerTree() inverts 
 });
 
 Deno.test("pathsThrough() marks a function's frames and counts nested ones once", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const tree = buildCallTree(profile, { minShare: 0 });
   const exec = profile.functions.name.indexOf(
     "<built-in method builtins.exec>",
@@ -324,7 +317,7 @@ Deno.test("pathsThrough() marks a function's frames and counts nested ones once"
 });
 
 Deno.test("collapsedStacks() keeps only the paths through the kept frames", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const tree = buildCallTree(profile);
   const normalize = profile.functions.name.indexOf("normalize");
   const { marked } = pathsThrough(tree, [normalize]);
@@ -336,7 +329,7 @@ Deno.test("collapsedStacks() keeps only the paths through the kept frames", () =
 });
 
 Deno.test("the call trees refuse unknown functions and shares outside 0 to 1", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   assertThrows(() => calleeTree(profile, profile.size), RangeError);
   assertThrows(() => callerTree(profile, -1), RangeError);
   assertThrows(() => buildCallTree(profile, { minShare: 2 }), RangeError);
@@ -344,7 +337,7 @@ Deno.test("the call trees refuse unknown functions and shares outside 0 to 1", (
 });
 
 Deno.test("buildCallTree() stops growing at maxNodes and still adds up", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const full = buildCallTree(profile, { minShare: 0 });
   const small = buildCallTree(profile, { minShare: 0, maxNodes: 20 });
   assert(small.size <= 20, `${small.size} nodes`);

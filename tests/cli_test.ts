@@ -7,6 +7,7 @@ import {
 import {
   assertOneLineError,
   type CliResult,
+  exploreOnFreePort,
   FIXTURES,
   MAIN,
   type Report,
@@ -17,7 +18,6 @@ import {
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { startServer } from "./_server_child.ts";
 
 const cli = runCli;
 
@@ -569,16 +569,9 @@ Deno.test("the explorer opens on the filter, sort and direction asked for", asyn
       : args.includes("order")
       ? ["shop-sampled.pstats"]
       : ["shop.pstats"];
-    await using server = await startServer(Deno.execPath(), [
-      "run",
-      ...START_PERMISSIONS,
-      MAIN,
-      "--port",
-      "0",
-      "--no-open",
-      ...args,
-      ...files,
-    ], { cwd: FIXTURES });
+    await using server = await exploreOnFreePort([...args, ...files], {
+      cwd: FIXTURES,
+    });
     assertEquals(new URL(server.url).search, search, args.join(" "));
   }
 });

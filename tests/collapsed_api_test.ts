@@ -4,12 +4,11 @@ import {
   callerTree,
   collapsedStacks,
 } from "../lib/call_tree.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
+import { fixturePath } from "./_fixtures.ts";
 
-const bytes = Deno.readFileSync(
-  new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
-);
+const bytes = Deno.readFileSync(fixturePath("cprofile-3.13.pstats"));
 const profile = loadProfile([{ source: "run.pstats", bytes }]);
 const handler = createHandler({
   profile,

@@ -15,21 +15,23 @@ import {
 } from "../lib/compare.ts";
 import { runCli } from "./_cli.ts";
 import {
-  collectProblems,
   loadFixture,
   param,
+  rowNames,
   screenshotThemes,
   serveProfile,
+  watchedPage,
 } from "./_browser.ts";
+import { FIXTURES_URL } from "./_fixtures.ts";
 
-const FIXTURES = new URL("./fixtures/compare/", import.meta.url);
+const COMPARE = new URL("compare/", FIXTURES_URL);
 
 async function serveComparison(
   before = "before.pstats",
   after = "after.pstats",
 ) {
-  const base = await loadFixture(before, FIXTURES);
-  const profile = await loadFixture(after, FIXTURES);
+  const base = await loadFixture(before, COMPARE);
+  const profile = await loadFixture(after, COMPARE);
   return {
     ...serveProfile(profile, base),
     comparison: compareProfiles(base, profile),
@@ -37,11 +39,8 @@ async function serveComparison(
 }
 
 /** The visible rows' function names, top to bottom. */
-async function names(page: Page): Promise<string[]> {
-  return await page.$$eval(
-    "table.compare tbody tr.row .name",
-    (cells) => cells.map((cell) => cell.textContent ?? ""),
-  );
+function names(page: Page): Promise<string[]> {
+  return rowNames(page, "table.compare");
 }
 
 /** The visible rows' changes in words. */
@@ -60,11 +59,7 @@ Deno.test({
     const { comparison } = served;
     const problems: string[] = [];
     try {
-      const context = await browser.newContext({
-        viewport: { width: 1280, height: 720 },
-      });
-      const page = await context.newPage();
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
 
       await t.step(
         "it opens in compare mode, largest regression first",
@@ -269,7 +264,7 @@ Deno.test({
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
       });
-      await context.close();
+      await page.close();
     } finally {
       await browser.close();
       await served.server.shutdown();
@@ -286,7 +281,7 @@ Deno.test({
       const report = join(dir, "compare.html");
       const result = await runCli(
         ["--html", report, "--base", "before.pstats", "after.pstats"],
-        fromFileUrl(FIXTURES),
+        fromFileUrl(COMPARE),
       );
       assertEquals(result.code, 0, result.stderr);
       const context = await browser.newContext({ offline: true });

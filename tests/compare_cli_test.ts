@@ -7,7 +7,6 @@ import {
 import {
   assertOneLineError,
   type CliResult,
-  ROOT,
   runCli,
   runJsonReport,
   withTempDir,
@@ -22,8 +21,9 @@ import {
   tuple,
 } from "./_marshal_writer.ts";
 import { type Expected, readExpected } from "./_expected.ts";
+import { fixturePath } from "./_fixtures.ts";
 
-const FIXTURES = `${ROOT}tests/fixtures/compare/`;
+const FIXTURES = fixturePath("compare/");
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, FIXTURES);

@@ -1,24 +1,19 @@
 import { assertEquals } from "@std/assert";
-import { buildProfile, statsFile } from "../lib/profile.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
+import { run } from "./_runs.ts";
 
-const run = (source: string, time: number) =>
-  buildProfile([statsFile(source, [{
-    key: ["app.py", 1, "main"],
-    calls: 1,
-    primitiveCalls: 1,
-    internalTime: time,
-    cumulativeTime: time,
-  }])]);
+/** A run of `main` alone, taking `time` seconds. */
+const mainRun = (source: string, time: number) =>
+  run([{ key: ["app.py", 1, "main"], time }], { source });
 
 const get = (handler: (r: Request) => Promise<Response>, path: string) =>
   handler(new Request(`http://127.0.0.1:8000${path}`));
 
 Deno.test("/api/base serves the profile before, in the form of /api/profile", async () => {
   const handler = createHandler({
-    profile: run("after.pstats", 0.25),
-    base: run("before.pstats", 0.5),
+    profile: mainRun("after.pstats", 0.25),
+    base: mainRun("before.pstats", 0.5),
     isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
   const base = await get(handler, "/api/base");
@@ -34,7 +29,7 @@ Deno.test("/api/base serves the profile before, in the form of /api/profile", as
 
 Deno.test("/api/base answers 204 No Content when not comparing", async () => {
   const handler = createHandler({
-    profile: run("after.pstats", 0.25),
+    profile: mainRun("after.pstats", 0.25),
     isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
   const response = await get(handler, "/api/base");
@@ -44,16 +39,13 @@ Deno.test("/api/base answers 204 No Content when not comparing", async () => {
 
 Deno.test("/api/compare answers the JSON report of the two runs, filtered, sorted and paged", async () => {
   const run2 = (source: string, times: Record<string, number>) =>
-    buildProfile([statsFile(
-      source,
+    run(
       Object.entries(times).map(([name, time]) => ({
         key: ["app.py", 1, name] as const,
-        calls: 1,
-        primitiveCalls: 1,
-        internalTime: time,
-        cumulativeTime: time,
+        time,
       })),
-    )]);
+      { source },
+    );
   const handler = createHandler({
     base: run2("before.pstats", { load: 1, parse: 2, old: 1 }),
     profile: run2("after.pstats", { load: 3, parse: 1, new: 0.5 }),
@@ -87,7 +79,7 @@ Deno.test("/api/compare answers the JSON report of the two runs, filtered, sorte
 
 Deno.test("/api/compare answers 404 when not comparing", async () => {
   const handler = createHandler({
-    profile: run("after.pstats", 0.25),
+    profile: mainRun("after.pstats", 0.25),
     isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
   const response = await get(handler, "/api/compare");

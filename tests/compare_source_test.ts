@@ -1,17 +1,12 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { buildProfile, statsFile } from "../lib/profile.ts";
 import { encodeProfile } from "../lib/wire.ts";
 import { EmbeddedProfileSource, HttpProfileSource } from "../ui/source.ts";
 import { reportPage } from "./_report_page.ts";
+import { run } from "./_runs.ts";
 
-const run = (source: string, time: number) =>
-  buildProfile([statsFile(source, [{
-    key: ["app.py", 1, "main"],
-    calls: 1,
-    primitiveCalls: 1,
-    internalTime: time,
-    cumulativeTime: time,
-  }])]);
+/** A run of `main` alone, taking `time` seconds. */
+const mainRun = (source: string, time: number) =>
+  run([{ key: ["app.py", 1, "main"], time }], { source });
 
 /** A `fetch` that answers each path from a table. */
 function fakeFetch(routes: Record<string, () => Response>): typeof fetch {
@@ -25,7 +20,7 @@ function fakeFetch(routes: Record<string, () => Response>): typeof fetch {
 }
 
 Deno.test("HttpProfileSource.loadBase() gives the run before, or null when not comparing", async () => {
-  const bytes = encodeProfile(run("before.pstats", 0.5));
+  const bytes = encodeProfile(mainRun("before.pstats", 0.5));
   const comparing = new HttpProfileSource(
     "/api/profile",
     fakeFetch({ "/api/base": () => new Response(bytes.slice()) }),
@@ -67,8 +62,8 @@ Deno.test("HttpProfileSource.load() says why the server could not load the profi
 });
 
 Deno.test("EmbeddedProfileSource.loadBase() gives the run a report carries, or null", async () => {
-  const after = encodeProfile(run("after.pstats", 0.25));
-  const before = encodeProfile(run("before.pstats", 0.5));
+  const after = encodeProfile(mainRun("after.pstats", 0.25));
+  const before = encodeProfile(mainRun("before.pstats", 0.5));
   const both = new EmbeddedProfileSource(
     await reportPage({ "/api/profile": after, "/api/base": before }),
   );

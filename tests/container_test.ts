@@ -24,12 +24,13 @@ import {
   TARGETS,
 } from "../scripts/compile.ts";
 import { rawGet, startServer } from "./_server_child.ts";
+import { fixturePath } from "./_fixtures.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
-const FIXTURE = join(ROOT, "tests", "fixtures", "cprofile-3.13.pstats");
+const FIXTURE = fixturePath("cprofile-3.13.pstats");
 const EXPECTED = JSON.parse(
   await Deno.readTextFile(
-    join(ROOT, "tests", "fixtures", "cprofile-3.13.expected.json"),
+    fixturePath("cprofile-3.13.expected.json"),
   ),
 ) as { total_calls: number };
 

@@ -9,15 +9,7 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import type { Profile } from "../lib/profile.ts";
 import { queryFunctions, type SortColumn } from "../lib/query.ts";
-import { collectProblems, loadFixture, serveWith } from "./_browser.ts";
-
-/** The visible rows' function names, top to bottom. */
-async function names(page: Page): Promise<string[]> {
-  return await page.$$eval(
-    "tbody tr.row .name",
-    (cells) => cells.map((cell) => cell.textContent ?? ""),
-  );
-}
+import { loadFixture, rowNames, serveWith, watchedPage } from "./_browser.ts";
 
 /** The names of the first `count` functions sorted by `sort`. */
 function firstNames(
@@ -53,10 +45,7 @@ Deno.test({
       firstRowsFrom: 10_000,
     });
     try {
-      const page = await browser.newPage({
-        viewport: { width: 1280, height: 720 },
-      });
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
       let release = () => {};
       await page.route("**/api/profile", async (route) => {
         await new Promise<void>((resolve) => release = resolve);
@@ -69,7 +58,7 @@ Deno.test({
         await page.waitForSelector("tbody tr.row");
         assert(await marked(page, "first-rows"));
         assert(!await marked(page, "whole"));
-        const shown = await names(page);
+        const shown = await rowNames(page);
         assert(shown.length >= 10, `only ${shown.length} rows`);
         assertEquals(shown, firstNames(profile, "calls", shown.length));
         assertEquals(
@@ -111,7 +100,7 @@ Deno.test({
           performance.getEntriesByName("profiling-explorer:whole").length > 0
         );
         await page.waitForSelector("tbody tr.row");
-        const shown = await names(page);
+        const shown = await rowNames(page);
         assertEquals(shown, firstNames(profile, "internal", shown.length));
         assertEquals(new URL(page.url()).searchParams.get("sort"), "internal");
       });

@@ -13,14 +13,10 @@ import { launchChromium } from "../scripts/_chromium.ts";
 import { buildCallTree, pathsThrough } from "../lib/call_tree.ts";
 import { formatPercent } from "../lib/format.ts";
 import { queryFunctions } from "../lib/query.ts";
-import {
-  collectProblems,
-  FIXTURES_URL as FIXTURES,
-  param,
-  serve,
-} from "./_browser.ts";
+import { param, serve, watchedPage } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
 import { MAIN, START_PERMISSIONS } from "./_cli.ts";
+import { fixturePath } from "./_fixtures.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ")
@@ -48,11 +44,7 @@ Deno.test({
     const sampled = await serve("sampled.pstats");
     const problems: string[] = [];
     try {
-      const context = await browser.newContext({
-        viewport: { width: 1280, height: 720 },
-      });
-      const page = await context.newPage();
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
 
       await t.step(
         "the Flame graph tab opens it, and the URL says so",
@@ -327,7 +319,7 @@ Deno.test({
                 MAIN,
                 "--html",
                 report,
-                fromFileUrl(new URL("cprofile-3.13.pstats", FIXTURES)),
+                fixturePath("cprofile-3.13.pstats"),
               ],
               stdout: "null",
               stderr: "piped",
@@ -354,7 +346,7 @@ Deno.test({
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
       });
-      await context.close();
+      await page.close();
     } finally {
       await browser.close();
       await small.server.shutdown();

@@ -8,8 +8,9 @@ import { assert, assertEquals } from "@std/assert";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import { formatMs } from "../lib/format.ts";
-import { nodeKey, queryGroups } from "../lib/group.ts";
-import { collectProblems, param, serve } from "./_browser.ts";
+import { nodeKey } from "../lib/group.ts";
+import { queryGroups } from "../lib/group_rows.ts";
+import { param, serve, watchedPage } from "./_browser.ts";
 
 /** The rows in view: their label, tree level and whether they are open. */
 async function rows(page: Page) {
@@ -44,10 +45,7 @@ Deno.test({
     const sampled = await serve("shop-sampled.pstats");
     const problems: string[] = [];
     try {
-      const page = await browser.newPage({
-        viewport: { width: 1280, height: 720 },
-      });
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
 
       await t.step(
         "the directory level is a tree that opens into sub-directories, files and functions",

@@ -1,45 +1,34 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import {
   DIRECTORY,
   FILE,
-  foldedEdges,
-  foldSampledLines,
   FUNCTION,
   GROUP_LEVELS,
   type GroupLevel,
   groupNumbers,
   groupTree,
   LINE,
-  nodeChildren,
   nodeKey,
   nodeName,
-  nodeRows,
-  queryGroups,
-  sortNodes,
-  unfoldedRow,
 } from "../lib/group.ts";
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { nodeChildren, queryGroups, sortNodes } from "../lib/group_rows.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { groupTableReport } from "../lib/group_report.ts";
 import {
   type ExpectedGroup,
   type ExpectedGroups,
   readExpectedGroups,
 } from "./_expected.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
+import { fixturePath, fixtureProfile } from "./_fixtures.ts";
 
 function fixture(name: string): Profile {
-  return loadProfile([{
-    source: `${name}.pstats`,
-    bytes: Deno.readFileSync(new URL(`${name}.pstats`, FIXTURES)),
-  }]);
+  return fixtureProfile(`${name}.pstats`);
 }
 
 function expectedGroups(name: string): ExpectedGroups {
   return readExpectedGroups(
-    fromFileUrl(new URL(`${name}.groups.json`, FIXTURES)),
+    fixturePath(`${name}.groups.json`),
   );
 }
 
@@ -321,30 +310,6 @@ Deno.test("the directory level is a tree of directories, files, functions and (s
   assertEquals(direct, profile.totals.primitiveCalls);
 });
 
-Deno.test("sortNodes() sorts by any column either way, and by key A–Z", () => {
-  const profile = fixture("shop");
-  const { numbers, ids } = queryGroups(profile, "package", { sort: "name" });
-  const keys = [...ids].map((n) => nodeKey(numbers.tree, n));
-  assertEquals(keys, [...keys].sort());
-  const byFunctions = sortNodes(numbers, ids, "functions");
-  for (let i = 1; i < byFunctions.length; i++) {
-    assert(
-      numbers.functions[byFunctions[i - 1]!]! >=
-        numbers.functions[byFunctions[i]!]!,
-    );
-  }
-  const up = sortNodes(numbers, ids, "internal", false);
-  for (let i = 1; i < up.length; i++) {
-    assert(numbers.internalTime[up[i - 1]!]! <= numbers.internalTime[up[i]!]!);
-  }
-});
-
-Deno.test("queryGroups() limits the groups but counts them all", () => {
-  const { total, ids } = queryGroups(fixture("shop"), "file", { limit: 3 });
-  assertEquals(ids.length, 3);
-  assert(total > 3);
-});
-
 Deno.test("groupTableReport() shows control characters of keys and files visibly, as the table does", () => {
   const profile = buildProfile([statsFile("run\x1b.pstats", [{
     key: ["pkg\u202e/app\x07.py", 1, "ev\x1b[2Jil"],
@@ -364,79 +329,4 @@ Deno.test("groupTableReport() shows control characters of keys and files visibly
     );
     assert(text.includes("pkg\\u202e"), `${level}: ${text}`);
   }
-});
-
-for (const name of ["shop-sampled", "sampled"]) {
-  Deno.test(`foldSampledLines() gives each function of ${name}.pstats the numbers and callers of the Groups view's function level`, () => {
-    const profile = fixture(name);
-    const folded = foldSampledLines(profile);
-    const tree = groupTree(profile, "function");
-    const numbers = groupNumbers(tree);
-    assertEquals(folded.size, tree.roots.length);
-    if (name === "shop-sampled") {
-      assert(folded.size < profile.size, "some function spans several lines");
-    }
-    assertEquals(folded.totals.calls, profile.totals.calls);
-    assertEquals(folded.totals.primitiveCalls, profile.totals.primitiveCalls);
-    assertAlmostEquals(folded.totals.time, profile.totals.time, 1e-12);
-    const f = folded.functions;
-    const seen = new Set<number>();
-    for (let id = 0; id < folded.size; id++) {
-      const row = unfoldedRow(folded, id);
-      const node = tree.functionNode[row]!;
-      assert(!seen.has(node), "one row per function");
-      seen.add(node);
-      const lines = nodeRows(tree, node).map((r) => profile.functions.line[r]!);
-      assertEquals(f.line[id], Math.min(...lines));
-      assertEquals(profile.functions.line[row], f.line[id]);
-      assertEquals([f.file[id], f.name[id]], [
-        profile.functions.file[row],
-        profile.functions.name[row],
-      ]);
-      assertEquals(f.calls[id], numbers.calls[node]);
-      assertEquals(f.primitiveCalls[id], numbers.primitiveCalls[node]);
-      assertAlmostEquals(
-        f.internalTime[id]!,
-        numbers.internalTime[node]!,
-        1e-12,
-      );
-      assertAlmostEquals(
-        f.cumulativeTime[id]!,
-        numbers.cumulative[node]!,
-        1e-12,
-      );
-      for (const direction of ["callers", "callees"] as const) {
-        const want = foldedEdges(tree, node, direction);
-        const start = direction === "callers"
-          ? folded.callerStart
-          : folded.calleeStart;
-        const list = direction === "callers"
-          ? folded.callerEdges
-          : folded.calleeEdges;
-        const other = direction === "callers"
-          ? folded.edges.caller
-          : folded.edges.callee;
-        const got = new Map<number, number>();
-        for (let k = start[id]!; k < start[id + 1]!; k++) {
-          const edge = list[k]!;
-          const at = tree.functionNode[unfoldedRow(folded, other[edge]!)]!;
-          assert(!got.has(at), `one ${direction} edge per function`);
-          got.set(at, folded.edges.calls[edge]!);
-        }
-        assertEquals(
-          got,
-          new Map([...want.nodes].map((n, k) => [n, want.calls[k]!])),
-          `${direction} of ${nodeKey(tree, node)}`,
-        );
-      }
-    }
-  });
-}
-
-Deno.test("foldSampledLines() returns a traced profile as it is, and a sampled one's fold once", () => {
-  const traced = fixture("shop");
-  assert(foldSampledLines(traced) === traced);
-  assertEquals(unfoldedRow(traced, 3), 3);
-  const sampled = fixture("shop-sampled");
-  assert(foldSampledLines(sampled) === foldSampledLines(sampled));
 });

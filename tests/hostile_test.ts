@@ -18,7 +18,7 @@ import {
 import { isDataError } from "../lib/data_error.ts";
 import { decodeMarshal, MarshalDict } from "../lib/marshal.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
-import { loadProfile, readPstats } from "../lib/pstats.ts";
+import { loadProfile, readPstats } from "../lib/pstats/read.ts";
 import { MAX_FILTER_TERMS } from "../lib/query.ts";
 import {
   bytes,
@@ -34,17 +34,17 @@ import {
   str,
   tuple,
 } from "./_marshal_writer.ts";
-import { startServer } from "./_server_child.ts";
 import { serveWithTimeouts } from "../lib/timeout_front.ts";
 import {
   assertOneLineError,
   type CliResult,
+  exploreOnFreePort,
   MAIN,
-  ROOT,
   runCli,
   START_PERMISSIONS,
   withTempDir,
 } from "./_cli.ts";
+import { fixturePath, FIXTURES } from "./_fixtures.ts";
 
 const cli = runCli;
 
@@ -158,7 +158,6 @@ Deno.test("references that repeat a callers dict cannot multiply the work", () =
 
 Deno.test("--filter and q refuse more terms than the cap, quickly", async () => {
   const terms = "a ".repeat(31_000);
-  const fixture = `${ROOT}tests/fixtures/`;
   for (
     const [filter, why] of [[terms, "62000 characters"], [
       "a ".repeat(40),
@@ -167,7 +166,7 @@ Deno.test("--filter and q refuse more terms than the cap, quickly", async () => 
   ) {
     const result = await cli(
       ["-f", "csv", "--filter", filter!, "cprofile-3.13.pstats"],
-      fixture,
+      FIXTURES,
     );
     assertEquals(result.code, 2);
     assertStringIncludes(result.stderr, why!);
@@ -179,10 +178,10 @@ Deno.test("--filter and q refuse more terms than the cap, quickly", async () => 
       "--filter",
       "a ".repeat(MAX_FILTER_TERMS),
       "cprofile-3.13.pstats",
-    ], fixture)).code,
+    ], FIXTURES)).code,
     0,
   );
-  const bytes = await Deno.readFile(`${fixture}cprofile-3.13.pstats`);
+  const bytes = await Deno.readFile(fixturePath("cprofile-3.13.pstats"));
   const handler = createHandler({
     profile: loadProfile([{ source: "a", bytes }]),
     isAllowedHost: allowedHosts("127.0.0.1", 80),
@@ -531,15 +530,8 @@ async function rawRequest(port: number, request: string): Promise<string> {
 }
 
 Deno.test("a malformed Host is a 400 without a log line; HEAD has the real length", async () => {
-  const fixture = `${ROOT}tests/fixtures/cprofile-3.13.pstats`;
-  await using server = await startServer(Deno.execPath(), [
-    "run",
-    ...START_PERMISSIONS,
-    MAIN,
-    "--port",
-    "0",
-    "--no-open",
-    fixture,
+  await using server = await exploreOnFreePort([
+    fixturePath("cprofile-3.13.pstats"),
   ]);
   for (
     const host of ["127.0.0.1:8099.", "localhost:8099:8099", "a b", "a\tb"]

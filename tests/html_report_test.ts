@@ -11,7 +11,7 @@ import {
 } from "@std/assert";
 import { join } from "@std/path";
 import { type CliResult, FIXTURES, runCli, withTempDir } from "./_cli.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 
 function cli(...args: string[]): Promise<CliResult> {

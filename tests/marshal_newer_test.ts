@@ -21,7 +21,8 @@ import {
   MarshalFrozenDict,
   MarshalList,
 } from "../lib/marshal.ts";
-import { readPstats } from "../lib/pstats.ts";
+import { readPstats } from "../lib/pstats/read.ts";
+import { concat, i32 } from "./_marshal_writer.ts";
 
 /** The value as an instance of `type`, or an error (narrows the type). */
 function as<T>(value: unknown, type: abstract new (...args: never[]) => T): T {
@@ -31,11 +32,6 @@ function as<T>(value: unknown, type: abstract new (...args: never[]) => T): T {
   return value;
 }
 
-/** A little-endian int32. */
-function i32(n: number): number[] {
-  return [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
-}
-
 /** A little-endian IEEE double. */
 function f64(x: number): number[] {
   const view = new DataView(new ArrayBuffer(8));
@@ -43,26 +39,14 @@ function f64(x: number): number[] {
   return [...new Uint8Array(view.buffer)];
 }
 
-/** Bytes from numbers, arrays of numbers and Latin-1 strings. */
-function bytes(...parts: (number | number[] | string)[]): Uint8Array {
-  const out: number[] = [];
-  for (const part of parts) {
-    if (typeof part === "number") out.push(part);
-    else if (typeof part === "string") {
-      for (const c of part) out.push(c.charCodeAt(0));
-    } else out.push(...part);
-  }
-  return Uint8Array.from(out);
-}
-
 /** A short ASCII string ('z'). */
 function z(s: string): number[] {
-  return [...bytes("z", s.length, s)];
+  return [...concat("z", s.length, s)];
 }
 
 /** Python bytes ('s'). */
 function b(...content: number[]): number[] {
-  return [...bytes("s", i32(content.length), content)];
+  return [...concat("s", i32(content.length), content)];
 }
 
 /**
@@ -73,13 +57,13 @@ function b(...content: number[]): number[] {
  */
 function code311(consts: number[][], filename: string, line: number) {
   return [
-    ...bytes("c", i32(0), i32(0), i32(0), i32(2), i32(0)),
+    ...concat("c", i32(0), i32(0), i32(0), i32(2), i32(0)),
     ...b(0x95, 0x00, 0x53, 0x00), // RESUME 0, LOAD_CONST 0
-    ...bytes(")", consts.length),
+    ...concat(")", consts.length),
     ...consts.flat(),
-    ...bytes(")", 1),
+    ...concat(")", 1),
     ...z("x"),
-    ...bytes(")", 0),
+    ...concat(")", 0),
     ...b(),
     ...z(filename),
     ...z("<module>"),
@@ -91,11 +75,16 @@ function code311(consts: number[][], filename: string, line: number) {
 }
 
 /** `frozendict({"a": 1, "b": None})` as 3.15 writes it. */
-const FROZENDICT = [...bytes("}"), ...z("a"), ...bytes("i", i32(1)), ...z("b")]
-  .concat([...bytes("N", "0")]);
+const FROZENDICT = [
+  ...concat("}"),
+  ...z("a"),
+  ...concat("i", i32(1)),
+  ...z("b"),
+]
+  .concat([...concat("N", "0")]);
 
 /** `slice(1, None, None)`, the constant `[1, 2, 3][1:]` folds to in 3.14. */
-const SLICE = [...bytes(":", "i", i32(1), "N", "N")];
+const SLICE = [...concat(":", "i", i32(1), "N", "N")];
 
 Deno.test("decodeMarshal() reads a version 6 frozendict in the order written", () => {
   const value = as(
@@ -105,14 +94,14 @@ Deno.test("decodeMarshal() reads a version 6 frozendict in the order written", (
   assertInstanceOf(value, MarshalDict);
   assertEquals(value.keys, ["a", "b"]);
   assertEquals(value.values, [1, null]);
-  const empty = as(decodeMarshal(bytes("}", "0")), MarshalFrozenDict);
+  const empty = as(decodeMarshal(concat("}", "0")), MarshalFrozenDict);
   assertEquals(empty.keys, []);
 });
 
 Deno.test("decodeMarshal() shares a frozendict referred to after it is finished", () => {
   // [fd, fd] with fd flagged (0xfd) and then referred to: slot 1 (the list
   // is slot 0), as CPython 3.15 writes it since gh-155315.
-  const data = bytes(
+  const data = concat(
     0xdb,
     i32(2),
     0xfd,
@@ -131,7 +120,7 @@ Deno.test("decodeMarshal() shares a frozendict referred to after it is finished"
 Deno.test("decodeMarshal() rejects a frozendict that contains itself", () => {
   // CPython rejects this since gh-148653: the slot is empty while reading.
   const error = assertThrows(
-    () => decodeMarshal(bytes(0xfd, z("self"), "r", i32(0), "0")),
+    () => decodeMarshal(concat(0xfd, z("self"), "r", i32(0), "0")),
     SyntaxError,
   );
   assertEquals(error.message.startsWith("Invalid reference at byte 7"), true);
@@ -144,14 +133,14 @@ Deno.test("decodeMarshal() rejects a frozendict cut short and ends one at a NULL
     "Truncated data",
   );
   // CPython reads a frozendict as a dict: a key followed by NULL ends it.
-  const ended = as(decodeMarshal(bytes("}", z("a"), "0")), MarshalFrozenDict);
+  const ended = as(decodeMarshal(concat("}", z("a"), "0")), MarshalFrozenDict);
   assertEquals(ended.keys, []);
 });
 
 Deno.test("decodeMarshal() reads 3.14 and 3.15 code objects with new constants", () => {
   const c314 = as(
     decodeMarshal(
-      Uint8Array.from(code311([SLICE, [...bytes("N")]], "app.py", 1)),
+      Uint8Array.from(code311([SLICE, [...concat("N")]], "app.py", 1)),
     ),
     MarshalCode,
   );
@@ -169,16 +158,16 @@ Deno.test("decodeMarshal() reads 3.14 and 3.15 code objects with new constants",
  */
 function profileModulePstats(code: number[]): Uint8Array {
   const stats = (calls: number, tt: number, ct: number, callers: number[]) => [
-    ...bytes(")", 5, "i", i32(calls), "i", i32(calls)),
-    ...bytes("g", f64(tt), "g", f64(ct)),
+    ...concat(")", 5, "i", i32(calls), "i", i32(calls)),
+    ...concat("g", f64(tt), "g", f64(ct)),
     ...callers,
   ];
-  const scriptKey = [...bytes(")", 3), ...z("profile"), ...bytes("i", i32(0))]
+  const scriptKey = [...concat(")", 3), ...z("profile"), ...concat("i", i32(0))]
     .concat(code);
-  return bytes(
+  return concat(
     "{",
     scriptKey,
-    stats(1, 0, 0.5, [...bytes("{", "0")]),
+    stats(1, 0, 0.5, [...concat("{", "0")]),
     ")",
     3,
     z("app.py"),
@@ -186,7 +175,7 @@ function profileModulePstats(code: number[]): Uint8Array {
     i32(1),
     z("<module>"),
     // its caller: the script's key again, with a call count
-    stats(1, 0.5, 0.5, [...bytes("{"), ...scriptKey, ...bytes("i", i32(1))]),
+    stats(1, 0.5, 0.5, [...concat("{"), ...scriptKey, ...concat("i", i32(1))]),
     "0",
     "0",
   );
@@ -195,8 +184,8 @@ function profileModulePstats(code: number[]): Uint8Array {
 Deno.test("readPstats() names the profile module's 3.14 and 3.15 code objects", () => {
   for (
     const [python, consts] of [
-      ["3.14", [SLICE, [...bytes("N")]]],
-      ["3.15", [FROZENDICT, SLICE, [...bytes("N")]]],
+      ["3.14", [SLICE, [...concat("N")]]],
+      ["3.15", [FROZENDICT, SLICE, [...concat("N")]]],
     ] satisfies [string, number[][]][]
   ) {
     const file = readPstats(

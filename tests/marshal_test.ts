@@ -18,6 +18,8 @@ import {
   type MarshalValue,
   MAX_DEPTH,
 } from "../lib/marshal.ts";
+import { fixturePath } from "./_fixtures.ts";
+import { concat, i32 } from "./_marshal_writer.ts";
 
 /**
  * One value marshalled by a real Python, from
@@ -36,7 +38,7 @@ interface _Case {
 
 const _CASES: _Case[] = JSON.parse(
   await Deno.readTextFile(
-    new URL("./fixtures/marshal_cases.json", import.meta.url),
+    fixturePath("marshal_cases.json"),
   ),
 );
 
@@ -74,33 +76,6 @@ function _hex(hex: string): Uint8Array {
 
 function _toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** A little-endian int32. */
-function _i32(n: number): number[] {
-  return [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
-}
-
-/** Bytes from numbers, arrays of numbers and Latin-1 strings. */
-function _bytes(...parts: (number | number[] | string)[]): Uint8Array {
-  const out: number[] = [];
-  for (const part of parts) {
-    if (typeof part === "number") out.push(part);
-    else if (typeof part === "string") {
-      for (const c of part) out.push(c.charCodeAt(0));
-    } else out.push(...part);
-  }
-  return Uint8Array.from(out);
-}
-
-function _concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function _repeat(unit: Uint8Array, times: number, tail: Uint8Array) {
@@ -362,7 +337,7 @@ Deno.test("decodeMarshal() reads a list that contains itself", () => {
   const list = _as(decodeMarshal(_hex("db010000007200000000")), MarshalList);
   assertStrictEquals(list.items[0], list);
   // A tuple may refer to itself too, as CPython allows: ((...),)
-  const tuple = _tuple(decodeMarshal(_bytes(0xa9, 1, "r", _i32(0))));
+  const tuple = _tuple(decodeMarshal(concat(0xa9, 1, "r", i32(0))));
   assertStrictEquals(tuple[0], tuple);
 });
 
@@ -378,8 +353,8 @@ Deno.test("decodeMarshal() reads thousands of code objects in one stream", () =>
       '<code object <module>, file "f.py", line 1>',
     );
     const copies = 3000;
-    const bytes = _concat(
-      _bytes("(", _i32(copies)),
+    const bytes = concat(
+      concat("(", i32(copies)),
       _repeat(_hex(code.hex), copies, new Uint8Array()),
     );
     const value = _tuple(decodeMarshal(bytes));
@@ -396,9 +371,9 @@ Deno.test("decodeMarshal() keeps surrogates and escapes invalid UTF-8 bytes", ()
   // Python 3.11), so different bytes never read the same.
   const text = (...parts: (number | number[] | string)[]) =>
     decodeMarshal(
-      _concat(
-        _bytes("u", _i32(_bytes(...parts).length)),
-        _bytes(...parts),
+      concat(
+        concat("u", i32(concat(...parts).length)),
+        concat(...parts),
       ),
     );
   assertEquals(text(0xc3, "("), "\udcc3(");
@@ -407,7 +382,7 @@ Deno.test("decodeMarshal() keeps surrogates and escapes invalid UTF-8 bytes", ()
   assertEquals(text(0xc0, 0x80), "\udcc0\udc80");
   assertEquals(text(0xf4, 0x90, 0x80, 0x80), "\udcf4\udc90\udc80\udc80");
   assertEquals(text(0xf0, 0x9f, 0x98), "\udcf0\udc9f\udc98");
-  assertEquals(decodeMarshal(_bytes("t", _i32(1), 0xe9)), "\udce9");
+  assertEquals(decodeMarshal(concat("t", i32(1), 0xe9)), "\udce9");
   // Valid UTF-8 reads as TextDecoder reads it; anything else reads back to
   // the same bytes, so no two byte strings give the same text.
   const random = _random(7);
@@ -445,8 +420,8 @@ function _surrogateEscape(text: string): Uint8Array {
 }
 
 Deno.test("decodeMarshal() tells Ellipsis from StopIteration", () => {
-  const ellipsis = _as(decodeMarshal(_bytes(".")), MarshalSingleton);
-  const stop = _as(decodeMarshal(_bytes("S")), MarshalSingleton);
+  const ellipsis = _as(decodeMarshal(concat(".")), MarshalSingleton);
+  const stop = _as(decodeMarshal(concat("S")), MarshalSingleton);
   assertEquals([ellipsis.name, stop.name], ["Ellipsis", "StopIteration"]);
 });
 
@@ -455,37 +430,37 @@ Deno.test("decodeMarshal() rejects empty input", () => {
 });
 
 Deno.test("decodeMarshal() rejects unknown type codes", () => {
-  _throwsAt(() => decodeMarshal(_bytes(0x01)), SyntaxError, 0, "0x01");
-  _throwsAt(() => decodeMarshal(_bytes("Q")), SyntaxError, 0, "'Q'");
+  _throwsAt(() => decodeMarshal(concat(0x01)), SyntaxError, 0, "0x01");
+  _throwsAt(() => decodeMarshal(concat("Q")), SyntaxError, 0, "'Q'");
   _throwsAt(
-    () => decodeMarshal(_bytes(")", 2, "N", 0xff)),
+    () => decodeMarshal(concat(")", 2, "N", 0xff)),
     SyntaxError,
     3,
     "0xff",
   );
-  _throwsAt(() => decodeMarshal(_bytes("{", "N", "?")), SyntaxError, 2, "'?'");
+  _throwsAt(() => decodeMarshal(concat("{", "N", "?")), SyntaxError, 2, "'?'");
 });
 
 Deno.test("decodeMarshal() rejects values cut short", () => {
   const cases: [string, Uint8Array, number][] = [
-    ["int", _bytes("i", 1, 0), 1],
-    ["int64", _bytes("I", _i32(1), 0), 1],
-    ["binary float", _bytes("g", 0, 0, 0), 1],
-    ["text float", _bytes("f", 5, "1.5"), 2],
-    ["binary complex", _bytes("y", [0, 0, 0, 0, 0, 0, 0xf0, 0x3f], 0, 0), 9],
-    ["text complex", _bytes("x", 3, "1.5", 3), 6],
-    ["short string", _bytes("z", 5, "ab"), 2],
-    ["string length", _bytes("u", 1, 0), 1],
-    ["tuple", _bytes(")", 3, "N", "N"), 4],
-    ["tuple length", _bytes("(", 1, 0, 0), 1],
-    ["list", _bytes("[", _i32(2), "i", _i32(1)), 10],
-    ["dict", _bytes("{", "N", "i", _i32(1), "N"), 8],
-    ["dict value", _bytes("{", "N"), 2],
-    ["set", _bytes("<", _i32(2), "i", _i32(1)), 10],
-    ["long digits", _bytes("l", _i32(2), 1, 0), 1],
-    ["long size", _bytes("l", 2, 0), 1],
-    ["reference", _bytes("r", 0, 0), 1],
-    ["slice", _bytes(":", "N", "N"), 3],
+    ["int", concat("i", 1, 0), 1],
+    ["int64", concat("I", i32(1), 0), 1],
+    ["binary float", concat("g", 0, 0, 0), 1],
+    ["text float", concat("f", 5, "1.5"), 2],
+    ["binary complex", concat("y", [0, 0, 0, 0, 0, 0, 0xf0, 0x3f], 0, 0), 9],
+    ["text complex", concat("x", 3, "1.5", 3), 6],
+    ["short string", concat("z", 5, "ab"), 2],
+    ["string length", concat("u", 1, 0), 1],
+    ["tuple", concat(")", 3, "N", "N"), 4],
+    ["tuple length", concat("(", 1, 0, 0), 1],
+    ["list", concat("[", i32(2), "i", i32(1)), 10],
+    ["dict", concat("{", "N", "i", i32(1), "N"), 8],
+    ["dict value", concat("{", "N"), 2],
+    ["set", concat("<", i32(2), "i", i32(1)), 10],
+    ["long digits", concat("l", i32(2), 1, 0), 1],
+    ["long size", concat("l", 2, 0), 1],
+    ["reference", concat("r", 0, 0), 1],
+    ["slice", concat(":", "N", "N"), 3],
   ];
   for (const [what, bytes, offset] of cases) {
     const { offset: at } = _throws(() => decodeMarshal(bytes));
@@ -527,19 +502,19 @@ Deno.test("decodeMarshal() rejects negative and absurd lengths quickly", () => {
   const huge = 2 ** 31 - 1;
   const start = performance.now();
   const cases: [Uint8Array, number][] = [
-    [_bytes("u", _i32(huge), "0123456789"), 1],
-    [_bytes("a", _i32(huge), "0123456789"), 1],
-    [_bytes("s", _i32(huge), "0123456789"), 1],
-    [_bytes("t", _i32(huge), "0123456789"), 1],
-    [_bytes("(", _i32(huge), "NNNNNNNNNN"), 1],
-    [_bytes("[", _i32(huge), "NNNNNNNNNN"), 1],
-    [_bytes("<", _i32(huge), "NNNNNNNNNN"), 1],
-    [_bytes(">", _i32(huge), "NNNNNNNNNN"), 1],
-    [_bytes("l", _i32(huge), "0123456789"), 1],
-    [_bytes("l", _i32(-huge - 1), "0123456789"), 1],
-    [_bytes("(", _i32(-1)), 1],
-    [_bytes("u", _i32(-5), "abc"), 1],
-    [_bytes(")", 2, "a", _i32(-1)), 3],
+    [concat("u", i32(huge), "0123456789"), 1],
+    [concat("a", i32(huge), "0123456789"), 1],
+    [concat("s", i32(huge), "0123456789"), 1],
+    [concat("t", i32(huge), "0123456789"), 1],
+    [concat("(", i32(huge), "NNNNNNNNNN"), 1],
+    [concat("[", i32(huge), "NNNNNNNNNN"), 1],
+    [concat("<", i32(huge), "NNNNNNNNNN"), 1],
+    [concat(">", i32(huge), "NNNNNNNNNN"), 1],
+    [concat("l", i32(huge), "0123456789"), 1],
+    [concat("l", i32(-huge - 1), "0123456789"), 1],
+    [concat("(", i32(-1)), 1],
+    [concat("u", i32(-5), "abc"), 1],
+    [concat(")", 2, "a", i32(-1)), 3],
   ];
   for (const [bytes, offset] of cases) {
     _throwsAt(() => decodeMarshal(bytes), RangeError, offset, "Invalid length");
@@ -549,39 +524,39 @@ Deno.test("decodeMarshal() rejects negative and absurd lengths quickly", () => {
 
 Deno.test("decodeMarshal() rejects dangling references", () => {
   _throwsAt(
-    () => decodeMarshal(_bytes("r", _i32(0))),
+    () => decodeMarshal(concat("r", i32(0))),
     SyntaxError,
     0,
     "Invalid reference",
   );
   _throwsAt(
-    () => decodeMarshal(_bytes(")", 2, 0xe9, _i32(7), "r", _i32(1))),
+    () => decodeMarshal(concat(")", 2, 0xe9, i32(7), "r", i32(1))),
     SyntaxError,
     7,
     "Invalid reference",
   );
   _throwsAt(
-    () => decodeMarshal(_bytes(")", 1, "r", _i32(-1))),
+    () => decodeMarshal(concat(")", 1, "r", i32(-1))),
     SyntaxError,
     2,
     "Invalid reference",
   );
   // A frozenset and a code object only get their reference when finished.
   _throwsAt(
-    () => decodeMarshal(_bytes(0xbe, _i32(1), "r", _i32(0))),
+    () => decodeMarshal(concat(0xbe, i32(1), "r", i32(0))),
     SyntaxError,
     5,
     "Invalid reference",
   );
   _throwsAt(
-    () => decodeMarshal(_bytes(0xba, "r", _i32(0), "N", "N")),
+    () => decodeMarshal(concat(0xba, "r", i32(0), "N", "N")),
     SyntaxError,
     1,
     "Invalid reference",
   );
   // Python 2 string references count interned strings only.
   _throwsAt(
-    () => decodeMarshal(_bytes("(", _i32(2), "t", _i32(1), "a", "R", _i32(1))),
+    () => decodeMarshal(concat("(", i32(2), "t", i32(1), "a", "R", i32(1))),
     SyntaxError,
     11,
     "Invalid string reference",
@@ -590,31 +565,31 @@ Deno.test("decodeMarshal() rejects dangling references", () => {
 
 Deno.test("decodeMarshal() rejects invalid long digits", () => {
   _throwsAt(
-    () => decodeMarshal(_bytes("l", _i32(1), 0x00, 0x80)),
+    () => decodeMarshal(concat("l", i32(1), 0x00, 0x80)),
     SyntaxError,
     0,
     "digit 32768 is out of range",
   );
   _throwsAt(
-    () => decodeMarshal(_bytes("l", _i32(-2), 1, 0, 0, 0)),
+    () => decodeMarshal(concat("l", i32(-2), 1, 0, 0, 0)),
     SyntaxError,
     0,
     "unnormalized",
   );
-  assertEquals(decodeMarshal(_bytes("l", _i32(0))), 0);
-  assertEquals(decodeMarshal(_bytes("l", _i32(-1), 5, 0)), -5);
+  assertEquals(decodeMarshal(concat("l", i32(0))), 0);
+  assertEquals(decodeMarshal(concat("l", i32(-1), 5, 0)), -5);
 });
 
 Deno.test("decodeMarshal() rejects NULL where a value must be", () => {
-  _throwsAt(() => decodeMarshal(_bytes("0")), SyntaxError, 0, "NULL");
+  _throwsAt(() => decodeMarshal(concat("0")), SyntaxError, 0, "NULL");
   _throwsAt(
-    () => decodeMarshal(_bytes(")", 2, "N", "0")),
+    () => decodeMarshal(concat(")", 2, "N", "0")),
     SyntaxError,
     3,
     "NULL inside the tuple at byte 0",
   );
   _throwsAt(
-    () => decodeMarshal(_bytes("[", _i32(1), "0")),
+    () => decodeMarshal(concat("[", i32(1), "0")),
     SyntaxError,
     5,
     "NULL inside the list",
@@ -623,10 +598,10 @@ Deno.test("decodeMarshal() rejects NULL where a value must be", () => {
 
 Deno.test("decodeMarshal() ends a dict at a NULL value, as CPython does", () => {
   // marshal.loads(b"{N0") == {} and b"{i\1\0\0\0i\2\0\0\0N0" == {1: 2}
-  const empty = _as(decodeMarshal(_bytes("{", "N", "0")), MarshalDict);
+  const empty = _as(decodeMarshal(concat("{", "N", "0")), MarshalDict);
   assertEquals(empty.keys, []);
   const one = _as(
-    decodeMarshal(_bytes("{", "i", _i32(1), "i", _i32(2), "N", "0")),
+    decodeMarshal(concat("{", "i", i32(1), "i", i32(2), "N", "0")),
     MarshalDict,
   );
   assertEquals([one.keys, one.values], [[1], [2]]);
@@ -635,24 +610,24 @@ Deno.test("decodeMarshal() ends a dict at a NULL value, as CPython does", () => 
 Deno.test("decodeMarshal() rejects deep nesting quickly", () => {
   const depth = 500_000;
   const cases: [string, Uint8Array, number][] = [
-    ["tuples", _repeat(_bytes(")", 1), depth, _bytes("N")), 2 * MAX_DEPTH],
-    ["lists", _repeat(_bytes("[", _i32(1)), depth, _bytes("N")), 5 * MAX_DEPTH],
-    ["dict keys", _repeat(_bytes("{"), depth, _bytes("N")), MAX_DEPTH],
+    ["tuples", _repeat(concat(")", 1), depth, concat("N")), 2 * MAX_DEPTH],
+    ["lists", _repeat(concat("[", i32(1)), depth, concat("N")), 5 * MAX_DEPTH],
+    ["dict keys", _repeat(concat("{"), depth, concat("N")), MAX_DEPTH],
     [
       "frozensets",
-      _repeat(_bytes(">", _i32(1)), depth, _bytes("N")),
+      _repeat(concat(">", i32(1)), depth, concat("N")),
       5 * MAX_DEPTH,
     ],
     [
       "slices",
-      _repeat(_bytes(":"), depth, _bytes("NNN")),
+      _repeat(concat(":"), depth, concat("NNN")),
       MAX_DEPTH,
     ],
     [
       "a code object",
-      _concat(
-        _bytes("c", _i32(0), _i32(0), _i32(0), _i32(0), _i32(0)),
-        _repeat(_bytes(")", 1), depth, _bytes("N")),
+      concat(
+        concat("c", i32(0), i32(0), i32(0), i32(0), i32(0)),
+        _repeat(concat(")", 1), depth, concat("N")),
       ),
       21 + 2 * (MAX_DEPTH - 1),
     ],
@@ -669,9 +644,9 @@ Deno.test("decodeMarshal() rejects deep nesting quickly", () => {
 
 Deno.test("decodeMarshal() nests as deep as CPython does", () => {
   // CPython 3.13 reads 1999 nested tuples around None, not 2000.
-  _tuple(decodeMarshal(_repeat(_bytes(")", 1), MAX_DEPTH - 1, _bytes("N"))));
+  _tuple(decodeMarshal(_repeat(concat(")", 1), MAX_DEPTH - 1, concat("N"))));
   _throwsAt(
-    () => decodeMarshal(_repeat(_bytes(")", 1), MAX_DEPTH, _bytes("N"))),
+    () => decodeMarshal(_repeat(concat(")", 1), MAX_DEPTH, concat("N"))),
     RangeError,
     2 * MAX_DEPTH,
     "Nesting too deep",
@@ -680,17 +655,17 @@ Deno.test("decodeMarshal() nests as deep as CPython does", () => {
 
 Deno.test("decodeMarshal() rejects trailing bytes unless allowed", () => {
   _throwsAt(
-    () => decodeMarshal(_bytes("N", "N", "N")),
+    () => decodeMarshal(concat("N", "N", "N")),
     SyntaxError,
     1,
     "2 bytes follow",
   );
   assertEquals(
-    decodeMarshal(_bytes("N", "N"), { allowTrailingData: true }),
+    decodeMarshal(concat("N", "N"), { allowTrailingData: true }),
     null,
   );
   assertEquals(
-    decodeMarshal(_bytes("i", _i32(-2), "garbage"), {
+    decodeMarshal(concat("i", i32(-2), "garbage"), {
       allowTrailingData: true,
     }),
     -2,
@@ -699,23 +674,23 @@ Deno.test("decodeMarshal() rejects trailing bytes unless allowed", () => {
 
 Deno.test("decodeMarshal() rejects invalid float text", () => {
   _throwsAt(
-    () => decodeMarshal(_bytes("f", 3, "1x5")),
+    () => decodeMarshal(concat("f", 3, "1x5")),
     SyntaxError,
     2,
     '"1x5"',
   );
-  assertEquals(decodeMarshal(_bytes("f", 4, "-inf")), -Infinity);
-  assert(Object.is(decodeMarshal(_bytes("f", 2, "-0")), -0));
+  assertEquals(decodeMarshal(concat("f", 4, "-inf")), -Infinity);
+  assert(Object.is(decodeMarshal(concat("f", 2, "-0")), -0));
 });
 
 Deno.test("decodeMarshal() reads ASCII strings as Latin-1, like CPython", () => {
   // CPython 3.13: marshal.loads(b'a\x03\x00\x00\x00\x80\x9f\xff') == '\x80\x9f\xff'
   const long = new Uint8Array(40).fill(0x80);
   assertEquals(
-    decodeMarshal(_concat(_bytes("a", _i32(40)), long)),
+    decodeMarshal(concat(concat("a", i32(40)), long)),
     "\x80".repeat(40),
   );
-  assertEquals(decodeMarshal(_bytes("z", 3, 0x80, 0x9f, 0xff)), "\x80\x9f\xff");
+  assertEquals(decodeMarshal(concat("z", 3, 0x80, 0x9f, 0xff)), "\x80\x9f\xff");
 });
 
 Deno.test("decodeMarshal() throws only SyntaxError or RangeError on garbage", () => {
@@ -776,7 +751,7 @@ Deno.test("decodeMarshal() reports progress through a big outer dict", () => {
   const entries = 20_000;
   const parts: number[] = [0x7b];
   for (let i = 0; i < entries; i++) {
-    parts.push(0x69, ..._i32(i), 0x69, ..._i32(-i));
+    parts.push(0x69, ...i32(i), 0x69, ...i32(-i));
   }
   parts.push(0x30);
   const bytes = Uint8Array.from(parts);
@@ -796,7 +771,7 @@ Deno.test("decodeMarshal() reports progress through a big outer dict", () => {
   assertEquals(calls.at(-1), [entries, bytes.length]);
   // Inner dicts do not report.
   const inner: number[] = [];
-  decodeMarshal(_concat(_bytes(")", 1), bytes), {
+  decodeMarshal(concat(concat(")", 1), bytes), {
     onProgress: (count) => inner.push(count),
   });
   assertEquals(inner, []);

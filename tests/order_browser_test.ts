@@ -15,7 +15,7 @@ import {
   rowFunction,
 } from "../lib/compare.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
-import { collectProblems, loadFixture } from "./_browser.ts";
+import { loadFixture, watchedPage } from "./_browser.ts";
 import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
 import { UI_ASSETS } from "./_page.ts";
 
@@ -110,10 +110,7 @@ Deno.test({
     const comparing = serveWith(runs.after(), true, runs.before());
     const problems: string[] = [];
     try {
-      const page = await browser.newPage({
-        viewport: { width: 1280, height: 720 },
-      });
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems);
 
       await t.step(
         "the order comes from the server, not the page",

@@ -1,6 +1,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { decodeTextOrder, encodeTextOrder } from "../lib/order_wire.ts";
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { textOrder } from "../lib/query.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { EmbeddedProfileSource, HttpProfileSource } from "../ui/source.ts";

@@ -6,18 +6,17 @@
  * few bytes, it must give what it gives on the whole file.
  */
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import {
   loadProfileAsync,
   type PstatsStream,
   readPstats,
   readPstatsStream,
-} from "../lib/pstats.ts";
-import { readPstatsFast, readPstatsFastStream } from "../lib/pstats_fast.ts";
-import type { PstatsFile } from "../lib/pstats.ts";
+} from "../lib/pstats/read.ts";
+import { readPstatsFast, readPstatsFastStream } from "../lib/pstats/fast.ts";
+import type { PstatsFile } from "../lib/pstats/read.ts";
 import { concat, dict, edge, entry, key } from "./_marshal_writer.ts";
-
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+import { exactBits, exactEdges } from "./_exact.ts";
+import { FIXTURES } from "./_fixtures.ts";
 
 /** Every fixture but the JSON of expected values, in every folder. */
 function fixtures(dir = ""): string[] {
@@ -31,16 +30,17 @@ function fixtures(dir = ""): string[] {
   return names.sort();
 }
 
-/** Every number as its exact bits, so that -0 and 0 differ. */
-function bits(values: ArrayLike<number>): string {
-  const floats = Float64Array.from(values);
-  return Array.from(new BigUint64Array(floats.buffer), (b) => b.toString(16))
-    .join(",");
-}
+/** The fixtures mutated to test the fast reader against the general one. */
+const MUTATED = [
+  "cprofile-3.13",
+  "cprofile-3.13-v3",
+  "yappi",
+  "sampled",
+  "profile-3.13",
+];
 
 /** A file's contents in a form `assertEquals` compares exactly. */
 function plain(file: PstatsFile): unknown {
-  const e = file.edges;
   return {
     source: file.source,
     kind: file.kind,
@@ -48,22 +48,15 @@ function plain(file: PstatsFile): unknown {
     sampled: file.sampled,
     edgeDetail: file.edgeDetail,
     file: [...file.functions.file],
-    line: bits(file.functions.line),
+    line: exactBits(file.functions.line),
     name: [...file.functions.name],
     numbers: [
       file.calls,
       file.primitiveCalls,
       file.internalTime,
       file.cumulativeTime,
-    ].map(bits),
-    edges: [
-      e.caller,
-      e.callee,
-      e.calls,
-      e.primitiveCalls,
-      e.internalTime,
-      e.cumulativeTime,
-    ].map(bits),
+    ].map(exactBits),
+    edges: exactEdges(file.edges),
   };
 }
 
@@ -409,14 +402,9 @@ Deno.test("readPstatsFast() leaves Python 2, text floats and code objects to the
 
 Deno.test("readPstatsFast() gives what the general reader gives on 3,000 mutated fixtures", () => {
   const next = random(8);
-  const sources = [
-    "cprofile-3.13",
-    "cprofile-3.13-v3",
-    "yappi",
-    "sampled",
-    "profile-3.13",
-    "cprofile-2.7",
-  ].map((name) => Deno.readFileSync(`${FIXTURES}${name}.pstats`));
+  const sources = [...MUTATED, "cprofile-2.7"].map((name) =>
+    Deno.readFileSync(`${FIXTURES}${name}.pstats`)
+  );
   for (let i = 0; i < 3000; i++) {
     let bytes: Uint8Array = sources[i % sources.length]!;
     const changes = 1 + Math.floor(next() * 3);
@@ -640,13 +628,9 @@ Deno.test("readPstatsFastStream() reads entries longer than its window (a long c
 
 Deno.test("readPstatsFastStream() gives what the whole-file readers give on 1,500 mutated and generated files", async () => {
   const next = random(21);
-  const sources = [
-    "cprofile-3.13",
-    "cprofile-3.13-v3",
-    "yappi",
-    "sampled",
-    "profile-3.13",
-  ].map((name) => Deno.readFileSync(`${FIXTURES}${name}.pstats`));
+  const sources = MUTATED.map((name) =>
+    Deno.readFileSync(`${FIXTURES}${name}.pstats`)
+  );
   for (let i = 0; i < 1500; i++) {
     let bytes: Uint8Array;
     if (i % 2 === 0) {

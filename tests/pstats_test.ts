@@ -5,13 +5,15 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
-import { fromFileUrl } from "@std/path";
-import { loadProfile, loadProfileAsync, readPstats } from "../lib/pstats.ts";
+import {
+  loadProfile,
+  loadProfileAsync,
+  readPstats,
+} from "../lib/pstats/read.ts";
 import type { Profile } from "../lib/profile.ts";
 import { ProfileMismatchError } from "../lib/data_error.ts";
 import { type Expected, readExpected } from "./_expected.ts";
-
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+import { FIXTURES } from "./_fixtures.ts";
 
 function expected(name: string): Expected {
   return readExpected(`${FIXTURES}${name}.expected.json`);

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import {
   filterTerms,
   queryCallees,
@@ -9,8 +10,9 @@ import {
   SORT_COLUMNS,
   type SortColumn,
 } from "../lib/query.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { decodeProfile, encodeProfile } from "../lib/wire.ts";
+import { fixturePath } from "./_fixtures.ts";
 
 /** A profile with ties, zeros, negatives and a built-in, made by a seeded generator. */
 function randomProfile(size: number, seed: number): Profile {
@@ -139,9 +141,7 @@ Deno.test("queryFunctions() sorts numbers largest first and names A-Z unless tol
 Deno.test("queryFunctions() keeps functions matching every term, ignoring case", () => {
   const profile = loadProfile([{
     source: "cprofile-3.13.pstats",
-    bytes: Deno.readFileSync(
-      new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
-    ),
+    bytes: Deno.readFileSync(fixturePath("cprofile-3.13.pstats")),
   }]);
   const f = profile.functions;
   const names = (filter: string) =>
@@ -173,9 +173,7 @@ Deno.test("queryFunctions() pages with offset and limit and counts all matches",
 Deno.test("queryCallers() and queryCallees() give the edges with their numbers", () => {
   const profile = loadProfile([{
     source: "cprofile-3.13.pstats",
-    bytes: Deno.readFileSync(
-      new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
-    ),
+    bytes: Deno.readFileSync(fixturePath("cprofile-3.13.pstats")),
   }]);
   const f = profile.functions;
   const e = profile.edges;

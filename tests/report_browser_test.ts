@@ -4,22 +4,14 @@
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import type { Page } from "playwright-core";
 import { join, toFileUrl } from "@std/path";
 import { launchChromium } from "../scripts/_chromium.ts";
-import { collectProblems, param } from "./_browser.ts";
+import { openCallers, param, rowNames, watchedPage } from "./_browser.ts";
 import { runCli } from "./_cli.ts";
 
 async function writeReport(out: string, ...inputs: string[]): Promise<void> {
   const result = await runCli(["--html", out, ...inputs]);
   assertEquals(result.code, 0, result.stderr);
-}
-
-async function names(page: Page): Promise<string[]> {
-  return await page.$$eval(
-    "tbody tr.row .name",
-    (cells) => cells.map((cell) => cell.textContent ?? ""),
-  );
 }
 
 Deno.test({
@@ -33,12 +25,7 @@ Deno.test({
       const report = join(dir, "report.html");
       await writeReport(report, "cprofile-3.13.pstats");
       const url = toFileUrl(report).href;
-      const context = await browser.newContext({
-        offline: true,
-        viewport: { width: 1280, height: 720 },
-      });
-      const page = await context.newPage();
-      collectProblems(page, problems);
+      const page = await watchedPage(browser, problems, { offline: true });
       page.on("request", (request) => requests.push(request.url()));
 
       await t.step("it lists every function, largest first", async () => {
@@ -63,7 +50,7 @@ Deno.test({
           await page.getAttribute("th.internal", "aria-sort"),
           "descending",
         );
-        const shown = await names(page);
+        const shown = await rowNames(page);
         assert(shown.length > 3 && shown.length < 126, String(shown.length));
         await page.waitForFunction(() =>
           location.search.includes("sort=internal")
@@ -75,15 +62,10 @@ Deno.test({
       await t.step(
         "callers and callees walk the graph; Back returns",
         async () => {
-          await page.fill("#filter", "workload.py:11");
-          await page.click("tbody tr.row td.links a >> text=callers");
-          await page.waitForSelector("tr.focal");
-          assertEquals(param(page, "view"), "callers");
-          assertEquals(await page.textContent("tr.focal .name"), "fib");
-          assertEquals((await names(page)).sort(), ["fib", "main"]);
+          await openCallers(page, "workload.py:11", "fib", ["fib", "main"]);
           await page.goBack();
           await page.waitForSelector("tr.focal", { state: "detached" });
-          assertEquals(await names(page), ["fib"]);
+          assertEquals(await rowNames(page), ["fib"]);
           await page.fill("#filter", "");
           await page.click("h2");
           await page.keyboard.press("j");

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { buildProfile, type Profile, statsFile } from "../lib/profile.ts";
+import type { Profile } from "../lib/profile.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { csvReport, jsonReport, tableReport } from "../lib/report.ts";
 
 const AWKWARD = 'say "hi", <then>\nleave';

@@ -6,13 +6,11 @@
  * changes length when lowered).
  */
 import { assert, assertEquals } from "@std/assert";
-import { fromFileUrl } from "@std/path";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { filterTerms, queryFunctions } from "../lib/query.ts";
 import { functionMatcher, matchFunctions, searchText } from "../lib/search.ts";
-
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+import { FIXTURES } from "./_fixtures.ts";
 
 /** The reference: every term in the function's whole text. */
 function reference(profile: Profile, terms: string[]): number[] {

@@ -9,11 +9,11 @@ import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 import {
   assertOneLineError,
-  MAIN,
-  START_PERMISSIONS,
+  exploreOnFreePort,
+  runCli,
   withTempDir,
 } from "./_cli.ts";
-import { type ServerChild, startServer } from "./_server_child.ts";
+import type { ServerChild } from "./_server_child.ts";
 import { UI_ASSETS } from "./_page.ts";
 
 const ORIGIN = "http://127.0.0.1:8000";
@@ -154,15 +154,7 @@ const LARGE = 120_000;
 
 /** Starts the explorer on a file, on a free port, without a browser. */
 function explore(path: string): Promise<ServerChild> {
-  return startServer(Deno.execPath(), [
-    "run",
-    ...START_PERMISSIONS,
-    MAIN,
-    "--port",
-    "0",
-    "--no-open",
-    path,
-  ]);
+  return exploreOnFreePort([path]);
 }
 
 Deno.test("a large profile is served while it loads, and the page gets all of it", async () => {
@@ -201,24 +193,8 @@ Deno.test("a large file that is plainly not a profile fails before anything is s
   await withTempDir(async (dir) => {
     const path = `${dir}/notes.pstats`;
     await Deno.writeTextFile(path, "x".repeat(17 * 1024 * 1024));
-    const command = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...START_PERMISSIONS,
-        MAIN,
-        "--port",
-        "0",
-        "--no-open",
-        path,
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    });
-    const { code, stdout, stderr } = await command.output();
-    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
     assertOneLineError(
-      { code, stdout: decode(stdout), stderr: decode(stderr), ms: 0 },
+      await runCli(["--port", "0", "--no-open", path]),
       1,
       path,
       "Not a pstats file",

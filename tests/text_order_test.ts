@@ -8,7 +8,7 @@ import {
 } from "../lib/compare.ts";
 import { builtinName, isBuiltin } from "../lib/location.ts";
 import type { Profile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import {
   presetTextOrder,
   queryCallers,
@@ -18,12 +18,11 @@ import {
   textOrderOrigin,
 } from "../lib/query.ts";
 import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
+import { fixturePath } from "./_fixtures.ts";
 
 /** Reads a fixture: a function that makes a new profile of it each call. */
 async function fixture(name: string): Promise<() => Profile> {
-  const bytes = await Deno.readFile(new URL(name, FIXTURES));
+  const bytes = await Deno.readFile(fixturePath(name));
   return () => loadProfile([{ source: name, bytes }]);
 }
 

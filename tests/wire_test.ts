@@ -1,10 +1,9 @@
 import { assert, assertEquals } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
 import { decodeProfile, encodeProfile, functionsLength } from "../lib/wire.ts";
-
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
+import { exactBits, exactEdges } from "./_exact.ts";
+import { FIXTURES } from "./_fixtures.ts";
 
 /** A profile of three functions and the edges with these counts. */
 function profileWithEdges(calls: number[], primitiveCalls: number[]): Profile {
@@ -36,10 +35,7 @@ function profileWithEdges(calls: number[], primitiveCalls: number[]): Profile {
 
 /** Every number of every column as its exact bits, so that -0 and 0 differ. */
 function exact(profile: Profile): unknown {
-  const bits = (values: ArrayLike<number>) =>
-    [...new BigUint64Array(Float64Array.from(values).buffer)].join(",");
   const f = profile.functions;
-  const e = profile.edges;
   return {
     names: [f.file, f.shortFile, f.name],
     functions: [
@@ -48,15 +44,8 @@ function exact(profile: Profile): unknown {
       f.primitiveCalls,
       f.internalTime,
       f.cumulativeTime,
-    ].map(bits),
-    edges: [
-      e.caller,
-      e.callee,
-      e.calls,
-      e.primitiveCalls,
-      e.internalTime,
-      e.cumulativeTime,
-    ].map(bits),
+    ].map(exactBits),
+    edges: exactEdges(profile.edges),
     totals: profile.totals,
   };
 }

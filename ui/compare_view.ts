@@ -4,8 +4,9 @@
  * AFTER`). Every function of either run with its cumulative time before and
  * after, the change in milliseconds and percent, the change of internal time
  * and of calls; or the callers or callees of one function compared edge by
- * edge. Sorting, filtering and matching are `lib/compare.ts`; this module
- * only draws, in a virtualised table like the table view's.
+ * edge. Sorting and filtering are `lib/compare.ts`, matching functions
+ * `lib/compare_match.ts`; this module only draws, in a virtualised table
+ * like the table view's.
  *
  * Changes are coloured (slower red, faster green) and never by colour
  * alone: each row says what happened in words with an arrow or sign, and
@@ -31,12 +32,12 @@ import {
   edgeChange,
   edgeNumbers,
   isCompareDescendingByDefault,
-  matchFileForms,
   queryComparison,
   rowChange,
   rowFunction,
   rowNumbers,
 } from "../lib/compare.ts";
+import { matchFileForms } from "../lib/compare_match.ts";
 import {
   formatChangeMs,
   formatChangePercent,
@@ -44,7 +45,7 @@ import {
   formatTimeChange,
 } from "../lib/compare_report.ts";
 import { formatCount, formatMs } from "../lib/format.ts";
-import { unfoldedRow } from "../lib/group.ts";
+import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { busyView } from "./message_view.ts";
 import { basename, fullLabel } from "./labels.ts";

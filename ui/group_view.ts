@@ -7,7 +7,8 @@
  * that a sampled function opens into its lines. A sampled function's
  * callers and callees are folded by function (`fn` and `view` in the URL).
  *
- * The view only draws: every number comes from `lib/group.ts`.
+ * The view only draws: every number comes from `lib/group.ts`, and the rows'
+ * order from `lib/group_rows.ts`.
  *
  * @module
  */
@@ -36,13 +37,12 @@ import {
   groupTree,
   isGroupNode,
   LINE,
-  nodeChildren,
   nodeKey,
   nodeName,
-  sortNodes,
 } from "../lib/group.ts";
+import { GroupRows, nodeOpens, sortFoldedEdges } from "../lib/group_rows.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import { filterTerms, radixOrder, type SortColumn } from "../lib/query.ts";
+import type { SortColumn } from "../lib/query.ts";
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
 import { fullLabel, fullLocation } from "./labels.ts";
@@ -76,11 +76,8 @@ function _levels(p: Profile): GroupLevel[] {
 /** Each level's numbers for the filter `_numbersFilter`. */
 const _numbers = new Map<GroupNumbers["tree"], GroupNumbers>();
 let _numbersFilter = "";
-/** The sorted children of nodes, per numbers and sort. */
-const _sorted = new WeakMap<
-  GroupNumbers,
-  { sort: string; children: Map<number, Uint32Array> }
->();
+/** The rows of each level's numbers, for the last sort asked. */
+const _rows = new WeakMap<GroupNumbers, GroupRows>();
 let _edges: { key: string; edges: FoldedEdges; tree: GroupTree } | null = null;
 
 /** The numbers of the route's level and filter, computed once for each. */
@@ -132,41 +129,21 @@ export function prepareGroups(profile: Profile): void {
     idle(() => {
       if (state.profile !== profile || state.edgesLoading) return;
       const numbers = _levelNumbers(profile, level, state.route.q);
-      _sortedChildren(numbers, state.route, -1);
+      _groupRows(numbers, state.route).children(-1);
       next();
     });
   };
   next();
 }
 
-/** A node's children with matches, in the route's order; -1 for the top. */
-function _sortedChildren(numbers: GroupNumbers, r: Route, node: number) {
-  const sort = `${r.sort}:${r.descending}`;
-  let cache = _sorted.get(numbers);
-  if (cache?.sort !== sort) {
-    cache = { sort, children: new Map() };
-    _sorted.set(numbers, cache);
+/** The rows of a level's numbers in the route's order, kept while it holds. */
+function _groupRows(numbers: GroupNumbers, r: Route): GroupRows {
+  let rows = _rows.get(numbers);
+  if (rows?.sort !== r.sort || rows.descending !== r.descending) {
+    rows = new GroupRows(numbers, r.sort, r.descending);
+    _rows.set(numbers, rows);
   }
-  const _children = cache.children;
-  let kids = _children.get(node);
-  if (kids === undefined) {
-    kids = sortNodes(
-      numbers,
-      nodeChildren(numbers, node),
-      r.sort,
-      r.descending,
-    );
-    _children.set(node, kids);
-  }
-  return kids;
-}
-
-/** Whether a node's row opens: directories' tree, and sampled functions. */
-function _opens(tree: GroupTree, node: number): boolean {
-  const kind = tree.kind[node]!;
-  if (kind === LINE) return false;
-  if (kind === FUNCTION) return tree.profile.sampled && tree.level !== "line";
-  return tree.level === "directory";
+  return rows;
 }
 
 function _expanded(level: GroupLevel): Set<number> {
@@ -179,24 +156,6 @@ function _expanded(level: GroupLevel): Set<number> {
   return open;
 }
 
-/** The rows in view: each open node followed by its children. */
-function _flatten(numbers: GroupNumbers, r: Route): Uint32Array {
-  const open = _expanded(r.by);
-  const out: number[] = [];
-  const visit = (parent: number) => {
-    const kids = _sortedChildren(numbers, r, parent);
-    for (let i = 0; i < kids.length; i++) {
-      const node = kids[i]!;
-      out.push(node);
-      if (open.has(node)) visit(node);
-    }
-  };
-  const top = _sortedChildren(numbers, r, -1);
-  if (open.size === 0) return top;
-  visit(-1);
-  return Uint32Array.from(out);
-}
-
 /** The folded callers or callees of the route's function, filtered and sorted. */
 function _queryEdges(p: Profile, r: Route): Uint32Array {
   const tree = groupTree(p, "function");
@@ -206,33 +165,11 @@ function _queryEdges(p: Profile, r: Route): Uint32Array {
   if (_edges?.key !== key || _edges.tree !== tree) {
     _edges = { key, edges: foldedEdges(tree, node, view), tree };
   }
-  const e = _edges.edges;
-  const terms = filterTerms(r.q);
-  const kept: number[] = [];
-  for (let i = 0; i < e.nodes.length; i++) {
-    const text = nodeKey(tree, e.nodes[i]!).toLowerCase();
-    if (terms.every((t) => text.includes(t))) kept.push(i);
-  }
-  if (r.sort === "name" || r.sort === "file") {
-    const sign = r.descending ? -1 : 1;
-    const keys = kept.map((i) => nodeKey(tree, e.nodes[i]!));
-    const order = kept.map((_, k) => k).sort((a, b) =>
-      (keys[a]! < keys[b]! ? -sign : keys[a]! > keys[b]! ? sign : 0) || a - b
-    );
-    return Uint32Array.from(order, (k) => kept[k]!);
-  }
-  const column = r.sort === "primitive_calls"
-    ? e.primitiveCalls
-    : r.sort === "internal" || r.sort === "internal_per_call"
-    ? e.internalTime
-    : r.sort === "calls" || !p.edgeDetail
-    ? e.calls
-    : e.cumulativeTime;
-  const order = radixOrder(
-    Float64Array.from(kept, (i) => column[i]!),
-    r.descending,
-  );
-  return Uint32Array.from(order, (k) => kept[k]!);
+  return sortFoldedEdges(tree, _edges.edges, {
+    filter: r.q,
+    sort: r.sort,
+    descending: r.descending,
+  });
 }
 
 /** Recomputes the rows from the route. */
@@ -249,7 +186,7 @@ function queryGroups(): void {
     state.groups.rows = r.fn < p.size ? _queryEdges(p, r) : new Uint32Array(0);
     return;
   }
-  state.groups.rows = _flatten(_groupNumbers(p, r), r);
+  state.groups.rows = _groupRows(_groupNumbers(p, r), r).rows(_expanded(r.by));
 }
 
 // ---------------------------------------------------------------- view
@@ -362,7 +299,7 @@ function statusText(p: Profile): string {
   }
   const numbers = _groupNumbers(p, r);
   const tree = numbers.tree;
-  const top = _sortedChildren(numbers, r, -1).length;
+  const top = _groupRows(numbers, r).children(-1).length;
   const [one, many] = _PLURALS[r.by];
   const noun = `${formatCount(top)} ${top === 1 ? one : many}`;
   const lines = p.sampled && r.by === "function"
@@ -685,7 +622,7 @@ function nodeRowView(
   const tree = numbers.tree;
   const r = state.route;
   const active = index === state.groups.highlight;
-  const opens = _opens(tree, node);
+  const opens = nodeOpens(tree, node);
   const open = opens && _expanded(r.by).has(node);
   const fn = tree.row[node]!;
   return html`
@@ -990,7 +927,7 @@ function groupsKey(context: KeyContext) {
       if (editing || tree === null || node === undefined) return false;
       event.preventDefault();
       const opening = event.key === "ArrowRight";
-      if (_opens(tree, node) && _expanded(r.by).has(node) !== opening) {
+      if (nodeOpens(tree, node) && _expanded(r.by).has(node) !== opening) {
         toggleNode(node, opening);
       } else if (!opening && tree.parent[node]! >= 0) {
         const at = g.rows.indexOf(tree.parent[node]!);
@@ -1001,7 +938,7 @@ function groupsKey(context: KeyContext) {
     case "Enter": {
       if (!(inFilter || (!editing && !onControl))) return false;
       event.preventDefault();
-      if (tree !== null && node !== undefined && _opens(tree, node)) {
+      if (tree !== null && node !== undefined && nodeOpens(tree, node)) {
         toggleNode(node);
         return true;
       }

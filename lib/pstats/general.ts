@@ -1,63 +1,26 @@
 /**
- * Reads pstats files: the `marshal` dump of
- * `{(file, line, function): (cc, nc, tt, ct, callers)}` that cProfile
- * (`profiling.tracing`), the pure-Python `profile` module, yappi and Python
- * 3.15's sampling profiler (`profiling.sampling`) write.
+ * The general pstats reader: takes every valid marshal encoding of a pstats
+ * dict, from any Python, and explains in one line what is wrong with a file
+ * that is not one. `readPstats()` (`read.ts`) calls it for whatever the fast
+ * reader (`fast.ts`) leaves.
  *
  * @module
  */
 
-import { DataRangeError, DataSyntaxError, isDataError } from "./data_error.ts";
-import { cutText } from "./escape.ts";
+import { DataRangeError, DataSyntaxError } from "../data_error.ts";
+import { cutText } from "../escape.ts";
 import {
   decodeText,
   MarshalCode,
   MarshalDict,
   MarshalReader,
   type MarshalValue,
-} from "./marshal.ts";
-import {
-  type BuildProfileOptions,
-  type Profile,
-  ProfileBuilder,
-  type StatsFile,
-  StatsTable,
-} from "./profile.ts";
-import {
-  type ByteReader,
-  readPstatsFast,
-  readPstatsFastStream,
-  type ReadPstatsStreamOptions,
-} from "./pstats_fast.ts";
+} from "../marshal.ts";
+import { checkPstatsHead, describeTypeCode } from "./head.ts";
+import { countsSwapped, ProfilerSigns, SAMPLED_MARKER } from "./profiler.ts";
+import { type StatsFile, StatsTable } from "./stats_table.ts";
+import type { PstatsFile, ReadPstatsOptions } from "./types.ts";
 
-export type { ByteReader, ReadPstatsStreamOptions };
-
-/** Which profiler wrote a pstats file, as far as its contents tell. */
-export type PstatsKind = "cprofile" | "profile" | "yappi" | "sampled";
-
-/** A pstats file's contents with the profiler that wrote it. */
-export interface PstatsFile extends StatsFile {
-  /** The profiler that wrote it. */
-  readonly kind: PstatsKind;
-  /** How many functions have an entry (others appear only as callers). */
-  readonly entries: number;
-}
-
-/** Options for {@linkcode readPstats}. */
-export interface ReadPstatsOptions {
-  /** The file's name, kept as the source of the data. Defaults to `""`. */
-  source?: string;
-  /** Called while reading with the functions read and the byte offset reached. */
-  onProgress?: (functions: number, offset: number) => void;
-  /**
-   * Try the fast reader (`readPstatsFast()`) first, which takes the files
-   * Python 3 writes every day and gives the same result. Defaults to `true`;
-   * `false` reads with the general reader only.
-   */
-  fast?: boolean;
-}
-
-const _UTF8 = new TextDecoder("utf-8");
 const _PROGRESS_EVERY = 8192;
 
 // Type codes, without FLAG_REF.
@@ -69,47 +32,39 @@ const _DICT = 0x7b; // '{'
 const _NULL = 0x30; // '0'
 
 /**
- * Reads the bytes of a pstats file.
- *
- * The variants are told apart by their contents: a `("__sampled__",)` key
- * marks Python 3.15's sampling profiler (its counts are samples: `calls` are
- * cumulative samples and `primitiveCalls` direct samples); callers given as
- * plain counts mark the `profile` module; and a function whose first count
- * exceeds its second marks yappi, which stores `(ncall, nactualcall)` where
- * cProfile stores `(cc, nc)` — those are swapped back so that the numbers
- * mean what their names say.
+ * Reads the bytes of a pstats file with the general reader: as
+ * `readPstats()` with `fast: false`.
  *
  * @example
  * ```ts
- * import { readPstats } from "./pstats.ts";
- * import { assertEquals } from "@std/assert";
+ * import { readPstatsGeneral } from "./general.ts";
+ * import { assertEquals, assertThrows } from "@std/assert";
  *
  * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
  * const bytes = Uint8Array.from(
  *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
  *   (c) => c.charCodeAt(0),
  * );
- * const file = readPstats(bytes, { source: "run.pstats" });
- * assertEquals(file.kind, "cprofile");
- * assertEquals(file.functions.name, ["main"]);
- * assertEquals(file.calls[0], 1);
+ * assertEquals(readPstatsGeneral(bytes).functions.name, ["main"]);
+ * assertThrows(
+ *   () => readPstatsGeneral(bytes.subarray(0, 20)),
+ *   SyntaxError,
+ *   "Truncated data at byte 18",
+ * );
  * ```
  *
  * @param bytes The file's bytes.
- * @param options The file's name and a progress callback.
+ * @param options The file's name and a progress callback (`fast` is not
+ * looked at).
  * @returns The functions with their numbers and callers.
  * @throws {SyntaxError | RangeError} When the bytes are not a pstats file;
  * the message says why and, where it helps, at which byte.
  */
-export function readPstats(
+export function readPstatsGeneral(
   bytes: Uint8Array,
   options: ReadPstatsOptions = {},
 ): PstatsFile {
-  _rejectKnownFormats(bytes);
-  if (options.fast !== false) {
-    const file = readPstatsFast(bytes, options);
-    if (file !== undefined) return file;
-  }
+  checkPstatsHead(bytes);
   const reader = new _PstatsReader(bytes, options.onProgress);
   const file = reader.read(options.source ?? "");
   if (reader.reader.offset < bytes.length) {
@@ -122,326 +77,6 @@ export function readPstats(
   return file;
 }
 
-/**
- * A pstats file read from its start a chunk at a time, as
- * {@linkcode readPstatsStream} reads it.
- */
-export interface PstatsStream extends ByteReader {
-  /**
-   * Reads the whole file again, from its start: called only when the fast
-   * reader leaves the file to the general reader.
-   */
-  readAll(): Promise<Uint8Array>;
-}
-
-/**
- * Reads a pstats file as {@linkcode readPstats} does, decoding it as it is
- * read so that the whole file is never held (see `readPstatsFastStream()`).
- * A file the fast reader does not take is read again whole, and the general
- * reader gives exactly what, or fails exactly as, `readPstats()` would.
- *
- * @example
- * ```ts
- * import { readPstatsStream } from "./pstats.ts";
- * import { assertEquals } from "@std/assert";
- *
- * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
- * const bytes = Uint8Array.from(
- *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
- *   (c) => c.charCodeAt(0),
- * );
- * let at = 0;
- * const stream = {
- *   size: bytes.length,
- *   read(into: Uint8Array): Promise<number | null> {
- *     const n = Math.min(into.length, bytes.length - at);
- *     into.set(bytes.subarray(at, at + n));
- *     at += n;
- *     return Promise.resolve(n > 0 ? n : null);
- *   },
- *   readAll: () => Promise.resolve(bytes),
- * };
- * const file = await readPstatsStream(stream, { source: "run.pstats" });
- * assertEquals(file.functions.name, ["main"]);
- * ```
- *
- * @param stream The file.
- * @param options The file's name, a progress callback, and the chunk size.
- * @returns The functions with their numbers and callers.
- * @throws {SyntaxError | RangeError} As {@linkcode readPstats}; and what the
- * stream throws, as it is.
- */
-export async function readPstatsStream(
-  stream: PstatsStream,
-  options: ReadPstatsStreamOptions = {},
-): Promise<PstatsFile> {
-  if (options.fast !== false) {
-    const file = await readPstatsFastStream(stream, options);
-    if (file !== undefined) return file;
-  }
-  return readPstats(await stream.readAll(), { ...options, fast: false });
-}
-
-/** An input file for {@linkcode loadProfile}. */
-export interface ProfileInput {
-  /** The file's name. */
-  readonly source: string;
-  /** The file's bytes. */
-  readonly bytes: Uint8Array;
-}
-
-/**
- * An input file for {@linkcode loadProfileAsync} that is read as it is
- * decoded (see {@linkcode readPstatsStream}).
- */
-export interface StreamedProfileInput {
-  /** The file's name. */
-  readonly source: string;
-  /** The file, read from its start. */
-  readonly stream: PstatsStream;
-}
-
-/**
- * Reads one or more pstats files and merges them into one profile, as
- * `pstats.Stats(a, b, ...)` does.
- *
- * @example
- * ```ts
- * import { loadProfile } from "./pstats.ts";
- * import { assertEquals } from "@std/assert";
- *
- * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
- * const bytes = Uint8Array.from(
- *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
- *   (c) => c.charCodeAt(0),
- * );
- * const profile = loadProfile([
- *   { source: "a.pstats", bytes },
- *   { source: "b.pstats", bytes },
- * ]);
- * assertEquals(profile.totals, { calls: 2, primitiveCalls: 2, time: 1 });
- * ```
- *
- * @param inputs The files' names and bytes.
- * @param options Where paths are shown relative to, and a progress callback.
- * @returns The profile.
- * @throws {DataSyntaxError | DataRangeError | ProfileMismatchError} When a
- * file is not a pstats file, or sampled and traced files are mixed; the
- * message starts with the file's name.
- */
-export function loadProfile(
-  inputs: Iterable<ProfileInput>,
-  options: LoadProfileOptions = {},
-): Profile {
-  const builder = _builder(options);
-  for (const input of inputs) {
-    const file = _readInput(input, options);
-    if (file !== undefined) builder.add(file);
-  }
-  return builder.finish();
-}
-
-/** Options for {@linkcode loadProfile} and {@linkcode loadProfileAsync}. */
-export interface LoadProfileOptions extends BuildProfileOptions {
-  /** Called while reading with the file, the functions read and the byte offset reached. */
-  onProgress?: (source: string, functions: number, offset: number) => void;
-  /**
-   * When given, a file that is not a pstats file is left out and reported
-   * here (with the error, its message naming the file) instead of thrown.
-   */
-  onBadFile?: (source: string, error: Error) => void;
-  /**
-   * Whether an error a stream throws itself (the file system's, say) leaves
-   * its file out, as `onBadFile` does for bad data: answers `true` to go on
-   * without the file. Without it, or when it answers `false`, the error ends
-   * the load as it is.
-   */
-  skipStreamError?: (source: string, error: unknown) => boolean;
-}
-
-/**
- * Like {@linkcode loadProfile}, for files that arrive one at a time: each is
- * read and merged into the profile before the next is asked for, so only the
- * merged profile and one file's bytes need be held at once, or, for a file
- * given as a stream, a window of them. Errors a stream throws are passed on
- * as they are (unless `skipStreamError` leaves the file out).
- *
- * @example
- * ```ts
- * import { loadProfileAsync } from "./pstats.ts";
- * import { assertEquals } from "@std/assert";
- *
- * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
- * const bytes = Uint8Array.from(
- *   atob("e6kD+gZhcHAucHnpAQAAANoEbWFpbikFcgIAAAByAgAAAOcAAAAAAADgP3IEAAAAezAw"),
- *   (c) => c.charCodeAt(0),
- * );
- * async function* files() {
- *   for (const source of ["a.pstats", "b.pstats", "c.pstats"]) {
- *     yield { source, bytes }; // read from disk here, one file at a time
- *   }
- * }
- * const profile = await loadProfileAsync(files());
- * assertEquals(profile.totals.calls, 3);
- * ```
- *
- * @param inputs The files' names and bytes or streams, in order.
- * @param options Where paths are shown relative to, a progress callback,
- * and what to do with a file that is not a pstats file.
- * @returns The profile.
- * @throws {DataSyntaxError | DataRangeError | ProfileMismatchError} As
- * {@linkcode loadProfile}.
- */
-export async function loadProfileAsync(
-  inputs:
-    | AsyncIterable<ProfileInput | StreamedProfileInput>
-    | Iterable<ProfileInput | StreamedProfileInput>,
-  options: LoadProfileOptions = {},
-): Promise<Profile> {
-  const builder = _builder(options);
-  for await (const input of inputs) {
-    const file = "stream" in input
-      ? await _readStreamed(input, options)
-      : _readInput(input, options);
-    if (file !== undefined) builder.add(file);
-  }
-  return builder.finish();
-}
-
-function _builder(options: LoadProfileOptions): ProfileBuilder {
-  const { cwd } = options;
-  return new ProfileBuilder(cwd === undefined ? {} : { cwd });
-}
-
-function _readInput(
-  { source, bytes }: ProfileInput,
-  options: LoadProfileOptions,
-): PstatsFile | undefined {
-  try {
-    return readPstats(bytes, _readOptions(source, options));
-  } catch (error) {
-    return _badFile(source, error, options);
-  }
-}
-
-async function _readStreamed(
-  { source, stream }: StreamedProfileInput,
-  options: LoadProfileOptions,
-): Promise<PstatsFile | undefined> {
-  // The stream's own errors (the file system's) are passed on as they are.
-  let failed: unknown;
-  const watched: PstatsStream = {
-    size: stream.size,
-    read: (into) => stream.read(into).catch(fail),
-    readAll: () => stream.readAll().catch(fail),
-    ...(stream.pause ? { pause: () => stream.pause!() } : {}),
-  };
-  function fail(error: unknown): never {
-    throw (failed = error);
-  }
-  try {
-    return await readPstatsStream(watched, _readOptions(source, options));
-  } catch (error) {
-    if (error !== failed) return _badFile(source, error, options);
-    if (options.skipStreamError?.(source, error)) return undefined;
-    throw error;
-  }
-}
-
-function _readOptions(
-  source: string,
-  { onProgress }: LoadProfileOptions,
-): ReadPstatsOptions {
-  return onProgress
-    ? { source, onProgress: (n, at) => onProgress(source, n, at) }
-    : { source };
-}
-
-/** Names the file in a reader's error, and leaves the file out if asked. */
-function _badFile(
-  source: string,
-  error: unknown,
-  { onBadFile }: LoadProfileOptions,
-): undefined {
-  if (error instanceof Error) error.message = `${source}: ${error.message}`;
-  if (onBadFile && isDataError(error)) {
-    onBadFile(source, error);
-    return undefined;
-  }
-  throw error;
-}
-
-/**
- * Checks the first bytes of a file (64 are enough) before the rest is
- * read: a file that is empty, compiled Python, text or any marshalled value
- * but a dict is refused at once, with the message {@linkcode readPstats}
- * would give, so that a huge file of another kind is never read whole.
- *
- * @example
- * ```ts
- * import { checkPstatsHead } from "./pstats.ts";
- * import { assertThrows } from "@std/assert";
- *
- * checkPstatsHead(Uint8Array.of(0xfb, 0x30)); // '{' and the end of a dict
- * assertThrows(
- *   () => checkPstatsHead(new Uint8Array(64)),
- *   SyntaxError,
- *   "Not a pstats file",
- * );
- * ```
- *
- * @param head The file's first bytes, or all of them if it is shorter.
- * @throws {SyntaxError} When the file is certainly not a pstats file.
- */
-export function checkPstatsHead(head: Uint8Array): void {
-  _rejectKnownFormats(head);
-}
-
-function _rejectKnownFormats(bytes: Uint8Array): void {
-  if (bytes.length === 0) {
-    throw new DataSyntaxError("Not a pstats file: it is empty");
-  }
-  // .pyc: a 2-byte magic number followed by "\r\n".
-  if (bytes.length >= 16 && bytes[2] === 0x0d && bytes[3] === 0x0a) {
-    throw new DataSyntaxError(
-      "Not a pstats file: it looks like compiled Python bytecode (.pyc)",
-    );
-  }
-  if ((bytes[0]! & 0x7f) !== _DICT) {
-    const head = _UTF8.decode(bytes.subarray(0, 64));
-    const printable = /^[\t\n\r\x20-\x7e\u00a0-\uffff]*$/.test(head);
-    throw new DataSyntaxError(
-      printable
-        ? "Not a pstats file: it is text, not marshalled data"
-        : `Not a pstats file: it holds ${
-          _describeType(bytes[0]!)
-        } at byte 0, not a dict of functions`,
-    );
-  }
-}
-
-function _describeType(code: number): string {
-  const names: Record<number, string> = {
-    0x28: "a tuple",
-    0x29: "a tuple",
-    0x5b: "a list",
-    0x3c: "a set",
-    0x3e: "a frozenset",
-    0x69: "an int",
-    0x6c: "an int",
-    0x67: "a float",
-    0x73: "bytes",
-    0x75: "a string",
-    0x61: "a string",
-    0x7a: "a string",
-    0x63: "a code object",
-    0x7d: "a frozendict",
-    0x4e: "None",
-  };
-  return names[code & 0x7f] ??
-    `marshalled data with type code 0x${code.toString(16).padStart(2, "0")}`;
-}
-
 /** A function key: local id, -1 for the sampled marker. */
 type _Key = number;
 
@@ -451,7 +86,7 @@ type _Key = number;
  * hand; anything else goes through the generic decoder, so every valid
  * marshal encoding is accepted.
  */
-class _PstatsReader {
+class _PstatsReader extends ProfilerSigns {
   readonly reader: MarshalReader;
   readonly table: StatsTable;
   readonly onProgress:
@@ -475,15 +110,13 @@ class _PstatsReader {
   readonly maxWork: number;
   /** Function ids of key tuples read through the generic decoder. */
   readonly valueIds = new Map<MarshalValue, number>();
-  sampled = false;
-  countsOnly = false;
-  yappi = false;
   entries = 0;
 
   constructor(
     bytes: Uint8Array,
     onProgress: ((functions: number, offset: number) => void) | undefined,
   ) {
+    super();
     this.reader = new MarshalReader(bytes);
     // About 40 bytes an edge and 400 a function in typical files.
     this.table = new StatsTable(bytes.length / 400, bytes.length / 40);
@@ -522,16 +155,9 @@ class _PstatsReader {
       }
     }
     this.onProgress?.(this.entries, r.offset);
-    if (this.sampled) this.yappi = false;
+    const kind = this.profiler();
     // yappi stores (ncall, nactualcall): total calls first.
-    if (this.yappi) this.table.swapCalls();
-    const kind: PstatsKind = this.sampled
-      ? "sampled"
-      : this.yappi
-      ? "yappi"
-      : this.countsOnly
-      ? "profile"
-      : "cprofile";
+    if (kind === "yappi") this.table.swapCalls();
     return {
       ...this.withoutDropped(
         this.table.finish(source, this.sampled, !this.countsOnly),
@@ -555,30 +181,7 @@ class _PstatsReader {
     for (const caller of file.edges.caller) used[caller] = 1;
     if (!used.includes(0)) return file;
     const table = new StatsTable();
-    const f = file.functions;
-    const ids = new Int32Array(n).fill(-1);
-    for (let id = 0; id < n; id++) {
-      if (used[id] === 0) continue;
-      ids[id] = table.intern(f.file[id]!, f.line[id]!, f.name[id]!);
-      table.setNumbers(
-        ids[id]!,
-        file.calls[id]!,
-        file.primitiveCalls[id]!,
-        file.internalTime[id]!,
-        file.cumulativeTime[id]!,
-      );
-    }
-    const e = file.edges;
-    for (let k = 0; k < e.caller.length; k++) {
-      table.addEdge(
-        ids[e.caller[k]!]!,
-        ids[e.callee[k]!]!,
-        e.calls[k]!,
-        e.primitiveCalls[k]!,
-        e.internalTime[k]!,
-        e.cumulativeTime[k]!,
-      );
-    }
+    table.addFile(file, false, used);
     return table.finish(file.source, file.sampled, file.edgeDetail);
   }
 
@@ -667,7 +270,7 @@ class _PstatsReader {
     if (Array.isArray(value)) {
       if (
         callee === undefined && value.length === 1 &&
-        value[0] === "__sampled__"
+        value[0] === SAMPLED_MARKER
       ) {
         return -1;
       }
@@ -782,7 +385,7 @@ class _PstatsReader {
   numbers(id: number, cc: number, nc: number, tt: number, ct: number): void {
     this.count(cc, id, "cc");
     this.count(nc, id, "nc");
-    if (cc > nc) this.yappi = true;
+    if (countsSwapped(cc, nc)) this.yappi = true;
     this.table.setNumbers(id, nc, cc, tt, ct);
   }
 
@@ -1023,7 +626,7 @@ function _describeAhead(r: MarshalReader): string {
     return `a tuple of ${length < 0 ? "invalid length" : `${length} items`}`;
   }
   const code = r.peek();
-  return code < 0 ? "the end of the data" : _describeType(code);
+  return code < 0 ? "the end of the data" : describeTypeCode(code);
 }
 
 /** Stores `id + 1` at `index`, growing the array if needed. */

@@ -7,10 +7,10 @@
  * references live in typed arrays, strings are interned once into ids,
  * functions are found through an integer hash table over
  * `(file id, line, name id)`, no object is made per marshal value, and its
- * working tables are given back as soon as it is done. It
- * produces exactly what the general reader (`readPstats()` with
- * `fast: false`) produces, and answers `undefined` for anything it does not
- * take, so that the general reader reads it (and explains what is wrong,
+ * working tables are given back as soon as it is done. It produces exactly
+ * what the general reader (`general.ts`, which `readPstats()` with
+ * `fast: false` uses) produces, and answers `undefined` for anything it does
+ * not take, so that the general reader reads it (and explains what is wrong,
  * when something is).
  *
  * It can also read a file as it comes, a chunk at a time
@@ -19,7 +19,9 @@
  * @module
  */
 
-import type { PstatsFile, PstatsKind, ReadPstatsOptions } from "./pstats.ts";
+import { countsSwapped, ProfilerSigns, SAMPLED_MARKER } from "./profiler.ts";
+import type { PstatsFile, ReadPstatsOptions } from "./types.ts";
+import { asciiText } from "./ascii_text.ts";
 
 const _PROGRESS_EVERY = 8192;
 
@@ -78,7 +80,7 @@ const _UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  *
  * @example
  * ```ts
- * import { readPstatsFast } from "./pstats_fast.ts";
+ * import { readPstatsFast } from "./fast.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
@@ -172,7 +174,7 @@ const _CHUNK = 4 << 20;
  *
  * @example
  * ```ts
- * import { readPstatsFastStream } from "./pstats_fast.ts";
+ * import { readPstatsFastStream } from "./fast.ts";
  * import { assertEquals } from "@std/assert";
  *
  * // marshal.dumps({("app.py", 1, "main"): (1, 1, 0.5, 0.5, {})})
@@ -324,7 +326,7 @@ const _POOLED_SIZE = 256 * 1024;
  */
 let _pool: _Tables | undefined;
 
-class _FastReader {
+class _FastReader extends ProfilerSigns {
   /** The bytes read so far that are still needed: the file, or a window of it. */
   bytes: Uint8Array;
   view: DataView;
@@ -382,9 +384,6 @@ class _FastReader {
   eCumulative: Float64Array;
   eCount = 0;
 
-  sampled = false;
-  countsOnly = false;
-  yappi = false;
   entries = 0;
 
   /**
@@ -399,6 +398,7 @@ class _FastReader {
     onProgress: ((functions: number, offset: number) => void) | undefined,
     pooled = false,
   ) {
+    super();
     this.bytes = bytes;
     this.view = _view(bytes);
     this.end = end;
@@ -721,7 +721,7 @@ class _FastReader {
     if (n < 0) throw _UNSUPPORTED;
     if (start + n > this.end) throw _SHORT;
     this.pos = start + n;
-    let text = _ascii(b, start, start + n);
+    let text = asciiText(b, start, start + n);
     if (text === undefined) {
       // CPython writes the ASCII types only for ASCII text.
       if (ascii) throw _UNSUPPORTED;
@@ -780,7 +780,7 @@ class _FastReader {
       if (index >= 0) this.setRef(index, _REF_KEY, id);
       return id;
     }
-    if (n === 1 && this.strings[this.string()] === "__sampled__") {
+    if (n === 1 && this.strings[this.string()] === SAMPLED_MARKER) {
       if (index >= 0) this.setRef(index, _REF_SAMPLED, 0);
       return -1;
     }
@@ -843,7 +843,9 @@ class _FastReader {
     this.countTo(this.calls, id); // nc
     this.numberTo(this.internalTime, id);
     this.numberTo(this.cumulativeTime, id);
-    if (this.primitiveCalls[id]! > this.calls[id]!) this.yappi = true;
+    if (countsSwapped(this.primitiveCalls[id]!, this.calls[id]!)) {
+      this.yappi = true;
+    }
     // Added to zero, as the general reader does (which turns -0 into 0).
     this.calls[id]! += 0;
     this.primitiveCalls[id]! += 0;
@@ -918,7 +920,7 @@ class _FastReader {
       line[i] = fn[i * 4 + _FN_LINE]!;
       name[i] = strings[fn[i * 4 + _FN_NAME]!]!;
     }
-    if (this.sampled) this.yappi = false;
+    const kind = this.profiler();
     // Views, not copies: the room never written to takes no memory. The
     // pool's tables are for the next file: copies of them.
     const m = this.eCount;
@@ -927,14 +929,7 @@ class _FastReader {
     let calls = take(this.calls, n);
     let primitiveCalls = take(this.primitiveCalls, n);
     // yappi stores (ncall, nactualcall): total calls first.
-    if (this.yappi) [calls, primitiveCalls] = [primitiveCalls, calls];
-    const kind: PstatsKind = this.sampled
-      ? "sampled"
-      : this.yappi
-      ? "yappi"
-      : this.countsOnly
-      ? "profile"
-      : "cprofile";
+    if (kind === "yappi") [calls, primitiveCalls] = [primitiveCalls, calls];
     return {
       source,
       sampled: this.sampled,
@@ -956,53 +951,6 @@ class _FastReader {
       entries: this.entries,
     };
   }
-}
-
-/** How many texts {@linkcode _ascii} remembers (a power of two). */
-const _TEXT_SLOTS = 1 << 16;
-/** The texts it has made, by a hash of their bytes, and those hashes. */
-const _texts: (string | undefined)[] = new Array(_TEXT_SLOTS);
-const _textHashes = new Int32Array(_TEXT_SLOTS);
-
-/**
- * Decodes bytes that are all ASCII; `undefined` if one is not.
- *
- * The texts made are remembered by a hash of their bytes, so that the same
- * bytes met again give the same string without making it: each of thousands
- * of small files names mostly the same files and functions, and making a
- * string (or asking the runtime's `TextDecoder`) costs more than hashing its
- * bytes and comparing them.
- */
-function _ascii(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-): string | undefined {
-  const n = end - start;
-  let h = 0x811c9dc5 ^ n;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    if (c >= 0x80) return undefined;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  const slot = (h ^ (h >>> 16)) & (_TEXT_SLOTS - 1);
-  const known = _texts[slot];
-  if (known !== undefined && _textHashes[slot] === h && known.length === n) {
-    let same = true;
-    for (let i = 0; i < n && same; i++) {
-      same = known.charCodeAt(i) === bytes[start + i];
-    }
-    if (same) return known;
-  }
-  const text = n > 256
-    ? _UTF8.decode(bytes.subarray(start, end))
-    : String.fromCharCode.apply(
-      null,
-      bytes.subarray(start, end) as unknown as number[],
-    );
-  _texts[slot] = text;
-  _textHashes[slot] = h;
-  return text;
 }
 
 /** A hash of a function's key. */
