@@ -134,6 +134,38 @@ function brokenLinks(path: string, markdown: string, lookup: Lookup): string[] {
   return problems;
 }
 
+/**
+ * Says which of the repository's paths that the Markdown file at `path`
+ * names in inline code (`lib/query.ts`, `scripts/`, `tests/fixtures/…`)
+ * do not exist, so that the documentation follows files as they move.
+ * Generated and git-ignored paths (`*.gen.ts`, `tests/output/`; `bench/` and
+ * `dist/` are not looked for) and placeholders in capitals
+ * (`slowest-SEED.pstats`) are left out.
+ */
+function missingPaths(
+  path: string,
+  markdown: string,
+  lookup: Lookup,
+): string[] {
+  const problems: string[] = [];
+  _outsideFences(markdown).forEach((line, i) => {
+    for (const m of line.matchAll(/(`+)([^`]+?)\1/g)) {
+      const named = m[2]!.trim();
+      if (
+        !/^(?:(?:cli|lib|ui|scripts|tests|docs)\/[\w./-]*|main\.ts|deno\.json)$/
+          .test(named) ||
+        /\.gen\.ts$|^tests\/output\/|\/[^/]*[A-Z]{2,}/.test(named)
+      ) {
+        continue;
+      }
+      if (!lookup(named.replace(/\/$/, "")).exists) {
+        problems.push(`${path}:${i + 1}: names ${named}, which does not exist`);
+      }
+    }
+  });
+  return problems;
+}
+
 /** The repository's files, as the checker sees them. */
 function repositoryLookup(
   path: string,
@@ -163,7 +195,7 @@ function documentationFiles(): string[] {
   return files.sort();
 }
 
-Deno.test("every relative link and anchor in the README, CONTRIBUTING.md, ARCHITECTURE.md and docs/ resolves", () => {
+Deno.test("every relative link and anchor in the README, CONTRIBUTING.md, ARCHITECTURE.md and docs/ resolves, and every file they name exists", () => {
   const files = documentationFiles();
   assertEquals(
     ["README.md", "CONTRIBUTING.md", "docs/cli.md", "docs/numbers.md"]
@@ -171,9 +203,13 @@ Deno.test("every relative link and anchor in the README, CONTRIBUTING.md, ARCHIT
     [],
     "the documentation files are where the README says",
   );
-  const problems = files.flatMap((path) =>
-    brokenLinks(path, repositoryLookup(path).markdown!, repositoryLookup)
-  );
+  const problems = files.flatMap((path) => {
+    const markdown = repositoryLookup(path).markdown!;
+    return [
+      ...brokenLinks(path, markdown, repositoryLookup),
+      ...missingPaths(path, markdown, repositoryLookup),
+    ];
+  });
   assertEquals(problems, []);
 });
 
@@ -234,5 +270,24 @@ Deno.test("brokenLinks() reports a missing file, a missing anchor and a path out
     "README.md:4: ../outside.md: leads outside the repository",
     "README.md:5: main.ts#options: an anchor in a file that is not Markdown",
     "README.md:10: docs/also-gone.md: no such file docs/also-gone.md",
+  ]);
+});
+
+Deno.test("missingPaths() reports a named source file that does not exist, not a generated one or a placeholder", () => {
+  const lookup: Lookup = (path) => ({
+    exists: ["lib/query.ts", "scripts", "main.ts"].includes(path),
+  });
+  const text = [
+    "The query code (`lib/query.ts`) and `scripts/`, run by `main.ts`.",
+    "Moved: `lib/pstats_fast.ts` and `cli/options.ts`; `_cli.ts` is bare.",
+    "Left out: `ui/bundle.gen.ts`, `tests/output/fuzz/slowest-SEED.pstats`,",
+    "`lib/NAME.ts`, `deno task test`, `--format json`.",
+    "```",
+    "deno run lib/gone.ts `lib/gone.ts`",
+    "```",
+  ].join("\n");
+  assertEquals(missingPaths("docs/x.md", text, lookup), [
+    "docs/x.md:2: names lib/pstats_fast.ts, which does not exist",
+    "docs/x.md:2: names cli/options.ts, which does not exist",
   ]);
 });
