@@ -9,10 +9,11 @@ import { parseArgs } from "@std/cli/parse-args";
 import denoJson from "./deno.json" with { type: "json" };
 import {
   buildCallTree,
-  collapsedStacks,
   DEFAULT_MIN_SHARE,
   pathsThrough,
+  treeNotes,
 } from "./lib/call_tree.ts";
+import { collapsedStacks } from "./lib/folded_stacks.ts";
 import { findProfiles, pytestCombined } from "./lib/folder.ts";
 import { cutText, escapeControls, escapeTerminalText } from "./lib/escape.ts";
 import { formatCount } from "./lib/format.ts";
@@ -1156,10 +1157,13 @@ async function _write(chunks: Iterable<string>): Promise<void> {
 function _report(profile: Profile, options: Options): Iterable<string> {
   if (options.format === "collapsed") {
     const tree = buildCallTree(profile, { minShare: options.minShare });
-    if (options.filter.trim() === "") return collapsedStacks(profile, tree);
-    const { ids } = queryFunctions(profile, { filter: options.filter });
+    for (const note of treeNotes(tree)) {
+      console.error(escapeControls(`Call tree: ${note}`));
+    }
+    if (options.filter.trim() === "") return collapsedStacks(tree);
+    const { ids } = queryFunctions(tree.profile, { filter: options.filter });
     const keep = pathsThrough(tree, ids).marked;
-    return collapsedStacks(profile, tree, { keep });
+    return collapsedStacks(tree, { keep });
   }
   const descending = isDescendingByDefault(options.sort) !== options.reverse;
   const limit = options.limit ??

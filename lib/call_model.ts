@@ -1,0 +1,518 @@
+/**
+ * What the call tree (`lib/call_tree.ts`) knows of a profile: each
+ * function's time and own time, each caller→callee edge's time, which
+ * functions recurse, the strongly connected parts of the call graph, and
+ * the roots, all in one unit (seconds, or samples of a sampled profile)
+ * and cleaned of numbers no profiler can mean.
+ *
+ * cProfile's numbers, and what they say about recursion:
+ *
+ * - A function's `tt` (internal time) counts every call, nested ones too;
+ *   its `ct` (cumulative time) counts only its outermost calls (those made
+ *   while it was not running already), so `ct` is the time it was on the
+ *   stack.
+ * - An edge `f → g` counts `ct` only for the calls of `g` from `f` made
+ *   while no other call from `f` to `g` was under way: for an edge whose
+ *   calls nest (its primitive calls are fewer than its calls), the time is
+ *   that of the outermost pairs only. Every other edge's time is exact.
+ * - So a function that never nests (`primitive calls == calls`) appears at
+ *   most once on any stack, and the time of all its frames is its `ct`; its
+ *   edges in and out are exact.
+ *
+ * The model keeps every edge's recorded time; for an edge whose calls nest
+ * it also estimates the time of all its calls as the recorded time times
+ * calls over primitive calls (exact for a chain of calls of equal length,
+ * more than the truth for branching recursion), which the tree uses as
+ * that edge's share in nested frames and as its budget.
+ *
+ * A function calling itself directly is one frame in the tree (its self
+ * edge is left out): cProfile's numbers cannot tell how deep each call
+ * went, while one frame with all its levels is exact.
+ *
+ * @module
+ */
+
+import { foldSampledLines } from "./group.ts";
+import type { Profile } from "./profile.ts";
+
+/** What the call tree knows of a profile; see the module's documentation. */
+export interface CallModel {
+  /** The profile the function ids refer to (a sampled one's lines folded). */
+  readonly profile: Profile;
+  /** What the numbers count: seconds, or samples. */
+  readonly unit: "seconds" | "samples";
+  /** The profile's total: its functions' own times (samples) added up. */
+  readonly total: number;
+  /** Each function's time (cumulative time or samples). */
+  readonly time: Float64Array;
+  /** Each function's own time (internal time or direct samples). */
+  readonly own: Float64Array;
+  /** 1 for a function whose calls nest (it can be on a stack twice). */
+  readonly recursive: Uint8Array;
+  /** Each function's strongly connected part of the call graph. */
+  readonly part: Int32Array;
+  /** 1 for a part of more than one function (a cycle through others). */
+  readonly cyclic: Uint8Array;
+  /** Callees by caller, self edges left out: `calleeStart[f]` to `[f + 1]`. */
+  readonly calleeStart: Uint32Array;
+  /** Each callee entry's function. */
+  readonly callee: Uint32Array;
+  /** Each callee entry's recorded time (outermost pairs where calls nest). */
+  readonly edgeTime: Float64Array;
+  /** Each callee entry's estimated time of all calls (its budget). */
+  readonly edgeAll: Float64Array;
+  /** 1 for a callee entry whose calls nest. */
+  readonly edgeNested: Uint8Array;
+  /**
+   * Each function's only caller, -1 when nothing calls it, -2 when more
+   * than one function does.
+   */
+  readonly onlyCaller: Int32Array;
+  /** Root functions and their values, largest first, adding up to at most the total. */
+  readonly roots: readonly (readonly [fn: number, value: number])[];
+  /** The part of the total that no root accounts for. */
+  readonly unrooted: number;
+  /** What was cleaned or clamped, in sentences (empty for a sound file). */
+  readonly notes: readonly string[];
+}
+
+const _models = new WeakMap<Profile, CallModel>();
+
+/**
+ * The model of a profile, computed once per profile.
+ *
+ * @example
+ * ```ts
+ * import { callModel } from "./call_model.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // main (1 s, 0.25 s of it its own) calls load (0.75 s).
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 0.25, cumulativeTime: 1 },
+ *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 0.75, cumulativeTime: 0.75,
+ *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *       internalTime: 0.75, cumulativeTime: 0.75 }] },
+ * ])]);
+ * const model = callModel(profile);
+ * assertEquals(model.roots, [[0, 1]]);
+ * assertEquals([...model.edgeTime], [0.75]);
+ * assertEquals(model.onlyCaller[1], 0);
+ * ```
+ *
+ * @param profile The profile.
+ * @returns Its model.
+ */
+export function callModel(profile: Profile): CallModel {
+  const known = _models.get(profile);
+  if (known !== undefined) return known;
+  const model = _build(profile.sampled ? foldSampledLines(profile) : profile);
+  _models.set(profile, model);
+  return model;
+}
+
+// ---------------------------------------------------------------- internals
+
+/** A number as a time: 0 unless finite and positive. */
+function _clean(value: number): number {
+  return value > 0 && value < Infinity ? value : 0;
+}
+
+function _build(profile: Profile): CallModel {
+  const n = profile.size;
+  const f = profile.functions;
+  const e = profile.edges;
+  const sampled = profile.sampled;
+  const notes: string[] = [];
+  let bad = 0;
+  const take = (value: number): number => {
+    if (!(value >= 0 && value < Infinity)) bad++;
+    return _clean(value);
+  };
+  const time = new Float64Array(n);
+  const own = new Float64Array(n);
+  const calls = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    own[i] = take(sampled ? f.primitiveCalls[i]! : f.internalTime[i]!);
+    time[i] = take(sampled ? f.calls[i]! : f.cumulativeTime[i]!);
+    calls[i] = _clean(f.calls[i]!);
+    total += own[i]!;
+  }
+  // A function's time holds its own: where a writer says less, own it is.
+  for (let i = 0; i < n; i++) if (time[i]! < own[i]!) time[i] = own[i]!;
+  const edges = e.caller.length;
+  const edgeTime = new Float64Array(edges);
+  const nested = new Uint8Array(edges);
+  if (sampled || profile.edgeDetail) {
+    for (let k = 0; k < edges; k++) {
+      edgeTime[k] = take(sampled ? e.calls[k]! : e.cumulativeTime[k]!);
+      nested[k] = !sampled && e.primitiveCalls[k]! < e.calls[k]! ? 1 : 0;
+    }
+  } else {
+    _estimateEdges(profile, time, calls, edgeTime);
+  }
+  if (bad > 0) {
+    notes.push(
+      `${bad} ${
+        bad === 1 ? "number was" : "numbers were"
+      } not a time (negative, infinite or not a number) and counted as 0`,
+    );
+  }
+  // An edge cannot take more than its callee's time.
+  let clamped = 0;
+  for (let k = 0; k < edges; k++) {
+    const g = e.callee[k]!;
+    if (edgeTime[k]! > time[g]! * (1 + 1e-9)) {
+      clamped++;
+      edgeTime[k] = time[g]!;
+    }
+  }
+  if (clamped > 0) {
+    notes.push(
+      `${clamped} caller→callee ${
+        clamped === 1 ? "edge claimed" : "edges claimed"
+      } more time than the callee took in all, and ${
+        clamped === 1 ? "was" : "were"
+      } cut to it`,
+    );
+  }
+  // Callee lists by caller, self edges left out, duplicates merged.
+  const calleeStart = new Uint32Array(n + 1);
+  const slot = new Int32Array(n).fill(-1);
+  const list: number[] = [];
+  const listTime: number[] = [];
+  const listAll: number[] = [];
+  const listNested: number[] = [];
+  const listCalls: number[] = [];
+  const listPrimitive: number[] = [];
+  const selfEdge = new Uint8Array(n);
+  const selfCalls = new Float64Array(n);
+  for (let a = 0; a < n; a++) {
+    calleeStart[a] = list.length;
+    const from = profile.calleeStart[a]!;
+    const to = profile.calleeStart[a + 1]!;
+    for (let i = from; i < to; i++) {
+      const k = profile.calleeEdges[i]!;
+      const g = e.callee[k]!;
+      if (g === a) {
+        selfEdge[a] = 1;
+        selfCalls[a]! += _clean(e.calls[k]!);
+        continue;
+      }
+      if (calls[a] === 0 && !sampled) continue; // A caller never called.
+      let at = slot[g]!;
+      if (at < 0) {
+        at = list.length;
+        slot[g] = at;
+        list.push(g);
+        listTime.push(0);
+        listAll.push(0);
+        listNested.push(0);
+        listCalls.push(0);
+        listPrimitive.push(0);
+      }
+      listTime[at]! += edgeTime[k]!;
+      listNested[at] = listNested[at]! | nested[k]!;
+      listCalls[at]! += _clean(e.calls[k]!);
+      listPrimitive[at]! += _clean(e.primitiveCalls[k]!);
+    }
+    for (let i = calleeStart[a]!; i < list.length; i++) slot[list[i]!] = -1;
+  }
+  calleeStart[n] = list.length;
+  for (let i = 0; i < list.length; i++) {
+    const t = Math.min(listTime[i]!, time[list[i]!]!);
+    listTime[i] = t;
+    // All calls of a nesting edge: its outermost pairs' time times calls
+    // over primitive calls, never more than the callee's own time allows
+    // in all frames (its time times its calls over primitive calls).
+    const ratio = listNested[i] === 1 && listPrimitive[i]! > 0
+      ? listCalls[i]! / listPrimitive[i]!
+      : 1;
+    listAll[i] = t * Math.max(1, ratio);
+  }
+  const callee = Uint32Array.from(list);
+  _balance(n, calleeStart, callee, own, time, listTime, listAll, listNested);
+  const part = _parts(n, calleeStart, callee);
+  const partSize = new Uint32Array(n);
+  for (let i = 0; i < n; i++) partSize[part[i]!]!++;
+  const cyclic = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (partSize[i]! > 1) cyclic[i] = 1;
+  const recursive = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const nests = sampled
+      ? selfEdge[i] === 1 || cyclic[part[i]!] === 1
+      : f.primitiveCalls[i]! < f.calls[i]!;
+    recursive[i] = nests ? 1 : 0;
+  }
+  // Callers: the only one, and the calls and time from outside the part.
+  const onlyCaller = new Int32Array(n).fill(-1);
+  const callsIn = selfCalls.slice();
+  const timeFromOutside = new Float64Array(n);
+  for (let a = 0; a < n; a++) {
+    for (let i = calleeStart[a]!; i < calleeStart[a + 1]!; i++) {
+      const g = callee[i]!;
+      onlyCaller[g] = onlyCaller[g] === -1 || onlyCaller[g] === a ? a : -2;
+      callsIn[g]! += listCalls[i]!;
+      if (part[a] !== part[g]) timeFromOutside[g]! += listTime[i]!;
+    }
+  }
+  // Roots: functions nobody calls; functions called more often than their
+  // callers say (the outermost exec of `python -m cProfile`), for the time
+  // their callers from outside their part do not account for (callers in
+  // their part run inside their outermost call).
+  let roots: [number, number][] = [];
+  const hasRoot = new Uint8Array(n);
+  for (let g = 0; g < n; g++) {
+    let value = 0;
+    if (onlyCaller[g] === -1) value = time[g]!;
+    else if (sampled || calls[g]! > callsIn[g]!) {
+      value = time[g]! - timeFromOutside[g]!;
+      if (value <= time[g]! * 1e-9) value = 0;
+    }
+    if (value > 0) {
+      roots.push([g, value]);
+      hasRoot[part[g]!] = 1;
+    }
+  }
+  // Parts that nothing outside calls and that hold no root (cycles only):
+  // their time (own times and calls out) starts at their largest function.
+  const entered = new Uint8Array(n);
+  for (let a = 0; a < n; a++) {
+    for (let i = calleeStart[a]!; i < calleeStart[a + 1]!; i++) {
+      if (part[callee[i]!] !== part[a]) entered[part[callee[i]!]!] = 1;
+    }
+  }
+  const partTime = new Float64Array(n);
+  const largest = new Int32Array(n).fill(-1);
+  for (let a = 0; a < n; a++) {
+    const p = part[a]!;
+    if (entered[p] === 1 || hasRoot[p] === 1) continue;
+    partTime[p]! += own[a]!;
+    for (let i = calleeStart[a]!; i < calleeStart[a + 1]!; i++) {
+      if (part[callee[i]!] !== p) partTime[p]! += listTime[i]!;
+    }
+    if (largest[p]! < 0 || time[a]! > time[largest[p]!]!) largest[p] = a;
+  }
+  let cycleRoots = 0;
+  for (let p = 0; p < n; p++) {
+    if (largest[p]! >= 0 && partTime[p]! > 0) {
+      roots.push([largest[p]!, Math.max(partTime[p]!, 0)]);
+      cycleRoots++;
+    }
+  }
+  if (cycleRoots > 0) {
+    notes.push(
+      `${cycleRoots} ${
+        cycleRoots === 1 ? "cycle of calls has" : "cycles of calls have"
+      } no caller outside ${
+        cycleRoots === 1 ? "it" : "them"
+      }: each starts at its function with the most time`,
+    );
+  }
+  roots.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  let rooted = 0;
+  for (const [, v] of roots) rooted += v;
+  if (rooted > total * 1.005) {
+    // Roots that hold more than the whole (a writer that left out the
+    // edge into a program's <module>): each gets its part of the total.
+    const scale = total / rooted;
+    roots = roots.map(([g, v]) => [g, v * scale]);
+    notes.push(
+      `the roots' times add up to ${
+        (rooted / total * 100).toFixed(0)
+      }% of the total (the file leaves out some calls into them): each was scaled down to its part of the total`,
+    );
+    rooted = total;
+  }
+  return {
+    profile,
+    unit: sampled ? "samples" : "seconds",
+    total,
+    time,
+    own,
+    recursive,
+    part,
+    cyclic,
+    calleeStart,
+    callee,
+    edgeTime: Float64Array.from(listTime),
+    edgeAll: Float64Array.from(listAll),
+    edgeNested: Uint8Array.from(listNested),
+    onlyCaller,
+    roots,
+    unrooted: Math.max(0, total - rooted),
+    notes,
+  };
+}
+
+/**
+ * Keeps the estimates of nesting edges from sending a function more time
+ * than its frames can hold: the time coming into a function's frames (the
+ * edges into it) should not pass its own time plus the edges out of it. An
+ * edge whose calls nest is lowered towards its recorded time until it fits
+ * (a few passes, as lowering one edge lowers what its caller can hold).
+ */
+function _balance(
+  n: number,
+  start: Uint32Array,
+  callee: Uint32Array,
+  own: Float64Array,
+  time: Float64Array,
+  recorded: number[],
+  all: number[],
+  nested: number[],
+): void {
+  const into: number[][] = [];
+  for (let a = 0; a < n; a++) {
+    for (let i = start[a]!; i < start[a + 1]!; i++) {
+      if (nested[i] === 1) (into[callee[i]!] ??= []).push(i);
+    }
+  }
+  const targets = Object.keys(into).map(Number);
+  if (targets.length === 0) return;
+  const capacity = (g: number): number => {
+    let c = own[g]!;
+    for (let i = start[g]!; i < start[g + 1]!; i++) c += all[i]!;
+    return Math.max(c, time[g]!);
+  };
+  const inflow = new Float64Array(n);
+  for (let a = 0; a < n; a++) {
+    for (let i = start[a]!; i < start[a + 1]!; i++) {
+      inflow[callee[i]!]! += nested[i] === 1 ? recorded[i]! : all[i]!;
+    }
+  }
+  for (let pass = 0; pass < 32; pass++) {
+    let changed = false;
+    for (const g of targets) {
+      const edges = into[g]!;
+      let extra = 0;
+      for (const i of edges) extra += all[i]! - recorded[i]!;
+      if (extra <= 0) continue;
+      const room = capacity(g) - inflow[g]!;
+      if (extra <= room * (1 + 1e-9)) continue;
+      const scale = Math.max(0, room) / extra;
+      for (const i of edges) {
+        all[i] = recorded[i]! + (all[i]! - recorded[i]!) * scale;
+      }
+      changed = true;
+    }
+    if (!changed) break;
+  }
+}
+
+/**
+ * Edge times for a file that has only calls per edge (the `profile`
+ * module): the callee's time shared by its callers' calls. A recursive
+ * function's time is all in its outermost calls: shared by the callers
+ * outside its part (its nested calls come from those inside, and their
+ * time is part of the outermost calls').
+ */
+function _estimateEdges(
+  profile: Profile,
+  time: Float64Array,
+  calls: Float64Array,
+  edgeTime: Float64Array,
+): void {
+  const e = profile.edges;
+  const n = profile.size;
+  const start = new Uint32Array(n + 1);
+  const targets: number[] = [];
+  for (let a = 0; a < n; a++) {
+    start[a] = targets.length;
+    for (
+      let i = profile.calleeStart[a]!;
+      i < profile.calleeStart[a + 1]!;
+      i++
+    ) {
+      const g = e.callee[profile.calleeEdges[i]!]!;
+      if (g !== a) targets.push(g);
+    }
+  }
+  start[n] = targets.length;
+  const part = _parts(n, start, Uint32Array.from(targets));
+  for (let g = 0; g < n; g++) {
+    const from = profile.callerStart[g]!;
+    const to = profile.callerStart[g + 1]!;
+    let outside = 0;
+    let all = 0;
+    for (let i = from; i < to; i++) {
+      const k = profile.callerEdges[i]!;
+      const a = e.caller[k]!;
+      if (calls[a] === 0 || a === g) continue;
+      all += _clean(e.calls[k]!);
+      if (part[a] !== part[g]) outside += _clean(e.calls[k]!);
+    }
+    for (let i = from; i < to; i++) {
+      const k = profile.callerEdges[i]!;
+      const a = e.caller[k]!;
+      if (calls[a] === 0 || a === g) continue;
+      const c = _clean(e.calls[k]!);
+      const inside = part[a] === part[g];
+      const base = inside || outside === 0 ? all : outside;
+      edgeTime[k] = base > 0 ? time[g]! * c / base : 0;
+    }
+  }
+}
+
+/**
+ * The strongly connected parts of a graph (Tarjan's, without recursion):
+ * each node's part, numbered by one of its nodes.
+ */
+function _parts(
+  n: number,
+  start: Uint32Array,
+  target: Uint32Array,
+): Int32Array {
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const part = new Int32Array(n).fill(-1);
+  const onStack = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let top = 0;
+  const callStack = new Int32Array(n);
+  const cursor = new Uint32Array(n);
+  let next = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root]! >= 0) continue;
+    let depth = 0;
+    callStack[0] = root;
+    index[root] = low[root] = next++;
+    cursor[root] = start[root]!;
+    stack[top++] = root;
+    onStack[root] = 1;
+    while (depth >= 0) {
+      const v = callStack[depth]!;
+      if (cursor[v]! < start[v + 1]!) {
+        const w = target[cursor[v]!]!;
+        cursor[v]!++;
+        if (index[w]! < 0) {
+          index[w] = low[w] = next++;
+          cursor[w] = start[w]!;
+          stack[top++] = w;
+          onStack[w] = 1;
+          callStack[++depth] = w;
+        } else if (onStack[w] === 1 && index[w]! < low[v]!) {
+          low[v] = index[w]!;
+        }
+        continue;
+      }
+      if (low[v] === index[v]) {
+        let w: number;
+        do {
+          w = stack[--top]!;
+          onStack[w] = 0;
+          part[w] = v;
+        } while (w !== v);
+      }
+      depth--;
+      if (depth >= 0) {
+        const u = callStack[depth]!;
+        if (low[v]! < low[u]!) low[u] = low[v]!;
+      }
+    }
+  }
+  return part;
+}
