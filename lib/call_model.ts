@@ -64,8 +64,9 @@ export interface CallModel {
   /** 1 for a callee entry whose calls nest. */
   readonly edgeNested: Uint8Array;
   /**
-   * Each function's only caller, -1 when nothing calls it, -2 when more
-   * than one function does.
+   * Each function's only caller from outside its part (the callers whose
+   * calls can be its outermost), -1 when there is none, -2 when there are
+   * more.
    */
   readonly onlyCaller: Int32Array;
   /** Root functions and their values, largest first, adding up to at most the total. */
@@ -250,13 +251,17 @@ function _build(profile: Profile): CallModel {
   // Callers: the only one, and the calls and time from outside the part.
   const onlyCaller = new Int32Array(n).fill(-1);
   const callsIn = selfCalls.slice();
+  const callers = new Uint32Array(n);
   const timeFromOutside = new Float64Array(n);
   for (let a = 0; a < n; a++) {
     for (let i = calleeStart[a]!; i < calleeStart[a + 1]!; i++) {
       const g = callee[i]!;
-      onlyCaller[g] = onlyCaller[g] === -1 || onlyCaller[g] === a ? a : -2;
       callsIn[g]! += listCalls[i]!;
-      if (part[a] !== part[g]) timeFromOutside[g]! += listTime[i]!;
+      callers[g]!++;
+      if (part[a] !== part[g]) {
+        timeFromOutside[g]! += listTime[i]!;
+        onlyCaller[g] = onlyCaller[g] === -1 || onlyCaller[g] === a ? a : -2;
+      }
     }
   }
   // Roots: functions nobody calls; functions called more often than their
@@ -267,7 +272,7 @@ function _build(profile: Profile): CallModel {
   const hasRoot = new Uint8Array(n);
   for (let g = 0; g < n; g++) {
     let value = 0;
-    if (onlyCaller[g] === -1) value = time[g]!;
+    if (callers[g] === 0) value = time[g]!;
     else if (sampled || calls[g]! > callsIn[g]!) {
       value = time[g]! - timeFromOutside[g]!;
       if (value <= time[g]! * 1e-9) value = 0;

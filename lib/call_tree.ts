@@ -24,9 +24,11 @@
  *    it, the cycle's function with the most time.
  * 5. The sandwich of a function ({@linkcode calleeTree},
  *    {@linkcode callerTree}) is cut from this tree.
- * 6. A frame is exact (`estimated` 0) where its function is not recursive,
- *    all its time comes through this frame's caller, and the caller's frame
- *    holds all of its own function's time.
+ * 6. A frame is exact (`estimated` 0) where its parent is exact (or the
+ *    root), it holds all of its function's time, that time all comes from
+ *    the parent's function, and its function is in no cycle of calls
+ *    through others (whose nested frames would share its own time). All
+ *    others are estimates.
  * 7. Times that are not finite, negative, or larger than they can be (an
  *    edge claiming more than its callee's total) are clamped, and the
  *    tree's `notes` say so.
@@ -687,6 +689,8 @@ class _Grower {
   readonly #deeper: (number | undefined)[] = [];
   readonly #onPath: Int32Array;
   #stamp = 0;
+  /** Per node: 1 where its value is exact (rule 6). */
+  readonly #exactValue: number[] = [];
   readonly #order: Int32Array;
   readonly #sorted: Uint8Array;
   #gift = new Float64Array(64);
@@ -889,7 +893,7 @@ class _Grower {
     }
     this.#ownLeft[f]! -= own;
     t.self[node] = own;
-    t.estimated[node] = this.#isEstimated(f, v, parent) ? 1 : 0;
+    t.estimated[node] = this.#isEstimated(f, v, parent, node) ? 1 : 0;
     for (let i = from; i < to; i++) {
       const x = gift[i - from]!;
       if (x > 0) {
@@ -902,15 +906,22 @@ class _Grower {
     }
   }
 
-  /** Rule 6: see the module's documentation. */
-  #isEstimated(f: number, v: number, parent: number): boolean {
+  /**
+   * Rule 6. A frame's value is exact where its parent's is, it holds all of
+   * its function's time (its outermost calls'), and the parent's function
+   * is the only one outside its cycle to call it (or it is a root). Its own
+   * time is exact too unless its function is part of a cycle (whose
+   * nested frames share its internal time).
+   */
+  #isEstimated(f: number, v: number, parent: number, node: number): boolean {
     const m = this.#m;
     const t = this.#tree;
-    const near = (a: number, b: number) => Math.abs(a - b) <= b * 0.005;
-    if (m.recursive[f] === 1 || !near(v, m.time[f]!)) return true;
     const pf = t.fn[parent]!;
-    if (pf === ALL) return m.onlyCaller[f] !== -1;
-    return m.onlyCaller[f] !== pf || !near(t.value[parent]!, m.time[pf]!);
+    const exact = (pf === ALL || this.#exactValue[parent] === 1) &&
+      Math.abs(v - m.time[f]!) <= m.time[f]! * 1e-6 &&
+      (pf === ALL || m.onlyCaller[f] === pf);
+    this.#exactValue[node] = exact ? 1 : 0;
+    return !exact || m.cyclic[m.part[f]!] === 1;
   }
 }
 

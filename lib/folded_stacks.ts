@@ -38,8 +38,8 @@ export interface CollapsedOptions {
  * The tree as folded stacks: each frame `file:line(function)` with the
  * short file (`{built-in method …}` for a built-in, `[other]` and the like
  * for made-up frames), the weight the path's own part in whole
- * microseconds (samples for a sampled profile). Paths whose weight rounds
- * to 0 are left out.
+ * microseconds (samples for a sampled profile), rounded so that the lines
+ * add up to the tree's total. Paths whose weight rounds to 0 are left out.
  *
  * @example
  * ```ts
@@ -124,6 +124,17 @@ export function* collapsedStacks(
     }
     bound = low;
   }
+  // Each line's weight rounds the running sum, so the lines add up to the
+  // tree's total rounded, however many fractions there are.
+  let sum = 0;
+  let printed = 0;
+  const weigh = (value: number): number => {
+    sum += value * scale;
+    const next = Math.round(sum);
+    const weight = next - printed;
+    printed = next;
+    return weight;
+  };
   const path: string[] = [];
   for (let i = skipRoot; i < n; i++) {
     const d = depthOf(i);
@@ -131,20 +142,15 @@ export function* collapsedStacks(
     path.length = d;
     path.push(label(i));
     if (kept[i] === 0) continue;
-    let weight = tree.self[i]!;
+    const weight = weigh(tree.self[i]!);
+    if (weight > 0) yield `${path.join(";")} ${weight}\n`;
     if (d === bound - 1 && tree.end[i]! > i + 1) {
-      // This node's own part and everything below it, past the bound.
+      // Everything below this node, past the bound, in one frame.
       let below = 0;
       for (let k = i + 1; k < tree.end[i]!; k++) below += tree.self[k]!;
-      const deeper = Math.round(below * scale);
-      if (weight * scale >= 0.5) {
-        yield `${path.join(";")} ${Math.round(weight * scale)}\n`;
-      }
+      const deeper = weigh(below);
       if (deeper > 0) yield `${path.join(";")};[deeper] ${deeper}\n`;
-      continue;
     }
-    weight = Math.round(weight * scale);
-    if (weight > 0) yield `${path.join(";")} ${weight}\n`;
   }
 }
 

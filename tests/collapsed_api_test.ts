@@ -1,9 +1,6 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import {
-  buildCallTree,
-  callerTree,
-  collapsedStacks,
-} from "../lib/call_tree.ts";
+import { buildCallTree, callerTree, sandwichSource } from "../lib/call_tree.ts";
+import { collapsedStacks } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 
@@ -29,12 +26,12 @@ Deno.test("/api/collapsed serves the folded stacks --format collapsed prints", a
   );
   assertEquals(
     await response.text(),
-    [...collapsedStacks(profile, buildCallTree(profile))].join(""),
+    [...collapsedStacks(buildCallTree(profile))].join(""),
   );
   const all = await (await get("/api/collapsed?min=0")).text();
   assertEquals(
     all,
-    [...collapsedStacks(profile, buildCallTree(profile, { minShare: 0 }))]
+    [...collapsedStacks(buildCallTree(profile, { minShare: 0 }))]
       .join(""),
   );
   // A percent sign is taken as --min-share takes it.
@@ -42,7 +39,7 @@ Deno.test("/api/collapsed serves the folded stacks --format collapsed prints", a
   assertEquals(half.status, 200);
   assertEquals(
     await half.text(),
-    [...collapsedStacks(profile, buildCallTree(profile, { minShare: 0.005 }))]
+    [...collapsedStacks(buildCallTree(profile, { minShare: 0.005 }))]
       .join(""),
   );
 });
@@ -58,7 +55,7 @@ Deno.test("/api/collapsed keeps the paths through matching functions, or one fun
       .text();
   assertEquals(
     callers,
-    [...collapsedStacks(profile, callerTree(profile, fib))].join(""),
+    [...collapsedStacks(callerTree(sandwichSource(profile), fib))].join(""),
   );
   assertEquals(callers.split("\n")[0]!.split(";")[0], "workload.py:11(fib)");
 });
