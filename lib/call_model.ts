@@ -64,9 +64,8 @@ export interface CallModel {
   /** 1 for a callee entry whose calls nest. */
   readonly edgeNested: Uint8Array;
   /**
-   * Each function's only caller from outside its part (the callers whose
-   * calls can be its outermost), -1 when there is none, -2 when there are
-   * more.
+   * Each function's only caller (itself left out), -1 when nothing calls
+   * it, -2 when more than one function does.
    */
   readonly onlyCaller: Int32Array;
   /** Root functions and their values, largest first, adding up to at most the total. */
@@ -235,7 +234,6 @@ function _build(profile: Profile): CallModel {
     listAll[i] = t * Math.max(1, ratio);
   }
   const callee = Uint32Array.from(list);
-  _balance(n, calleeStart, callee, own, time, listTime, listAll, listNested);
   const part = _parts(n, calleeStart, callee);
   const partSize = new Uint32Array(n);
   for (let i = 0; i < n; i++) partSize[part[i]!]!++;
@@ -258,10 +256,8 @@ function _build(profile: Profile): CallModel {
       const g = callee[i]!;
       callsIn[g]! += listCalls[i]!;
       callers[g]!++;
-      if (part[a] !== part[g]) {
-        timeFromOutside[g]! += listTime[i]!;
-        onlyCaller[g] = onlyCaller[g] === -1 || onlyCaller[g] === a ? a : -2;
-      }
+      onlyCaller[g] = onlyCaller[g] === -1 || onlyCaller[g] === a ? a : -2;
+      if (part[a] !== part[g]) timeFromOutside[g]! += listTime[i]!;
     }
   }
   // Roots: functions nobody calls; functions called more often than their
@@ -318,6 +314,19 @@ function _build(profile: Profile): CallModel {
     );
   }
   roots.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const rootTime = new Float64Array(n);
+  for (const [g, v] of roots) rootTime[g]! += v;
+  _balance(
+    n,
+    calleeStart,
+    callee,
+    own,
+    time,
+    rootTime,
+    listTime,
+    listAll,
+    listNested,
+  );
   let rooted = 0;
   for (const [, v] of roots) rooted += v;
   if (rooted > total * 1.005) {
@@ -356,7 +365,8 @@ function _build(profile: Profile): CallModel {
 /**
  * Keeps the estimates of nesting edges from sending a function more time
  * than its frames can hold: the time coming into a function's frames (the
- * edges into it) should not pass its own time plus the edges out of it. An
+ * edges into it, and its time as a root) should not pass its own time plus
+ * the edges out of it. An
  * edge whose calls nest is lowered towards its recorded time until it fits
  * (a few passes, as lowering one edge lowers what its caller can hold).
  */
@@ -366,6 +376,7 @@ function _balance(
   callee: Uint32Array,
   own: Float64Array,
   time: Float64Array,
+  rootTime: Float64Array,
   recorded: number[],
   all: number[],
   nested: number[],
@@ -383,7 +394,7 @@ function _balance(
     for (let i = start[g]!; i < start[g + 1]!; i++) c += all[i]!;
     return Math.max(c, time[g]!);
   };
-  const inflow = new Float64Array(n);
+  const inflow = rootTime.slice();
   for (let a = 0; a < n; a++) {
     for (let i = start[a]!; i < start[a + 1]!; i++) {
       inflow[callee[i]!]! += nested[i] === 1 ? recorded[i]! : all[i]!;

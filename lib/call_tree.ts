@@ -26,9 +26,9 @@
  *    {@linkcode callerTree}) is cut from this tree.
  * 6. A frame is exact (`estimated` 0) where its parent is exact (or the
  *    root), it holds all of its function's time, that time all comes from
- *    the parent's function, and its function is in no cycle of calls
- *    through others (whose nested frames would share its own time). All
- *    others are estimates.
+ *    the parent's function, and its function does not recur through others
+ *    (whose nested frames would share its own time). All others are
+ *    estimates.
  * 7. Times that are not finite, negative, or larger than they can be (an
  *    edge claiming more than its callee's total) are clamped, and the
  *    tree's `notes` say so.
@@ -840,8 +840,7 @@ class _Grower {
       // outermost frame on the path, each callee up to its recorded time
       // for this frame's part; below, up to what its budget has left.
       const outermost = onPath[f] !== stamp;
-      own = Math.min(v * m.own[f]! / this.#denominator[f]!, this.#ownLeft[f]!);
-      let rest = v - own;
+      let rest = v;
       const cap = (i: number) =>
         outermost
           ? Math.min(m.edgeTime[i]! * v / time, this.#edgeLeft[i]!)
@@ -856,6 +855,12 @@ class _Grower {
           given += x;
         }
       }
+      // Own time from what the callees left.
+      own = Math.min(
+        v * m.own[f]! / this.#denominator[f]!,
+        this.#ownLeft[f]!,
+        rest,
+      );
     } else {
       const d = this.#denominator[f]!;
       if (d > 0) {
@@ -909,9 +914,9 @@ class _Grower {
   /**
    * Rule 6. A frame's value is exact where its parent's is, it holds all of
    * its function's time (its outermost calls'), and the parent's function
-   * is the only one outside its cycle to call it (or it is a root). Its own
-   * time is exact too unless its function is part of a cycle (whose
-   * nested frames share its internal time).
+   * is the only one to call it (or it is a root). Its own time is exact
+   * too unless its function recurses (whose nested frames share its
+   * internal time).
    */
   #isEstimated(f: number, v: number, parent: number, node: number): boolean {
     const m = this.#m;
@@ -921,7 +926,7 @@ class _Grower {
       Math.abs(v - m.time[f]!) <= m.time[f]! * 1e-6 &&
       (pf === ALL || m.onlyCaller[f] === pf);
     this.#exactValue[node] = exact ? 1 : 0;
-    return !exact || m.cyclic[m.part[f]!] === 1;
+    return !exact || (m.recursive[f] === 1 && m.cyclic[m.part[f]!] === 1);
   }
 }
 
