@@ -329,16 +329,19 @@ function _build(profile: Profile): CallModel {
   );
   let rooted = 0;
   for (const [, v] of roots) rooted += v;
-  if (rooted > total * 1.005) {
+  if (rooted > total) {
     // Roots that hold more than the whole (a writer that left out the
-    // edge into a program's <module>): each gets its part of the total.
+    // edge into a program's <module>, or clocks that disagree): each gets
+    // its part of the total.
     const scale = total / rooted;
     roots = roots.map(([g, v]) => [g, v * scale]);
-    notes.push(
-      `the roots' times add up to ${
-        (rooted / total * 100).toFixed(0)
-      }% of the total (the file leaves out some calls into them): each was scaled down to its part of the total`,
-    );
+    if (rooted > total * 1.005) {
+      notes.push(
+        `the roots' times add up to ${
+          (rooted / total * 100).toFixed(0)
+        }% of the total (the file leaves out some calls into them): each was scaled down to its part of the total`,
+      );
+    }
     rooted = total;
   }
   return {
