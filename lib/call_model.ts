@@ -68,6 +68,13 @@ export interface CallModel {
    * it, -2 when more than one function does.
    */
   readonly onlyCaller: Int32Array;
+  /**
+   * Each function's share denominator: its time or, where more, its own
+   * time plus its callees' edge times (all calls).
+   */
+  readonly denominator: Float64Array;
+  /** Each function's own time plus its callees' recorded edge times. */
+  readonly claimed: Float64Array;
   /** Root functions and their values, largest first, adding up to at most the total. */
   readonly roots: readonly (readonly [fn: number, value: number])[];
   /** The part of the total that no root accounts for. */
@@ -106,11 +113,49 @@ const _models = new WeakMap<Profile, CallModel>();
  * @returns Its model.
  */
 export function callModel(profile: Profile): CallModel {
-  const known = _models.get(profile);
-  if (known !== undefined) return known;
-  const model = _build(profile.sampled ? foldSampledLines(profile) : profile);
-  _models.set(profile, model);
-  return model;
+  while (!callModelStep(profile)) { /* the next step */ }
+  return _models.get(profile)!;
+}
+
+const _steps = new WeakMap<Profile, Generator<void, CallModel>>();
+
+/**
+ * Does one step of building a profile's model (each a pass over its
+ * functions or edges, so that a page can build it between other work);
+ * {@linkcode callModel} then returns it at once.
+ *
+ * @example
+ * ```ts
+ * import { callModel, callModelStep } from "./call_model.ts";
+ * import { buildProfile, statsFile } from "./profile.ts";
+ * import { assert } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 1, cumulativeTime: 1 },
+ * ])]);
+ * let steps = 1;
+ * while (!callModelStep(profile)) steps++;
+ * assert(steps > 1);
+ * assert(callModelStep(profile));
+ * assert(callModel(profile).total === 1);
+ * ```
+ *
+ * @param profile The profile.
+ * @returns Whether the model is built.
+ */
+export function callModelStep(profile: Profile): boolean {
+  if (_models.has(profile)) return true;
+  let steps = _steps.get(profile);
+  if (steps === undefined) {
+    steps = _build(profile);
+    _steps.set(profile, steps);
+  }
+  const step = steps.next();
+  if (!step.done) return false;
+  _models.set(profile, step.value);
+  _steps.delete(profile);
+  return true;
 }
 
 // ---------------------------------------------------------------- internals
@@ -120,7 +165,9 @@ function _clean(value: number): number {
   return value > 0 && value < Infinity ? value : 0;
 }
 
-function _build(profile: Profile): CallModel {
+function* _build(given: Profile): Generator<void, CallModel> {
+  const profile = given.sampled ? foldSampledLines(given) : given;
+  yield;
   const n = profile.size;
   const f = profile.functions;
   const e = profile.edges;
@@ -143,6 +190,7 @@ function _build(profile: Profile): CallModel {
   }
   // A function's time holds its own: where a writer says less, own it is.
   for (let i = 0; i < n; i++) if (time[i]! < own[i]!) time[i] = own[i]!;
+  yield;
   const edges = e.caller.length;
   const edgeTime = new Float64Array(edges);
   const nested = new Uint8Array(edges);
@@ -161,6 +209,7 @@ function _build(profile: Profile): CallModel {
       } not a time (negative, infinite or not a number) and counted as 0`,
     );
   }
+  yield;
   // An edge cannot take more than its callee's time.
   let clamped = 0;
   for (let k = 0; k < edges; k++) {
@@ -179,19 +228,20 @@ function _build(profile: Profile): CallModel {
       } cut to it`,
     );
   }
+  yield;
   // Callee lists by caller, self edges left out, duplicates merged.
   const calleeStart = new Uint32Array(n + 1);
   const slot = new Int32Array(n).fill(-1);
-  const list: number[] = [];
-  const listTime: number[] = [];
-  const listAll: number[] = [];
-  const listNested: number[] = [];
-  const listCalls: number[] = [];
-  const listPrimitive: number[] = [];
+  const list = new Uint32Array(edges);
+  const listTime = new Float64Array(edges);
+  const listNested = new Uint8Array(edges);
+  const listCalls = new Float64Array(edges);
+  const listPrimitive = new Float64Array(edges);
+  let size = 0;
   const selfEdge = new Uint8Array(n);
   const selfCalls = new Float64Array(n);
   for (let a = 0; a < n; a++) {
-    calleeStart[a] = list.length;
+    calleeStart[a] = size;
     const from = profile.calleeStart[a]!;
     const to = profile.calleeStart[a + 1]!;
     for (let i = from; i < to; i++) {
@@ -205,36 +255,33 @@ function _build(profile: Profile): CallModel {
       if (calls[a] === 0 && !sampled) continue; // A caller never called.
       let at = slot[g]!;
       if (at < 0) {
-        at = list.length;
+        at = size++;
         slot[g] = at;
-        list.push(g);
-        listTime.push(0);
-        listAll.push(0);
-        listNested.push(0);
-        listCalls.push(0);
-        listPrimitive.push(0);
+        list[at] = g;
       }
       listTime[at]! += edgeTime[k]!;
       listNested[at] = listNested[at]! | nested[k]!;
       listCalls[at]! += _clean(e.calls[k]!);
       listPrimitive[at]! += _clean(e.primitiveCalls[k]!);
     }
-    for (let i = calleeStart[a]!; i < list.length; i++) slot[list[i]!] = -1;
+    for (let i = calleeStart[a]!; i < size; i++) slot[list[i]!] = -1;
   }
-  calleeStart[n] = list.length;
-  for (let i = 0; i < list.length; i++) {
+  calleeStart[n] = size;
+  const listAll = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
     const t = Math.min(listTime[i]!, time[list[i]!]!);
     listTime[i] = t;
     // All calls of a nesting edge: its outermost pairs' time times calls
-    // over primitive calls, never more than the callee's own time allows
-    // in all frames (its time times its calls over primitive calls).
+    // over primitive calls.
     const ratio = listNested[i] === 1 && listPrimitive[i]! > 0
       ? listCalls[i]! / listPrimitive[i]!
       : 1;
     listAll[i] = t * Math.max(1, ratio);
   }
-  const callee = Uint32Array.from(list);
+  const callee = list.slice(0, size);
+  yield;
   const part = _parts(n, calleeStart, callee);
+  yield;
   const partSize = new Uint32Array(n);
   for (let i = 0; i < n; i++) partSize[part[i]!]!++;
   const cyclic = new Uint8Array(n);
@@ -246,6 +293,7 @@ function _build(profile: Profile): CallModel {
       : f.primitiveCalls[i]! < f.calls[i]!;
     recursive[i] = nests ? 1 : 0;
   }
+  yield;
   // Callers: the only one, and the calls and time from outside the part.
   const onlyCaller = new Int32Array(n).fill(-1);
   const callsIn = selfCalls.slice();
@@ -347,6 +395,7 @@ function _build(profile: Profile): CallModel {
     }
   }
   roots.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  yield;
   const rootTime = new Float64Array(n);
   for (const [g, v] of roots) rootTime[g]! += v;
   _balance(
@@ -360,6 +409,22 @@ function _build(profile: Profile): CallModel {
     listAll,
     listNested,
   );
+  yield;
+  // Each function's share denominator: its time or, where more, its own
+  // time and its callees' edges; and what its callees' recorded times
+  // claim.
+  const denominator = new Float64Array(n);
+  const claimed = new Float64Array(n);
+  for (let a = 0; a < n; a++) {
+    let all = own[a]!;
+    let recorded = own[a]!;
+    for (let i = calleeStart[a]!; i < calleeStart[a + 1]!; i++) {
+      all += listAll[i]!;
+      recorded += listTime[i]!;
+    }
+    denominator[a] = Math.max(time[a]!, all);
+    claimed[a] = recorded;
+  }
   let rooted = 0;
   for (const [, v] of roots) rooted += v;
   if (rooted > total) {
@@ -388,10 +453,12 @@ function _build(profile: Profile): CallModel {
     cyclic,
     calleeStart,
     callee,
-    edgeTime: Float64Array.from(listTime),
-    edgeAll: Float64Array.from(listAll),
-    edgeNested: Uint8Array.from(listNested),
+    edgeTime: listTime.slice(0, size),
+    edgeAll: listAll,
+    edgeNested: listNested.slice(0, size),
     onlyCaller,
+    denominator,
+    claimed,
     roots,
     unrooted: Math.max(0, total - rooted),
     notes,
@@ -413,41 +480,59 @@ function _balance(
   own: Float64Array,
   time: Float64Array,
   rootTime: Float64Array,
-  recorded: number[],
-  all: number[],
-  nested: number[],
+  recorded: Float64Array,
+  all: Float64Array,
+  nested: Uint8Array,
 ): void {
-  const into: number[][] = [];
+  const edges = callee.length;
+  // The nesting edges by callee, and each edge's caller.
+  const intoStart = new Uint32Array(n + 1);
+  const caller = new Uint32Array(edges);
+  let count = 0;
   for (let a = 0; a < n; a++) {
     for (let i = start[a]!; i < start[a + 1]!; i++) {
-      if (nested[i] === 1) (into[callee[i]!] ??= []).push(i);
+      caller[i] = a;
+      if (nested[i] === 1) {
+        intoStart[callee[i]! + 1]!++;
+        count++;
+      }
     }
   }
-  const targets = Object.keys(into).map(Number);
-  if (targets.length === 0) return;
-  const capacity = (g: number): number => {
-    let c = own[g]!;
-    for (let i = start[g]!; i < start[g + 1]!; i++) c += all[i]!;
-    return Math.max(c, time[g]!);
-  };
+  if (count === 0) return;
+  for (let g = 0; g < n; g++) intoStart[g + 1]! += intoStart[g]!;
+  const into = new Uint32Array(count);
+  const fill = intoStart.slice(0, n);
+  for (let i = 0; i < edges; i++) {
+    if (nested[i] === 1) into[fill[callee[i]!]!++] = i;
+  }
+  // What each function's edges out can hold, and what surely comes in: root
+  // time, exact edges, nesting edges' recorded time.
+  const out = own.slice();
   const inflow = rootTime.slice();
-  for (let a = 0; a < n; a++) {
-    for (let i = start[a]!; i < start[a + 1]!; i++) {
-      inflow[callee[i]!]! += nested[i] === 1 ? recorded[i]! : all[i]!;
-    }
+  for (let i = 0; i < edges; i++) {
+    out[caller[i]!]! += all[i]!;
+    inflow[callee[i]!]! += nested[i] === 1 ? recorded[i]! : all[i]!;
   }
-  for (let pass = 0; pass < 32; pass++) {
+  for (let pass = 0; pass < 16; pass++) {
     let changed = false;
-    for (const g of targets) {
-      const edges = into[g]!;
+    for (let g = 0; g < n; g++) {
+      const from = intoStart[g]!;
+      const to = intoStart[g + 1]!;
+      if (from === to) continue;
       let extra = 0;
-      for (const i of edges) extra += all[i]! - recorded[i]!;
+      for (let k = from; k < to; k++) {
+        const i = into[k]!;
+        extra += all[i]! - recorded[i]!;
+      }
       if (extra <= 0) continue;
-      const room = capacity(g) - inflow[g]!;
+      const room = Math.max(out[g]!, time[g]!) - inflow[g]!;
       if (extra <= room * (1 + 1e-9)) continue;
       const scale = Math.max(0, room) / extra;
-      for (const i of edges) {
-        all[i] = recorded[i]! + (all[i]! - recorded[i]!) * scale;
+      for (let k = from; k < to; k++) {
+        const i = into[k]!;
+        const lowered = recorded[i]! + (all[i]! - recorded[i]!) * scale;
+        out[caller[i]!]! -= all[i]! - lowered;
+        all[i] = lowered;
       }
       changed = true;
     }

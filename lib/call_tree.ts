@@ -710,21 +710,11 @@ class _Grower {
     const n = model.own.length;
     this.#ownLeft = model.own.slice();
     this.#edgeLeft = model.edgeAll.slice();
-    this.#denominator = new Float64Array(n);
-    this.#claimed = new Float64Array(n);
+    this.#denominator = model.denominator;
+    this.#claimed = model.claimed;
     this.#onPath = new Int32Array(n);
     this.#order = new Int32Array(model.callee.length);
     this.#sorted = new Uint8Array(n);
-    for (let f = 0; f < n; f++) {
-      let all = model.own[f]!;
-      let recorded = model.own[f]!;
-      for (let i = model.calleeStart[f]!; i < model.calleeStart[f + 1]!; i++) {
-        all += model.edgeAll[i]!;
-        recorded += model.edgeTime[i]!;
-      }
-      this.#denominator[f] = Math.max(model.time[f]!, all);
-      this.#claimed[f] = recorded;
-    }
   }
 
   grow(): CallTree {

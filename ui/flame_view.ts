@@ -29,6 +29,7 @@ import {
   treeFunction,
   treeNotes,
 } from "../lib/call_tree.ts";
+import { callModelStep } from "../lib/call_model.ts";
 import { unfoldedRow } from "../lib/group.ts";
 import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
@@ -117,11 +118,31 @@ export const FLAME_VIEW: PageView = {
     return tree && fn !== undefined && fn >= 0 ? _row(tree, fn) : undefined;
   },
   warm(p) {
-    if (!state.edgesLoading) _mainTree(p, state.route.minShare);
+    // The model of the call graph a step at a time while the page is idle
+    // (each step a pass over the functions or the edges), then the tree.
+    const step = () => {
+      if (state.profile !== p || state.edgesLoading) return;
+      const start = performance.now();
+      while (!callModelStep(p)) {
+        if (performance.now() - start > 20) {
+          _idle(step);
+          return;
+        }
+      }
+      _mainTree(p, state.route.minShare);
+    };
+    step();
   },
 };
 
 // ---------------------------------------------------------------- trees
+
+/** Runs `task` when the page is idle (or within a second). */
+function _idle(task: () => void): void {
+  if ("requestIdleCallback" in globalThis) {
+    requestIdleCallback(task, { timeout: 1000 });
+  } else setTimeout(task, 50);
+}
 
 const _trees = new WeakMap<Profile, Map<string, CallTree>>();
 
