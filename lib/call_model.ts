@@ -230,43 +230,17 @@ function* _build(given: Profile): Generator<void, CallModel> {
   }
   yield;
   // Callee lists by caller, self edges left out, duplicates merged.
-  const calleeStart = new Uint32Array(n + 1);
-  const slot = new Int32Array(n).fill(-1);
-  const list = new Uint32Array(edges);
-  const listTime = new Float64Array(edges);
-  const listNested = new Uint8Array(edges);
-  const listCalls = new Float64Array(edges);
-  const listPrimitive = new Float64Array(edges);
-  let size = 0;
-  const selfEdge = new Uint8Array(n);
-  const selfCalls = new Float64Array(n);
-  for (let a = 0; a < n; a++) {
-    calleeStart[a] = size;
-    const from = profile.calleeStart[a]!;
-    const to = profile.calleeStart[a + 1]!;
-    for (let i = from; i < to; i++) {
-      const k = profile.calleeEdges[i]!;
-      const g = e.callee[k]!;
-      if (g === a) {
-        selfEdge[a] = 1;
-        selfCalls[a]! += _clean(e.calls[k]!);
-        continue;
-      }
-      if (calls[a] === 0 && !sampled) continue; // A caller never called.
-      let at = slot[g]!;
-      if (at < 0) {
-        at = size++;
-        slot[g] = at;
-        list[at] = g;
-      }
-      listTime[at]! += edgeTime[k]!;
-      listNested[at] = listNested[at]! | nested[k]!;
-      listCalls[at]! += _clean(e.calls[k]!);
-      listPrimitive[at]! += _clean(e.primitiveCalls[k]!);
-    }
-    for (let i = calleeStart[a]!; i < size; i++) slot[list[i]!] = -1;
-  }
-  calleeStart[n] = size;
+  const {
+    calleeStart,
+    list,
+    listTime,
+    listNested,
+    listCalls,
+    listPrimitive,
+    size,
+    selfEdge,
+    selfCalls,
+  } = yield* _calleeLists(profile, calls, edgeTime, nested);
   const listAll = new Float64Array(size);
   for (let i = 0; i < size; i++) {
     const t = Math.min(listTime[i]!, time[list[i]!]!);
@@ -300,6 +274,7 @@ function* _build(given: Profile): Generator<void, CallModel> {
   const callers = new Uint32Array(n);
   const timeFromOutside = new Float64Array(n);
   for (let a = 0; a < n; a++) {
+    if (a % 20_000 === 19_999) yield;
     for (let i = calleeStart[a]!; i < calleeStart[a + 1]!; i++) {
       const g = callee[i]!;
       callsIn[g]! += listCalls[i]!;
@@ -326,10 +301,12 @@ function* _build(given: Profile): Generator<void, CallModel> {
       hasRoot[part[g]!] = 1;
     }
   }
+  yield;
   // Parts that nothing outside calls and that hold no root (cycles only):
   // their time (own times and calls out) starts at their largest function.
   const entered = new Uint8Array(n);
   for (let a = 0; a < n; a++) {
+    if (a % 20_000 === 19_999) yield;
     for (let i = calleeStart[a]!; i < calleeStart[a + 1]!; i++) {
       if (part[callee[i]!] !== part[a]) entered[part[callee[i]!]!] = 1;
     }
@@ -337,6 +314,7 @@ function* _build(given: Profile): Generator<void, CallModel> {
   const partTime = new Float64Array(n);
   const largest = new Int32Array(n).fill(-1);
   for (let a = 0; a < n; a++) {
+    if (a % 20_000 === 19_999) yield;
     const p = part[a]!;
     if (entered[p] === 1 || hasRoot[p] === 1) continue;
     partTime[p]! += own[a]!;
@@ -361,6 +339,7 @@ function* _build(given: Profile): Generator<void, CallModel> {
       }: each starts at its function with the most time`,
     );
   }
+  yield;
   let reached = 0;
   for (const [, v] of roots) reached += v;
   if (total - reached > total * 0.005) {
@@ -466,6 +445,74 @@ function* _build(given: Profile): Generator<void, CallModel> {
 }
 
 /**
+ * Callee lists by caller, self edges left out, duplicates merged, pausing
+ * every 20,000 callers.
+ */
+function* _calleeLists(
+  profile: Profile,
+  calls: Float64Array,
+  edgeTime: Float64Array,
+  nested: Uint8Array,
+) {
+  const n = profile.size;
+  const e = profile.edges;
+  const sampled = profile.sampled;
+  const edges = e.caller.length;
+  // The profile's indexes in locals: its properties are slow to look up.
+  const byCaller = profile.calleeStart;
+  const byCallerEdges = profile.calleeEdges;
+  const calleeStart = new Uint32Array(n + 1);
+  const slot = new Int32Array(n).fill(-1);
+  const list = new Uint32Array(edges);
+  const listTime = new Float64Array(edges);
+  const listNested = new Uint8Array(edges);
+  const listCalls = new Float64Array(edges);
+  const listPrimitive = new Float64Array(edges);
+  let size = 0;
+  const selfEdge = new Uint8Array(n);
+  const selfCalls = new Float64Array(n);
+  for (let a = 0; a < n; a++) {
+    if (a % 20_000 === 19_999) yield;
+    calleeStart[a] = size;
+    const from = byCaller[a]!;
+    const to = byCaller[a + 1]!;
+    for (let i = from; i < to; i++) {
+      const k = byCallerEdges[i]!;
+      const g = e.callee[k]!;
+      if (g === a) {
+        selfEdge[a] = 1;
+        selfCalls[a]! += _clean(e.calls[k]!);
+        continue;
+      }
+      if (calls[a] === 0 && !sampled) continue; // A caller never called.
+      let at = slot[g]!;
+      if (at < 0) {
+        at = size++;
+        slot[g] = at;
+        list[at] = g;
+      }
+      listTime[at]! += edgeTime[k]!;
+      listNested[at] = listNested[at]! | nested[k]!;
+      listCalls[at]! += _clean(e.calls[k]!);
+      listPrimitive[at]! += _clean(e.primitiveCalls[k]!);
+    }
+    for (let i = calleeStart[a]!; i < size; i++) slot[list[i]!] = -1;
+  }
+  calleeStart[n] = size;
+  return {
+    calleeStart,
+    list,
+    listTime,
+    listNested,
+    listCalls,
+    listPrimitive,
+    size,
+    selfEdge,
+    selfCalls,
+  };
+}
+
+/**
  * Keeps the estimates of nesting edges from sending a function more time
  * than its frames can hold: the time coming into a function's frames (the
  * edges into it, and its time as a root) should not pass its own time plus
@@ -555,35 +602,39 @@ function _estimateEdges(
 ): void {
   const e = profile.edges;
   const n = profile.size;
+  const byCaller = profile.calleeStart;
+  const byCallerEdges = profile.calleeEdges;
+  const byCallee = profile.callerStart;
+  const byCalleeEdges = profile.callerEdges;
   const start = new Uint32Array(n + 1);
   const targets: number[] = [];
   for (let a = 0; a < n; a++) {
     start[a] = targets.length;
     for (
-      let i = profile.calleeStart[a]!;
-      i < profile.calleeStart[a + 1]!;
+      let i = byCaller[a]!;
+      i < byCaller[a + 1]!;
       i++
     ) {
-      const g = e.callee[profile.calleeEdges[i]!]!;
+      const g = e.callee[byCallerEdges[i]!]!;
       if (g !== a) targets.push(g);
     }
   }
   start[n] = targets.length;
   const part = _parts(n, start, Uint32Array.from(targets));
   for (let g = 0; g < n; g++) {
-    const from = profile.callerStart[g]!;
-    const to = profile.callerStart[g + 1]!;
+    const from = byCallee[g]!;
+    const to = byCallee[g + 1]!;
     let outside = 0;
     let all = 0;
     for (let i = from; i < to; i++) {
-      const k = profile.callerEdges[i]!;
+      const k = byCalleeEdges[i]!;
       const a = e.caller[k]!;
       if (calls[a] === 0 || a === g) continue;
       all += _clean(e.calls[k]!);
       if (part[a] !== part[g]) outside += _clean(e.calls[k]!);
     }
     for (let i = from; i < to; i++) {
-      const k = profile.callerEdges[i]!;
+      const k = byCalleeEdges[i]!;
       const a = e.caller[k]!;
       if (calls[a] === 0 || a === g) continue;
       const c = _clean(e.calls[k]!);
