@@ -22,8 +22,8 @@
  *    recorded caller accounts for (the outermost `exec` of
  *    `python -m cProfile`), and, for a cycle of calls with no caller outside
  *    it, the cycle's function with the most time.
- * 5. The sandwich of a function ({@linkcode calleeTree},
- *    {@linkcode callerTree}) is cut from this tree.
+ * 5. The sandwich of a function (`calleeTree()` and `callerTree()` in
+ *    `lib/call_sandwich.ts`) is cut from this tree.
  * 6. A frame is exact (`estimated` 0) where its parent is exact (or the
  *    root), it holds all of its function's time, that time all comes from
  *    the parent's function, and its function does not recur through others
@@ -58,6 +58,7 @@
  */
 
 import { type CallModel, callModel } from "./call_model.ts";
+import { TreeColumns } from "./tree_columns.ts";
 import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 
@@ -171,93 +172,6 @@ export function buildCallTree(
   const minShare = _checkShare(options.minShare);
   const model = callModel(profile);
   return new _Grower(model, minShare, options).grow();
-}
-
-/**
- * The tree of what one function calls, cut from a tree of the whole
- * profile: the subtrees under the function's frames merged (a frame of it
- * inside another of its frames counts once, inside the outer one), with
- * the function at node 0. Branches under `minShare` of the function's
- * value become `[other]`.
- *
- * @example
- * ```ts
- * import { buildCallTree, calleeTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const profile = buildProfile([statsFile("run.pstats", [
- *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.25, cumulativeTime: 1 },
- *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.75, cumulativeTime: 0.75,
- *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *       internalTime: 0.75, cumulativeTime: 0.75 }] },
- * ])]);
- * const whole = buildCallTree(profile, { minShare: 0 });
- * assertEquals([...calleeTree(whole, 1).fn], [1]);
- * assertEquals([...calleeTree(whole, 0).value], [1, 0.75]);
- * ```
- *
- * @param tree A tree of the whole profile ({@linkcode buildCallTree}).
- * @param fn The function's id.
- * @param options The threshold, as a share of the function's value.
- * @returns The tree, with `fn` at node 0 (its value 0 when no frame of it
- * is in `tree`).
- * @throws {RangeError} When the profile has no function `fn`.
- */
-export function calleeTree(
-  tree: CallTree,
-  fn: number,
-  options: Pick<CallTreeOptions, "minShare"> = {},
-): CallTree {
-  _checkFunction(tree.profile, fn);
-  const merged = new _Merger(tree, "callees", fn);
-  for (const i of _outermost(tree, fn)) merged.addSubtree(i);
-  return merged.finish(_checkShare(options.minShare));
-}
-
-/**
- * The inverted tree of who calls one function, cut from a tree of the
- * whole profile: node 0 is the function with the value of its frames
- * (counting a frame inside another frame of it once); each node's children
- * are the callers above those frames, merged, up to the roots; a node's own
- * part is the time it was a root (called from nowhere recorded).
- *
- * @example
- * ```ts
- * import { buildCallTree, callerTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const profile = buildProfile([statsFile("run.pstats", [
- *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.25, cumulativeTime: 1 },
- *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.75, cumulativeTime: 0.75,
- *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *       internalTime: 0.75, cumulativeTime: 0.75 }] },
- * ])]);
- * const tree = callerTree(buildCallTree(profile, { minShare: 0 }), 1);
- * assertEquals([...tree.fn], [1, 0]);
- * assertEquals([...tree.value], [0.75, 0.75]);
- * ```
- *
- * @param tree A tree of the whole profile ({@linkcode buildCallTree}).
- * @param fn The function's id.
- * @param options The threshold, as a share of the function's value.
- * @returns The tree, with `fn` at node 0.
- * @throws {RangeError} When the profile has no function `fn`.
- */
-export function callerTree(
-  tree: CallTree,
-  fn: number,
-  options: Pick<CallTreeOptions, "minShare"> = {},
-): CallTree {
-  _checkFunction(tree.profile, fn);
-  const merged = new _Merger(tree, "callers", fn);
-  for (const i of _outermost(tree, fn)) merged.addPathAbove(i);
-  return merged.finish(_checkShare(options.minShare));
 }
 
 /**
@@ -448,168 +362,6 @@ function _checkShare(share: number | undefined): number {
   return minShare;
 }
 
-function _checkFunction(profile: Profile, fn: number): void {
-  if (!Number.isInteger(fn) || fn < 0 || fn >= profile.size) {
-    throw new RangeError(
-      `Cannot build a call tree of function ${fn}: the profile has ${profile.size} functions`,
-    );
-  }
-}
-
-/** The frames of `fn` with no frame of `fn` above them, in tree order. */
-function* _outermost(tree: CallTree, fn: number): Generator<number> {
-  let insideUntil = 0;
-  for (let i = 0; i < tree.size; i++) {
-    if (i < insideUntil || tree.fn[i] !== fn) continue;
-    insideUntil = tree.end[i]!;
-    yield i;
-  }
-}
-
-/** Growable columns of a tree under construction. */
-class _Columns {
-  size = 0;
-  fn = new Int32Array(64);
-  parent = new Int32Array(64);
-  depth = new Int32Array(64);
-  value = new Float64Array(64);
-  self = new Float64Array(64);
-  estimated = new Uint8Array(64);
-
-  add(
-    fn: number,
-    parent: number,
-    depth: number,
-    value: number,
-    self: number,
-    estimated: number,
-  ): number {
-    if (this.size === this.fn.length) this.#grow();
-    const id = this.size++;
-    this.fn[id] = fn;
-    this.parent[id] = parent;
-    this.depth[id] = depth;
-    this.value[id] = value;
-    this.self[id] = self;
-    this.estimated[id] = estimated;
-    return id;
-  }
-
-  #grow(): void {
-    const n = this.fn.length * 2;
-    const grow = <T extends Int32Array | Float64Array | Uint8Array>(
-      a: T,
-      b: T,
-    ): T => {
-      b.set(a);
-      return b;
-    };
-    this.fn = grow(this.fn, new Int32Array(n));
-    this.parent = grow(this.parent, new Int32Array(n));
-    this.depth = grow(this.depth, new Int32Array(n));
-    this.value = grow(this.value, new Float64Array(n));
-    this.self = grow(this.self, new Float64Array(n));
-    this.estimated = grow(this.estimated, new Uint8Array(n));
-  }
-
-  /**
-   * The finished tree: nodes in depth-first order, children largest first
-   * (made-up frames after the functions), laid out from their parent's
-   * start.
-   */
-  finish(
-    profile: Profile,
-    unit: "seconds" | "samples",
-    direction: "callees" | "callers",
-    capped: boolean,
-    notes: readonly string[],
-  ): CallTree {
-    const n = this.size;
-    const childCount = new Uint32Array(n + 1);
-    for (let i = 1; i < n; i++) childCount[this.parent[i]! + 1]!++;
-    for (let i = 0; i < n; i++) childCount[i + 1]! += childCount[i]!;
-    const firstChild = childCount.slice(0, n + 1);
-    const children = new Int32Array(Math.max(0, n - 1));
-    const fill = firstChild.slice(0, n);
-    for (let i = 1; i < n; i++) children[fill[this.parent[i]!]!++] = i;
-    const value = this.value;
-    const fnOf = this.fn;
-    const order = (a: number, b: number) =>
-      (fnOf[a]! < ALL ? 1 : 0) - (fnOf[b]! < ALL ? 1 : 0) ||
-      value[b]! - value[a]! || fnOf[a]! - fnOf[b]! || a - b;
-    for (let i = 0; i < n; i++) {
-      const from = firstChild[i]!;
-      const to = firstChild[i + 1]!;
-      if (to - from > 1) children.subarray(from, to).sort(order);
-    }
-    const out = {
-      fn: new Int32Array(n),
-      parent: new Int32Array(n),
-      depth: new Int32Array(n),
-      end: new Int32Array(n),
-      start: new Float64Array(n),
-      value: new Float64Array(n),
-      self: new Float64Array(n),
-      estimated: new Uint8Array(n),
-    };
-    let maxDepth = 0;
-    let madeUp = 0;
-    if (n > 0) {
-      // Depth-first: a stack of (old id, new parent, start).
-      const stack: number[] = [0, -1, 0];
-      let next = 0;
-      const newId = new Int32Array(n);
-      while (stack.length > 0) {
-        const start = stack.pop()!;
-        const parent = stack.pop()!;
-        const old = stack.pop()!;
-        const id = next++;
-        newId[old] = id;
-        out.fn[id] = this.fn[old]!;
-        out.parent[id] = parent;
-        out.depth[id] = this.depth[old]!;
-        out.start[id] = start;
-        out.value[id] = this.value[old]!;
-        out.self[id] = this.self[old]!;
-        out.estimated[id] = this.estimated[old]!;
-        if (out.depth[id]! > maxDepth) maxDepth = out.depth[id]!;
-        if (out.fn[id]! < ALL) madeUp += out.value[id]!;
-        const from = firstChild[old]!;
-        const to = firstChild[old + 1]!;
-        // Push in reverse so the largest child comes out first.
-        let at = start;
-        const starts: number[] = [];
-        for (let k = from; k < to; k++) {
-          starts.push(at);
-          at += this.value[children[k]!]!;
-        }
-        for (let k = to - 1; k >= from; k--) {
-          stack.push(children[k]!, id, starts[k - from]!);
-        }
-      }
-      const open: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const d = out.depth[i]!;
-        while (open.length > d) out.end[open.pop()!] = i;
-        open.push(i);
-      }
-      for (const i of open) out.end[i] = n;
-    }
-    return {
-      profile,
-      unit,
-      direction,
-      size: n,
-      total: n > 0 ? out.value[0]! : 0,
-      maxDepth,
-      ...out,
-      madeUp,
-      capped,
-      notes,
-    };
-  }
-}
-
 /** A max-heap of pending frames by value (ties: first pushed first). */
 class _Heap {
   #value = new Float64Array(256);
@@ -677,7 +429,7 @@ class _Grower {
   readonly #threshold: number;
   readonly #maxFrames: number;
   readonly #maxDepth: number;
-  readonly #tree = new _Columns();
+  readonly #tree = new TreeColumns();
   /** Pending frames: function, value, parent node, depth. */
   readonly #pFn: number[] = [];
   readonly #pValue: number[] = [];
@@ -923,149 +675,6 @@ class _Grower {
     this.#exactValue[node] = exact ? 1 : 0;
     return !exact || (m.recursive[f] === 1 && m.cyclic[m.part[f]!] === 1);
   }
-}
-
-/** Merges frames of a tree into a sandwich half; see calleeTree(). */
-class _Merger {
-  readonly #source: CallTree;
-  readonly #direction: "callees" | "callers";
-  readonly #out = new _Columns();
-  readonly #child = new Map<string, number>();
-
-  constructor(source: CallTree, direction: "callees" | "callers", fn: number) {
-    this.#source = source;
-    this.#direction = direction;
-    this.#out.add(fn, -1, 0, 0, 0, 0);
-  }
-
-  #node(parent: number, fn: number, value: number, self: number, est: number) {
-    const key = `${parent} ${fn}`;
-    let id = this.#child.get(key);
-    const o = this.#out;
-    if (id === undefined) {
-      id = o.add(fn, parent, o.depth[parent]! + 1, 0, 0, 0);
-      this.#child.set(key, id);
-    }
-    o.value[id]! += value;
-    o.self[id]! += self;
-    o.estimated[id] = o.estimated[id]! | est;
-    return id;
-  }
-
-  /** Adds frame `i`'s subtree under node 0. */
-  addSubtree(i: number): void {
-    const s = this.#source;
-    const o = this.#out;
-    o.value[0]! += s.value[i]!;
-    o.self[0]! += s.self[i]!;
-    o.estimated[0] = o.estimated[0]! | s.estimated[i]!;
-    const map = new Map<number, number>([[i, 0]]);
-    for (let k = i + 1; k < s.end[i]!; k++) {
-      const parent = map.get(s.parent[k]!)!;
-      map.set(
-        k,
-        this.#node(parent, s.fn[k]!, s.value[k]!, s.self[k]!, s.estimated[k]!),
-      );
-    }
-  }
-
-  /** Adds the path above frame `i`, inverted, under node 0. */
-  addPathAbove(i: number): void {
-    const s = this.#source;
-    const o = this.#out;
-    const v = s.value[i]!;
-    o.value[0]! += v;
-    o.estimated[0] = o.estimated[0]! | s.estimated[i]!;
-    let at = 0;
-    for (let a = s.parent[i]!; a > 0; a = s.parent[a]!) {
-      at = this.#node(at, s.fn[a]!, v, 0, s.estimated[a]!);
-    }
-    // The last caller (or the function itself) was a root there.
-    o.self[at]! += v;
-  }
-
-  finish(minShare: number): CallTree {
-    const o = this.#out;
-    const threshold = minShare * o.value[0]!;
-    const s = this.#source;
-    if (threshold <= 0 || o.size <= 1) {
-      return o.finish(s.profile, s.unit, this.#direction, s.capped, s.notes);
-    }
-    // Cut small branches into one [other] per parent.
-    const cut = new _Columns();
-    const keep = new Int32Array(o.size).fill(-1);
-    keep[0] = cut.add(
-      o.fn[0]!,
-      -1,
-      0,
-      o.value[0]!,
-      o.self[0]!,
-      o.estimated[0]!,
-    );
-    const other = new Float64Array(o.size);
-    for (let i = 1; i < o.size; i++) {
-      const p = keep[o.parent[i]!]!;
-      if (p < 0) continue;
-      if (o.value[i]! < threshold) {
-        other[p]! += o.value[i]!;
-        continue;
-      }
-      keep[i] = cut.add(
-        o.fn[i]!,
-        p,
-        cut.depth[p]! + 1,
-        o.value[i]!,
-        o.self[i]!,
-        o.estimated[i]!,
-      );
-    }
-    const kept = cut.size;
-    for (let p = 0; p < kept; p++) {
-      if (other[p]! > 0) {
-        cut.add(OTHER, p, cut.depth[p]! + 1, other[p]!, other[p]!, 1);
-      }
-    }
-    return cut.finish(s.profile, s.unit, this.#direction, s.capped, s.notes);
-  }
-}
-
-/** The frame cap of the trees that sandwiches are cut from. */
-export const SANDWICH_MAX_FRAMES = 100_000;
-
-const _sandwichSources = new WeakMap<Profile, CallTree>();
-
-/**
- * The tree of the whole profile that {@linkcode calleeTree} and
- * {@linkcode callerTree} are cut from, for a page or an API: every branch
- * (no threshold) up to {@linkcode SANDWICH_MAX_FRAMES} frames, largest
- * first. Built once per profile.
- *
- * @example
- * ```ts
- * import { sandwichSource } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./profile.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const profile = buildProfile([statsFile("run.pstats", [
- *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *     internalTime: 1, cumulativeTime: 1 },
- * ])]);
- * assertEquals(sandwichSource(profile).size, 2);
- * ```
- *
- * @param profile The profile.
- * @returns The tree.
- */
-export function sandwichSource(profile: Profile): CallTree {
-  let tree = _sandwichSources.get(profile);
-  if (tree === undefined) {
-    tree = buildCallTree(profile, {
-      minShare: 0,
-      maxNodes: SANDWICH_MAX_FRAMES,
-    });
-    _sandwichSources.set(profile, tree);
-  }
-  return tree;
 }
 
 /**

@@ -47,13 +47,11 @@
 import { UI_ASSETS } from "../ui/bundle.gen.ts";
 import {
   buildCallTree,
-  calleeTree,
-  callerTree,
   DEFAULT_MIN_SHARE,
   pathsThrough,
-  sandwichSource,
   treeFunction,
 } from "./call_tree.ts";
+import { calleeTree, callerTree, sandwichSource } from "./call_sandwich.ts";
 import { collapsedStacks } from "./folded_stacks.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";

@@ -6,11 +6,10 @@ import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import {
   ALL,
   buildCallTree,
-  calleeTree,
-  callerTree,
   type CallTree,
   pathsThrough,
 } from "../lib/call_tree.ts";
+import { calleeTree, callerTree } from "../lib/call_sandwich.ts";
 import { callModel } from "../lib/call_model.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import type { Profile } from "../lib/profile.ts";

@@ -7,8 +7,6 @@ import {
 import {
   ALL,
   buildCallTree,
-  calleeTree,
-  callerTree,
   type CallTree,
   frameLabel,
   OTHER,
@@ -16,6 +14,7 @@ import {
   treeFunction,
   UNATTRIBUTED,
 } from "../lib/call_tree.ts";
+import { calleeTree, callerTree } from "../lib/call_sandwich.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import {
   buildProfile,

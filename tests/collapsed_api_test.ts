@@ -1,5 +1,6 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { buildCallTree, callerTree, sandwichSource } from "../lib/call_tree.ts";
+import { buildCallTree } from "../lib/call_tree.ts";
+import { callerTree, sandwichSource } from "../lib/call_sandwich.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";

@@ -20,15 +20,17 @@ import { ref } from "lit-html/directives/ref.js";
 import {
   ALL,
   buildCallTree,
-  calleeTree,
-  callerTree,
   type CallTree,
   madeUpMeaning,
   pathsThrough,
-  sandwichSource,
   treeFunction,
   treeNotes,
 } from "../lib/call_tree.ts";
+import {
+  calleeTree,
+  callerTree,
+  sandwichSource,
+} from "../lib/call_sandwich.ts";
 import { callModelStep } from "../lib/call_model.ts";
 import { unfoldedRow } from "../lib/group.ts";
 import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
