@@ -77,8 +77,10 @@ Report options (print to stdout instead of serving):
                        space-separated term (case-insensitive); collapsed:
                        only paths through such functions (at most 32 terms)
       --min-share PCT  collapsed: cut branches under PCT% of the total into
-                       [other] frames or their caller's own time (default
-                       ${DEFAULT_MIN_SHARE * 100}; 0 keeps every branch)
+                       [other] frames (default ${
+  DEFAULT_MIN_SHARE * 100
+}; 0 keeps every branch);
+                       see docs/numbers.md for [unattributed] and [deeper]
       --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}.
                        Each group shows its functions, calls and times;
                        cumulative time is counted once (time entering the

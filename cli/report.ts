@@ -6,12 +6,9 @@
  * @module
  */
 
-import {
-  buildCallTree,
-  collapsedStacks,
-  pathsThrough,
-} from "../lib/call_tree.ts";
-import { escapeTerminalText } from "../lib/escape.ts";
+import { buildCallTree, pathsThrough, treeNotes } from "../lib/call_tree.ts";
+import { escapeControls, escapeTerminalText } from "../lib/escape.ts";
+import { collapsedStacks } from "../lib/folded_stacks.ts";
 import type { Profile } from "../lib/profile.ts";
 import { isDescendingByDefault, queryFunctions } from "../lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "../lib/report.ts";
@@ -157,10 +154,13 @@ function _report(
 /** The estimated call tree as folded stacks, through matches if filtered. */
 function _collapsed(profile: Profile, options: Options): Iterable<string> {
   const tree = buildCallTree(profile, { minShare: options.minShare });
-  if (options.filter.trim() === "") return collapsedStacks(profile, tree);
-  const { ids } = queryFunctions(profile, { filter: options.filter });
+  for (const note of treeNotes(tree)) {
+    console.error(escapeControls(`Call tree: ${note}`));
+  }
+  if (options.filter.trim() === "") return collapsedStacks(tree);
+  const { ids } = queryFunctions(tree.profile, { filter: options.filter });
   const keep = pathsThrough(tree, ids).marked;
-  return collapsedStacks(profile, tree, { keep });
+  return collapsedStacks(tree, { keep });
 }
 
 /**

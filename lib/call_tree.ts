@@ -1,69 +1,105 @@
 /**
  * A call tree estimated from a profile's caller→callee edges, for flame
- * graphs and folded stacks.
+ * graphs and folded stacks. pstats files keep edges, not stacks, so the
+ * tree is an estimate; `lib/call_model.ts` says what the edges mean. Its
+ * rules, which hold on every file:
  *
- * pstats files keep edges, not stacks, so the tree is an estimate:
+ * 1. The tree's weights add up to the profile's total (its functions' own
+ *    times, or samples).
+ * 2. No function's frames hold more own time than its internal time: a
+ *    frame's own time is its function's internal time in proportion to the
+ *    time reaching the frame. What the estimate cannot place goes on
+ *    made-up frames, whose label starts with `[`: `[other]` (branches cut
+ *    by the threshold or the frame cap, together), `[unattributed]` (time
+ *    the recorded calls do not account for: a frame's part that its
+ *    function's edges and own time, already spent on other frames, cannot
+ *    hold, and time no root reaches) and `[deeper]` (frames past the depth
+ *    bound).
+ * 3. The tree grows largest frame first, so the frame cap and the threshold
+ *    cut the smallest frames: a tree with a lower threshold holds every
+ *    frame of one with a higher, with the same values.
+ * 4. The roots are the functions nobody calls, the time of calls that no
+ *    recorded caller accounts for (the outermost `exec` of
+ *    `python -m cProfile`), and, for a cycle of calls with no caller outside
+ *    it, the cycle's function with the most time.
+ * 5. The sandwich of a function (`calleeTree()` and `callerTree()` in
+ *    `lib/call_sandwich.ts`) is cut from this tree.
+ * 6. A frame is exact (`estimated` 0) where its parent is exact (or the
+ *    root), it holds all of its function's time, that time all comes from
+ *    the parent's function, and its function does not recur through others
+ *    (whose nested frames would share its own time). All others are
+ *    estimates.
+ * 7. Times that are not finite, negative, or larger than they can be (an
+ *    edge claiming more than its callee's total) are clamped, and the
+ *    tree's `notes` say so.
  *
- * - The roots are the functions nobody calls (or only functions never
- *   called, like the `profile` module's `profiler`), and the functions called more
- *   often than their recorded callers account for (the top-level `exec` of
- *   `python -m cProfile`: the imports it runs call it again, so it has
- *   callers, yet its outermost call has none).
- * - A path ending in `f` with value `v` gives each callee `g` the share
- *   `v × ct(f→g) / ct(f)`, but never more in all than `v` minus `f`'s own
- *   share (`v × tt(f) / ct(f)`): where recursion through other functions
- *   makes the callees' edge times add up to more, they are scaled down —
- *   except below a root called again from inside its own outermost call
- *   (`exec`, run again by the imports), where the largest callees are
- *   served first: the outer call's callee (the program's `<module>`) holds
- *   the inner calls' callees already.
- * - A function already on the path is not entered again.
- * - Files without edge times (the `profile` module) estimate an edge's time
- *   as the callee's time times the edge's share of its calls; sampled files
- *   count samples instead of seconds (cumulative, direct, and per edge).
- * - Branches under a threshold (`minShare` of the total) are cut, and
- *   nothing is lost by cutting: the cut children of a frame become one
- *   `[other]` frame when together they reach the threshold, otherwise the
- *   frame's own time, so a frame's children and own time always add up to
- *   its value.
- *
- * Where the call graph is a tree (every function has one caller), the
- * result is exact.
+ * How a frame of function `f` with value `v` is shared: its own time is
+ * `v × tt(f) / D(f)` and each callee `g` gets `v × t(f→g) / D(f)`, where
+ * `D(f)` is `f`'s time or, where more, its own time plus its callees' edge
+ * times (an edge's time is its recorded time, or for an edge whose calls
+ * nest, the estimate of all its calls). Each function's own time and each
+ * edge's time are budgets that frames spend as they are made, largest
+ * first: what a frame cannot have from a spent budget goes to its other
+ * callees with budget left, then to its own time, then to `[unattributed]`.
+ * Two cases differ. A function that is not recursive never appears below
+ * itself (the edges into it are not followed there). At a recursive
+ * function's outermost frame on a path, where its callees' recorded times
+ * add up to more than its own time allows (they count the calls of its
+ * nested frames too, as the outermost `exec` whose imports run `exec`
+ * again), the largest callee is served first: the outer call's largest
+ * callee holds the inner calls.
  *
  * The tree is columnar, its nodes in depth-first order (a node's subtree is
- * the nodes `i` to `end[i] - 1`), children largest first, laid out left to
- * right from their parent's `start`, so a flame graph draws it with one loop.
+ * the nodes `i` to `end[i] - 1`), children largest first, made-up frames
+ * last, laid out left to right from their parent's `start`, so a flame
+ * graph draws it with one loop.
  *
  * @module
  */
 
+import { type CallModel, callModel } from "./call_model.ts";
+import { TreeColumns } from "./tree_columns.ts";
 import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 
 /** The function id of the root of {@linkcode buildCallTree}: every root. */
-export const ALL: -1 = -1;
-/** The function id of an `[other]` frame: cut branches, together. */
-export const OTHER: -2 = -2;
+export const ALL = -1;
+/** The function id of an `[other]` frame: branches cut by the threshold or the cap. */
+export const OTHER = -2;
+/** The function id of an `[unattributed]` frame: time the edges do not place. */
+export const UNATTRIBUTED = -3;
+/** The function id of a `[deeper]` frame: frames past the depth bound. */
+export const DEEPER = -4;
 
 /** The default threshold: branches under 0.1% of the total are cut. */
 export const DEFAULT_MIN_SHARE = 0.001;
+/** The default frame cap of {@linkcode buildCallTree}. */
+export const DEFAULT_MAX_FRAMES = 1_000_000;
+/** The default depth bound: frames deeper than this become `[deeper]`. */
+export const DEFAULT_MAX_DEPTH = 1_000;
 
 /** Options for building a {@linkcode CallTree}. */
 export interface CallTreeOptions {
   /**
    * Cut branches whose value is under this share of the tree's total, 0 to
-   * 1 (default {@linkcode DEFAULT_MIN_SHARE}; 0 keeps every branch).
+   * 1 (default {@linkcode DEFAULT_MIN_SHARE}; 0 keeps every branch the cap
+   * allows, down to a billionth of the total).
    */
   readonly minShare?: number;
   /**
-   * Stop growing the tree at this many nodes (default 1,000,000); frames
-   * left unexpanded keep their whole value as their own time.
+   * Stop growing the tree at this many frames of functions (default
+   * {@linkcode DEFAULT_MAX_FRAMES}); made-up frames come on top, at most
+   * two per frame. The smallest frames are cut first.
    */
   readonly maxNodes?: number;
+  /** Frames deeper than this become one `[deeper]` frame (default 1,000). */
+  readonly maxDepth?: number;
 }
 
 /** A call tree; see the module's documentation. */
 export interface CallTree {
+  /** The profile the function ids refer to (a sampled one's lines folded). */
+  readonly profile: Profile;
   /** What the values count: seconds, or samples of a sampled profile. */
   readonly unit: "seconds" | "samples";
   /** Whether the tree grows towards callees or (inverted) towards callers. */
@@ -74,7 +110,7 @@ export interface CallTree {
   readonly total: number;
   /** The deepest node's depth (the root's is 0). */
   readonly maxDepth: number;
-  /** Each node's function id, {@linkcode ALL} or {@linkcode OTHER}. */
+  /** Each node's function id, or {@linkcode ALL} or a made-up frame's id (below 0). */
   readonly fn: Int32Array;
   /** Each node's parent, -1 for the root. */
   readonly parent: Int32Array;
@@ -88,6 +124,14 @@ export interface CallTree {
   readonly value: Float64Array;
   /** Each node's own part: its value minus its children's. */
   readonly self: Float64Array;
+  /** 1 for a frame whose value or own time is an estimate (rule 6). */
+  readonly estimated: Uint8Array;
+  /** The value on made-up frames, added up. */
+  readonly madeUp: number;
+  /** Whether the frame cap stopped the tree from growing. */
+  readonly capped: boolean;
+  /** What was cleaned or clamped in the profile's numbers (rule 7). */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -113,198 +157,28 @@ export interface CallTree {
  * assertEquals([...tree.fn], [ALL, 0, 1]);
  * assertEquals([...tree.value], [1, 1, 0.75]);
  * assertEquals([...tree.self], [0, 0.25, 0.75]);
+ * assertEquals([...tree.estimated], [0, 0, 0]);
  * ```
  *
  * @param profile The profile.
- * @param options The threshold.
+ * @param options The threshold, frame cap and depth bound.
  * @returns The tree.
+ * @throws {RangeError} When `minShare` is not between 0 and 1.
  */
 export function buildCallTree(
   profile: Profile,
   options: CallTreeOptions = {},
 ): CallTree {
-  const m = _measures(profile);
-  const { roots } = _roots(profile, m);
-  let total = 0;
-  for (const [, value] of roots) total += value;
-  const builder = new _Builder(profile, m, "callees", total, options);
-  builder.fillLargestFirst(_roots(profile, m).reentered);
-  builder.grow(ALL, total, [...roots]);
-  return builder.finish();
-}
-
-/**
- * The tree of what one function calls, rooted at it: its value is all of the
- * function's time, merging every path that reaches it.
- *
- * @example
- * ```ts
- * import { calleeTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./pstats/build.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const profile = buildProfile([statsFile("run.pstats", [
- *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.25, cumulativeTime: 1 },
- *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.75, cumulativeTime: 0.75,
- *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *       internalTime: 0.75, cumulativeTime: 0.75 }] },
- * ])]);
- * assertEquals([...calleeTree(profile, 1).fn], [1]);
- * assertEquals([...calleeTree(profile, 0).value], [1, 0.75]);
- * ```
- *
- * @param profile The profile.
- * @param fn The function's id.
- * @param options The threshold.
- * @returns The tree, with `fn` at node 0.
- * @throws {RangeError} When the profile has no function `fn`.
- */
-export function calleeTree(
-  profile: Profile,
-  fn: number,
-  options: CallTreeOptions = {},
-): CallTree {
-  return _functionTree(profile, fn, "callees", options);
-}
-
-/**
- * The inverted tree of who calls one function, up to the roots: node 0 is
- * the function with all of its time; each node's children are its callers,
- * sharing the node's value by the time each spent calling it; a node's own
- * part is the time it was called from nowhere recorded (it is a root there).
- *
- * @example
- * ```ts
- * import { callerTree } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./pstats/build.ts";
- * import { assertEquals } from "@std/assert";
- *
- * // load (0.75 s) is called by main for 0.5 s and by test for 0.25 s.
- * const call = (line: number, name: string, time: number) => ({
- *   key: ["app.py", line, name] as const,
- *   calls: 1,
- *   primitiveCalls: 1,
- *   internalTime: time,
- *   cumulativeTime: time,
- * });
- * const profile = buildProfile([statsFile("run.pstats", [
- *   { ...call(1, "main", 0.5), internalTime: 0 },
- *   { ...call(5, "test", 0.25), internalTime: 0 },
- *   {
- *     ...call(9, "load", 0.75),
- *     calls: 2,
- *     primitiveCalls: 2,
- *     callers: [call(1, "main", 0.5), call(5, "test", 0.25)],
- *   },
- * ])]);
- * const tree = callerTree(profile, 2);
- * assertEquals([...tree.fn], [2, 0, 1]);
- * assertEquals([...tree.value], [0.75, 0.5, 0.25]);
- * ```
- *
- * @param profile The profile.
- * @param fn The function's id.
- * @param options The threshold.
- * @returns The tree, with `fn` at node 0.
- * @throws {RangeError} When the profile has no function `fn`.
- */
-export function callerTree(
-  profile: Profile,
-  fn: number,
-  options: CallTreeOptions = {},
-): CallTree {
-  return _functionTree(profile, fn, "callers", options);
-}
-
-/** The tree of one function's callees or callers, rooted at it. */
-function _functionTree(
-  profile: Profile,
-  fn: number,
-  direction: "callees" | "callers",
-  options: CallTreeOptions,
-): CallTree {
-  _checkFunction(profile, fn);
-  const m = _measures(profile);
-  const value = m.total[fn]!;
-  const builder = new _Builder(profile, m, direction, value, options);
-  const roots = _roots(profile, m);
-  if (direction === "callees") builder.fillLargestFirst(roots.reentered);
-  else builder.skip(roots.nested);
-  builder.grow(fn, value, null);
-  return builder.finish();
-}
-
-/** Options for {@linkcode collapsedStacks}. */
-export interface CollapsedOptions {
-  /**
-   * Which nodes to keep: a path is printed when one of its frames is kept
-   * (see {@linkcode pathsThrough}). Default: every path.
-   */
-  readonly keep?: Uint8Array;
-}
-
-/**
- * The tree as "folded stacks", the text format of flamegraph.pl, inferno and
- * speedscope: one line per path, `root;child;grandchild weight`, each frame
- * `file:line(function)` with the short file (`{built-in method …}` for a
- * built-in), the weight the path's own part in whole microseconds (samples
- * for a sampled profile). Paths whose weight rounds to 0 are left out.
- *
- * @example
- * ```ts
- * import { buildCallTree, collapsedStacks } from "./call_tree.ts";
- * import { buildProfile, statsFile } from "./pstats/build.ts";
- * import { assertEquals } from "@std/assert";
- *
- * const profile = buildProfile([statsFile("run.pstats", [
- *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.25, cumulativeTime: 1 },
- *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
- *     internalTime: 0.75, cumulativeTime: 0.75,
- *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *       internalTime: 0.75, cumulativeTime: 0.75 }] },
- * ])]);
- * assertEquals([...collapsedStacks(profile, buildCallTree(profile))], [
- *   "app.py:1(main) 250000\n",
- *   "app.py:1(main);app.py:9(load) 750000\n",
- * ]);
- * ```
- *
- * @param profile The profile the tree was built from.
- * @param tree The tree.
- * @param options Which paths to keep.
- * @returns The lines, each ending in a newline.
- */
-export function* collapsedStacks(
-  profile: Profile,
-  tree: CallTree,
-  options: CollapsedOptions = {},
-): Generator<string> {
-  const scale = tree.unit === "seconds" ? 1e6 : 1;
-  const keep = options.keep;
-  const path: string[] = [];
-  const kept: boolean[] = [];
-  for (let i = 0; i < tree.size; i++) {
-    const d = tree.depth[i]!;
-    path.length = d;
-    kept.length = d;
-    const fn = tree.fn[i]!;
-    path.push(fn === ALL ? "" : frameLabel(profile, fn));
-    kept.push((d > 0 && kept[d - 1]!) || (keep !== undefined && keep[i] === 1));
-    const weight = Math.round(tree.self[i]! * scale);
-    if (weight <= 0 || fn === ALL) continue;
-    if (keep !== undefined && !kept[d]) continue;
-    const frames = tree.fn[0] === ALL ? path.slice(1) : path;
-    yield `${frames.join(";")} ${weight}\n`;
-  }
+  const minShare = _checkShare(options.minShare);
+  const model = callModel(profile);
+  return new _Grower(model, minShare, options).grow();
 }
 
 /**
  * A frame's label in folded stacks: `file:line(function)` with the short
- * file, a built-in's name, or `[other]`; `;` and line breaks, which the
- * format cannot hold, become `,` and spaces.
+ * file, a built-in's name, or a made-up frame's (`[other]`,
+ * `[unattributed]`, `[deeper]`); `;` and line breaks, which the format
+ * cannot hold, become `,` and spaces.
  *
  * @example
  * ```ts
@@ -323,16 +197,108 @@ export function* collapsedStacks(
  * assertEquals(frameLabel(profile, OTHER), "[other]");
  * ```
  *
- * @param profile The profile.
- * @param fn A function id or {@linkcode OTHER}.
+ * @param profile The profile (the tree's `profile`).
+ * @param fn A function id or a made-up frame's.
  * @returns The label.
  */
 export function frameLabel(profile: Profile, fn: number): string {
-  if (fn === OTHER) return "[other]";
-  if (fn === ALL) return "all";
+  if (fn < 0) return madeUpName(fn);
   const f = profile.functions;
   return functionLabel(f.shortFile[fn]!, f.line[fn]!, f.name[fn]!)
     .replace(/;/g, ",").replace(/[\r\n]+/g, " ");
+}
+
+/**
+ * The name of {@linkcode ALL} or of a made-up frame: `all`, `[other]`,
+ * `[unattributed]` or `[deeper]`.
+ *
+ * @example
+ * ```ts
+ * import { DEEPER, madeUpName } from "./call_tree.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(madeUpName(DEEPER), "[deeper]");
+ * ```
+ *
+ * @param fn {@linkcode ALL} or a made-up frame's id.
+ * @returns Its name.
+ */
+export function madeUpName(fn: number): string {
+  switch (fn) {
+    case ALL:
+      return "all";
+    case OTHER:
+      return "[other]";
+    case UNATTRIBUTED:
+      return "[unattributed]";
+    default:
+      return "[deeper]";
+  }
+}
+
+/**
+ * What a made-up frame stands for, in a sentence (for tooltips and help).
+ *
+ * @example
+ * ```ts
+ * import { madeUpMeaning, OTHER } from "./call_tree.ts";
+ * import { assertStringIncludes } from "@std/assert";
+ *
+ * assertStringIncludes(madeUpMeaning(OTHER), "threshold");
+ * ```
+ *
+ * @param fn A made-up frame's id.
+ * @returns The sentence.
+ */
+export function madeUpMeaning(fn: number): string {
+  switch (fn) {
+    case OTHER:
+      return "Made up: branches cut by the threshold or the frame cap, together.";
+    case UNATTRIBUTED:
+      return "Made up: time the recorded calls do not place here (the edges and own time left for this function were spent on its other frames, or no root reaches it).";
+    case DEEPER:
+      return "Made up: frames deeper than the depth bound, together.";
+    default:
+      return "Every root of the profile.";
+  }
+}
+
+/**
+ * What a reader of the tree should know besides its frames, in sentences:
+ * the profile's numbers that were cleaned or clamped, and whether the frame
+ * cap was reached.
+ *
+ * @example
+ * ```ts
+ * import { buildCallTree, treeNotes } from "./call_tree.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // The edge from main into load claims an infinite time.
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 0.25, cumulativeTime: 1 },
+ *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 0.75, cumulativeTime: 0.75,
+ *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *       internalTime: 0.75, cumulativeTime: Infinity }] },
+ * ])]);
+ * assertEquals(treeNotes(buildCallTree(profile)), [
+ *   "1 number was not a time (negative, infinite or not a number) and counted as 0",
+ * ]);
+ * ```
+ *
+ * @param tree The tree.
+ * @returns The sentences.
+ */
+export function treeNotes(tree: CallTree): string[] {
+  const notes = [...tree.notes];
+  if (tree.capped) {
+    notes.push(
+      "the tree reached its frame cap: the smallest frames are together in [other] frames",
+    );
+  }
+  return notes;
 }
 
 /**
@@ -361,7 +327,7 @@ export function frameLabel(profile: Profile, fn: number): string {
  * ```
  *
  * @param tree The tree.
- * @param functions The function ids to look for.
+ * @param functions The function ids to look for (ids of `tree.profile`).
  * @returns The marks (1 per marked node) and the value they cover.
  */
 export function pathsThrough(
@@ -386,406 +352,371 @@ export function pathsThrough(
 
 // ---------------------------------------------------------------- internals
 
-/** What the tree measures of each function and edge, in its unit. */
-interface _Measures {
-  readonly unit: "seconds" | "samples";
-  /** A function's total (cumulative time or samples). */
-  readonly total: Float64Array;
-  /** A function's own part (internal time, or direct samples). */
-  readonly self: Float64Array;
-  /** An edge's total: the callee's total on behalf of the caller. */
-  readonly edge: Float64Array;
-}
-
-const _measuresCache = new WeakMap<Profile, _Measures>();
-
-function _measures(profile: Profile): _Measures {
-  const cached = _measuresCache.get(profile);
-  if (cached !== undefined) return cached;
-  const f = profile.functions;
-  const e = profile.edges;
-  let m: _Measures;
-  if (profile.sampled) {
-    m = {
-      unit: "samples",
-      total: f.calls,
-      self: f.primitiveCalls,
-      edge: e.calls,
-    };
-  } else if (profile.edgeDetail) {
-    m = {
-      unit: "seconds",
-      total: f.cumulativeTime,
-      self: f.internalTime,
-      edge: e.cumulativeTime,
-    };
-  } else {
-    // Only calls per edge: the callee's time, shared by its callers' calls.
-    // A recursive function's time is all in its outermost calls: shared by
-    // the callers it does not reach itself (its nested calls come from
-    // those it does, and their time is part of the outermost calls').
-    const edge = new Float64Array(e.callee.length);
-    const seen = new Int32Array(profile.size).fill(-1);
-    let checked = 0;
-    for (let g = 0; g < profile.size; g++) {
-      const from = profile.callerStart[g]!;
-      const to = profile.callerStart[g + 1]!;
-      let calls = f.calls[g]!;
-      const recursive = f.primitiveCalls[g]! < calls &&
-        checked++ < _MAX_CHECKED_ROOTS;
-      if (recursive) {
-        _reach(profile, g, seen);
-        calls = 0;
-        for (let i = from; i < to; i++) {
-          const id = profile.callerEdges[i]!;
-          if (seen[e.caller[id]!] !== g) calls += e.calls[id]!;
-        }
-      }
-      for (let i = from; i < to; i++) {
-        const id = profile.callerEdges[i]!;
-        const nested = recursive && seen[e.caller[id]!] === g;
-        const share = nested
-          ? e.calls[id]! / f.calls[g]!
-          : e.calls[id]! / calls;
-        edge[id] = calls > 0 ? f.cumulativeTime[g]! * share : 0;
-      }
-    }
-    m = {
-      unit: "seconds",
-      total: f.cumulativeTime,
-      self: f.internalTime,
-      edge,
-    };
-  }
-  _measuresCache.set(profile, m);
-  return m;
-}
-
-/** How many candidate roots with callers get their callers checked. */
-const _MAX_CHECKED_ROOTS = 64;
-
-/**
- * The roots and their values, largest first: functions without callers
- * (their whole total), and functions called more often than their callers
- * account for (their total minus what callers outside their own subtree
- * account for).
- */
-/** A profile's roots, and the edges that are no real calls into a root. */
-interface _Roots {
-  /** Root functions and their values, largest first. */
-  readonly roots: readonly [number, number][];
-  /**
-   * 1 for an edge from a caller never called, or into a root from inside its
-   * own outermost call (exec ← imports ← exec): inverted trees skip them.
-   */
-  readonly nested: Uint8Array;
-  /**
-   * 1 for a root called again from inside its own outermost call (exec):
-   * its callee edges mix the outer call's callees with the inner calls'.
-   */
-  readonly reentered: Uint8Array;
-}
-
-const _rootsCache = new WeakMap<Profile, _Roots>();
-
-function _roots(profile: Profile, m: _Measures): _Roots {
-  const cached = _rootsCache.get(profile);
-  if (cached !== undefined) return cached;
-  const f = profile.functions;
-  const e = profile.edges;
-  const edges = e.caller.length;
-  const roots: [number, number][] = [];
-  const nested = new Uint8Array(edges);
-  const reentered = new Uint8Array(profile.size);
-  // Calls into each function from callers that were called themselves (the
-  // profile module's `profile:0(profiler)` never is): one pass over edges.
-  const callsInto = new Float64Array(profile.size);
-  const callers = new Uint32Array(profile.size);
-  const fCalls = f.calls;
-  const { caller, callee, calls } = e;
-  for (let edge = 0; edge < edges; edge++) {
-    if (fCalls[caller[edge]!] === 0) {
-      nested[edge] = 1;
-      continue;
-    }
-    const g = callee[edge]!;
-    callsInto[g]! += calls[edge]!;
-    callers[g]!++;
-  }
-  const seen = new Int32Array(profile.size).fill(-1);
-  let checked = 0;
-  for (let fn = 0; fn < profile.size; fn++) {
-    if (callers[fn] === 0) {
-      if (m.total[fn]! > 0) roots.push([fn, m.total[fn]!]);
-      continue;
-    }
-    if (fCalls[fn]! <= callsInto[fn]!) continue;
-    // Callers that the function itself (transitively) calls are calls made
-    // inside its outermost call: their time is part of it already.
-    const inside = checked++ < _MAX_CHECKED_ROOTS
-      ? _reach(profile, fn, seen)
-      : undefined;
-    let value = m.total[fn]!;
-    const to = profile.callerStart[fn + 1]!;
-    for (let i = profile.callerStart[fn]!; i < to; i++) {
-      const edge = profile.callerEdges[i]!;
-      if (nested[edge] === 1) continue;
-      if (inside !== undefined && seen[caller[edge]!] === fn) {
-        nested[edge] = 1;
-        reentered[fn] = 1;
-        continue;
-      }
-      value -= m.edge[edge]!;
-    }
-    if (value > m.total[fn]! * 1e-9) roots.push([fn, value]);
-  }
-  roots.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  const result = { roots, nested, reentered };
-  _rootsCache.set(profile, result);
-  return result;
-}
-
-/** Marks `seen[g] = fn` for every function `fn` reaches through callees. */
-function _reach(profile: Profile, fn: number, seen: Int32Array): true {
-  const stack = [fn];
-  seen[fn] = fn;
-  while (stack.length > 0) {
-    const g = stack.pop()!;
-    const to = profile.calleeStart[g + 1]!;
-    for (let i = profile.calleeStart[g]!; i < to; i++) {
-      const h = profile.edges.callee[profile.calleeEdges[i]!]!;
-      if (seen[h] !== fn) {
-        seen[h] = fn;
-        stack.push(h);
-      }
-    }
-  }
-  return true;
-}
-
-function _checkFunction(profile: Profile, fn: number): void {
-  if (!Number.isInteger(fn) || fn < 0 || fn >= profile.size) {
+function _checkShare(share: number | undefined): number {
+  const minShare = share ?? DEFAULT_MIN_SHARE;
+  if (!(minShare >= 0 && minShare <= 1)) {
     throw new RangeError(
-      `Cannot build a call tree of function ${fn}: the profile has ${profile.size} functions`,
+      `Cannot cut branches under a share of ${minShare}: it must be between 0 and 1`,
     );
   }
+  return minShare;
 }
 
-/** A node waiting to be added: its function, value, parent and start. */
-interface _Pending {
-  fn: number;
-  value: number;
-  parent: number;
-  depth: number;
-  start: number;
-  /** The children given, for the root of the whole profile. */
-  children: [number, number][] | null;
-}
+/** A max-heap of pending frames by value (ties: first pushed first). */
+class _Heap {
+  #value = new Float64Array(256);
+  #item = new Int32Array(256);
+  size = 0;
 
-/** Grows a tree depth-first, in columns that double as they fill. */
-class _Builder {
-  readonly #profile: Profile;
-  readonly #m: _Measures;
-  readonly #direction: "callees" | "callers";
-  readonly #threshold: number;
-  readonly #maxNodes: number;
-  #skip: Uint8Array | undefined;
-  #largestFirst: Uint8Array | undefined;
-  #size = 0;
-  #maxDepth = 0;
-  #fn = new Int32Array(64);
-  #parent = new Int32Array(64);
-  #depth = new Int32Array(64);
-  #end = new Int32Array(64);
-  #start = new Float64Array(64);
-  #value = new Float64Array(64);
-  #self = new Float64Array(64);
-
-  constructor(
-    profile: Profile,
-    m: _Measures,
-    direction: "callees" | "callers",
-    total: number,
-    options: CallTreeOptions,
-  ) {
-    const minShare = options.minShare ?? DEFAULT_MIN_SHARE;
-    if (!(minShare >= 0 && minShare <= 1)) {
-      throw new RangeError(
-        `Cannot cut branches under a share of ${minShare}: it must be between 0 and 1`,
-      );
+  push(value: number, item: number): void {
+    if (this.size === this.#value.length) {
+      const v = new Float64Array(this.size * 2);
+      v.set(this.#value);
+      this.#value = v;
+      const it = new Int32Array(this.size * 2);
+      it.set(this.#item);
+      this.#item = it;
     }
-    this.#profile = profile;
-    this.#m = m;
-    this.#direction = direction;
-    this.#threshold = minShare * total;
-    this.#maxNodes = options.maxNodes ?? 1_000_000;
+    const v = this.#value, it = this.#item;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(value > v[p]! || (value === v[p] && item < it[p]!))) break;
+      v[i] = v[p]!;
+      it[i] = it[p]!;
+      i = p;
+    }
+    v[i] = value;
+    it[i] = item;
   }
 
-  /** Leaves out the marked edges. */
-  skip(edges: Uint8Array): void {
-    this.#skip = edges;
+  /** Removes every item, in no order. */
+  drain(): Int32Array {
+    const items = this.#item.slice(0, this.size);
+    this.size = 0;
+    return items;
+  }
+
+  /** Removes the largest; returns its item. */
+  pop(): number {
+    const v = this.#value, it = this.#item;
+    const top = it[0]!;
+    const n = --this.size;
+    const value = v[n]!;
+    const item = it[n]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (
+        r < n && (v[r]! > v[c]! || (v[r] === v[c] && it[r]! < it[c]!))
+      ) c = r;
+      if (!(v[c]! > value || (v[c] === value && it[c]! < item))) break;
+      v[i] = v[c]!;
+      it[i] = it[c]!;
+      i = c;
+    }
+    v[i] = value;
+    it[i] = item;
+    return top;
+  }
+}
+
+/** Grows the whole profile's tree largest frame first; see the module doc. */
+class _Grower {
+  readonly #m: CallModel;
+  readonly #threshold: number;
+  readonly #maxFrames: number;
+  readonly #maxDepth: number;
+  readonly #tree = new TreeColumns();
+  /** Pending frames: function, value, parent node, depth. */
+  readonly #pFn: number[] = [];
+  readonly #pValue: number[] = [];
+  readonly #pParent: number[] = [];
+  readonly #heap = new _Heap();
+  readonly #ownLeft: Float64Array;
+  readonly #edgeLeft: Float64Array;
+  /** Each function's share denominator D(f). */
+  readonly #denominator: Float64Array;
+  /** Each function's own time plus its callees' recorded times. */
+  readonly #claimed: Float64Array;
+  /** Per node: value cut off below it (threshold, cap) and past the depth bound. */
+  readonly #cut: (number | undefined)[] = [];
+  readonly #deeper: (number | undefined)[] = [];
+  readonly #onPath: Int32Array;
+  #stamp = 0;
+  /** Per node: 1 where its value is exact (rule 6). */
+  readonly #exactValue: number[] = [];
+  readonly #order: Int32Array;
+  readonly #sorted: Uint8Array;
+  #gift = new Float64Array(64);
+
+  constructor(model: CallModel, minShare: number, options: CallTreeOptions) {
+    this.#m = model;
+    // Even without a threshold, branches under a billionth of the total
+    // (the far end of a recursion's estimate) are cut.
+    this.#threshold = Math.max(minShare, 1e-9) * model.total;
+    this.#maxFrames = Math.max(1, options.maxNodes ?? DEFAULT_MAX_FRAMES);
+    this.#maxDepth = Math.max(1, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    const n = model.own.length;
+    this.#ownLeft = model.own.slice();
+    this.#edgeLeft = model.edgeAll.slice();
+    this.#denominator = model.denominator;
+    this.#claimed = model.claimed;
+    this.#onPath = new Int32Array(n);
+    this.#order = new Int32Array(model.callee.length);
+    this.#sorted = new Uint8Array(n);
+  }
+
+  grow(): CallTree {
+    const m = this.#m;
+    const t = this.#tree;
+    const root = t.add(ALL, -1, 0, m.total, 0, 0);
+    for (const [g, value] of m.roots) this.#pend(g, value, root);
+    if (m.unrooted > m.total * 1e-12) {
+      t.add(UNATTRIBUTED, root, 1, m.unrooted, m.unrooted, 1);
+    }
+    let capped = false;
+    let frames = 0;
+    while (this.#heap.size > 0) {
+      const p = this.#heap.pop();
+      const value = this.#pValue[p]!;
+      const parent = this.#pParent[p]!;
+      const depth = t.depth[parent]! + 1;
+      if (frames >= this.#maxFrames && value >= this.#threshold) {
+        capped = true;
+      }
+      if (value < this.#threshold || capped) {
+        // The rest is smaller still, or past the cap: all cut.
+        this.#cut[parent] = (this.#cut[parent] ?? 0) + value;
+        for (const q of this.#heap.drain()) {
+          const at = this.#pParent[q]!;
+          this.#cut[at] = (this.#cut[at] ?? 0) + this.#pValue[q]!;
+        }
+        break;
+      }
+      if (depth > this.#maxDepth) {
+        this.#deeper[parent] = (this.#deeper[parent] ?? 0) + value;
+        continue;
+      }
+      frames++;
+      this.#expand(this.#pFn[p]!, value, parent, depth);
+    }
+    // Cut branches become one [other] frame per parent, and frames past the
+    // depth bound one [deeper].
+    const n = t.size;
+    for (let i = 0; i < n; i++) {
+      const cut = this.#cut[i] ?? 0;
+      if (cut > 0) t.add(OTHER, i, t.depth[i]! + 1, cut, cut, 1);
+      const deeper = this.#deeper[i] ?? 0;
+      if (deeper > 0) t.add(DEEPER, i, t.depth[i]! + 1, deeper, deeper, 1);
+    }
+    return t.finish(m.profile, m.unit, "callees", capped, m.notes);
+  }
+
+  /** A function's callee entries, largest recorded time first. */
+  #byTime(f: number): Int32Array {
+    const m = this.#m;
+    const from = m.calleeStart[f]!;
+    const to = m.calleeStart[f + 1]!;
+    const order = this.#order.subarray(from, to);
+    if (this.#sorted[f] === 0) {
+      for (let i = from; i < to; i++) order[i - from] = i;
+      order.sort((a, b) => m.edgeTime[b]! - m.edgeTime[a]! || a - b);
+      this.#sorted[f] = 1;
+    }
+    return order;
+  }
+
+  #pend(fn: number, value: number, parent: number): void {
+    if (!(value > 0)) return;
+    if (value < this.#threshold) {
+      this.#cut[parent] = (this.#cut[parent] ?? 0) + value;
+      return;
+    }
+    const id = this.#pFn.length;
+    this.#pFn.push(fn);
+    this.#pValue.push(value);
+    this.#pParent.push(parent);
+    this.#heap.push(value, id);
   }
 
   /**
-   * For the marked functions, hands out an over-spent budget to the largest
-   * callees first instead of scaling every callee down.
+   * Marks (with a new stamp) the functions of `f`'s part on the path from
+   * the root to `node`: a path that leaves a part never comes back to it,
+   * so they are the frames right above, while they are in the part.
    */
-  fillLargestFirst(functions: Uint8Array): void {
-    this.#largestFirst = functions;
-  }
-
-  grow(fn: number, value: number, children: [number, number][] | null): void {
-    const onPath = new Uint8Array(this.#profile.size);
-    const path: number[] = [];
-    const stack: _Pending[] = [
-      { fn, value, parent: -1, depth: 0, start: 0, children },
-    ];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      while (path.length > node.depth) {
-        const gone = path.pop()!;
-        if (gone >= 0) onPath[gone] = 0;
-      }
-      const id = this.#add(node);
-      path.push(node.fn);
-      if (node.fn >= 0) onPath[node.fn] = 1;
-      const shares = node.children ?? this.#shares(node.fn, node.value, onPath);
-      // Children largest first, cut ones gathered.
-      let kept: [number, number][] = [];
-      let cut = 0;
-      for (const share of shares) {
-        if (share[1] >= this.#threshold && share[1] > 0) kept.push(share);
-        else cut += share[1];
-      }
-      if (this.#size + stack.length + kept.length >= this.#maxNodes) {
-        cut += kept.reduce((sum, [, v]) => sum + v, 0);
-        kept = [];
-      }
-      kept.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-      // The root of every root has no time of its own: what is cut of it
-      // is always an [other] frame.
-      if (
-        cut > 0 &&
-        (node.fn === ALL || (cut >= this.#threshold && kept.length > 0))
-      ) {
-        kept.push([OTHER, cut]);
-        cut = 0;
-      }
-      let start = node.start;
-      let given = 0;
-      const pending: _Pending[] = [];
-      for (const [g, v] of kept) {
-        pending.push({
-          fn: g,
-          value: v,
-          parent: id,
-          depth: node.depth + 1,
-          start,
-          children: null,
-        });
-        start += v;
-        given += v;
-      }
-      this.#self[id] = Math.max(0, node.value - given);
-      for (let i = pending.length - 1; i >= 0; i--) stack.push(pending[i]!);
-    }
-    // Subtree ends: a node's subtree ends where the next node at its depth or
-    // shallower begins.
-    const open: number[] = [];
-    for (let i = 0; i < this.#size; i++) {
-      const d = this.#depth[i]!;
-      while (open.length > d) this.#end[open.pop()!] = i;
-      open.push(i);
-    }
-    for (const i of open) this.#end[i] = this.#size;
-  }
-
-  /** The shares of a node's children (callees or callers) not on the path. */
-  #shares(fn: number, value: number, onPath: Uint8Array): [number, number][] {
-    if (fn < 0) return [];
-    const p = this.#profile;
+  #markPath(node: number, f: number): number {
     const m = this.#m;
-    const base = m.total[fn]!;
-    if (!(base > 0) || !(value > 0)) return [];
-    const callees = this.#direction === "callees";
-    const starts = callees ? p.calleeStart : p.callerStart;
-    const edges = callees ? p.calleeEdges : p.callerEdges;
-    const other = callees ? p.edges.callee : p.edges.caller;
-    const byFunction = new Map<number, number>();
-    let sum = 0;
-    const to = starts[fn + 1]!;
-    for (let i = starts[fn]!; i < to; i++) {
-      const edge = edges[i]!;
-      const g = other[edge]!;
-      if (onPath[g] === 1 || this.#skip?.[edge] === 1) continue;
-      const share = value * m.edge[edge]! / base;
-      if (!(share > 0)) continue;
-      byFunction.set(g, (byFunction.get(g) ?? 0) + share);
-      sum += share;
+    const t = this.#tree;
+    const stamp = ++this.#stamp;
+    const part = m.part[f]!;
+    if (m.cyclic[part] !== 1) return stamp;
+    for (let a = node; a > 0; a = t.parent[a]!) {
+      const fn = t.fn[a]!;
+      if (fn < 0 || m.part[fn] !== part) break;
+      this.#onPath[fn] = stamp;
     }
-    const own = callees ? value * Math.min(1, m.self[fn]! / base) : 0;
-    const budget = Math.max(0, value - own);
-    const shares: [number, number][] = [...byFunction];
-    if (sum <= budget) return shares;
-    if (this.#largestFirst?.[fn] === 1) {
-      // A re-entered root (exec, whose imports run exec again): its outer
-      // call made the largest call (the program's <module>); the rest of
-      // the edges' time is the inner calls', already inside that one.
-      shares.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-      let left = budget;
-      for (const share of shares) {
-        share[1] = Math.min(share[1], left);
-        left -= share[1];
+    return stamp;
+  }
+
+  #expand(f: number, v: number, parent: number, depth: number): void {
+    const m = this.#m;
+    const t = this.#tree;
+    const from = m.calleeStart[f]!;
+    const to = m.calleeStart[f + 1]!;
+    const node = t.add(f, parent, depth, v, 0, 0);
+    const stamp = this.#markPath(parent, f);
+    const onPath = this.#onPath;
+    // A function that does not recurse is never below itself.
+    const blocked = (i: number) =>
+      onPath[m.callee[i]!] === stamp && m.recursive[m.callee[i]!] === 0;
+    if (this.#gift.length < to - from) {
+      this.#gift = new Float64Array(Math.max(to - from, this.#gift.length * 2));
+    }
+    const gift = this.#gift;
+    gift.fill(0, 0, to - from);
+    let own = 0;
+    let given = 0;
+    const time = m.time[f]!;
+    if (m.recursive[f] === 1 && this.#claimed[f]! > time * 1.005 && time > 0) {
+      // The callees' recorded times overlap (they hold the nested frames'
+      // calls too, as the outermost exec's callees hold the imports'): the
+      // largest callee (by recorded time) first. At the function's
+      // outermost frame on the path, each callee up to its recorded time
+      // for this frame's part; below, up to what its budget has left.
+      const outermost = onPath[f] !== stamp;
+      let rest = v;
+      const cap = (i: number) =>
+        outermost
+          ? Math.min(m.edgeTime[i]! * v / time, this.#edgeLeft[i]!)
+          : this.#edgeLeft[i]!;
+      for (const i of this.#byTime(f)) {
+        if (rest <= 0) break;
+        if (blocked(i)) continue;
+        const x = Math.min(cap(i), rest);
+        if (x > 0) {
+          gift[i - from] = x;
+          rest -= x;
+          given += x;
+        }
       }
-      return shares;
+      // Own time from what the callees left.
+      own = Math.min(
+        v * m.own[f]! / this.#denominator[f]!,
+        this.#ownLeft[f]!,
+        rest,
+      );
+    } else {
+      const d = this.#denominator[f]!;
+      if (d > 0) {
+        own = Math.min(v * m.own[f]! / d, this.#ownLeft[f]!);
+        for (let i = from; i < to; i++) {
+          if (blocked(i)) continue;
+          const x = Math.min(v * m.edgeAll[i]! / d, this.#edgeLeft[i]!);
+          if (x > 0) {
+            gift[i - from] = x;
+            given += x;
+          }
+        }
+      }
     }
-    const scale = budget / sum;
-    for (const share of shares) share[1] *= scale;
-    return shares;
+    // What the shares left over: callees with budget left, largest first,
+    // then own time, then [unattributed].
+    let left = v - own - given;
+    if (left > v * 1e-12) {
+      for (const i of this.#byTime(f)) {
+        if (blocked(i)) continue;
+        const room = this.#edgeLeft[i]! - gift[i - from]!;
+        if (room <= 0) continue;
+        const x = Math.min(room, left);
+        gift[i - from]! += x;
+        left -= x;
+        if (left <= v * 1e-12) break;
+      }
+      if (left > v * 1e-12) {
+        const x = Math.min(left, this.#ownLeft[f]! - own);
+        if (x > 0) {
+          own += x;
+          left -= x;
+        }
+      }
+    }
+    this.#ownLeft[f]! -= own;
+    t.self[node] = own;
+    t.estimated[node] = this.#isEstimated(f, v, parent, node) ? 1 : 0;
+    for (let i = from; i < to; i++) {
+      const x = gift[i - from]!;
+      if (x > 0) {
+        this.#edgeLeft[i]! -= x;
+        this.#pend(m.callee[i]!, x, node);
+      }
+    }
+    if (left > v * 1e-12 && left > m.total * 1e-15) {
+      t.add(UNATTRIBUTED, node, depth + 1, left, left, 1);
+    }
   }
 
-  #add(node: _Pending): number {
-    if (this.#size === this.#fn.length) this.#grow();
-    const id = this.#size++;
-    this.#fn[id] = node.fn;
-    this.#parent[id] = node.parent;
-    this.#depth[id] = node.depth;
-    this.#start[id] = node.start;
-    this.#value[id] = node.value;
-    if (node.depth > this.#maxDepth) this.#maxDepth = node.depth;
-    return id;
-  }
-
-  #grow(): void {
-    const n = this.#fn.length * 2;
-    const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
-      b.set(a);
-      return b;
-    };
-    this.#fn = grow(this.#fn, new Int32Array(n));
-    this.#parent = grow(this.#parent, new Int32Array(n));
-    this.#depth = grow(this.#depth, new Int32Array(n));
-    this.#end = grow(this.#end, new Int32Array(n));
-    this.#start = grow(this.#start, new Float64Array(n));
-    this.#value = grow(this.#value, new Float64Array(n));
-    this.#self = grow(this.#self, new Float64Array(n));
-  }
-
-  finish(): CallTree {
-    const n = this.#size;
-    return {
-      unit: this.#m.unit,
-      direction: this.#direction,
-      size: n,
-      total: n > 0 ? this.#value[0]! : 0,
-      maxDepth: this.#maxDepth,
-      fn: this.#fn.slice(0, n),
-      parent: this.#parent.slice(0, n),
-      depth: this.#depth.slice(0, n),
-      end: this.#end.slice(0, n),
-      start: this.#start.slice(0, n),
-      value: this.#value.slice(0, n),
-      self: this.#self.slice(0, n),
-    };
+  /**
+   * Rule 6. A frame's value is exact where its parent's is, it holds all of
+   * its function's time (its outermost calls'), and the parent's function
+   * is the only one to call it (or it is a root). Its own time is exact
+   * too unless its function recurses (whose nested frames share its
+   * internal time).
+   */
+  #isEstimated(f: number, v: number, parent: number, node: number): boolean {
+    const m = this.#m;
+    const t = this.#tree;
+    const pf = t.fn[parent]!;
+    const exact = (pf === ALL || this.#exactValue[parent] === 1) &&
+      Math.abs(v - m.time[f]!) <= m.time[f]! * 1e-6 &&
+      (pf === ALL || m.onlyCaller[f] === pf);
+    this.#exactValue[node] = exact ? 1 : 0;
+    return !exact || (m.recursive[f] === 1 && m.cyclic[m.part[f]!] === 1);
   }
 }
+
+/**
+ * A profile's function as its trees know it: the same id, or for a sampled
+ * profile (whose trees fold lines into functions) the function its line is
+ * part of.
+ *
+ * @example
+ * ```ts
+ * import { treeFunction } from "./call_tree.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const line = (at: number) => ({
+ *   key: ["app.py", at, "work"] as const, calls: 1, primitiveCalls: 1,
+ *   internalTime: 0.001, cumulativeTime: 0.001,
+ * });
+ * const profile = buildProfile(
+ *   [statsFile("s.pstats", [line(4), line(3)], { sampled: true })],
+ * );
+ * assertEquals(treeFunction(profile, 0), 0);
+ * assertEquals(treeFunction(profile, 1), 0);
+ * ```
+ *
+ * @param profile The profile.
+ * @param row A function id (row) of the profile.
+ * @returns The id in its trees' `profile`, or -1 when there is none.
+ */
+export function treeFunction(profile: Profile, row: number): number {
+  if (!profile.sampled) return row;
+  const folded = callModel(profile).profile;
+  let index = _foldIndex.get(folded);
+  if (index === undefined) {
+    index = new Map();
+    const f = folded.functions;
+    for (let i = 0; i < folded.size; i++) {
+      index.set(`${f.file[i]}\0${f.name[i]}`, i);
+    }
+    _foldIndex.set(folded, index);
+  }
+  const f = profile.functions;
+  return index.get(`${f.file[row]}\0${f.name[row]}`) ?? -1;
+}
+
+const _foldIndex = new WeakMap<Profile, Map<string, number>>();

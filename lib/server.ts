@@ -48,12 +48,12 @@
 import type { UiAssets } from "./assets.ts";
 import {
   buildCallTree,
-  calleeTree,
-  callerTree,
-  collapsedStacks,
   DEFAULT_MIN_SHARE,
   pathsThrough,
+  treeFunction,
 } from "./call_tree.ts";
+import { calleeTree, callerTree, sandwichSource } from "./call_sandwich.ts";
+import { collapsedStacks } from "./folded_stacks.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -769,19 +769,23 @@ function _collapsed(profile: Profile, params: URLSearchParams): Response {
   if (fnText === null && direction === "callers") {
     throw new _HttpError(400, "Bad direction: callers needs a function (fn)");
   }
+  const fn = fnText === null
+    ? -1
+    : treeFunction(profile, _functionId(profile, fnText));
   const tree = fnText === null
     ? buildCallTree(profile, options)
     : direction === "callers"
-    ? callerTree(profile, _functionId(profile, fnText), options)
-    : calleeTree(profile, _functionId(profile, fnText), options);
+    ? callerTree(sandwichSource(profile), fn, options)
+    : calleeTree(sandwichSource(profile), fn, options);
   const q = params.get("q") ?? "";
   const problem = checkFilter(q);
   if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
   const keep = q.trim() === ""
     ? undefined
-    : pathsThrough(tree, queryFunctions(profile, { filter: q }).ids).marked;
+    : pathsThrough(tree, queryFunctions(tree.profile, { filter: q }).ids)
+      .marked;
   const text = [
-    ...collapsedStacks(profile, tree, keep === undefined ? {} : { keep }),
+    ...collapsedStacks(tree, keep === undefined ? {} : { keep }),
   ].join("");
   return _respond(text, "text/plain; charset=utf-8", "no-store");
 }

@@ -1,14 +1,13 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import {
-  buildCallTree,
-  callerTree,
-  collapsedStacks,
-} from "../lib/call_tree.ts";
+import { buildCallTree } from "../lib/call_tree.ts";
+import { callerTree, sandwichSource } from "../lib/call_sandwich.ts";
+import { collapsedStacks } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
-import { fixturePath } from "./_fixtures.ts";
 
-const bytes = Deno.readFileSync(fixturePath("cprofile-3.13.pstats"));
+const bytes = Deno.readFileSync(
+  new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
+);
 const profile = loadProfile([{ source: "run.pstats", bytes }]);
 const handler = createHandler({
   profile,
@@ -28,12 +27,12 @@ Deno.test("/api/collapsed serves the folded stacks --format collapsed prints", a
   );
   assertEquals(
     await response.text(),
-    [...collapsedStacks(profile, buildCallTree(profile))].join(""),
+    [...collapsedStacks(buildCallTree(profile))].join(""),
   );
   const all = await (await get("/api/collapsed?min=0")).text();
   assertEquals(
     all,
-    [...collapsedStacks(profile, buildCallTree(profile, { minShare: 0 }))]
+    [...collapsedStacks(buildCallTree(profile, { minShare: 0 }))]
       .join(""),
   );
   // A percent sign is taken as --min-share takes it.
@@ -41,7 +40,7 @@ Deno.test("/api/collapsed serves the folded stacks --format collapsed prints", a
   assertEquals(half.status, 200);
   assertEquals(
     await half.text(),
-    [...collapsedStacks(profile, buildCallTree(profile, { minShare: 0.005 }))]
+    [...collapsedStacks(buildCallTree(profile, { minShare: 0.005 }))]
       .join(""),
   );
 });
@@ -57,7 +56,7 @@ Deno.test("/api/collapsed keeps the paths through matching functions, or one fun
       .text();
   assertEquals(
     callers,
-    [...collapsedStacks(profile, callerTree(profile, fib))].join(""),
+    [...collapsedStacks(callerTree(sandwichSource(profile), fib))].join(""),
   );
   assertEquals(callers.split("\n")[0]!.split(";")[0], "workload.py:11(fib)");
 });

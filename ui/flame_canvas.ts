@@ -13,7 +13,8 @@
  * @module
  */
 
-import { ALL, type CallTree, OTHER } from "../lib/call_tree.ts";
+import { ALL, type CallTree, madeUpName } from "../lib/call_tree.ts";
+import { fileKey, packageKey } from "../lib/group.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 
 /** A frame's height in CSS pixels. */
@@ -35,6 +36,8 @@ export interface FlameScene {
   readonly cursor: number;
   /** Whether the page is dark. */
   readonly dark: boolean;
+  /** Whether estimated frames are marked (a fine stripe). */
+  readonly markEstimates: boolean;
 }
 
 /** The rows a scene needs: the zoomed frame's depth plus its subtree's. */
@@ -113,28 +116,21 @@ export function frameAt(
   return node;
 }
 
-/** A frame's label: the function's name, `all` or `[other]`. */
+/** A frame's label: the function's name, `all`, or a made-up frame's. */
 export function frameName(profile: Profile, fn: number): string {
-  if (fn === ALL) return "all";
-  if (fn === OTHER) return "[other]";
+  if (fn < 0) return madeUpName(fn);
   return functionLocation(profile, fn).name;
 }
 
 /**
- * What a function's colour is chosen by: its package (the directory of its
- * short path, such as `django/db/models` or `json`) or, for a file at the
- * top level, the file; built-ins share one.
+ * What a function's colour is chosen by: its package (the first folder of
+ * its short path, such as `django`, or a top-level module's name);
+ * built-ins and frozen modules have theirs.
  */
 export function colourGroup(profile: Profile, fn: number): string {
   if (fn < 0) return "";
-  const { location } = functionLocation(profile, fn);
-  if (location === "") return "builtins";
-  const file = profile.functions.shortFile[fn]!;
-  const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
-  return slash > 0 ? file.slice(0, slash) : file;
+  return packageKey(fileKey(profile, fn));
 }
-
-const _hues = new WeakMap<Profile, Map<string, number>>();
 
 /** FNV-1a: a stable number for a text. */
 function _hash(text: string): number {
@@ -145,35 +141,107 @@ function _hash(text: string): number {
   return h >>> 0;
 }
 
-/** A function's hue: its group's, shifted a little by its own name. */
-function _hue(profile: Profile, fn: number): [hue: number, shade: number] {
+const _hues = new WeakMap<Profile, Map<string, number>>();
+
+/**
+ * A package's hue: every function of it has a shade of this one. Packages
+ * get hues a golden angle apart in the order they are first drawn (the
+ * largest tend to come first), so that no two of them look alike.
+ */
+function _packageHue(profile: Profile, group: string): number {
   let hues = _hues.get(profile);
   if (hues === undefined) _hues.set(profile, hues = new Map());
-  const group = colourGroup(profile, fn);
   let hue = hues.get(group);
   if (hue === undefined) {
-    hue = _hash(group) % 360;
+    hue = Math.round((200 + hues.size * 137.508) % 360);
     hues.set(group, hue);
   }
-  const own = _hash(profile.functions.name[fn]!);
-  return [(hue + (own % 17) - 8 + 360) % 360, ((own >>> 8) % 9) - 4];
+  return hue;
+}
+
+/**
+ * A package's colour (its middle shade), for the legend.
+ *
+ * @param profile The profile drawn.
+ * @param group The package (see {@linkcode colourGroup}).
+ * @param dark Whether the page is dark.
+ */
+export function groupColour(
+  profile: Profile,
+  group: string,
+  dark: boolean,
+): string {
+  if (group === "builtins") return dark ? "#4b4163" : "#ddd4ee";
+  const h = _packageHue(profile, group);
+  return dark ? `hsl(${h} 45% 32%)` : `hsl(${h} 65% 79%)`;
+}
+
+const _shades = new WeakMap<Profile, Map<number, number>>();
+
+/** A function's shade within its package's hue, by its file. */
+function _shade(profile: Profile, fn: number): number {
+  let shades = _shades.get(profile);
+  if (shades === undefined) _shades.set(profile, shades = new Map());
+  let shade = shades.get(fn);
+  if (shade === undefined) {
+    const file = profile.functions.shortFile[fn]!;
+    shade = (_hash(file) % 9) - 4;
+    shades.set(fn, shade);
+  }
+  return shade;
 }
 
 function _fill(scene: FlameScene, fn: number, dim: boolean): string {
   const dark = scene.dark;
-  if (fn === ALL || fn === OTHER) {
+  if (fn < 0) {
     return dim
       ? (dark ? "#1c2128" : "#f3f4f6")
       : (dark ? "#3d444d" : "#d1d9e0");
   }
-  if (colourGroup(scene.profile, fn) === "builtins") {
+  const group = colourGroup(scene.profile, fn);
+  if (group === "builtins") {
     return dim
       ? (dark ? "#1f1d2b" : "#f4f2f8")
       : (dark ? "#4b4163" : "#ddd4ee");
   }
-  const [h, shade] = _hue(scene.profile, fn);
+  const h = _packageHue(scene.profile, group);
+  const shade = _shade(scene.profile, fn);
   if (dim) return dark ? `hsl(${h} 10% 18%)` : `hsl(${h} 15% 94%)`;
   return dark ? `hsl(${h} 45% ${32 + shade}%)` : `hsl(${h} 65% ${79 + shade}%)`;
+}
+
+/** Stripes for made-up frames (bold) and estimated ones (fine), per theme. */
+const _patterns = new Map<string, CanvasPattern | null>();
+
+function _stripes(
+  ctx: CanvasRenderingContext2D,
+  kind: "made-up" | "estimated",
+  dark: boolean,
+): CanvasPattern | null {
+  const key = `${kind} ${dark}`;
+  if (_patterns.has(key)) return _patterns.get(key)!;
+  const tile = document.createElement("canvas");
+  const size = kind === "made-up" ? 6 : 8;
+  tile.width = tile.height = size;
+  const t = tile.getContext("2d");
+  let pattern: CanvasPattern | null = null;
+  if (t !== null) {
+    t.strokeStyle = kind === "made-up"
+      ? (dark ? "rgba(255,255,255,0.28)" : "rgba(0,0,0,0.22)")
+      : (dark ? "rgba(255,255,255,0.13)" : "rgba(0,0,0,0.09)");
+    t.lineWidth = kind === "made-up" ? 1.5 : 1;
+    t.beginPath();
+    t.moveTo(0, size);
+    t.lineTo(size, 0);
+    t.moveTo(-size / 2, size / 2);
+    t.lineTo(size / 2, -size / 2);
+    t.moveTo(size / 2, size * 1.5);
+    t.lineTo(size * 1.5, size / 2);
+    t.stroke();
+    pattern = ctx.createPattern(tile, "repeat");
+  }
+  _patterns.set(key, pattern);
+  return pattern;
 }
 
 /**
@@ -207,12 +275,24 @@ export function drawFlame(
   const { tree, zoom, marked, profile } = scene;
   const text = scene.dark ? "#e6edf3" : "#1f2328";
   const dimText = scene.dark ? "#656c76" : "#818b98";
+  const madeUp = _stripes(ctx, "made-up", scene.dark);
+  const estimated = _stripes(ctx, "estimated", scene.dark);
   const draw = (node: number, x: number, y: number, w: number) => {
     const fn = tree.fn[node]!;
     const dim = marked !== null && marked[node] !== 1;
     ctx.fillStyle = _fill(scene, fn, dim);
     const gap = w > 3 ? 1 : 0;
     ctx.fillRect(x, y, Math.max(w - gap, 0.5), FRAME_HEIGHT - 1);
+    // Made-up frames are hatched; estimated ones, when asked, finely.
+    const stripes = fn < ALL
+      ? madeUp
+      : scene.markEstimates && tree.estimated[node] === 1
+      ? estimated
+      : null;
+    if (stripes !== null && w >= 2) {
+      ctx.fillStyle = stripes;
+      ctx.fillRect(x, y, Math.max(w - gap, 0.5), FRAME_HEIGHT - 1);
+    }
     if (w < charWidth * 3 + 6) return;
     const name = frameName(profile, fn);
     const room = Math.floor((w - 6) / charWidth);

@@ -20,21 +20,31 @@ import { ref } from "lit-html/directives/ref.js";
 import {
   ALL,
   buildCallTree,
+  type CallTree,
+  madeUpMeaning,
+  pathsThrough,
+  treeFunction,
+  treeNotes,
+} from "../lib/call_tree.ts";
+import {
   calleeTree,
   callerTree,
-  type CallTree,
-  OTHER,
-  pathsThrough,
-} from "../lib/call_tree.ts";
+  sandwichSource,
+} from "../lib/call_sandwich.ts";
+import { callModelStep } from "../lib/call_model.ts";
+import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { queryFunctions } from "../lib/query.ts";
 import {
+  colourGroup,
   drawFlame,
   type FlameScene,
   frameAt,
   frameName,
+  groupColour,
 } from "./flame_canvas.ts";
+import { styleProperties } from "./directives.ts";
 import { isMissing } from "./header_view.ts";
 import { fullLabel } from "./labels.ts";
 import { busyView, missingView } from "./message_view.ts";
@@ -107,14 +117,34 @@ export const FLAME_VIEW: PageView = {
   highlightedFunction() {
     const tree = _treeOf(state.flame.graph);
     const fn = tree?.fn[state.flame.cursor];
-    return fn !== undefined && fn >= 0 ? fn : undefined;
+    return tree && fn !== undefined && fn >= 0 ? _row(tree, fn) : undefined;
   },
   warm(p) {
-    if (!state.edgesLoading) _mainTree(p, state.route.minShare);
+    // The model of the call graph a step at a time while the page is idle
+    // (each step a pass over the functions or the edges), then the tree.
+    const step = () => {
+      if (state.profile !== p || state.edgesLoading) return;
+      const start = performance.now();
+      while (!callModelStep(p)) {
+        if (performance.now() - start > 20) {
+          _idle(step);
+          return;
+        }
+      }
+      _mainTree(p, state.route.minShare);
+    };
+    step();
   },
 };
 
 // ---------------------------------------------------------------- trees
+
+/** Runs `task` when the page is idle (or within a second). */
+function _idle(task: () => void): void {
+  if ("requestIdleCallback" in globalThis) {
+    requestIdleCallback(task, { timeout: 1000 });
+  } else setTimeout(task, 50);
+}
 
 const _trees = new WeakMap<Profile, Map<string, CallTree>>();
 
@@ -147,18 +177,36 @@ function _mainTree(p: Profile, minShare: number): CallTree {
   );
 }
 
-/** The tree a graph shows, or null while the edges are loading. */
+/**
+ * The tree a graph shows, or null while the edges are loading. A
+ * function's callers and callees are cut from one tree of the whole
+ * profile (every branch, up to the frame cap), so they agree with it.
+ */
 function _treeOf(graph: FlameGraph): CallTree | null {
   const p = state.profile;
   if (p === null || state.edgesLoading) return null;
   const r = state.route;
-  const options = { minShare: r.minShare, maxNodes: MAX_FRAMES };
   if (graph === "main") return r.fn === null ? _mainTree(p, r.minShare) : null;
   if (r.fn === null || r.fn >= p.size) return null;
-  const fn = r.fn;
+  const options = { minShare: r.minShare };
+  const fn = treeFunction(p, r.fn);
+  if (fn < 0) return null;
   return graph === "callers"
-    ? _cached(p, `up ${fn} ${r.minShare}`, () => callerTree(p, fn, options))
-    : _cached(p, `down ${fn} ${r.minShare}`, () => calleeTree(p, fn, options));
+    ? _cached(
+      p,
+      `up ${fn} ${r.minShare}`,
+      () => callerTree(sandwichSource(p), fn, options),
+    )
+    : _cached(
+      p,
+      `down ${fn} ${r.minShare}`,
+      () => calleeTree(sandwichSource(p), fn, options),
+    );
+}
+
+/** The profile's row of a tree's function (a sampled one's first line). */
+function _row(tree: CallTree, fn: number): number {
+  return unfoldedRow(tree.profile, fn);
 }
 
 /** The node the route's zoom path leads to (as far as it goes). */
@@ -193,14 +241,13 @@ const _marks = new WeakMap<
 
 /** The frames the filter matches, and the share of the tree they hold. */
 function _matches(
-  p: Profile,
   tree: CallTree,
   q: string,
 ): { marked: Uint8Array; value: number } | null {
   if (q.trim() === "") return null;
   const cached = _marks.get(tree);
   if (cached !== undefined && cached.q === q) return cached;
-  const { ids } = queryFunctions(p, { filter: q });
+  const { ids } = queryFunctions(tree.profile, { filter: q });
   const result = { q, ...pathsThrough(tree, ids) };
   _marks.set(tree, result);
   return result;
@@ -238,24 +285,27 @@ function crumbsView(s: State, p: Profile): TemplateResult {
         <a
           class="crumb"
           href=${href(flameRoute(r, null, _pathOf(tree, n)))}
-          title=${_frameTitle(p, tree.fn[n]!)}
-        >${frameName(p, tree.fn[n]!)}</a>
+          title=${_frameTitle(tree, tree.fn[n]!)}
+        >${frameName(tree.profile, tree.fn[n]!)}</a>
       `
     )}
     <span class="sep" aria-hidden="true">›</span>
-    <h2 class="focal-name" title=${_frameTitle(p, tree.fn[last]!)}>${frameName(
-      p,
+    <h2 class="focal-name" title=${_frameTitle(
+      tree,
+      tree.fn[last]!,
+    )}>${frameName(
+      tree.profile,
       tree.fn[last]!,
     )}</h2>
   `;
 }
 
-function statusText(s: State, p: Profile): string {
+function statusText(s: State, _p: Profile): string {
   if (s.edgesLoading) return "Loading the call graph…";
   const graph = s.route.fn === null ? "main" : "callees";
   const tree = _treeOf(graph);
   if (tree === null) return "";
-  const match = _matches(p, tree, s.route.q);
+  const match = _matches(tree, s.route.q);
   if (match === null) {
     return `${formatCount(tree.size)} ${tree.size === 1 ? "frame" : "frames"}`;
   }
@@ -283,9 +333,10 @@ function flameView(s: State, p: Profile): TemplateResult {
   _queueDraw();
   return html`
     <div class="flame">
-      <div class="flame-bar">${detailsView(s, p)} ${thresholdView(s)}</div>
+      <div class="flame-bar">${detailsView(s)} ${thresholdView(s)}</div>
+      ${tree === null ? nothing : legendView(s, tree)}
       <div class="flame-scroll" ${ref(_setScroller)}>
-        ${r.fn === null ? graphView(p, "main", "") : html`
+        ${r.fn === null ? graphView("main", "") : html`
           <h3 class="flame-heading">
             <span aria-hidden="true">↑</span> Who calls ${functionLocation(
               p,
@@ -293,12 +344,12 @@ function flameView(s: State, p: Profile): TemplateResult {
             )
               .name}, up to the roots
           </h3>
-          ${graphView(p, "callers", "callers")}
+          ${graphView("callers", "callers")}
           <h3 class="flame-heading">
             <span aria-hidden="true">↓</span> What ${functionLocation(p, r.fn)
               .name} calls, every path through it merged
           </h3>
-          ${graphView(p, "callees", "callees")}
+          ${graphView("callees", "callees")}
         `}
       </div>
       <div class="flame-tip" role="presentation" ${ref(_setTip)} hidden></div>
@@ -307,7 +358,6 @@ function flameView(s: State, p: Profile): TemplateResult {
 }
 
 function graphView(
-  p: Profile,
   graph: FlameGraph,
   className: string,
 ): TemplateResult {
@@ -319,7 +369,7 @@ function graphView(
       formatCount(tree.size)
     } frames. Use the arrow keys to move between frames and Enter to zoom.`
     : `${graph === "callers" ? "Callers" : "Callees"} of ${
-      functionLocation(p, tree.fn[0]!).name
+      functionLocation(tree.profile, tree.fn[0]!).name
     }: ${
       formatCount(tree.size)
     } frames. Use the arrow keys to move and Enter to open a function.`;
@@ -340,7 +390,7 @@ function graphView(
 }
 
 /** The details bar: the frame under the cursor, in text, with links. */
-function detailsView(s: State, p: Profile): TemplateResult {
+function detailsView(s: State): TemplateResult {
   const f = s.flame;
   const tree = _treeOf(f.graph);
   const node = f.cursor;
@@ -349,32 +399,102 @@ function detailsView(s: State, p: Profile): TemplateResult {
       <div class="flame-details muted" aria-live="polite">
         ${tree?.unit === "samples"
           ? "Estimated from the samples on each caller→callee edge"
-          : "Estimated from the caller→callee edges"}; exact where each
-        function has one caller. Hover or move with the arrow keys for
+          : "Estimated from the caller→callee edges"}: frames are exact where
+        their function has one caller, finely striped where estimated,
+        hatched where made up. Hover or move with the arrow keys for
         details; click to ${s.route.fn === null ? "zoom" : "open a function"}.
       </div>
     `;
   }
   const fn = tree.fn[node]!;
-  const { location } = fn >= 0 ? functionLocation(p, fn) : { location: "" };
+  const { location } = fn >= 0
+    ? functionLocation(tree.profile, fn)
+    : { location: "" };
+  const row = fn >= 0 ? _row(tree, fn) : -1;
   return html`
     <div class="flame-details" aria-live="polite">
-      <span class="name">${frameName(p, fn)}</span>
+      <span class="name">${frameName(tree.profile, fn)}</span>
       ${location === "" ? nothing : html`<span class="path">${location}</span>`}
       <span class="numbers">${_numbersText(tree, node)}</span>
       ${fn < 0 ? nothing : html`
         <span class="links">
-          <a href=${href(edgeRoute(s.route, fn, "callers"))}>callers ↑</a>
-          <a href=${href(edgeRoute(s.route, fn, "callees"))}>callees ↓</a>
-          ${s.route.fn === fn ? nothing : html`
-            <a href=${href(
-              flameRoute(s.route, fn, []),
-            )}>flame of this function</a>
-          `}
+          <a href=${href(edgeRoute(s.route, row, "callers"))}>callers ↑</a>
+          <a href=${href(edgeRoute(s.route, row, "callees"))}>callees ↓</a>
+          ${s.route.fn !== null && treeFunction(s.profile!, s.route.fn) === fn
+            ? nothing
+            : html`
+              <a href=${href(
+                flameRoute(s.route, row, []),
+              )}>flame of this function</a>
+            `}
         </span>
       `}
     </div>
   `;
+}
+
+/** The largest packages drawn, and what stripes and hatching mean. */
+function legendView(s: State, tree: CallTree): TemplateResult {
+  const dark = _isDark();
+  const byGroup = new Map<string, number>();
+  for (let i = 0; i < tree.size; i++) {
+    const fn = tree.fn[i]!;
+    if (fn < 0) continue;
+    const group = colourGroup(tree.profile, fn);
+    byGroup.set(group, (byGroup.get(group) ?? 0) + tree.self[i]!);
+  }
+  const groups = [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const notes = treeNotes(tree).map((note) =>
+    note.startsWith("the tree reached its frame cap")
+      ? `Only the ${
+        formatCount(MAX_FRAMES)
+      } largest frames are drawn: the smaller ones are together in [other] frames.`
+      : `${note[0]!.toUpperCase()}${note.slice(1)}.`
+  );
+  return html`
+    <div class="flame-legend">
+      <span class="legend-title">Colours by package:</span>
+      ${groups.map(([group, value]) =>
+        html`
+          <span class="legend-item" title=${`${group}: ${
+            formatPercent(value, tree.total)
+          } of the total in its own time`}>
+            <span
+              class="swatch"
+              style=${styleProperties({
+                background: groupColour(tree.profile, group, dark),
+              })}
+            ></span>${group}
+          </span>
+        `
+      )}
+      <span
+        class="legend-item made-up"
+        title=${`${
+          formatPercent(tree.madeUp, tree.total)
+        } of the total is on made-up frames: [other] (cut by the threshold or the cap), [unattributed] (time the recorded calls do not place), [deeper] (past the depth bound).`}
+      ><span class="swatch hatched"></span>made up (${formatPercent(
+        tree.madeUp,
+        tree.total,
+      )})</span>
+      <label class="legend-item" title="Frames whose value or own time the edges do not tell exactly">
+        <input
+          type="checkbox"
+          .checked=${s.flame.markEstimates}
+          @change=${onMarkEstimates}
+        /><span class="swatch striped"></span>mark estimates
+      </label>
+      ${notes.map((note) =>
+        html`<p class="flame-note" role="note">${note}</p>`
+      )}
+    </div>
+  `;
+}
+
+function onMarkEstimates(event: Event): void {
+  state.flame.markEstimates = (event.target as HTMLInputElement).checked;
+  update();
+  _draw();
 }
 
 function _amount(tree: CallTree, value: number): string {
@@ -399,18 +519,21 @@ function _numbersText(tree: CallTree, node: number): string {
       }`,
     );
   }
-  if (tree.self[node]! > 0 && tree.fn[node] !== OTHER) {
+  const fn = tree.fn[node]!;
+  if (tree.self[node]! > 0 && fn >= 0) {
     parts.push(
       tree.direction === "callers"
         ? `${_amount(tree, tree.self[node]!)} as a root`
         : `own ${_amount(tree, tree.self[node]!)}`,
     );
   }
+  if (fn < ALL) parts.push(madeUpMeaning(fn));
+  else if (fn >= 0 && tree.estimated[node] === 1) parts.push("estimated");
   return parts.join(" · ");
 }
 
-function _frameTitle(p: Profile, fn: number): string {
-  return fn >= 0 ? fullLabel(p, fn) : frameName(p, fn);
+function _frameTitle(tree: CallTree, fn: number): string {
+  return fn >= 0 ? fullLabel(tree.profile, fn) : frameName(tree.profile, fn);
 }
 
 // ---------------------------------------------------------------- drawing
@@ -459,15 +582,16 @@ function _draw(): void {
       g.scene = null;
       continue;
     }
-    const match = _matches(p, tree, state.route.q);
+    const match = _matches(tree, state.route.q);
     g.scene = {
-      profile: p,
+      profile: tree.profile,
       tree,
       zoom: graph === "main" ? _zoomNode(tree, state.route.zoom) : 0,
       inverted: graph === "callers",
       marked: match?.marked ?? null,
       cursor: state.flame.graph === graph ? state.flame.cursor : -1,
       dark,
+      markEstimates: state.flame.markEstimates,
     };
     const width = g.canvas.parentElement?.clientWidth ?? 800;
     g.rows = drawFlame(g.canvas, g.scene, width);
@@ -560,8 +684,11 @@ function _open(graph: FlameGraph, node: number, sandwich: boolean): void {
     if (!same) navigate(flameRoute(state.route, null, path), "push");
     return;
   }
-  if (fn >= 0 && fn !== state.route.fn) {
-    navigate(flameRoute(state.route, fn, []), "push");
+  if (fn >= 0) {
+    const row = _row(tree, fn);
+    if (row !== state.route.fn) {
+      navigate(flameRoute(state.route, row, []), "push");
+    }
   }
 }
 
@@ -575,10 +702,12 @@ function _fillTip(graph: FlameGraph | undefined, node: number): void {
   }
   const fn = tree.fn[node]!;
   const title = document.createElement("strong");
-  title.textContent = frameName(p, fn);
+  title.textContent = frameName(tree.profile, fn);
   const where = document.createElement("div");
   where.className = "path";
-  where.textContent = fn >= 0 ? functionLocation(p, fn).location : "";
+  where.textContent = fn >= 0
+    ? functionLocation(tree.profile, fn).location
+    : "";
   const numbers = document.createElement("div");
   numbers.textContent = _numbersText(tree, node);
   _tip.replaceChildren(title, where, numbers);
@@ -685,7 +814,7 @@ function thresholdView(s: State): TemplateResult {
     <label class="threshold">
       Hide frames under
       <select
-        title="Branches under this share of the total are cut: they show as [other] or as their caller's own time. The page shows at most 100,000 frames."
+        title="Branches under this share of the total are cut: they show, together, as a hatched [other] frame. The page draws at most the 100,000 largest frames."
         @change=${onThreshold}
       >
         ${options.map(([value, label]) =>

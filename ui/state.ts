@@ -58,6 +58,8 @@ export interface FlameState {
   graph: FlameGraph;
   /** Whether the cursor follows the mouse (else the keyboard). */
   pointer: boolean;
+  /** Whether estimated frames are marked with a fine stripe. */
+  markEstimates: boolean;
 }
 
 /** What the compare view remembers between renders. */
@@ -209,7 +211,7 @@ export const state: State = {
     first: 0,
     visible: initialVisibleRows(),
   },
-  flame: { cursor: -1, graph: "main", pointer: false },
+  flame: { cursor: -1, graph: "main", pointer: false, markEstimates: true },
   base: null,
   comparison: null,
   comparing: false,

@@ -1,0 +1,158 @@
+/**
+ * The columns of a call tree while it is built (`lib/call_tree.ts`,
+ * `lib/call_sandwich.ts`), and their layout into a finished tree.
+ *
+ * @module
+ */
+
+import { ALL, type CallTree } from "./call_tree.ts";
+import type { Profile } from "./profile.ts";
+
+/**
+ * Growable columns of a call tree under construction, and their layout
+ * into a finished {@linkcode CallTree}: nodes in depth-first order, children
+ * largest first (made-up frames after the functions), each laid out from its
+ * parent's start.
+ */
+export class TreeColumns {
+  size = 0;
+  fn = new Int32Array(64);
+  parent = new Int32Array(64);
+  depth = new Int32Array(64);
+  value = new Float64Array(64);
+  self = new Float64Array(64);
+  estimated = new Uint8Array(64);
+
+  add(
+    fn: number,
+    parent: number,
+    depth: number,
+    value: number,
+    self: number,
+    estimated: number,
+  ): number {
+    if (this.size === this.fn.length) this.#grow();
+    const id = this.size++;
+    this.fn[id] = fn;
+    this.parent[id] = parent;
+    this.depth[id] = depth;
+    this.value[id] = value;
+    this.self[id] = self;
+    this.estimated[id] = estimated;
+    return id;
+  }
+
+  #grow(): void {
+    const n = this.fn.length * 2;
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(
+      a: T,
+      b: T,
+    ): T => {
+      b.set(a);
+      return b;
+    };
+    this.fn = grow(this.fn, new Int32Array(n));
+    this.parent = grow(this.parent, new Int32Array(n));
+    this.depth = grow(this.depth, new Int32Array(n));
+    this.value = grow(this.value, new Float64Array(n));
+    this.self = grow(this.self, new Float64Array(n));
+    this.estimated = grow(this.estimated, new Uint8Array(n));
+  }
+
+  /**
+   * The finished tree: nodes in depth-first order, children largest first
+   * (made-up frames after the functions), laid out from their parent's
+   * start.
+   */
+  finish(
+    profile: Profile,
+    unit: "seconds" | "samples",
+    direction: "callees" | "callers",
+    capped: boolean,
+    notes: readonly string[],
+  ): CallTree {
+    const n = this.size;
+    const childCount = new Uint32Array(n + 1);
+    for (let i = 1; i < n; i++) childCount[this.parent[i]! + 1]!++;
+    for (let i = 0; i < n; i++) childCount[i + 1]! += childCount[i]!;
+    const firstChild = childCount.slice(0, n + 1);
+    const children = new Int32Array(Math.max(0, n - 1));
+    const fill = firstChild.slice(0, n);
+    for (let i = 1; i < n; i++) children[fill[this.parent[i]!]!++] = i;
+    const value = this.value;
+    const fnOf = this.fn;
+    const order = (a: number, b: number) =>
+      (fnOf[a]! < ALL ? 1 : 0) - (fnOf[b]! < ALL ? 1 : 0) ||
+      value[b]! - value[a]! || fnOf[a]! - fnOf[b]! || a - b;
+    for (let i = 0; i < n; i++) {
+      const from = firstChild[i]!;
+      const to = firstChild[i + 1]!;
+      if (to - from > 1) children.subarray(from, to).sort(order);
+    }
+    const out = {
+      fn: new Int32Array(n),
+      parent: new Int32Array(n),
+      depth: new Int32Array(n),
+      end: new Int32Array(n),
+      start: new Float64Array(n),
+      value: new Float64Array(n),
+      self: new Float64Array(n),
+      estimated: new Uint8Array(n),
+    };
+    let maxDepth = 0;
+    let madeUp = 0;
+    if (n > 0) {
+      // Depth-first: a stack of (old id, new parent, start).
+      const stack: number[] = [0, -1, 0];
+      let next = 0;
+      const newId = new Int32Array(n);
+      while (stack.length > 0) {
+        const start = stack.pop()!;
+        const parent = stack.pop()!;
+        const old = stack.pop()!;
+        const id = next++;
+        newId[old] = id;
+        out.fn[id] = this.fn[old]!;
+        out.parent[id] = parent;
+        out.depth[id] = this.depth[old]!;
+        out.start[id] = start;
+        out.value[id] = this.value[old]!;
+        out.self[id] = this.self[old]!;
+        out.estimated[id] = this.estimated[old]!;
+        if (out.depth[id]! > maxDepth) maxDepth = out.depth[id]!;
+        if (out.fn[id]! < ALL) madeUp += out.value[id]!;
+        const from = firstChild[old]!;
+        const to = firstChild[old + 1]!;
+        // Push in reverse so the largest child comes out first.
+        let at = start;
+        const starts: number[] = [];
+        for (let k = from; k < to; k++) {
+          starts.push(at);
+          at += this.value[children[k]!]!;
+        }
+        for (let k = to - 1; k >= from; k--) {
+          stack.push(children[k]!, id, starts[k - from]!);
+        }
+      }
+      const open: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const d = out.depth[i]!;
+        while (open.length > d) out.end[open.pop()!] = i;
+        open.push(i);
+      }
+      for (const i of open) out.end[i] = n;
+    }
+    return {
+      profile,
+      unit,
+      direction,
+      size: n,
+      total: n > 0 ? out.value[0]! : 0,
+      maxDepth,
+      ...out,
+      madeUp,
+      capped,
+      notes,
+    };
+  }
+}

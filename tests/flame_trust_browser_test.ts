@@ -1,0 +1,210 @@
+/**
+ * What the flame view tells about its own numbers, in a real browser: a
+ * recursive function's own time is its internal time, made-up frames say
+ * what they are, the frame cap is announced, a profile with no root still
+ * draws, and "Hide frames under: nothing" never draws fewer frames. Writes
+ * screenshots to tests/output/.
+ */
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../scripts/_chromium.ts";
+import {
+  ALL,
+  buildCallTree,
+  type CallTree,
+  madeUpMeaning,
+} from "../lib/call_tree.ts";
+import { formatMs } from "../lib/format.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
+import {
+  collectProblems,
+  saveScreenshot,
+  serve,
+  serveProfile,
+} from "./_browser.ts";
+import { cyclesOnly, profileOf } from "./_call_graphs.ts";
+import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
+
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Hovers a node of the tree the page draws (unzoomed). */
+async function hover(page: Page, tree: CallTree, node: number) {
+  const box = (await page.locator("canvas.flame-canvas").boundingBox())!;
+  const middle = (tree.start[node]! + tree.value[node]! / 2) / tree.total;
+  await page.mouse.move(0, 0);
+  await page.mouse.move(
+    box.x + middle * box.width,
+    box.y + tree.depth[node]! * FRAME_HEIGHT + FRAME_HEIGHT / 2,
+  );
+  await page.waitForSelector(".flame-tip:not([hidden])");
+}
+
+/** A program whose main calls `count` functions: as many frames. */
+function wide(count: number) {
+  const main = ["app.py", 1, "main"] as const;
+  return buildProfile([statsFile("wide.pstats", [
+    {
+      key: main,
+      calls: 1,
+      primitiveCalls: 1,
+      internalTime: 0.001,
+      cumulativeTime: 0.001 + count * 1e-5,
+    },
+    ...Array.from({ length: count }, (_, i) => ({
+      key: ["app.py", i + 10, `f${i}`] as const,
+      calls: 1,
+      primitiveCalls: 1,
+      internalTime: 1e-5,
+      cumulativeTime: 1e-5,
+      callers: [{
+        key: main,
+        calls: 1,
+        primitiveCalls: 1,
+        internalTime: 1e-5,
+        cumulativeTime: 1e-5,
+      }],
+    })),
+  ])]);
+}
+
+Deno.test({
+  name:
+    "the flame view says which of its numbers are exact, estimated or made up",
+  async fn(t) {
+    const browser = await launchChromium();
+    const small = await serve("cprofile-3.13.pstats");
+    const recursion = await serve("recursion.pstats");
+    const rootless = serveProfile(profileOf(cyclesOnly(3, 200)));
+    const capped = serveProfile(wide(101_000));
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage({
+        viewport: { width: 1280, height: 900 },
+      });
+      collectProblems(page, problems);
+
+      await t.step(
+        "hovering a recursive function shows its internal time as its own",
+        async () => {
+          await page.goto(`${small.url}?tab=flame`);
+          await page.waitForSelector("canvas.flame-canvas");
+          const tree = buildCallTree(small.profile);
+          const fib = small.profile.functions.name.indexOf("fib");
+          const frames = [...tree.fn].flatMap((fn, i) => fn === fib ? [i] : []);
+          assertEquals(frames.length, 1);
+          await hover(page, tree, frames[0]!);
+          assertEquals(await text(page, ".flame-tip strong"), "fib");
+          const tt = small.profile.functions.internalTime[fib]!;
+          assertStringIncludes(
+            await text(page, ".flame-tip"),
+            `own ${formatMs(tt)} ms`,
+          );
+          assert(!(await text(page, ".flame-tip")).includes("estimated"));
+        },
+      );
+
+      await t.step(
+        "functions that call each other are followed down, each frame marked as an estimate",
+        async () => {
+          await page.goto(`${recursion.url}?tab=flame`);
+          await page.waitForSelector("canvas.flame-canvas");
+          const tree = buildCallTree(recursion.profile);
+          const wrapper = recursion.profile.functions.name.indexOf("wrapper");
+          const deepest = [...tree.fn].lastIndexOf(wrapper);
+          assert(tree.depth[deepest]! > 12, `${tree.depth[deepest]}`);
+          await hover(page, tree, deepest);
+          assertEquals(await text(page, ".flame-tip strong"), "wrapper");
+          assertStringIncludes(await text(page, ".flame-tip"), "estimated");
+          await saveScreenshot(page, "flame-recursion");
+        },
+      );
+
+      await t.step(
+        "a made-up frame is hatched and says what it stands for",
+        async () => {
+          const tree = buildCallTree(recursion.profile);
+          let madeUp = -1;
+          for (let i = 0; i < tree.size; i++) {
+            if (
+              tree.fn[i]! < ALL &&
+              (madeUp < 0 || tree.value[i]! > tree.value[madeUp]!)
+            ) madeUp = i;
+          }
+          assert(madeUp > 0, "a made-up frame");
+          await hover(page, tree, madeUp);
+          const name = await text(page, ".flame-tip strong");
+          assert(name.startsWith("["), name);
+          assertStringIncludes(
+            await text(page, ".flame-tip"),
+            madeUpMeaning(tree.fn[madeUp]!),
+          );
+          // The details bar (read by screen readers) says it too.
+          assertStringIncludes(await text(page, ".flame-details"), "Made up");
+          assertStringIncludes(await text(page, ".flame-legend"), "made up");
+        },
+      );
+
+      await t.step(
+        "the legend toggles the marks of estimated frames",
+        async () => {
+          const pixels = `(() => {
+            const c = document.querySelector("canvas.flame-canvas");
+            return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data).join();
+          })()`;
+          const marked = await page.evaluate(pixels);
+          await page.uncheck(".flame-legend input[type=checkbox]");
+          assert(await page.evaluate(pixels) !== marked);
+          await page.check(".flame-legend input[type=checkbox]");
+          assertEquals(await page.evaluate(pixels), marked);
+        },
+      );
+
+      await t.step(
+        "a profile where every function has callers still draws all its time",
+        async () => {
+          await page.goto(`${rootless.url}?tab=flame`);
+          await page.waitForSelector("canvas.flame-canvas");
+          assert(!(await text(page, ".flame")).includes("Nothing to draw"));
+          assertStringIncludes(
+            await text(page, ".flame-legend"),
+            "no caller outside",
+          );
+        },
+      );
+
+      await t.step(
+        "the frame cap is announced, and asking for every frame never draws fewer",
+        async () => {
+          await page.goto(`${capped.url}?tab=flame`);
+          await page.waitForSelector("canvas.flame-canvas");
+          const some = Number(
+            (await text(page, ".status")).replace(/\D/g, ""),
+          );
+          await page.selectOption(".threshold select", "0");
+          await page.waitForSelector(".flame-note");
+          assertStringIncludes(
+            await text(page, ".flame-note"),
+            "Only the 100,000 largest frames are drawn",
+          );
+          const all = Number((await text(page, ".status")).replace(/\D/g, ""));
+          assert(all >= some && all >= 100_000, `${all} < ${some}`);
+          await saveScreenshot(page, "flame-capped");
+        },
+      );
+
+      await t.step("nothing broke the Content-Security-Policy", () => {
+        assertEquals(problems, []);
+      });
+      await page.close();
+    } finally {
+      await browser.close();
+      for (const served of [small, recursion, rootless, capped]) {
+        await served.server.shutdown();
+      }
+    }
+  },
+});
