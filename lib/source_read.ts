@@ -1,0 +1,214 @@
+/**
+ * Reads a profiled program's source file from disk by the rules of
+ * `lib/source_access.ts`: the only part of the source view that touches the
+ * file system.
+ *
+ * For each path the rules allow for a name, in order: resolve its real path
+ * (a missing file tries the next path); check the real path's suffix; open
+ * the real path once, read-only, non-blocking (a FIFO swapped in after the
+ * check cannot hang the server) and not following a last link (a link
+ * swapped in is refused); check the open handle is a regular file of at
+ * most the size cap, with the same device and inode as the real path
+ * resolved; read at most one byte more than the cap; decode.
+ *
+ * @module
+ */
+
+import { open, realpath, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import {
+  changedSinceProfiling,
+  decideName,
+  decideOpened,
+  decodeSource,
+  isRefusal,
+  MAX_SOURCE_BYTES,
+  refusal,
+  type SourceCatalog,
+  type SourceRefusal,
+} from "./source_access.ts";
+
+/** A source file read and decoded. */
+export interface SourceText {
+  /** The file as the profile names it. */
+  readonly name: string;
+  /** The path read: the real path, every link followed. */
+  readonly path: string;
+  /** The lines (line 1 is `lines[0]`). */
+  readonly lines: string[];
+  /** The encoding it was decoded with. */
+  readonly encoding: string;
+  /** How many byte sequences did not decode (shown as U+FFFD). */
+  readonly undecodable: number;
+  /** Its modification time in ms since the epoch, `null` if unknown. */
+  readonly mtime: number | null;
+  /** Whether it was modified after the profile was made. */
+  readonly changed: boolean;
+}
+
+/** Options for {@linkcode readSource}. */
+export interface ReadSourceOptions {
+  /** The profile's modification time (ms), to tell changed files. */
+  readonly profileMtime?: number | null;
+  /** The size cap; {@linkcode MAX_SOURCE_BYTES} by default. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Reads the source file a profile names, or says why not.
+ *
+ * @example
+ * ```ts
+ * import { readSource } from "./source_read.ts";
+ * import { isRefusal, sourceCatalog } from "./source_access.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/app.py`, "def main():\n    pass\n");
+ * const catalog = sourceCatalog(["app.py", "notes.txt"], { cwd: dir });
+ * const text = await readSource(catalog, "app.py");
+ * assertEquals(isRefusal(text) ? text : text.lines, ["def main():", "    pass", ""]);
+ * const refused = await readSource(catalog, "notes.txt");
+ * assertEquals(isRefusal(refused) && refused.status, 403);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param catalog The files of the loaded profiles.
+ * @param name The file, exactly as a profile names it.
+ * @param options The profile's time and the size cap.
+ * @returns The text, or the refusal.
+ */
+export async function readSource(
+  catalog: SourceCatalog,
+  name: string,
+  options: ReadSourceOptions = {},
+): Promise<SourceText | SourceRefusal> {
+  const decided = decideName(catalog, name);
+  if (isRefusal(decided)) return decided;
+  let missing: string | null = null;
+  for (const path of decided.places) {
+    const read = await _readOne(name, path, options);
+    if (read !== "missing") return read;
+    missing ??= path;
+  }
+  return refusal(
+    "missing",
+    missing === name
+      ? `${JSON.stringify(name)} is not there`
+      : `${JSON.stringify(name)} is not there (looked for ${
+        decided.places.map((p) => JSON.stringify(p)).join(", ")
+      }): map it with --map-path FROM=TO`,
+  );
+}
+
+async function _readOne(
+  name: string,
+  path: string,
+  options: ReadSourceOptions,
+): Promise<SourceText | SourceRefusal | "missing"> {
+  const maxBytes = options.maxBytes ?? MAX_SOURCE_BYTES;
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (error) {
+    if (_code(error) === "ENOENT" || _code(error) === "ENOTDIR") {
+      return "missing";
+    }
+    return _unreadable(path, error);
+  }
+  // Decide on the real path before opening it: a FIFO or a device is never
+  // opened, and a link to a file that is not Python source never read.
+  let before;
+  try {
+    before = await stat(real);
+  } catch (error) {
+    if (_code(error) === "ENOENT") return "missing";
+    return _unreadable(path, error);
+  }
+  const early = decideOpened(
+    { path, realPath: real, isFile: before.isFile(), size: before.size },
+    maxBytes,
+  );
+  if (early !== null) return early;
+  let handle;
+  try {
+    handle = await open(
+      real,
+      constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) |
+        (constants.O_NOFOLLOW ?? 0),
+    );
+  } catch (error) {
+    if (_code(error) === "ENOENT") return "missing";
+    if (_code(error) === "ELOOP") {
+      return refusal(
+        "not-python",
+        `${JSON.stringify(path)} became a link while being read`,
+      );
+    }
+    return _unreadable(path, error);
+  }
+  try {
+    const info = await handle.stat();
+    const decided = decideOpened(
+      { path, realPath: real, isFile: info.isFile(), size: info.size },
+      maxBytes,
+    );
+    if (decided !== null) return decided;
+    if (info.ino !== before.ino || info.dev !== before.dev) {
+      return refusal(
+        "unreadable",
+        `${JSON.stringify(path)} was replaced while being read`,
+      );
+    }
+    const buffer = new Uint8Array(Math.min(info.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(
+        buffer,
+        length,
+        buffer.length - length,
+        null,
+      );
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) {
+      return decideOpened(
+        { path, realPath: real, isFile: true, size: length },
+        maxBytes,
+      )!;
+    }
+    const decoded = decodeSource(buffer.subarray(0, length));
+    const mtime = Number.isFinite(info.mtimeMs) ? info.mtimeMs : null;
+    return {
+      name,
+      path: real,
+      ...decoded,
+      mtime,
+      changed: changedSinceProfiling(mtime, options.profileMtime ?? null),
+    };
+  } catch (error) {
+    return _unreadable(path, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+function _code(error: unknown): string | undefined {
+  return error instanceof Error && "code" in error
+    ? String((error as { code: unknown }).code)
+    : undefined;
+}
+
+function _unreadable(path: string, error: unknown): SourceRefusal {
+  const code = _code(error);
+  const why = code === "EACCES" || code === "EPERM"
+    ? "permission denied"
+    : code === "EISDIR"
+    ? "it is a directory"
+    : code ?? (error instanceof Error ? error.message : String(error));
+  return refusal(
+    "unreadable",
+    `${JSON.stringify(path)} cannot be read: ${why}`,
+  );
+}
