@@ -25,6 +25,8 @@
  * | `/api/functions/:id/callers`  | the edges into a function                 |
  * | `/api/functions/:id/callees`  | the edges out of a function               |
  * | `/api/collapsed`              | the call tree as folded stacks (text)     |
+ * | `/api/source`                 | a source file the profile names (JSON)    |
+ * | `POST /api/open`              | opens a file in the editor (JSON)         |
  *
  * `/api/first` takes the list routes' parameters and answers the JSON of
  * `encodeFirstRows()` (`lib/first_rows.ts`): the rows the page draws first,
@@ -40,6 +42,11 @@
  * `desc`, `offset`, `limit` and `only` (kinds of change, `slower,added`), and
  * answers the JSON report of `--format json --base` with `total` and
  * `offset` added.
+ *
+ * `/api/source` and `/api/open` are answered by `lib/source_routes.ts`
+ * (the only routes that read a file, by the rules of
+ * `lib/source_access.ts`), when the handler is given `sources`; the page's
+ * HTML then carries `page` (the secret `/api/open` asks for) in a `<meta>`.
  *
  * @module
  */
@@ -78,6 +85,13 @@ import {
   queryComparison,
 } from "./compare.ts";
 import { compareJsonReport } from "./compare_report.ts";
+import {
+  openResponse,
+  type PageMeta,
+  pageMeta,
+  sourceResponse,
+  type SourceServing,
+} from "./source_routes.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -108,6 +122,13 @@ export interface HandlerOptions {
    * {@linkcode FIRST_ROWS_FROM}.
    */
   firstRowsFrom?: number;
+  /**
+   * What the source and editor routes need (or a promise of it, while the
+   * profile loads); without it they answer 404.
+   */
+  sources?: SourceServing | PromiseLike<SourceServing>;
+  /** What the page's HTML tells the page about sources and the editor. */
+  page?: PageMeta;
 }
 
 /** How long the first rows' turn lasts once the runtime has their answer. */
@@ -338,11 +359,15 @@ export function createHandler(
   const fn = (groups: Record<string, string | undefined>) =>
     _functionId(profile, groups["id"]);
 
+  const page = options.page === undefined
+    ? UI_ASSETS.html
+    : UI_ASSETS.html.replace("</head>", `${pageMeta(options.page)}\n</head>`);
+
   const routes: _Route[] = [
     _static(
       "/",
       () =>
-        _respond(UI_ASSETS.html, "text/html; charset=utf-8", "no-cache", {
+        _respond(page, "text/html; charset=utf-8", "no-cache", {
           "content-security-policy": _CSP,
         }),
     ),
@@ -474,6 +499,9 @@ export function createHandler(
           false,
         );
       }
+      if (url.pathname === "/api/source" || url.pathname === "/api/open") {
+        return await _sourceRoute(request, url, options.sources);
+      }
       for (const route of routes) {
         const match = route.pattern.exec({ pathname: url.pathname });
         if (match === null) continue;
@@ -528,6 +556,43 @@ export function createHandler(
       return _error(500, "Internal server error", api);
     }
   };
+}
+
+/** `/api/source` (GET) and `/api/open` (POST), when there are sources. */
+async function _sourceRoute(
+  request: Request,
+  url: URL,
+  sources: SourceServing | PromiseLike<SourceServing> | undefined,
+): Promise<Response> {
+  const open = url.pathname === "/api/open";
+  const allowed = open ? ["POST"] : ["GET", "HEAD"];
+  if (!allowed.includes(request.method)) {
+    const response = _error(405, `Method not allowed: ${request.method}`, true);
+    response.headers.set("allow", allowed.join(", "));
+    return response;
+  }
+  if (sources === undefined) {
+    return _error(404, "This explorer serves no source files", true);
+  }
+  let serving: SourceServing;
+  try {
+    serving = await sources;
+  } catch (error) {
+    return _error(
+      503,
+      `The profile could not be loaded: ${
+        error instanceof Error ? error.message : error
+      }`,
+      true,
+    );
+  }
+  const response = open
+    ? await openResponse(request, serving)
+    : await sourceResponse(url, serving);
+  for (const [name, value] of Object.entries(_COMMON_HEADERS)) {
+    response.headers.set(name, value);
+  }
+  return request.method === "HEAD" ? await _head(response) : response;
 }
 
 /**

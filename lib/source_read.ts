@@ -14,7 +14,7 @@
  * @module
  */
 
-import { open, realpath, stat } from "node:fs/promises";
+import { type FileHandle, open, realpath, stat } from "node:fs/promises";
 import { constants } from "node:fs";
 import {
   changedSinceProfiling,
@@ -85,28 +85,79 @@ export async function readSource(
 ): Promise<SourceText | SourceRefusal> {
   const decided = decideName(catalog, name);
   if (isRefusal(decided)) return decided;
-  let missing: string | null = null;
   for (const path of decided.places) {
     const read = await _readOne(name, path, options);
     if (read !== "missing") return read;
-    missing ??= path;
   }
+  return _missing(name, decided.places);
+}
+
+/**
+ * Finds the file a profile names by the same rules as
+ * {@linkcode readSource}, without reading it: for opening it in an editor.
+ *
+ * @example
+ * ```ts
+ * import { locateSource } from "./source_read.ts";
+ * import { isRefusal, sourceCatalog } from "./source_access.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.writeTextFile(`${dir}/app.py`, "x = 1\n");
+ * const catalog = sourceCatalog(["app.py"], { cwd: dir });
+ * const found = await locateSource(catalog, "app.py");
+ * assertEquals(isRefusal(found) ? found : found.path, `${dir}/app.py`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param catalog The files of the loaded profiles.
+ * @param name The file, exactly as a profile names it.
+ * @param options The size cap.
+ * @returns The real path, or the refusal.
+ */
+export async function locateSource(
+  catalog: SourceCatalog,
+  name: string,
+  options: ReadSourceOptions = {},
+): Promise<{ readonly path: string } | SourceRefusal> {
+  const decided = decideName(catalog, name);
+  if (isRefusal(decided)) return decided;
+  for (const path of decided.places) {
+    const opened = await _open(path, options.maxBytes ?? MAX_SOURCE_BYTES);
+    if (opened === "missing") continue;
+    if (isRefusal(opened)) return opened;
+    await opened.handle.close();
+    return { path: opened.real };
+  }
+  return _missing(name, decided.places);
+}
+
+function _missing(name: string, places: readonly string[]): SourceRefusal {
   return refusal(
     "missing",
-    missing === name
+    places.length === 1 && places[0] === name
       ? `${JSON.stringify(name)} is not there`
       : `${JSON.stringify(name)} is not there (looked for ${
-        decided.places.map((p) => JSON.stringify(p)).join(", ")
+        places.map((p) => JSON.stringify(p)).join(", ")
       }): map it with --map-path FROM=TO`,
   );
 }
 
-async function _readOne(
-  name: string,
+interface _Opened {
+  readonly handle: FileHandle;
+  readonly real: string;
+  readonly size: number;
+  readonly mtime: number | null;
+}
+
+/**
+ * Resolves, checks and opens one path: the open handle of a regular Python
+ * file within the cap, a refusal, or "missing".
+ */
+async function _open(
   path: string,
-  options: ReadSourceOptions,
-): Promise<SourceText | SourceRefusal | "missing"> {
-  const maxBytes = options.maxBytes ?? MAX_SOURCE_BYTES;
+  maxBytes: number,
+): Promise<_Opened | SourceRefusal | "missing"> {
   let real: string;
   try {
     real = await realpath(path);
@@ -130,7 +181,7 @@ async function _readOne(
     maxBytes,
   );
   if (early !== null) return early;
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(
       real,
@@ -153,14 +204,35 @@ async function _readOne(
       { path, realPath: real, isFile: info.isFile(), size: info.size },
       maxBytes,
     );
-    if (decided !== null) return decided;
-    if (info.ino !== before.ino || info.dev !== before.dev) {
-      return refusal(
+    const replaced = info.ino !== before.ino || info.dev !== before.dev
+      ? refusal(
         "unreadable",
         `${JSON.stringify(path)} was replaced while being read`,
-      );
+      )
+      : null;
+    if (decided !== null || replaced !== null) {
+      await handle.close();
+      return (decided ?? replaced)!;
     }
-    const buffer = new Uint8Array(Math.min(info.size, maxBytes) + 1);
+    const mtime = Number.isFinite(info.mtimeMs) ? info.mtimeMs : null;
+    return { handle, real, size: info.size, mtime };
+  } catch (error) {
+    await handle.close();
+    return _unreadable(path, error);
+  }
+}
+
+async function _readOne(
+  name: string,
+  path: string,
+  options: ReadSourceOptions,
+): Promise<SourceText | SourceRefusal | "missing"> {
+  const maxBytes = options.maxBytes ?? MAX_SOURCE_BYTES;
+  const opened = await _open(path, maxBytes);
+  if (opened === "missing" || isRefusal(opened)) return opened;
+  const { handle, real } = opened;
+  try {
+    const buffer = new Uint8Array(Math.min(opened.size, maxBytes) + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(
@@ -178,14 +250,15 @@ async function _readOne(
         maxBytes,
       )!;
     }
-    const decoded = decodeSource(buffer.subarray(0, length));
-    const mtime = Number.isFinite(info.mtimeMs) ? info.mtimeMs : null;
     return {
       name,
       path: real,
-      ...decoded,
-      mtime,
-      changed: changedSinceProfiling(mtime, options.profileMtime ?? null),
+      ...decodeSource(buffer.subarray(0, length)),
+      mtime: opened.mtime,
+      changed: changedSinceProfiling(
+        opened.mtime,
+        options.profileMtime ?? null,
+      ),
     };
   } catch (error) {
     return _unreadable(path, error);
