@@ -61,6 +61,13 @@ import {
 } from "./lib/group_report.ts";
 import { htmlReport, REPORT_GENERATOR } from "./lib/html_report.ts";
 import { allowedHosts, createHandler, PAGE_DATA_PATHS } from "./lib/server.ts";
+import { newSecret } from "./lib/source_routes.ts";
+import {
+  pageSourceMeta,
+  parseSourceOptions,
+  type SourceOptions,
+  sourceServing,
+} from "./cli/source.ts";
 import { UI_ASSETS } from "./ui/bundle.gen.ts";
 import { basename, dirname, join, resolve } from "@std/path";
 import { serveWithTimeouts, type TimeoutServer } from "./lib/timeout_front.ts";
@@ -138,6 +145,8 @@ export interface Options {
   open: boolean;
   /** Files larger than this many bytes are refused (`Infinity`: no limit). */
   maxSize: number;
+  /** `--map-path`, `--editor`, `--editor-url` (see `cli/source.ts`). */
+  source: SourceOptions;
 }
 
 /** The default `--max-size`: larger than any real pstats file. */
@@ -175,8 +184,11 @@ export function parseOptions(args: string[]): Options {
       "by",
       "max-size",
       "html",
+      "map-path",
+      "editor",
+      "editor-url",
     ],
-    collect: ["base"],
+    collect: ["base", "map-path"],
     boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
     negatable: ["open"],
     alias: {
@@ -323,6 +335,22 @@ export function parseOptions(args: string[]): Options {
   if (filterProblem !== undefined) {
     throw new UsageError(`Invalid --filter: ${filterProblem}`);
   }
+  let source: SourceOptions;
+  try {
+    source = parseSourceOptions({
+      mapPath: (parsed["map-path"] as string[] | undefined ?? []).map(String),
+      editor: text("editor"),
+      editorUrl: text("editor-url"),
+    }, (name) => {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        return undefined;
+      }
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const maxSizeText = text("max-size");
   let maxSize = DEFAULT_MAX_SIZE;
   if (maxSizeText !== undefined) {
@@ -381,6 +409,7 @@ export function parseOptions(args: string[]): Options {
     port,
     open: parsed.open !== false,
     maxSize,
+    source,
   };
 }
 
@@ -523,6 +552,16 @@ Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
       --port PORT      Port to listen on (default 8099; 0 picks a free port)
       --no-open        Don't open a web browser
+
+Source view and editor:
+      --map-path FROM=TO  Find the files a profile names under FROM in TO
+                       (repeatable; the longest FROM wins; . for relative
+                       paths)
+      --editor CMD     Open files in CMD (default: $PROFILING_EXPLORER_EDITOR,
+                       $VISUAL, $EDITOR); knows code, cursor, pycharm, subl,
+                       zed, vim, emacs, …; or give {file} and {line}
+      --editor-url URL Open files by following URL instead, such as
+                       vscode://file/{path}:{line}
 
   -h, --help           Show this help
   -V, --version        Show the version
@@ -1327,9 +1366,20 @@ async function _serve(
       }
     },
   );
+  const secret = newSecret();
   const handler = createHandler({
     profile: loading.then((loaded) => loaded.profile),
     base: loading.then((loaded) => loaded.comparison?.base),
+    sources: loading.then((loaded) =>
+      sourceServing(
+        loaded.comparison === undefined
+          ? [loaded.profile]
+          : [loaded.profile, loaded.comparison.base],
+        options.source,
+        secret,
+      )
+    ),
+    page: pageSourceMeta(options.source, secret),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) =>
       _fail(
