@@ -176,6 +176,7 @@ function _sampledHeat(profile: Profile, file: string, ids: number[]): FileHeat {
     });
   }
   functions.sort((a, b) => a.firstLine - b.firstLine);
+  // Lines that ran first, by samples; then lines only on the stack.
   const hot = [...lines.values()].filter((l) =>
     l.direct > 0 || l.cumulative > 0
   );

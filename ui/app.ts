@@ -53,6 +53,7 @@ import {
 import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
 import { GROUP_VIEW } from "./group_view.ts";
+import { SOURCE_VIEW } from "./source_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
@@ -60,6 +61,7 @@ const VIEWS: Readonly<Record<Tab, PageView>> = {
   flame: FLAME_VIEW,
   compare: COMPARE_VIEW,
   groups: GROUP_VIEW,
+  source: SOURCE_VIEW,
 };
 
 // The server's, or the one an HTML report carries in the page.

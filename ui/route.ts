@@ -19,6 +19,8 @@
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
  * - `by`: what the `groups` tab groups by (`GroupLevel`, default
  *   `directory`).
+ * - `line`: in the `source` tab, the line the cursor is on; `fn` is then
+ *   the function whose file is shown.
  *
  * With `tab=compare` (two runs compared), `fn` is a row of the comparison,
  * `sort` a `CompareSortColumn` (default `cumulative_change`) and `only` the
@@ -42,7 +44,7 @@ import {
 import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table", "flame", "compare", "groups"] as const;
+export const TABS = ["table", "flame", "compare", "groups", "source"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -72,6 +74,8 @@ export interface Route {
   readonly compare: CompareRoute;
   /** What the groups tab groups by. */
   readonly by: GroupLevel;
+  /** The source tab's cursor line, `null` for the function's own. */
+  readonly line: number | null;
 }
 
 /** The compare tab's part of a route. */
@@ -103,6 +107,7 @@ export const DEFAULT_ROUTE: Route = {
   minShare: 0.001,
   compare: DEFAULT_COMPARE_ROUTE,
   by: "directory",
+  line: null,
 };
 
 /**
@@ -125,6 +130,7 @@ export const DEFAULT_ROUTE: Route = {
  *   minShare: 0.001,
  *   compare: DEFAULT_COMPARE_ROUTE,
  *   by: "directory",
+ *   line: null,
  * });
  * ```
  *
@@ -172,6 +178,11 @@ export function parseRoute(search: string): Route {
     : DEFAULT_ROUTE.minShare;
   const byText = params.get("by") ?? "";
   const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
+  const lineText = params.get("line") ?? "";
+  const line = tab === "source" && /^\d{1,10}$/.test(lineText) &&
+      Number(lineText) > 0
+    ? Number(lineText)
+    : null;
   return {
     tab,
     view,
@@ -183,6 +194,7 @@ export function parseRoute(search: string): Route {
     minShare,
     compare: DEFAULT_COMPARE_ROUTE,
     by,
+    line,
   };
 }
 
@@ -257,5 +269,8 @@ export function routeSearch(route: Route): string {
     params.set("desc", route.descending ? "1" : "0");
   }
   if (route.by !== DEFAULT_ROUTE.by) params.set("by", route.by);
+  if (route.tab === "source" && route.line !== null) {
+    params.set("line", String(route.line));
+  }
   return `?${params}`;
 }
