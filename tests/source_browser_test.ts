@@ -267,7 +267,6 @@ Deno.test({
       });
       collectProblems(page, problems);
       const heat = fileHeat(profile, "workload.py");
-      const hottest = heat.functions.find((m) => m.line === heat.hotSpots[0])!;
 
       await t.step(
         "the Source tab without a function opens the hottest function's file",
