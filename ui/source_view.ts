@@ -415,7 +415,7 @@ function lineView(
     if (h !== undefined) {
       direct = formatCount(h.direct);
       cumulative = formatCount(h.cumulative);
-      share = heat.max > 0 ? h.direct / heat.max : 0;
+      share = _shade(h.direct, heat.max);
       title =
         `${direct} samples running this line, ${cumulative} with it on the stack`;
     }
@@ -424,7 +424,7 @@ function lineView(
     const cum = marks.reduce((t, m) => t + m.cumulativeTime, 0);
     direct = formatMs(internal);
     cumulative = formatMs(cum);
-    share = heat.max > 0 ? internal / heat.max : 0;
+    share = _shade(internal, heat.max);
     title = `${direct} ms internal, ${cumulative} ms cumulative`;
   }
   const classes = [
@@ -460,6 +460,14 @@ function lineView(
       ? nothing
       : marks.map((m) => functionNoteView(p, m, lines))}
   `;
+}
+
+/**
+ * A line's shade from 0 to 1: the square root of its share of the file's
+ * largest, so that a line with a hundredth of the hottest still shows.
+ */
+function _shade(value: number, max: number): number {
+  return max > 0 && value > 0 ? Math.sqrt(value / max) : 0;
 }
 
 function functionNoteView(
