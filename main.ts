@@ -63,6 +63,7 @@ import { htmlReport, REPORT_GENERATOR } from "./lib/html_report.ts";
 import { allowedHosts, createHandler, PAGE_DATA_PATHS } from "./lib/server.ts";
 import { newSecret } from "./lib/source_routes.ts";
 import {
+  embedSources,
   pageSourceMeta,
   parseSourceOptions,
   type SourceOptions,
@@ -147,6 +148,8 @@ export interface Options {
   maxSize: number;
   /** `--map-path`, `--editor`, `--editor-url` (see `cli/source.ts`). */
   source: SourceOptions;
+  /** Whether the HTML report carries the profile's sources (`--html-source`). */
+  htmlSource: boolean;
 }
 
 /** The default `--max-size`: larger than any real pstats file. */
@@ -189,7 +192,15 @@ export function parseOptions(args: string[]): Options {
       "editor-url",
     ],
     collect: ["base", "map-path"],
-    boolean: ["help", "version", "reverse", "open", "recursive", "skip-bad"],
+    boolean: [
+      "help",
+      "version",
+      "reverse",
+      "open",
+      "recursive",
+      "skip-bad",
+      "html-source",
+    ],
     negatable: ["open"],
     alias: {
       h: "help",
@@ -370,6 +381,10 @@ export function parseOptions(args: string[]): Options {
   if (html !== undefined && html.trim() === "") {
     throw new UsageError("Invalid --html: give the file to write");
   }
+  const htmlSource = parsed["html-source"] === true;
+  if (htmlSource && html === undefined) {
+    throw new UsageError("--html-source applies to an --html report");
+  }
   if (html !== undefined && formatText !== undefined) {
     throw new UsageError("--html and --format can't be used together");
   }
@@ -410,6 +425,7 @@ export function parseOptions(args: string[]): Options {
     open: parsed.open !== false,
     maxSize,
     source,
+    htmlSource,
   };
 }
 
@@ -547,6 +563,9 @@ Report options (print to stdout instead of serving):
 HTML report (one file that opens in a browser without a server):
       --html FILE      Write the explorer, with the profile (and --base), to
                        FILE
+      --html-source    Also carry the Python source files the profile names
+                       (by the source view's rules, up to 16 MiB; listed as
+                       they are embedded): the report shows them offline
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
@@ -1367,18 +1386,21 @@ async function _serve(
     },
   );
   const secret = newSecret();
+  const sources = loading.then((loaded) =>
+    sourceServing(
+      loaded.comparison === undefined
+        ? [loaded.profile]
+        : [loaded.profile, loaded.comparison.base],
+      options.source,
+      secret,
+    )
+  );
+  // A profile that fails to load is reported once, by main.
+  sources.catch(() => {});
   const handler = createHandler({
     profile: loading.then((loaded) => loaded.profile),
     base: loading.then((loaded) => loaded.comparison?.base),
-    sources: loading.then((loaded) =>
-      sourceServing(
-        loaded.comparison === undefined
-          ? [loaded.profile]
-          : [loaded.profile, loaded.comparison.base],
-        options.source,
-        secret,
-      )
-    ),
+    sources,
     page: pageSourceMeta(options.source, secret),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) =>
@@ -1523,6 +1545,7 @@ async function _writeHtml(
   out: string,
   inputs: string[],
   progress: ((line: string) => void) | undefined,
+  sources?: { json: string; editorUrl: string | null },
 ): Promise<number> {
   const target = resolve(out);
   const real = async (path: string) => {
@@ -1590,6 +1613,7 @@ async function _writeHtml(
     // With --by, --filter, --sort..., the report opens on that view, as the
     // server's page.
     ...(start === "" ? {} : { start }),
+    ...(sources === undefined ? {} : { sources }),
     title: `${
       profile.sources.length === 1
         ? escapeControls(basename(profile.sources[0]!))
@@ -1706,6 +1730,26 @@ export async function run(args: string[]): Promise<number> {
   }
   const { profile, comparison } = loaded;
   if (options.command === "html") {
+    let sources: { json: string; editorUrl: string | null } | undefined;
+    if (options.htmlSource) {
+      const embedded = await embedSources(
+        comparison === undefined ? [profile] : [profile, comparison.base],
+        options.source,
+      );
+      const kib = embedded.embedded.reduce((n, e) => n + e.bytes, 0) / 1024;
+      console.log(
+        `Embedding ${formatCount(embedded.embedded.length)} source file${
+          embedded.embedded.length === 1 ? "" : "s"
+        } (${kib.toFixed(0)} KiB) in the report:`,
+      );
+      for (const e of embedded.embedded) {
+        console.log(`  ${escapeControls(e.name)}`);
+      }
+      for (const e of embedded.skipped) {
+        console.log(`  not embedded: ${escapeControls(e.reason)}`);
+      }
+      sources = { json: embedded.json, editorUrl: options.source.editorUrl };
+    }
     return await _writeHtml(
       profile,
       comparison?.base,
@@ -1713,6 +1757,7 @@ export async function run(args: string[]): Promise<number> {
       options.html!,
       sides.inputs,
       progress,
+      sources,
     );
   }
   if (options.command === "report") {

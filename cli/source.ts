@@ -11,7 +11,8 @@ import { checkEditorUrl, chooseEditor } from "../lib/editor.ts";
 import { EditorLauncher } from "../lib/editor_launch.ts";
 import { parsePathMapping, type PathMapping } from "../lib/path_map.ts";
 import type { Profile } from "../lib/profile.ts";
-import { sourceCatalog } from "../lib/source_access.ts";
+import { isRefusal, sourceCatalog } from "../lib/source_access.ts";
+import { readSource } from "../lib/source_read.ts";
 import type { PageMeta, SourceServing } from "../lib/source_routes.ts";
 
 /** The source and editor options of the command line. */
@@ -145,4 +146,86 @@ export function pageSourceMeta(
     canOpen: options.editor !== null || options.editorUrl !== null,
     editorUrl: options.editorUrl,
   };
+}
+
+/** The most source text a report carries, in bytes of JSON: 16 MiB. */
+export const MAX_EMBEDDED_SOURCES = 16 * 1024 * 1024;
+
+/** The sources a report carries, and what it could not. */
+export interface EmbeddedSources {
+  /** The JSON the page reads: the files, and why others are missing. */
+  readonly json: string;
+  /** The files carried, as the profile names them, with their size. */
+  readonly embedded: readonly { name: string; bytes: number }[];
+  /** The files not carried, with why. */
+  readonly skipped: readonly { name: string; reason: string }[];
+}
+
+/**
+ * Reads the sources of the files the profiles name, by the rules of the
+ * server (`lib/source_access.ts`), for `--html-source`: the report carries
+ * them, up to {@linkcode MAX_EMBEDDED_SOURCES} in all (the hottest files
+ * first, by internal time); a file that cannot be read is listed with why.
+ *
+ * @param profiles The loaded profiles.
+ * @param options The source options (`--map-path`).
+ * @param maxBytes The most JSON carried.
+ * @returns The JSON and the lists.
+ */
+export async function embedSources(
+  profiles: readonly Profile[],
+  options: SourceOptions,
+  maxBytes: number = MAX_EMBEDDED_SOURCES,
+): Promise<EmbeddedSources> {
+  const serving = await sourceServing(profiles, options, "");
+  // The files by the time spent in them, hottest first.
+  const time = new Map<string, number>();
+  for (const profile of profiles) {
+    const f = profile.functions;
+    for (let i = 0; i < profile.size; i++) {
+      const file = f.file[i]!;
+      if (serving.catalog.places.has(file)) {
+        time.set(file, (time.get(file) ?? 0) + f.internalTime[i]!);
+      }
+    }
+  }
+  const names = [...time.keys()].sort((a, b) =>
+    time.get(b)! - time.get(a)! || (a < b ? -1 : 1)
+  );
+  const files: unknown[] = [];
+  const embedded: { name: string; bytes: number }[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  let total = 2;
+  for (const name of names) {
+    const read = await readSource(serving.catalog, name, {
+      profileMtime: serving.profileMtime,
+    });
+    if (isRefusal(read)) {
+      // Built-ins and the like are no files: not worth a line.
+      if (read.kind !== "no-file") skipped.push({ name, reason: read.message });
+      continue;
+    }
+    const entry = {
+      name: read.name,
+      path: read.path,
+      lines: read.lines,
+      encoding: read.encoding,
+      undecodable: read.undecodable,
+      changed: read.changed,
+    };
+    const json = JSON.stringify(entry);
+    if (total + json.length + 1 > maxBytes) {
+      skipped.push({
+        name,
+        reason: `over the ${
+          maxBytes / 1024 / 1024
+        } MiB of sources a report carries`,
+      });
+      continue;
+    }
+    total += json.length + 1;
+    files.push(entry);
+    embedded.push({ name, bytes: json.length });
+  }
+  return { json: JSON.stringify(files), embedded, skipped };
 }

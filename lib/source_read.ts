@@ -4,18 +4,18 @@
  * file system.
  *
  * For each path the rules allow for a name, in order: resolve its real path
- * (a missing file tries the next path); check the real path's suffix; open
- * the real path once, read-only, non-blocking (a FIFO swapped in after the
- * check cannot hang the server) and not following a last link (a link
- * swapped in is refused); check the open handle is a regular file of at
- * most the size cap, with the same device and inode as the real path
- * resolved; read at most one byte more than the cap; decode.
+ * (a missing file tries the next path); check the real path's suffix and
+ * that it is a regular file within the size cap, before opening anything
+ * (a FIFO or a device is never opened); open the real path once; check the
+ * open handle is a regular file within the cap with the same device and
+ * inode as the path checked (a file or link swapped in meanwhile is
+ * refused); read at most one byte more than the cap; decode. An open that
+ * does not finish in 2 s (a FIFO swapped in after the check, which blocks
+ * until a writer comes) is given up, so it cannot hang the server.
  *
  * @module
  */
 
-import { type FileHandle, open, realpath, stat } from "node:fs/promises";
-import { constants } from "node:fs";
 import {
   changedSinceProfiling,
   decideName,
@@ -126,7 +126,7 @@ export async function locateSource(
     const opened = await _open(path, options.maxBytes ?? MAX_SOURCE_BYTES);
     if (opened === "missing") continue;
     if (isRefusal(opened)) return opened;
-    await opened.handle.close();
+    opened.handle.close();
     return { path: opened.real };
   }
   return _missing(name, decided.places);
@@ -144,11 +144,14 @@ function _missing(name: string, places: readonly string[]): SourceRefusal {
 }
 
 interface _Opened {
-  readonly handle: FileHandle;
+  readonly handle: Deno.FsFile;
   readonly real: string;
   readonly size: number;
   readonly mtime: number | null;
 }
+
+/** How long opening a file may take before it is taken for a FIFO. */
+const _OPEN_MS = 2000;
 
 /**
  * Resolves, checks and opens one path: the open handle of a regular Python
@@ -160,48 +163,60 @@ async function _open(
 ): Promise<_Opened | SourceRefusal | "missing"> {
   let real: string;
   try {
-    real = await realpath(path);
+    real = await Deno.realPath(path);
   } catch (error) {
-    if (_code(error) === "ENOENT" || _code(error) === "ENOTDIR") {
-      return "missing";
-    }
+    if (
+      error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.NotADirectory
+    ) return "missing";
     return _unreadable(path, error);
   }
   // Decide on the real path before opening it: a FIFO or a device is never
   // opened, and a link to a file that is not Python source never read.
-  let before;
+  let before: Deno.FileInfo;
   try {
-    before = await stat(real);
+    before = await Deno.lstat(real);
   } catch (error) {
-    if (_code(error) === "ENOENT") return "missing";
+    if (error instanceof Deno.errors.NotFound) return "missing";
     return _unreadable(path, error);
   }
   const early = decideOpened(
-    { path, realPath: real, isFile: before.isFile(), size: before.size },
+    { path, realPath: real, isFile: before.isFile, size: before.size },
     maxBytes,
   );
   if (early !== null) return early;
-  let handle: FileHandle;
+  // Something swapped in since (a FIFO, which blocks an open for reading
+  // until a writer comes) must not hang the server: the open is given up
+  // after a while, and the handle closed whenever it comes.
+  const opening = Deno.open(real, { read: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let handle: Deno.FsFile | null;
   try {
-    handle = await open(
-      real,
-      constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) |
-        (constants.O_NOFOLLOW ?? 0),
-    );
+    handle = await Promise.race([
+      opening,
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), _OPEN_MS);
+      }),
+    ]);
   } catch (error) {
-    if (_code(error) === "ENOENT") return "missing";
-    if (_code(error) === "ELOOP") {
-      return refusal(
-        "not-python",
-        `${JSON.stringify(path)} became a link while being read`,
-      );
-    }
+    if (error instanceof Deno.errors.NotFound) return "missing";
     return _unreadable(path, error);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (handle === null) {
+    opening.then((late) => late.close(), () => {});
+    return refusal(
+      "not-regular",
+      `${JSON.stringify(path)} did not open: it is not a regular file`,
+    );
   }
   try {
+    // The handle itself: a regular file, the very one checked (a link or
+    // another file swapped in has another inode).
     const info = await handle.stat();
     const decided = decideOpened(
-      { path, realPath: real, isFile: info.isFile(), size: info.size },
+      { path, realPath: real, isFile: info.isFile, size: info.size },
       maxBytes,
     );
     const replaced = info.ino !== before.ino || info.dev !== before.dev
@@ -211,13 +226,17 @@ async function _open(
       )
       : null;
     if (decided !== null || replaced !== null) {
-      await handle.close();
+      handle.close();
       return (decided ?? replaced)!;
     }
-    const mtime = Number.isFinite(info.mtimeMs) ? info.mtimeMs : null;
-    return { handle, real, size: info.size, mtime };
+    return {
+      handle,
+      real,
+      size: info.size,
+      mtime: info.mtime?.getTime() ?? null,
+    };
   } catch (error) {
-    await handle.close();
+    handle.close();
     return _unreadable(path, error);
   }
 }
@@ -235,14 +254,9 @@ async function _readOne(
     const buffer = new Uint8Array(Math.min(opened.size, maxBytes) + 1);
     let length = 0;
     while (length < buffer.length) {
-      const { bytesRead } = await handle.read(
-        buffer,
-        length,
-        buffer.length - length,
-        null,
-      );
-      if (bytesRead === 0) break;
-      length += bytesRead;
+      const n = await handle.read(buffer.subarray(length));
+      if (n === null || n === 0) break;
+      length += n;
     }
     if (length > maxBytes) {
       return decideOpened(
@@ -263,23 +277,18 @@ async function _readOne(
   } catch (error) {
     return _unreadable(path, error);
   } finally {
-    await handle.close();
+    handle.close();
   }
 }
 
-function _code(error: unknown): string | undefined {
-  return error instanceof Error && "code" in error
-    ? String((error as { code: unknown }).code)
-    : undefined;
-}
-
 function _unreadable(path: string, error: unknown): SourceRefusal {
-  const code = _code(error);
-  const why = code === "EACCES" || code === "EPERM"
+  const why = error instanceof Deno.errors.PermissionDenied
     ? "permission denied"
-    : code === "EISDIR"
+    : error instanceof Deno.errors.IsADirectory
     ? "it is a directory"
-    : code ?? (error instanceof Error ? error.message : String(error));
+    : error instanceof Error
+    ? error.message
+    : String(error);
   return refusal(
     "unreadable",
     `${JSON.stringify(path)} cannot be read: ${why}`,

@@ -9,6 +9,7 @@
  */
 
 import { expandEditorUrl } from "../lib/editor.ts";
+import { EMBEDDED_SOURCE_TYPE } from "../lib/html_report.ts";
 
 /** A source file as the server (or a report) gives it. */
 export interface SourceFile {
@@ -53,9 +54,6 @@ function _meta(): _Meta | null {
     return null;
   }
 }
-
-/** The type of the `<script>` elements a report embeds sources in. */
-export const EMBEDDED_SOURCE_TYPE = "application/x-profiling-explorer-source";
 
 function _embedded(name: string): SourceFile | SourceProblem | null {
   for (const element of document.querySelectorAll("script")) {

@@ -87,6 +87,8 @@ const _MAX_DRAWN = 20_000;
 export const SOURCE_VIEW: PageView = {
   tab: "source",
   label: "Source",
+  // Two runs compared are one comparison, not one profile's files.
+  available: () => !state.comparing && state.base === null,
   query: querySource,
   template: (p) => sourceView(state, p),
   crumbs: (p) => crumbsView(state, p),
