@@ -149,7 +149,10 @@ Deno.test({
                   }).style.getPropertyValue("--heat"),
               ),
             );
-            assertEquals(shade.toFixed(3), Math.sqrt(h.direct / heat.max).toFixed(3));
+            assertEquals(
+              shade.toFixed(3),
+              Math.sqrt(h.direct / heat.max).toFixed(3),
+            );
           }
           assertEquals(
             await page.locator(".source-line.hottest").count(),

@@ -51,7 +51,9 @@ Deno.test("--html-source embeds the files the profile names and lists them, and 
       "shop_main.py",
     ];
     const listed = (stdout: string) =>
-      stdout.split("\n").filter((l) => /^ {2}[^ ]/.test(l)).map((l) => l.trim());
+      stdout.split("\n").filter((l) => /^ {2}[^ ]/.test(l)).map((l) =>
+        l.trim()
+      );
     // Without a mapping, the folder of the copy holds none of the files.
     // (The standard library's files are embedded where this Python has them.)
     const bare = await runCli([
