@@ -232,10 +232,8 @@ Deno.test({
         await page.goto(`${server.url}?q=catalog.py`);
         await page.waitForSelector("tbody tr.row");
         await page.keyboard.press("o");
-        await until(async () =>
-          ((await page.textContent("body")) ?? "").includes(
-            "Opened in stub-editor",
-          )
+        await page.waitForSelector(
+          ".opened-toast >> text=Opened in stub-editor",
         );
         const recorded = (await Deno.readTextFile(record)).split("\n");
         assertEquals(recorded[0], "--at");

@@ -53,7 +53,7 @@ import {
 import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
 import { GROUP_VIEW } from "./group_view.ts";
-import { SOURCE_VIEW } from "./source_view.ts";
+import { openedView, SOURCE_VIEW } from "./source_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
@@ -84,6 +84,7 @@ function readyView(s: State, p: Profile): TemplateResult {
     ${headerView(s, p)}
     ${toolbarView(s, p)}
     ${activeView().template(p)}
+    ${openedView(s)}
     <div class="sr-only" aria-live="polite">${s.announcement}</div>
   `;
 }

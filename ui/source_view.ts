@@ -630,4 +630,24 @@ export async function openLine(
   state.source.opened = message;
   state.announcement = message;
   update();
+  // Outside the source view it shows for a moment (see `openedView()`).
+  clearTimeout(_openedTimer);
+  _openedTimer = setTimeout(() => {
+    if (state.route.tab !== "source" && state.source.opened === message) {
+      state.source.opened = "";
+      update();
+    }
+  }, 5000);
+}
+
+let _openedTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * What came of opening the editor from another view than the source view
+ * (which shows it in its own header), for the page to show.
+ */
+export function openedView(s: State): TemplateResult | typeof nothing {
+  return s.source.opened === "" || s.route.tab === "source"
+    ? nothing
+    : html`<p class="opened-toast" role="status">${s.source.opened}</p>`;
 }
