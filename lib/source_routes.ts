@@ -33,7 +33,6 @@ import {
   isRefusal,
   lineNote,
   MAX_SOURCE_BYTES,
-  refusal,
   type SourceCatalog,
   type SourceRefusal,
 } from "./source_access.ts";
@@ -341,9 +340,3 @@ export function pageMeta(meta: PageMeta): string {
     .replaceAll(">", "&gt;");
   return `<meta name="explorer-source" content="${json}">`;
 }
-
-/** A refusal for a route that has no source serving (no catalog). */
-export const NO_SOURCES: SourceRefusal = refusal(
-  "not-named",
-  "This explorer serves no source files",
-);
