@@ -153,7 +153,10 @@ export const MAX_EMBEDDED_SOURCES = 16 * 1024 * 1024;
 
 /** The sources a report carries, and what it could not. */
 export interface EmbeddedSources {
-  /** The JSON the page reads: the files, and why others are missing. */
+  /**
+   * The JSON the page reads: the files (`{name, path, lines, …}`), and for
+   * those not carried, why (`{name, error}`).
+   */
   readonly json: string;
   /** The files carried, as the profile names them, with their size. */
   readonly embedded: readonly { name: string; bytes: number }[];
@@ -202,7 +205,11 @@ export async function embedSources(
     });
     if (isRefusal(read)) {
       // Built-ins and the like are no files: not worth a line.
-      if (read.kind !== "no-file") skipped.push({ name, reason: read.message });
+      if (read.kind !== "no-file") {
+        skipped.push({ name, reason: read.message });
+        // The page says why it has no source of this file.
+        files.push({ name, error: read.message });
+      }
       continue;
     }
     const entry = {
@@ -215,12 +222,11 @@ export async function embedSources(
     };
     const json = JSON.stringify(entry);
     if (total + json.length + 1 > maxBytes) {
-      skipped.push({
-        name,
-        reason: `over the ${
-          maxBytes / 1024 / 1024
-        } MiB of sources a report carries`,
-      });
+      const reason = `over the ${
+        maxBytes / 1024 / 1024
+      } MiB of sources a report carries`;
+      skipped.push({ name, reason });
+      files.push({ name, error: `${JSON.stringify(name)} is ${reason}` });
       continue;
     }
     total += json.length + 1;

@@ -26,6 +26,7 @@
  * | `/api/functions/:id/callees`  | the edges out of a function               |
  * | `/api/collapsed`              | the call tree as folded stacks (text)     |
  * | `/api/source`                 | a source file the profile names (JSON)    |
+ * | `/api/sources`                | the files the profile names, found or not |
  * | `POST /api/open`              | opens a file in the editor (JSON)         |
  *
  * `/api/first` takes the list routes' parameters and answers the JSON of
@@ -91,6 +92,7 @@ import {
   pageMeta,
   sourceResponse,
   type SourceServing,
+  sourcesResponse,
 } from "./source_routes.ts";
 
 /** Options for {@linkcode createHandler}. */
@@ -499,7 +501,10 @@ export function createHandler(
           false,
         );
       }
-      if (url.pathname === "/api/source" || url.pathname === "/api/open") {
+      if (
+        url.pathname === "/api/source" || url.pathname === "/api/sources" ||
+        url.pathname === "/api/open"
+      ) {
         return await _sourceRoute(request, url, options.sources);
       }
       for (const route of routes) {
@@ -588,6 +593,8 @@ async function _sourceRoute(
   }
   const response = open
     ? await openResponse(request, serving)
+    : url.pathname === "/api/sources"
+    ? await sourcesResponse(serving)
     : await sourceResponse(url, serving);
   for (const [name, value] of Object.entries(_COMMON_HEADERS)) {
     response.headers.set(name, value);

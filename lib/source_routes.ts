@@ -5,6 +5,7 @@
  * | Route                     | Answer                                          |
  * | ------------------------- | ----------------------------------------------- |
  * | `GET /api/source?file=F`  | the file `F` a loaded profile names, as JSON    |
+ * | `GET /api/sources`        | every file the profiles name, found or not      |
  * | `POST /api/open`          | opens `{file, line}` in the editor (a side effect) |
  *
  * `/api/source` reads by the rules of `lib/source_access.ts` and answers
@@ -13,6 +14,12 @@
  * status (403, 404, 413) with `{error, kind}`, and a missing file's answer
  * adds `suggestion`, the `--map-path` rule to type when the file is found
  * under the working directory by the end of its path.
+ *
+ * `/api/sources` answers `{files: [{name, found, error?}], suggestion?}`:
+ * each Python file the profiles name (up to {@linkcode MAX_LISTED}, in the
+ * profiles' order), whether it is found by the same rules (without
+ * reading it), why not, and the `--map-path` rule to type for the first
+ * one not found, when one is known.
  *
  * `/api/open` is a side effect, so it is guarded three ways: the request's
  * `Origin` must be the server's own (a page of another site cannot post to
@@ -30,6 +37,7 @@
 import { editorCommand, type EditorLaunch, expandEditorUrl } from "./editor.ts";
 import type { LaunchOutcome } from "./editor_launch.ts";
 import {
+  isPythonSourcePath,
   isRefusal,
   lineNote,
   MAX_SOURCE_BYTES,
@@ -124,6 +132,60 @@ export async function sourceResponse(
     ? null
     : lineNote(name, read.lines.length, Number(lineText));
   return _json({ ...read, note });
+}
+
+/** The most files `/api/sources` looks for. */
+export const MAX_LISTED = 2000;
+
+/**
+ * Answers `GET /api/sources`: whether each Python file the profiles name is
+ * found here.
+ *
+ * @example
+ * ```ts
+ * import { sourcesResponse } from "./source_routes.ts";
+ * import { sourceCatalog } from "./source_access.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const serving = {
+ *   catalog: sourceCatalog(["app.py", "~"], { cwd: "/nowhere" }),
+ *   profileMtime: null,
+ *   cwd: "/nowhere",
+ *   secret: "s",
+ *   editor: null,
+ *   editorUrl: null,
+ *   launcher: { launch: () => Promise.resolve({ ok: true, message: "" }) },
+ * };
+ * const body = await (await sourcesResponse(serving)).json();
+ * assertEquals(body.files.map((f: { name: string; found: boolean }) => [f.name, f.found]), [
+ *   ["app.py", false],
+ * ]);
+ * ```
+ *
+ * @param serving The catalog and options.
+ * @returns The list as JSON.
+ */
+export async function sourcesResponse(
+  serving: SourceServing,
+): Promise<Response> {
+  const files: { name: string; found: boolean; error?: string }[] = [];
+  let suggestion: string | null = null;
+  for (const name of serving.catalog.places.keys()) {
+    if (files.length >= MAX_LISTED) break;
+    if (!isPythonSourcePath(name)) continue;
+    const located = await locateSource(serving.catalog, name, {
+      maxBytes: serving.maxBytes ?? MAX_SOURCE_BYTES,
+    });
+    if (!isRefusal(located)) {
+      files.push({ name, found: true });
+      continue;
+    }
+    files.push({ name, found: false, error: located.message });
+    if (suggestion === null && located.kind === "missing") {
+      suggestion = await suggestMapping(name, serving);
+    }
+  }
+  return _json(suggestion === null ? { files } : { files, suggestion });
 }
 
 /**

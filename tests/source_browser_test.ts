@@ -366,6 +366,15 @@ Deno.test({
             const said = await text(page, ".source-problem");
             assert(said.includes("is not there"), said);
             assert(said.includes("--map-path"), said);
+            // The profile's Python files that are not here are listed.
+            await page.click(".missing-files summary");
+            const listed = await text(page, ".missing-files");
+            // (The standard library's files are here where this Python is.)
+            assertMatch(
+              listed,
+              /^\d+ Python files? of this profile (is|are) not shown here/,
+            );
+            assert(listed.includes("workload.py"), listed);
           } finally {
             await other.stop("SIGTERM");
           }

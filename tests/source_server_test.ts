@@ -362,3 +362,31 @@ Deno.test("the page's HTML carries the secret, and no API answers it", async () 
     }
   });
 });
+
+Deno.test("GET /api/sources lists the profile's Python files, found or not, with why", async () => {
+  await withProject(async (project) => {
+    const response = await project.handler(
+      new Request(`${ORIGIN}/api/sources`),
+    );
+    assertEquals(response.status, 200);
+    const body = await response.json() as {
+      files: { name: string; found: boolean; error?: string }[];
+    };
+    const byName = new Map(body.files.map((f) => [f.name, f]));
+    // id_rsa is no Python file: not even listed.
+    assertEquals(byName.has("/srv/project/id_rsa"), false);
+    assertEquals(byName.get("/srv/project/app/main.py")?.found, true);
+    assertEquals(byName.get("/srv/project/app/changed.py")?.found, true);
+    for (
+      const name of [
+        "/srv/project/app/big.py",
+        "/srv/project/app/pipe.py",
+        "/srv/project/app/passwd.py",
+        "/srv/project/app/gone.py",
+      ]
+    ) {
+      assertEquals(byName.get(name)?.found, false, name);
+      assertEquals(typeof byName.get(name)?.error, "string", name);
+    }
+  });
+});

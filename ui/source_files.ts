@@ -177,3 +177,49 @@ export async function openInEditor(
   }
   return body.message ?? body.error ?? `The server answered ${response.status}`;
 }
+
+/** A Python file the profile names, and whether it is found here. */
+export interface ListedSource {
+  /** The file as the profile names it. */
+  readonly name: string;
+  /** Whether it is found (and may be shown). */
+  readonly found: boolean;
+  /** Why not. */
+  readonly error?: string;
+}
+
+/**
+ * The Python files the profile names, found or not, and the `--map-path`
+ * rule to type when one is known: from the server, or what a report
+ * carries. `null` when neither can say.
+ */
+export async function loadSourceList(): Promise<
+  { files: ListedSource[]; suggestion?: string } | null
+> {
+  for (const element of document.querySelectorAll("script")) {
+    if (element.getAttribute("type") !== EMBEDDED_SOURCE_TYPE) continue;
+    try {
+      const files = JSON.parse(element.textContent ?? "[]") as {
+        name: string;
+        error?: string;
+      }[];
+      return {
+        files: files.map((f) =>
+          f.error === undefined
+            ? { name: f.name, found: true }
+            : { name: f.name, found: false, error: f.error }
+        ),
+      };
+    } catch {
+      return null;
+    }
+  }
+  if (_isReport()) return null;
+  try {
+    const response = await fetch("/api/sources");
+    if (!response.ok) return null;
+    return await response.json();
+  } catch {
+    return null;
+  }
+}

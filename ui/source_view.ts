@@ -38,7 +38,9 @@ import { href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   canOpenEditor,
+  type ListedSource,
   loadSourceFile,
+  loadSourceList,
   openInEditor,
   type SourceFile,
   type SourceProblem,
@@ -66,6 +68,8 @@ export interface SourceState {
   matches: number[];
   /** What came of the last attempt to open the editor. */
   opened: string;
+  /** The profile's Python files not found here, once asked. */
+  missing: { files: ListedSource[]; suggestion?: string } | null;
 }
 
 /** The source view's part of the page's state, before anything is shown. */
@@ -77,6 +81,7 @@ export function emptySourceState(): SourceState {
     heat: null,
     matches: [],
     opened: "",
+    missing: null,
   };
 }
 
@@ -163,7 +168,20 @@ function querySource(): void {
     s.heat = p === null || file === null ? null : fileHeat(p, file);
   }
   _search();
+  if (!_listAsked && p !== null) {
+    _listAsked = true;
+    void loadSourceList().then((list) => {
+      if (list === null) return;
+      state.source.missing = {
+        ...list,
+        files: list.files.filter((f) => !f.found),
+      };
+      update();
+    });
+  }
 }
+
+let _listAsked = false;
 
 async function _load(file: string): Promise<void> {
   _loading = file;
@@ -261,9 +279,32 @@ function sourceView(s: State, p: Profile): TemplateResult {
           ? nothing
           : html`<p class="source-opened" role="status">${src.opened}</p>`}
         ${hotSpotsView(heat, cursor)}
+        ${missingFilesView(s)}
       </div>
       ${codeView(s, p, loaded, heat, cursor)}
     </section>
+  `;
+}
+
+/** The profile's files that are not found here, and the mapping to type. */
+function missingFilesView(s: State): TemplateResult | typeof nothing {
+  const missing = s.source.missing;
+  if (missing === null || missing.files.length === 0) return nothing;
+  const n = missing.files.length;
+  return html`
+    <details class="missing-files">
+      <summary>${formatCount(n)} Python file${n === 1 ? "" : "s"} of this
+      profile ${n === 1 ? "is" : "are"} not shown here</summary>
+      ${missing.suggestion === undefined ? nothing : html`
+        <p>Start the explorer again with
+        <code class="source-suggestion">${missing.suggestion}</code></p>
+      `}
+      <ul>
+        ${missing.files.slice(0, 200).map((f) =>
+          html`<li><code>${shown(f.name)}</code>: ${f.error ?? ""}</li>`
+        )}
+      </ul>
+    </details>
   `;
 }
 
@@ -271,6 +312,7 @@ function problemView(file: string, problem: SourceProblem): TemplateResult {
   return html`
     <section class="source-view message source-problem">
       <p>${shown(file)}: ${problem.error}</p>
+      ${missingFilesView(state)}
       ${problem.suggestion === undefined ? nothing : html`
         <p>If the file is here, start the explorer again with:</p>
         <pre class="source-suggestion"><code>${problem.suggestion}</code></pre>

@@ -237,6 +237,7 @@ export const state: State = {
     heat: null,
     matches: [],
     opened: "",
+    missing: null,
   },
   copied: null,
   announcement: "",
