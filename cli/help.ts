@@ -94,11 +94,24 @@ Report options (print to stdout instead of serving):
 HTML report (one file that opens in a browser without a server):
       --html FILE      Write the explorer, with the profile (and --base), to
                        FILE
+      --html-source    Also carry the Python source files the profile names
+                       (by the source view's rules, up to 16 MiB; listed as
+                       they are embedded): the report shows them offline
 
 Explorer options:
       --host HOST      Address to listen on (default 127.0.0.1)
       --port PORT      Port to listen on (default 8099; 0 picks a free port)
       --no-open        Don't open a web browser
+
+Source view and editor:
+      --map-path FROM=TO  Find the files a profile names under FROM in TO
+                       (repeatable; the longest FROM wins; . for relative
+                       paths)
+      --editor CMD     Open files in CMD (default: $PROFILING_EXPLORER_EDITOR,
+                       $VISUAL, $EDITOR); knows code, cursor, pycharm, subl,
+                       zed, vim, emacs, …; or give {file} and {line}
+      --editor-url URL Open files by following URL instead, such as
+                       vscode://file/{path}:{line}
 
   -h, --help           Show this help
   -V, --version        Show the version

@@ -32,6 +32,7 @@ export async function writeHtml(
   inputs: string[],
   progress: Progress | undefined,
   assets: UiAssets,
+  sources?: { json: string; editorUrl: string | null },
 ): Promise<number> {
   const target = resolve(out);
   const real = async (path: string) => {
@@ -99,6 +100,7 @@ export async function writeHtml(
     // With --by, --filter, --sort..., the report opens on that view, as the
     // server's page.
     ...(start === "" ? {} : { start }),
+    ...(sources === undefined ? {} : { sources }),
     title: `${
       profile.sources.length === 1
         ? escapeControls(basename(profile.sources[0]!))

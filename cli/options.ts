@@ -7,6 +7,11 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
+import {
+  grantedEnv,
+  parseSourceOptions,
+  type SourceOptions,
+} from "./source.ts";
 import { DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
 import { cutText } from "../lib/escape.ts";
 import {
@@ -95,6 +100,10 @@ export interface Options {
   maxSize: number;
   /** Whether an internal error (a bug) shows its stack trace. */
   debug: boolean;
+  /** `--map-path`, `--editor`, `--editor-url` (see `cli/source.ts`). */
+  source: SourceOptions;
+  /** Whether the HTML report carries the profile's sources (`--html-source`). */
+  htmlSource: boolean;
 }
 
 /** The default `--max-size`: larger than any real pstats file. */
@@ -132,8 +141,11 @@ export function parseOptions(args: string[]): Options {
       "by",
       "max-size",
       "html",
+      "map-path",
+      "editor",
+      "editor-url",
     ],
-    collect: ["base"],
+    collect: ["base", "map-path"],
     boolean: [
       "help",
       "version",
@@ -142,6 +154,7 @@ export function parseOptions(args: string[]): Options {
       "recursive",
       "skip-bad",
       "debug",
+      "html-source",
     ],
     negatable: ["open"],
     alias: {
@@ -288,6 +301,16 @@ export function parseOptions(args: string[]): Options {
   if (filterProblem !== undefined) {
     throw new UsageError(`Invalid --filter: ${filterProblem}`);
   }
+  let source: SourceOptions;
+  try {
+    source = parseSourceOptions({
+      mapPath: (parsed["map-path"] as string[] | undefined ?? []).map(String),
+      editor: text("editor"),
+      editorUrl: text("editor-url"),
+    }, grantedEnv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const maxSizeText = text("max-size");
   let maxSize = DEFAULT_MAX_SIZE;
   if (maxSizeText !== undefined) {
@@ -306,6 +329,10 @@ export function parseOptions(args: string[]): Options {
   const html = text("html");
   if (html !== undefined && html.trim() === "") {
     throw new UsageError("Invalid --html: give the file to write");
+  }
+  const htmlSource = parsed["html-source"] === true;
+  if (htmlSource && html === undefined) {
+    throw new UsageError("--html-source applies to an --html report");
   }
   if (html !== undefined && formatText !== undefined) {
     throw new UsageError("--html and --format can't be used together");
@@ -347,6 +374,8 @@ export function parseOptions(args: string[]): Options {
     open: parsed.open !== false,
     maxSize,
     debug: parsed.debug === true,
+    source,
+    htmlSource,
   };
 }
 

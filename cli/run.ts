@@ -25,6 +25,7 @@ import {
   UsageError,
 } from "./options.ts";
 import { printReport } from "./report.ts";
+import { embedReportSources } from "./source.ts";
 import { serve } from "./serve.ts";
 import { fail, type Progress, progressLine } from "./terminal.ts";
 
@@ -92,6 +93,12 @@ async function _run(
   }
   const { profile, comparison } = loaded;
   if (options.command === "html") {
+    const sources = options.htmlSource
+      ? await embedReportSources(
+        comparison === undefined ? [profile] : [profile, comparison.base],
+        options.source,
+      )
+      : undefined;
     return await writeHtml(
       profile,
       comparison?.base,
@@ -100,6 +107,7 @@ async function _run(
       sides.inputs,
       progress,
       assets,
+      sources,
     );
   }
   if (options.command === "report") {

@@ -7,6 +7,8 @@
 
 import { escapeControls } from "../lib/escape.ts";
 import { allowedHosts, createHandler, type UiAssets } from "../lib/server.ts";
+import { newSecret } from "../lib/source_routes.ts";
+import { pageSourceMeta, sourceServing } from "./source.ts";
 import { serveWithTimeouts, type TimeoutServer } from "../lib/timeout_front.ts";
 import { NAME } from "./help.ts";
 import { Interrupted } from "./interrupt.ts";
@@ -46,10 +48,24 @@ export async function serve(
       }
     },
   );
+  const secret = newSecret();
+  const sources = loading.then((loaded) =>
+    sourceServing(
+      loaded.comparison === undefined
+        ? [loaded.profile]
+        : [loaded.profile, loaded.comparison.base],
+      options.source,
+      secret,
+    )
+  );
+  // A profile that fails to load is reported once, by main.
+  sources.catch(() => {});
   const handler = createHandler({
     assets,
     profile: loading.then((loaded) => loaded.profile),
     base: loading.then((loaded) => loaded.comparison?.base),
+    sources,
+    page: pageSourceMeta(options.source, secret),
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) => {
       fail(

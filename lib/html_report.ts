@@ -50,7 +50,19 @@ export interface HtmlReportOptions {
   readonly title?: string;
   /** Called as the data is compressed, with bytes done and bytes in all. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Source files to carry (`--html-source`), as the JSON the page reads
+   * (`ui/source_files.ts`), and the `--editor-url` template the page
+   * follows to open them.
+   */
+  readonly sources?: {
+    readonly json: string;
+    readonly editorUrl: string | null;
+  };
 }
+
+/** The type of the `<script>` element that holds embedded source files. */
+export const EMBEDDED_SOURCE_TYPE = "application/x-profiling-explorer-source";
 
 /**
  * Makes the HTML report's file.
@@ -145,6 +157,17 @@ export async function htmlReport(
       }" data-length="${bytes.length}">`,
     ));
     parts.push(encoder.encode(_base64(packed)));
+    parts.push(encoder.encode("</script>\n"));
+  }
+  if (options.sources !== undefined) {
+    const { json, editorUrl } = options.sources;
+    parts.push(encoder.encode(
+      `<script type="${EMBEDDED_SOURCE_TYPE}"${
+        editorUrl === null ? "" : ` data-editor-url="${_escape(editorUrl)}"`
+      }>`,
+    ));
+    // JSON can hold "</script>": its < written as an escape it reads back.
+    parts.push(encoder.encode(json.replaceAll("<", "\\u003c")));
     parts.push(encoder.encode("</script>\n"));
   }
   parts.push(encoder.encode(head.slice(end)));

@@ -26,6 +26,9 @@
  * | `/api/functions/:id/callers`  | the edges into a function                 |
  * | `/api/functions/:id/callees`  | the edges out of a function               |
  * | `/api/collapsed`              | the call tree as folded stacks (text)     |
+ * | `/api/source`                 | a source file the profile names (JSON)    |
+ * | `/api/sources`                | the files the profile names, found or not |
+ * | `POST /api/open`              | opens a file in the editor (JSON)         |
  *
  * `/api/first` takes the list routes' parameters and answers the JSON of
  * `encodeFirstRows()` (`lib/first_rows.ts`): the rows the page draws first,
@@ -41,6 +44,11 @@
  * `desc`, `offset`, `limit` and `only` (kinds of change, `slower,added`), and
  * answers the JSON report of `--format json --base` with `total` and
  * `offset` added.
+ *
+ * `/api/source` and `/api/open` are answered by `lib/source_routes.ts`
+ * (the only routes that read a file, by the rules of
+ * `lib/source_access.ts`), when the handler is given `sources`; the page's
+ * HTML then carries `page` (the secret `/api/open` asks for) in a `<meta>`.
  *
  * @module
  */
@@ -79,6 +87,14 @@ import {
   queryComparison,
 } from "./compare.ts";
 import { compareJsonReport } from "./compare_report.ts";
+import {
+  openResponse,
+  type PageMeta,
+  pageMeta,
+  sourceResponse,
+  type SourceServing,
+  sourcesResponse,
+} from "./source_routes.ts";
 
 export type { UiAssets };
 
@@ -118,6 +134,13 @@ export interface HandlerOptions {
    * {@linkcode FIRST_ROWS_FROM}.
    */
   firstRowsFrom?: number;
+  /**
+   * What the source and editor routes need (or a promise of it, while the
+   * profile loads); without it they answer 404.
+   */
+  sources?: SourceServing | PromiseLike<SourceServing>;
+  /** What the page's HTML tells the page about sources and the editor. */
+  page?: PageMeta;
 }
 
 /** How long the first rows' turn lasts once the runtime has their answer. */
@@ -349,7 +372,9 @@ export function createHandler(
     _functionId(profile, groups["id"]);
 
   const routes: _Route[] = [
-    ...(options.assets === undefined ? [] : _pageRoutes(options.assets)),
+    ...(options.assets === undefined
+      ? []
+      : _pageRoutes(options.assets, options.page)),
     _route("/api/profile", () => {
       parts ??= encodeProfileParts(profile);
       return _encodedResponse(parts);
@@ -462,6 +487,12 @@ export function createHandler(
           false,
         );
       }
+      if (
+        url.pathname === "/api/source" || url.pathname === "/api/sources" ||
+        url.pathname === "/api/open"
+      ) {
+        return await _sourceRoute(request, url, options.sources);
+      }
       for (const route of routes) {
         const match = route.pattern.exec({ pathname: url.pathname });
         if (match === null) continue;
@@ -516,6 +547,45 @@ export function createHandler(
       return _error(500, "Internal server error", api);
     }
   };
+}
+
+/** `/api/source` (GET) and `/api/open` (POST), when there are sources. */
+async function _sourceRoute(
+  request: Request,
+  url: URL,
+  sources: SourceServing | PromiseLike<SourceServing> | undefined,
+): Promise<Response> {
+  const open = url.pathname === "/api/open";
+  const allowed = open ? ["POST"] : ["GET", "HEAD"];
+  if (!allowed.includes(request.method)) {
+    const response = _error(405, `Method not allowed: ${request.method}`, true);
+    response.headers.set("allow", allowed.join(", "));
+    return response;
+  }
+  if (sources === undefined) {
+    return _error(404, "This explorer serves no source files", true);
+  }
+  let serving: SourceServing;
+  try {
+    serving = await sources;
+  } catch (error) {
+    return _error(
+      503,
+      `The profile could not be loaded: ${
+        error instanceof Error ? error.message : error
+      }`,
+      true,
+    );
+  }
+  const response = open
+    ? await openResponse(request, serving)
+    : url.pathname === "/api/sources"
+    ? await sourcesResponse(serving)
+    : await sourceResponse(url, serving);
+  for (const [name, value] of Object.entries(_COMMON_HEADERS)) {
+    response.headers.set(name, value);
+  }
+  return request.method === "HEAD" ? await _head(response) : response;
 }
 
 /**
@@ -642,12 +712,15 @@ function _route(
 }
 
 /** The page's routes: the page, its icon, script and style. */
-function _pageRoutes(assets: UiAssets): _Route[] {
+function _pageRoutes(assets: UiAssets, meta: PageMeta | undefined): _Route[] {
+  const page = meta === undefined
+    ? assets.html
+    : assets.html.replace("</head>", `${pageMeta(meta)}\n</head>`);
   return [
     _static(
       "/",
       () =>
-        _respond(assets.html, "text/html; charset=utf-8", "no-cache", {
+        _respond(page, "text/html; charset=utf-8", "no-cache", {
           "content-security-policy": _CSP,
         }),
     ),

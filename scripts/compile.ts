@@ -72,33 +72,39 @@ export function isWindows(target: Target): boolean {
 }
 
 /**
- * The program that `main.ts` runs to open a web browser on a target's
- * system (see `_browserCommand` there).
- */
-export function browserOpener(target: Target): string {
-  if (isWindows(target)) return "cmd";
-  if (target.endsWith("-apple-darwin")) return "open";
-  return "xdg-open";
-}
-
-/**
  * The permission flags the executable is compiled with.
  *
- * - `--allow-read`: the profiles, at paths known only at run time.
+ * - `--allow-read`: the profiles and the source files they name, at paths
+ *   known only at run time.
+ * - `--allow-write`: the `--html` report, at a path known only at run time.
  * - `--allow-net`: listening on `--host`:`--port`, known only at run time.
- * - `--allow-run=OPENER`: the browser opener of the target's system, only.
+ * - `--allow-run`: the browser opener of the target's system, and the editor
+ *   the user names (`--editor`, `$EDITOR`: any program).
+ * - `--allow-env=…`: only the variables that name the editor and tell
+ *   whether there is a display ({@linkcode ENV_VARIABLES}).
  * - `--no-prompt`: a missing permission is an error, never a question.
  *
- * No environment variables, system information, writes or FFI.
+ * No other environment variables, system information or FFI.
  */
-export function permissionFlags(target: Target): string[] {
+export function permissionFlags(_target: Target): string[] {
   return [
     "--allow-read",
+    "--allow-write",
     "--allow-net",
-    `--allow-run=${browserOpener(target)}`,
+    "--allow-run",
+    `--allow-env=${ENV_VARIABLES.join(",")}`,
     "--no-prompt",
   ];
 }
+
+/** The environment variables the program reads. */
+export const ENV_VARIABLES: readonly string[] = [
+  "PROFILING_EXPLORER_EDITOR",
+  "VISUAL",
+  "EDITOR",
+  "DISPLAY",
+  "WAYLAND_DISPLAY",
+];
 
 /**
  * The file name of an executable.

@@ -1,8 +1,10 @@
 import { assertEquals, assertInstanceOf, assertMatch } from "@std/assert";
+import denoJson from "../deno.json" with { type: "json" };
 import {
   compileArgs,
   CompileError,
   compileFailure,
+  ENV_VARIABLES,
   executableName,
   permissionFlags,
   RuntimeDownloadError,
@@ -49,18 +51,18 @@ Deno.test("compileFailure() folds other errors and their causes into one line", 
   );
 });
 
-Deno.test("permissionFlags() allow reading, listening and only the system's browser opener", () => {
-  assertEquals(permissionFlags("x86_64-unknown-linux-gnu"), [
-    "--allow-read",
-    "--allow-net",
-    "--allow-run=xdg-open",
-    "--no-prompt",
-  ]);
-  assertEquals(permissionFlags("aarch64-apple-darwin")[2], "--allow-run=open");
-  assertEquals(permissionFlags("x86_64-pc-windows-msvc")[2], "--allow-run=cmd");
+Deno.test("permissionFlags() are deno task start's, never asking, and no system information, FFI or other variables", () => {
+  const start = denoJson.tasks.start.command.split(/\s+/).filter((word) =>
+    word.startsWith("--allow-")
+  );
   for (const target of TARGETS) {
-    const flags = permissionFlags(target).join(" ");
-    assertEquals(/allow-(env|sys|write|ffi|all)|\s-A\b/.test(flags), false);
+    const flags = permissionFlags(target);
+    assertEquals(flags, [...start, "--no-prompt"]);
+    assertEquals(/allow-(sys|ffi|all)|\s-A\b/.test(flags.join(" ")), false);
+    assertEquals(
+      flags.find((flag) => flag.startsWith("--allow-env")),
+      `--allow-env=${ENV_VARIABLES.join(",")}`,
+    );
   }
 });
 

@@ -41,3 +41,47 @@ Deno.test("routeSearch() writes a function's flame graph without zoom or view", 
     "?fn=7&view=callees",
   );
 });
+
+Deno.test("routeSearch() writes functions as references when it can, readable in the URL", () => {
+  const refOf = (id: number) =>
+    id === 7 ? { file: "shop/cart.py", line: 12, name: "total" } : null;
+  assertEquals(
+    routeSearch({ ...DEFAULT_ROUTE, fn: 7, view: "callers" }, refOf),
+    "?fn=shop/cart.py:12:total&view=callers",
+  );
+  // An id without a reference stays a number.
+  assertEquals(
+    routeSearch({ ...DEFAULT_ROUTE, fn: 8, view: "callers" }, refOf),
+    "?fn=8&view=callers",
+  );
+  // Compare rows are not one profile's functions.
+  assertEquals(
+    routeSearch(
+      { ...DEFAULT_ROUTE, tab: "compare", fn: 7, view: "callers" },
+      refOf,
+    ),
+    "?tab=compare&fn=7&view=callers",
+  );
+  const zoomed = routeSearch(
+    { ...DEFAULT_ROUTE, tab: "flame", zoom: [7, 7] },
+    refOf,
+  );
+  assertEquals(
+    zoomed,
+    "?tab=flame&z=shop/cart.py:12:total&z=shop/cart.py:12:total",
+  );
+});
+
+Deno.test("parseRoute() reads references, and old numeric links as before", () => {
+  const ref = { file: "shop/cart.py", line: 12, name: "total" };
+  const route = parseRoute("?fn=shop/cart.py:12:total&view=callers");
+  assertEquals([route.fn, route.fnRef, route.view], [null, ref, "callers"]);
+  assertEquals(routeSearch(route), "?fn=shop/cart.py:12:total&view=callers");
+  const zoomed = parseRoute("?tab=flame&z=a.py:1:main&z=shop/cart.py:12:total");
+  assertEquals(zoomed.zoomRefs, [{ file: "a.py", line: 1, name: "main" }, ref]);
+  assertEquals(parseRoute("?fn=12").fn, 12);
+  assertEquals(parseRoute("?fn=12").fnRef, undefined);
+  assertEquals(parseRoute("?tab=flame&z=1.2").zoom, [1, 2]);
+  // A zoom path with anything that is not a reference is no zoom.
+  assertEquals(parseRoute("?tab=flame&z=a.py:1:main&z=x").zoomRefs, undefined);
+});

@@ -39,7 +39,7 @@ import {
   onPopState,
   saveHistoryState,
 } from "./navigation.ts";
-import { parseRoute, type Tab } from "./route.ts";
+import { parseRoute, resolveRoute, type Tab } from "./route.ts";
 import { type OrderSide, pageSource, type ProfileSource } from "./source.ts";
 import {
   activeView,
@@ -53,6 +53,7 @@ import {
 import { FLAME_VIEW } from "./flame_view.ts";
 import { TABLE_VIEW } from "./table_view.ts";
 import { GROUP_VIEW } from "./group_view.ts";
+import { openedView, SOURCE_VIEW } from "./source_view.ts";
 
 /** The module that draws each tab, in the order of the tabs. */
 const VIEWS: Readonly<Record<Tab, PageView>> = {
@@ -60,6 +61,7 @@ const VIEWS: Readonly<Record<Tab, PageView>> = {
   flame: FLAME_VIEW,
   compare: COMPARE_VIEW,
   groups: GROUP_VIEW,
+  source: SOURCE_VIEW,
 };
 
 // The server's, or the one an HTML report carries in the page.
@@ -82,6 +84,7 @@ function readyView(s: State, p: Profile): TemplateResult {
     ${headerView(s, p)}
     ${toolbarView(s, p)}
     ${activeView().template(p)}
+    ${openedView(s)}
     <div class="sr-only" aria-live="polite">${s.announcement}</div>
   `;
 }
@@ -131,6 +134,7 @@ async function load(): Promise<void> {
     } else {
       shareQueryCache(partial, profile);
       state.profile = profile;
+      _resolveRoute(profile);
       activeView().query();
       update();
     }
@@ -196,6 +200,7 @@ function _ready(profile: Profile): void {
     "Profile"
   } · profiling-explorer`;
   _startRoute();
+  _resolveRoute(profile);
   _foldSampledLines(profile);
   activeView().query();
   performance.mark("profiling-explorer:queried");
@@ -307,6 +312,29 @@ function _startRoute(): void {
   if (start === undefined || location.search !== "") return;
   state.route = parseRoute(start);
   history.replaceState(history.state, "", href(state.route));
+}
+
+/**
+ * Finds the functions a link names by reference (`fn=shop/cart.py:12:total`)
+ * in the profile, and writes the URL with today's references.
+ */
+function _resolveRoute(profile: Profile): void {
+  const r = state.route;
+  if (
+    r.fn === null && r.fnRef === undefined && r.zoom.length === 0 &&
+    r.zoomRefs === undefined
+  ) return;
+  if (state.edgesLoading && r.zoomRefs !== undefined) {
+    // A zoom path is matched with its calls, which are not here yet: it
+    // waits for them (see load()); one function needs none.
+    const { zoomRefs, ...rest } = r;
+    state.route = { ...resolveRoute(rest, profile), zoomRefs };
+    return;
+  }
+  state.route = resolveRoute(r, profile);
+  // An old link's ids become references too, for the link to be shared.
+  const url = href(state.route);
+  if (url !== location.search) history.replaceState(history.state, "", url);
 }
 
 /**

@@ -13,6 +13,7 @@ import { groupTree } from "../lib/group.ts";
 import type { Profile } from "../lib/profile.ts";
 import { basename, isolated, shown } from "./labels.ts";
 import { homeRoute, href, navigate } from "./navigation.ts";
+import type { Route } from "./route.ts";
 import { activeView, allViews, type State, state } from "./state.ts";
 
 /** Whether the route names a function the profile lacks. */
@@ -103,13 +104,25 @@ function tabsView(s: State): TemplateResult | typeof nothing {
         html`
           <a
             class="tab"
-            href=${href({ ...s.route, tab: v.tab })}
+            href=${href(_tabRoute(s, v.tab))}
             aria-current=${s.route.tab === v.tab ? "page" : nothing}
           >${v.label}</a>
         `
       )}
     </nav>
   `;
+}
+
+/**
+ * The route of a tab: the same, and for the source tab the function in
+ * focus or highlighted, whose file it shows.
+ */
+function _tabRoute(s: State, tab: Route["tab"]): Route {
+  if (tab !== "source" || s.route.tab === "source") return { ...s.route, tab };
+  const fn = s.route.fn ?? activeView().highlightedFunction() ?? null;
+  return fn === null
+    ? { ...s.route, tab, line: null }
+    : { ...s.route, tab, fn, view: "callees", line: null };
 }
 
 /** The toolbar: where the view is, the filter box, status, key hints. */

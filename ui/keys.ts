@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
  * The page's keyboard: keys that work in every view (`/` and Ctrl+K to
- * filter, Escape, Backspace to go back, `c` to copy), then the active view's
+ * filter, Escape, Backspace to go back, `c` to copy, `o` to open the
+ * highlighted function in the editor), then the active view's
  * own keys (`PageView.key()`).
  *
  * @module
@@ -11,6 +12,7 @@ import { functionLocation } from "../lib/profile.ts";
 import { copyLocation } from "./clipboard.ts";
 import { back, navigate } from "./navigation.ts";
 import { activeView, state } from "./state.ts";
+import { openLine } from "./source_view.ts";
 
 /** Handles a key press anywhere on the page. */
 export function onKeyDown(event: KeyboardEvent): void {
@@ -44,6 +46,18 @@ export function onKeyDown(event: KeyboardEvent): void {
         }
       }
       return;
+    case "o":
+      // The source view opens its own cursor line.
+      if (!editing && activeView().tab !== "source") {
+        const fn = activeView().highlightedFunction();
+        const p = state.profile!;
+        if (fn !== undefined && functionLocation(p, fn).location) {
+          event.preventDefault();
+          void openLine(p.functions.file[fn]!, p.functions.line[fn]!);
+          return;
+        }
+      }
+      break;
     case "Backspace":
       if (!editing) {
         event.preventDefault();

@@ -8,7 +8,8 @@
  */
 
 import { isDescendingByDefault, type SortColumn } from "../lib/query.ts";
-import { parseRoute, type Route, routeSearch } from "./route.ts";
+import { parseRoute, resolveRoute, type Route, routeSearch } from "./route.ts";
+import { functionRef } from "../lib/function_ref.ts";
 import { activeView, type HistoryState, state } from "./state.ts";
 
 let _urlTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +59,7 @@ export function onPopState(event: PopStateEvent): void {
   // A pending URL change belongs to the entry we just left.
   clearTimeout(_urlTimer);
   _urlPending = false;
-  state.route = parseRoute(location.search);
+  state.route = routeFrom(location.search);
   if (state.phase !== "ready") return;
   activeView().query();
   activeView().show(historyState(event.state));
@@ -72,7 +73,7 @@ export function onLinkClick(event: MouseEvent, link: HTMLAnchorElement): void {
     link.pathname !== location.pathname
   ) return;
   event.preventDefault();
-  const route = parseRoute(link.search);
+  const route = routeFrom(link.search);
   if (href(route) !== href(state.route)) navigate(route, "push");
 }
 
@@ -137,8 +138,29 @@ export function flameRoute(
   };
 }
 
-/** A link to a route. */
+/**
+ * The route a query string names, its function references found in the
+ * profile once it is here.
+ */
+export function routeFrom(search: string): Route {
+  const route = parseRoute(search);
+  const p = state.profile;
+  return p === null || state.firstRows !== null
+    ? route
+    : resolveRoute(route, p);
+}
+
+/**
+ * A link to a route. Functions are written as references that survive the
+ * next profile (`lib/function_ref.ts`) once the whole profile is here.
+ */
 export function href(route: Route): string {
-  const search = routeSearch(route);
+  const p = state.profile;
+  const search = routeSearch(
+    route,
+    p === null || state.firstRows !== null
+      ? undefined
+      : (id) => id < p.size ? functionRef(p, id) : null,
+  );
   return search === "?" ? location.pathname : search;
 }

@@ -7,11 +7,15 @@
  * - `tab`: which view of the profile the page shows (`Tab`, default
  *   `table`). Each tab is drawn by its own module (`ui/table_view.ts`, …);
  *   a new view adds its name to `TABS` and its parameters here.
- * - `fn`: the focal function's id; without it the table lists all functions
- *   and the flame graph shows the whole profile.
+ * - `fn`: the focal function, as a reference that survives the next
+ *   profile (`shop/cart.py:12:total`, see `lib/function_ref.ts`), or, in
+ *   older links and while a reference cannot be made, its id; without it
+ *   the table lists all functions and the flame graph shows the whole
+ *   profile.
  * - `view`: in the table, `callers` or `callees` of `fn` (default `callees`).
  * - `z`: in the flame graph of the whole profile, the frame zoomed into, as
- *   the function ids along its path from a root, joined by `.`.
+ *   the functions along its path from a root: one `z=` reference per
+ *   function, or (older links) their ids joined by `.`.
  * - `min`: in the flame graph, the percentage of the total under which
  *   branches are cut (default 0.1).
  * - `q`: the filter, space-separated terms.
@@ -19,6 +23,8 @@
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
  * - `by`: what the `groups` tab groups by (`GroupLevel`, default
  *   `directory`).
+ * - `line`: in the `source` tab, the line the cursor is on; `fn` is then
+ *   the function whose file is shown.
  *
  * With `tab=compare` (two runs compared), `fn` is a row of the comparison,
  * `sort` a `CompareSortColumn` (default `cumulative_change`) and `only` the
@@ -40,9 +46,16 @@ import {
   type SortColumn,
 } from "../lib/query.ts";
 import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
+import {
+  formatFunctionRef,
+  type FunctionRef,
+  parseFunctionRef,
+  resolveFunctionRefs,
+} from "../lib/function_ref.ts";
+import type { Profile } from "../lib/profile.ts";
 
 /** The views of the profile the page can show, one module each. */
-export const TABS = ["table", "flame", "compare", "groups"] as const;
+export const TABS = ["table", "flame", "compare", "groups", "source"] as const;
 
 /** One of {@linkcode TABS}. */
 export type Tab = typeof TABS[number];
@@ -72,6 +85,15 @@ export interface Route {
   readonly compare: CompareRoute;
   /** What the groups tab groups by. */
   readonly by: GroupLevel;
+  /** The source tab's cursor line, `null` for the function's own. */
+  readonly line: number | null;
+  /**
+   * `fn` as a reference not yet found in the profile (then `fn` is
+   * `null`); see {@linkcode resolveRoute}.
+   */
+  readonly fnRef?: FunctionRef;
+  /** `z` as references not yet found in the profile. */
+  readonly zoomRefs?: readonly FunctionRef[];
 }
 
 /** The compare tab's part of a route. */
@@ -103,6 +125,7 @@ export const DEFAULT_ROUTE: Route = {
   minShare: 0.001,
   compare: DEFAULT_COMPARE_ROUTE,
   by: "directory",
+  line: null,
 };
 
 /**
@@ -125,6 +148,7 @@ export const DEFAULT_ROUTE: Route = {
  *   minShare: 0.001,
  *   compare: DEFAULT_COMPARE_ROUTE,
  *   by: "directory",
+ *   line: null,
  * });
  * ```
  *
@@ -137,8 +161,10 @@ export function parseRoute(search: string): Route {
   const tab = _isTab(tabText) ? tabText : DEFAULT_ROUTE.tab;
   const fnText = params.get("fn") ?? "";
   const fn = /^\d{1,10}$/.test(fnText) ? Number(fnText) : null;
+  const fnRef = fn === null ? parseFunctionRef(fnText) : null;
+  const refs = fnRef === null ? {} : { fnRef };
   const viewText = params.get("view");
-  const view: View = fn === null
+  const view: View = fn === null && fnRef === null
     ? "functions"
     : viewText === "callers"
     ? "callers"
@@ -150,6 +176,7 @@ export function parseRoute(search: string): Route {
       tab,
       view,
       fn,
+      ...refs,
       q: params.get("q") ?? "",
       compare: _parseCompare(params),
     };
@@ -161,10 +188,17 @@ export function parseRoute(search: string): Route {
     : desc === "0"
     ? false
     : isDescendingByDefault(sort);
-  const zText = params.get("z") ?? "";
+  const zTexts = params.getAll("z");
+  const zText = zTexts.length === 1 ? zTexts[0]! : "";
   const zoom = /^\d{1,10}(\.\d{1,10}){0,999}$/.test(zText)
     ? zText.split(".").map(Number)
     : [];
+  const zoomRefs = zoom.length > 0 || zTexts.length > 1000
+    ? []
+    : zTexts.map(parseFunctionRef);
+  if (zoomRefs.length > 0 && zoomRefs.every((r) => r !== null)) {
+    Object.assign(refs, { zoomRefs });
+  }
   const minText = params.get("min") ?? "";
   const percent = /^\d+(\.\d+)?$/.test(minText) ? Number(minText) : NaN;
   const minShare = percent >= 0 && percent <= 100
@@ -172,6 +206,11 @@ export function parseRoute(search: string): Route {
     : DEFAULT_ROUTE.minShare;
   const byText = params.get("by") ?? "";
   const by = isGroupLevel(byText) ? byText : DEFAULT_ROUTE.by;
+  const lineText = params.get("line") ?? "";
+  const line = tab === "source" && /^\d{1,10}$/.test(lineText) &&
+      Number(lineText) > 0
+    ? Number(lineText)
+    : null;
   return {
     tab,
     view,
@@ -183,7 +222,52 @@ export function parseRoute(search: string): Route {
     minShare,
     compare: DEFAULT_COMPARE_ROUTE,
     by,
+    line,
+    ...refs,
   };
+}
+
+/**
+ * Finds a route's function references in the profile: `fnRef` becomes
+ * `fn`, `zoomRefs` become `zoom`, matched as compare matches functions
+ * (`lib/function_ref.ts`). A function not found becomes an id past the
+ * profile's end, which the views show as an unknown function; a zoom path
+ * not found is left out.
+ *
+ * @example
+ * ```ts
+ * import { parseRoute, resolveRoute } from "./route.ts";
+ * import { buildProfile, statsFile } from "../lib/pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [{
+ *   key: ["app.py", 14, "total"],
+ *   calls: 1, primitiveCalls: 1, internalTime: 0, cumulativeTime: 0,
+ * }])]);
+ * const route = resolveRoute(parseRoute("?fn=app.py%3A12%3Atotal"), profile);
+ * assertEquals([route.fn, route.view], [0, "callees"]);
+ * ```
+ *
+ * @param route The route, as parsed.
+ * @param profile The profile.
+ * @returns The route with ids.
+ */
+export function resolveRoute(route: Route, profile: Profile): Route {
+  if (route.fnRef === undefined && route.zoomRefs === undefined) return route;
+  const { fnRef, zoomRefs, ...rest } = route;
+  let resolved: Route = rest;
+  if (fnRef !== undefined) {
+    const fn = resolveFunctionRefs(profile, [fnRef])[0];
+    resolved = { ...resolved, fn: fn ?? profile.size };
+  }
+  if (zoomRefs !== undefined) {
+    const ids = resolveFunctionRefs(profile, zoomRefs);
+    resolved = {
+      ...resolved,
+      zoom: ids.every((id) => id !== null) ? ids as number[] : [],
+    };
+  }
+  return resolved;
 }
 
 function _parseCompare(params: URLSearchParams): CompareRoute {
@@ -228,16 +312,36 @@ function _isTab(value: string): value is Tab {
  * @param route The route.
  * @returns The query string, starting with `?`.
  */
-export function routeSearch(route: Route): string {
+export function routeSearch(
+  route: Route,
+  refOf?: (id: number) => FunctionRef | null,
+): string {
   const params = new URLSearchParams();
+  // Compare rows are not one profile's functions: they stay numbers.
+  const ref = (id: number) => {
+    const r = route.tab === "compare" ? null : refOf?.(id) ?? null;
+    return r === null ? String(id) : formatFunctionRef(r);
+  };
   if (route.tab !== DEFAULT_ROUTE.tab) params.set("tab", route.tab);
-  if (route.fn !== null && route.view !== "functions") {
-    params.set("fn", String(route.fn));
+  const fn = route.fnRef !== undefined
+    ? formatFunctionRef(route.fnRef)
+    : route.fn === null
+    ? null
+    : ref(route.fn);
+  if (fn !== null && route.view !== "functions") {
+    params.set("fn", fn);
     // The flame graph of one function has no callers or callees view.
     if (route.tab !== "flame") params.set("view", route.view);
   }
-  if (route.tab === "flame" && route.fn === null && route.zoom.length > 0) {
-    params.set("z", route.zoom.join("."));
+  if (route.tab === "flame" && route.fn === null && route.zoomRefs) {
+    for (const r of route.zoomRefs) params.append("z", formatFunctionRef(r));
+  } else if (
+    route.tab === "flame" && route.fn === null && route.zoom.length > 0
+  ) {
+    const refs = route.zoom.map(ref);
+    if (refs.some((r) => /^\d+$/.test(r))) {
+      params.set("z", route.zoom.join("."));
+    } else for (const r of refs) params.append("z", r);
   }
   if (route.tab === "flame" && route.minShare !== DEFAULT_ROUTE.minShare) {
     params.set("min", String(Number((route.minShare * 100).toPrecision(6))));
@@ -250,12 +354,23 @@ export function routeSearch(route: Route): string {
       params.set("desc", c.descending ? "1" : "0");
     }
     if (c.only.length > 0) params.set("only", c.only.join(","));
-    return `?${params}`;
+    return _readable(params);
   }
   if (route.sort !== DEFAULT_ROUTE.sort) params.set("sort", route.sort);
   if (route.descending !== isDescendingByDefault(route.sort)) {
     params.set("desc", route.descending ? "1" : "0");
   }
   if (route.by !== DEFAULT_ROUTE.by) params.set("by", route.by);
-  return `?${params}`;
+  if (route.tab === "source" && route.line !== null) {
+    params.set("line", String(route.line));
+  }
+  return _readable(params);
+}
+
+/**
+ * The query string, with the `/` and `:` of references left as they are
+ * (a query may hold them), so a link reads `fn=shop/cart.py:12:total`.
+ */
+function _readable(params: URLSearchParams): string {
+  return `?${params.toString().replace(/%2F/g, "/").replace(/%3A/g, ":")}`;
 }

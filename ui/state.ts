@@ -17,6 +17,7 @@ import type { SortColumn } from "../lib/query.ts";
 import type { LoadProgress } from "./source.ts";
 import { parseRoute, type Route, type Tab } from "./route.ts";
 import { initialVisibleRows } from "./virtual_list.ts";
+import type { SourceState } from "./source_view.ts";
 
 /** What the table view remembers between renders. */
 export interface TableState {
@@ -126,6 +127,8 @@ export interface State {
   compare: CompareState;
   /** The groups view's part. */
   groups: GroupsState;
+  /** The source view's part. */
+  source: SourceState;
   /** The function whose location was just copied. */
   copied: number | null;
   /** Text for screen readers (aria-live). */
@@ -228,6 +231,15 @@ export const state: State = {
     first: 0,
     visible: initialVisibleRows(),
     expanded: new Map(),
+  },
+  source: {
+    file: null,
+    loaded: null,
+    tokens: [],
+    heat: null,
+    matches: [],
+    opened: "",
+    missing: null,
   },
   copied: null,
   announcement: "",
