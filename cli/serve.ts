@@ -9,7 +9,7 @@ import { escapeControls } from "../lib/escape.ts";
 import { allowedHosts, createHandler, type UiAssets } from "../lib/server.ts";
 import { newSecret } from "../lib/source_routes.ts";
 import { pageSourceMeta, sourceServing } from "./source.ts";
-import { serveWithTimeouts, type TimeoutServer } from "../lib/timeout_front.ts";
+import { type HttpServer, serveHttp } from "../lib/http_server.ts";
 import { NAME } from "./help.ts";
 import { Interrupted } from "./interrupt.ts";
 import type { Loaded } from "./load.ts";
@@ -29,7 +29,7 @@ export async function serve(
   assets: UiAssets,
 ): Promise<number> {
   const controller = new AbortController();
-  let server: TimeoutServer;
+  let server: HttpServer;
   const hostname = options.host.replace(/^\[|\]$/g, "");
   // The allowed Host headers depend on the port, known once listening.
   let isAllowedHost = allowedHosts(hostname, options.port);
@@ -79,9 +79,9 @@ export async function serve(
     },
   });
   try {
-    // Deno.serve behind a front that drops clients slow to send their
-    // request head, or idle (see lib/timeout_front.ts).
-    server = serveWithTimeouts({
+    // Not Deno.serve: a server that drops clients slow to send their
+    // request head, or idle, and caps connections (lib/http_server.ts).
+    server = serveHttp({
       hostname,
       port: options.port,
       signal: controller.signal,

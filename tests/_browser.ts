@@ -15,6 +15,7 @@ import {
   type HandlerOptions,
 } from "../lib/server.ts";
 import { UI_ASSETS } from "./_page.ts";
+import { type HttpServer, serveHttp } from "../lib/http_server.ts";
 
 /** Where the screenshots go, ending in `/`. */
 export const OUTPUT: string = fromFileUrl(
@@ -32,7 +33,7 @@ export async function loadFixture(
 
 /** A server on a free port of 127.0.0.1, and its address. */
 export interface Served {
-  server: Deno.HttpServer<Deno.NetAddr>;
+  server: HttpServer;
   url: string;
 }
 
@@ -53,8 +54,8 @@ export function serveWith(
 ): Served {
   let handler = (_request: Request) =>
     Promise.resolve(new Response("Not ready", { status: 503 }));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
+  const server = serveHttp(
+    { hostname: "127.0.0.1", port: 0 },
     (request) => handler(request),
   );
   const { port } = server.addr;

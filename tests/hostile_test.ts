@@ -34,7 +34,6 @@ import {
   str,
   tuple,
 } from "./_marshal_writer.ts";
-import { serveWithTimeouts } from "../lib/timeout_front.ts";
 import {
   assertOneLineError,
   type CliResult,
@@ -730,64 +729,4 @@ Deno.test({
       assertFalse(output.includes("Loaded"), "it stopped loading");
     });
   },
-});
-
-Deno.test("slow and idle clients are dropped; others are answered", async () => {
-  const controller = new AbortController();
-  const server = serveWithTimeouts({
-    hostname: "127.0.0.1",
-    port: 0,
-    signal: controller.signal,
-    headerTimeout: 300,
-    idleTimeout: 600,
-  }, () => new Response("hello"));
-  const port = server.addr.port;
-  /** Waits until the server closes the connection; answers the ms it took. */
-  const closedAfter = async (conn: Deno.Conn, send: string) => {
-    const start = performance.now();
-    if (send) await conn.write(new TextEncoder().encode(send));
-    const buffer = new Uint8Array(4096);
-    while ((await conn.read(buffer)) !== null) {
-      // Drain any answer until the server closes.
-    }
-    conn.close();
-    return performance.now() - start;
-  };
-  try {
-    // A client that never finishes its request head, and one that sends
-    // nothing, are closed after the header timeout.
-    const partial = await Deno.connect({ hostname: "127.0.0.1", port });
-    const silent = await Deno.connect({ hostname: "127.0.0.1", port });
-    const [a, b] = await Promise.all([
-      closedAfter(partial, "GET / HTTP/1.1\r\nHost: x\r\n"),
-      closedAfter(silent, ""),
-    ]);
-    assert(a >= 250 && a < 3000, `partial head closed after ${a} ms`);
-    assert(b >= 250 && b < 3000, `silent client closed after ${b} ms`);
-    // A whole request is answered, and the connection kept alive until idle.
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    const start = performance.now();
-    await conn.write(
-      new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
-    );
-    const buffer = new Uint8Array(4096);
-    const n = await conn.read(buffer);
-    assertStringIncludes(
-      new TextDecoder().decode(buffer.subarray(0, n ?? 0)),
-      "hello",
-    );
-    const idle = await closedAfter(conn, "");
-    assert(
-      performance.now() - start >= 550 && idle < 5000,
-      `idle connection closed after ${idle} ms`,
-    );
-    // And fetch works as with Deno.serve.
-    assertEquals(
-      await (await fetch(`http://127.0.0.1:${port}/`)).text(),
-      "hello",
-    );
-  } finally {
-    controller.abort();
-    await server.finished;
-  }
 });

@@ -15,6 +15,7 @@ import {
   rowFunction,
 } from "../lib/compare.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
+import { serveHttp } from "../lib/http_server.ts";
 import { loadFixture, watchedPage } from "./_browser.ts";
 import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
 import { UI_ASSETS } from "./_page.ts";
@@ -26,8 +27,8 @@ import { UI_ASSETS } from "./_page.ts";
 function serveWith(profile: Profile, withOrder: boolean, base?: Profile) {
   let handler = (_request: Request) =>
     Promise.resolve(new Response("Not ready", { status: 503 }));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
+  const server = serveHttp(
+    { hostname: "127.0.0.1", port: 0 },
     (request) =>
       !withOrder && new URL(request.url).pathname.endsWith("/order")
         ? Promise.resolve(new Response("Not found", { status: 404 }))

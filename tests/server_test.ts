@@ -14,6 +14,7 @@ import {
   type FunctionRow,
 } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
+import { serveHttp } from "../lib/http_server.ts";
 import { UI_ASSETS } from "./_page.ts";
 
 /**
@@ -467,8 +468,8 @@ Deno.test("the real server serves the page and the profile over TCP", async () =
   let handler: (request: Request) => Promise<Response> = () => {
     throw new Error("Not listening yet");
   };
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
+  const server = serveHttp(
+    { hostname: "127.0.0.1", port: 0 },
     (request) => handler(request),
   );
   try {
