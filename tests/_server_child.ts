@@ -24,6 +24,8 @@ export interface ServerChild extends AsyncDisposable {
   readonly url: URL;
   /** The port it listens on. */
   readonly port: number;
+  /** Its process id. */
+  readonly pid: number;
   /** Its standard output up to and including the "running at" line. */
   readonly started: string;
   /**
@@ -120,6 +122,7 @@ export async function startServer(
   return {
     url,
     port: Number(url.port),
+    pid: child.pid,
     started: stdout,
     stop,
     exited: wait,
