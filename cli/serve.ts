@@ -6,6 +6,7 @@
  */
 
 import { escapeControls } from "../lib/escape.ts";
+import { HeavyWork } from "../lib/heavy_work.ts";
 import { allowedHosts, createHandler, type UiAssets } from "../lib/server.ts";
 import { newSecret } from "../lib/source_routes.ts";
 import { pageSourceMeta, sourceServing } from "./source.ts";
@@ -60,12 +61,18 @@ export async function serve(
   );
   // A profile that fails to load is reported once, by main.
   sources.catch(() => {});
+  // Folded stacks are worked out in a worker, within a time limit, so that
+  // a dense call graph holds no other request (lib/heavy_work.ts).
+  using heavyWork = new HeavyWork();
+  // Stopping ends the work in progress: its request is answered 503.
+  controller.signal.addEventListener("abort", () => heavyWork.close());
   const handler = createHandler({
     assets,
     profile: loading.then((loaded) => loaded.profile),
     base: loading.then((loaded) => loaded.comparison?.base),
     sources,
     page: pageSourceMeta(options.source, secret),
+    heavyWork,
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) => {
       fail(

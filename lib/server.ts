@@ -54,14 +54,13 @@
  */
 
 import type { UiAssets } from "./assets.ts";
+import { DEFAULT_MIN_SHARE } from "./call_tree.ts";
 import {
-  buildCallTree,
-  DEFAULT_MIN_SHARE,
-  pathsThrough,
-  treeFunction,
-} from "./call_tree.ts";
-import { calleeTree, callerTree, sandwichSource } from "./call_sandwich.ts";
-import { collapsedStacks } from "./folded_stacks.ts";
+  type CollapsedQuery,
+  collapsedText,
+  type HeavyWork,
+  HeavyWorkError,
+} from "./heavy_work.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -128,6 +127,13 @@ export interface HandlerOptions {
   isAllowedHost(host: string): boolean;
   /** Called with any error a route throws (the client gets a 500). */
   onError?(error: unknown): void;
+  /**
+   * Where the folded stacks of `/api/collapsed` are worked out, whose cost
+   * can grow faster than the profile: with a {@linkcode HeavyWork}, in its
+   * worker, within its time limit, while the other requests are answered;
+   * without one, on the thread that answers every request.
+   */
+  heavyWork?: HeavyWork;
   /**
    * From how many functions `/api/first` answers the first rows (fewer get
    * 204: the whole profile comes about as fast). Defaults to
@@ -239,7 +245,7 @@ interface _Route {
   readonly get: (
     url: URL,
     groups: Record<string, string | undefined>,
-  ) => Response;
+  ) => Response | Promise<Response>;
 }
 
 /**
@@ -466,7 +472,21 @@ export function createHandler(
         ),
       });
     }),
-    _route("/api/collapsed", (url) => _collapsed(profile, url.searchParams)),
+    _route("/api/collapsed", (url) => {
+      const query = _collapsedQuery(profile, url.searchParams);
+      if (options.heavyWork === undefined) {
+        return _collapsedResponse(collapsedText(profile, query));
+      }
+      return options.heavyWork.collapsed(profile, query).then(
+        _collapsedResponse,
+        (error) => {
+          if (!(error instanceof HeavyWorkError)) throw error;
+          const response = _error(error.status, error.message, true);
+          if (error.status === 503) response.headers.set("retry-after", "1");
+          return response;
+        },
+      );
+    }),
   ];
 
   return async (request: Request): Promise<Response> => {
@@ -521,7 +541,13 @@ export function createHandler(
           endTurn = await turn(route.first === true);
         }
         try {
-          const response = route.get(url, match.pathname.groups);
+          const answer = route.get(url, match.pathname.groups);
+          // Work done elsewhere (a worker) holds no turn while it runs.
+          if (answer instanceof Promise) {
+            endTurn?.();
+            endTurn = undefined;
+          }
+          const response = await answer;
           if (request.method === "HEAD") return await _head(response);
           if (route.first && endTurn !== undefined) {
             const end = endTurn;
@@ -816,8 +842,11 @@ function _functionId(profile: Profile, text: string | undefined): number {
   return id;
 }
 
-/** `/api/collapsed`: the call tree as folded stacks. */
-function _collapsed(profile: Profile, params: URLSearchParams): Response {
+/** The checked parameters of `/api/collapsed`. */
+function _collapsedQuery(
+  profile: Profile,
+  params: URLSearchParams,
+): CollapsedQuery {
   const minText = params.get("min") ?? "";
   const percent = minText === ""
     ? DEFAULT_MIN_SHARE * 100
@@ -830,7 +859,6 @@ function _collapsed(profile: Profile, params: URLSearchParams): Response {
       `Bad min "${minText}": expected a percentage from 0 to 100`,
     );
   }
-  const options = { minShare: percent / 100 };
   const direction = params.get("direction") ?? "callees";
   if (direction !== "callees" && direction !== "callers") {
     throw new _HttpError(
@@ -842,24 +870,20 @@ function _collapsed(profile: Profile, params: URLSearchParams): Response {
   if (fnText === null && direction === "callers") {
     throw new _HttpError(400, "Bad direction: callers needs a function (fn)");
   }
-  const fn = fnText === null
-    ? -1
-    : treeFunction(profile, _functionId(profile, fnText));
-  const tree = fnText === null
-    ? buildCallTree(profile, options)
-    : direction === "callers"
-    ? callerTree(sandwichSource(profile), fn, options)
-    : calleeTree(sandwichSource(profile), fn, options);
-  const q = params.get("q") ?? "";
-  const problem = checkFilter(q);
+  const fn = fnText === null ? undefined : _functionId(profile, fnText);
+  const filter = params.get("q") ?? "";
+  const problem = checkFilter(filter);
   if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
-  const keep = q.trim() === ""
-    ? undefined
-    : pathsThrough(tree, queryFunctions(tree.profile, { filter: q }).ids)
-      .marked;
-  const text = [
-    ...collapsedStacks(tree, keep === undefined ? {} : { keep }),
-  ].join("");
+  return {
+    minShare: percent / 100,
+    direction,
+    filter,
+    ...(fn === undefined ? {} : { fn }),
+  };
+}
+
+/** `/api/collapsed`: the call tree as folded stacks. */
+function _collapsedResponse(text: string): Response {
   return _respond(text, "text/plain; charset=utf-8", "no-store");
 }
 
