@@ -131,6 +131,10 @@ export function compileArgs(target: Target, output: string): string[] {
     ...permissionFlags(target),
     // Only the npm packages main.ts imports, not the UI's or the tests'.
     "--exclude-unused-npm",
+    // The worker that works out folded stacks (lib/heavy_work.ts) is
+    // started by URL, which deno compile does not follow by itself.
+    "--include",
+    "lib/heavy_worker.ts",
     "--target",
     target,
     "--output",

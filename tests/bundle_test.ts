@@ -119,6 +119,11 @@ Deno.test("deno task bundle writes one file that imports nothing", async (t) => 
         "application/octet-stream",
       );
       assert((await profile.arrayBuffer()).byteLength > 0);
+      // With no worker module beside it, the folded stacks are worked out
+      // on the server's thread.
+      const stacks = await fetch(new URL("/api/collapsed", server.url));
+      assertEquals(stacks.status, 200);
+      assertStringIncludes(await stacks.text(), "fib");
       const refused = await rawGet(server.port, "/", "evil.example");
       assertEquals(refused.status, 403);
       const exit = await server.stop("SIGINT");

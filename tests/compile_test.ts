@@ -66,10 +66,15 @@ Deno.test("permissionFlags() are deno task start's, never asking, and no system 
   }
 });
 
-Deno.test("compileArgs() compile main.ts quietly for the target into the output", () => {
+Deno.test("compileArgs() compile main.ts quietly, with the worker, for the target into the output", () => {
   const args = compileArgs("aarch64-apple-darwin", "dist/x");
   assertEquals(args[0], "compile");
   assertEquals(args.includes("--quiet"), true);
+  // The folded stacks' worker goes into the executable too.
+  assertEquals(
+    args[args.indexOf("--include") + 1],
+    "lib/heavy_worker.ts",
+  );
   assertEquals(args.slice(-5), [
     "--target",
     "aarch64-apple-darwin",
