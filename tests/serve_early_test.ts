@@ -189,6 +189,35 @@ Deno.test("a large profile that turns out broken ends the explorer with one line
   });
 });
 
+Deno.test("requests waiting for a profile that turns out broken are answered 503 with the reason before the explorer exits", async () => {
+  await withTempDir(async (dir) => {
+    const bytes = largePstats(LARGE);
+    const path = `${dir}/broken.pstats`;
+    await Deno.writeFile(path, bytes.subarray(0, bytes.length - 1000));
+    await using server = await explore(path);
+    // Sent while the profile loads: they wait for it.
+    const waiting = await Promise.all(
+      ["/api/functions?limit=1", "/api/profile", "/api/order"].map((path) =>
+        fetch(new URL(path, server.url)).then(
+          async (response) => ({
+            status: response.status,
+            body: await response.text(),
+          }),
+          (error) => ({ status: 0, body: String(error) }),
+        )
+      ),
+    );
+    const exit = await server.exited();
+    assertOneLineError({ ...exit, stdout: "", ms: 0 }, 1, path);
+    // The line the explorer ends with is the reason each answer gives.
+    const reason = exit.stderr.trim().replace(/^profiling-explorer: /, "");
+    for (const { status, body } of waiting) {
+      assertEquals(status, 503, body);
+      assertStringIncludes(body, `The profile could not be loaded: ${reason}`);
+    }
+  });
+});
+
 Deno.test("a large file that is plainly not a profile fails before anything is served", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/notes.pstats`;
