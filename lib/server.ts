@@ -4,9 +4,9 @@
  * API over the same query code as the terminal report.
  *
  * The handler is a pure function from a `Request` to a `Response`;
- * `cli/serve.ts` wraps it in `Deno.serve`. No route reads a file, and no
- * HTML response contains profile text: the page fetches the profile from the
- * API.
+ * `cli/serve.ts` serves it with `serveHttp()` (`http_server.ts`). No route
+ * reads a file, and no HTML response contains profile text: the page fetches
+ * the profile from the API.
  *
  * Routes (all `GET`, and `HEAD` for the same):
  *
@@ -318,7 +318,7 @@ function _encodedResponse(chunks: Uint8Array<ArrayBuffer>[]): Response {
  * ```
  *
  * @param options The profile and the allowed hosts.
- * @returns A handler for `Deno.serve`.
+ * @returns A handler for `serveHttp()` (or `Deno.serve`).
  */
 export function createHandler(
   options: HandlerOptions,
@@ -492,7 +492,7 @@ export function createHandler(
   return async (request: Request): Promise<Response> => {
     let api = false;
     try {
-      // Deno.serve builds the URL from the Host header: a malformed one
+      // A server builds the URL from the Host header: a malformed one
       // (`127.0.0.1:8099.`, a space, two ports) is the client's error.
       const url = URL.parse(request.url);
       if (url === null) {
