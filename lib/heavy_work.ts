@@ -122,8 +122,12 @@ export type HeavyRequest =
     readonly query: CollapsedQuery;
   };
 
-/** A message from the worker: a job's text, or why it failed. */
+/**
+ * A message from the worker: that it has loaded, a job's text, or why it
+ * failed.
+ */
 export type HeavyReply =
+  | { readonly ready: true }
   | { readonly id: number; readonly text: string }
   | { readonly id: number; readonly error: string };
 
@@ -172,8 +176,13 @@ export class HeavyWork implements Disposable {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 0;
   #closed = false;
-  /** Whether a worker can be started (see the class's documentation). */
-  readonly #inThread = !import.meta.url.endsWith("/heavy_work.ts");
+  /** Whether the worker has loaded its modules. */
+  #ready = false;
+  /**
+   * Whether the jobs run on this thread: where no worker module is beside
+   * this one (the one-file bundle), or the worker could not load it.
+   */
+  #inThread = !import.meta.url.endsWith("/heavy_work.ts");
 
   /** @param options The time limit and how many jobs may wait. */
   constructor(options: HeavyWorkOptions = {}) {
@@ -234,7 +243,11 @@ export class HeavyWork implements Disposable {
     const job = this.#waiting.shift();
     if (job === undefined) return;
     this.#running = job;
-    const worker = this.#workerFor(job.profile);
+    const worker = this.#inThread ? undefined : this.#workerFor(job.profile);
+    if (worker === undefined) {
+      this.#finish(job, this.#here(job));
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#stopWorker();
       this.#finish(
@@ -255,19 +268,32 @@ export class HeavyWork implements Disposable {
     );
   }
 
-  /** The worker, started with `profile` if it does not hold it. */
-  #workerFor(profile: Profile): Worker {
+  /**
+   * The worker, started with `profile` if it does not hold it; `undefined`
+   * when none can be started.
+   */
+  #workerFor(profile: Profile): Worker | undefined {
     if (this.#worker !== undefined && this.#held === profile) {
       return this.#worker;
     }
     this.#stopWorker();
-    const worker = new Worker(_WORKER_URL, {
-      type: "module",
-      name: "profiling-explorer heavy work",
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(_WORKER_URL, {
+        type: "module",
+        name: "profiling-explorer heavy work",
+      });
+    } catch {
+      this.#inThread = true;
+      return undefined;
+    }
     worker.onmessage = (event: MessageEvent<HeavyReply>) => {
       if (this.#worker !== worker) return; // stopped already
       const reply = event.data;
+      if ("ready" in reply) {
+        this.#ready = true;
+        return;
+      }
       const job = this.#running;
       if (job === undefined || job.id !== reply.id) return;
       this.#finish(
@@ -282,17 +308,22 @@ export class HeavyWork implements Disposable {
       // The worker failed as a whole (it catches its jobs' errors).
       event.preventDefault();
       if (this.#worker !== worker) return; // stopped already
+      const loaded = this.#ready;
       this.#stopWorker();
+      // A worker that could not even load its modules: the work is done
+      // here from now on.
+      if (!loaded) this.#inThread = true;
       const job = this.#running;
-      if (job !== undefined) {
-        this.#finish(
-          job,
-          new HeavyWorkError(
+      if (job === undefined) return;
+      this.#finish(
+        job,
+        loaded
+          ? new HeavyWorkError(
             `The folded stacks could not be worked out: ${event.message}`,
             500,
-          ),
-        );
-      }
+          )
+          : this.#here(job),
+      );
     };
     const bytes = encodeProfile(profile);
     worker.postMessage(
@@ -302,6 +333,15 @@ export class HeavyWork implements Disposable {
     this.#worker = worker;
     this.#held = profile;
     return worker;
+  }
+
+  /** The job done on this thread: its text, or the error it threw. */
+  #here(job: _Job): string | Error {
+    try {
+      return collapsedText(job.profile, job.query);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   #finish(job: _Job, result: string | Error): void {
@@ -318,5 +358,6 @@ export class HeavyWork implements Disposable {
     this.#worker?.terminate();
     this.#worker = undefined;
     this.#held = undefined;
+    this.#ready = false;
   }
 }

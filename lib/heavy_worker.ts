@@ -48,3 +48,6 @@ scope.onmessage = (event) => {
     });
   }
 };
+
+// Loaded: the jobs can come.
+scope.postMessage({ ready: true });
