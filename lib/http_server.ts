@@ -216,7 +216,8 @@ export function serveHttp(
 
   const track = (task: Promise<void>) => {
     tasks.add(task);
-    task.finally(() => tasks.delete(task));
+    const done = () => void tasks.delete(task);
+    task.then(done, done);
   };
   const admit = (conn: Deno.TcpConn) => {
     try {

@@ -162,6 +162,42 @@ Deno.test("serveHttp() keeps a connection for the next request, and answers pipe
   });
 });
 
+Deno.test("serveHttp() answers HTTP/1.0 and closes, unless asked to keep the connection", async () => {
+  const stream = () =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode("a stream "));
+          controller.enqueue(encoder.encode("to the end"));
+          controller.close();
+        },
+      }),
+    );
+  await withServer({}, stream, async (port) => {
+    // A stream is sent to the end of the connection: 1.0 has no chunks.
+    const plain = await exchange(port, "GET / HTTP/1.0\r\n\r\n");
+    assertStringIncludes(plain, "connection: close\r\n");
+    assert(!plain.includes("transfer-encoding"), plain);
+    assert(plain.endsWith("\r\n\r\na stream to the end"), plain);
+  });
+  await withServer({}, hello, async (port) => {
+    const conn = await connect(port);
+    try {
+      await conn.write(encoder.encode(
+        "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+      ));
+      const first = await readUntil(conn, (t) => t.endsWith("hello"));
+      assertStringIncludes(first, "connection: keep-alive\r\n");
+      await conn.write(encoder.encode("GET / HTTP/1.0\r\n\r\n"));
+      const second = await readToEnd(conn);
+      assertStringIncludes(second, "connection: close\r\n");
+      assert(second.endsWith("hello"), second);
+    } finally {
+      conn.close();
+    }
+  });
+});
+
 Deno.test("serveHttp() answers a hostile or unsupported head with one line and closes", async () => {
   await withServer({}, hello, async (port) => {
     const cases: [string, RegExp, string][] = [
