@@ -26,10 +26,24 @@
  * What it speaks: HTTP/1.1 and 1.0, keep-alive, pipelining (answered in
  * order), request bodies with a `Content-Length` up to 64 KiB (chunked
  * request bodies get 411), answers with a `Content-Length` when the length
- * is known and chunked otherwise. No TLS, HTTP/2, compression or upgrades.
+ * is known and chunked otherwise (the messages are read and written by
+ * `http1.ts`). No TLS, HTTP/2, compression or upgrades.
  *
  * @module
  */
+
+import {
+  CONTINUE,
+  headLength,
+  keepAliveAsked,
+  MAX_HEAD,
+  parseRequestHead,
+  type Refusal,
+  refusalBytes,
+  type RequestHead,
+  requestParts,
+  writeResponse,
+} from "./http1.ts";
 
 /** Options for {@linkcode serveHttp}. */
 export interface HttpServeOptions {
@@ -77,14 +91,6 @@ export interface HttpServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-/** The longest request head accepted, in bytes. */
-const _MAX_HEAD = 64 * 1024;
-/** The most header fields in a request. */
-const _MAX_FIELDS = 100;
-/** The longest request body accepted, in bytes. */
-const _MAX_BODY = 64 * 1024;
-/** Bodies up to this size are written with their head, in one write. */
-const _JOIN_BELOW = 16 * 1024;
 /** The most connections by default, whatever the file limit. */
 const _MAX_CONNECTIONS = 10_000;
 /** The file limit assumed where it cannot be read. */
@@ -448,7 +454,7 @@ class _Connection {
     this.phase = "closed";
     this.deadline(_LAST_WORD_MS);
     try {
-      await this.conn.write(_errorBytes(status, message, true));
+      await this.conn.write(refusalBytes(status, message));
     } catch {
       // The client went away.
     }
@@ -465,21 +471,6 @@ class _Connection {
   }
 }
 
-/** A parsed request head. */
-interface _Head {
-  readonly method: string;
-  readonly target: string;
-  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
-  readonly minor: 0 | 1;
-  readonly fields: [string, string][];
-}
-
-/** Why a request cannot be answered by the handler: the error's answer. */
-interface _Refusal {
-  readonly status: number;
-  readonly message: string;
-}
-
 /** Serves one connection's requests in order, until it closes. */
 async function _serveConnection(connection: _Connection): Promise<void> {
   const { state } = connection;
@@ -493,11 +484,11 @@ async function _serveConnection(connection: _Connection): Promise<void> {
       if (end === "large") {
         await connection.lastWord(
           431,
-          `Request head over ${_MAX_HEAD / 1024} KiB`,
+          `Request head over ${MAX_HEAD / 1024} KiB`,
         );
         return;
       }
-      const head = _parseHead(connection.buffer.subarray(0, end));
+      const head = parseRequestHead(connection.buffer.subarray(0, end));
       connection.consume(end);
       if ("status" in head) {
         await connection.lastWord(head.status, head.message);
@@ -517,8 +508,9 @@ async function _serveConnection(connection: _Connection): Promise<void> {
         return;
       }
       connection.enter("writing");
-      const keepAlive = !state.stopping && _keepAlive(head);
-      if (!await _writeResponse(connection, head, response, keepAlive)) return;
+      const keepAlive = !state.stopping && keepAliveAsked(head);
+      const write = (bytes: Uint8Array) => connection.write(bytes);
+      if (!await writeResponse(write, head, response, keepAlive)) return;
     }
   } catch {
     // A failed read or write: the connection is done.
@@ -568,80 +560,16 @@ async function _readHead(
       scanned = 0;
     }
     if (connection.length > 0 && !started) start();
-    const end = _headEnd(connection.buffer, scanned, connection.length);
-    if (end > _MAX_HEAD) return "large";
+    const end = headLength(connection.buffer, scanned, connection.length);
+    if (end > MAX_HEAD) return "large";
     if (end >= 0) {
       connection.clearDeadline();
       return end;
     }
-    if (connection.length >= _MAX_HEAD) return "large";
+    if (connection.length >= MAX_HEAD) return "large";
     scanned = Math.max(0, connection.length - 2);
     if (!await connection.fill()) return undefined;
   }
-}
-
-/**
- * The length of the head at the start of `bytes` (through the empty line
- * that ends it, CRLF or a bare LF), or -1 when it has not ended yet.
- */
-function _headEnd(bytes: Uint8Array, from: number, length: number): number {
-  for (let i = from; i < length; i++) {
-    if (bytes[i] !== 10) continue;
-    let j = i - 1;
-    if (j >= 0 && bytes[j] === 13) j--;
-    if (j >= 0 && bytes[j] === 10) return i + 1;
-  }
-  return -1;
-}
-
-const _TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const _REQUEST_LINE = /^([^ ]+) ([^ ]+) HTTP\/(\d)\.(\d)$/;
-const _FIELD = /^([^:]+):[ \t]*(.*?)[ \t]*$/;
-
-/** Parses a request head (the bytes through its empty line). */
-function _parseHead(bytes: Uint8Array): _Head | _Refusal {
-  // Latin-1: one character a byte, as header values are.
-  const lines = _latin1(bytes).split(/\r?\n/);
-  const requestLine = _REQUEST_LINE.exec(lines[0] ?? "");
-  if (requestLine === null || !_TOKEN.test(requestLine[1]!)) {
-    return { status: 400, message: "Bad request line" };
-  }
-  const [, method, target, major, minor] = requestLine as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  if (major !== "1" || (minor !== "0" && minor !== "1")) {
-    return {
-      status: 505,
-      message: `HTTP version ${major}.${minor} not supported: use HTTP/1.1`,
-    };
-  }
-  if (!target.startsWith("/")) {
-    return {
-      status: 400,
-      message: "Bad request target: expected a path starting with /",
-    };
-  }
-  const fields: [string, string][] = [];
-  // The head ends with two line breaks: the split's last two are empty.
-  for (let i = 1; i < lines.length - 2; i++) {
-    const line = lines[i]!;
-    const field = _FIELD.exec(line);
-    if (field === null || !_TOKEN.test(field[1]!)) {
-      return { status: 400, message: "Bad header field" };
-    }
-    if (fields.length === _MAX_FIELDS) {
-      return {
-        status: 431,
-        message: `Over ${_MAX_FIELDS} header fields`,
-      };
-    }
-    fields.push([field[1]!.toLowerCase(), field[2]!]);
-  }
-  return { method, target, minor: minor === "1" ? 1 : 0, fields };
 }
 
 /**
@@ -651,57 +579,14 @@ function _parseHead(bytes: Uint8Array): _Head | _Refusal {
  */
 async function _request(
   connection: _Connection,
-  head: _Head,
-): Promise<Request | _Refusal | undefined> {
-  const headers = new Headers();
-  let host: string | undefined;
-  let lengths = 0;
-  let length = 0;
-  for (const [name, value] of head.fields) {
-    if (name === "host") {
-      if (host !== undefined) {
-        return { status: 400, message: "Bad request: two Host headers" };
-      }
-      host = value;
-    } else if (name === "transfer-encoding") {
-      return {
-        status: 411,
-        message: "Length Required: send a request body with a Content-Length",
-      };
-    } else if (name === "content-length") {
-      if (!/^\d{1,15}$/.test(value) || (lengths > 0 && +value !== length)) {
-        return { status: 400, message: "Bad Content-Length" };
-      }
-      lengths++;
-      length = Number(value);
-    }
-    try {
-      headers.append(name, value);
-    } catch {
-      return { status: 400, message: "Bad header field" };
-    }
-  }
-  if (host === undefined) {
-    if (head.minor === 1) {
-      return { status: 400, message: "Bad request: no Host header" };
-    }
-    host = connection.state.defaultHost;
-  }
-  const url = URL.parse(`http://${host}${head.target}`);
-  if (url === null || host === "" || /[\s@/\\?#]/.test(host)) {
-    return { status: 400, message: "Bad request: malformed Host header" };
-  }
-  if (length > _MAX_BODY) {
-    return {
-      status: 413,
-      message: `Request body over ${_MAX_BODY / 1024} KiB`,
-    };
-  }
+  head: RequestHead,
+): Promise<Request | Refusal | undefined> {
+  const parts = requestParts(head, connection.state.defaultHost);
+  if ("status" in parts) return parts;
   let body: Uint8Array<ArrayBuffer> | undefined;
+  const length = parts.bodyLength;
   if (length > 0) {
-    if (headers.get("expect")?.toLowerCase() === "100-continue") {
-      await connection.write(_latin1Bytes("HTTP/1.1 100 Continue\r\n\r\n"));
-    }
+    if (parts.expectsContinue) await connection.write(CONTINUE);
     connection.deadline(connection.state.idleTimeout);
     while (connection.length < length) {
       if (!await connection.fill()) return undefined;
@@ -712,9 +597,9 @@ async function _request(
     connection.consume(length);
   }
   const bodyless = head.method === "GET" || head.method === "HEAD";
-  return new Request(url, {
+  return new Request(parts.url, {
     method: head.method,
-    headers,
+    headers: parts.headers,
     ...(body !== undefined && !bodyless ? { body } : {}),
   });
 }
@@ -736,224 +621,12 @@ async function _answer(state: _State, request: Request): Promise<Response> {
   }
 }
 
-/** Whether the client asked to keep the connection open. */
-function _keepAlive(head: _Head): boolean {
-  const tokens = head.fields
-    .filter(([name]) => name === "connection")
-    .flatMap(([, value]) => value.toLowerCase().split(","))
-    .map((token) => token.trim());
-  return head.minor === 1
-    ? !tokens.includes("close")
-    : tokens.includes("keep-alive");
-}
-
-/** Header fields of a response the server sets itself. */
-const _HOP_BY_HOP = new Set([
-  "connection",
-  "content-length",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
-
-/**
- * Writes the response; answers whether the connection can take another
- * request.
- */
-async function _writeResponse(
-  connection: _Connection,
-  head: _Head,
-  response: Response,
-  keepAlive: boolean,
-): Promise<boolean> {
-  const status = response.status;
-  const bodiless = head.method === "HEAD" || status < 200 || status === 204 ||
-    status === 304;
-  const declaredText = response.headers.get("content-length");
-  const declared = declaredText !== null && /^\d{1,15}$/.test(declaredText)
-    ? Number(declaredText)
-    : undefined;
-  let lines = `HTTP/1.1 ${status} ${
-    response.statusText || _REASONS[status] || "Unknown"
-  }\r\n`;
-  for (const [name, value] of response.headers) {
-    if (!_HOP_BY_HOP.has(name)) lines += `${name}: ${value}\r\n`;
-  }
-  if (!response.headers.has("date")) {
-    lines += `date: ${new Date().toUTCString()}\r\n`;
-  }
-  const connectionField = () =>
-    keepAlive
-      ? head.minor === 0 ? "connection: keep-alive\r\n" : ""
-      : "connection: close\r\n";
-
-  if (bodiless || response.body === null) {
-    await response.body?.cancel().catch(() => {});
-    if (head.method === "HEAD" && declared !== undefined) {
-      lines += `content-length: ${declared}\r\n`;
-    } else if (!bodiless) lines += "content-length: 0\r\n";
-    await connection.write(_latin1Bytes(lines + connectionField() + "\r\n"));
-    return keepAlive;
-  }
-
-  const reader = response.body.getReader();
-  try {
-    if (declared !== undefined) {
-      lines += `content-length: ${declared}\r\n`;
-      await connection.write(_latin1Bytes(lines + connectionField() + "\r\n"));
-      let sent = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (sent + value.length > declared) {
-          await connection.write(value.subarray(0, declared - sent));
-          return false; // the handler sent more than it said
-        }
-        await connection.write(value);
-        sent += value.length;
-      }
-      return keepAlive && sent === declared;
-    }
-    // The length is known when the body comes in one piece (a string or
-    // bytes): read ahead by one chunk to see.
-    const firstRead = await reader.read();
-    const first = firstRead.done ? new Uint8Array(0) : firstRead.value;
-    const secondRead = firstRead.done ? firstRead : await reader.read();
-    if (secondRead.done) {
-      lines += `content-length: ${first.length}\r\n`;
-      const headBytes = _latin1Bytes(lines + connectionField() + "\r\n");
-      if (first.length < _JOIN_BELOW) {
-        await connection.write(_concat([headBytes, first]));
-      } else {
-        await connection.write(headBytes);
-        await connection.write(first);
-      }
-      return keepAlive;
-    }
-    // A stream: chunked for HTTP/1.1, else to the end of the connection.
-    const chunked = head.minor === 1;
-    if (!chunked) keepAlive = false;
-    if (chunked) lines += "transfer-encoding: chunked\r\n";
-    await connection.write(_latin1Bytes(lines + connectionField() + "\r\n"));
-    const send = async (chunk: Uint8Array) => {
-      if (chunk.length === 0) return;
-      if (!chunked) return await connection.write(chunk);
-      const size = _latin1Bytes(`${chunk.length.toString(16)}\r\n`);
-      if (chunk.length < _JOIN_BELOW) {
-        await connection.write(_concat([size, chunk, _CRLF]));
-      } else {
-        await connection.write(size);
-        await connection.write(chunk);
-        await connection.write(_CRLF);
-      }
-    };
-    await send(first);
-    await send(secondRead.value);
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      await send(value);
-    }
-    if (chunked) await connection.write(_latin1Bytes("0\r\n\r\n"));
-    return keepAlive;
-  } catch {
-    // The body failed, or the client went away: the answer is cut short,
-    // which only closing the connection can say.
-    await reader.cancel().catch(() => {});
-    return false;
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-const _CRLF = Uint8Array.of(13, 10);
-
-/** The reason phrases of the statuses the explorer and this server send. */
-const _REASONS: Record<number, string> = {
-  100: "Continue",
-  200: "OK",
-  201: "Created",
-  204: "No Content",
-  206: "Partial Content",
-  301: "Moved Permanently",
-  302: "Found",
-  303: "See Other",
-  304: "Not Modified",
-  307: "Temporary Redirect",
-  308: "Permanent Redirect",
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  406: "Not Acceptable",
-  408: "Request Timeout",
-  409: "Conflict",
-  410: "Gone",
-  411: "Length Required",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  429: "Too Many Requests",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-  505: "HTTP Version Not Supported",
-};
-
-/** A whole error answer with a one-line text, closing the connection. */
-function _errorBytes(
-  status: number,
-  message: string,
-  close: boolean,
-): Uint8Array {
-  const body = new TextEncoder().encode(message + "\n");
-  const head = `HTTP/1.1 ${status} ${_REASONS[status] ?? "Error"}\r\n` +
-    "content-type: text/plain; charset=utf-8\r\n" +
-    `content-length: ${body.length}\r\n` +
-    (status === 503 ? "retry-after: 1\r\n" : "") +
-    (close ? "connection: close\r\n" : "") +
-    `date: ${new Date().toUTCString()}\r\n\r\n`;
-  return _concat([_latin1Bytes(head), body]);
-}
-
 function _seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 function _isOutOfFiles(error: unknown): boolean {
   return /os error 2[34]\b|too many open files/i.test(String(error));
-}
-
-function _latin1(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  return text;
-}
-
-function _latin1Bytes(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
-function _concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function _close(resource: { close(): void }): void {
