@@ -10,15 +10,18 @@
  *   moves for an idle timeout (between requests, or while the client does
  *   not read its answer).
  * - Caps the open connections, by default from the process's limit of open
- *   files ({@linkcode maxConnectionsFor}). At the cap, a new connection
+ *   files ({@linkcode maxConnectionsFor}; where the limit cannot be read,
+ *   1,024 is assumed, and the cap is lowered when the process finds itself
+ *   out of descriptors). At the cap, a new connection
  *   takes the place of the one that has waited longest for a request
  *   (silent, half-sent, or idle between requests), else of the one whose
  *   answer moved least recently; only when every connection is inside the
  *   handler is the new one answered 503 and closed.
  * - Uses one file descriptor a connection, and never stops accepting: an
- *   accept that fails (out of descriptors: EMFILE) frees one by closing the
- *   longest-waiting connection, waits a little (10 ms, doubling up to 1 s)
- *   and tries again.
+ *   accept that fails for want of descriptors (EMFILE) lowers the cap to
+ *   seven eighths of the connections then open, frees a descriptor by
+ *   closing the longest-waiting connection, and tries again; other failures
+ *   wait a little (10 ms, doubling up to 1 s).
  * - On shutdown, stops accepting, closes the connections waiting for a
  *   request, and lets the answers in progress finish (within a grace
  *   period) before closing the rest.
@@ -66,7 +69,8 @@ export interface HttpServeOptions {
    */
   idleTimeout?: number;
   /**
-   * The most connections open at once. Defaults to
+   * The most connections open at once, to begin with (it is lowered when
+   * accepting finds the process out of file descriptors). Defaults to
    * `maxConnectionsFor(openFileLimit())`.
    */
   maxConnections?: number;
@@ -83,7 +87,10 @@ export interface HttpServeOptions {
 export interface HttpServer extends AsyncDisposable {
   /** The address and port it listens on. */
   readonly addr: Deno.NetAddr;
-  /** The most connections it keeps open at once. */
+  /**
+   * The most connections it keeps open at once: as asked, or lower once the
+   * process has run out of file descriptors.
+   */
   readonly maxConnections: number;
   /** Settles once the server has stopped and every connection is closed. */
   readonly finished: Promise<void>;
@@ -103,7 +110,8 @@ const _MAX_BACKOFF_MS = 1000;
 /**
  * The soft limit of open files of this process, from `/proc/self/limits`
  * (Linux; Deno raises the soft limit to the hard one as it starts), or
- * `undefined` where that cannot be read.
+ * `undefined` where that cannot be read (elsewhere, or without
+ * `--allow-all`: Deno lets no narrower permission read `/proc`).
  *
  * @example
  * ```ts
@@ -199,7 +207,7 @@ export function serveHttp(
     handler,
     onError: options.onError,
   };
-  const maxConnections = options.maxConnections ??
+  let maxConnections = options.maxConnections ??
     maxConnectionsFor(openFileLimit());
   const grace = options.shutdownGrace ?? 2000;
   const tasks = new Set<Promise<void>>();
@@ -258,9 +266,22 @@ export function serveHttp(
         if (state.stopping || error instanceof Deno.errors.BadResource) break;
         // Out of file descriptors: close the longest-waiting connection,
         // at once, and try again; with none to close, wait.
-        const victim = _isOutOfFiles(error)
-          ? state.connections.victim()
-          : undefined;
+        const outOfFiles = _isOutOfFiles(error);
+        if (outOfFiles) {
+          // The limit is lower than the cap assumed: learn it.
+          const open = state.connections.all.size;
+          maxConnections = Math.max(
+            16,
+            Math.min(maxConnections, Math.floor(open * 7 / 8)),
+          );
+          // Down to the new cap, the longest-waiting first.
+          while (state.connections.all.size > maxConnections + 1) {
+            const extra = state.connections.victim();
+            if (extra === undefined) break;
+            track(extra.shed(maxConnections));
+          }
+        }
+        const victim = outOfFiles ? state.connections.victim() : undefined;
         if (victim !== undefined) {
           victim.close();
           continue;
@@ -300,7 +321,9 @@ export function serveHttp(
   };
   return {
     addr,
-    maxConnections,
+    get maxConnections() {
+      return maxConnections;
+    },
     finished,
     shutdown,
     [Symbol.asyncDispose]: shutdown,
