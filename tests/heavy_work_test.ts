@@ -25,7 +25,7 @@ import type { Profile } from "../lib/profile.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
-import { MAIN, withTempDir } from "./_cli.ts";
+import { MAIN, START_PERMISSIONS, withTempDir } from "./_cli.ts";
 import { dict, edge, entry, key } from "./_marshal_writer.ts";
 import { startServer } from "./_server_child.ts";
 
@@ -205,7 +205,7 @@ Deno.test("the explorer answers other requests while the folded stacks of a dens
     await Deno.writeFile(join(dir, "dense.pstats"), densePstats(DENSE));
     await using server = await startServer(Deno.execPath(), [
       "run",
-      "--allow-all",
+      ...START_PERMISSIONS,
       MAIN,
       "--no-open",
       "--port",
