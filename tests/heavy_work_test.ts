@@ -26,7 +26,7 @@ import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { MAIN, START_PERMISSIONS, withTempDir } from "./_cli.ts";
-import { dict, edge, entry, key } from "./_marshal_writer.ts";
+import { concat, edge, entry, key } from "./_marshal_writer.ts";
 import { startServer } from "./_server_child.ts";
 
 /** `n` functions that all call each other, and a root that calls them all. */
@@ -69,25 +69,34 @@ function denseProfile(n: number): Profile {
   ])]);
 }
 
-/** The same graph as a pstats file. */
+/** The same graph as a pstats file, its pieces joined once. */
 function densePstats(n: number): Uint8Array {
   const root = key("main.py", 1, "main");
-  const fn = (i: number) => key(`m${i}.py`, 1, `f${i}`);
-  const pairs: [Uint8Array, Uint8Array][] = [[root, entry(1, 1, 0.001, 1000)]];
+  const keys = Array.from({ length: n }, (_, i) => key(`m${i}.py`, 1, `f${i}`));
+  const call = edge(1, 1, 1e-6, 1e-6);
+  const [open, close] = [concat("{"), concat("0")];
+  const parts: Uint8Array[] = [open, root, entry(1, 1, 0.001, 1000)];
   for (let i = 0; i < n; i++) {
-    const callers: [Uint8Array, Uint8Array][] = [[
-      root,
-      edge(1, 1, 0.001, 0.001),
-    ]];
-    for (let j = 0; j < n; j++) {
-      if (j !== i) callers.push([fn(j), edge(1, 1, 1e-6, 1e-6)]);
-    }
-    pairs.push([fn(i), entry(n + 1, n + 1, 0.001, 1, dict(...callers))]);
+    // The entry without its empty callers dict ("{0"), then the callers.
+    const numbers = entry(n + 1, n + 1, 0.001, 1);
+    parts.push(keys[i]!, numbers.subarray(0, numbers.length - 2));
+    parts.push(open, root, edge(1, 1, 0.001, 0.001));
+    for (let j = 0; j < n; j++) if (j !== i) parts.push(keys[j]!, call);
+    parts.push(close);
   }
-  return dict(...pairs);
+  parts.push(close);
+  const out = new Uint8Array(
+    parts.reduce((size, part) => size + part.length, 0),
+  );
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
-const DENSE = 300;
+const DENSE = 500;
 const ALL: CollapsedQuery = { minShare: 0, direction: "callees", filter: "" };
 
 const fixture = loadProfile([{
