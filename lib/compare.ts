@@ -30,8 +30,14 @@ import { ProfileMismatchError } from "./data_error.ts";
 import { builtinName, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import { foldSampledLines } from "./sampled_lines.ts";
-import { searchText } from "./search.ts";
-import { filterTerms, radixOrder, textOrder, textRanks } from "./query.ts";
+import { searchText, textMatches } from "./search.ts";
+import {
+  isEmptyFilter,
+  parseFilter,
+  radixOrder,
+  textOrder,
+  textRanks,
+} from "./query.ts";
 
 /** Whether a function exists in both runs, only the current one, or only the base one. */
 export type MatchStatus = "matched" | "added" | "removed";
@@ -408,7 +414,10 @@ export function isCompareSortColumn(
 
 /** Options of {@linkcode queryComparison} and the edge queries. */
 export interface CompareQueryOptions {
-  /** Space-separated terms that must all occur in the location or name. */
+  /**
+   * Space-separated terms that must all occur in the location or name (`-`
+   * before a term: must not), as `parseFilter()` reads them.
+   */
   filter?: string;
   /** Only rows with one of these changes; all when absent or empty. */
   changes?: readonly ChangeKind[];
@@ -489,19 +498,20 @@ export function queryComparison(
   const descending = options.descending ??
     isCompareDescendingByDefault(column);
   const order = _rowOrder(comparison, column, descending);
-  const terms = filterTerms(options.filter);
+  const terms = parseFilter(options.filter);
+  const filtered = !isEmptyFilter(terms);
   const changes = options.changes ?? [];
-  if (terms.length === 0 && changes.length === 0) {
+  if (!filtered && changes.length === 0) {
     return _page(order, order.length, options);
   }
-  const text = terms.length > 0 ? _searchText(comparison) : [];
+  const text = filtered ? _searchText(comparison) : [];
   const kinds = new Set(changes);
   const matched = new Uint32Array(order.length);
   let total = 0;
   for (let i = 0; i < order.length; i++) {
     const row = order[i]!;
     if (kinds.size > 0 && !kinds.has(rowChange(comparison, row))) continue;
-    if (terms.length > 0 && !_matchesAll(text[row]!, terms)) continue;
+    if (filtered && !textMatches(text[row]!, terms)) continue;
     matched[total++] = row;
   }
   return _page(matched, total, options);
@@ -656,10 +666,10 @@ function _compareEdges(
   collect(comparison.current, comparison.currentIds[row]!, "current");
   let edges: ComparedEdge[] = [...byRow].map(([row, e]) => ({ row, ...e }));
   edges.sort((a, b) => a.row - b.row);
-  const terms = filterTerms(options.filter);
-  if (terms.length > 0) {
+  const terms = parseFilter(options.filter);
+  if (!isEmptyFilter(terms)) {
     const text = _searchText(comparison);
-    edges = edges.filter((e) => _matchesAll(text[e.row]!, terms));
+    edges = edges.filter((e) => textMatches(text[e.row]!, terms));
   }
   const kinds = new Set(options.changes ?? []);
   if (kinds.size > 0) {
@@ -744,11 +754,6 @@ function _page(
   const start = Math.min(Math.max(0, Math.floor(offset)), total);
   const end = Math.min(total, start + Math.max(0, limit));
   return { total, rows: rows.slice(start, end) };
-}
-
-function _matchesAll(text: string, terms: string[]): boolean {
-  for (const term of terms) if (!text.includes(term)) return false;
-  return true;
 }
 
 interface _Cache {

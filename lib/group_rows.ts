@@ -22,11 +22,13 @@ import {
   LINE,
   nodeKey,
 } from "./group.ts";
+import { isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
+import { textMatches } from "./search.ts";
 import {
-  filterTerms,
   isDescendingByDefault,
   numberSortKey,
+  parseFilter,
   radixOrder,
   type SortColumn,
 } from "./query.ts";
@@ -348,7 +350,10 @@ export class GroupRows {
 
 /** Options for {@linkcode sortFoldedEdges}. */
 export interface FoldedEdgesOptions {
-  /** Space-separated terms the function at the other end must match. */
+  /**
+   * Space-separated terms the function at the other end must match (`-`
+   * before a term: must not), as `parseFilter()` reads them.
+   */
   filter?: string;
   /**
    * The column to sort by. `name` and `file` sort by the other end's key;
@@ -404,11 +409,11 @@ export function sortFoldedEdges(
   options: FoldedEdgesOptions = {},
 ): Uint32Array {
   const { sort = "cumulative", descending = false } = options;
-  const terms = filterTerms(options.filter ?? "");
+  const terms = parseFilter(options.filter ?? "");
   const kept: number[] = [];
   for (let i = 0; i < edges.nodes.length; i++) {
-    const text = nodeKey(tree, edges.nodes[i]!).toLowerCase();
-    if (terms.every((t) => text.includes(t))) kept.push(i);
+    const text = _foldedText(tree, edges.nodes[i]!);
+    if (textMatches(text, terms)) kept.push(i);
   }
   if (sort === "name" || sort === "file") {
     const keys = kept.map((i) => nodeKey(tree, edges.nodes[i]!));
@@ -426,6 +431,17 @@ export function sortFoldedEdges(
     descending,
   );
   return Uint32Array.from(order, (k) => kept[k]!);
+}
+
+/**
+ * The lower-case text a folded edge's other end is filtered by: its key,
+ * after `~` for a built-in (as `searchText()` has it).
+ */
+function _foldedText(tree: GroupTree, node: number): string {
+  const key = nodeKey(tree, node).toLowerCase();
+  const row = tree.row[node]!;
+  const f = tree.profile.functions;
+  return row >= 0 && isBuiltin(f.file[row]!, f.line[row]!) ? `~\n${key}` : key;
 }
 
 /** Indexes of `keys` in text order (reversed if `descending`), ties in order. */

@@ -14,7 +14,12 @@
 
 import { builtinName, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
-import { functionMatcher, matchFunctions, shareSearchCache } from "./search.ts";
+import {
+  filterFunctions,
+  filterMatcher,
+  type ParsedFilter,
+  shareSearchCache,
+} from "./search.ts";
 
 /** The columns a query can sort by. */
 export const SORT_COLUMNS = [
@@ -35,7 +40,8 @@ export type SortColumn = typeof SORT_COLUMNS[number];
 export interface QueryOptions {
   /**
    * Space-separated terms, each of which must occur (ignoring case) in the
-   * function's location (full or short path and line) or its name.
+   * function's location (full or short path and line) or its name; a term
+   * starting with `-` must not (see {@linkcode parseFilter}).
    */
   filter?: string;
   /** The column to sort by. Defaults to `"cumulative"`. */
@@ -99,7 +105,7 @@ export const MAX_FILTER_LENGTH = 1024;
  * import { checkFilter } from "./query.ts";
  * import { assertEquals } from "@std/assert";
  *
- * assertEquals(checkFilter("views.py get"), undefined);
+ * assertEquals(checkFilter("views.py get -test"), undefined);
  * assertEquals(
  *   checkFilter("a ".repeat(40)),
  *   "the filter has 40 terms; at most 32 are allowed",
@@ -113,7 +119,8 @@ export function checkFilter(filter: string): string | undefined {
   if (filter.length > MAX_FILTER_LENGTH) {
     return `the filter is ${filter.length} characters long; at most ${MAX_FILTER_LENGTH} are allowed`;
   }
-  const terms = filterTerms(filter, Infinity).length;
+  const { include, exclude } = parseFilter(filter, Infinity);
+  const terms = include.length + exclude.length;
   if (terms > MAX_FILTER_TERMS) {
     return `the filter has ${terms} terms; at most ${MAX_FILTER_TERMS} are allowed`;
   }
@@ -121,34 +128,75 @@ export function checkFilter(filter: string): string | undefined {
 }
 
 /**
- * Splits a filter into lower-case terms. Beyond the first
- * {@linkcode MAX_FILTER_LENGTH} characters and {@linkcode MAX_FILTER_TERMS}
- * terms nothing is read, so that no filter costs more than that; callers
- * that take filters from users refuse longer ones with
- * {@linkcode checkFilter}.
+ * Reads a filter: lower-case terms separated by white space, each of which
+ * a match holds in its location or name. A term starting with `-` is one
+ * no match holds (`-site-packages`); `-` alone is no term. A term in double
+ * quotes is taken as it is written, spaces and a leading `-` included
+ * (`"-x"` looks for `-x`, `"built-in method"` for those two words; white
+ * space inside counts as one space, an unclosed quote runs to the end), and
+ * `-"…"` excludes it. Beyond the first {@linkcode MAX_FILTER_LENGTH}
+ * characters and {@linkcode MAX_FILTER_TERMS} terms nothing is read, so
+ * that no filter costs more than that; callers that take filters from
+ * users refuse longer ones with {@linkcode checkFilter}.
  *
  * @example
  * ```ts
- * import { filterTerms } from "./query.ts";
+ * import { parseFilter } from "./query.ts";
  * import { assertEquals } from "@std/assert";
  *
- * assertEquals(filterTerms("  Django  views.py "), ["django", "views.py"]);
+ * assertEquals(parseFilter("  Django  views.py "), {
+ *   include: ["django", "views.py"],
+ *   exclude: [],
+ * });
+ * assertEquals(parseFilter('-site-packages -~ django/db - "-x"'), {
+ *   include: ["django/db", "-x"],
+ *   exclude: ["site-packages", "~"],
+ * });
  * ```
  *
  * @param filter The filter text.
- * @param maxTerms The most terms to keep. Defaults to {@linkcode MAX_FILTER_TERMS}.
+ * @param maxTerms The most terms to keep, included and excluded together.
+ * Defaults to {@linkcode MAX_FILTER_TERMS}.
  * @returns Its terms.
  */
-export function filterTerms(
+export function parseFilter(
   filter: string | undefined,
   maxTerms: number = MAX_FILTER_TERMS,
-): string[] {
+): ParsedFilter {
   const text = filter ?? "";
   const cut = maxTerms === Infinity ? text : text.slice(0, MAX_FILTER_LENGTH);
-  return cut.toLowerCase().split(/\s+/).filter((t) => t !== "").slice(
-    0,
-    maxTerms,
-  );
+  const include: string[] = [];
+  const exclude: string[] = [];
+  const space = /\s/;
+  let at = 0;
+  while (at < cut.length && include.length + exclude.length < maxTerms) {
+    while (at < cut.length && space.test(cut[at]!)) at++;
+    if (at >= cut.length) break;
+    const excluded = cut[at] === "-" && at + 1 < cut.length &&
+      !space.test(cut[at + 1]!);
+    if (excluded) at++;
+    let term: string;
+    if (cut[at] === '"') {
+      const close = cut.indexOf('"', at + 1);
+      const end = close < 0 ? cut.length : close;
+      term = cut.slice(at + 1, end).replace(/\s+/g, " ");
+      at = end + 1;
+    } else {
+      const from = at;
+      while (at < cut.length && !space.test(cut[at]!)) at++;
+      term = cut.slice(from, at);
+      if (term === "-") continue; // a lone "-": no term
+    }
+    term = term.toLowerCase();
+    if (term === "" || term === " ") continue;
+    (excluded ? exclude : include).push(term);
+  }
+  return { include, exclude };
+}
+
+/** Whether a filter has no terms: every function matches it. */
+export function isEmptyFilter(filter: ParsedFilter): boolean {
+  return filter.include.length === 0 && filter.exclude.length === 0;
 }
 
 /**
@@ -185,13 +233,13 @@ export function queryFunctions(
 ): QueryResult {
   const column = options.sort ?? "cumulative";
   const descending = options.descending ?? isDescendingByDefault(column);
-  const terms = filterTerms(options.filter);
-  if (terms.length === 0) {
+  const terms = parseFilter(options.filter);
+  if (isEmptyFilter(terms)) {
     const top = _topFunctions(profile, column, descending, options);
     if (top !== undefined) return top;
   }
   const order = _functionOrder(profile, column, descending);
-  if (terms.length === 0) return _page(order, order.length, options);
+  if (isEmptyFilter(terms)) return _page(order, order.length, options);
   // Typing usually refines the last filter: then only its matches, already
   // in this order, can match.
   const cache = _cache(profile);
@@ -200,15 +248,22 @@ export function queryFunctions(
       _refines(terms, last.terms)
     ? last.matched.subarray(0, last.total)
     : order;
-  const matched = matchFunctions(profile, terms, candidates);
+  const matched = filterFunctions(profile, terms, candidates);
   const total = matched.length;
   cache.lastFilter = { terms, order, matched, total };
   return _page(matched, total, options);
 }
 
-/** Whether every text matching all of `terms` also matches all of `previous`. */
-function _refines(terms: string[], previous: string[]): boolean {
-  return previous.every((old) => terms.some((term) => term.includes(old)));
+/** Whether every text matching `terms` also matches `previous`. */
+function _refines(terms: ParsedFilter, previous: ParsedFilter): boolean {
+  // A text holding a term holds its parts; one lacking a term lacks every
+  // text that holds it.
+  return previous.include.every((old) =>
+    terms.include.some((term) => term.includes(old))
+  ) &&
+    previous.exclude.every((old) =>
+      terms.exclude.some((term) => old.includes(term))
+    );
 }
 
 /**
@@ -258,8 +313,8 @@ function _queryEdges(
     .subarray(start[id] ?? 0, start[id + 1] ?? 0);
   // The function at the other end, which filters and name sorts apply to.
   const other = callers ? profile.edges.caller : profile.edges.callee;
-  const terms = filterTerms(options.filter);
-  const matches = terms.length > 0 ? functionMatcher(profile, terms) : null;
+  const terms = parseFilter(options.filter);
+  const matches = isEmptyFilter(terms) ? null : filterMatcher(profile, terms);
   const ids: number[] = [];
   for (const edge of edges) {
     if (matches === null || matches(other[edge]!)) {
@@ -364,7 +419,7 @@ interface _Cache {
   textOrigin?: TextOrderOrigin;
   /** The last filtered query, for refining it as the user types. */
   lastFilter?: {
-    terms: string[];
+    terms: ParsedFilter;
     order: Uint32Array;
     matched: Uint32Array;
     total: number;

@@ -1,9 +1,12 @@
 /**
  * Which functions a filter matches, fast on a million functions.
  *
- * A function matches a filter when every term is in its search text,
+ * A function matches a filter ({@linkcode ParsedFilter}, as `parseFilter()`
+ * of `lib/query.ts` reads the filter box) when every term it includes is in
+ * the function's search text and no term it excludes is,
  * {@linkcode searchText}: the lower-case `short file:line`, `file:line` and
- * name, one a line (for a built-in, its shown name and its name as stored).
+ * name, one a line (for a built-in, `~` as pstats stores its file, its shown
+ * name and its name as stored).
  * That text is the reference; building it for every function costs a
  * string of a hundred characters each, and looking for a term in each of
  * them a scan of the whole, on every keystroke.
@@ -29,7 +32,8 @@ import type { Profile } from "./profile.ts";
 /**
  * The lower-case text a filter's terms are looked for in, of each function:
  * `short file:line`, `file:line` and the name, one a line; for a built-in,
- * its shown name and its name as stored. The reference for
+ * `~` (its file, as pstats stores it), its shown name and its name as
+ * stored. The reference for
  * {@linkcode functionMatcher}; cached per profile.
  *
  * @example
@@ -58,7 +62,7 @@ export function searchText(profile: Profile): string[] {
     const line = f.line[i]!;
     const name = f.name[i]!;
     text[i] = (isBuiltin(file, line)
-      ? `${builtinName(name)}\n${name}`
+      ? `~\n${builtinName(name)}\n${name}`
       : `${f.shortFile[i]}:${line}\n${file}:${line}\n${name}`).toLowerCase();
   }
   cache.text = text;
@@ -146,6 +150,140 @@ export function matchFunctions(
   return into.subarray(0, total);
 }
 
+/**
+ * A filter, parsed (`parseFilter()` of `lib/query.ts` reads one from the
+ * filter box's text): lower-case terms that must all be in a function's
+ * search text, and terms none of which may be.
+ */
+export interface ParsedFilter {
+  /** Terms every match holds. */
+  readonly include: readonly string[];
+  /** Terms no match holds. */
+  readonly exclude: readonly string[];
+}
+
+/**
+ * A test of whether a function matches a filter: every included term in
+ * its search text, no excluded one. Make one per filter.
+ *
+ * @example
+ * ```ts
+ * import { filterMatcher } from "./search.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, name: string) => ({
+ *   key: [file, 1, name] as const,
+ *   calls: 1, primitiveCalls: 1, internalTime: 1, cumulativeTime: 1,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   entry("/venv/site-packages/django/db/query.py", "get"),
+ *   entry("/srv/app/django/db/views.py", "get"),
+ * ])]);
+ * const matches = filterMatcher(profile, {
+ *   include: ["django/db"],
+ *   exclude: ["site-packages"],
+ * });
+ * assertEquals([matches(0), matches(1)], [false, true]);
+ * ```
+ *
+ * @param profile The profile.
+ * @param filter The filter: lower-case terms without line breaks, at most
+ * 32 in all.
+ * @returns Whether function `id` matches it.
+ */
+export function filterMatcher(
+  profile: Profile,
+  filter: ParsedFilter,
+): (id: number) => boolean {
+  const include = functionMatcher(profile, filter.include);
+  const exclude = filter.exclude.map((term) =>
+    functionMatcher(profile, [term])
+  );
+  if (exclude.length === 0) return include;
+  return (id) => include(id) && !exclude.some((holds) => holds(id));
+}
+
+/**
+ * The functions among `candidates` that match a filter, in their order:
+ * those that hold every included term, less those that hold an excluded
+ * one (a pass of {@linkcode matchFunctions} each).
+ *
+ * @example
+ * ```ts
+ * import { filterFunctions } from "./search.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const entry = (file: string, line: number, name: string) => ({
+ *   key: [file, line, name] as const,
+ *   calls: 1, primitiveCalls: 1, internalTime: 1, cumulativeTime: 1,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   entry("/srv/app.py", 3, "main"),
+ *   entry("~", 0, "<built-in method builtins.len>"),
+ *   entry("/srv/app.py", 9, "load"),
+ * ])]);
+ * const all = Uint32Array.of(0, 1, 2);
+ * const notBuiltIns = { include: [], exclude: ["~"] };
+ * assertEquals([...filterFunctions(profile, notBuiltIns, all)], [0, 2]);
+ * ```
+ *
+ * @param profile The profile.
+ * @param filter The filter (see {@linkcode filterMatcher}).
+ * @param candidates The function ids to test.
+ * @returns The ids that match.
+ */
+export function filterFunctions(
+  profile: Profile,
+  filter: ParsedFilter,
+  candidates: Uint32Array,
+): Uint32Array {
+  let kept = filter.include.length > 0
+    ? matchFunctions(profile, filter.include, candidates)
+    : candidates;
+  for (const term of filter.exclude) {
+    if (kept.length === 0) break;
+    const holding = matchFunctions(profile, [term], kept);
+    if (holding.length === 0) continue;
+    // Both in the same order: keep what `holding` does not list.
+    const rest = new Uint32Array(kept.length - holding.length);
+    let h = 0;
+    let r = 0;
+    for (let k = 0; k < kept.length; k++) {
+      if (h < holding.length && kept[k] === holding[h]) h++;
+      else rest[r++] = kept[k]!;
+    }
+    kept = rest;
+  }
+  return kept;
+}
+
+/**
+ * Whether a lower-case text matches a filter: it holds every included term
+ * and no excluded one. The rule every list that is not a profile's
+ * functions (compared runs, folded groups) filters by.
+ *
+ * @example
+ * ```ts
+ * import { textMatches } from "./search.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const filter = { include: ["views"], exclude: ["test"] };
+ * assertEquals(textMatches("app/views.py:3(index)", filter), true);
+ * assertEquals(textMatches("tests/views.py:3(test_index)", filter), false);
+ * ```
+ *
+ * @param text The lower-case text.
+ * @param filter The filter.
+ * @returns Whether it matches.
+ */
+export function textMatches(text: string, filter: ParsedFilter): boolean {
+  for (const term of filter.include) if (!text.includes(term)) return false;
+  for (const term of filter.exclude) if (text.includes(term)) return false;
+  return true;
+}
+
 function _usesParts(terms: readonly string[]): boolean {
   return terms.length <= 32 && terms.every((t) => !t.includes(":"));
 }
@@ -201,8 +339,9 @@ function _mask(text: string, terms: readonly string[]): number {
 
 /**
  * The search text's parts: per function a code into each table of distinct
- * lower-case texts. Code 0 of the file and line tables is the empty text
- * (a built-in's, whose whole text is in its name's).
+ * lower-case texts. Code 0 of the file table is a built-in's file, `~`, and
+ * of the line table the empty text (a built-in's other text is in its
+ * name's).
  */
 interface _Parts {
   readonly file: Uint32Array;
@@ -254,7 +393,7 @@ function _parts(profile: Profile): _Parts | null {
   const file = new Uint32Array(n);
   const line = new Uint32Array(n);
   const name = new Uint32Array(n);
-  const fileText = [""];
+  const fileText = ["~"];
   const lineText = [""];
   const nameText: string[] = [];
   const files = new Map<string, number>();
@@ -278,7 +417,7 @@ function _parts(profile: Profile): _Parts | null {
         builtins.set(stored, code);
       }
       name[i] = code;
-      continue; // file and line: code 0, the empty text
+      continue; // file and line: code 0, `~` and the empty text
     }
     const short = f.shortFile[i]!;
     let fc = files.get(path);

@@ -2,7 +2,8 @@ import { assertEquals, assertThrows } from "@std/assert";
 import type { Profile } from "../lib/profile.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import {
-  filterTerms,
+  checkFilter,
+  parseFilter,
   queryCallees,
   queryCallers,
   queryFunctions,
@@ -193,9 +194,73 @@ Deno.test("queryCallers() and queryCallees() give the edges with their numbers",
   assertEquals(queryCallers(profile, fib, { filter: "main" }).total, 1);
 });
 
-Deno.test("filterTerms() splits on any white space and lowers case", () => {
-  assertEquals(filterTerms("\tA  b\nC "), ["a", "b", "c"]);
-  assertEquals(filterTerms(undefined), []);
+Deno.test("parseFilter() splits on any white space and lowers case", () => {
+  assertEquals(parseFilter("\tA  b\nC "), {
+    include: ["a", "b", "c"],
+    exclude: [],
+  });
+  assertEquals(parseFilter(undefined), { include: [], exclude: [] });
+});
+
+Deno.test("parseFilter() reads -term as an exclusion, a lone - as nothing, and quoted terms as written", () => {
+  assertEquals(parseFilter("-site-packages -~ django/db"), {
+    include: ["django/db"],
+    exclude: ["site-packages", "~"],
+  });
+  assertEquals(parseFilter("a - b -"), { include: ["a", "b"], exclude: [] });
+  assertEquals(parseFilter('"-x" -"Built-in  Method" "a b'), {
+    include: ["-x", "a b"],
+    exclude: ["built-in method"],
+  });
+  assertEquals(parseFilter('--x "" -"" x'), {
+    include: ["x"],
+    exclude: ["-x"],
+  });
+  // At most 32 terms, included and excluded together.
+  const many = parseFilter("-a b ".repeat(20));
+  assertEquals(many.include.length + many.exclude.length, 32);
+  assertEquals(
+    checkFilter("-a b ".repeat(20)),
+    "the filter has 40 terms; at most 32 are allowed",
+  );
+});
+
+Deno.test("queryFunctions() and the callers and callees leave out what a -term names", () => {
+  const entry = (
+    file: string,
+    line: number,
+    name: string,
+    callers: string[] = [],
+  ) => ({
+    key: [file, line, name] as const,
+    calls: 1,
+    primitiveCalls: 1,
+    internalTime: 1,
+    cumulativeTime: 1,
+    callers: callers.map((caller) => ({
+      key: ["/srv/app/views.py", 1, caller] as const,
+      calls: 1,
+    })),
+  });
+  const profile = buildProfile([statsFile("run.pstats", [
+    entry("/srv/app/views.py", 1, "index"),
+    entry("/venv/lib/python3.12/site-packages/django/db/query.py", 5, "get", [
+      "index",
+    ]),
+    entry("/srv/app/django/db/local.py", 7, "get", ["index"]),
+    entry("~", 0, "<built-in method django/db>", ["index"]),
+  ])]);
+  const names = (
+    filter: string,
+  ) => [...queryFunctions(profile, { filter }).ids].sort();
+  assertEquals(names("django/db"), [1, 2, 3]);
+  assertEquals(names("-site-packages -~ django/db"), [2]);
+  assertEquals(names('"-~"'), []);
+  const callees = queryCallees(profile, 0, { filter: "-site-packages get" });
+  assertEquals(
+    [...callees.ids].map((e) => profile.edges.callee[e]),
+    [2],
+  );
 });
 
 Deno.test("shareQueryCache() lets a rebuilt profile reuse the sort orders", () => {

@@ -8,8 +8,15 @@
 import { assert, assertEquals } from "@std/assert";
 import { loadProfile } from "../lib/pstats/read.ts";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
-import { filterTerms, queryFunctions } from "../lib/query.ts";
-import { functionMatcher, matchFunctions, searchText } from "../lib/search.ts";
+import { parseFilter, queryFunctions } from "../lib/query.ts";
+import {
+  filterFunctions,
+  filterMatcher,
+  functionMatcher,
+  matchFunctions,
+  type ParsedFilter,
+  searchText,
+} from "../lib/search.ts";
 import { FIXTURES } from "./_fixtures.ts";
 
 /** The reference: every term in the function's whole text. */
@@ -26,6 +33,27 @@ function fast(profile: Profile, terms: string[]): number[] {
   const all = Uint32Array.from({ length: profile.size }, (_, i) => i);
   const matched = [...matchFunctions(profile, terms, all)];
   const matches = functionMatcher(profile, terms);
+  assertEquals(all.filter((id) => matches(id)).length, matched.length);
+  return matched;
+}
+
+/** A text's lower-case words, as they are (a leading `-` or `"` too). */
+function words(text: string): string[] {
+  return text.toLowerCase().split(/\s+/).filter((word) => word !== "");
+}
+
+/** The reference of a filter with exclusions: included terms, less excluded. */
+function referenceFilter(profile: Profile, filter: ParsedFilter): number[] {
+  const text = searchText(profile);
+  return reference(profile, [...filter.include]).filter((id) =>
+    !filter.exclude.some((term) => text[id]!.includes(term))
+  );
+}
+
+function fastFilter(profile: Profile, filter: ParsedFilter): number[] {
+  const all = Uint32Array.from({ length: profile.size }, (_, i) => i);
+  const matched = [...filterFunctions(profile, filter, all)];
+  const matches = filterMatcher(profile, filter);
   assertEquals(all.filter((id) => matches(id)).length, matched.length);
   return matched;
 }
@@ -55,7 +83,7 @@ function termsFor(profile: Profile, seed: number, count: number): string[][] {
       const source = text[Math.floor(next() * text.length)]!;
       const from = Math.floor(next() * source.length);
       const length = 1 + Math.floor(next() * 8);
-      terms.push(...filterTerms(source.slice(from, from + length)));
+      terms.push(...words(source.slice(from, from + length)));
     }
     if (terms.length > 0) sets.push(terms);
   }
@@ -93,11 +121,24 @@ Deno.test("the fast filter matches exactly what the whole text does, on every fi
     } catch {
       continue; // a fixture of a refused file
     }
-    for (const terms of termsFor(profile, checked + 1, 40)) {
+    const sets = termsFor(profile, checked + 1, 40);
+    for (const terms of sets) {
       assertEquals(
         fast(profile, terms),
         reference(profile, terms),
         `${entry.name}: ${terms.join(" ")}`,
+      );
+    }
+    // The same terms, the last of each set excluded.
+    for (const terms of sets) {
+      const filter = {
+        include: terms.slice(0, -1),
+        exclude: terms.slice(-1),
+      };
+      assertEquals(
+        fastFilter(profile, filter),
+        referenceFilter(profile, filter),
+        `${entry.name}: ${terms.join(" ")}, the last excluded`,
       );
     }
     checked++;
@@ -179,8 +220,48 @@ Deno.test("refining a filter as one types gives the results of typing it at once
     const typed = queryFunctions(profile, { filter: term.slice(0, i) });
     assertEquals(
       [...typed.ids].sort((a, b) => a - b),
-      reference(profile, filterTerms(term.slice(0, i))),
+      referenceFilter(profile, parseFilter(term.slice(0, i))),
       term.slice(0, i),
     );
   }
+});
+
+Deno.test("refining a filter with exclusions as one types gives the results of typing it at once", () => {
+  const profile = profileOf(
+    Array.from({ length: 400 }, (_, i) =>
+      [
+        i % 5 === 0 ? "~" : `/lib/site-packages/pkg${i % 7}/mod${i % 13}.py`,
+        i % 5 === 0 ? "~" : `pkg${i % 7}/mod${i % 13}.py`,
+        i % 5 === 0 ? 0 : i,
+        i % 5 === 0 ? `<built-in method m${i % 3}>` : `get_${i % 11}_item`,
+      ] as [string, string, number, string]),
+  );
+  for (const typed of ["-pkg1 -~ get -mod1", 'm -"get_1" -mod']) {
+    for (let i = 1; i <= typed.length; i++) {
+      const result = queryFunctions(profile, { filter: typed.slice(0, i) });
+      assertEquals(
+        [...result.ids].sort((a, b) => a - b),
+        referenceFilter(profile, parseFilter(typed.slice(0, i))),
+        typed.slice(0, i),
+      );
+    }
+  }
+});
+
+Deno.test("a built-in's text holds ~, so -~ leaves out the built-ins", () => {
+  const profile = profileOf([
+    ["~", "~", 0, "<built-in method builtins.len>"],
+    ["", "", 0, "<built-in method exec>"],
+    ["/src/app.py", "app.py", 12, "main"],
+  ]);
+  assertEquals(
+    searchText(profile)[0],
+    "~\n{built-in method builtins.len}\n<built-in method builtins.len>",
+  );
+  assertEquals([...queryFunctions(profile, { filter: "~" }).ids].sort(), [
+    0,
+    1,
+  ]);
+  assertEquals([...queryFunctions(profile, { filter: "-~" }).ids], [2]);
+  assertEquals(fast(profile, ["~"]), [0, 1]);
 });
