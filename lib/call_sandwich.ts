@@ -188,7 +188,14 @@ class _Merger {
     this.#out.add(fn, -1, 0, 0, 0, 0);
   }
 
-  #node(parent: number, fn: number, value: number, self: number, est: number) {
+  #node(
+    parent: number,
+    fn: number,
+    value: number,
+    self: number,
+    est: number,
+    merged = 0,
+  ) {
     const key = `${parent} ${fn}`;
     let id = this.#child.get(key);
     const o = this.#out;
@@ -198,6 +205,7 @@ class _Merger {
     }
     o.value[id]! += value;
     o.self[id]! += self;
+    o.merged[id]! += merged;
     o.estimated[id] = o.estimated[id]! | est;
     return id;
   }
@@ -208,13 +216,21 @@ class _Merger {
     const o = this.#out;
     o.value[0]! += s.value[i]!;
     o.self[0]! += s.self[i]!;
+    o.merged[0]! += s.merged[i]!;
     o.estimated[0] = o.estimated[0]! | s.estimated[i]!;
     const map = new Map<number, number>([[i, 0]]);
     for (let k = i + 1; k < s.end[i]!; k++) {
       const parent = map.get(s.parent[k]!)!;
       map.set(
         k,
-        this.#node(parent, s.fn[k]!, s.value[k]!, s.self[k]!, s.estimated[k]!),
+        this.#node(
+          parent,
+          s.fn[k]!,
+          s.value[k]!,
+          s.self[k]!,
+          s.estimated[k]!,
+          s.merged[k]!,
+        ),
       );
     }
   }
@@ -238,8 +254,16 @@ class _Merger {
     const o = this.#out;
     const threshold = minShare * o.value[0]!;
     const s = this.#source;
+    const transformed = { groups: s.groups, dropped: s.dropped };
     if (threshold <= 0 || o.size <= 1) {
-      return o.finish(s.profile, s.unit, this.#direction, s.capped, s.notes);
+      return o.finish(
+        s.profile,
+        s.unit,
+        this.#direction,
+        s.capped,
+        s.notes,
+        transformed,
+      );
     }
     // Cut small branches into one [other] per parent.
     const cut = new TreeColumns();
@@ -252,6 +276,7 @@ class _Merger {
       o.self[0]!,
       o.estimated[0]!,
     );
+    cut.merged[0] = o.merged[0]!;
     const other = new Float64Array(o.size);
     for (let i = 1; i < o.size; i++) {
       const p = keep[o.parent[i]!]!;
@@ -268,6 +293,7 @@ class _Merger {
         o.self[i]!,
         o.estimated[i]!,
       );
+      cut.merged[keep[i]!] = o.merged[i]!;
     }
     const kept = cut.size;
     for (let p = 0; p < kept; p++) {
@@ -275,6 +301,13 @@ class _Merger {
         cut.add(OTHER, p, cut.depth[p]! + 1, other[p]!, other[p]!, 1);
       }
     }
-    return cut.finish(s.profile, s.unit, this.#direction, s.capped, s.notes);
+    return cut.finish(
+      s.profile,
+      s.unit,
+      this.#direction,
+      s.capped,
+      s.notes,
+      transformed,
+    );
   }
 }

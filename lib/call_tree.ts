@@ -70,6 +70,58 @@ export const OTHER = -2;
 export const UNATTRIBUTED = -3;
 /** The function id of a `[deeper]` frame: frames past the depth bound. */
 export const DEEPER = -4;
+/**
+ * The function id of a `[merged]` frame: the own time of merged functions
+ * (`lib/call_transform.ts`) that had no caller to take it.
+ */
+export const MERGED = -5;
+/**
+ * The function id of the first collapsed group's frame
+ * (`lib/call_transform.ts`): group `g` of a tree's `groups` is drawn with
+ * the id `FIRST_GROUP - g`.
+ */
+export const FIRST_GROUP = -8;
+
+/**
+ * Whether a frame's function id is a made-up frame's (`[other]`,
+ * `[unattributed]`, `[deeper]`, `[merged]`): not a function, not a
+ * collapsed group, not the root.
+ *
+ * @example
+ * ```ts
+ * import { ALL, FIRST_GROUP, isMadeUp, OTHER } from "./call_tree.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals([isMadeUp(OTHER), isMadeUp(ALL), isMadeUp(FIRST_GROUP), isMadeUp(3)], [
+ *   true, false, false, false,
+ * ]);
+ * ```
+ *
+ * @param fn A node's function id.
+ * @returns Whether it is made up.
+ */
+export function isMadeUp(fn: number): boolean {
+  return fn <= OTHER && fn >= MERGED;
+}
+
+/**
+ * The collapsed group a frame's function id stands for (its index in the
+ * tree's `groups`), or -1 when it is not a collapsed group's.
+ *
+ * @example
+ * ```ts
+ * import { collapsedGroup, FIRST_GROUP } from "./call_tree.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals([collapsedGroup(FIRST_GROUP - 2), collapsedGroup(7)], [2, -1]);
+ * ```
+ *
+ * @param fn A node's function id.
+ * @returns The group's index, or -1.
+ */
+export function collapsedGroup(fn: number): number {
+  return fn <= FIRST_GROUP ? FIRST_GROUP - fn : -1;
+}
 
 /** The default threshold: branches under 0.1% of the total are cut. */
 export const DEFAULT_MIN_SHARE = 0.001;
@@ -126,6 +178,19 @@ export interface CallTree {
   readonly self: Float64Array;
   /** 1 for a frame whose value or own time is an estimate (rule 6). */
   readonly estimated: Uint8Array;
+  /**
+   * Each node's own part that merged functions gave it (part of `self`;
+   * see `lib/call_transform.ts`): 0 in a tree no transform has touched.
+   */
+  readonly merged: Float64Array;
+  /**
+   * The names of the collapsed groups (`django`, `stdlib`): the frame of
+   * group `g` has the function id `FIRST_GROUP - g`. Empty but for a
+   * transformed tree.
+   */
+  readonly groups: readonly string[];
+  /** The value transforms dropped from the tree (0 but for a transformed one). */
+  readonly dropped: number;
   /** The value on made-up frames, added up. */
   readonly madeUp: number;
   /** Whether the frame cap stopped the tree from growing. */
@@ -176,9 +241,10 @@ export function buildCallTree(
 
 /**
  * A frame's label in folded stacks: `file:line(function)` with the short
- * file, a built-in's name, or a made-up frame's (`[other]`,
- * `[unattributed]`, `[deeper]`); `;` and line breaks, which the format
- * cannot hold, become `,` and spaces.
+ * file, a built-in's name, a made-up frame's (`[other]`,
+ * `[unattributed]`, `[deeper]`, `[merged]`) or a collapsed group's
+ * (`django [collapsed]`, given the tree's `groups`); `;` and line breaks,
+ * which the format cannot hold, become `,` and spaces.
  *
  * @example
  * ```ts
@@ -195,22 +261,35 @@ export function buildCallTree(
  * assertEquals(frameLabel(profile, 0), "app.py:3(a,b)");
  * assertEquals(frameLabel(profile, 1), "{built-in method builtins.len}");
  * assertEquals(frameLabel(profile, OTHER), "[other]");
+ * assertEquals(frameLabel(profile, -8, ["django"]), "django [collapsed]");
  * ```
  *
  * @param profile The profile (the tree's `profile`).
- * @param fn A function id or a made-up frame's.
+ * @param fn A function id, a made-up frame's or a collapsed group's.
+ * @param groups The tree's collapsed groups.
  * @returns The label.
  */
-export function frameLabel(profile: Profile, fn: number): string {
-  if (fn < 0) return madeUpName(fn);
-  const f = profile.functions;
-  return functionLabel(f.shortFile[fn]!, f.line[fn]!, f.name[fn]!)
-    .replace(/;/g, ",").replace(/[\r\n]+/g, " ");
+export function frameLabel(
+  profile: Profile,
+  fn: number,
+  groups: readonly string[] = [],
+): string {
+  const group = collapsedGroup(fn);
+  const text = group >= 0
+    ? `${groups[group] ?? "?"} [collapsed]`
+    : fn < 0
+    ? madeUpName(fn)
+    : functionLabel(
+      profile.functions.shortFile[fn]!,
+      profile.functions.line[fn]!,
+      profile.functions.name[fn]!,
+    );
+  return text.replace(/;/g, ",").replace(/[\r\n]+/g, " ");
 }
 
 /**
  * The name of {@linkcode ALL} or of a made-up frame: `all`, `[other]`,
- * `[unattributed]` or `[deeper]`.
+ * `[unattributed]`, `[deeper]` or `[merged]`.
  *
  * @example
  * ```ts
@@ -231,6 +310,8 @@ export function madeUpName(fn: number): string {
       return "[other]";
     case UNATTRIBUTED:
       return "[unattributed]";
+    case MERGED:
+      return "[merged]";
     default:
       return "[deeper]";
   }
@@ -258,6 +339,8 @@ export function madeUpMeaning(fn: number): string {
       return "Made up: time the recorded calls do not place here (the edges and own time left for this function were spent on its other frames, or no root reaches it).";
     case DEEPER:
       return "Made up: frames deeper than the depth bound, together.";
+    case MERGED:
+      return "Made up: the own time of merged functions that no caller could take (they were roots).";
     default:
       return "Every root of the profile.";
   }

@@ -88,7 +88,8 @@ export function* collapsedStacks(
       ? 1
       : 0;
   }
-  const label = (i: number) => _cut(frameLabel(tree.profile, tree.fn[i]!));
+  const label = (i: number) =>
+    _cut(frameLabel(tree.profile, tree.fn[i]!, tree.groups));
   const depthOf = (i: number) => tree.depth[i]! - skipRoot;
   const maxDepth = Math.max(
     1,

@@ -56,6 +56,62 @@ function _endOfLastMatch(pattern: RegExp, text: string): number {
 }
 
 /**
+ * Whether a file is part of Python's standard library: inside
+ * `lib/pythonX.Y/` but not in its `site-packages/` (or `dist-packages/`),
+ * or a frozen module (`<frozen importlib._bootstrap>`).
+ *
+ * @example
+ * ```ts
+ * import { isStdlibFile } from "./location.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(isStdlibFile("/usr/lib/python3.12/json/decoder.py"), true);
+ * assertEquals(isStdlibFile("<frozen importlib._bootstrap>"), true);
+ * assertEquals(
+ *   isStdlibFile("/venv/lib/python3.12/site-packages/django/db/models.py"),
+ *   false,
+ * );
+ * assertEquals(isStdlibFile("/srv/app/views.py"), false);
+ * ```
+ *
+ * @param file The function's file, as stored in the profile.
+ * @returns `true` for the standard library.
+ */
+export function isStdlibFile(file: string): boolean {
+  if (file.startsWith("<frozen ")) return true;
+  const stdlib = _endOfLastMatch(_STDLIB, file);
+  return stdlib > 0 && _endOfLastMatch(_PACKAGE_ROOTS, file) < stdlib;
+}
+
+/**
+ * The package a file inside `site-packages/` (or `dist-packages/`) belongs
+ * to: the first part of its path there (`django`; `six` for `six.py`), or
+ * `undefined` for a file elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { sitePackage } from "./location.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(
+ *   sitePackage("/venv/lib/python3.12/site-packages/django/db/models.py"),
+ *   "django",
+ * );
+ * assertEquals(sitePackage("/venv/lib/python3.12/site-packages/six.py"), "six");
+ * assertEquals(sitePackage("/usr/lib/python3.12/json/decoder.py"), undefined);
+ * ```
+ *
+ * @param file The function's file, as stored in the profile.
+ * @returns The package's name, or `undefined`.
+ */
+export function sitePackage(file: string): string | undefined {
+  const cut = _endOfLastMatch(_PACKAGE_ROOTS, file);
+  if (cut <= 0 || cut >= file.length) return undefined;
+  const first = file.slice(cut).split(/[\\/]/)[0]!;
+  return first.endsWith(".py") ? first.slice(0, -3) : first;
+}
+
+/**
  * Whether a function is a built-in (C) function, which cProfile records with
  * file `~` and line 0 and the `profile` module with an empty file and line 0.
  *

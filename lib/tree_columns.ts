@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ALL, type CallTree } from "./call_tree.ts";
+import { type CallTree, isMadeUp } from "./call_tree.ts";
 import type { Profile } from "./profile.ts";
 
 /**
@@ -22,6 +22,8 @@ export class TreeColumns {
   value = new Float64Array(64);
   self = new Float64Array(64);
   estimated = new Uint8Array(64);
+  /** Each node's own part that merged functions gave it. */
+  merged = new Float64Array(64);
 
   add(
     fn: number,
@@ -57,12 +59,14 @@ export class TreeColumns {
     this.value = grow(this.value, new Float64Array(n));
     this.self = grow(this.self, new Float64Array(n));
     this.estimated = grow(this.estimated, new Uint8Array(n));
+    this.merged = grow(this.merged, new Float64Array(n));
   }
 
   /**
    * The finished tree: nodes in depth-first order, children largest first
-   * (made-up frames after the functions), laid out from their parent's
-   * start.
+   * (made-up frames after the others), laid out from their parent's start.
+   * `transformed` gives a transformed tree's collapsed groups and dropped
+   * value.
    */
   finish(
     profile: Profile,
@@ -70,6 +74,10 @@ export class TreeColumns {
     direction: "callees" | "callers",
     capped: boolean,
     notes: readonly string[],
+    transformed: { groups: readonly string[]; dropped: number } = {
+      groups: [],
+      dropped: 0,
+    },
   ): CallTree {
     const n = this.size;
     const childCount = new Uint32Array(n + 1);
@@ -82,7 +90,7 @@ export class TreeColumns {
     const value = this.value;
     const fnOf = this.fn;
     const order = (a: number, b: number) =>
-      (fnOf[a]! < ALL ? 1 : 0) - (fnOf[b]! < ALL ? 1 : 0) ||
+      (isMadeUp(fnOf[a]!) ? 1 : 0) - (isMadeUp(fnOf[b]!) ? 1 : 0) ||
       value[b]! - value[a]! || fnOf[a]! - fnOf[b]! || a - b;
     for (let i = 0; i < n; i++) {
       const from = firstChild[i]!;
@@ -98,6 +106,7 @@ export class TreeColumns {
       value: new Float64Array(n),
       self: new Float64Array(n),
       estimated: new Uint8Array(n),
+      merged: new Float64Array(n),
     };
     let maxDepth = 0;
     let madeUp = 0;
@@ -119,8 +128,9 @@ export class TreeColumns {
         out.value[id] = this.value[old]!;
         out.self[id] = this.self[old]!;
         out.estimated[id] = this.estimated[old]!;
+        out.merged[id] = this.merged[old]!;
         if (out.depth[id]! > maxDepth) maxDepth = out.depth[id]!;
-        if (out.fn[id]! < ALL) madeUp += out.value[id]!;
+        if (isMadeUp(out.fn[id]!)) madeUp += out.value[id]!;
         const from = firstChild[old]!;
         const to = firstChild[old + 1]!;
         // Push in reverse so the largest child comes out first.
@@ -153,6 +163,8 @@ export class TreeColumns {
       madeUp,
       capped,
       notes,
+      groups: transformed.groups,
+      dropped: transformed.dropped,
     };
   }
 }
