@@ -221,7 +221,11 @@ export function transformCallTree(
   let out = tree;
   for (const transform of transforms) {
     const problem = checkTransform(transform);
-    if (problem !== undefined) throw new RangeError(`Cannot ${problem}`);
+    if (problem !== undefined) {
+      throw new RangeError(
+        `Bad transform "${transformText(transform)}": ${problem}`,
+      );
+    }
     out = _apply(out, transform);
   }
   return minShare > 0 ? _cut(out, minShare) : out;
