@@ -47,8 +47,9 @@ With no --format, serves a web page where you sort, filter and walk every
 function of the profile, and opens it in your browser. Several files are
 merged, as pstats.Stats(a, b) does. A folder means every *.prof and *.pstats
 file in it (pytest-profiling's combined.prof is left out when the files it
-sums are there; name it to read it). --filter, --sort, --reverse, --by and
---only choose the view the page (or the --html report) opens on.
+sums are there; name it to read it). --filter, --sort, --reverse, --by,
+--only and the transforms choose the view the page (or the --html report)
+opens on.
 
 Input options:
   -r, --recursive      Read the folders below a folder too
@@ -74,8 +75,10 @@ Report options (print to stdout instead of serving):
   -n, --limit N        Show at most N functions (table default: 40;
                        json and csv print every function)
       --filter TERMS   Only functions whose location or name contains every
-                       space-separated term (case-insensitive); collapsed:
-                       only paths through such functions (at most 32 terms)
+                       space-separated term (case-insensitive) and no
+                       -term (-site-packages; "-x" looks for -x; -~ leaves
+                       out built-ins); collapsed: only paths through such
+                       functions (at most 32 terms)
       --min-share PCT  collapsed: cut branches under PCT% of the total into
                        [other] frames (default ${
   DEFAULT_MIN_SHARE * 100
@@ -90,6 +93,21 @@ Report options (print to stdout instead of serving):
                        level
       --max-size SIZE  Refuse files larger than SIZE (default 1G, far more
                        than any real profile; 0 for no limit)
+
+Call tree transforms (--format collapsed, --html and the page's flame
+graph; repeat them, they apply in the order given):
+      --merge TARGET   Take the functions out of every path: their own time
+                       goes to their callers, their callees too
+      --collapse GROUP Make each run of frames in a group one frame
+                       (django [collapsed]): stdlib, site-packages (each
+                       package its own), builtins, or a path (django/db)
+      --focus TARGET   Re-root the tree at the functions: what they call,
+                       every path through them merged
+      --drop TARGET    Remove the functions and all under them (the total
+                       drops, and stderr says by how much)
+                       A TARGET is stdlib, site-packages, builtins, a
+                       location (app/views.py:handle, views.py:12, or
+                       FILE:LINE:NAME) or filter terms (wrapper -test)
 
 HTML report (one file that opens in a browser without a server):
       --html FILE      Write the explorer, with the profile (and --base), to

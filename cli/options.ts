@@ -13,6 +13,14 @@ import {
   type SourceOptions,
 } from "./source.ts";
 import { DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
+import {
+  checkTransform,
+  MAX_TRANSFORMS,
+  type Transform,
+  TRANSFORM_KINDS,
+  type TransformKind,
+  transformText,
+} from "../lib/call_transform.ts";
 import { cutText } from "../lib/escape.ts";
 import {
   checkFilter,
@@ -90,6 +98,11 @@ export interface Options {
   minShare: number;
   /** The level to group by, if given. */
   by: GroupLevel | undefined;
+  /**
+   * Transforms of the call tree (`--merge`, `--collapse`, `--focus`,
+   * `--drop`), in the order given: for `collapsed`, `--html` and the page.
+   */
+  transforms: Transform[];
   /** The address to listen on, for `serve`. */
   host: string;
   /** The port to listen on, for `serve`. */
@@ -127,7 +140,8 @@ export class UsageError extends Error {
  */
 export function parseOptions(args: string[]): Options {
   const unknown: string[] = [];
-  const parsed = parseArgs(_joinNegativeValues(args), {
+  const { rest, transforms } = _transforms(args);
+  const parsed = parseArgs(_joinNegativeValues(rest), {
     string: [
       "format",
       "sort",
@@ -346,6 +360,19 @@ export function parseOptions(args: string[]): Options {
     : html !== undefined
     ? "html"
     : "serve";
+  if (transforms.length > 0) {
+    const flag = `--${transforms[0]!.kind}`;
+    if (formatText !== undefined && formatText !== "collapsed") {
+      throw new UsageError(
+        `${flag} applies to --format collapsed, --html and the explorer's flame graph, not to --format ${formatText}`,
+      );
+    }
+    if (byText !== undefined) {
+      throw new UsageError(
+        `${flag} opens the flame graph and --by the groups view: drop one of them`,
+      );
+    }
+  }
   if (command !== "help" && command !== "version" && files.length === 0) {
     throw new UsageError(
       base.length > 0
@@ -369,6 +396,7 @@ export function parseOptions(args: string[]): Options {
     filter,
     minShare,
     by: byText,
+    transforms,
     host,
     port,
     open: parsed.open !== false,
@@ -378,6 +406,65 @@ export function parseOptions(args: string[]): Options {
     htmlSource,
   };
 }
+
+/**
+ * Takes the transforms (`--merge T`, `--collapse=T`, …) out of the
+ * arguments, in the order given, each value as it is (a target may start
+ * with `-`: `--drop "-x"` is not an option).
+ */
+function _transforms(
+  args: string[],
+): { rest: string[]; transforms: Transform[] } {
+  const rest: string[] = [];
+  const transforms: Transform[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const match = /^--([a-z]+)(?:=(.*))?$/s.exec(arg);
+    const kind = match?.[1];
+    if (
+      match === null || kind === undefined ||
+      !(TRANSFORM_KINDS as readonly string[]).includes(kind)
+    ) {
+      rest.push(arg);
+      continue;
+    }
+    let target = match[2];
+    if (target === undefined) {
+      if (i + 1 >= args.length) {
+        throw new UsageError(
+          `--${kind} needs ${_TARGETS[kind as TransformKind]}`,
+        );
+      }
+      target = args[++i]!;
+    }
+    const transform = { kind: kind as TransformKind, target: target.trim() };
+    const problem = checkTransform(transform);
+    if (problem !== undefined) {
+      throw new UsageError(
+        `Invalid --${kind} "${cutText(target, 60)}": ${problem}`,
+      );
+    }
+    transforms.push(transform);
+  }
+  if (transforms.length > MAX_TRANSFORMS) {
+    throw new UsageError(
+      `${transforms.length} transforms given; at most ${MAX_TRANSFORMS} are allowed`,
+    );
+  }
+  return { rest, transforms };
+}
+
+/** What each transform's option takes, for its error. */
+const _TARGETS: Record<TransformKind, string> = {
+  merge: "a location, terms, stdlib, site-packages or builtins",
+  collapse: "stdlib, site-packages, builtins or a path",
+  focus: "a location, terms, stdlib, site-packages or builtins",
+  drop: "a location, terms, stdlib, site-packages or builtins",
+};
 
 /** The options whose value is a number, by every name they have. */
 const _NUMBER_OPTIONS: Record<string, string> = {
@@ -440,14 +527,19 @@ function _parseSize(text: string): number | undefined {
 
 /**
  * The page's query string for what the command line asked for: the groups
- * view with `--by`, the filter, the sort and its direction, and `--only`;
- * `""` when nothing was asked.
+ * view with `--by`, the flame graph with its transforms (`--merge`, …),
+ * the filter, the sort and its direction, and `--only`; `""` when nothing
+ * was asked.
  */
 export function startSearch(options: Options, sampled: boolean): string {
   const params = new URLSearchParams();
   if (options.by !== undefined) {
     params.set("tab", "groups");
     params.set("by", options.by);
+  }
+  if (options.transforms.length > 0) {
+    params.set("tab", "flame");
+    for (const t of options.transforms) params.append("t", transformText(t));
   }
   if (options.filter.trim() !== "") params.set("q", options.filter);
   const comparing = options.base.length > 0;
@@ -465,8 +557,11 @@ export function startSearch(options: Options, sampled: boolean): string {
   if (options.only.length > 0) params.set("only", options.only.join(","));
   // A comparison opens on its own tab, and a sampled profile on its lines
   // folded into functions, only from a bare URL: say it.
-  if (comparing && params.size > 0) params.set("tab", "compare");
-  else if (sampled && params.size > 0 && options.by === undefined) {
+  const flame = options.transforms.length > 0;
+  if (comparing && params.size > 0 && !flame) params.set("tab", "compare");
+  else if (
+    sampled && params.size > 0 && options.by === undefined && !flame
+  ) {
     params.set("tab", "groups");
     params.set("by", "function");
   }

@@ -6,8 +6,15 @@
  * @module
  */
 
-import { buildCallTree, pathsThrough, treeNotes } from "../lib/call_tree.ts";
-import { escapeControls, escapeTerminalText } from "../lib/escape.ts";
+import {
+  buildCallTree,
+  type CallTree,
+  pathsThrough,
+  treeNotes,
+} from "../lib/call_tree.ts";
+import { transformCallTree } from "../lib/call_transform.ts";
+import { parseTarget, targetFunctions } from "../lib/transform_target.ts";
+import { cutText, escapeControls, escapeTerminalText } from "../lib/escape.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import type { Profile } from "../lib/profile.ts";
 import { isDescendingByDefault, queryFunctions } from "../lib/query.ts";
@@ -30,7 +37,7 @@ import {
   groupTableReport,
 } from "../lib/group_report.ts";
 import type { Loaded } from "./load.ts";
-import type { Options, ReportFormat } from "./options.ts";
+import { type Options, type ReportFormat, UsageError } from "./options.ts";
 
 /**
  * Prints the report the options ask for to stdout.
@@ -151,9 +158,12 @@ function _report(
   return writers.functions(profile, ids, { options, total });
 }
 
-/** The estimated call tree as folded stacks, through matches if filtered. */
+/**
+ * The estimated call tree as folded stacks, transformed, through matches
+ * if filtered.
+ */
 function _collapsed(profile: Profile, options: Options): Iterable<string> {
-  const tree = buildCallTree(profile, { minShare: options.minShare });
+  const tree = _tree(profile, options);
   for (const note of treeNotes(tree)) {
     console.error(escapeControls(`Call tree: ${note}`));
   }
@@ -161,6 +171,29 @@ function _collapsed(profile: Profile, options: Options): Iterable<string> {
   const { ids } = queryFunctions(tree.profile, { filter: options.filter });
   const keep = pathsThrough(tree, ids).marked;
   return collapsedStacks(tree, { keep });
+}
+
+/**
+ * The call tree `collapsed` prints: with transforms, every branch (up to
+ * the frame cap) transformed, then cut by `--min-share` of what is left.
+ *
+ * @throws {UsageError} When a `--focus` names no function of the profile.
+ */
+function _tree(profile: Profile, options: Options): CallTree {
+  const { transforms, minShare } = options;
+  if (transforms.length === 0) return buildCallTree(profile, { minShare });
+  const whole = buildCallTree(profile, { minShare: 0 });
+  for (const t of transforms) {
+    if (t.kind !== "focus") continue;
+    if (!targetFunctions(whole.profile, parseTarget(t.target)).includes(1)) {
+      throw new UsageError(
+        `Invalid --focus "${
+          cutText(t.target, 60)
+        }": it names no function of the profile`,
+      );
+    }
+  }
+  return transformCallTree(whole, transforms, { minShare });
 }
 
 /**

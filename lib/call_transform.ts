@@ -44,7 +44,7 @@ import {
   MERGED,
   OTHER,
 } from "./call_tree.ts";
-import { formatPercent } from "./format.ts";
+import { formatCount, formatMs, formatPercent } from "./format.ts";
 import { TreeColumns } from "./tree_columns.ts";
 import {
   collapseGroups,
@@ -83,7 +83,7 @@ export const MAX_TARGET_LENGTH = 1024;
  * assertEquals(checkTransform({ kind: "merge", target: "wrapper" }), undefined);
  * assertEquals(
  *   checkTransform({ kind: "drop", target: " - " }),
- *   'drop "-" names no function: give a location, terms or a group',
+ *   "it names no function: give a location, terms or a group",
  * );
  * ```
  *
@@ -93,20 +93,18 @@ export const MAX_TARGET_LENGTH = 1024;
 export function checkTransform(transform: Transform): string | undefined {
   const target = transform.target.trim();
   if (target.length > MAX_TARGET_LENGTH) {
-    return `the target of ${transform.kind} is ${target.length} characters long; at most ${MAX_TARGET_LENGTH} are allowed`;
+    return `it is ${target.length} characters long; at most ${MAX_TARGET_LENGTH} are allowed`;
   }
   if (transform.kind === "collapse") {
     return target.replace(/[\\/]+$/, "") === ""
-      ? "collapse needs stdlib, site-packages, builtins or a path"
+      ? "give stdlib, site-packages, builtins or a path"
       : undefined;
   }
-  if (target === "") {
-    return `${transform.kind} needs a location, terms or a group`;
-  }
+  if (target === "") return "give a location, terms or a group";
   try {
     parseTarget(target);
   } catch {
-    return `${transform.kind} "${target}" names no function: give a location, terms or a group`;
+    return "it names no function: give a location, terms or a group";
   }
   return undefined;
 }
@@ -427,12 +425,17 @@ function _drop(s: CallTree, mask: Uint8Array, said: string): CallTree {
     b.take(i, o);
     map[i] = o;
   }
+  const amount = s.unit === "seconds"
+    ? `${formatMs(dropped)} ms`
+    : `${formatCount(Math.round(dropped))} samples`;
   return b.finish(
     s.groups,
     s.dropped + dropped,
     [
       ...s.notes,
-      `${said} removed ${formatPercent(dropped, s.total)} of the total`,
+      `${said} removed ${amount}, ${
+        formatPercent(dropped, s.total)
+      } of the total`,
     ],
   );
 }

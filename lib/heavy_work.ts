@@ -17,6 +17,7 @@
 import { buildCallTree, pathsThrough, treeFunction } from "./call_tree.ts";
 import { calleeTree, callerTree, sandwichSource } from "./call_sandwich.ts";
 import { collapsedStacks } from "./folded_stacks.ts";
+import { type Transform, transformCallTree } from "./call_transform.ts";
 import type { Profile } from "./profile.ts";
 import { queryFunctions } from "./query.ts";
 import { encodeProfile } from "./wire.ts";
@@ -32,6 +33,12 @@ export interface CollapsedQuery {
   readonly direction: "callees" | "callers";
   /** Only the paths through functions matching these filter terms. */
   readonly filter: string;
+  /**
+   * Transforms of the call tree, in order (`lib/call_transform.ts`): the
+   * tree of every branch (up to the frame cap) transformed, then cut by
+   * `minShare` of what is left; a function's tree cut from it.
+   */
+  readonly transforms?: readonly Transform[];
 }
 
 /**
@@ -65,19 +72,18 @@ export interface CollapsedQuery {
  */
 export function collapsedText(profile: Profile, query: CollapsedQuery): string {
   const options = { minShare: query.minShare };
+  const transforms = query.transforms ?? [];
+  const source = () =>
+    transforms.length === 0
+      ? sandwichSource(profile)
+      : transformCallTree(sandwichSource(profile), transforms);
   const tree = query.fn === undefined
-    ? buildCallTree(profile, options)
+    ? transforms.length === 0
+      ? buildCallTree(profile, options)
+      : transformCallTree(source(), [], options)
     : query.direction === "callers"
-    ? callerTree(
-      sandwichSource(profile),
-      treeFunction(profile, query.fn),
-      options,
-    )
-    : calleeTree(
-      sandwichSource(profile),
-      treeFunction(profile, query.fn),
-      options,
-    );
+    ? callerTree(source(), treeFunction(profile, query.fn), options)
+    : calleeTree(source(), treeFunction(profile, query.fn), options);
   const keep = query.filter.trim() === "" ? undefined : pathsThrough(
     tree,
     queryFunctions(tree.profile, { filter: query.filter }).ids,

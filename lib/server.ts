@@ -39,8 +39,9 @@
  * (`1`/`0`, `true`/`false`), `offset` and `limit` (default 100, at most
  * 10,000). `/api/collapsed` takes `min` (cut branches under this percentage
  * of the total, default 0.1), `q` (only paths through matching functions),
- * and `fn` with `direction` (`callees`, default, or `callers`) for the tree
- * of one function. `/api/compare` takes `q`, `sort` (a `CompareSortColumn`),
+ * `t` (transforms, `merge:wrapper`, repeated, applied in order: see
+ * `lib/call_transform.ts`) and `fn` with `direction` (`callees`, default,
+ * or `callers`) for the tree of one function. `/api/compare` takes `q`, `sort` (a `CompareSortColumn`),
  * `desc`, `offset`, `limit` and `only` (kinds of change, `slower,added`), and
  * answers the JSON report of `--format json --base` with `total` and
  * `offset` added.
@@ -61,6 +62,13 @@ import {
   type HeavyWork,
   HeavyWorkError,
 } from "./heavy_work.ts";
+import {
+  checkTransform,
+  MAX_TRANSFORMS,
+  parseTransform,
+  type Transform,
+  TRANSFORM_KINDS,
+} from "./call_transform.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -874,17 +882,44 @@ function _collapsedQuery(
   const filter = params.get("q") ?? "";
   const problem = checkFilter(filter);
   if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
+  const transforms = _transforms(params);
   return {
     minShare: percent / 100,
     direction,
     filter,
     ...(fn === undefined ? {} : { fn }),
+    ...(transforms.length === 0 ? {} : { transforms }),
   };
 }
 
 /** `/api/collapsed`: the call tree as folded stacks. */
 function _collapsedResponse(text: string): Response {
   return _respond(text, "text/plain; charset=utf-8", "no-store");
+}
+
+/** The transforms of `t=KIND:TARGET` (repeated), checked. */
+function _transforms(params: URLSearchParams): Transform[] {
+  const texts = params.getAll("t");
+  if (texts.length > MAX_TRANSFORMS) {
+    throw new _HttpError(
+      400,
+      `Bad t: ${texts.length} transforms; at most ${MAX_TRANSFORMS} are allowed`,
+    );
+  }
+  return texts.map((text) => {
+    const transform = parseTransform(text);
+    if (transform !== undefined) return transform;
+    const colon = text.indexOf(":");
+    const kind = text.slice(0, Math.max(0, colon));
+    const problem = colon < 0 ||
+        !(TRANSFORM_KINDS as readonly string[]).includes(kind)
+      ? "expected merge:, collapse:, focus: or drop: and a target"
+      : checkTransform({
+        kind: kind as Transform["kind"],
+        target: text.slice(colon + 1),
+      });
+    throw new _HttpError(400, `Bad t "${text.slice(0, 200)}": ${problem}`);
+  });
 }
 
 function _queryOptions(params: URLSearchParams): QueryOptions {

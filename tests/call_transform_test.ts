@@ -249,7 +249,9 @@ Deno.test("dropping a function removes its frames and what is under them, and sa
   ]);
   assertAlmostEquals(tree.dropped, 0.35, 1e-12);
   assert(
-    tree.notes.some((note) => note.includes("removed 35.0% of the total")),
+    tree.notes.some((note) =>
+      note.includes("removed 350.000 ms, 35.0% of the total")
+    ),
   );
   const both = transformed(diamond(), "drop:c.py:c");
   assertEquals(lines(both), [
@@ -345,5 +347,5 @@ Deno.test("transforms are read and written as KIND:TARGET, and refused when they
     assertEquals(parseTransform(text), undefined, text);
   }
   const bad: Transform = { kind: "focus", target: "" };
-  assertEquals(checkTransform(bad), "focus needs a location, terms or a group");
+  assertEquals(checkTransform(bad), "give a location, terms or a group");
 });
