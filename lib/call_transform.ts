@@ -217,6 +217,8 @@ export function transformCallTree(
     );
   }
   let out = tree;
+  // Shares in the notes are of the tree's total before any transform.
+  const whole = tree.total + tree.dropped;
   for (const transform of transforms) {
     const problem = checkTransform(transform);
     if (problem !== undefined) {
@@ -224,14 +226,18 @@ export function transformCallTree(
         `Bad transform "${transformText(transform)}": ${problem}`,
       );
     }
-    out = _apply(out, transform);
+    out = _apply(out, transform, whole);
   }
   return minShare > 0 ? _cut(out, minShare) : out;
 }
 
 // ---------------------------------------------------------------- internals
 
-function _apply(tree: CallTree, transform: Transform): CallTree {
+function _apply(
+  tree: CallTree,
+  transform: Transform,
+  whole: number,
+): CallTree {
   const target = transform.target.trim();
   const said = `${transform.kind} "${target}"`;
   if (transform.kind === "collapse") {
@@ -263,9 +269,9 @@ function _apply(tree: CallTree, transform: Transform): CallTree {
     case "merge":
       return _merge(tree, mask);
     case "drop":
-      return _drop(tree, mask, said);
+      return _drop(tree, mask, said, whole);
     case "focus":
-      return _focus(tree, mask, said);
+      return _focus(tree, mask, said, whole);
   }
 }
 
@@ -385,7 +391,12 @@ function _collapse(
   return b.finish(groups);
 }
 
-function _focus(s: CallTree, mask: Uint8Array, said: string): CallTree {
+function _focus(
+  s: CallTree,
+  mask: Uint8Array,
+  said: string,
+  whole: number,
+): CallTree {
   const b = new _Builder(s, ALL);
   const map = new Int32Array(s.size);
   let insideUntil = 0;
@@ -403,11 +414,16 @@ function _focus(s: CallTree, mask: Uint8Array, said: string): CallTree {
   const focused = b.finish();
   return _noted(
     focused,
-    `${said} keeps ${formatPercent(focused.total, s.total)} of the total`,
+    `${said} keeps ${formatPercent(focused.total, whole)} of the total`,
   );
 }
 
-function _drop(s: CallTree, mask: Uint8Array, said: string): CallTree {
+function _drop(
+  s: CallTree,
+  mask: Uint8Array,
+  said: string,
+  whole: number,
+): CallTree {
   const b = new _Builder(s);
   const map = new Int32Array(s.size);
   b.take(0, 0);
@@ -434,7 +450,7 @@ function _drop(s: CallTree, mask: Uint8Array, said: string): CallTree {
     [
       ...s.notes,
       `${said} removed ${amount}, ${
-        formatPercent(dropped, s.total)
+        formatPercent(dropped, whole)
       } of the total`,
     ],
   );

@@ -13,7 +13,12 @@
  * @module
  */
 
-import { ALL, type CallTree, madeUpName } from "../lib/call_tree.ts";
+import {
+  type CallTree,
+  collapsedGroup,
+  isMadeUp,
+  madeUpName,
+} from "../lib/call_tree.ts";
 import { fileKey, packageKey } from "../lib/group.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 
@@ -116,8 +121,17 @@ export function frameAt(
   return node;
 }
 
-/** A frame's label: the function's name, `all`, or a made-up frame's. */
-export function frameName(profile: Profile, fn: number): string {
+/**
+ * A frame's label: the function's name, `all`, a made-up frame's, or a
+ * collapsed group's (`django [collapsed]`, given the tree's `groups`).
+ */
+export function frameName(
+  profile: Profile,
+  fn: number,
+  groups: readonly string[] = [],
+): string {
+  const group = collapsedGroup(fn);
+  if (group >= 0) return `${groups[group] ?? "?"} [collapsed]`;
   if (fn < 0) return madeUpName(fn);
   return functionLocation(profile, fn).name;
 }
@@ -125,9 +139,16 @@ export function frameName(profile: Profile, fn: number): string {
 /**
  * What a function's colour is chosen by: its package (the first folder of
  * its short path, such as `django`, or a top-level module's name);
- * built-ins and frozen modules have theirs.
+ * built-ins and frozen modules have theirs; a collapsed group takes its
+ * first folder's (`django` for `django/db`).
  */
-export function colourGroup(profile: Profile, fn: number): string {
+export function colourGroup(
+  profile: Profile,
+  fn: number,
+  groups: readonly string[] = [],
+): string {
+  const group = collapsedGroup(fn);
+  if (group >= 0) return packageKey(groups[group] ?? "");
   if (fn < 0) return "";
   return packageKey(fileKey(profile, fn));
 }
@@ -193,19 +214,19 @@ function _shade(profile: Profile, fn: number): number {
 
 function _fill(scene: FlameScene, fn: number, dim: boolean): string {
   const dark = scene.dark;
-  if (fn < 0) {
+  if (fn < 0 && collapsedGroup(fn) < 0) {
     return dim
       ? (dark ? "#1c2128" : "#f3f4f6")
       : (dark ? "#3d444d" : "#d1d9e0");
   }
-  const group = colourGroup(scene.profile, fn);
+  const group = colourGroup(scene.profile, fn, scene.tree.groups);
   if (group === "builtins") {
     return dim
       ? (dark ? "#1f1d2b" : "#f4f2f8")
       : (dark ? "#4b4163" : "#ddd4ee");
   }
   const h = _packageHue(scene.profile, group);
-  const shade = _shade(scene.profile, fn);
+  const shade = fn < 0 ? 0 : _shade(scene.profile, fn);
   if (dim) return dark ? `hsl(${h} 10% 18%)` : `hsl(${h} 15% 94%)`;
   return dark ? `hsl(${h} 45% ${32 + shade}%)` : `hsl(${h} 65% ${79 + shade}%)`;
 }
@@ -284,7 +305,7 @@ export function drawFlame(
     const gap = w > 3 ? 1 : 0;
     ctx.fillRect(x, y, Math.max(w - gap, 0.5), FRAME_HEIGHT - 1);
     // Made-up frames are hatched; estimated ones, when asked, finely.
-    const stripes = fn < ALL
+    const stripes = isMadeUp(fn)
       ? madeUp
       : scene.markEstimates && tree.estimated[node] === 1
       ? estimated
@@ -294,7 +315,7 @@ export function drawFlame(
       ctx.fillRect(x, y, Math.max(w - gap, 0.5), FRAME_HEIGHT - 1);
     }
     if (w < charWidth * 3 + 6) return;
-    const name = frameName(profile, fn);
+    const name = frameName(profile, fn, tree.groups);
     const room = Math.floor((w - 6) / charWidth);
     const label = name.length <= room
       ? name

@@ -10,7 +10,10 @@
  * through it merged. The filter box highlights the matching frames and says
  * what share of the total they hold. Arrow keys move a cursor over the
  * frames; the details bar says in text what the cursor is on, with links to
- * the function's callers and callees tables.
+ * the function's callers and callees tables. The route's transforms
+ * (`ui/transform_view.ts`) apply to every graph: the whole tree (every
+ * branch, up to the frame cap) is transformed, then cut by the threshold,
+ * and a function's graphs are cut from the transformed tree.
  *
  * @module
  */
@@ -21,17 +24,20 @@ import {
   ALL,
   buildCallTree,
   type CallTree,
+  collapsedGroup,
+  isMadeUp,
   madeUpMeaning,
   pathsThrough,
   treeFunction,
   treeNotes,
 } from "../lib/call_tree.ts";
+import { transformCallTree, transformText } from "../lib/call_transform.ts";
 import {
   calleeTree,
   callerTree,
   sandwichSource,
 } from "../lib/call_sandwich.ts";
-import { callModelStep } from "../lib/call_model.ts";
+import { callModel, callModelStep } from "../lib/call_model.ts";
 import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
@@ -40,7 +46,9 @@ import {
   colourGroup,
   drawFlame,
   type FlameScene,
+  FRAME_HEIGHT,
   frameAt,
+  frameBox,
   frameName,
   groupColour,
 } from "./flame_canvas.ts";
@@ -48,6 +56,15 @@ import { styleProperties } from "./directives.ts";
 import { isMissing } from "./header_view.ts";
 import { fullLabel } from "./labels.ts";
 import { busyView, missingView } from "./message_view.ts";
+import {
+  closeFrameMenu,
+  frameButtons,
+  frameMenuView,
+  isFrameMenuOpen,
+  openFrameMenu,
+  transformKey,
+  transformsBar,
+} from "./transform_view.ts";
 import { edgeRoute, flameRoute, href, navigate } from "./navigation.ts";
 import {
   type FlameGraph,
@@ -96,6 +113,7 @@ export const FLAME_VIEW: PageView = {
   query() {
     state.flame.cursor = -1;
     state.flame.pointer = false;
+    closeFrameMenu();
   },
   template: (p) =>
     isMissing(state, p) ? missingView(state) : flameView(state, p),
@@ -105,7 +123,8 @@ export const FLAME_VIEW: PageView = {
   keyHints: () =>
     html`
       <kbd>↑</kbd><kbd>↓</kbd><kbd>←</kbd><kbd>→</kbd> move <kbd>⏎</kbd> zoom
-      <kbd>⇧⏎</kbd> function <kbd>⌫</kbd> back
+      <kbd>⇧⏎</kbd> function <kbd>m</kbd> merge <kbd>f</kbd> focus
+      <kbd>d</kbd> drop <kbd>⌫</kbd> back
     `,
   show({ scrollTop }: HistoryState) {
     update();
@@ -170,10 +189,36 @@ function _cached(
 
 /** The whole profile's tree. */
 function _mainTree(p: Profile, minShare: number): CallTree {
+  const transforms = state.route.transforms;
+  if (transforms.length > 0) {
+    return _cached(
+      p,
+      `all ${minShare} ${_transformsKey()}`,
+      () => transformCallTree(_transformed(p)!, [], { minShare }),
+    );
+  }
   return _cached(
     p,
     `all ${minShare}`,
     () => buildCallTree(p, { minShare, maxNodes: MAX_FRAMES }),
+  );
+}
+
+function _transformsKey(): string {
+  return state.route.transforms.map(transformText).join("\n");
+}
+
+/**
+ * The whole profile's tree (every branch, up to the frame cap) with the
+ * route's transforms, or `undefined` without any.
+ */
+function _transformed(p: Profile): CallTree | undefined {
+  const transforms = state.route.transforms;
+  if (transforms.length === 0) return undefined;
+  return _cached(
+    p,
+    `transformed ${_transformsKey()}`,
+    () => transformCallTree(sandwichSource(p), transforms),
   );
 }
 
@@ -191,17 +236,11 @@ function _treeOf(graph: FlameGraph): CallTree | null {
   const options = { minShare: r.minShare };
   const fn = treeFunction(p, r.fn);
   if (fn < 0) return null;
+  const source = () => _transformed(p) ?? sandwichSource(p);
+  const key = `${fn} ${r.minShare} ${_transformsKey()}`;
   return graph === "callers"
-    ? _cached(
-      p,
-      `up ${fn} ${r.minShare}`,
-      () => callerTree(sandwichSource(p), fn, options),
-    )
-    : _cached(
-      p,
-      `down ${fn} ${r.minShare}`,
-      () => calleeTree(sandwichSource(p), fn, options),
-    );
+    ? _cached(p, `up ${key}`, () => callerTree(source(), fn, options))
+    : _cached(p, `down ${key}`, () => calleeTree(source(), fn, options));
 }
 
 /** The profile's row of a tree's function (a sampled one's first line). */
@@ -286,7 +325,7 @@ function crumbsView(s: State, p: Profile): TemplateResult {
           class="crumb"
           href=${href(flameRoute(r, null, _pathOf(tree, n)))}
           title=${_frameTitle(tree, tree.fn[n]!)}
-        >${frameName(tree.profile, tree.fn[n]!)}</a>
+        >${frameName(tree.profile, tree.fn[n]!, tree.groups)}</a>
       `
     )}
     <span class="sep" aria-hidden="true">›</span>
@@ -296,6 +335,7 @@ function crumbsView(s: State, p: Profile): TemplateResult {
     )}>${frameName(
       tree.profile,
       tree.fn[last]!,
+      tree.groups,
     )}</h2>
   `;
 }
@@ -306,13 +346,39 @@ function statusText(s: State, _p: Profile): string {
   const tree = _treeOf(graph);
   if (tree === null) return "";
   const match = _matches(tree, s.route.q);
+  const shown = _shownText(s, tree);
   if (match === null) {
-    return `${formatCount(tree.size)} ${tree.size === 1 ? "frame" : "frames"}`;
+    return `${formatCount(tree.size)} ${
+      tree.size === 1 ? "frame" : "frames"
+    }${shown}`;
   }
   const frames = match.marked.reduce((a, b) => a + b, 0);
   return `${formatCount(frames)} ${
     frames === 1 ? "frame matches" : "frames match"
-  }: ${formatPercent(match.value, tree.total)} of the total`;
+  }: ${formatPercent(match.value, tree.total)} of the total${shown}`;
+}
+
+/**
+ * What the transforms left of the profile, for the status line: the share
+ * shown and what drops removed (`""` without transforms).
+ */
+function _shownText(s: State, tree: CallTree): string {
+  if (s.route.transforms.length === 0 || s.profile === null) return "";
+  const source = _transformed(s.profile);
+  if (source === undefined) return "";
+  const whole = callModel(s.profile).total;
+  const parts: string[] = [];
+  if (source.total < whole * (1 - 1e-9)) {
+    parts.push(`${formatPercent(source.total, whole)} of the profile shown`);
+  }
+  if (source.dropped > 0) {
+    parts.push(
+      `${_amount(source, source.dropped)} dropped (${
+        formatPercent(source.dropped, whole)
+      })`,
+    );
+  }
+  return parts.length === 0 ? "" : ` · ${parts.join(", ")}`;
 }
 
 function flameView(s: State, p: Profile): TemplateResult {
@@ -334,6 +400,7 @@ function flameView(s: State, p: Profile): TemplateResult {
   return html`
     <div class="flame">
       <div class="flame-bar">${detailsView(s)} ${thresholdView(s)}</div>
+      ${transformsBar(r)}
       ${tree === null ? nothing : legendView(s, tree)}
       <div class="flame-scroll" ${ref(_setScroller)}>
         ${r.fn === null ? graphView("main", "") : html`
@@ -353,6 +420,7 @@ function flameView(s: State, p: Profile): TemplateResult {
         `}
       </div>
       <div class="flame-tip" role="presentation" ${ref(_setTip)} hidden></div>
+      ${frameMenuView()}
     </div>
   `;
 }
@@ -384,6 +452,7 @@ function graphView(
       @mousemove=${onMouseMove}
       @mouseleave=${onMouseLeave}
       @click=${onCanvasClick}
+      @contextmenu=${onContextMenu}
       @focus=${onCanvasFocus}
     ></canvas>
   `;
@@ -413,7 +482,7 @@ function detailsView(s: State): TemplateResult {
   const row = fn >= 0 ? _row(tree, fn) : -1;
   return html`
     <div class="flame-details" aria-live="polite">
-      <span class="name">${frameName(tree.profile, fn)}</span>
+      <span class="name">${frameName(tree.profile, fn, tree.groups)}</span>
       ${location === "" ? nothing : html`<span class="path">${location}</span>`}
       <span class="numbers">${_numbersText(tree, node)}</span>
       ${fn < 0 ? nothing : html`
@@ -428,6 +497,7 @@ function detailsView(s: State): TemplateResult {
               )}>flame of this function</a>
             `}
         </span>
+        ${frameButtons(tree, node)}
       `}
     </div>
   `;
@@ -439,8 +509,8 @@ function legendView(s: State, tree: CallTree): TemplateResult {
   const byGroup = new Map<string, number>();
   for (let i = 0; i < tree.size; i++) {
     const fn = tree.fn[i]!;
-    if (fn < 0) continue;
-    const group = colourGroup(tree.profile, fn);
+    if (fn < 0 && collapsedGroup(fn) < 0) continue;
+    const group = colourGroup(tree.profile, fn, tree.groups);
     byGroup.set(group, (byGroup.get(group) ?? 0) + tree.self[i]!);
   }
   const groups = [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, 8);
@@ -520,20 +590,34 @@ function _numbersText(tree: CallTree, node: number): string {
     );
   }
   const fn = tree.fn[node]!;
-  if (tree.self[node]! > 0 && fn >= 0) {
+  const group = collapsedGroup(fn) >= 0;
+  const self = tree.self[node]!;
+  const merged = tree.merged[node]!;
+  if (self > 0 && (fn >= 0 || group)) {
+    // Time merged in from merged functions is told apart from the
+    // function's own.
     parts.push(
       tree.direction === "callers"
-        ? `${_amount(tree, tree.self[node]!)} as a root`
-        : `own ${_amount(tree, tree.self[node]!)}`,
+        ? `${_amount(tree, self)} as a root`
+        : merged > 0
+        ? `own ${_amount(tree, self - merged)} + ${
+          _amount(tree, merged)
+        } merged in`
+        : `own ${_amount(tree, self)}`,
     );
   }
-  if (fn < ALL) parts.push(madeUpMeaning(fn));
-  else if (fn >= 0 && tree.estimated[node] === 1) parts.push("estimated");
+  if (group) {
+    parts.push("Collapsed: consecutive frames of the group, as one");
+  }
+  if (isMadeUp(fn)) parts.push(madeUpMeaning(fn));
+  else if (fn !== ALL && tree.estimated[node] === 1) parts.push("estimated");
   return parts.join(" · ");
 }
 
 function _frameTitle(tree: CallTree, fn: number): string {
-  return fn >= 0 ? fullLabel(tree.profile, fn) : frameName(tree.profile, fn);
+  return fn >= 0
+    ? fullLabel(tree.profile, fn)
+    : frameName(tree.profile, fn, tree.groups);
 }
 
 // ---------------------------------------------------------------- drawing
@@ -662,6 +746,23 @@ function onCanvasFocus(event: FocusEvent): void {
   }
 }
 
+/** Right-click: the frame's menu of transforms. */
+function onContextMenu(event: MouseEvent): void {
+  const hit = _hit(event);
+  if (hit === undefined || hit[1] < 0) return;
+  const [graph, node] = hit;
+  const tree = _treeOf(graph);
+  if (tree === null) return;
+  const f = state.flame;
+  f.graph = graph;
+  f.cursor = node;
+  if (_tip) _tip.hidden = true;
+  const title = frameName(tree.profile, tree.fn[node]!, tree.groups);
+  if (openFrameMenu(tree, node, title, event.clientX, event.clientY)) {
+    event.preventDefault();
+  }
+}
+
 function onCanvasClick(event: MouseEvent): void {
   const hit = _hit(event);
   if (hit === undefined || hit[1] < 0) return;
@@ -702,7 +803,7 @@ function _fillTip(graph: FlameGraph | undefined, node: number): void {
   }
   const fn = tree.fn[node]!;
   const title = document.createElement("strong");
-  title.textContent = frameName(tree.profile, fn);
+  title.textContent = frameName(tree.profile, fn, tree.groups);
   const where = document.createElement("div");
   where.className = "path";
   where.textContent = fn >= 0
@@ -735,6 +836,27 @@ function flameKey({ event, editing }: KeyContext): boolean {
   const zoom = graph === "main" ? _zoomNode(tree, state.route.zoom) : 0;
   const cursor = f.cursor >= 0 && f.cursor < tree.size ? f.cursor : zoom;
   const inverted = graph === "callers";
+  if (isFrameMenuOpen()) return false;
+  if (transformKey(event, tree, cursor)) return true;
+  if (event.key === "ContextMenu" || (event.shiftKey && event.key === "F10")) {
+    // The frame's menu, below the frame.
+    const g = _graphs[graph];
+    const box = g.scene === null || g.canvas === undefined
+      ? null
+      : frameBox(g.scene, g.canvas.clientWidth, g.rows, cursor);
+    const at = g.canvas?.getBoundingClientRect();
+    if (box === null || at === undefined) return false;
+    event.preventDefault();
+    const title = frameName(tree.profile, tree.fn[cursor]!, tree.groups);
+    openFrameMenu(
+      tree,
+      cursor,
+      title,
+      at.left + box.x + Math.min(box.w / 2, 40),
+      at.top + box.y + FRAME_HEIGHT,
+    );
+    return true;
+  }
   let next = -1;
   switch (event.key) {
     case "ArrowUp":

@@ -18,6 +18,9 @@
  *   function, or (older links) their ids joined by `.`.
  * - `min`: in the flame graph, the percentage of the total under which
  *   branches are cut (default 0.1).
+ * - `t`: in the flame graph, a transform of the call tree,
+ *   `KIND:TARGET` (`merge:wrapper`, `collapse:stdlib`; see
+ *   `lib/call_transform.ts`), repeated, applied in order.
  * - `q`: the filter, space-separated terms.
  * - `sort`: the sort column (`SortColumn`, default `cumulative`).
  * - `desc`: `1` or `0`, largest first or not (default: the column's own).
@@ -46,6 +49,7 @@ import {
   type SortColumn,
 } from "../lib/query.ts";
 import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
+import { FIRST_GROUP } from "../lib/call_tree.ts";
 import {
   formatFunctionRef,
   type FunctionRef,
@@ -53,6 +57,12 @@ import {
   resolveFunctionRefs,
 } from "../lib/function_ref.ts";
 import type { Profile } from "../lib/profile.ts";
+import {
+  MAX_TRANSFORMS,
+  parseTransform,
+  type Transform,
+  transformText,
+} from "../lib/call_transform.ts";
 
 /** The views of the profile the page can show, one module each. */
 export const TABS = ["table", "flame", "compare", "groups", "source"] as const;
@@ -81,6 +91,8 @@ export interface Route {
   readonly zoom: readonly number[];
   /** The flame graph's threshold, a share of the total from 0 to 1. */
   readonly minShare: number;
+  /** The flame graph's transforms of the call tree, in order. */
+  readonly transforms: readonly Transform[];
   /** The compare tab's sort and kinds of change (the defaults elsewhere). */
   readonly compare: CompareRoute;
   /** What the groups tab groups by. */
@@ -123,6 +135,7 @@ export const DEFAULT_ROUTE: Route = {
   descending: true,
   zoom: [],
   minShare: 0.001,
+  transforms: [],
   compare: DEFAULT_COMPARE_ROUTE,
   by: "directory",
   line: null,
@@ -146,6 +159,7 @@ export const DEFAULT_ROUTE: Route = {
  *   descending: false,
  *   zoom: [],
  *   minShare: 0.001,
+ *   transforms: [],
  *   compare: DEFAULT_COMPARE_ROUTE,
  *   by: "directory",
  *   line: null,
@@ -190,9 +204,11 @@ export function parseRoute(search: string): Route {
     : isDescendingByDefault(sort);
   const zTexts = params.getAll("z");
   const zText = zTexts.length === 1 ? zTexts[0]! : "";
-  const zoom = /^\d{1,10}(\.\d{1,10}){0,999}$/.test(zText)
+  // Function ids, or a collapsed group's frame's (from FIRST_GROUP down).
+  const path = /^-?\d{1,10}(\.-?\d{1,10}){0,999}$/.test(zText)
     ? zText.split(".").map(Number)
     : [];
+  const zoom = path.every((fn) => fn >= 0 || fn <= FIRST_GROUP) ? path : [];
   const zoomRefs = zoom.length > 0 || zTexts.length > 1000
     ? []
     : zTexts.map(parseFunctionRef);
@@ -211,6 +227,9 @@ export function parseRoute(search: string): Route {
       Number(lineText) > 0
     ? Number(lineText)
     : null;
+  const transforms = params.getAll("t").slice(0, MAX_TRANSFORMS).map(
+    parseTransform,
+  ).filter((t) => t !== undefined);
   return {
     tab,
     view,
@@ -220,6 +239,7 @@ export function parseRoute(search: string): Route {
     descending,
     zoom,
     minShare,
+    transforms,
     compare: DEFAULT_COMPARE_ROUTE,
     by,
     line,
@@ -318,8 +338,9 @@ export function routeSearch(
 ): string {
   const params = new URLSearchParams();
   // Compare rows are not one profile's functions: they stay numbers.
+  // A collapsed group's frame (a negative id) has no reference.
   const ref = (id: number) => {
-    const r = route.tab === "compare" ? null : refOf?.(id) ?? null;
+    const r = route.tab === "compare" || id < 0 ? null : refOf?.(id) ?? null;
     return r === null ? String(id) : formatFunctionRef(r);
   };
   if (route.tab !== DEFAULT_ROUTE.tab) params.set("tab", route.tab);
@@ -339,12 +360,15 @@ export function routeSearch(
     route.tab === "flame" && route.fn === null && route.zoom.length > 0
   ) {
     const refs = route.zoom.map(ref);
-    if (refs.some((r) => /^\d+$/.test(r))) {
+    if (refs.some((r) => /^-?\d+$/.test(r))) {
       params.set("z", route.zoom.join("."));
     } else for (const r of refs) params.append("z", r);
   }
   if (route.tab === "flame" && route.minShare !== DEFAULT_ROUTE.minShare) {
     params.set("min", String(Number((route.minShare * 100).toPrecision(6))));
+  }
+  if (route.tab === "flame") {
+    for (const t of route.transforms) params.append("t", transformText(t));
   }
   if (route.q !== "") params.set("q", route.q);
   if (route.tab === "compare") {
