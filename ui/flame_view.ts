@@ -346,7 +346,7 @@ function statusText(s: State, _p: Profile): string {
   const tree = _treeOf(graph);
   if (tree === null) return "";
   const match = _matches(tree, s.route.q);
-  const shown = _shownText(s, tree);
+  const shown = _shownText(s);
   if (match === null) {
     return `${formatCount(tree.size)} ${
       tree.size === 1 ? "frame" : "frames"
@@ -362,7 +362,7 @@ function statusText(s: State, _p: Profile): string {
  * What the transforms left of the profile, for the status line: the share
  * shown and what drops removed (`""` without transforms).
  */
-function _shownText(s: State, tree: CallTree): string {
+function _shownText(s: State): string {
   if (s.route.transforms.length === 0 || s.profile === null) return "";
   const source = _transformed(s.profile);
   if (source === undefined) return "";
