@@ -476,9 +476,10 @@ const _NUMBER_OPTIONS: Record<string, string> = {
 };
 
 /**
- * `--limit -1` as `--limit=-1`: parseArgs takes a value that starts with `-`
- * for an option, so the user would hear of an unknown option `-1` instead of
- * a bad limit.
+ * `--limit -1` as `--limit=-1`, and `--filter -x` as `--filter=-x`:
+ * parseArgs takes a value that starts with `-` for an option, so the user
+ * would hear of an unknown option `-1` instead of a bad limit, and could
+ * not start a filter with an excluded term.
  */
 function _joinNegativeValues(args: string[]): string[] {
   const joined: string[] = [];
@@ -489,6 +490,10 @@ function _joinNegativeValues(args: string[]): string[] {
     const next = args[i + 1];
     if (long !== undefined && next !== undefined && /^-[\d.]/.test(next)) {
       joined.push(`${long}=${next}`);
+      i++;
+    } else if (arg === "--filter" && next !== undefined) {
+      // A filter may start with an excluded term: --filter -test.
+      joined.push(`--filter=${next}`);
       i++;
     } else {
       joined.push(arg);

@@ -22,9 +22,8 @@ import {
   LINE,
   nodeKey,
 } from "./group.ts";
-import { isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
-import { textMatches } from "./search.ts";
+import { filterMatcher, textMatches } from "./search.ts";
 import {
   isDescendingByDefault,
   numberSortKey,
@@ -409,11 +408,18 @@ export function sortFoldedEdges(
   options: FoldedEdgesOptions = {},
 ): Uint32Array {
   const { sort = "cumulative", descending = false } = options;
+  // The function at the other end matches as the table's would (its row's
+  // location and name); a group by its key.
   const terms = parseFilter(options.filter ?? "");
+  const matches = filterMatcher(tree.profile, terms);
   const kept: number[] = [];
   for (let i = 0; i < edges.nodes.length; i++) {
-    const text = _foldedText(tree, edges.nodes[i]!);
-    if (textMatches(text, terms)) kept.push(i);
+    const node = edges.nodes[i]!;
+    const row = tree.row[node]!;
+    const yes = row >= 0
+      ? matches(row)
+      : textMatches(nodeKey(tree, node).toLowerCase(), terms);
+    if (yes) kept.push(i);
   }
   if (sort === "name" || sort === "file") {
     const keys = kept.map((i) => nodeKey(tree, edges.nodes[i]!));
@@ -431,17 +437,6 @@ export function sortFoldedEdges(
     descending,
   );
   return Uint32Array.from(order, (k) => kept[k]!);
-}
-
-/**
- * The lower-case text a folded edge's other end is filtered by: its key,
- * after `~` for a built-in (as `searchText()` has it).
- */
-function _foldedText(tree: GroupTree, node: number): string {
-  const key = nodeKey(tree, node).toLowerCase();
-  const row = tree.row[node]!;
-  const f = tree.profile.functions;
-  return row >= 0 && isBuiltin(f.file[row]!, f.line[row]!) ? `~\n${key}` : key;
 }
 
 /** Indexes of `keys` in text order (reversed if `descending`), ties in order. */
