@@ -85,3 +85,36 @@ Deno.test("parseRoute() reads references, and old numeric links as before", () =
   // A zoom path with anything that is not a reference is no zoom.
   assertEquals(parseRoute("?tab=flame&z=a.py:1:main&z=x").zoomRefs, undefined);
 });
+
+Deno.test("the flame graph's transforms make the round trip through the URL, in order", () => {
+  const search =
+    "?tab=flame&z=3.-9.42&t=collapse:stdlib&t=merge:wrapper+-test&t=focus:app/views.py:handle&t=drop:%7E:%3Cbuilt-in+method+exec%3E";
+  const route = parseRoute(search);
+  assertEquals(route.transforms, [
+    { kind: "collapse", target: "stdlib" },
+    { kind: "merge", target: "wrapper -test" },
+    { kind: "focus", target: "app/views.py:handle" },
+    { kind: "drop", target: "~:<built-in method exec>" },
+  ]);
+  assertEquals(route.zoom, [3, -9, 42]);
+  assertEquals(routeSearch(route), search);
+  assertEquals(parseRoute(routeSearch(route)), route);
+  // Transforms that say nothing are left out; the rest keep their order.
+  assertEquals(
+    parseRoute("?tab=flame&t=fold:x&t=merge:&t=drop:b&t=wrapper&t=merge:a")
+      .transforms,
+    [{ kind: "drop", target: "b" }, { kind: "merge", target: "a" }],
+  );
+  // Made-up frames and the root are no zoom.
+  assertEquals(parseRoute("?tab=flame&z=3.-2").zoom, []);
+  // A zoom through a collapsed frame is written as ids, references or not.
+  assertEquals(
+    routeSearch(
+      { ...DEFAULT_ROUTE, tab: "flame", zoom: [7, -8] },
+      (id) => id === 7 ? { file: "a.py", line: 1, name: "main" } : null,
+    ),
+    "?tab=flame&z=7.-8",
+  );
+  // Only the flame graph writes them.
+  assertEquals(routeSearch({ ...route, tab: "table" }), "?");
+});

@@ -20,6 +20,8 @@ import { formatPercent } from "../lib/format.ts";
 import type { Profile } from "../lib/profile.ts";
 import { saveScreenshot, serve, watchedPage } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
+import { MAIN, START_PERMISSIONS } from "./_cli.ts";
+import { fixturePath } from "./_fixtures.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ")
@@ -258,6 +260,58 @@ Deno.test({
             await text(page, ".flame-details .numbers"),
             /Collapsed: consecutive frames of the group, as one/,
           );
+        },
+      );
+      await t.step(
+        "an --html report opens on the transforms it was given",
+        async () => {
+          const dir = await Deno.makeTempDir();
+          try {
+            const report = `${dir}/report.html`;
+            const result = await new Deno.Command(Deno.execPath(), {
+              args: [
+                "run",
+                ...START_PERMISSIONS,
+                MAIN,
+                "--html",
+                report,
+                "--merge",
+                "builtins",
+                "--collapse",
+                "stdlib",
+                fixturePath("shop.pstats"),
+              ],
+              stdout: "null",
+              stderr: "piped",
+            }).output();
+            assertEquals(
+              result.code,
+              0,
+              new TextDecoder().decode(result.stderr),
+            );
+            await page.goto(`file://${report}`);
+            await page.waitForSelector(".chip.transform");
+            assertEquals(transforms(page), [
+              "merge:builtins",
+              "collapse:stdlib",
+            ]);
+            assertEquals(
+              await page.$$eval(".chip.transform", (c) => c.length),
+              2,
+            );
+            assertEquals(
+              await frames(),
+              expectedFrames(shop.profile, transforms(page)),
+            );
+            // And its chips come off as on the server.
+            await page.click(".chip.transform .remove >> nth=0");
+            await page.waitForFunction(() =>
+              !location.search.includes("merge")
+            );
+            assertEquals(transforms(page), ["collapse:stdlib"]);
+          } finally {
+            await Deno.remove(dir, { recursive: true });
+          }
         },
       );
       assertEquals(problems, []);

@@ -15,7 +15,9 @@
  * - `view`: in the table, `callers` or `callees` of `fn` (default `callees`).
  * - `z`: in the flame graph of the whole profile, the frame zoomed into, as
  *   the functions along its path from a root: one `z=` reference per
- *   function, or (older links) their ids joined by `.`.
+ *   function, or (older links) their ids joined by `.` (a collapsed
+ *   group's frame, which has no reference, makes it ids, by its negative
+ *   id).
  * - `min`: in the flame graph, the percentage of the total under which
  *   branches are cut (default 0.1).
  * - `t`: in the flame graph, a transform of the call tree,
