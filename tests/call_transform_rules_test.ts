@@ -279,7 +279,7 @@ function checkStep(
   }
 }
 
-Deno.test("collapsing every group of an exact tree leaves every frame exact", () => {
+Deno.test("transforming an exact tree leaves every frame exact", () => {
   const bytes = Deno.readFileSync(new URL("call-tree.pstats", FIXTURES));
   const profile = loadProfile([{ source: "call-tree.pstats", bytes }]);
   const whole = buildCallTree(profile, { minShare: 0 });
@@ -296,6 +296,17 @@ Deno.test("collapsing every group of an exact tree leaves every frame exact", ()
       const collapsed = transformCallTree(tree, [{ kind: "collapse", target }]);
       assert(collapsed.fn.some((fn) => collapsedGroup(fn) === 0), target);
       assert(collapsed.estimated.every((e) => e === 0), `${seed} ${target}`);
+    }
+    // Merging, focusing and dropping keep it exact too.
+    const next = random(seed);
+    for (let k = 0; k < 5; k++) {
+      const stack = [0, 1, 2].map(() => someTransform(tree, next));
+      const transformed = transformCallTree(tree, stack);
+      checkRules(exact, transformed);
+      assert(
+        transformed.estimated.every((e) => e === 0),
+        stack.map((t) => `${t.kind}:${t.target}`).join(" | "),
+      );
     }
   }
 });
