@@ -13,6 +13,7 @@ import {
   treeNotes,
 } from "../lib/call_tree.ts";
 import { transformCallTree } from "../lib/call_transform.ts";
+import { sandwichSource } from "../lib/call_sandwich.ts";
 import { parseTarget, targetFunctions } from "../lib/transform_target.ts";
 import { cutText, escapeControls, escapeTerminalText } from "../lib/escape.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
@@ -174,15 +175,16 @@ function _collapsed(profile: Profile, options: Options): Iterable<string> {
 }
 
 /**
- * The call tree `collapsed` prints: with transforms, every branch (up to
- * the frame cap) transformed, then cut by `--min-share` of what is left.
+ * The call tree `collapsed` prints: with transforms, the tree the page
+ * transforms (every branch, up to 100,000 frames: `sandwichSource()`),
+ * transformed, then cut by `--min-share` of what is left.
  *
  * @throws {UsageError} When a `--focus` names no function of the profile.
  */
 function _tree(profile: Profile, options: Options): CallTree {
   const { transforms, minShare } = options;
   if (transforms.length === 0) return buildCallTree(profile, { minShare });
-  const whole = buildCallTree(profile, { minShare: 0 });
+  const whole = sandwichSource(profile);
   for (const t of transforms) {
     if (t.kind !== "focus") continue;
     if (!targetFunctions(whole.profile, parseTarget(t.target)).includes(1)) {

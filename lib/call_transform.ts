@@ -289,16 +289,27 @@ function _noted(tree: CallTree, note: string): CallTree {
 class _Builder {
   readonly out = new TreeColumns();
   readonly #source: CallTree;
-  readonly #child = new Map<string, number>();
+  /** Children by parent and function: `parent * #span + fn - #low`. */
+  readonly #child = new Map<number, number>();
+  readonly #low: number;
+  readonly #span: number;
 
-  constructor(source: CallTree, rootFn: number = source.fn[0]!) {
+  constructor(
+    source: CallTree,
+    rootFn: number = source.fn[0]!,
+    groups: number = source.groups.length,
+  ) {
     this.#source = source;
+    // Function ids run from the last group's (below the made-up frames')
+    // to the profile's last function.
+    this.#low = FIRST_GROUP - groups;
+    this.#span = source.profile.size - this.#low + 1;
     this.out.add(rootFn, -1, 0, 0, 0, 0);
   }
 
   /** The node for `fn` under `parent`, made if new. */
   child(parent: number, fn: number): number {
-    const key = `${parent} ${fn}`;
+    const key = parent * this.#span + (fn - this.#low);
     let id = this.#child.get(key);
     if (id === undefined) {
       id = this.out.add(fn, parent, this.out.depth[parent]! + 1, 0, 0, 0);
@@ -371,7 +382,7 @@ function _collapse(
     if (g < 0) g = groups.push(name) - 1;
     return FIRST_GROUP - g;
   });
-  const b = new _Builder(s);
+  const b = new _Builder(s, s.fn[0]!, groups.length);
   const map = new Int32Array(s.size);
   b.take(0, 0);
   for (let i = 1; i < s.size; i++) {

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
-import { buildCallTree } from "../lib/call_tree.ts";
+import { sandwichSource } from "../lib/call_sandwich.ts";
 import { type Transform, transformCallTree } from "../lib/call_transform.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
@@ -51,7 +51,7 @@ Deno.test("--format collapsed prints the transformed tree the library makes, tra
   );
   assertEquals(result.code, 0, result.stderr);
   const tree = transformCallTree(
-    buildCallTree(profile, { minShare: 0 }),
+    sandwichSource(profile),
     stack,
     { minShare: 0.001 },
   );
