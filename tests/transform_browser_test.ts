@@ -263,6 +263,23 @@ Deno.test({
         },
       );
       await t.step(
+        "transforms that leave nothing say so, and can be taken off",
+        async () => {
+          // Every root of the shop's run is a built-in (exec, the profiler's
+          // disable): dropping them leaves no time.
+          await page.goto(`${shop.url}?tab=flame&t=drop:builtins`);
+          await page.waitForSelector(".state");
+          assertEquals(
+            await text(page, ".state"),
+            "Nothing to draw: the transforms leave no time (remove one above).",
+          );
+          await page.click(".chip.transform .remove");
+          await page.waitForSelector("canvas.flame-canvas");
+          assertEquals(transforms(page), []);
+        },
+      );
+
+      await t.step(
         "an --html report opens on the transforms it was given",
         async () => {
           const dir = await Deno.makeTempDir();

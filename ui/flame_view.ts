@@ -386,10 +386,16 @@ function flameView(s: State, p: Profile): TemplateResult {
   const r = s.route;
   const tree = _treeOf(r.fn === null ? "main" : "callees");
   if (tree !== null && !(tree.total > 0)) {
+    const transformed = r.transforms.length > 0;
     return html`
+      ${r.transforms.length > 0 ? transformsBar(r) : nothing}
       <div class="state">
         <p>${p.size === 0
           ? "The profile is empty."
+          : transformed
+          ? r.fn === null
+            ? "Nothing to draw: the transforms leave no time (remove one above)."
+            : "Nothing to draw: this function took no time, or the transforms leave none of its frames."
           : r.fn === null
           ? "Nothing to draw: no function of this profile took any time."
           : "Nothing to draw: this function took no time."}</p>
