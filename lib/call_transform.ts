@@ -150,6 +150,59 @@ export function transformText(transform: Transform): string {
   return `${transform.kind}:${transform.target}`;
 }
 
+/**
+ * Reads a list of transforms written `KIND:TARGET`, as the URL and the API
+ * hold them, refusing the whole list at its first bad one.
+ *
+ * @example
+ * ```ts
+ * import { readTransforms } from "./call_transform.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(readTransforms(["merge:builtins", "collapse:stdlib"]), {
+ *   transforms: [
+ *     { kind: "merge", target: "builtins" },
+ *     { kind: "collapse", target: "stdlib" },
+ *   ],
+ * });
+ * assertEquals(readTransforms(["fold:x"]), {
+ *   problem: '"fold:x": expected merge:, collapse:, focus: or drop: and a target',
+ * });
+ * ```
+ *
+ * @param texts The transforms as written.
+ * @returns The transforms, or why they are refused.
+ */
+export function readTransforms(
+  texts: readonly string[],
+): { transforms: Transform[] } | { problem: string } {
+  if (texts.length > MAX_TRANSFORMS) {
+    return {
+      problem:
+        `${texts.length} transforms given; at most ${MAX_TRANSFORMS} are allowed`,
+    };
+  }
+  const transforms: Transform[] = [];
+  for (const text of texts) {
+    const transform = parseTransform(text);
+    if (transform !== undefined) {
+      transforms.push(transform);
+      continue;
+    }
+    const colon = text.indexOf(":");
+    const kind = text.slice(0, Math.max(0, colon));
+    const problem = colon < 0 ||
+        !(TRANSFORM_KINDS as readonly string[]).includes(kind)
+      ? "expected merge:, collapse:, focus: or drop: and a target"
+      : checkTransform({
+        kind: kind as TransformKind,
+        target: text.slice(colon + 1),
+      });
+    return { problem: `"${text.slice(0, 200)}": ${problem}` };
+  }
+  return { transforms };
+}
+
 /** Options for {@linkcode transformCallTree}. */
 export interface TransformOptions {
   /**

@@ -62,13 +62,7 @@ import {
   type HeavyWork,
   HeavyWorkError,
 } from "./heavy_work.ts";
-import {
-  checkTransform,
-  MAX_TRANSFORMS,
-  parseTransform,
-  type Transform,
-  TRANSFORM_KINDS,
-} from "./call_transform.ts";
+import { readTransforms, type Transform } from "./call_transform.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -899,27 +893,9 @@ function _collapsedResponse(text: string): Response {
 
 /** The transforms of `t=KIND:TARGET` (repeated), checked. */
 function _transforms(params: URLSearchParams): Transform[] {
-  const texts = params.getAll("t");
-  if (texts.length > MAX_TRANSFORMS) {
-    throw new _HttpError(
-      400,
-      `Bad t: ${texts.length} transforms; at most ${MAX_TRANSFORMS} are allowed`,
-    );
-  }
-  return texts.map((text) => {
-    const transform = parseTransform(text);
-    if (transform !== undefined) return transform;
-    const colon = text.indexOf(":");
-    const kind = text.slice(0, Math.max(0, colon));
-    const problem = colon < 0 ||
-        !(TRANSFORM_KINDS as readonly string[]).includes(kind)
-      ? "expected merge:, collapse:, focus: or drop: and a target"
-      : checkTransform({
-        kind: kind as Transform["kind"],
-        target: text.slice(colon + 1),
-      });
-    throw new _HttpError(400, `Bad t "${text.slice(0, 200)}": ${problem}`);
-  });
+  const read = readTransforms(params.getAll("t"));
+  if ("problem" in read) throw new _HttpError(400, `Bad t: ${read.problem}`);
+  return read.transforms;
 }
 
 function _queryOptions(params: URLSearchParams): QueryOptions {

@@ -127,6 +127,23 @@ Deno.test("HeavyWork works out in its worker the folded stacks collapsedText() g
     ALL,
     { minShare: 0.001, direction: "callees", filter: "normalize" },
     { minShare: 0, direction: "callers", fn: fib, filter: "" },
+    // With transforms, and a filter that excludes.
+    {
+      minShare: 0.001,
+      direction: "callees",
+      filter: "-~ workload",
+      transforms: [
+        { kind: "merge", target: "builtins" },
+        { kind: "focus", target: "workload.py:main" },
+      ],
+    },
+    {
+      minShare: 0,
+      direction: "callees",
+      fn: fib,
+      filter: "",
+      transforms: [{ kind: "drop", target: "normalize" }],
+    },
   ];
   for (const query of queries) {
     const text = await work.collapsed(fixture, query);
