@@ -203,12 +203,16 @@ export function transformKey(
   return true;
 }
 
-/** The details bar's buttons for a frame. */
-export function frameButtons(tree: CallTree, node: number): TemplateResult {
+/** The details bar's buttons for the frame under the cursor. */
+export function frameButtons(
+  tree: CallTree,
+  node: number,
+): TemplateResult | typeof nothing {
   const actions = frameActions(tree, node);
-  if (actions.length === 0) return html``;
+  if (actions.length === 0) return nothing;
+  const name = tree.profile.functions.name[tree.fn[node]!]!;
   return html`
-    <span class="frame-actions">
+    <span class="frame-actions" role="group" aria-label=${`Transforms of ${name}`}>
       ${actions.map((a) =>
         html`
           <button
