@@ -3,14 +3,60 @@
  * each in its own process, and prints the figures: used by scripts/bench.ts.
  *
  * Usage: deno run --allow-all scripts/bench_compare.ts BEFORE AFTER [RUNS]
+ *        deno run --allow-all scripts/bench_compare.ts --shapes [SIZE...]
  *
  * "separately" is what the explorer does for one file, done for each file
  * in turn: read, load and sort by cumulative time (scripts/bench_load.ts).
  * "compare" reads and loads both, matches their functions and sorts by the
  * change of cumulative time, as `--base BEFORE AFTER` does before it shows
  * anything. The two alternate so neither always runs on a warmer machine.
+ *
+ * `--shapes` times matching alone on the shapes whose matching once grew
+ * with the square of their size (`tests/_match_shapes.ts`: renamed folders,
+ * names differing only by an address, a chain of such names), at 20,000,
+ * 60,000 and 200,000 functions a side unless sizes are given: three runs
+ * each, min and median, and the steps counted (`MatchWork`) per function.
  */
 import { fromFileUrl } from "@std/path";
+import { matchFunctions } from "../lib/compare_match.ts";
+import { matchShapes } from "../tests/_match_shapes.ts";
+
+if (Deno.args[0] === "--shapes") {
+  const sizes = Deno.args.length > 1
+    ? Deno.args.slice(1).map(Number)
+    : [20_000, 60_000, 200_000];
+  console.log(
+    `${"shape".padEnd(28)} ${"size".padStart(8)} ${"min".padStart(8)} ${
+      "median".padStart(8)
+    } ${"steps/function".padStart(15)}`,
+  );
+  for (const size of sizes) {
+    for (const shape of matchShapes(size)) {
+      const times: number[] = [];
+      let steps = 0;
+      for (let run = 0; run < 3; run++) {
+        const work = { steps: 0 };
+        const start = performance.now();
+        const { baseOf } = matchFunctions(shape.base, shape.current, { work });
+        times.push((performance.now() - start) / 1000);
+        steps = work.steps;
+        const matched = baseOf.filter((b) => b >= 0).length;
+        if (matched !== shape.matched) {
+          throw new Error(`${shape.name}: ${matched} matched`);
+        }
+      }
+      times.sort((a, b) => a - b);
+      console.log(
+        `${shape.name.padEnd(28)} ${String(size).padStart(8)} ${
+          times[0]!.toFixed(2).padStart(6)
+        } s ${times[1]!.toFixed(2).padStart(6)} s ${
+          (steps / (2 * size)).toFixed(1).padStart(15)
+        }`,
+      );
+    }
+  }
+  Deno.exit(0);
+}
 
 const here = fromFileUrl(new URL("./", import.meta.url));
 const [before, after, runsText] = Deno.args;

@@ -3,11 +3,12 @@
  * small runs made in code; `compare_test.ts` checks whole comparisons on
  * profiles that real Pythons wrote.
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { compareProfiles } from "../lib/compare.ts";
 import { matchFileForms, matchFunctions } from "../lib/compare_match.ts";
 import type { Profile } from "../lib/profile.ts";
 import type { FunctionKey } from "../lib/pstats/stats_table.ts";
+import { matchShapes } from "./_match_shapes.ts";
 import { type Entry, run } from "./_runs.ts";
 
 /** The pairs of a comparison as "before key => after key" labels. */
@@ -400,4 +401,27 @@ Deno.test("matchFunctions() lets the stored key decide between two of the same s
   );
   const elsewhere = "/venv-c/lib/python3.12/site-packages/django/views.py";
   assertEquals(pairs(base, run([{ key: [elsewhere, 10, "index"] }])), []);
+});
+
+Deno.test("matchFunctions() takes work in proportion to the runs on shapes that once took their square", () => {
+  // Renamed folders, names differing only by an address, and a chain of
+  // such names where each pair decides the next (tests/_match_shapes.ts):
+  // pairing every function with every other took size² steps.
+  for (const size of [1_000, 10_000]) {
+    for (const shape of matchShapes(size)) {
+      const work = { steps: 0 };
+      const { baseOf } = matchFunctions(shape.base, shape.current, { work });
+      const things = shape.base.size + shape.current.size +
+        shape.base.edges.caller.length + shape.current.edges.caller.length;
+      assertEquals(
+        baseOf.filter((b) => b >= 0).length,
+        shape.matched,
+        `${shape.name} at ${size}`,
+      );
+      assert(
+        work.steps <= 20 * things,
+        `${shape.name} at ${size}: ${work.steps} steps for ${things} functions and edges`,
+      );
+    }
+  }
 });
