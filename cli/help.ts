@@ -48,8 +48,8 @@ function of the profile, and opens it in your browser. Several files are
 merged, as pstats.Stats(a, b) does. A folder means every *.prof and *.pstats
 file in it (pytest-profiling's combined.prof is left out when the files it
 sums are there; name it to read it). --filter, --sort, --reverse, --by,
---only and the transforms choose the view the page (or the --html report)
-opens on.
+--only, --threshold and the transforms choose the view the page (or the
+--html report) opens on.
 
 Input options:
   -r, --recursive      Read the folders below a folder too
@@ -62,7 +62,12 @@ ${_wrapWords(`Sort columns then: ${COMPARE_SORT_COLUMNS.join(", ")}`)}
                        (default cumulative_change: largest regression first)
       --only KINDS     Only functions that got slower, faster, stayed the
                        same (unchanged), or were added or removed: one or
-                       more of these, separated by commas
+                       more of these, separated by commas (--only faster
+                       lists the largest speedup first)
+      --threshold T,O  Count a change only when it is at least T% of the
+                       total time and O% of the function's own time before;
+                       smaller ones are unchanged (default 0.5,5; one
+                       number sets both; 0 counts every change)
 
 Report options (print to stdout instead of serving):
   -f, --format FORMAT  table, json, csv, or collapsed: the estimated call

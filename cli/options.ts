@@ -34,8 +34,12 @@ import {
   type ChangeKind,
   COMPARE_SORT_COLUMNS,
   type CompareSortColumn,
+  DEFAULT_THRESHOLD,
   isCompareDescendingByDefault,
   isCompareSortColumn,
+  type NoiseThreshold,
+  parseThreshold,
+  thresholdText,
 } from "../lib/compare.ts";
 import { GROUP_LEVELS, type GroupLevel, isGroupLevel } from "../lib/group.ts";
 
@@ -78,6 +82,8 @@ export interface Options {
   compareSort: CompareSortColumn;
   /** The kinds of change to show when comparing (`--only`); all when empty. */
   only: ChangeKind[];
+  /** What counts as a change when comparing (`--threshold`). */
+  threshold: NoiseThreshold;
   /** Whether to read the folders below a folder given. */
   recursive: boolean;
   /** Whether to go on past bad files, listing them. */
@@ -152,6 +158,7 @@ export function parseOptions(args: string[]): Options {
       "min-share",
       "base",
       "only",
+      "threshold",
       "by",
       "max-size",
       "html",
@@ -223,6 +230,20 @@ export function parseOptions(args: string[]): Options {
       `Invalid --only "${onlyText}": use one or more of ${
         CHANGE_KINDS.join(", ")
       }, separated by commas`,
+    );
+  }
+  const thresholdArg = text("threshold");
+  if (thresholdArg !== undefined && base.length === 0) {
+    throw new UsageError("--threshold applies when comparing with --base");
+  }
+  const threshold = thresholdArg === undefined
+    ? DEFAULT_THRESHOLD
+    : parseThreshold(thresholdArg);
+  if (threshold === undefined) {
+    throw new UsageError(
+      `Invalid --threshold "${
+        cutText(thresholdArg!, 40)
+      }": use percentages of the total and of a function's own time, such as 0.5,5, or 0 to count every change`,
     );
   }
   const formatText = text("format");
@@ -387,6 +408,7 @@ export function parseOptions(args: string[]): Options {
     base,
     compareSort,
     only: CHANGE_KINDS.filter((k) => only.includes(k)),
+    threshold,
     recursive: parsed.recursive === true,
     skipBad: parsed["skip-bad"] === true,
     format: (formatText ?? "table") as ReportFormat,
@@ -533,8 +555,8 @@ function _parseSize(text: string): number | undefined {
 /**
  * The page's query string for what the command line asked for: the groups
  * view with `--by`, the flame graph with its transforms (`--merge`, …),
- * the filter, the sort and its direction, and `--only`; `""` when nothing
- * was asked.
+ * the filter, the sort and its direction, `--only` and `--threshold`; `""`
+ * when nothing was asked.
  */
 export function startSearch(options: Options, sampled: boolean): string {
   const params = new URLSearchParams();
@@ -554,12 +576,16 @@ export function startSearch(options: Options, sampled: boolean): string {
   }
   if (options.reverse) {
     const natural = comparing
-      ? isCompareDescendingByDefault(options.compareSort)
+      ? isCompareDescendingByDefault(options.compareSort, options.only)
       : isDescendingByDefault(options.sort);
     if (comparing || sort !== "cumulative") params.set("sort", sort);
     params.set("desc", natural ? "0" : "1");
   }
   if (options.only.length > 0) params.set("only", options.only.join(","));
+  const threshold = thresholdText(options.threshold);
+  if (comparing && threshold !== thresholdText(DEFAULT_THRESHOLD)) {
+    params.set("threshold", threshold);
+  }
   // A comparison opens on its own tab, and a sampled profile on its lines
   // folded into functions, only from a bare URL: say it.
   const flame = options.transforms.length > 0;

@@ -105,6 +105,7 @@ const _WRITERS: Record<Exclude<ReportFormat, "collapsed">, _Writers> = {
         ..._tableSummary(c),
         only: c.options.only,
         sort: c.options.compareSort,
+        threshold: c.options.threshold,
       }),
   },
   json: {
@@ -112,7 +113,8 @@ const _WRITERS: Record<Exclude<ReportFormat, "collapsed">, _Writers> = {
     foldsLines: false,
     functions: (profile, ids) => jsonReport(profile, ids),
     groups: (numbers, ids) => groupJsonReport(numbers, ids),
-    comparison: (comparison, rows) => compareJsonReport(comparison, rows),
+    comparison: (comparison, rows, c) =>
+      compareJsonReport(comparison, rows, { threshold: c.options.threshold }),
   },
   csv: {
     limit: undefined,
@@ -120,7 +122,8 @@ const _WRITERS: Record<Exclude<ReportFormat, "collapsed">, _Writers> = {
     functions: (profile, ids) =>
       csvReport(profile, ids, { escapeControls: Deno.stdout.isTerminal() }),
     groups: (numbers, ids) => groupCsvReport(numbers, ids),
-    comparison: (comparison, rows) => compareCsvReport(comparison, rows),
+    comparison: (comparison, rows, c) =>
+      compareCsvReport(comparison, rows, { threshold: c.options.threshold }),
   },
 };
 
@@ -137,8 +140,10 @@ function _report(
     const { total, rows } = queryComparison(comparison, {
       filter: options.filter,
       changes: options.only,
+      threshold: options.threshold,
       sort,
-      descending: isCompareDescendingByDefault(sort) !== options.reverse,
+      descending: isCompareDescendingByDefault(sort, options.only) !==
+        options.reverse,
       ...paging,
     });
     return writers.comparison(comparison, rows, { options, total });

@@ -19,6 +19,12 @@
  * unmatched function of the current run is *added*, every unmatched function
  * of the base run *removed*.
  *
+ * A matched function is *slower* or *faster* only when its cumulative time
+ * changed by more than noise ({@linkcode NoiseThreshold}): by default by at
+ * least 0.5% of the base run's total time and by at least 5% of its own
+ * time before. Anything smaller is *unchanged*: two runs of one unchanged
+ * program differ by that much everywhere.
+ *
  * Everything here is pure and shared by the terminal report, the JSON and
  * CSV reports and the web page.
  *
@@ -61,6 +67,147 @@ export const CHANGE_KINDS: readonly ChangeKind[] = [
   "added",
   "removed",
 ];
+
+/**
+ * When a change is noise. A function found in both runs counts as slower or
+ * faster only when its cumulative time changed by at least `ofTotal` of the
+ * base run's total time *and* by at least `ofOwn` of its own cumulative time
+ * before; a smaller change (under either bound) counts as unchanged. A call
+ * between two functions is judged the same way by its own numbers (its
+ * count and the run's total calls where calls carry no times). Both at 0,
+ * every change counts.
+ */
+export interface NoiseThreshold {
+  /** A share of the base run's total time: 0.005 for 0.5%. */
+  readonly ofTotal: number;
+  /** A share of the function's own cumulative time before: 0.05 for 5%. */
+  readonly ofOwn: number;
+}
+
+/** The threshold used unless asked otherwise: 0.5% of the total, 5% of the function's own. */
+export const DEFAULT_THRESHOLD: NoiseThreshold = {
+  ofTotal: 0.005,
+  ofOwn: 0.05,
+};
+
+/** No threshold: every change counts. */
+export const NO_THRESHOLD: NoiseThreshold = { ofTotal: 0, ofOwn: 0 };
+
+/**
+ * Reads a threshold as the command line (`--threshold`) and the page's URL
+ * (`threshold=`) write it: two percentages, of the total and of the
+ * function's own time before, as `0.5,5` (each may end in `%`); one number
+ * sets both (`0` counts every change, `off` too).
+ *
+ * @example
+ * ```ts
+ * import { parseThreshold } from "./compare.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(parseThreshold("0.5,5"), { ofTotal: 0.005, ofOwn: 0.05 });
+ * assertEquals(parseThreshold("1%"), { ofTotal: 0.01, ofOwn: 0.01 });
+ * assertEquals(parseThreshold("0"), { ofTotal: 0, ofOwn: 0 });
+ * assertEquals(parseThreshold("5,x"), undefined);
+ * ```
+ *
+ * @param text The text.
+ * @returns The threshold, or `undefined` when the text is not one.
+ */
+export function parseThreshold(text: string): NoiseThreshold | undefined {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === "off") return NO_THRESHOLD;
+  const parts = trimmed.split(",").map((part) => part.trim());
+  if (parts.length > 2) return undefined;
+  const shares: number[] = [];
+  for (const part of parts) {
+    const match = /^(\d{1,3}(?:\.\d{1,6})?|\.\d{1,6})%?$/.exec(part);
+    if (match === null) return undefined;
+    const percent = Number(match[1]);
+    if (!(percent >= 0 && percent <= 100)) return undefined;
+    shares.push(percent / 100);
+  }
+  return { ofTotal: shares[0]!, ofOwn: shares[1] ?? shares[0]! };
+}
+
+/**
+ * A threshold as {@linkcode parseThreshold} reads it: `0.5,5`, or `0` for
+ * none.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_THRESHOLD, thresholdText } from "./compare.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(thresholdText(DEFAULT_THRESHOLD), "0.5,5");
+ * assertEquals(thresholdText({ ofTotal: 0.01, ofOwn: 0.01 }), "1");
+ * ```
+ *
+ * @param threshold The threshold.
+ * @returns The text.
+ */
+export function thresholdText(threshold: NoiseThreshold): string {
+  const percent = (share: number) => String(Number((share * 100).toFixed(6)));
+  const total = percent(threshold.ofTotal);
+  const own = percent(threshold.ofOwn);
+  return total === own ? total : `${total},${own}`;
+}
+
+/**
+ * What a threshold means, in words: `changes under 0.5% of the total time
+ * or under 5% of a function's own time before count as unchanged`.
+ *
+ * @param threshold The threshold.
+ * @returns The sentence, without a capital or a full stop.
+ */
+export function describeThreshold(threshold: NoiseThreshold): string {
+  const percent = (share: number) => `${Number((share * 100).toFixed(6))}%`;
+  if (threshold.ofTotal === 0 && threshold.ofOwn === 0) {
+    return "every change counts (no noise threshold)";
+  }
+  const parts = [
+    threshold.ofTotal > 0
+      ? `under ${percent(threshold.ofTotal)} of the total time`
+      : "",
+    threshold.ofOwn > 0
+      ? `under ${percent(threshold.ofOwn)} of a function's own time before`
+      : "",
+  ].filter((part) => part !== "");
+  return `changes ${parts.join(" or ")} count as unchanged`;
+}
+
+/**
+ * Whether a change is noise under a threshold.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_THRESHOLD, isNoise } from "./compare.ts";
+ * import { assert } from "@std/assert";
+ *
+ * // 0.2 ms more of a 10 ms function in a 1 s run: under 0.5% of the run.
+ * assert(isNoise(0.0002, 0.01, 1, DEFAULT_THRESHOLD));
+ * // 20 ms more of a 500 ms function: 2% of the run, but 4% of its own.
+ * assert(isNoise(0.02, 0.5, 1, DEFAULT_THRESHOLD));
+ * // 10 ms more of a 100 ms function: over both.
+ * assert(!isNoise(0.01, 0.1, 1, DEFAULT_THRESHOLD));
+ * ```
+ *
+ * @param change After minus before.
+ * @param before The value before.
+ * @param total The run's total (its time, or its calls for call counts).
+ * @param threshold The threshold.
+ * @returns `true` when the change counts as none.
+ */
+export function isNoise(
+  change: number,
+  before: number,
+  total: number,
+  threshold: NoiseThreshold,
+): boolean {
+  const size = Math.abs(change);
+  if (size === 0) return true;
+  return size < threshold.ofTotal * Math.abs(total) ||
+    size < threshold.ofOwn * Math.abs(before);
+}
 
 /**
  * Two profiles compared: one row per function of either run. Rows
@@ -276,19 +423,36 @@ export function rowStatus(comparison: Comparison, row: number): MatchStatus {
 
 /**
  * What happened to a row's function: added, removed, or, when in both runs,
- * whether its cumulative time went up (slower), down (faster) or neither.
+ * whether its cumulative time went up (slower), down (faster) or neither,
+ * changes within the noise threshold counting as neither.
  *
  * @param comparison The comparison.
  * @param row The row.
+ * @param threshold The noise threshold ({@linkcode DEFAULT_THRESHOLD} when
+ * left out).
  * @returns The kind of change.
  */
-export function rowChange(comparison: Comparison, row: number): ChangeKind {
+export function rowChange(
+  comparison: Comparison,
+  row: number,
+  threshold: NoiseThreshold = DEFAULT_THRESHOLD,
+): ChangeKind {
   const b = comparison.baseIds[row]!;
   const c = comparison.currentIds[row]!;
   if (b < 0) return "added";
   if (c < 0) return "removed";
   const before = comparison.base.functions.cumulativeTime[b]!;
   const after = comparison.current.functions.cumulativeTime[c]!;
+  return _change(before, after, comparison.base.totals.time, threshold);
+}
+
+function _change(
+  before: number,
+  after: number,
+  total: number,
+  threshold: NoiseThreshold,
+): ChangeKind {
+  if (isNoise(after - before, before, total, threshold)) return "unchanged";
   return after > before ? "slower" : after < before ? "faster" : "unchanged";
 }
 
@@ -421,9 +585,15 @@ export interface CompareQueryOptions {
   filter?: string;
   /** Only rows with one of these changes; all when absent or empty. */
   changes?: readonly ChangeKind[];
+  /** What counts as a change ({@linkcode DEFAULT_THRESHOLD} when absent). */
+  threshold?: NoiseThreshold;
   /** The sort column; defaults to `cumulative_change`. */
   sort?: CompareSortColumn;
-  /** Largest first; defaults to `true` except for `name` and `file`. */
+  /**
+   * Largest first; by default `true` except for `name` and `file`, and for
+   * changes when only faster or removed functions are shown (the largest
+   * drop first); see {@linkcode isCompareDescendingByDefault}.
+   */
   descending?: boolean;
   /** Rows to skip. */
   offset?: number;
@@ -441,15 +611,33 @@ export interface CompareQueryResult {
 
 /**
  * Whether a comparison sort column is ordered largest first unless asked
- * otherwise.
+ * otherwise: numbers are, names and files are not; a change is ordered from
+ * its largest drop when only faster or removed functions are shown, so that
+ * the largest speedup comes first.
+ *
+ * @example
+ * ```ts
+ * import { isCompareDescendingByDefault } from "./compare.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(isCompareDescendingByDefault("cumulative_change"), true);
+ * assertEquals(isCompareDescendingByDefault("cumulative_change", ["faster"]), false);
+ * assertEquals(isCompareDescendingByDefault("cumulative", ["faster"]), true);
+ * assertEquals(isCompareDescendingByDefault("name"), false);
+ * ```
  *
  * @param column The column.
- * @returns `true` for numeric columns.
+ * @param changes The kinds of change shown (all when left out or empty).
+ * @returns `true` when largest first.
  */
 export function isCompareDescendingByDefault(
   column: CompareSortColumn,
+  changes: readonly ChangeKind[] = [],
 ): boolean {
-  return column !== "name" && column !== "file";
+  if (column === "name" || column === "file") return false;
+  const drops = changes.length > 0 &&
+    changes.every((kind) => kind === "faster" || kind === "removed");
+  return !(drops && column.includes("_change"));
 }
 
 /**
@@ -496,7 +684,7 @@ export function queryComparison(
 ): CompareQueryResult {
   const column = options.sort ?? "cumulative_change";
   const descending = options.descending ??
-    isCompareDescendingByDefault(column);
+    isCompareDescendingByDefault(column, options.changes);
   const order = _rowOrder(comparison, column, descending);
   const terms = parseFilter(options.filter);
   const filtered = !isEmptyFilter(terms);
@@ -510,7 +698,10 @@ export function queryComparison(
   let total = 0;
   for (let i = 0; i < order.length; i++) {
     const row = order[i]!;
-    if (kinds.size > 0 && !kinds.has(rowChange(comparison, row))) continue;
+    if (
+      kinds.size > 0 &&
+      !kinds.has(rowChange(comparison, row, options.threshold))
+    ) continue;
     if (filtered && !textMatches(text[row]!, terms)) continue;
     matched[total++] = row;
   }
@@ -618,25 +809,35 @@ export function edgeNumbers(
 
 /**
  * What happened to an edge: new, gone, or its cumulative time up, down or
- * the same (its calls, or samples, where edges carry no times).
+ * the same (its calls, or samples, where edges carry no times), changes
+ * within the noise threshold counting as the same (for counts, a share of
+ * the run's calls or samples stands for the share of its time).
  *
  * @param comparison The comparison.
  * @param edge The compared edge.
+ * @param threshold The noise threshold ({@linkcode DEFAULT_THRESHOLD} when
+ * left out).
  * @returns The kind of change.
  */
 export function edgeChange(
   comparison: Comparison,
   edge: ComparedEdge,
+  threshold: NoiseThreshold = DEFAULT_THRESHOLD,
 ): ChangeKind {
   if (edge.baseEdge < 0) return "added";
   if (edge.currentEdge < 0) return "removed";
   // Edges without times (samples, the `profile` module) change by count.
-  const value = comparison.base.edgeDetail && comparison.current.edgeDetail
-    ? "cumulativeTime"
-    : "calls";
+  const timed = comparison.base.edgeDetail && comparison.current.edgeDetail;
+  const value = timed ? "cumulativeTime" : "calls";
+  const totals = comparison.base.totals;
+  const total = timed
+    ? totals.time
+    : comparison.sampled
+    ? totals.primitiveCalls
+    : totals.calls;
   const before = comparison.base.edges[value][edge.baseEdge]!;
   const after = comparison.current.edges[value][edge.currentEdge]!;
-  return after > before ? "slower" : after < before ? "faster" : "unchanged";
+  return _change(before, after, total, threshold);
 }
 
 function _compareEdges(
@@ -673,11 +874,13 @@ function _compareEdges(
   }
   const kinds = new Set(options.changes ?? []);
   if (kinds.size > 0) {
-    edges = edges.filter((e) => kinds.has(edgeChange(comparison, e)));
+    edges = edges.filter((e) =>
+      kinds.has(edgeChange(comparison, e, options.threshold))
+    );
   }
   const column = options.sort ?? "cumulative_change";
   const descending = options.descending ??
-    isCompareDescendingByDefault(column);
+    isCompareDescendingByDefault(column, options.changes);
   const baseIds = Int32Array.from(edges, (e) => e.baseEdge);
   const currentIds = Int32Array.from(edges, (e) => e.currentEdge);
   const keys = column === "name" || column === "file"

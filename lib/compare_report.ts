@@ -13,6 +13,9 @@ import {
   type CompareSortColumn,
   compareTotals,
   type Comparison,
+  DEFAULT_THRESHOLD,
+  describeThreshold,
+  type NoiseThreshold,
   type Numbers,
   relativeChange,
   rowChange,
@@ -136,6 +139,12 @@ export function formatCountChange(before: number, after: number): string {
   })`;
 }
 
+/** Options of the JSON and CSV reports of a comparison. */
+export interface CompareReportOptions {
+  /** What counts as a change (`DEFAULT_THRESHOLD` when absent). */
+  readonly threshold?: NoiseThreshold;
+}
+
 /**
  * The JSON report of a comparison. Its shape is a stable interface:
  *
@@ -143,9 +152,11 @@ export function formatCountChange(before: number, after: number): string {
  * {"base": {"files": [...], "total_calls": int, "primitive_calls": int, "total_time": float},
  *  "current": {same keys},
  *  "sampled": bool,
+ *  "threshold": {"of_total": float, "of_own": float},
  *  "functions": [{"file": str, "line": int, "name": str,
  *                 "base_line": int | null,
  *                 "status": "matched" | "added" | "removed",
+ *                 "change": "slower" | "faster" | "unchanged" | "added" | "removed",
  *                 "base": {"calls", "primitive_calls", "internal_time", "cumulative_time"} | null,
  *                 "current": {same} | null,
  *                 "delta": {same keys: current minus base, a missing side counting as 0}}]}
@@ -153,7 +164,10 @@ export function formatCountChange(before: number, after: number): string {
  *
  * `file`, `line` and `name` are the current run's, or the base run's when
  * the function was removed; `base_line` is the base run's line. Times are
- * in seconds as stored, files and names exactly as stored.
+ * in seconds as stored, files and names exactly as stored. `threshold` is
+ * the noise threshold `change` was judged by (`NoiseThreshold`, as
+ * fractions: 0.005 is 0.5% of the base run's total time, 0.05 is 5% of the
+ * function's own time before).
  *
  * @example
  * ```ts
@@ -179,12 +193,15 @@ export function formatCountChange(before: number, after: number): string {
  *
  * @param comparison The comparison.
  * @param rows The rows to include, in order.
+ * @param options The noise threshold (the default when left out).
  * @returns The report's text in chunks.
  */
 export function* compareJsonReport(
   comparison: Comparison,
   rows: Iterable<number>,
+  options: CompareReportOptions = {},
 ): Generator<string> {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const side = (profile: Profile) =>
     `{"files":${
       JSON.stringify(profile.sources)
@@ -194,7 +211,9 @@ export function* compareJsonReport(
     }}`;
   yield `{"base":${side(comparison.base)},"current":${
     side(comparison.current)
-  },"sampled":${comparison.sampled},"functions":[`;
+  },"sampled":${comparison.sampled},"threshold":{"of_total":${
+    jsonNumber(threshold.ofTotal)
+  },"of_own":${jsonNumber(threshold.ofOwn)}},"functions":[`;
   let first = true;
   for (const row of rows) {
     const { profile, id } = rowFunction(comparison, row);
@@ -205,6 +224,7 @@ export function* compareJsonReport(
       `"line":${f.line[id]},"name":${JSON.stringify(f.name[id])},` +
       `"base_line":${b >= 0 ? comparison.base.functions.line[b] : "null"},` +
       `"status":"${rowStatus(comparison, row)}",` +
+      `"change":"${rowChange(comparison, row, threshold)}",` +
       `"base":${_jsonNumbers(n.base)},"current":${_jsonNumbers(n.current)},` +
       `"delta":${_jsonNumbers(n.delta)}}`;
     first = false;
@@ -225,8 +245,10 @@ function _jsonNumbers(n: Numbers | null): string {
  * report's fields flattened, one row per function: `file, line, name,
  * base_line, status`, then `base_`, `current_` and `delta_` each followed by
  * `calls, primitive_calls, internal_time, cumulative_time` (for sampled
- * profiles `cumulative_samples, direct_samples` instead of the calls). A
- * missing side's cells are empty.
+ * profiles `cumulative_samples, direct_samples` instead of the calls), then
+ * `change` (slower, faster, unchanged, added, removed) and the noise
+ * threshold it was judged by, the same on every row: `threshold_of_total`
+ * and `threshold_of_own` as fractions. A missing side's cells are empty.
  *
  * @example
  * ```ts
@@ -245,18 +267,31 @@ function _jsonNumbers(n: Numbers | null): string {
  *   }])]);
  * const comparison = compareProfiles(run("old"), run("new, better"));
  * const lines = [...compareCsvReport(comparison, [0, 1])].join("").split("\r\n");
- * assertEquals(lines[1], 'app.py,1,"new, better",,added,,,,,2,2,0.5,0.5,2,2,0.5,0.5');
- * assertEquals(lines[2], "app.py,1,old,1,removed,2,2,0.5,0.5,,,,,-2,-2,-0.5,-0.5");
+ * assertEquals(
+ *   lines[1],
+ *   'app.py,1,"new, better",,added,,,,,2,2,0.5,0.5,2,2,0.5,0.5,added,0.005,0.05',
+ * );
+ * assertEquals(
+ *   lines[2],
+ *   "app.py,1,old,1,removed,2,2,0.5,0.5,,,,,-2,-2,-0.5,-0.5,removed,0.005,0.05",
+ * );
  * ```
  *
  * @param comparison The comparison.
  * @param rows The rows to include, in order.
+ * @param options The noise threshold (the default when left out).
  * @returns The report's text in chunks, one per row.
  */
 export function* compareCsvReport(
   comparison: Comparison,
   rows: Iterable<number>,
+  options: CompareReportOptions = {},
 ): Generator<string> {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const thresholdCells = [
+    jsonNumber(threshold.ofTotal),
+    jsonNumber(threshold.ofOwn),
+  ];
   const counts = comparison.sampled
     ? ["cumulative_samples", "direct_samples"]
     : ["calls", "primitive_calls"];
@@ -270,6 +305,9 @@ export function* compareCsvReport(
     ...["base", "current", "delta"].flatMap((side) =>
       fields.map((field) => `${side}_${field}`)
     ),
+    "change",
+    "threshold_of_total",
+    "threshold_of_own",
   ].join(",") + "\r\n";
   const cells = (n: Numbers | null) =>
     n === null
@@ -289,6 +327,8 @@ export function* compareCsvReport(
       ...cells(n.base),
       ...cells(n.current),
       ...cells(n.delta),
+      rowChange(comparison, row, threshold),
+      ...thresholdCells,
     ].join(",") + "\r\n";
   }
 }
@@ -307,6 +347,8 @@ export interface CompareTableOptions {
   sort?: CompareSortColumn;
   /** Whether the sort was reversed from its natural direction. */
   reversed?: boolean;
+  /** What counts as a change (`DEFAULT_THRESHOLD` when absent). */
+  threshold?: NoiseThreshold;
 }
 
 const _SORT_NAMES: Record<CompareSortColumn, string> = {
@@ -381,6 +423,8 @@ export function* compareTableReport(
   yield `functions   ${formatCount(c.matched)} in both${
     c.moved > 0 ? ` (${formatCount(c.moved)} moved)` : ""
   }, ${formatCount(c.added)} added, ${formatCount(c.removed)} removed\n`;
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  yield `threshold   ${describeThreshold(threshold)} (--threshold)\n`;
   const total = options.total ?? rows.length;
   const only = options.only?.length ? ` (${options.only.join(", ")})` : "";
   yield `Sorted by ${
@@ -448,7 +492,7 @@ export function* compareTableReport(
         comparison.base.functions.line[b] !== f.line[id]
       ? `, was line ${comparison.base.functions.line[b]}`
       : "";
-    statuses.push(rowChange(comparison, row).padEnd(9));
+    statuses.push(rowChange(comparison, row, threshold).padEnd(9));
     labels.push(escapeControls(`${label}${moved}`));
   }
   // The status column (9 and two spaces) stands between the numbers and

@@ -41,10 +41,11 @@
  * of the total, default 0.1), `q` (only paths through matching functions),
  * `t` (transforms, `merge:wrapper`, repeated, applied in order: see
  * `lib/call_transform.ts`) and `fn` with `direction` (`callees`, default,
- * or `callers`) for the tree of one function. `/api/compare` takes `q`, `sort` (a `CompareSortColumn`),
- * `desc`, `offset`, `limit` and `only` (kinds of change, `slower,added`), and
- * answers the JSON report of `--format json --base` with `total` and
- * `offset` added.
+ * or `callers`) for the tree of one function. `/api/compare` takes `q`,
+ * `sort` (a `CompareSortColumn`), `desc`, `offset`, `limit`, `only` (kinds
+ * of change, `slower,added`) and `threshold` (the noise threshold as
+ * `--threshold` takes it, `0.5,5` by default), and answers the JSON report
+ * of `--format json --base` with `total` and `offset` added.
  *
  * `/api/source` and `/api/open` are answered by `lib/source_routes.ts`
  * (the only routes that read a file, by the rules of
@@ -85,6 +86,7 @@ import {
   type CompareQueryOptions,
   type Comparison,
   isCompareSortColumn,
+  parseThreshold,
   queryComparison,
 } from "./compare.ts";
 import { compareJsonReport } from "./compare_report.ts";
@@ -423,7 +425,9 @@ export function createHandler(
       comparison ??= compareProfiles(base, profile);
       const query = _compareQueryOptions(url.searchParams);
       const result = queryComparison(comparison, query);
-      const report = [...compareJsonReport(comparison, result.rows)].join("");
+      const report = [
+        ...compareJsonReport(comparison, result.rows, query),
+      ].join("");
       // The report of `--format json`, with the count and offset of the page.
       return new Response(
         `{"total":${result.total},"offset":${query.offset},${report.slice(1)}`,
@@ -960,6 +964,19 @@ function _compareQueryOptions(params: URLSearchParams): CompareQueryOptions {
       );
     }
     query.changes = kinds as ChangeKind[];
+  }
+  const threshold = params.get("threshold");
+  if (threshold !== null && threshold !== "") {
+    const parsed = parseThreshold(threshold);
+    if (parsed === undefined) {
+      throw new _HttpError(
+        400,
+        `Bad threshold "${
+          threshold.slice(0, 40)
+        }": use percentages of the total and of a function's own time, such as 0.5,5`,
+      );
+    }
+    query.threshold = parsed;
   }
   query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
   query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);

@@ -45,12 +45,14 @@ interface CompareReport {
   };
   current: CompareReport["base"];
   sampled: boolean;
+  threshold: { of_total: number; of_own: number };
   functions: {
     file: string;
     line: number;
     name: string;
     base_line: number | null;
     status: "matched" | "added" | "removed";
+    change: "slower" | "faster" | "unchanged" | "added" | "removed";
     base: Numbers | null;
     current: Numbers | null;
     delta: Numbers;
@@ -205,7 +207,8 @@ Deno.test("--base --format csv prints the JSON fields flattened, one row per fun
     "file,line,name,base_line,status," +
       "base_calls,base_primitive_calls,base_internal_time,base_cumulative_time," +
       "current_calls,current_primitive_calls,current_internal_time,current_cumulative_time," +
-      "delta_calls,delta_primitive_calls,delta_internal_time,delta_cumulative_time",
+      "delta_calls,delta_primitive_calls,delta_internal_time,delta_cumulative_time," +
+      "change,threshold_of_total,threshold_of_own",
   );
   const report = await jsonReport("--base", "before.pstats", "after.pstats");
   assertEquals(lines.length - 1, report.functions.length);
@@ -214,6 +217,7 @@ Deno.test("--base --format csv prints the JSON fields flattened, one row per fun
   assertEquals(cells[4], "removed");
   assertEquals(cells.slice(9, 13), ["", "", "", ""]);
   assertEquals(Number(cells[16]), -Number(cells[8]));
+  assertEquals(cells.slice(17), ["removed", "0.005", "0.05"]);
 });
 
 Deno.test("--base --format table shows totals before → after and signed changes", async () => {
@@ -239,16 +243,20 @@ Deno.test("--base --format table shows totals before → after and signed change
     lines[4]!,
     /^functions {3}\d+ in both \(\d+ moved\), 5 added, 3 removed$/,
   );
+  assertEquals(
+    lines[5],
+    "threshold   changes under 0.5% of the total time or under 5% of a function's own time before count as unchanged (--threshold)",
+  );
   assertStringIncludes(
-    lines[5]!,
+    lines[6]!,
     "Sorted by cumulative time change; showing 5 of",
   );
   assertMatch(
-    lines[7]!,
+    lines[8]!,
     /cumul before +cumul after +change ms +change .*status +location$/,
   );
   assertMatch(
-    lines[8]!,
+    lines[9]!,
     /\+[\d.]+ +\+[\d.]+% .*slower +app\.py:22\(render\), was line 21$/,
   );
   assertStringIncludes(
@@ -529,4 +537,112 @@ Deno.test("--only shows only functions with the given kinds of change", async ()
     2,
     "--only applies when comparing with --base",
   );
+});
+
+// ------------------------------------------------------- noise threshold
+
+const NOISE = fixturePath("noise/");
+
+interface NoiseExpected {
+  matched: number;
+  changes: Record<string, Record<"slower" | "faster" | "unchanged", number>>;
+}
+
+/** How many functions of a report changed each way. */
+function changeCounts(report: CompareReport): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of report.functions) {
+    counts[f.change] = (counts[f.change] ?? 0) + 1;
+  }
+  return counts;
+}
+
+Deno.test("--base calls two runs of one unchanged program mostly unchanged, and --threshold 0 counts every change", async () => {
+  const expected = JSON.parse(
+    await Deno.readTextFile(`${NOISE}noise.expected.json`),
+  ) as NoiseExpected;
+  const [report] = await runJsonReport<CompareReport>(
+    ["--base", "run1.pstats", "run2.pstats"],
+    NOISE,
+  );
+  assertEquals(report.threshold, { of_total: 0.005, of_own: 0.05 });
+  assertEquals(changeCounts(report), expected.changes["0.5,5"]);
+  assert(
+    expected.changes["0.5,5"]!.unchanged / expected.matched > 0.9,
+    "most functions of two runs of one program are unchanged",
+  );
+  const [every] = await runJsonReport<CompareReport>(
+    ["--base", "run1.pstats", "run2.pstats", "--threshold", "0"],
+    NOISE,
+  );
+  assertEquals(every.threshold, { of_total: 0, of_own: 0 });
+  assertEquals(changeCounts(every), expected.changes["0"]);
+  // The change is what the numbers say once the threshold is off.
+  for (const f of every.functions) {
+    const d = f.delta.cumulative_time;
+    assertEquals(f.change, d > 0 ? "slower" : d < 0 ? "faster" : "unchanged");
+  }
+});
+
+Deno.test("--base --only faster lists the largest speedup first, in every format", async () => {
+  const args = ["--base", "run1.pstats", "run2.pstats", "--only", "faster"];
+  const [report] = await runJsonReport<CompareReport>(args, NOISE);
+  const deltas = report.functions.map((f) => f.delta.cumulative_time);
+  assert(deltas.length > 10);
+  assert(deltas.every((d) => d < 0));
+  assertEquals(deltas, [...deltas].sort((a, b) => a - b));
+  // --reverse turns it round: the smallest speedup first.
+  const [reversed] = await runJsonReport<CompareReport>(
+    [...args, "--reverse"],
+    NOISE,
+  );
+  assertEquals(
+    reversed.functions.map((f) => f.delta.cumulative_time),
+    [...deltas].reverse(),
+  );
+  const table = await runCli(["-f", "table", "-n", "1", ...args], NOISE);
+  assertEquals(table.code, 0, table.stderr);
+  const top = report.functions[0]!;
+  assertStringIncludes(table.stdout, `(${top.name})`);
+});
+
+Deno.test("--threshold takes percentages of the total and of the function's own time", async () => {
+  const csv = await runCli(
+    [
+      "-f",
+      "csv",
+      "--base",
+      "run1.pstats",
+      "run2.pstats",
+      "--threshold",
+      "1,10",
+    ],
+    NOISE,
+  );
+  assertEquals(csv.code, 0, csv.stderr);
+  const rows = csv.stdout.trimEnd().split("\r\n").slice(1);
+  assert(rows.every((row) => row.endsWith(",0.01,0.1")));
+  const table = await runCli(
+    ["-f", "table", "--base", "run1.pstats", "run2.pstats", "--threshold=0"],
+    NOISE,
+  );
+  assertStringIncludes(
+    table.stdout,
+    "threshold   every change counts (no noise threshold) (--threshold)",
+  );
+  assertOneLineError(
+    await runCli(
+      ["--base", "run1.pstats", "run2.pstats", "--threshold", "five"],
+      NOISE,
+    ),
+    2,
+    'Invalid --threshold "five": use percentages',
+  );
+  assertOneLineError(
+    await runCli(["-f", "json", "run1.pstats", "--threshold", "1"], NOISE),
+    2,
+    "--threshold applies when comparing with --base",
+  );
+  const help = await cli("--help");
+  assertStringIncludes(help.stdout, "--threshold T,O");
 });

@@ -29,13 +29,18 @@ import {
   type CompareSortColumn,
   compareTotals,
   type Comparison,
+  DEFAULT_THRESHOLD,
+  describeThreshold,
   edgeChange,
   edgeNumbers,
   isCompareDescendingByDefault,
+  type NoiseThreshold,
+  parseThreshold,
   queryComparison,
   rowChange,
   rowFunction,
   rowNumbers,
+  thresholdText,
 } from "../lib/compare.ts";
 import { matchFileForms } from "../lib/compare_match.ts";
 import {
@@ -75,8 +80,21 @@ const KIND_LABELS: Readonly<Record<ChangeKind, [string, string]>> = {
 const CHIP_KINDS: readonly ChangeKind[] = [
   "slower",
   "faster",
+  "unchanged",
   "added",
   "removed",
+];
+
+/**
+ * The noise thresholds offered (`--threshold`'s text, and its label); one
+ * from a link that is not among them is offered too.
+ */
+const THRESHOLDS: readonly [string, string][] = [
+  ["0", "none: every change counts"],
+  ["0.1,1", "0.1% of the total, 1% of its own"],
+  [thresholdText(DEFAULT_THRESHOLD), "0.5% of the total, 5% of its own"],
+  ["1,10", "1% of the total, 10% of its own"],
+  ["2,20", "2% of the total, 20% of its own"],
 ];
 
 interface Column {
@@ -293,7 +311,7 @@ function compareView(s: State, p: Profile): TemplateResult {
 /** Toggles for the kinds of change shown, each with its count. */
 function chipsView(s: State, c: Comparison): TemplateResult {
   const only = s.route.compare.only;
-  const counts = _kindCounts(c);
+  const counts = _kindCounts(c, s.route.compare.threshold);
   return html`
     <div class="chips" role="group" aria-label="Show only">
       <span class="chips-label">Show</span>
@@ -321,8 +339,42 @@ function chipsView(s: State, c: Comparison): TemplateResult {
       )} in both${c.counts.moved > 0
         ? `, ${formatCount(c.counts.moved)} moved`
         : ""}</span>
+      ${noiseView(s.route.compare.threshold)}
     </div>
   `;
+}
+
+/** The noise threshold's control: what counts as a change. */
+function noiseView(threshold: NoiseThreshold): TemplateResult {
+  const current = thresholdText(threshold);
+  const options = THRESHOLDS.some(([value]) => value === current)
+    ? THRESHOLDS
+    : [...THRESHOLDS, [current, describeThreshold(threshold)] as const];
+  return html`
+    <label class="threshold noise">
+      Ignore changes under
+      <select
+        title=${`A function is slower or faster only when its cumulative time changed by at least this share of the run's total time and this share of its own time before; ${
+          describeThreshold(threshold)
+        } (--threshold on the command line)`}
+        @change=${onNoise}
+      >
+        ${options.map(([value, label]) =>
+          html`
+            <option value=${value} ?selected=${value ===
+              current}>${label}</option>
+          `
+        )}
+      </select>
+    </label>
+  `;
+}
+
+function onNoise(event: Event): void {
+  const threshold = parseThreshold((event.target as HTMLSelectElement).value);
+  if (threshold === undefined) return;
+  const r = state.route;
+  navigate({ ...r, compare: { ...r.compare, threshold } }, "replace");
 }
 
 function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
@@ -440,7 +492,7 @@ function focalRowView(
     : `Functions that ${name} calls, with the numbers of those calls only, before and after`;
   return html`
     <tr class="focal" aria-rowindex="2">
-      ${kindCellView(rowChange(c, row))}
+      ${kindCellView(rowChange(c, row, s.route.compare.threshold))}
       ${COLUMNS.map((col) => numberCellView(col, rowNumbers(c, row), c))}
       ${linksCellView(s.route, row)}
       ${locationCellView(c, row)}
@@ -465,7 +517,10 @@ function rowView(
 ): TemplateResult {
   const r = s.route;
   const numbers = edge ? edgeNumbers(c, edge) : rowNumbers(c, row);
-  const kind = edge ? edgeChange(c, edge) : rowChange(c, row);
+  const threshold = r.compare.threshold;
+  const kind = edge
+    ? edgeChange(c, edge, threshold)
+    : rowChange(c, row, threshold);
   const active = index === s.compare.highlight;
   return html`
     <tr
@@ -573,6 +628,7 @@ function queryCompare(): void {
     sort: r.compare.sort,
     descending: r.compare.descending,
     changes: r.compare.only,
+    threshold: r.compare.threshold,
   };
   if (r.fn === null) {
     t.rows = queryComparison(c, options).rows;
@@ -600,7 +656,7 @@ function sortBy(column: CompareSortColumn): void {
   const r = state.route;
   const descending = r.compare.sort === column
     ? !r.compare.descending
-    : isCompareDescendingByDefault(column);
+    : isCompareDescendingByDefault(column, r.compare.only);
   navigate({
     ...r,
     compare: { ...r.compare, sort: column, descending },
@@ -616,8 +672,22 @@ function toggleKind(kind: ChangeKind): void {
 
 function setKinds(kinds: readonly ChangeKind[]): void {
   const r = state.route;
+  const { sort, descending } = r.compare;
   const only = CHANGE_KINDS.filter((k) => kinds.includes(k));
-  navigate({ ...r, compare: { ...r.compare, only } }, "replace");
+  // A sort in its natural direction stays natural for the kinds shown: the
+  // largest speedup first when only faster functions are.
+  const natural =
+    descending === isCompareDescendingByDefault(sort, r.compare.only);
+  navigate({
+    ...r,
+    compare: {
+      ...r.compare,
+      only,
+      descending: natural
+        ? isCompareDescendingByDefault(sort, only)
+        : descending,
+    },
+  }, "replace");
 }
 
 /** The comparison row of the highlighted item. */
@@ -674,15 +744,26 @@ function _fileForms(profile: Profile): string[] {
   return forms;
 }
 
-/** How many rows of each kind of change the comparison has (cached). */
-const _counts = new WeakMap<Comparison, Record<ChangeKind, number>>();
+/** How many rows of each kind of change the comparison has (cached per threshold). */
+const _counts = new WeakMap<
+  Comparison,
+  Map<string, Record<ChangeKind, number>>
+>();
 
-function _kindCounts(c: Comparison): Record<ChangeKind, number> {
-  let counts = _counts.get(c);
+function _kindCounts(
+  c: Comparison,
+  threshold: NoiseThreshold,
+): Record<ChangeKind, number> {
+  let known = _counts.get(c);
+  if (known === undefined) _counts.set(c, known = new Map());
+  const key = thresholdText(threshold);
+  let counts = known.get(key);
   if (counts === undefined) {
     counts = { slower: 0, faster: 0, unchanged: 0, added: 0, removed: 0 };
-    for (let row = 0; row < c.size; row++) counts[rowChange(c, row)]++;
-    _counts.set(c, counts);
+    for (let row = 0; row < c.size; row++) {
+      counts[rowChange(c, row, threshold)]++;
+    }
+    known.set(key, counts);
   }
   return counts;
 }

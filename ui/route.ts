@@ -32,8 +32,10 @@
  *   the function whose file is shown.
  *
  * With `tab=compare` (two runs compared), `fn` is a row of the comparison,
- * `sort` a `CompareSortColumn` (default `cumulative_change`) and `only` the
- * kinds of change shown (`slower,added`; default all).
+ * `sort` a `CompareSortColumn` (default `cumulative_change`, largest drop
+ * first when only faster or removed functions are shown), `only` the kinds
+ * of change shown (`slower,added`; default all) and `threshold` what counts
+ * as a change (`--threshold`'s `0.5,5` by default; `0` counts every change).
  *
  * @module
  */
@@ -42,8 +44,12 @@ import {
   CHANGE_KINDS,
   type ChangeKind,
   type CompareSortColumn,
+  DEFAULT_THRESHOLD,
   isCompareDescendingByDefault,
   isCompareSortColumn,
+  type NoiseThreshold,
+  parseThreshold,
+  thresholdText,
 } from "../lib/compare.ts";
 import {
   isDescendingByDefault,
@@ -118,13 +124,19 @@ export interface CompareRoute {
   readonly descending: boolean;
   /** The kinds of change shown; all when empty. */
   readonly only: readonly ChangeKind[];
+  /** What counts as a change. */
+  readonly threshold: NoiseThreshold;
 }
 
-/** The compare tab's defaults: largest regression first, every change. */
+/**
+ * The compare tab's defaults: largest regression first, every change,
+ * changes within noise as none.
+ */
 export const DEFAULT_COMPARE_ROUTE: CompareRoute = {
   sort: "cumulative_change",
   descending: true,
   only: [],
+  threshold: DEFAULT_THRESHOLD,
 };
 
 /** The view of a URL without parameters. */
@@ -298,17 +310,20 @@ function _parseCompare(params: URLSearchParams): CompareRoute {
     ? sortText
     : DEFAULT_COMPARE_ROUTE.sort;
   const desc = params.get("desc");
-  const only = (params.get("only") ?? "").split(",").filter((
+  const kinds = (params.get("only") ?? "").split(",").filter((
     kind,
   ): kind is ChangeKind => (CHANGE_KINDS as readonly string[]).includes(kind));
+  const only = CHANGE_KINDS.filter((kind) => kinds.includes(kind));
   return {
     sort,
     descending: desc === "1"
       ? true
       : desc === "0"
       ? false
-      : isCompareDescendingByDefault(sort),
-    only: CHANGE_KINDS.filter((kind) => only.includes(kind)),
+      : isCompareDescendingByDefault(sort, only),
+    only,
+    threshold: parseThreshold(params.get("threshold") ?? "") ??
+      DEFAULT_THRESHOLD,
   };
 }
 
@@ -376,10 +391,14 @@ export function routeSearch(
   if (route.tab === "compare") {
     const c = route.compare;
     if (c.sort !== DEFAULT_COMPARE_ROUTE.sort) params.set("sort", c.sort);
-    if (c.descending !== isCompareDescendingByDefault(c.sort)) {
+    if (c.descending !== isCompareDescendingByDefault(c.sort, c.only)) {
       params.set("desc", c.descending ? "1" : "0");
     }
     if (c.only.length > 0) params.set("only", c.only.join(","));
+    const threshold = thresholdText(c.threshold);
+    if (threshold !== thresholdText(DEFAULT_THRESHOLD)) {
+      params.set("threshold", threshold);
+    }
     return _readable(params);
   }
   if (route.sort !== DEFAULT_ROUTE.sort) params.set("sort", route.sort);
