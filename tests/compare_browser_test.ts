@@ -9,10 +9,17 @@ import { fromFileUrl, join, toFileUrl } from "@std/path";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import {
+  type ChangeKind,
   compareProfiles,
+  NO_THRESHOLD,
+  type NoiseThreshold,
+  parseThreshold,
   queryComparison,
   rowFunction,
+  rowNumbers,
 } from "../lib/compare.ts";
+import { formatCount } from "../lib/format.ts";
+import { functionLocation } from "../lib/profile.ts";
 import { runCli } from "./_cli.ts";
 import {
   loadFixture,
@@ -325,6 +332,118 @@ Deno.test({
       );
       assertMatch((await page.textContent(".compare-totals"))!, /samples/);
       assert((await kinds(page)).every((k) => k === "= same"));
+    } finally {
+      await browser.close();
+      await served.server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the compare view ignores noise by a threshold the page lets you change, kept in the URL",
+  async fn(t) {
+    const browser = await launchChromium();
+    // Two runs of one unchanged program (the Django test suite, twice).
+    const served = await serveComparison(
+      "../noise/run1.pstats",
+      "../noise/run2.pstats",
+    );
+    const { comparison } = served;
+    const count = (kind: ChangeKind, threshold?: NoiseThreshold) =>
+      queryComparison(comparison, {
+        changes: [kind],
+        ...(threshold ? { threshold } : {}),
+      }).total;
+    const chip = async (page: Page, kind: string) =>
+      (await page.textContent(`button.chip.${kind} .count`))?.trim();
+    const problems: string[] = [];
+    try {
+      const page = await watchedPage(browser, problems);
+      await t.step("by default most functions are the same", async () => {
+        await page.goto(`${served.url}?tab=compare`);
+        await page.waitForSelector("table.compare tbody tr.row");
+        const same = count("unchanged");
+        assert(same / comparison.counts.matched > 0.9);
+        assertEquals(await chip(page, "unchanged"), formatCount(same));
+        assertEquals(await chip(page, "slower"), formatCount(count("slower")));
+        assertEquals(
+          await page.inputValue("label.noise select"),
+          "0.5,5",
+        );
+      });
+
+      await t.step(
+        "the faster chip lists the largest speedup first",
+        async () => {
+          await page.click("button.chip.faster");
+          await page.waitForFunction(() =>
+            location.search.includes("only=faster")
+          );
+          assertEquals(
+            await page.getAttribute("table.compare th.change", "aria-sort"),
+            "ascending",
+          );
+          const expected = [
+            ...queryComparison(comparison, { changes: ["faster"], limit: 5 })
+              .rows,
+          ].map((row) => {
+            const { profile, id } = rowFunction(comparison, row);
+            return functionLocation(profile, id).name;
+          });
+          assertEquals((await names(page)).slice(0, 5), expected);
+          const first = queryComparison(comparison, { changes: ["faster"] })
+            .rows[0]!;
+          const deltas = [
+            ...queryComparison(comparison, {
+              changes: ["faster"],
+            }).rows,
+          ].map((row) => rowNumbers(comparison, row).delta.cumulativeTime);
+          assertEquals(
+            rowNumbers(comparison, first).delta.cumulativeTime,
+            Math.min(...deltas),
+          );
+          await page.click("button.chip.clear");
+          await page.waitForFunction(() => !location.search.includes("only="));
+          assertEquals(
+            await page.getAttribute("table.compare th.change", "aria-sort"),
+            "descending",
+          );
+        },
+      );
+
+      await t.step(
+        "no threshold counts every change, in the URL and after a reload",
+        async () => {
+          await page.selectOption("label.noise select", "0");
+          await page.waitForFunction(() =>
+            location.search.includes("threshold=0")
+          );
+          const every = count("unchanged", NO_THRESHOLD);
+          assert(every < count("unchanged"));
+          assertEquals(await chip(page, "unchanged"), formatCount(every));
+          await page.reload();
+          await page.waitForSelector("table.compare tbody tr.row");
+          assertEquals(await chip(page, "unchanged"), formatCount(every));
+          assertEquals(
+            await page.inputValue("label.noise select"),
+            "0",
+          );
+          // A threshold from a link that the menu lacks is offered too.
+          await page.goto(`${served.url}?tab=compare&threshold=3,7`);
+          await page.waitForSelector("table.compare tbody tr.row");
+          assertEquals(
+            await chip(page, "unchanged"),
+            formatCount(count("unchanged", parseThreshold("3,7")!)),
+          );
+          assertMatch(
+            (await page.textContent("label.noise select option:checked"))!,
+            /under 3% of the total time or under 7% of a function's own/,
+          );
+        },
+      );
+      assertEquals(problems, []);
+      await page.close();
     } finally {
       await browser.close();
       await served.server.shutdown();

@@ -10,7 +10,9 @@
  *
  * Changes are coloured (slower red, faster green) and never by colour
  * alone: each row says what happened in words with an arrow or sign, and
- * every change has its sign.
+ * every change has its sign. A change within the noise threshold (the
+ * "Ignore changes under" menu, `threshold=` in the URL, `--threshold` on the
+ * command line) is "same" and not coloured.
  *
  * @module
  */
