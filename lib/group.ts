@@ -14,14 +14,17 @@
  *   A sampled function seen on several lines adds up its lines' cumulative
  *   samples, as Python 3.15's own summary does: an upper bound when the
  *   function recursed, since one sample may then count on several lines.
- * - **cumulative time of a directory, file or package, counted once**: the
- *   time entering the group from outside it, that is the cumulative time of
- *   every edge whose caller is outside the group and callee inside, plus the
- *   cumulative time of the group's functions that have no callers at all.
- *   Calls between the group's own functions are not counted again, so this
- *   is exact unless the group is re-entered through code outside it (A → B →
- *   A' with A and A' in the group counts A' again). Files whose edges carry
- *   no times (the `profile` module) count calls on edges the same way
+ * - **cumulative time of a directory, file or package: the time entering
+ *   it**, that is the cumulative time of every edge whose caller is outside
+ *   the group and callee inside, plus the cumulative time of the group's
+ *   functions that have no callers at all. Calls between the group's own
+ *   functions are not counted again, so this is the time with one of its
+ *   functions on the stack unless the group is re-entered through code
+ *   outside it (A → B → A' with A and A' in the group counts A' again, and
+ *   a group can then pass 100%: {@linkcode passesTotal}). That time counted
+ *   once is not in a pstats file; the call tree estimates it
+ *   (`pathsThrough()` in `lib/call_tree.ts`). Files whose edges carry no
+ *   times (the `profile` module) count calls on edges the same way
  *   (`cumulativeUnit` `"calls"`); a sampled file's edge samples become time
  *   with the sampling interval.
  * - **functions** in the node, and in a sampled profile **lines** (rows).
@@ -488,8 +491,8 @@ export interface GroupNumbers {
   readonly internalTime: Float64Array;
   /**
    * Cumulative time in seconds: of its rows for function and line nodes,
-   * counted once for groups. Calls entering the group for groups when
-   * `cumulativeUnit` is `"calls"`.
+   * the time entering the group for groups (re-entries counted again).
+   * Calls entering the group for groups when `cumulativeUnit` is `"calls"`.
    */
   readonly cumulative: Float64Array;
   /**
@@ -500,8 +503,8 @@ export interface GroupNumbers {
 }
 
 /**
- * Whether a node's cumulative number is counted once (directories, files,
- * packages) rather than taken from its rows (functions, lines).
+ * Whether a node's cumulative number is the time entering it (directories,
+ * files, packages) rather than taken from its rows (functions, lines).
  *
  * @param tree The tree.
  * @param node The node.
@@ -509,6 +512,50 @@ export interface GroupNumbers {
  */
 export function isGroupNode(tree: GroupTree, node: number): boolean {
   return tree.kind[node]! < FUNCTION;
+}
+
+/**
+ * Whether a group's cumulative time passes the profile's total time by more
+ * than 0.5% (cProfile's clock can put an outermost call a little over the
+ * sum of the internal times): it was then re-entered through code outside
+ * it, whose time it counts again. That is the sure sign; a group
+ * re-entered for less counts that time again too, unseen.
+ *
+ * @example
+ * ```ts
+ * import { groupNumbers, groupTree, passesTotal } from "./group.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // app.main → lib.hook → app.handler: app is entered twice.
+ * const edge = (file: string, name: string, time: number) => ({
+ *   key: [file, 1, name] as const,
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: time,
+ *   cumulativeTime: time,
+ * });
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { ...edge("/srv/app/main.py", "main", 0.1), cumulativeTime: 1 },
+ *   { ...edge("/srv/lib/hook.py", "hook", 0.1), cumulativeTime: 0.9,
+ *     callers: [{ ...edge("/srv/app/main.py", "main", 0.1), cumulativeTime: 0.9 }] },
+ *   { ...edge("/srv/app/handler.py", "handler", 0.8),
+ *     callers: [edge("/srv/lib/hook.py", "hook", 0.8)] },
+ * ])]);
+ * const numbers = groupNumbers(groupTree(profile, "directory"));
+ * const app = numbers.tree.groupKey.indexOf("/srv/app/");
+ * assertEquals(numbers.cumulative[app], 1.8);
+ * assertEquals(passesTotal(numbers, app), true);
+ * ```
+ *
+ * @param numbers The numbers of a level.
+ * @param node A node of their tree.
+ * @returns `true` for a group whose time passes the total.
+ */
+export function passesTotal(numbers: GroupNumbers, node: number): boolean {
+  return numbers.cumulativeUnit === "time" &&
+    isGroupNode(numbers.tree, node) &&
+    numbers.cumulative[node]! > numbers.tree.profile.totals.time * 1.005;
 }
 
 /**

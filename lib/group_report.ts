@@ -13,6 +13,7 @@ import {
   type GroupNumbers,
   isGroupNode,
   nodeKey,
+  passesTotal,
 } from "./group.ts";
 import { escapeControls } from "./escape.ts";
 import type { SortColumn } from "./query.ts";
@@ -54,8 +55,9 @@ function _levelInCalls(numbers: GroupNumbers): boolean {
  *
  * `key` is the group's shortened path (directories end in `/`) or name, or
  * a function's `file:line(name)` (a sampled function, which spans lines:
- * `file(name)`). Times are in seconds. A group's `cumulative_time` is counted
- * once (see `group.ts`); where the profile's edges carry no times (the
+ * `file(name)`). Times are in seconds. A group's `cumulative_time` is the
+ * time entering it (see `group.ts`: a group re-entered through code outside
+ * it counts that time again); where the profile's edges carry no times (the
  * `profile` module) groups of files, directories and packages give
  * `"cumulative_time": null` and `"cumulative_calls"`, the calls entering the
  * group, instead. For a sampled profile `calls` is cumulative samples and
@@ -332,12 +334,9 @@ export function* groupTableReport(
   yield moreRowsLine(ids.length, total, _NOUNS[level]);
   let reentered = false;
   for (let i = 0; i < ids.length; i++) {
-    const n = ids[i]!;
-    if (isGroupNode(tree, n) && numbers.cumulative[n]! > t.time * 1.0005) {
-      reentered = true;
-    }
+    if (passesTotal(numbers, ids[i]!)) reentered = true;
   }
-  if (!inCalls && reentered) {
+  if (reentered) {
     yield `\nA group over 100% was re-entered through code outside it, whose time it counts again.\n`;
   }
 }

@@ -131,7 +131,7 @@ Deno.test({
             await text(page, ".status"),
             `${count} frames match: ${
               formatPercent(value, whole.total)
-            } of the total`,
+            } of the total, counted once`,
           );
           await page.waitForFunction(() => location.search.includes("q="));
           assertEquals(param(page, "q"), "normalize");

@@ -10,6 +10,7 @@ import {
   LINE,
   nodeKey,
   nodeName,
+  passesTotal,
 } from "../lib/group.ts";
 import { nodeChildren, queryGroups, sortNodes } from "../lib/group_rows.ts";
 import type { Profile } from "../lib/profile.ts";
@@ -328,5 +329,23 @@ Deno.test("groupTableReport() shows control characters of keys and files visibly
       `${level}: ${text}`,
     );
     assert(text.includes("pkg\\u202e"), `${level}: ${text}`);
+  }
+});
+
+Deno.test("passesTotal() marks the groups of a Django test run that were re-entered, not one a clock tick over", () => {
+  const profile = fixtureProfile("noise/run1.pstats");
+  const numbers = groupNumbers(groupTree(profile, "package"));
+  const passing = [...numbers.tree.listed]
+    .filter((n) => passesTotal(numbers, n))
+    .map((n) => numbers.tree.groupKey[n]);
+  // django → the standard library → django, and so on; manage.py's one call
+  // is 0.07% over the sum of internal times, which is cProfile's clock.
+  assertEquals(passing.sort(), ["builtins", "django", "frozen"]);
+  const manage = numbers.tree.groupKey.indexOf("manage");
+  assert(numbers.cumulative[manage]! > profile.totals.time);
+  // Functions are never marked: their time is their rows'.
+  const functions = groupNumbers(groupTree(profile, "function"));
+  for (let n = 0; n < functions.tree.size; n++) {
+    assertEquals(passesTotal(functions, n), false);
   }
 });

@@ -22,12 +22,10 @@ import { html, nothing, type TemplateResult } from "lit-html";
 import { ref } from "lit-html/directives/ref.js";
 import {
   ALL,
-  buildCallTree,
   type CallTree,
   collapsedGroup,
   isMadeUp,
   madeUpMeaning,
-  pathsThrough,
   treeFunction,
   treeNotes,
 } from "../lib/call_tree.ts";
@@ -41,7 +39,6 @@ import { callModel, callModelStep } from "../lib/call_model.ts";
 import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import { queryFunctions } from "../lib/query.ts";
 import {
   colourGroup,
   drawFlame,
@@ -53,6 +50,12 @@ import {
   groupColour,
 } from "./flame_canvas.ts";
 import { styleProperties } from "./directives.ts";
+import {
+  cachedTree,
+  filterMatches,
+  mainTree,
+  MAX_FRAMES,
+} from "./call_trees.ts";
 import { isMissing } from "./header_view.ts";
 import { fullLabel } from "./labels.ts";
 import { busyView, missingView } from "./message_view.ts";
@@ -75,12 +78,6 @@ import {
   state,
   update,
 } from "./state.ts";
-
-/**
- * At most this many frames per tree in the page (see `maxNodes`): far more
- * than a screen can tell apart, and built in well under a second.
- */
-const MAX_FRAMES = 100_000;
 
 /** The thresholds offered, as shares of the total. */
 const THRESHOLDS: readonly [number, string][] = [
@@ -165,43 +162,16 @@ function _idle(task: () => void): void {
   } else setTimeout(task, 50);
 }
 
-const _trees = new WeakMap<Profile, Map<string, CallTree>>();
-
-/** How many trees of a profile are kept: the latest, for Back and Forward. */
-const _KEPT_TREES = 24;
-
-/** A tree of the profile, built once per profile and options. */
-function _cached(
-  p: Profile,
-  key: string,
-  build: () => CallTree,
-): CallTree {
-  let trees = _trees.get(p);
-  if (trees === undefined) _trees.set(p, trees = new Map());
-  let tree = trees.get(key);
-  if (tree === undefined) {
-    tree = build();
-    if (trees.size >= _KEPT_TREES) trees.delete(trees.keys().next().value!);
-  } else trees.delete(key);
-  trees.set(key, tree); // The most recently used last.
-  return tree;
-}
-
-/** The whole profile's tree. */
 function _mainTree(p: Profile, minShare: number): CallTree {
   const transforms = state.route.transforms;
   if (transforms.length > 0) {
-    return _cached(
+    return cachedTree(
       p,
       `all ${minShare} ${_transformsKey()}`,
       () => transformCallTree(_transformed(p)!, [], { minShare }),
     );
   }
-  return _cached(
-    p,
-    `all ${minShare}`,
-    () => buildCallTree(p, { minShare, maxNodes: MAX_FRAMES }),
-  );
+  return mainTree(p, minShare);
 }
 
 function _transformsKey(): string {
@@ -215,7 +185,7 @@ function _transformsKey(): string {
 function _transformed(p: Profile): CallTree | undefined {
   const transforms = state.route.transforms;
   if (transforms.length === 0) return undefined;
-  return _cached(
+  return cachedTree(
     p,
     `transformed ${_transformsKey()}`,
     () => transformCallTree(sandwichSource(p), transforms),
@@ -239,8 +209,8 @@ function _treeOf(graph: FlameGraph): CallTree | null {
   const source = () => _transformed(p) ?? sandwichSource(p);
   const key = `${fn} ${r.minShare} ${_transformsKey()}`;
   return graph === "callers"
-    ? _cached(p, `up ${key}`, () => callerTree(source(), fn, options))
-    : _cached(p, `down ${key}`, () => calleeTree(source(), fn, options));
+    ? cachedTree(p, `up ${key}`, () => callerTree(source(), fn, options))
+    : cachedTree(p, `down ${key}`, () => calleeTree(source(), fn, options));
 }
 
 /** The profile's row of a tree's function (a sampled one's first line). */
@@ -271,25 +241,6 @@ function _pathOf(tree: CallTree, node: number): number[] {
   const path: number[] = [];
   for (let n = node; n > 0; n = tree.parent[n]!) path.push(tree.fn[n]!);
   return path.reverse();
-}
-
-const _marks = new WeakMap<
-  CallTree,
-  { q: string; marked: Uint8Array; value: number }
->();
-
-/** The frames the filter matches, and the share of the tree they hold. */
-function _matches(
-  tree: CallTree,
-  q: string,
-): { marked: Uint8Array; value: number } | null {
-  if (q.trim() === "") return null;
-  const cached = _marks.get(tree);
-  if (cached !== undefined && cached.q === q) return cached;
-  const { ids } = queryFunctions(tree.profile, { filter: q });
-  const result = { q, ...pathsThrough(tree, ids) };
-  _marks.set(tree, result);
-  return result;
 }
 
 // ---------------------------------------------------------------- views
@@ -345,7 +296,7 @@ function statusText(s: State, _p: Profile): string {
   const graph = s.route.fn === null ? "main" : "callees";
   const tree = _treeOf(graph);
   if (tree === null) return "";
-  const match = _matches(tree, s.route.q);
+  const match = filterMatches(tree, s.route.q);
   const shown = _shownText(s);
   if (match === null) {
     return `${formatCount(tree.size)} ${
@@ -355,7 +306,9 @@ function statusText(s: State, _p: Profile): string {
   const frames = match.marked.reduce((a, b) => a + b, 0);
   return `${formatCount(frames)} ${
     frames === 1 ? "frame matches" : "frames match"
-  }: ${formatPercent(match.value, tree.total)} of the total${shown}`;
+  }: ${
+    formatPercent(match.value, tree.total)
+  } of the total, counted once${shown}`;
 }
 
 /**
@@ -672,7 +625,7 @@ function _draw(): void {
       g.scene = null;
       continue;
     }
-    const match = _matches(tree, state.route.q);
+    const match = filterMatches(tree, state.route.q);
     g.scene = {
       profile: tree.profile,
       tree,

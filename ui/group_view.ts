@@ -39,10 +39,12 @@ import {
   LINE,
   nodeKey,
   nodeName,
+  passesTotal,
 } from "../lib/group.ts";
 import { GroupRows, nodeOpens, sortFoldedEdges } from "../lib/group_rows.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import type { SortColumn } from "../lib/query.ts";
+import { filterMatches, hasMainTree, mainTree } from "./call_trees.ts";
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
 import { fullLabel, fullLocation } from "./labels.ts";
@@ -311,7 +313,40 @@ function statusText(p: Profile): string {
     : (r.by === "function" || r.by === "line")
     ? tree.roots.length
     : tree.listed.length;
-  return `${noun} of ${formatCount(all)} with matches`;
+  return `${noun} of ${formatCount(all)} with matches; ${_matchShare(p, r)}`;
+}
+
+/**
+ * What share of the total the matching functions hold, nested calls
+ * counted once: from the flame graph's tree, as its filter says it (the
+ * groups' own column counts re-entries again). The tree is built when the
+ * page is idle if it is not yet.
+ */
+function _matchShare(p: Profile, r: Route): string {
+  if (!hasMainTree(p, r.minShare)) {
+    _buildTreeLater(p, r.minShare);
+    return "the matching functions: … of the total";
+  }
+  const tree = mainTree(p, r.minShare);
+  const match = filterMatches(tree, r.q);
+  return `the matching functions: ${
+    formatPercent(match?.value ?? 0, tree.total)
+  } of the total, counted once`;
+}
+
+let _treeAsked: { p: Profile; minShare: number } | null = null;
+
+function _buildTreeLater(p: Profile, minShare: number): void {
+  if (_treeAsked?.p === p && _treeAsked.minShare === minShare) return;
+  _treeAsked = { p, minShare };
+  const build = () => {
+    if (state.profile !== p || state.edgesLoading) return;
+    mainTree(p, minShare);
+    update();
+  };
+  if ("requestIdleCallback" in globalThis) {
+    requestIdleCallback(build, { timeout: 1000 });
+  } else setTimeout(build, 50);
 }
 
 interface _Column {
@@ -363,9 +398,9 @@ function _columns(p: Profile, r: Route): _Column[] {
   // Where edges carry no times (the profile module), groups count calls.
   const inCalls = grouped && !p.edgeDetail && !p.sampled;
   const cumulativeTitle = inCalls
-    ? "Calls entering the group from outside it, counted once (this profile's edges carry no times); milliseconds for functions"
+    ? `Calls entering the group from functions outside it (this profile's edges carry no times): calls between its own functions are not counted, but a call that leaves the group and comes back in counts again; milliseconds for functions`
     : grouped
-    ? "Time entering the group from outside it, counted once"
+    ? `Time entering the group from functions outside it, and in its functions nobody calls: calls between its own functions are not counted again, but time that leaves the group and comes back in through code outside it counts again, so a group can pass 100% (marked *)`
     : "Time in the function and everything it called";
   return [
     ...(grouped
@@ -445,6 +480,14 @@ function groupsView(p: Profile): TemplateResult {
   const numbers = edges || state.edgesLoading ? null : _groupNumbers(p, r);
   const treeTable = !edges && r.by === "directory";
   return html`
+    ${numbers !== null && _anyPassesTotal(numbers)
+      ? html`
+        <p class="groups-note" role="note"><span class="mark" aria-hidden="true"
+          >${REENTERED_MARK}</span> ${REENTERED_NOTE} A call that leaves such a
+          group and comes back in is counted twice. Filter by the group's path
+          for its time counted once, as the flame graph estimates it.</p>
+      `
+      : nothing}
     <div class="scroller" ${ref(list.setScroller)} @scroll=${list.onScroll}>
       <table
         class=${`groups ${edges ? r.view : `by-${r.by}`}`}
@@ -482,6 +525,21 @@ function groupsView(p: Profile): TemplateResult {
       </table>
     </div>
   `;
+}
+
+const _passing = new WeakMap<GroupNumbers, boolean>();
+
+/** Whether any group of the level passes the total (cached). */
+function _anyPassesTotal(numbers: GroupNumbers): boolean {
+  let any = _passing.get(numbers);
+  if (any === undefined) {
+    any = false;
+    for (let n = 0; n < numbers.tree.size && !any; n++) {
+      if (passesTotal(numbers, n)) any = true;
+    }
+    _passing.set(numbers, any);
+  }
+  return any;
 }
 
 function headerCellView(r: Route, c: _Column): TemplateResult {
@@ -554,7 +612,14 @@ function _callsChars(
 interface _Cell {
   text: string;
   share: number | null;
+  /** Why the cell is marked (a group past the total), if it is. */
+  mark?: string;
 }
+
+/** The mark of a group that passes the total, and what it means. */
+const REENTERED_MARK = "*";
+const REENTERED_NOTE =
+  "A group over 100% was re-entered through code outside it, whose time it counts again.";
 
 function _nodeCell(numbers: GroupNumbers, c: _Column, n: number): _Cell {
   const p = numbers.tree.profile;
@@ -595,8 +660,9 @@ function _nodeCell(numbers: GroupNumbers, c: _Column, n: number): _Cell {
         share: null,
       };
     default:
-      return inCalls
-        ? pct(numbers.cumulative[n]!, t.calls)
+      if (inCalls) return pct(numbers.cumulative[n]!, t.calls);
+      return passesTotal(numbers, n)
+        ? { ...pct(numbers.cumulative[n]!, t.time), mark: REENTERED_NOTE }
         : pct(numbers.cumulative[n]!, t.time);
   }
 }
@@ -606,6 +672,17 @@ function _cellView(c: _Column, cell: _Cell): TemplateResult {
     return html`<td class=${`num ${c.key}`}>${cell.text}</td>`;
   }
   const width = `${Math.min(100, Math.max(0, cell.share * 100)).toFixed(2)}%`;
+  if (cell.mark !== undefined) {
+    return html`
+      <td class=${`num pct ${c.key} reentered`} title=${cell.mark}
+        style=${styleProperties({
+          "--share": width,
+        })}>${cell
+          .text}<span class="mark" aria-hidden="true">${REENTERED_MARK}</span><span
+        class="sr-only"
+      > (re-entered: counted again)</span></td>
+    `;
+  }
   return html`
     <td class=${`num pct ${c.key}`} style=${styleProperties({
       "--share": width,
