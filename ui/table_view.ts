@@ -25,7 +25,7 @@ import {
   type QueryOptions,
   type SortColumn,
 } from "../lib/query.ts";
-import { widestCalls } from "./calls_width.ts";
+import { countChars, widestCalls } from "./calls_width.ts";
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
 import { isMissing } from "./header_view.ts";
@@ -291,6 +291,7 @@ function tableView(s: State, p: Profile): TemplateResult {
         aria-rowcount=${n + (r.fn === null ? 1 : 2)}
         style=${styleProperties({
           "--calls-chars": String(_callsChars(s, p)),
+          "--links-chars": String(_linksChars(s, p)),
         })}
         @click=${list.onClick}
       >
@@ -645,6 +646,70 @@ function _callsChars(s: State, p: Profile): number {
   const chars = _widestCallsCell(s, p);
   _callsCharsOf = { rows: s.table.rows, profile: p, route: s.route, chars };
   return chars;
+}
+
+/** The last answer of {@linkcode _linksChars}, and what it was for. */
+let _linksCharsOf:
+  | {
+    rows: Uint32Array;
+    profile: Profile;
+    route: State["route"];
+    loading: boolean;
+    chars: number;
+  }
+  | undefined;
+
+/**
+ * The characters of the largest callers or callees count among the rows
+ * (and the focal function), so that the links column holds `callers 2,063`
+ * without cutting it. Worked out once per query, as the calls column's.
+ */
+function _linksChars(s: State, p: Profile): number {
+  const known = _linksCharsOf;
+  if (
+    known?.rows === s.table.rows && known.profile === p &&
+    known.route.fn === s.route.fn && known.route.view === s.route.view &&
+    known.loading === s.edgesLoading
+  ) {
+    return known.chars;
+  }
+  const chars = s.edgesLoading ? 1 : _largestLinksCount(s, p);
+  _linksCharsOf = {
+    rows: s.table.rows,
+    profile: p,
+    route: s.route,
+    loading: s.edgesLoading,
+    chars,
+  };
+  return chars;
+}
+
+function _largestLinksCount(s: State, p: Profile): number {
+  const r = s.route;
+  const callers = p.callerStart;
+  const callees = p.calleeStart;
+  // A row is a function, or in a list of callers or callees an edge whose
+  // other end the links are for.
+  const other = r.view === "functions"
+    ? null
+    : r.view === "callers"
+    ? p.edges.caller
+    : p.edges.callee;
+  const rows = s.firstRows !== null ? s.firstRows.ids : s.table.rows;
+  let largest = 0;
+  const look = (fn: number) => {
+    const n = Math.max(
+      callers[fn + 1]! - callers[fn]!,
+      callees[fn + 1]! - callees[fn]!,
+    );
+    if (n > largest) largest = n;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const fn = other === null ? rows[i]! : other[rows[i]!];
+    if (fn !== undefined && fn < p.size) look(fn);
+  }
+  if (r.fn !== null && r.fn < p.size) look(r.fn);
+  return countChars(largest);
 }
 
 function _widestCallsCell(s: State, p: Profile): number {
