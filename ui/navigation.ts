@@ -73,6 +73,10 @@ export function onLinkClick(event: MouseEvent, link: HTMLAnchorElement): void {
     link.pathname !== location.pathname
   ) return;
   event.preventDefault();
+  // A link clicked with the mouse keeps no focus: the keys that follow are
+  // the page's (Enter opens the highlighted row rather than this link again).
+  // One followed from the keyboard (detail 0) keeps it, as links do.
+  if (event.detail > 0) link.blur();
   const route = routeFrom(link.search);
   if (href(route) !== href(state.route)) navigate(route, "push");
 }

@@ -1,0 +1,50 @@
+/**
+ * Enter after clicking a callers or callees tab opens the highlighted row,
+ * in a real browser (Chromium through playwright-core): the tab clicked
+ * with the mouse keeps no focus that would take the key and open the tab
+ * again.
+ */
+
+import { assertEquals } from "@std/assert";
+import { launchChromium } from "../scripts/_chromium.ts";
+import { param, serve, watchedPage } from "./_browser.ts";
+
+Deno.test({
+  name:
+    "Enter after clicking the callers or callees tab opens the highlighted row",
+  async fn() {
+    const browser = await launchChromium();
+    const shop = await serve("shop.pstats");
+    const problems: string[] = [];
+    try {
+      const page = await watchedPage(browser, problems);
+      const main = shop.profile.functions.name.indexOf("main");
+      for (const tab of ["", "&tab=groups&by=function"]) {
+        await page.goto(`${shop.url}?fn=${main}&view=callers${tab}`);
+        await page.waitForSelector("tr.focal");
+        await page.click(".crumbs a.tab >> text=callees");
+        await page.waitForFunction(() =>
+          location.search.includes("view=callees")
+        );
+        await page.waitForSelector("tbody tr.row.active");
+        const name = await page.textContent("tbody tr.row.active .name");
+        const row = Number(
+          await page.getAttribute("tbody tr.row.active", "data-index"),
+        );
+        assertEquals(row, 0);
+        await page.keyboard.press("Enter");
+        await page.waitForFunction(
+          (fn) => !location.search.includes(`fn=${fn}&`),
+          main,
+        );
+        assertEquals(param(page, "view"), "callees", tab);
+        await page.waitForSelector("tr.focal");
+        assertEquals(await page.textContent("tr.focal .name"), name, tab);
+      }
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      await shop.server.shutdown();
+    }
+  },
+});
