@@ -73,6 +73,7 @@ export async function serve(
     sources,
     page: pageSourceMeta(options.source, secret),
     heavyWork,
+    comparing: options.base.length > 0,
     isAllowedHost: (host) => isAllowedHost(host),
     onError: (error) => {
       fail(

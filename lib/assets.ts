@@ -36,3 +36,10 @@ export interface UiAssets {
   /** The icon (SVG). */
   readonly favicon: string;
 }
+
+/**
+ * The `<meta name>` by which the server's page says, before anything loads,
+ * that it compares two runs: `lib/server.ts` writes it, the page reads it
+ * to offer the Compare tab from the start (and never for one profile).
+ */
+export const COMPARING_META = "profiling-explorer-comparing";

@@ -55,7 +55,7 @@
  * @module
  */
 
-import type { UiAssets } from "./assets.ts";
+import { COMPARING_META, type UiAssets } from "./assets.ts";
 import { DEFAULT_MIN_SHARE } from "./call_tree.ts";
 import {
   type CollapsedQuery,
@@ -124,6 +124,13 @@ export interface HandlerOptions {
    * without it `/api/base` answers 204 No Content.
    */
   readonly base?: Profile | PromiseLike<Profile | undefined>;
+  /**
+   * Whether two runs are compared, known before `base` resolves: the page
+   * then says so (`COMPARING_META`) and offers its Compare tab while the
+   * runs load, and never for one profile. Without it, whether `base` is a
+   * profile given as one.
+   */
+  readonly comparing?: boolean;
   /**
    * Whether a request's `Host` header names this server; others get 403.
    * Make one with {@linkcode allowedHosts}.
@@ -382,9 +389,12 @@ export function createHandler(
     _functionId(profile, groups["id"]);
 
   const routes: _Route[] = [
-    ...(options.assets === undefined
-      ? []
-      : _pageRoutes(options.assets, options.page)),
+    ...(options.assets === undefined ? [] : _pageRoutes(
+      options.assets,
+      options.page,
+      options.comparing ??
+        (options.base !== undefined && !_isThenable(options.base)),
+    )),
     _route("/api/profile", () => {
       parts ??= encodeProfileParts(profile);
       return _encodedResponse(parts);
@@ -743,11 +753,25 @@ function _route(
   return { pattern: new URLPattern({ pathname }), data: true, first, get };
 }
 
-/** The page's routes: the page, its icon, script and style. */
-function _pageRoutes(assets: UiAssets, meta: PageMeta | undefined): _Route[] {
-  const page = meta === undefined
+/**
+ * The page's routes: the page (saying whether it compares two runs, and
+ * what it may do with sources), its icon, script and style.
+ */
+function _pageRoutes(
+  assets: UiAssets,
+  meta: PageMeta | undefined,
+  comparing: boolean,
+): _Route[] {
+  let page = meta === undefined
     ? assets.html
     : assets.html.replace("</head>", `${pageMeta(meta)}\n</head>`);
+  if (comparing) {
+    page = page.replace(
+      /<meta charset="utf-8">/i,
+      (charset) =>
+        `${charset}\n    <meta name="${COMPARING_META}" content="1">`,
+    );
+  }
   return [
     _static(
       "/",

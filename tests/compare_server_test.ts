@@ -1,4 +1,5 @@
 import { assertEquals } from "@std/assert";
+import { COMPARING_META } from "../lib/assets.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 import { run } from "./_runs.ts";
@@ -127,4 +128,43 @@ Deno.test("/api/compare answers 404 when not comparing", async () => {
   const response = await get(handler, "/api/compare");
   assertEquals(response.status, 404);
   await response.body?.cancel();
+});
+
+Deno.test("the page says it compares two runs before they load, and only then", async () => {
+  const assets = {
+    html: '<!doctype html><html><head><meta charset="utf-8"></head></html>',
+    script: { path: "/assets/a.js", body: "" },
+    style: { path: "/assets/a.css", body: "" },
+    favicon: "<svg/>",
+  };
+  const page = async (
+    options: Partial<Parameters<typeof createHandler>[0]>,
+  ) => {
+    const handler = createHandler({
+      assets,
+      profile: Promise.resolve(mainRun("after.pstats", 0.25)),
+      isAllowedHost: allowedHosts("127.0.0.1", 8000),
+      ...options,
+    });
+    return (await (await get(handler, "/")).text()).includes(
+      `<meta name="${COMPARING_META}" content="1">`,
+    );
+  };
+  assertEquals(await page({}), false);
+  assertEquals(await page({ base: Promise.resolve(undefined) }), false);
+  assertEquals(
+    await page({ base: Promise.resolve(undefined), comparing: false }),
+    false,
+  );
+  assertEquals(
+    await page({ base: mainRun("before.pstats", 0.5) }),
+    true,
+  );
+  assertEquals(
+    await page({
+      base: Promise.resolve(mainRun("before.pstats", 0.5)),
+      comparing: true,
+    }),
+    true,
+  );
 });

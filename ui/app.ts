@@ -94,7 +94,7 @@ async function load(): Promise<void> {
   state.progress = null;
   update();
   // When comparing two runs, the run before loads alongside.
-  state.comparing = source.loadBase !== undefined;
+  state.comparing = source.comparing?.() ?? source.loadBase !== undefined;
   const base = source.loadBase?.() ?? Promise.resolve(null);
   base.catch(() => {}); // reported once the profile is there
   // Asked for first, so that the server answers it first.

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { COMPARING_META } from "../lib/assets.ts";
 import type { Profile } from "../lib/profile.ts";
 import { decodeFirstRows, type FirstRows } from "../lib/first_rows.ts";
 import type { TextOrder } from "../lib/query.ts";
@@ -83,6 +84,12 @@ export interface ProfileSource {
    * @throws {Error} When it cannot be had; the message says why.
    */
   loadBase?(options?: LoadOptions): Promise<Profile | null>;
+  /**
+   * Whether a run before is to come, known before anything loads: the page
+   * offers the Compare tab from the start only then (without it, it waits
+   * for `loadBase()`).
+   */
+  comparing?(): boolean;
   /**
    * Loads the name and file sort order of the profile or of the base: `null`
    * when the source has none (the page then works it out itself).
@@ -157,6 +164,13 @@ export class HttpProfileSource implements ProfileSource {
   loadBase(options: LoadOptions = {}): Promise<Profile | null> {
     const { onFunctions: _, ...rest } = options;
     return this.#load(this.#baseUrl, rest, true);
+  }
+
+  /** Whether the server's page says it compares two runs (its `<meta>`). */
+  comparing(): boolean {
+    return globalThis.document?.querySelector(
+      `meta[name="${COMPARING_META}"]`,
+    ) != null;
   }
 
   async loadOrder(side: OrderSide): Promise<TextOrder | null> {
@@ -331,6 +345,11 @@ export class EmbeddedProfileSource implements ProfileSource {
     const element = _embedded(this.#root, "/api/profile");
     if (element === undefined) throw new Error("This page has no profile");
     return await _loadEmbedded(element, options);
+  }
+
+  /** Whether the report carries a run before. */
+  comparing(): boolean {
+    return _embedded(this.#root, "/api/base") !== undefined;
   }
 
   async loadBase(options: LoadOptions = {}): Promise<Profile | null> {

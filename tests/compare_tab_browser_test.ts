@@ -1,0 +1,92 @@
+/**
+ * The Compare tab shows only when two runs are compared, from the first
+ * moment the page draws (Chromium through playwright-core): a single
+ * profile served as the command line serves it (its run before a promise
+ * that comes to nothing) never flashes one while it loads.
+ */
+
+import { assertEquals } from "@std/assert";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../scripts/_chromium.ts";
+import { loadFixture, serveWith, watchedPage } from "./_browser.ts";
+import { FIXTURES_URL } from "./_fixtures.ts";
+
+/** Records, from before the page's script runs, every tab the header shows. */
+async function watchTabs(page: Page): Promise<void> {
+  await page.addInitScript(`
+    globalThis.__tabs = new Set();
+    new MutationObserver(() => {
+      for (const a of document.querySelectorAll("nav.views a")) {
+        globalThis.__tabs.add(a.textContent.trim());
+      }
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  `);
+}
+
+async function tabsSeen(page: Page): Promise<string[]> {
+  return (await page.evaluate("[...globalThis.__tabs]") as string[]).sort();
+}
+
+Deno.test({
+  name:
+    "the Compare tab never shows for one profile, and shows from the start for two",
+  async fn() {
+    const browser = await launchChromium();
+    const profile = await loadFixture("shop.pstats");
+    const before = await loadFixture(
+      "before.pstats",
+      new URL("compare/", FIXTURES_URL),
+    );
+    const after = await loadFixture(
+      "after.pstats",
+      new URL("compare/", FIXTURES_URL),
+    );
+    // As cli/serve.ts serves them: the profiles (and the run before, if
+    // any) promised while they load.
+    const single = serveWith({
+      profile: Promise.resolve(profile),
+      base: Promise.resolve(undefined),
+      comparing: false,
+    });
+    const unsaid = serveWith({
+      profile: Promise.resolve(profile),
+      base: Promise.resolve(undefined),
+    });
+    const two = serveWith({
+      profile: Promise.resolve(after),
+      base: Promise.resolve(before),
+      comparing: true,
+    });
+    const problems: string[] = [];
+    try {
+      for (const served of [single, unsaid]) {
+        const page = await watchedPage(browser, problems);
+        await watchTabs(page);
+        await page.goto(served.url);
+        await page.waitForSelector("tbody tr.row");
+        await page.waitForFunction(() =>
+          performance.getEntriesByName("profiling-explorer:edges").length > 0
+        );
+        await page.waitForTimeout(200);
+        assertEquals(await tabsSeen(page), ["Flame graph", "Groups", "Table"]);
+        await page.close();
+      }
+      const page = await watchedPage(browser, problems);
+      await watchTabs(page);
+      await page.goto(two.url);
+      await page.waitForSelector("table.compare tbody tr.row");
+      assertEquals(await tabsSeen(page), [
+        "Compare",
+        "Flame graph",
+        "Groups",
+        "Table",
+      ]);
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      for (const served of [single, unsaid, two]) {
+        await served.server.shutdown();
+      }
+    }
+  },
+});
