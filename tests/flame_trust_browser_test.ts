@@ -208,3 +208,63 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the flame view says nothing to draw only of what took no time",
+  async fn() {
+    const browser = await launchChromium();
+    // A Django test run (scripts/make_noise_fixtures.sh): 6,331 functions,
+    // far more frames than the 100,000 that sandwiches are cut from.
+    const django = await serve("noise/run1.pstats");
+    const empty = serveProfile(buildProfile([statsFile("idle.pstats", [{
+      key: ["app.py", 1, "main"],
+      calls: 1,
+      primitiveCalls: 1,
+      internalTime: 0,
+      cumulativeTime: 0,
+    }])]));
+    const problems: string[] = [];
+    try {
+      const page = await browser.newPage();
+      collectProblems(page, problems);
+      // The whole profile draws: it has time.
+      await page.goto(`${django.url}?tab=flame`);
+      await page.waitForSelector("canvas.flame-canvas");
+      // A function of a few microseconds, in frames too small for the tree
+      // its callers and callees are cut from: said so, not "no time".
+      const f = django.profile.functions;
+      const tiny = f.name.indexOf(
+        "<method 'difference' of 'frozenset' objects>",
+      );
+      assert(f.cumulativeTime[tiny]! > 0);
+      await page.goto(`${django.url}?tab=flame&fn=${tiny}`);
+      await page.waitForSelector("#app .state");
+      const said = await text(page, "#app .state");
+      assertStringIncludes(
+        said,
+        `this function's ${
+          formatMs(f.cumulativeTime[tiny]!)
+        } ms are in frames smaller than the 100,000 largest of the whole profile`,
+      );
+      assert(!said.includes("took no time"), said);
+      // Only a function without time took none.
+      await page.goto(`${empty.url}?tab=flame&fn=0`);
+      await page.waitForSelector("#app .state");
+      assertEquals(
+        await text(page, "#app .state"),
+        "Nothing to draw: this function took no time.",
+      );
+      await page.goto(`${empty.url}?tab=flame`);
+      await page.waitForSelector("#app .state");
+      assertEquals(
+        await text(page, "#app .state"),
+        "Nothing to draw: no function of this profile took any time.",
+      );
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      await django.server.shutdown();
+      await empty.server.shutdown();
+    }
+  },
+});

@@ -33,6 +33,7 @@ import { transformCallTree, transformText } from "../lib/call_transform.ts";
 import {
   calleeTree,
   callerTree,
+  SANDWICH_MAX_FRAMES,
   sandwichSource,
 } from "../lib/call_sandwich.ts";
 import { callModel, callModelStep } from "../lib/call_model.ts";
@@ -334,24 +335,52 @@ function _shownText(s: State): string {
   return parts.length === 0 ? "" : ` · ${parts.join(", ")}`;
 }
 
+/**
+ * Why a tree has nothing to draw, as it is: an empty profile, one without
+ * time, transforms that leave none, a function without time, or one whose
+ * every frame is too small for the tree of the whole profile that its
+ * callers and callees are cut from.
+ */
+function _nothingToDraw(p: Profile, tree: CallTree): string {
+  if (p.size === 0) return "The profile is empty.";
+  const r = state.route;
+  const transformed = r.transforms.length > 0;
+  if (transformed && r.fn === null && p.totals.time > 0) {
+    return "Nothing to draw: the transforms leave no time (remove one above).";
+  }
+  if (r.fn === null) {
+    return tree.profile.totals.time > 0
+      ? "Nothing to draw: the call tree places none of this profile's time."
+      : "Nothing to draw: no function of this profile took any time.";
+  }
+  const fn = treeFunction(p, r.fn);
+  const f = tree.profile.functions;
+  const time = fn >= 0 ? f.cumulativeTime[fn]! : 0;
+  if (!(time > 0)) return "Nothing to draw: this function took no time.";
+  if (transformed) {
+    return "Nothing to draw: the transforms leave none of this function's frames (remove one above).";
+  }
+  const source = sandwichSource(p);
+  return source.capped
+    ? `Nothing to draw: this function's ${
+      formatMs(time)
+    } ms are in frames smaller than the ${
+      formatCount(SANDWICH_MAX_FRAMES)
+    } largest of the whole profile, which its callers and callees are cut from. The table has its numbers.`
+    : `Nothing to draw: the call tree places none of this function's ${
+      formatMs(time)
+    } ms (its calls are reached from no root; see [unattributed]). The table has its numbers.`;
+}
+
 function flameView(s: State, p: Profile): TemplateResult {
   if (s.edgesLoading) return busyView("Loading the call graph…");
   const r = s.route;
   const tree = _treeOf(r.fn === null ? "main" : "callees");
   if (tree !== null && !(tree.total > 0)) {
-    const transformed = r.transforms.length > 0;
     return html`
       ${r.transforms.length > 0 ? transformsBar(r) : nothing}
       <div class="state">
-        <p>${p.size === 0
-          ? "The profile is empty."
-          : transformed
-          ? r.fn === null
-            ? "Nothing to draw: the transforms leave no time (remove one above)."
-            : "Nothing to draw: this function took no time, or the transforms leave none of its frames."
-          : r.fn === null
-          ? "Nothing to draw: no function of this profile took any time."
-          : "Nothing to draw: this function took no time."}</p>
+        <p>${_nothingToDraw(p, tree)}</p>
       </div>
     `;
   }
