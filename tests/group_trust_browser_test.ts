@@ -136,6 +136,37 @@ Deno.test({
           );
         },
       );
+      await t.step(
+        "a package has the flame graph's colour in the groups view",
+        async () => {
+          await page.goto(`${served.url}?tab=flame`);
+          await page.waitForSelector(".flame-legend .legend-item");
+          // Browser-side code as strings: these files are type-checked
+          // without the DOM library.
+          const legend = Object.fromEntries(
+            await page.evaluate(`[...document.querySelectorAll(
+              ".flame-legend .legend-item")].map((item) => [
+                item.textContent.trim(),
+                getComputedStyle(item.querySelector(".swatch")).backgroundColor,
+              ])`) as [string, string][],
+          );
+          await page.goto(`${served.url}?tab=groups&by=package`);
+          await page.waitForSelector("tbody tr.row .swatch");
+          const groups = Object.fromEntries(
+            await page.evaluate(`[...document.querySelectorAll(
+              "tbody tr.row")].map((row) => [
+                row.querySelector(".name").textContent.trim(),
+                getComputedStyle(row.querySelector(".swatch")).backgroundColor,
+              ])`) as [string, string][],
+          );
+          const shared = ["django", "frozen", "builtins"];
+          for (const name of shared) {
+            assert(legend[name] !== undefined, `${name} not in the legend`);
+            assertEquals(groups[name], legend[name], name);
+          }
+          assert(new Set(shared.map((name) => groups[name])).size === 3);
+        },
+      );
       assertEquals(problems, []);
     } finally {
       await browser.close();

@@ -13,14 +13,9 @@
  * @module
  */
 
-import {
-  type CallTree,
-  collapsedGroup,
-  isMadeUp,
-  madeUpName,
-} from "../lib/call_tree.ts";
-import { fileKey, packageKey } from "../lib/group.ts";
+import { type CallTree, isMadeUp, madeUpName } from "../lib/call_tree.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
+import { colourGroup, packageHue } from "./package_colours.ts";
 
 /** A frame's height in CSS pixels. */
 export const FRAME_HEIGHT = 20;
@@ -136,23 +131,6 @@ export function frameName(
   return functionLocation(profile, fn).name;
 }
 
-/**
- * What a function's colour is chosen by: its package (the first folder of
- * its short path, such as `django`, or a top-level module's name);
- * built-ins and frozen modules have theirs; a collapsed group takes its
- * first folder's (`django` for `django/db`).
- */
-export function colourGroup(
-  profile: Profile,
-  fn: number,
-  groups: readonly string[] = [],
-): string {
-  const group = collapsedGroup(fn);
-  if (group >= 0) return packageKey(groups[group] ?? "");
-  if (fn < 0) return "";
-  return packageKey(fileKey(profile, fn));
-}
-
 /** FNV-1a: a stable number for a text. */
 function _hash(text: string): number {
   let h = 0x811c9dc5;
@@ -160,41 +138,6 @@ function _hash(text: string): number {
     h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   }
   return h >>> 0;
-}
-
-const _hues = new WeakMap<Profile, Map<string, number>>();
-
-/**
- * A package's hue: every function of it has a shade of this one. Packages
- * get hues a golden angle apart in the order they are first drawn (the
- * largest tend to come first), so that no two of them look alike.
- */
-function _packageHue(profile: Profile, group: string): number {
-  let hues = _hues.get(profile);
-  if (hues === undefined) _hues.set(profile, hues = new Map());
-  let hue = hues.get(group);
-  if (hue === undefined) {
-    hue = Math.round((200 + hues.size * 137.508) % 360);
-    hues.set(group, hue);
-  }
-  return hue;
-}
-
-/**
- * A package's colour (its middle shade), for the legend.
- *
- * @param profile The profile drawn.
- * @param group The package (see {@linkcode colourGroup}).
- * @param dark Whether the page is dark.
- */
-export function groupColour(
-  profile: Profile,
-  group: string,
-  dark: boolean,
-): string {
-  if (group === "builtins") return dark ? "#4b4163" : "#ddd4ee";
-  const h = _packageHue(profile, group);
-  return dark ? `hsl(${h} 45% 32%)` : `hsl(${h} 65% 79%)`;
 }
 
 const _shades = new WeakMap<Profile, Map<number, number>>();
@@ -225,7 +168,7 @@ function _fill(scene: FlameScene, fn: number, dim: boolean): string {
       ? (dark ? "#1f1d2b" : "#f4f2f8")
       : (dark ? "#4b4163" : "#ddd4ee");
   }
-  const h = _packageHue(scene.profile, group);
+  const h = packageHue(scene.profile, group);
   const shade = fn < 0 ? 0 : _shade(scene.profile, fn);
   if (dim) return dark ? `hsl(${h} 10% 18%)` : `hsl(${h} 15% 94%)`;
   return dark ? `hsl(${h} 45% ${32 + shade}%)` : `hsl(${h} 65% ${79 + shade}%)`;

@@ -41,15 +41,14 @@ import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import {
-  colourGroup,
   drawFlame,
   type FlameScene,
   FRAME_HEIGHT,
   frameAt,
   frameBox,
   frameName,
-  groupColour,
 } from "./flame_canvas.ts";
+import { colourGroup, packageColour } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
 import {
   cachedTree,
@@ -520,7 +519,7 @@ function legendView(s: State, tree: CallTree): TemplateResult {
             <span
               class="swatch"
               style=${styleProperties({
-                background: groupColour(tree.profile, group, dark),
+                background: packageColour(tree.profile, group, dark),
               })}
             ></span>${group}
           </span>

@@ -39,6 +39,7 @@ import {
   LINE,
   nodeKey,
   nodeName,
+  PACKAGE,
   passesTotal,
 } from "../lib/group.ts";
 import { GroupRows, nodeOpens, sortFoldedEdges } from "../lib/group_rows.ts";
@@ -46,6 +47,7 @@ import { functionLocation, type Profile } from "../lib/profile.ts";
 import type { SortColumn } from "../lib/query.ts";
 import { filterMatches, hasMainTree, mainTree } from "./call_trees.ts";
 import { copyLocation } from "./clipboard.ts";
+import { packageColour } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
 import { fullLabel, fullLocation } from "./labels.ts";
 import { edgeRoute, href, navigate, sortBy } from "./navigation.ts";
@@ -748,7 +750,16 @@ function nodeNameView(
       ? nodeName(tree, node)
       : nodeKey(tree, node);
     const text = key === "~" ? "~ (built-ins)" : key;
-    label = html`<span class=${
+    // A package shows the colour its functions have in the flame graph.
+    const swatch = tree.level === "package" && kind === PACKAGE
+      ? html`<span class="swatch" aria-hidden="true" style=${
+        styleProperties({
+          "--light": packageColour(p, key, false),
+          "--dark": packageColour(p, key, true),
+        })
+      }></span>`
+      : nothing;
+    label = html`${swatch}<span class=${
       kind === DIRECTORY ? "name dir" : "name group"
     } title=${nodeKey(tree, node)}>${text}</span>`;
   } else if (kind === LINE && tree.parent[node]! >= 0) {
