@@ -27,6 +27,15 @@
  * of the current run as added, every unmatched function of the base run as
  * removed.
  *
+ * The work grows in proportion to the runs' functions and edges, whatever
+ * their shape (renamed folders, thousands of names differing only by an
+ * address, ambiguous names that decide each other one by one): files are
+ * paired through a tree of their path suffixes, the functions sharing a key
+ * through an index of their stored keys, and rule 3 keeps what each
+ * function's neighbours say up to date as pairs are made, looking again only
+ * at the groups where that changed, in the order a pass over all of them
+ * would (`_NeighbourRule`). {@linkcode MatchWork} counts the steps.
+ *
  * @module
  */
 
