@@ -5,7 +5,7 @@
  * that comes to nothing) never flashes one while it loads.
  */
 
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import { loadFixture, serveWith, watchedPage } from "./_browser.ts";
@@ -68,19 +68,16 @@ Deno.test({
           performance.getEntriesByName("profiling-explorer:edges").length > 0
         );
         await page.waitForTimeout(200);
-        assertEquals(await tabsSeen(page), ["Flame graph", "Groups", "Table"]);
+        const seen = await tabsSeen(page);
+        assert(seen.includes("Table"), seen.join(", "));
+        assert(!seen.includes("Compare"), seen.join(", "));
         await page.close();
       }
       const page = await watchedPage(browser, problems);
       await watchTabs(page);
       await page.goto(two.url);
       await page.waitForSelector("table.compare tbody tr.row");
-      assertEquals(await tabsSeen(page), [
-        "Compare",
-        "Flame graph",
-        "Groups",
-        "Table",
-      ]);
+      assert((await tabsSeen(page)).includes("Compare"));
       assertEquals(problems, []);
     } finally {
       await browser.close();
