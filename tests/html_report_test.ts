@@ -268,3 +268,27 @@ Deno.test("--html with --base carries both profiles, each as the server sends it
     );
   });
 });
+
+Deno.test("--html of two runs opens on the threshold and kinds asked for, the largest speedup first", async () => {
+  await withDir(async (dir) => {
+    const out = join(dir, "report.html");
+    const result = await cli(
+      "--html",
+      out,
+      "--base",
+      "compare/before.pstats",
+      "--only",
+      "faster",
+      "--threshold",
+      "1,10",
+      "compare/after.pstats",
+    );
+    assertEquals(result.code, 0, result.stderr);
+    // The largest speedup first is the natural order of --only faster: no
+    // desc in the URL.
+    assertStringIncludes(
+      await Deno.readTextFile(out),
+      '<meta name="profiling-explorer-start" content="?only=faster&amp;threshold=1%2C10&amp;tab=compare">',
+    );
+  });
+});
