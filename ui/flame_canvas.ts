@@ -13,7 +13,12 @@
  * @module
  */
 
-import { type CallTree, isMadeUp, madeUpName } from "../lib/call_tree.ts";
+import {
+  type CallTree,
+  collapsedGroup,
+  isMadeUp,
+  madeUpName,
+} from "../lib/call_tree.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { colourGroup, packageHue } from "./package_colours.ts";
 
