@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The groups view's numbers explain themselves, in a real browser (Chromium
  * through playwright-core) on a Django test run (tests/fixtures/noise/,
@@ -116,7 +117,8 @@ Deno.test({
           await page.goto(`${served.url}?tab=groups&by=package&q=${q}`);
           await page.waitForSelector("tbody tr.row");
           await page.waitForFunction(
-            `!document.querySelector(".status")?.textContent?.includes("…")`,
+            () =>
+              !document.querySelector(".status")?.textContent?.includes("…"),
           );
           assertEquals(
             await status(page),

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The callers and callees cells hold their counts whole, measured in a real
  * browser (Chromium through playwright-core): each cell's text against its
@@ -75,7 +76,10 @@ Deno.test({
         await page.goto(served.url);
         await page.waitForSelector("tbody tr.row td.links a .count");
         await page.waitForFunction(
-          `![...document.querySelectorAll("td.links .count")].some((c) => c.textContent === "…")`,
+          () =>
+            ![...document.querySelectorAll("td.links .count")].some((c) =>
+              c.textContent === "…"
+            ),
         );
         const cells: Cell[] = await page.$$eval(
           "tbody tr.row td.links",
