@@ -60,7 +60,9 @@
 import { type CallModel, callModel } from "./call_model.ts";
 import { TreeColumns } from "./tree_columns.ts";
 import { functionLabel } from "./location.ts";
+import { shownText } from "./escape.ts";
 import type { Profile } from "./profile.ts";
+import { lineFunctions } from "./sampled_lines.ts";
 
 /** The function id of the root of {@linkcode buildCallTree}: every root. */
 export const ALL = -1;
@@ -276,13 +278,13 @@ export function frameLabel(
 ): string {
   const group = collapsedGroup(fn);
   const text = group >= 0
-    ? `${groups[group] ?? "?"} [collapsed]`
+    ? `${shownText(groups[group] ?? "?")} [collapsed]`
     : fn < 0
     ? madeUpName(fn)
     : functionLabel(
-      profile.functions.shortFile[fn]!,
+      shownText(profile.functions.shortFile[fn]!),
       profile.functions.line[fn]!,
-      profile.functions.name[fn]!,
+      shownText(profile.functions.name[fn]!),
     );
   return text.replace(/;/g, ",").replace(/[\r\n]+/g, " ");
 }
@@ -789,17 +791,10 @@ class _Grower {
 export function treeFunction(profile: Profile, row: number): number {
   if (!profile.sampled) return row;
   const folded = callModel(profile).profile;
-  let index = _foldIndex.get(folded);
-  if (index === undefined) {
-    index = new Map();
-    const f = folded.functions;
-    for (let i = 0; i < folded.size; i++) {
-      index.set(`${f.file[i]}\0${f.name[i]}`, i);
-    }
-    _foldIndex.set(folded, index);
-  }
-  const f = profile.functions;
-  return index.get(`${f.file[row]}\0${f.name[row]}`) ?? -1;
+  // The folded profile has a function per (file, name), numbered as
+  // lineFunctions() numbers them.
+  const { size, ofRow } = lineFunctions(profile);
+  return size === folded.size && row >= 0 && row < profile.size
+    ? ofRow[row]!
+    : -1;
 }
-
-const _foldIndex = new WeakMap<Profile, Map<string, number>>();

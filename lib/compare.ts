@@ -36,7 +36,7 @@ import { ProfileMismatchError } from "./data_error.ts";
 import { builtinName, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import { foldSampledLines } from "./sampled_lines.ts";
-import { searchText, textMatches } from "./search.ts";
+import { filterMatcher, type ParsedFilter } from "./search.ts";
 import {
   isEmptyFilter,
   parseFilter,
@@ -692,7 +692,7 @@ export function queryComparison(
   if (!filtered && changes.length === 0) {
     return _page(order, order.length, options);
   }
-  const text = filtered ? _searchText(comparison) : [];
+  const matches = filtered ? _rowMatcher(comparison, terms) : null;
   const kinds = new Set(changes);
   const matched = new Uint32Array(order.length);
   let total = 0;
@@ -702,7 +702,7 @@ export function queryComparison(
       kinds.size > 0 &&
       !kinds.has(rowChange(comparison, row, options.threshold))
     ) continue;
-    if (filtered && !textMatches(text[row]!, terms)) continue;
+    if (matches !== null && !matches(row)) continue;
     matched[total++] = row;
   }
   return _page(matched, total, options);
@@ -869,8 +869,8 @@ function _compareEdges(
   edges.sort((a, b) => a.row - b.row);
   const terms = parseFilter(options.filter);
   if (!isEmptyFilter(terms)) {
-    const text = _searchText(comparison);
-    edges = edges.filter((e) => textMatches(text[e.row]!, terms));
+    const matches = _rowMatcher(comparison, terms);
+    edges = edges.filter((e) => matches(e.row));
   }
   const kinds = new Set(options.changes ?? []);
   if (kinds.size > 0) {
@@ -962,7 +962,6 @@ function _page(
 interface _Cache {
   orders: Map<string, Uint32Array>;
   ranks: Map<string, Float64Array>;
-  text?: string[];
 }
 
 const _caches = new WeakMap<Comparison, _Cache>();
@@ -1001,21 +1000,20 @@ function _rowOrder(
 }
 
 /**
- * Per row, the lower-case text filter terms are looked for in: its
- * function's `searchText()` in its run.
+ * Whether a row matches a filter: whether its function matches it in its
+ * run (the current one when it is in both), as `filterMatcher()` says.
  */
-function _searchText(comparison: Comparison): string[] {
-  const cache = _cache(comparison);
-  if (cache.text) return cache.text;
-  const base = searchText(comparison.base);
-  const current = searchText(comparison.current);
-  const text: string[] = new Array(comparison.size);
-  for (let row = 0; row < comparison.size; row++) {
-    const c = comparison.currentIds[row]!;
-    text[row] = c >= 0 ? current[c]! : base[comparison.baseIds[row]!]!;
-  }
-  cache.text = text;
-  return text;
+function _rowMatcher(
+  comparison: Comparison,
+  filter: ParsedFilter,
+): (row: number) => boolean {
+  const base = filterMatcher(comparison.base, filter);
+  const current = filterMatcher(comparison.current, filter);
+  const { baseIds, currentIds } = comparison;
+  return (row) => {
+    const c = currentIds[row]!;
+    return c >= 0 ? current(c) : base(baseIds[row]!);
+  };
 }
 
 /**

@@ -799,6 +799,12 @@ export function nameWithoutAddresses(name: string): string {
     : name;
 }
 
+/** Each function's name without addresses, each distinct name done once. */
 function _matchNames(profile: Profile): string[] {
-  return profile.functions.name.map(nameWithoutAddresses);
+  const done = new Map<string, string>();
+  return profile.functions.name.map((name) => {
+    let form = done.get(name);
+    if (form === undefined) done.set(name, form = nameWithoutAddresses(name));
+    return form;
+  });
 }

@@ -26,7 +26,7 @@ import {
 import { matchFileForms } from "./compare_match.ts";
 import { formatCount, formatMs } from "./format.ts";
 import { functionLabel } from "./location.ts";
-import { escapeControls } from "./escape.ts";
+import { escapeControls, shownText } from "./escape.ts";
 import type { Profile } from "./profile.ts";
 import { csvField, jsonNumber } from "./report_fields.ts";
 import {
@@ -220,8 +220,9 @@ export function* compareJsonReport(
     const f = profile.functions;
     const b = comparison.baseIds[row]!;
     const n = rowNumbers(comparison, row);
-    yield `${first ? "" : ","}\n{"file":${JSON.stringify(f.file[id])},` +
-      `"line":${f.line[id]},"name":${JSON.stringify(f.name[id])},` +
+    yield `${first ? "" : ","}\n{"file":${
+      JSON.stringify(shownText(f.file[id]!))
+    },"line":${f.line[id]},"name":${JSON.stringify(shownText(f.name[id]!))},` +
       `"base_line":${b >= 0 ? comparison.base.functions.line[b] : "null"},` +
       `"status":"${rowStatus(comparison, row)}",` +
       `"change":"${rowChange(comparison, row, threshold)}",` +
@@ -319,9 +320,9 @@ export function* compareCsvReport(
     const b = comparison.baseIds[row]!;
     const n = rowNumbers(comparison, row);
     yield [
-      csvField(f.file[id]!),
+      csvField(shownText(f.file[id]!)),
       f.line[id],
-      csvField(f.name[id]!),
+      csvField(shownText(f.name[id]!)),
       b >= 0 ? comparison.base.functions.line[b] : "",
       rowStatus(comparison, row),
       ...cells(n.base),
@@ -483,9 +484,9 @@ export function* compareTableReport(
     const file =
       (profile === comparison.base ? forms.base : forms.current)[id]!;
     const label = functionLabel(
-      file === "~" ? f.file[id]! : file,
+      shownText(file === "~" ? f.file[id]! : file),
       f.line[id]!,
-      f.name[id]!,
+      shownText(f.name[id]!),
     );
     const b = comparison.baseIds[row]!;
     const moved = b >= 0 && comparison.currentIds[row]! >= 0 &&

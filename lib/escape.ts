@@ -125,6 +125,38 @@ export function cutText(text: string, max: number): string {
 }
 
 /**
+ * The most characters of a file or function name that outputs repeat: 4,096,
+ * Linux's `PATH_MAX`, more than any real path or name holds. A longer text
+ * (only a crafted file has one) is shown cut.
+ */
+export const MAX_SHOWN_TEXT = 4096;
+
+/**
+ * A file or function name as outputs show it: as it is, or, when longer
+ * than {@linkcode MAX_SHOWN_TEXT} characters, cut to that many, the last
+ * being `…`. One file name can be shared by thousands of functions (a pstats
+ * file stores it once and refers back to it), so an output that repeats it
+ * per function would otherwise grow by its length each time.
+ *
+ * @example
+ * ```ts
+ * import { MAX_SHOWN_TEXT, shownText } from "./escape.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(shownText("/srv/app.py"), "/srv/app.py");
+ * const long = "/srv/" + "x".repeat(1 << 20) + ".py";
+ * assertEquals(shownText(long).length, MAX_SHOWN_TEXT);
+ * assertEquals(shownText(long).endsWith("x…"), true);
+ * ```
+ *
+ * @param text A file or name.
+ * @returns The text, cut if longer than {@linkcode MAX_SHOWN_TEXT}.
+ */
+export function shownText(text: string): string {
+  return text.length <= MAX_SHOWN_TEXT ? text : cutText(text, MAX_SHOWN_TEXT);
+}
+
+/**
  * JSON text with the characters a terminal would act on that
  * `JSON.stringify` leaves raw (DEL, C1 controls, bidirectional formatting,
  * line separators) escaped as `\uXXXX`: the same JSON value, safe to print.

@@ -23,6 +23,7 @@ import {
   type ProfileTotals,
 } from "./profile.ts";
 import { queryFunctions, type QueryOptions } from "./query.ts";
+import { shownText } from "./escape.ts";
 
 /** The first rows of a query, with what the page needs to draw them. */
 export interface FirstRows {
@@ -111,6 +112,10 @@ export function encodeFirstRows(
   const f = profile.functions;
   const pick = <T>(column: ArrayLike<T>) =>
     Array.from(ids, (id) => column[id]!);
+  // Texts cut as every output cuts them: the whole profile, which follows,
+  // has them in full.
+  const text = (column: readonly string[]) =>
+    Array.from(ids, (id) => shownText(column[id]!));
   return JSON.stringify(
     {
       sources: profile.sources,
@@ -121,9 +126,9 @@ export function encodeFirstRows(
       totals: profile.totals,
       total,
       ids: [...ids],
-      file: pick(f.file),
-      shortFile: pick(f.shortFile),
-      name: pick(f.name),
+      file: text(f.file),
+      shortFile: text(f.shortFile),
+      name: text(f.name),
       ...Object.fromEntries(_NUMBERS.map((key) => [key, pick(f[key])])),
     },
     (_key, value) =>

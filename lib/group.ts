@@ -40,6 +40,7 @@
  * @module
  */
 
+import { shownText } from "./escape.ts";
 import { builtinName, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import { queryFunctions } from "./query.ts";
@@ -76,6 +77,16 @@ export function isGroupLevel(value: string): value is GroupLevel {
   return (GROUP_LEVELS as readonly string[]).includes(value);
 }
 
+/**
+ * How many levels of directories the directory level shows: the
+ * directories below the 32nd level of a path are one group,
+ * `a/…/b/…` (the 32 directories, then `…`), which holds every file deeper
+ * down there. Real paths are far shallower; a crafted path of 100,000
+ * directories would otherwise make 100,000 groups, each key as long as the
+ * path.
+ */
+export const MAX_DIRECTORY_DEPTH = 32;
+
 /** A node of a directory tree: a directory of the shortened paths. */
 export const DIRECTORY = 0;
 /** A node that is one file (the shortened path; `~` for built-ins). */
@@ -103,7 +114,7 @@ export interface GroupTree {
   /** Each node's parent, -1 at the top. */
   readonly parent: Int32Array;
   /** Each node's depth, 0 at the top. */
-  readonly depth: Uint8Array;
+  readonly depth: Uint32Array;
   /**
    * The row (function id) a function or line node stands for: the row
    * itself, or for a sampled function its first row; -1 for group nodes.
@@ -236,8 +247,11 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
           const parts = pathParts(file);
           let parent = -1;
           let path = "";
-          for (let k = 0; k < parts.length - 1; k++) {
-            path += `${parts[k]}/`;
+          const last = parts.length - 1;
+          for (let k = 0; k < last; k++) {
+            // Below the deepest level shown, one group for the rest.
+            const fold = k === MAX_DIRECTORY_DEPTH;
+            path += fold ? _FOLD : `${parts[k]}/`;
             let dir = groupOf.get(`\0${path}`);
             if (dir === undefined) {
               dir = nodes.add(DIRECTORY, parent, -1, path);
@@ -245,6 +259,7 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
               listed.push(dir);
             }
             parent = dir;
+            if (fold) break;
           }
           node = nodes.add(FILE, parent, -1, file);
           if (parent === -1) listed.push(node);
@@ -275,7 +290,7 @@ function _buildTree(profile: Profile, level: GroupLevel): GroupTree {
   }
   const size = nodes.kind.length;
   const parent = Int32Array.from(nodes.parent);
-  const depth = new Uint8Array(size);
+  const depth = new Uint32Array(size);
   // Parents are always made before their children.
   for (let i = 0; i < size; i++) {
     const p = parent[i]!;
@@ -407,9 +422,12 @@ export function packageKey(file: string): string {
 }
 
 /**
- * A node's key: a group's path or name (`django/db/`, `django/db/models.py`,
- * `django`), a function's label (`app.py:12(main)`; a sampled function,
- * which spans lines, `app.py(main)`), or a line's (`app.py:14(main)`).
+ * A node's key as shown: a group's path or name (`django/db/`,
+ * `django/db/models.py`, `django`; `a/…/b/…` for the directories too deep
+ * to show, see {@linkcode MAX_DIRECTORY_DEPTH}), a function's label
+ * (`app.py:12(main)`; a sampled function, which spans lines, `app.py(main)`),
+ * or a line's (`app.py:14(main)`). Files and names longer than any real
+ * one are cut (`shownText()`).
  *
  * @example
  * ```ts
@@ -438,22 +456,24 @@ export function packageKey(file: string): string {
  */
 export function nodeKey(tree: GroupTree, node: number): string {
   const row = tree.row[node]!;
-  if (row < 0) return tree.groupKey[node]!;
+  if (row < 0) return shownText(tree.groupKey[node]!);
   const f = tree.profile.functions;
   const file = f.file[row]!;
   const line = f.line[row]!;
-  const name = f.name[row]!;
+  const name = shownText(f.name[row]!);
   if (isBuiltin(file, line)) return builtinName(name);
+  const short = shownText(f.shortFile[row]!);
   if (tree.kind[node] === FUNCTION && tree.profile.sampled) {
-    return `${f.shortFile[row]}(${name})`;
+    return `${short}(${name})`;
   }
-  return `${f.shortFile[row]}:${line}(${name})`;
+  return `${short}:${line}(${name})`;
 }
 
 /**
  * A node's name within its parent, for a tree: a directory's or file's last
- * part (`db/`, `models.py`), a function's name, a line's `line 14`; a group
- * at the top gives its whole key.
+ * part (`db/`, `models.py`; a file in the group of directories too deep to
+ * show, the rest of its path), a function's name, a line's `line 14`; a
+ * group at the top gives its whole key. Cut as {@linkcode nodeKey} is.
  *
  * @param tree The tree.
  * @param node The node.
@@ -467,13 +487,25 @@ export function nodeName(tree: GroupTree, node: number): string {
   if (kind === FUNCTION || kind === LINE) {
     const file = f.file[row]!;
     const line = f.line[row]!;
-    return isBuiltin(file, line) ? builtinName(f.name[row]!) : f.name[row]!;
+    const name = shownText(f.name[row]!);
+    return isBuiltin(file, line) ? builtinName(name) : name;
   }
   const key = tree.groupKey[node]!;
   const parent = tree.parent[node]!;
-  if (parent < 0) return key;
-  return key.slice(tree.groupKey[parent]!.length);
+  if (parent < 0) return shownText(key);
+  const above = tree.groupKey[parent]!;
+  // Under the group of deeper directories: the path below the last shown.
+  const from = above.endsWith(_FOLD)
+    ? above.length - _FOLD.length
+    : above.length;
+  return shownText(key.slice(from));
 }
+
+/**
+ * The end of the key of the group of directories too deep to show. Every
+ * other directory's key ends with `/`, so it is never one of theirs.
+ */
+const _FOLD = "…";
 
 /** The numbers of every node of a {@linkcode GroupTree}. Index = node id. */
 export interface GroupNumbers {
@@ -729,7 +761,7 @@ export function groupNumbers(tree: GroupTree, filter?: string): GroupNumbers {
 interface _CompactGroups {
   node: Uint32Array;
   parent: Int32Array;
-  depth: Uint8Array;
+  depth: Uint32Array;
   /** Each group's top group. */
   root: Int32Array;
   ofRow: Int16Array | Int32Array;
@@ -753,7 +785,7 @@ function _compact(tree: GroupTree): _CompactGroups {
     nodes,
     (node) => tree.parent[node]! < 0 ? -1 : index[tree.parent[node]!]!,
   );
-  const depth = Uint8Array.from(nodes, (node) => tree.depth[node]!);
+  const depth = Uint32Array.from(nodes, (node) => tree.depth[node]!);
   // Parents come first, so a parent's top group is known before its children's.
   const root = new Int32Array(nodes.length);
   for (let c = 0; c < nodes.length; c++) {

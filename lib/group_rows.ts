@@ -30,6 +30,8 @@ import {
   parseFilter,
   radixOrder,
   type SortColumn,
+  textOrder,
+  textRanks,
 } from "./query.ts";
 
 /** The columns groups sort by: the function columns, plus these. */
@@ -37,7 +39,9 @@ export type GroupSortColumn = SortColumn | "functions" | "lines";
 
 /**
  * Orders nodes by a column; ties keep the order given. `name` and `file`
- * both sort by key (A–Z unless `descending`).
+ * both sort by key (A–Z unless `descending`): groups by their path or name,
+ * functions and lines by short file, line and name, as the function table's
+ * sort by file (no label is built).
  *
  * @example
  * ```ts
@@ -78,12 +82,7 @@ export function sortNodes(
     (column === "functions" || column === "lines" ||
       isDescendingByDefault(column));
   if (column === "name" || column === "file") {
-    const tree = numbers.tree;
-    const order = _keyOrder(
-      Array.from(nodes, (node) => nodeKey(tree, node)),
-      down,
-    );
-    return Uint32Array.from(order, (i) => nodes[i]!);
+    return _textOrder(numbers.tree, nodes, down);
   }
   const key = new Float64Array(n);
   const columns = { ...numbers, cumulativeTime: numbers.cumulative };
@@ -355,7 +354,8 @@ export interface FoldedEdgesOptions {
    */
   filter?: string;
   /**
-   * The column to sort by. `name` and `file` sort by the other end's key;
+   * The column to sort by. `name` and `file` sort by the other end's short
+   * file, line and name;
    * the per-call columns sort as their totals; `cumulative` sorts by calls
    * where edges carry no times.
    */
@@ -422,8 +422,14 @@ export function sortFoldedEdges(
     if (yes) kept.push(i);
   }
   if (sort === "name" || sort === "file") {
-    const keys = kept.map((i) => nodeKey(tree, edges.nodes[i]!));
-    return Uint32Array.from(_keyOrder(keys, descending), (k) => kept[k]!);
+    const order = _textOrder(
+      tree,
+      Uint32Array.from(kept, (i) => edges.nodes[i]!),
+      descending,
+    );
+    // The same node is never folded twice: back from nodes to indexes.
+    const index = new Map(kept.map((i) => [edges.nodes[i]!, i]));
+    return Uint32Array.from(order, (node) => index.get(node)!);
   }
   const column = sort === "primitive_calls"
     ? edges.primitiveCalls
@@ -439,10 +445,50 @@ export function sortFoldedEdges(
   return Uint32Array.from(order, (k) => kept[k]!);
 }
 
-/** Indexes of `keys` in text order (reversed if `descending`), ties in order. */
-function _keyOrder(keys: readonly string[], descending: boolean): number[] {
+/**
+ * Nodes in text order (reversed if `descending`), ties in the order given:
+ * groups by key, before functions and lines by their row's short file,
+ * line and name (the ranks of the function table's sort by file, worked out
+ * from each distinct text once).
+ */
+function _textOrder(
+  tree: GroupTree,
+  nodes: ArrayLike<number>,
+  descending: boolean,
+): Uint32Array {
   const sign = descending ? -1 : 1;
-  return keys.map((_, i) => i).sort((a, b) =>
-    (keys[a]! < keys[b]! ? -sign : keys[a]! > keys[b]! ? sign : 0) || a - b
-  );
+  const { row, groupKey } = tree;
+  let rank: Float64Array | undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    if (row[nodes[i]!]! >= 0) {
+      rank = _fileRanks(tree.profile);
+      break;
+    }
+  }
+  const order = Array.from(nodes, (_, i) => i).sort((a, b) => {
+    const x = nodes[a]!;
+    const y = nodes[b]!;
+    const rx = row[x]!;
+    const ry = row[y]!;
+    if (rx < 0 && ry < 0) {
+      const kx = groupKey[x]!;
+      const ky = groupKey[y]!;
+      return (kx < ky ? -sign : kx > ky ? sign : 0) || a - b;
+    }
+    if (rx < 0 || ry < 0) return rx < 0 ? -1 : 1;
+    return sign * (rank![rx]! - rank![ry]!) || a - b;
+  });
+  return Uint32Array.from(order, (i) => nodes[i]!);
+}
+
+const _ranks = new WeakMap<Profile, Float64Array>();
+
+/** Each function's rank by short file, line and name, once per profile. */
+function _fileRanks(profile: Profile): Float64Array {
+  let rank = _ranks.get(profile);
+  if (rank === undefined) {
+    rank = textRanks("file", textOrder(profile), profile.functions.line);
+    _ranks.set(profile, rank);
+  }
+  return rank;
 }

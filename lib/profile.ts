@@ -13,6 +13,7 @@
  * @module
  */
 
+import { shownText } from "./escape.ts";
 import { builtinName, isBuiltin } from "./location.ts";
 
 /** The per-function columns of a {@linkcode Profile}. Index = function id. */
@@ -239,7 +240,8 @@ function _group(
 
 /**
  * A function's location as shown in tables: `short/path.py:12` followed by
- * nothing for built-ins, whose whole label is their name.
+ * nothing for built-ins, whose whole label is their name. Files and names
+ * longer than any real one are cut (`shownText()`).
  *
  * @example
  * ```ts
@@ -287,9 +289,9 @@ export function functionLocation(
   const f = profile.functions;
   const file = f.file[id]!;
   const line = f.line[id]!;
-  const name = f.name[id]!;
+  const name = shownText(f.name[id]!);
   if (isBuiltin(file, line)) return { location: "", name: builtinName(name) };
-  return { location: `${f.shortFile[id]}:${line}`, name };
+  return { location: `${shownText(f.shortFile[id]!)}:${line}`, name };
 }
 
 /**

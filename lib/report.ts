@@ -9,7 +9,7 @@
  */
 
 import { formatCalls, formatCount, formatMs, formatPercent } from "./format.ts";
-import { escapeControls, safeJson } from "./escape.ts";
+import { escapeControls, safeJson, shownText } from "./escape.ts";
 import { functionLabel } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import type { SortColumn } from "./query.ts";
@@ -38,7 +38,8 @@ export { fitToWidth } from "./text_table.ts";
  * ```
  *
  * Times are in seconds as stored (`null` when not finite); counts are whole
- * numbers (the reader refuses others); files and names exactly as stored,
+ * numbers (the reader refuses others); files and names exactly as stored
+ * (cut to 4,096 characters, `shownText()`, when longer than any real one),
  * with DEL, C1 and bidirectional controls written as `\uXXXX` escapes so
  * the text is safe on a terminal. For a sampled profile `calls` is cumulative samples and `primitive_calls` direct
  * samples.
@@ -105,8 +106,8 @@ export function* jsonReport(
 
 function _identity(profile: Profile, id: number): string {
   const f = profile.functions;
-  return `"file":${safeJson(f.file[id])},"line":${f.line[id]},` +
-    `"name":${safeJson(f.name[id])}`;
+  return `"file":${safeJson(shownText(f.file[id]!))},"line":${f.line[id]},` +
+    `"name":${safeJson(shownText(f.name[id]!))}`;
 }
 
 /**
@@ -150,9 +151,9 @@ export function* csvReport(
   const f = profile.functions;
   for (const id of ids) {
     yield [
-      csvField(text(f.file[id]!)),
+      csvField(text(shownText(f.file[id]!))),
       f.line[id],
-      csvField(text(f.name[id]!)),
+      csvField(text(shownText(f.name[id]!))),
       f.calls[id],
       f.primitiveCalls[id],
       _csvFloat(f.internalTime[id]!),
@@ -290,7 +291,11 @@ export function* tableReport(
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const location = escapeControls(
-      functionLabel(f.shortFile[id]!, f.line[id]!, f.name[id]!),
+      functionLabel(
+        shownText(f.shortFile[id]!),
+        f.line[id]!,
+        shownText(f.name[id]!),
+      ),
     );
     yield `${columns.line(rows[i]!)}  ${fitToWidth(location, columns.room)}\n`;
   }

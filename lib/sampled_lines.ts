@@ -60,9 +60,13 @@ export function lineFunctions(profile: Profile): LineFunctions {
   if (known !== undefined) return known;
   const f = profile.functions;
   const ofRow = new Uint32Array(profile.size);
-  const functionOf = new Map<string, number>();
+  // Keyed by numbers, not by a text per row: one file may be shared by
+  // thousands of rows, and joining it to each name would copy it as often.
+  const files = _codes(f.file);
+  const names = _codes(f.name);
+  const functionOf = new Map<number, number>();
   for (let i = 0; i < profile.size; i++) {
-    const key = `${f.file[i]}\0${f.name[i]}`;
+    const key = files.codes[i]! * names.count + names.codes[i]!;
     let fn = functionOf.get(key);
     if (fn === undefined) {
       fn = functionOf.size;
@@ -73,6 +77,21 @@ export function lineFunctions(profile: Profile): LineFunctions {
   known = { size: functionOf.size, ofRow };
   _lineFunctions.set(profile, known);
   return known;
+}
+
+/** Each text's number among the distinct texts, in order of first sight. */
+function _codes(
+  texts: readonly string[],
+): { codes: Uint32Array; count: number } {
+  const codes = new Uint32Array(texts.length);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    let code = seen.get(text);
+    if (code === undefined) seen.set(text, code = seen.size);
+    codes[i] = code;
+  }
+  return { codes, count: seen.size };
 }
 
 const _folded = new WeakMap<Profile, Profile>();

@@ -64,6 +64,7 @@ import {
   HeavyWorkError,
 } from "./heavy_work.ts";
 import { readTransforms, type Transform } from "./call_transform.ts";
+import { shownText } from "./escape.ts";
 import { functionLabel, isBuiltin } from "./location.ts";
 import type { Profile } from "./profile.ts";
 import {
@@ -460,7 +461,7 @@ export function createHandler(
     }),
     _route(
       "/api/functions/:id",
-      (_url, groups) => _json(_functionRow(profile, fn(groups))),
+      (_url, groups) => _json(_functionRow(profile, fn(groups), true)),
     ),
     _route("/api/functions/:id/callers", (url, groups) => {
       const id = fn(groups);
@@ -1030,19 +1031,28 @@ function _pageInfo(result: QueryResult, query: QueryOptions) {
   return { total: result.total, offset: query.offset, limit: query.limit };
 }
 
-function _functionRow(profile: Profile, id: number): FunctionRow {
+/**
+ * A function as the API sends it. In lists, files and names longer than
+ * any real one are cut (`shownText()`): one long path shared by thousands of
+ * functions would otherwise be sent once per row. `full` sends them whole,
+ * for one function asked for by its id.
+ */
+function _functionRow(profile: Profile, id: number, full = false): FunctionRow {
   const f = profile.functions;
-  const file = f.file[id]!;
+  const text = full ? (s: string) => s : shownText;
+  const stored = f.file[id]!;
   const line = f.line[id]!;
-  const name = f.name[id]!;
+  const file = text(stored);
+  const shortFile = text(f.shortFile[id]!);
+  const name = text(f.name[id]!);
   return {
     id,
     file,
-    shortFile: f.shortFile[id]!,
+    shortFile,
     line,
     name,
-    label: functionLabel(f.shortFile[id]!, line, name),
-    builtin: isBuiltin(file, line),
+    label: functionLabel(shortFile, line, name),
+    builtin: isBuiltin(stored, line),
     calls: f.calls[id]!,
     primitiveCalls: f.primitiveCalls[id]!,
     internalTime: f.internalTime[id]!,

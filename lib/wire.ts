@@ -10,9 +10,11 @@
  * in that table (u32), lines (f64: Python's line numbers may exceed 32
  * bits), calls, primitive calls, internal and cumulative time (f64); per edge
  * the caller and callee ids (u32) and the four numbers (f64). Names are
- * nearly all distinct, so they go as they are, without an index; files are
- * few, and shared (the table comes from `fileTable()`, which building a
- * profile fills for free).
+ * nearly all distinct, so they go as they are, without an index, except
+ * that a long name (over 64 characters) held by an earlier function goes as
+ * that function's id: a crafted file can give one long name to thousands of
+ * functions, and it is sent once. Files are few, and shared (the table
+ * comes from `fileTable()`, which building a profile fills for free).
  *
  * Edges are most of the bytes, and their counts are nearly always whole
  * numbers with primitive calls equal to calls. When every edge's counts are
@@ -36,8 +38,11 @@ interface _Header {
   files: string[];
   /** The short form of each of `files`. */
   shortFiles: string[];
-  /** Each function's name. */
-  names: string[];
+  /**
+   * Each function's name, or for a long name that an earlier function
+   * has, the id of the first function that has it.
+   */
+  names: (string | number)[];
   functions: number;
   edges: number;
   /** How edge counts are sent: `"u32"` as described above, else f64. */
@@ -109,7 +114,7 @@ export function encodeProfileParts(
     edgeDetail: profile.edgeDetail,
     files: files.files as string[],
     shortFiles: files.shortFiles as string[],
-    names: f.name as string[],
+    names: _namesOnce(f.name),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const head = new Uint8Array(_pad(8 + headerBytes.length));
@@ -287,13 +292,10 @@ export function decodeProfile(
       file.push(files[code] ?? "");
       shortFile.push(shortFiles[code] ?? "");
     }
-    if (!Array.isArray(header.names) || header.names.length !== n) {
-      throw new SyntaxError("Not an encoded profile: the names do not match");
-    }
     functions = {
       file,
       shortFile,
-      name: header.names,
+      name: _names(header.names, n),
       line: take(Float64Array, n, 8),
       calls: take(Float64Array, n, 8),
       primitiveCalls: take(Float64Array, n, 8),
@@ -319,6 +321,43 @@ export function decodeProfile(
   });
   if (options.edges === false) _headers.set(profile, { header, start });
   return profile;
+}
+
+/** The longest name that is always sent as it is. */
+const _SHORT_NAME = 64;
+
+/** The names as the header holds them: see {@linkcode _Header}'s `names`. */
+function _namesOnce(names: readonly string[]): (string | number)[] {
+  const first = new Map<string, number>();
+  const out: (string | number)[] = new Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    out[i] = name;
+    if (name.length <= _SHORT_NAME) continue;
+    const at = first.get(name);
+    if (at === undefined) first.set(name, i);
+    else out[i] = at;
+  }
+  return out;
+}
+
+/** The names from the header, each earlier one referred to shared. */
+function _names(sent: unknown, n: number): string[] {
+  if (!Array.isArray(sent) || sent.length !== n) {
+    throw new SyntaxError("Not an encoded profile: the names do not match");
+  }
+  const names: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const name = sent[i];
+    if (typeof name === "string") {
+      names[i] = name;
+    } else if (Number.isInteger(name) && name >= 0 && name < i) {
+      names[i] = names[name]!;
+    } else {
+      throw new SyntaxError("Not an encoded profile: the names do not match");
+    }
+  }
+  return names;
 }
 
 /**

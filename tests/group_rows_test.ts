@@ -23,6 +23,7 @@ import {
   sortFoldedEdges,
   sortNodes,
 } from "../lib/group_rows.ts";
+import { functionMatcher } from "../lib/search.ts";
 import { fixtureProfile } from "./_fixtures.ts";
 
 Deno.test("sortNodes() sorts by any column either way, and by key A–Z", () => {
@@ -140,19 +141,32 @@ for (const name of ["shop", "shop-profile"]) {
     const down = [...sortFoldedEdges(tree, edges, { descending: true })]
       .map((i) => column[i]!);
     assertEquals(down, [...values].reverse());
-    const names = [...sortFoldedEdges(tree, edges, { sort: "name" })]
-      .map((i) => nodeKey(tree, edges.nodes[i]!));
-    assertEquals(names, [...names].sort());
+    // By name: by short file, line and name, as the table's sort by file.
+    const f = profile.functions;
+    const place = (i: number) => {
+      const row = tree.row[edges.nodes[i]!]!;
+      return [f.shortFile[row]!, f.line[row]!, f.name[row]!] as const;
+    };
+    const byName = [...sortFoldedEdges(tree, edges, { sort: "name" })]
+      .map(place);
+    assertEquals(
+      byName,
+      [...byName].sort((a, b) =>
+        (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) || a[1] - b[1] ||
+        (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)
+      ),
+    );
     const calls = [...sortFoldedEdges(tree, edges, { sort: "calls" })]
       .map((i) => edges.calls[i]!);
     assertEquals(calls, [...calls].sort((a, b) => a - b));
-    // A filter: every term, ignoring case.
-    const key = nodeKey(tree, edges.nodes[all[0]!]!);
-    const term = key.slice(-4).toUpperCase();
+    // A filter, as the table's: every term, ignoring case.
+    const own = f.name[tree.row[edges.nodes[all[0]!]!]!]!;
+    const term = own.slice(-4).toUpperCase();
     const kept = [...sortFoldedEdges(tree, edges, { filter: `${term} ` })];
     assert(kept.length >= 1);
-    for (const i of kept) {
-      assert(nodeKey(tree, edges.nodes[i]!).toUpperCase().includes(term));
+    const matches = functionMatcher(profile, [term.toLowerCase()]);
+    for (let i = 0; i < edges.nodes.length; i++) {
+      assertEquals(kept.includes(i), matches(tree.row[edges.nodes[i]!]!));
     }
     assertEquals(
       sortFoldedEdges(tree, edges, { filter: `${term} no-such-thing` }).length,

@@ -13,18 +13,18 @@ import {
   filterFunctions,
   filterMatcher,
   functionMatcher,
+  functionSearchText,
   matchFunctions,
   type ParsedFilter,
-  searchText,
 } from "../lib/search.ts";
 import { FIXTURES } from "./_fixtures.ts";
 
 /** The reference: every term in the function's whole text. */
 function reference(profile: Profile, terms: string[]): number[] {
-  const text = searchText(profile);
   const ids: number[] = [];
   for (let id = 0; id < profile.size; id++) {
-    if (terms.every((term) => text[id]!.includes(term))) ids.push(id);
+    const text = functionSearchText(profile, id);
+    if (terms.every((term) => text.includes(term))) ids.push(id);
   }
   return ids;
 }
@@ -44,9 +44,10 @@ function words(text: string): string[] {
 
 /** The reference of a filter with exclusions: included terms, less excluded. */
 function referenceFilter(profile: Profile, filter: ParsedFilter): number[] {
-  const text = searchText(profile);
   return reference(profile, [...filter.include]).filter((id) =>
-    !filter.exclude.some((term) => text[id]!.includes(term))
+    !filter.exclude.some((term) =>
+      functionSearchText(profile, id).includes(term)
+    )
   );
 }
 
@@ -71,7 +72,10 @@ function random(seed: number): () => number {
 
 /** Terms cut from the profile's own texts (some spanning parts), and a few fixed ones. */
 function termsFor(profile: Profile, seed: number, count: number): string[][] {
-  const text = searchText(profile);
+  const text = Array.from(
+    { length: profile.size },
+    (_, id) => functionSearchText(profile, id),
+  );
   const next = random(seed);
   const sets: string[][] = [["py"], ["~"], ["<"], ["\u03c3"], ["1"], [
     "zzz-none",
@@ -188,21 +192,99 @@ Deno.test("the fast filter agrees on built-ins, colons, odd paths and letters th
   assertEquals(queryFunctions(profile, { filter: "APP main" }).total, 2);
 });
 
-Deno.test("with a capital sigma in a text, the filter uses the whole text", () => {
+Deno.test("with a capital sigma in a text, the filter lowers it as the whole text does", () => {
   const profile = profileOf([
     ["/src/ΟΔΟΣ.py", "ΟΔΟΣ.py", 3, "ΣΑΣ"],
     ["/src/app.py", "app.py", 4, "f"],
     // Lowered alone, a final sigma; before ":NaN", not final.
     ["/src/ΟΔΟΣ", "ΟΔΟΣ", NaN, "g"],
+    ["/src/ΟΔΟΣ", "ΟΔΟΣ", 5, "h"],
+    ["/src/ΟΔΟΣ", "ΟΔΟΣ", Infinity, "ΑΣ"],
+    ["/src/ΟΔΟΣ'", "ΟΔΟΣ'", NaN, "k"],
   ]);
   assertEquals(reference(profile, ["οδοσ:nan"]), [2]);
-  for (const terms of [["ς"], ["σ"], ["ς.py"], ["σας"], ["py"], ["οδος"]]) {
+  for (
+    const terms of [
+      ["ς"],
+      ["σ"],
+      ["ς.py"],
+      ["σας"],
+      ["py"],
+      ["οδος"],
+      ["οδοσ:nan"],
+      ["οδος:5"],
+      ["οδοσ:inf"],
+      ["σ:"],
+      ["ς:"],
+      ["οδοσ':n"],
+      ["οδος':n"],
+    ]
+  ) {
     assertEquals(
       fast(profile, terms),
       reference(profile, terms),
       terms.join(" "),
     );
   }
+});
+
+Deno.test("a term with colons matches across a file and its line exactly as the whole text", () => {
+  const profile = profileOf([
+    ["~", "~", 0, "<built-in method builtins.len>"],
+    ["~", "~", 0, "<method 'a:b' of 'x' objects>"],
+    ["C:\\Work\\a:b.py", "a:b.py", 12, "f:g"],
+    ["/src/app.py", "app.py", 120, "main"],
+    ["/src/app.py", "app.py", -3, "neg"],
+    ["/src/app.py:", "app.py:", 7, "h"],
+    ["/n.py", "n.py", 1e21, "big"],
+  ]);
+  const sets = [
+    [":"],
+    ["::"],
+    [":1"],
+    ["py:"],
+    ["py:1"],
+    ["py:12"],
+    ["py:120"],
+    ["py:1200"],
+    ["app.py:12"],
+    ["a:b.py:12"],
+    ["b.py:12"],
+    ["c:\\work"],
+    ["c:\\work\\a:b.py:1"],
+    ["a:b"],
+    ["f:g"],
+    [":g"],
+    ["py:-3"],
+    [":-"],
+    ["py::7"],
+    ["py:7"],
+    [":7"],
+    ["py:1e+21"],
+    [":1e"],
+    ["e+21"],
+    ["py:12", "main"],
+    ["py:12", "app"],
+    ["'a:b'"],
+  ];
+  for (const terms of sets) {
+    assertEquals(
+      fast(profile, terms),
+      reference(profile, terms),
+      terms.join(" "),
+    );
+  }
+  // Every file:line has a colon; of the built-ins, the one whose name has.
+  assertEquals(fast(profile, [":"]), [1, 2, 3, 4, 5, 6]);
+});
+
+Deno.test("more than 32 terms are all tested", () => {
+  const profile = profileOf([
+    ["/src/app.py", "app.py", 12, "main"],
+    ["/src/app.py", "app.py", 13, "other"],
+  ]);
+  const terms = [...Array.from({ length: 40 }, () => "app"), "main"];
+  assertEquals(fast(profile, terms), [0]);
 });
 
 Deno.test("refining a filter as one types gives the results of typing it at once", () => {
@@ -255,7 +337,7 @@ Deno.test("a built-in's text holds ~, so -~ leaves out the built-ins", () => {
     ["/src/app.py", "app.py", 12, "main"],
   ]);
   assertEquals(
-    searchText(profile)[0],
+    functionSearchText(profile, 0),
     "~\n{built-in method builtins.len}\n<built-in method builtins.len>",
   );
   assertEquals([...queryFunctions(profile, { filter: "~" }).ids].sort(), [

@@ -145,17 +145,19 @@ function _hash(text: string): number {
   return h >>> 0;
 }
 
-const _shades = new WeakMap<Profile, Map<number, number>>();
+const _shades = new WeakMap<Profile, Map<string, number>>();
 
 /** A function's shade within its package's hue, by its file. */
 function _shade(profile: Profile, fn: number): number {
   let shades = _shades.get(profile);
   if (shades === undefined) _shades.set(profile, shades = new Map());
-  let shade = shades.get(fn);
+  // By file, each hashed once: a file may be shared by thousands of
+  // functions, and long.
+  const file = profile.functions.shortFile[fn]!;
+  let shade = shades.get(file);
   if (shade === undefined) {
-    const file = profile.functions.shortFile[fn]!;
     shade = (_hash(file) % 9) - 4;
-    shades.set(fn, shade);
+    shades.set(file, shade);
   }
   return shade;
 }

@@ -49,7 +49,7 @@ import { filterMatches, hasMainTree, mainTree } from "./call_trees.ts";
 import { copyLocation } from "./clipboard.ts";
 import { packageColour } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
-import { fullLabel, fullLocation } from "./labels.ts";
+import { fullLabel, fullLocation, shown } from "./labels.ts";
 import { edgeRoute, href, navigate, sortBy } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
@@ -774,7 +774,7 @@ function nodeNameView(
     const where = inFile
       ? (p.sampled || location === "" ? "" : `:${p.functions.line[fn]}`)
       : p.sampled && kind === FUNCTION
-      ? p.functions.shortFile[fn]!
+      ? shown(p.functions.shortFile[fn]!)
       : location;
     label = where === ""
       ? html`<span class=${

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { escapeControls } from "../lib/escape.ts";
+import { escapeControls, shownText } from "../lib/escape.ts";
 import { formatCount } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 
@@ -13,10 +13,12 @@ import { functionLocation, type Profile } from "../lib/profile.ts";
  * bidirectional overrides and isolates, lone surrogates) written visibly as
  * `\x1b`, `\u202e`, `\udcff`, so a name can neither reorder the text
  * around it nor hide how it differs from another. Elements that show it
- * are isolated too (`unicode-bidi: isolate` in the style sheet).
+ * are isolated too (`unicode-bidi: isolate` in the style sheet). A text
+ * longer than any real path is cut (`shownText()`); the copy button copies
+ * it whole.
  */
 export function shown(text: string): string {
-  return escapeControls(text);
+  return escapeControls(shownText(text));
 }
 
 /** Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana…). */
@@ -25,12 +27,13 @@ const _RTL =
 
 /**
  * Profile text inside a plain string (a tooltip, the window title, an
- * announcement), where no element can isolate it: shown visibly and, when
+ * announcement), where no element can isolate it: shown visibly (and cut as
+ * {@linkcode shown} cuts it) and, when
  * it holds right-to-left letters, between FIRST STRONG ISOLATE and POP
  * DIRECTIONAL ISOLATE, so that it cannot reorder the text around it.
  */
 export function isolated(text: string): string {
-  const visible = escapeControls(text);
+  const visible = escapeControls(shownText(text));
   return _RTL.test(visible) ? `\u2068${visible}\u2069` : visible;
 }
 
