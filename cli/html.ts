@@ -55,6 +55,14 @@ export async function writeHtml(
       fail(`${out}: Is a directory: give the report's file name`);
       return 1;
     }
+    // A FIFO, a device or a socket: opening it to look inside could wait
+    // for ever, and a report is never one.
+    if (!info.isFile) {
+      fail(
+        `${out}: Is not a regular file (a pipe, device or socket): give the report's file name`,
+      );
+      return 1;
+    }
     if (!await _isReport(target)) {
       fail(
         `${out}: Exists and is not a profiling-explorer report: choose another name or remove it`,
@@ -76,7 +84,62 @@ export async function writeHtml(
     fail(`${out}: No such folder to write the report in`);
     return 1;
   }
-  // The page's data exactly as the server would send it.
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
+  // From the temporary file's making to its renaming, Ctrl+C (or the end
+  // of the terminal) removes it before exiting: nothing half written stays.
+  using _cleanup = _removedOnSignal(temp);
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(temp, { write: true, createNew: true });
+  } catch (error) {
+    fail(`${out}: ${fsReason(error)}`);
+    return 1;
+  }
+  let parts: Uint8Array[];
+  try {
+    parts = await _reportParts(profile, base, start, out, progress, assets);
+    // In slices, so that Ctrl+C is heard between them.
+    for (const part of parts) {
+      for (let at = 0; at < part.length;) {
+        at += await file.write(part.subarray(at, at + _SLICE));
+      }
+    }
+    file.close();
+    file = undefined;
+    await Deno.rename(temp, target);
+  } catch (error) {
+    file?.close();
+    await Deno.remove(temp).catch(() => {});
+    if (!(error instanceof Deno.errors.NotFound) && !_isFsError(error)) {
+      throw error;
+    }
+    fail(`${out}: ${fsReason(error)}`);
+    return 1;
+  }
+  const size = parts.reduce((n, part) => n + part.length, 0);
+  console.log(
+    `Wrote ${escapeControls(out)} (${
+      megabytes(size)
+    } MB): open it in a browser, no server needed`,
+  );
+  return 0;
+}
+
+/** How many bytes are written at a time. */
+const _SLICE = 1 << 20;
+
+/** The report's bytes: the page's data exactly as the server would send it. */
+async function _reportParts(
+  profile: Profile,
+  base: Profile | undefined,
+  start: string,
+  out: string,
+  progress: Progress | undefined,
+  assets: UiAssets,
+): Promise<Uint8Array[]> {
   const handler = createHandler({
     profile,
     ...(base === undefined ? {} : { base }),
@@ -118,32 +181,47 @@ export async function writeHtml(
       : {}),
   });
   if (progress && big) progress("");
-  const temp = join(
-    dirname(target),
-    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
-  try {
-    {
-      using file = await Deno.open(temp, { write: true, createNew: true });
-      for (const part of parts) {
-        for (let at = 0; at < part.length;) {
-          at += await file.write(part.subarray(at));
-        }
-      }
+  return parts;
+}
+
+/** Whether an error is the file system's (Deno's own error classes). */
+function _isFsError(error: unknown): boolean {
+  return Object.values(Deno.errors).some((kind) => error instanceof kind);
+}
+
+/** The signals that end the program from a terminal or a supervisor. */
+const _SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
+  ? ["SIGINT", "SIGBREAK"]
+  : ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Until disposed of, removes `temp` and exits 130 (as Ctrl+C ends a load)
+ * on any of {@linkcode _SIGNALS}.
+ */
+function _removedOnSignal(temp: string): Disposable {
+  const handler = () => {
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // Not made yet, or gone already.
     }
-    await Deno.rename(temp, target);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    fail(`${out}: ${fsReason(error)}`);
-    return 1;
+    fail("Interrupted");
+    Deno.exit(130);
+  };
+  const added: Deno.Signal[] = [];
+  for (const signal of _SIGNALS) {
+    try {
+      Deno.addSignalListener(signal, handler);
+      added.push(signal);
+    } catch {
+      // A signal this system does not let a program listen for.
+    }
   }
-  const size = parts.reduce((n, part) => n + part.length, 0);
-  console.log(
-    `Wrote ${escapeControls(out)} (${
-      megabytes(size)
-    } MB): open it in a browser, no server needed`,
-  );
-  return 0;
+  return {
+    [Symbol.dispose]() {
+      for (const signal of added) Deno.removeSignalListener(signal, handler);
+    },
+  };
 }
 
 /** Whether the file starts like a report this program wrote. */

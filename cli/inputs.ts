@@ -11,6 +11,7 @@ import { isDataError } from "../lib/data_error.ts";
 import { escapeControls } from "../lib/escape.ts";
 import { findProfiles, pytestCombined } from "../lib/folder.ts";
 import { formatCount } from "../lib/format.ts";
+import { resolve } from "@std/path";
 import {
   checkPstatsHead,
   type ProfileInput,
@@ -40,7 +41,15 @@ export interface Gathered {
   notes: string[];
 }
 
-/** Finds the files to read in the files and folders given. */
+/**
+ * Finds the files to read in the files and folders given. A file is one
+ * file however it is reached (`dir/./a.prof`, a link, a hard link: the same
+ * device and inode): a folder does not bring in again a file named or
+ * brought in already, nor a file named after its folder. A file named twice
+ * counts twice, as in `pstats.Stats(a, a)`. Below a folder, what cannot be
+ * reached (a path longer than the system allows, a folder that cannot be
+ * listed) is left out and said in one line.
+ */
 export async function gatherInputs(
   args: string[],
   recursive: boolean,
@@ -49,11 +58,6 @@ export async function gatherInputs(
   const notes: string[] = [];
   const seen = new Set<string>();
   const fromFolders = new Set<string>();
-  const add = (path: string) => {
-    if (!seen.has(path)) {
-      paths.push(path), seen.add(path), fromFolders.add(path);
-    }
-  };
   for (const arg of args) {
     let info: Deno.FileInfo;
     try {
@@ -64,16 +68,33 @@ export async function gatherInputs(
     if (!info.isDirectory) {
       // A file named twice counts twice, as in pstats.Stats(a, a), but a
       // file a folder given already brought in is read once.
-      if (!fromFolders.has(arg)) paths.push(arg), seen.add(arg);
+      const id = _identity(arg, info);
+      if (!fromFolders.has(id)) paths.push(arg), seen.add(id);
       continue;
     }
+    const unreached: { path: string; error: unknown }[] = [];
     let found: string[];
     try {
-      found = await findProfiles(arg, { recursive });
+      found = await findProfiles(arg, {
+        recursive,
+        onUnlisted: (path, error) => unreached.push({ path, error }),
+      });
     } catch (error) {
       const where = (error as { path?: string }).path ?? arg;
       throw new InputError(where, fsReason(error));
     }
+    const ids = await _identities(found);
+    const idOf = new Map<string, string>();
+    // A file whose path is too long to open is as unreachable.
+    found = found.filter((path, k) => {
+      const id = ids[k]!;
+      if (typeof id !== "string") {
+        unreached.push({ path, error: id.error });
+        return false;
+      }
+      idOf.set(path, id);
+      return true;
+    });
     // An explicitly named combined.prof still wins, but with its folder the
     // files it sums count twice: say so.
     const sums = pytestCombined(found);
@@ -89,7 +110,7 @@ export async function gatherInputs(
     const combined = sums.filter(({ path }) => !args.includes(path));
     const left = new Set(combined.map(({ path }) => path));
     found = found.filter((path) => !left.has(path));
-    if (found.length === 0) {
+    if (found.length === 0 && unreached.length === 0) {
       throw new InputError(
         arg,
         `No .prof or .pstats files in this folder${
@@ -97,12 +118,18 @@ export async function gatherInputs(
         }`,
       );
     }
-    for (const path of found) add(path);
+    for (const path of found) {
+      const id = idOf.get(path)!;
+      if (!seen.has(id)) {
+        paths.push(path), seen.add(id), fromFolders.add(id);
+      }
+    }
     notes.push(
       `Found ${formatCount(found.length)} profile${
         found.length === 1 ? "" : "s"
       } in ${arg}${recursive ? " and the folders below" : ""}`,
     );
+    if (unreached.length > 0) notes.push(_unreachedNote(arg, unreached));
     notes.push(...twice);
     for (const { path, sums } of combined) {
       notes.push(
@@ -113,6 +140,76 @@ export async function gatherInputs(
     }
   }
   return { paths, notes };
+}
+
+/**
+ * What tells a file from another: its device and inode, or where they are
+ * not known (Windows), its absolute path.
+ */
+function _identity(path: string, info: Deno.FileInfo): string {
+  return info.dev !== null && info.ino !== null
+    ? `${info.dev}:${info.ino}`
+    : `path:${resolve(path)}`;
+}
+
+/** How many files are looked at at once. */
+const _STAT_AT_ONCE = 64;
+
+/**
+ * Each path's identity, or, for one that cannot be reached because its
+ * path is too long, the error. A path that cannot be looked at otherwise (a
+ * broken link) is its own identity: reading it will say what is wrong.
+ */
+async function _identities(
+  paths: readonly string[],
+): Promise<(string | { error: unknown })[]> {
+  const ids: (string | { error: unknown })[] = new Array(paths.length);
+  for (let start = 0; start < paths.length; start += _STAT_AT_ONCE) {
+    await Promise.all(
+      paths.slice(start, start + _STAT_AT_ONCE).map(async (path, k) => {
+        try {
+          ids[start + k] = _identity(path, await Deno.stat(path));
+        } catch (error) {
+          ids[start + k] = _isNameTooLong(error)
+            ? { error }
+            : `path:${resolve(path)}`;
+        }
+      }),
+    );
+  }
+  return ids;
+}
+
+/** Whether an error is the system's "file name too long". */
+function _isNameTooLong(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === "ENAMETOOLONG";
+}
+
+/** One line for what could not be reached below a folder. */
+function _unreachedNote(
+  folder: string,
+  unreached: readonly { path: string; error: unknown }[],
+): string {
+  const { path, error } = unreached[0]!;
+  return `Skipped ${formatCount(unreached.length)} path${
+    unreached.length === 1 ? "" : "s"
+  } below ${folder} that cannot be reached (the first: ${shownPath(path)}: ${
+    fsReason(error)
+  })`;
+}
+
+/**
+ * A path for a message: as it is, or when over 200 characters, its first
+ * and last 96 around `…` (a path deeper than the system allows is
+ * thousands).
+ *
+ * @param path The path.
+ * @returns The path, cut if long.
+ */
+export function shownPath(path: string): string {
+  return path.length <= 200
+    ? path
+    : `${path.slice(0, 96)}…${path.slice(path.length - 96)}`;
 }
 
 /** A file left out with --skip-bad, and why. */
@@ -471,6 +568,9 @@ export class InputError extends Error {
 /** Why a file system call failed, in words. */
 export function fsReason(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "No such file";
+  if (_isNameTooLong(error)) {
+    return "Its path is longer than the system allows";
+  }
   if (error instanceof Deno.errors.NotADirectory) {
     return "No such file: a part of its path is a file, not a folder";
   }

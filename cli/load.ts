@@ -162,17 +162,20 @@ async function _loadSide(
 ): Promise<Profile> {
   const skippedBefore = skipped?.length ?? 0;
   const read: Read = { size: 0, large: false, total: paths.length };
+  const clamped: [string, number][] = [];
   const profile = await _load(
     readInputs(paths, maxSize, progress, skipped, guard, serving, read),
     progress,
     skipped,
     guard,
     read,
+    (source, count) => clamped.push([source, count]),
   );
   if (progress && read.large) {
     progress(`Loaded ${formatCount(profile.size)} functions\n`);
   } else if (progress && paths.length >= PROGRESS_FILES) progress("");
   for (const note of notes) console.error(escapeControls(note));
+  if (clamped.length > 0) console.error(escapeControls(_clampedNote(clamped)));
   const left = skipped?.slice(skippedBefore) ?? [];
   if (left.length > 0) {
     console.error(
@@ -192,18 +195,34 @@ async function _loadSide(
   return profile;
 }
 
+/**
+ * One line for the times read as 0 (not finite numbers of seconds, see
+ * `boundTimes()`), naming the file or the first of them.
+ */
+function _clampedNote(clamped: readonly [string, number][]): string {
+  const count = clamped.reduce((sum, [, n]) => sum + n, 0);
+  const where = clamped.length === 1
+    ? clamped[0]![0]
+    : `${formatCount(clamped.length)} files (the first: ${clamped[0]![0]})`;
+  return `Note: ${where}: ${formatCount(count)} time${
+    count === 1 ? " was not a finite number" : "s were not finite numbers"
+  } of seconds (NaN, infinite or beyond 10^15 s): read as 0`;
+}
+
 function _load(
   inputs: AsyncIterable<Input>,
   progress: Progress | undefined,
   skipped: Skipped[] | undefined,
   guard: InterruptGuard,
   read: Read,
+  onClampedTimes: (source: string, count: number) => void,
 ): Promise<Profile> {
   const many = read.total >= PROGRESS_FILES;
   let files = 0;
   let last = "";
   return loadProfileAsync(inputs, {
     cwd: Deno.cwd(),
+    onClampedTimes,
     ...(progress
       ? {
         onProgress: (source: string, functions: number, offset: number) => {

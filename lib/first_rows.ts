@@ -37,6 +37,8 @@ export interface FirstRows {
   readonly comparing: boolean;
   /** How many functions the profile has. */
   readonly size: number;
+  /** The profile's `clampedTimes` (0 when none). */
+  readonly clampedTimes: number;
   /** The profile's totals. */
   readonly totals: ProfileTotals;
   /** How many rows the query matches in all. */
@@ -123,6 +125,7 @@ export function encodeFirstRows(
       edgeDetail: profile.edgeDetail,
       comparing,
       size: profile.size,
+      clampedTimes: profile.clampedTimes ?? 0,
       totals: profile.totals,
       total,
       ids: [...ids],
@@ -184,6 +187,10 @@ export function decodeFirstRows(text: string): FirstRows {
     edgeDetail: value.edgeDetail === true,
     comparing: value.comparing === true,
     size,
+    clampedTimes: Number.isSafeInteger(value.clampedTimes) &&
+        value.clampedTimes > 0
+      ? value.clampedTimes
+      : 0,
     totals: {
       calls: Number(totals.calls),
       primitiveCalls: Number(totals.primitiveCalls),
@@ -241,6 +248,7 @@ export function firstRowsProfile(first: FirstRows): Profile {
     sources: first.sources,
     sampled: first.sampled,
     edgeDetail: first.edgeDetail,
+    ...(first.clampedTimes > 0 ? { clampedTimes: first.clampedTimes } : {}),
     functions: {
       file,
       shortFile,

@@ -19,13 +19,20 @@ export const PYTEST_COMBINED = "combined.prof";
 export interface FindProfilesOptions {
   /** Look in folders below too. Defaults to `false`. */
   recursive?: boolean;
+  /**
+   * Called for a folder below the one given that cannot be listed (its path
+   * longer than the system allows, say), which is then left out. Without
+   * it, such a folder fails the search as the one given does.
+   */
+  onUnlisted?: (folder: string, error: unknown) => void;
 }
 
 /**
  * Lists the profiles in a folder, sorted by path so that every run merges
  * them in the same order. Symbolic links to files count (a broken one too,
  * so that reading it reports it); links to folders are not followed (they
- * could loop).
+ * could loop). A folder below that cannot be listed is left out when
+ * `onUnlisted` is given.
  *
  * @example
  * ```ts
@@ -65,6 +72,10 @@ export async function findProfiles(
         }
       }
     } catch (error) {
+      if (dir !== folder && options.onUnlisted) {
+        options.onUnlisted(dir, error);
+        continue;
+      }
       if (error instanceof Error) Object.assign(error, { path: dir });
       throw error;
     }

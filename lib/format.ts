@@ -93,6 +93,7 @@ export function formatCalls(calls: number, primitiveCalls: number): string {
  * assertEquals(formatPercent(1, 4), "25.0%");
  * assertEquals(formatPercent(1, 100000), "<0.1%");
  * assertEquals(formatPercent(0, 10), "0%");
+ * assertEquals(formatPercent(1, 1e-300), ">1,000,000,000%");
  * ```
  *
  * @param part The part.
@@ -103,8 +104,16 @@ export function formatPercent(part: number, total: number): string {
   if (part === 0 || total === 0) return "0%";
   const percent = (part / total) * 100;
   if (Math.abs(percent) < 0.05) return "<0.1%";
+  // A share beyond any the profile's numbers can mean (a total next to
+  // nothing), or past what a number holds: bounded, never "Infinity%".
+  if (!(Math.abs(percent) < _MAX_PERCENT)) {
+    return `${percent < 0 ? "<−" : ">"}${_grouped(0).format(_MAX_PERCENT)}%`;
+  }
   return `${percent.toFixed(1)}%`;
 }
+
+/** The largest share {@linkcode formatPercent} shows as a number. */
+const _MAX_PERCENT = 1e9;
 
 /**
  * A share of a total between 0 and 1, 0 when the total is 0.

@@ -78,6 +78,12 @@ export interface ProfileParts {
   readonly functions: FunctionColumns;
   /** The edges. */
   readonly edges: EdgeColumns;
+  /**
+   * How many times the files held that were not finite numbers of seconds
+   * (NaN, infinities, or beyond ±10^15 s) and were read as 0
+   * (`ProfileBuilder` in `lib/pstats/build.ts` does): absent when none.
+   */
+  readonly clampedTimes?: number;
 }
 
 /**

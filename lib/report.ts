@@ -37,7 +37,8 @@ export { fitToWidth } from "./text_table.ts";
  *  "internal_time", "cumulative_time"}]}]}
  * ```
  *
- * Times are in seconds as stored (`null` when not finite); counts are whole
+ * Times are in seconds as stored (always finite: the reader reads a time that
+ * is not a finite number as 0, `boundTimes()`); counts are whole
  * numbers (the reader refuses others); files and names exactly as stored
  * (cut to 4,096 characters, `shownText()`, when longer than any real one),
  * with DEL, C1 and bidirectional controls written as `\uXXXX` escapes so

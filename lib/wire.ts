@@ -45,6 +45,8 @@ interface _Header {
   names: (string | number)[];
   functions: number;
   edges: number;
+  /** The profile's `clampedTimes`, when it has some. */
+  clampedTimes?: number;
   /** How edge counts are sent: `"u32"` as described above, else f64. */
   edgeCounts?: "u32";
   /** With `"u32"` counts: how many edges have primitive calls ≠ calls. */
@@ -112,6 +114,7 @@ export function encodeProfileParts(
     sources: [...profile.sources],
     sampled: profile.sampled,
     edgeDetail: profile.edgeDetail,
+    ...(profile.clampedTimes ? { clampedTimes: profile.clampedTimes } : {}),
     files: files.files as string[],
     shortFiles: files.shortFiles as string[],
     names: _namesOnce(f.name),
@@ -303,10 +306,14 @@ export function decodeProfile(
       cumulativeTime: take(Float64Array, n, 8),
     };
   }
+  const clamped = header.clampedTimes;
   const profile = createProfile({
     sources: header.sources,
     sampled: header.sampled,
     edgeDetail: header.edgeDetail,
+    ...(Number.isSafeInteger(clamped) && clamped! > 0
+      ? { clampedTimes: clamped! }
+      : {}),
     functions,
     edges: {
       caller: take(Uint32Array, m, 4),

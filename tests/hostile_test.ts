@@ -315,25 +315,46 @@ Deno.test("a count that is not a whole number is refused like a wrong shape", as
   });
 });
 
-Deno.test("times that are not finite print as null in JSON and empty in CSV", async () => {
-  const file = dict([
-    key("a.py", 1, "f"),
-    entry(
-      1,
-      1,
-      NaN,
-      Infinity,
-      dict([key("a.py", 2, "g"), edge(1, 1, -Infinity, NaN)]),
-    ),
-  ]);
+Deno.test("times that are not finite numbers are read as 0 and said so once, and every output stays finite", async () => {
+  const file = dict(
+    [
+      key("a.py", 1, "f"),
+      entry(
+        1,
+        1,
+        NaN,
+        Infinity,
+        dict([key("a.py", 2, "g"), edge(1, 1, -Infinity, NaN)]),
+      ),
+    ],
+    [key("a.py", 2, "g"), entry(1, 1, 0.5, 1e300)],
+  );
   await withFiles({ "t.pstats": file }, async (dir) => {
     const json = await cli(["-f", "json", "t.pstats"], dir);
     assertEquals(json.code, 0, json.stderr);
+    assertEquals(
+      json.stderr,
+      "Note: t.pstats: 5 times were not finite numbers of seconds (NaN, infinite or beyond 10^15 s): read as 0\n",
+    );
     const report = JSON.parse(json.stdout);
-    assertEquals(report.functions[0].internal_time, null);
-    assertEquals(report.functions[0].callers[0].cumulative_time, null);
+    assertEquals(report.total_time, 0.5);
+    assertEquals(report.functions[0].internal_time, 0);
+    assertEquals(report.functions[0].callers[0].cumulative_time, 0);
     const csv = await cli(["-f", "csv", "t.pstats"], dir);
-    assertStringIncludes(csv.stdout, "a.py,1,f,1,1,,\r\n");
+    assertStringIncludes(csv.stdout, "a.py,1,f,1,1,0,0\r\n");
+    for (
+      const args of [
+        ["-f", "table"],
+        ["-f", "collapsed", "--min-share", "0"],
+        ["-f", "table", "--by", "file"],
+        ["-f", "csv", "--by", "directory"],
+        ["-f", "json", "--by", "package"],
+      ]
+    ) {
+      const out = await cli([...args, "t.pstats"], dir);
+      assertEquals(out.code, 0, out.stderr);
+      assertFalse(/NaN|Infinity/.test(out.stdout), `${args}: ${out.stdout}`);
+    }
   });
 });
 

@@ -37,8 +37,28 @@ export function headerView(s: State, p: Profile): TemplateResult {
       <span class="sources" title=${p.sources.map(isolated).join("\n")}>${p
         .sources.map((source) => shown(basename(source))).join(", ")}</span>
       ${tabsView(s)}
+      ${clampedView(s, p)}
       ${activeView().totals?.(p) ?? totalsView(p)}
     </header>
+  `;
+}
+
+/**
+ * Says once that times the files held were not finite numbers of seconds
+ * and were read as 0 (`boundTimes()` in `lib/pstats/build.ts`).
+ */
+function clampedView(s: State, p: Profile): TemplateResult | typeof nothing {
+  const count = (p.clampedTimes ?? 0) + (s.base?.clampedTimes ?? 0);
+  if (count === 0) return nothing;
+  const what = count === 1 ? "time" : "times";
+  return html`
+    <p
+      class="notice"
+      role="note"
+      title=${`The profile held ${formatCount(count)} ${what} that ${
+        count === 1 ? "was not a finite number" : "were not finite numbers"
+      } of seconds (NaN, infinite or beyond 10^15 s): each is read as 0`}
+    >${formatCount(count)} bad ${what} read as 0</p>
   `;
 }
 

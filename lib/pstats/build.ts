@@ -100,10 +100,68 @@ export function statsFile(
   return table.finish(source, options.sampled ?? false, edgeDetail);
 }
 
+/**
+ * The largest time, in seconds, that a profile takes as it is: 10^15 s, 31
+ * million years. A time beyond it, or one that is not a finite number (NaN,
+ * an infinity), is read as 0 and counted (`clampedTimes` of the profile):
+ * every sum, share and output of the profile is then a finite number.
+ */
+export const MAX_TIME = 1e15;
+
+/**
+ * Reads as 0 every time of a file that is not a finite number of seconds
+ * within ±{@linkcode MAX_TIME}, in its own columns.
+ *
+ * @example
+ * ```ts
+ * import { boundTimes, statsFile } from "./build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const file = statsFile("run.pstats", [{
+ *   key: ["app.py", 1, "main"],
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: Infinity,
+ *   cumulativeTime: NaN,
+ * }]);
+ * assertEquals(boundTimes(file), 2);
+ * assertEquals([file.internalTime[0], file.cumulativeTime[0]], [0, 0]);
+ * ```
+ *
+ * @param file A file's contents; its time columns are changed in place.
+ * @returns How many times were read as 0.
+ */
+export function boundTimes(file: StatsFile): number {
+  let count = 0;
+  for (
+    const column of [
+      file.internalTime,
+      file.cumulativeTime,
+      file.edges.internalTime,
+      file.edges.cumulativeTime,
+    ]
+  ) {
+    for (let i = 0; i < column.length; i++) {
+      const t = column[i]!;
+      // Also false for NaN.
+      if (!(t <= MAX_TIME && t >= -MAX_TIME)) {
+        column[i] = 0;
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
 /** Options for {@linkcode buildProfile}. */
 export interface BuildProfileOptions {
   /** An absolute directory that paths are shown relative to. */
   cwd?: string;
+  /**
+   * Called for each file that held times read as 0 (see
+   * {@linkcode boundTimes}), with how many.
+   */
+  onClampedTimes?: (source: string, count: number) => void;
 }
 
 /**
@@ -181,6 +239,7 @@ export class ProfileBuilder {
   #firstSampled: StatsFile | undefined;
   #firstTraced: StatsFile | undefined;
   #edgeDetail = true;
+  #clampedTimes = 0;
 
   /**
    * Starts an empty profile.
@@ -192,7 +251,8 @@ export class ProfileBuilder {
   }
 
   /**
-   * Merges a file into the profile.
+   * Merges a file into the profile. Its times that are not finite numbers
+   * of seconds are read as 0 ({@linkcode boundTimes}), in its own columns.
    *
    * @param file The file's contents, from `readPstats()`.
    * @throws {ProfileMismatchError} When sampled and traced files are mixed.
@@ -209,6 +269,11 @@ export class ProfileBuilder {
     }
     this.#sources.push(file.source);
     this.#edgeDetail &&= file.edgeDetail;
+    const clamped = boundTimes(file);
+    if (clamped > 0) {
+      this.#clampedTimes += clamped;
+      this.#options.onClampedTimes?.(file.source, clamped);
+    }
     if (this.#sources.length === 1) {
       this.#only = file;
       return;
@@ -259,6 +324,7 @@ export class ProfileBuilder {
         sampled: this.#firstSampled !== undefined &&
           this.#firstTraced === undefined,
         edgeDetail: this.#edgeDetail,
+        ...(this.#clampedTimes > 0 ? { clampedTimes: this.#clampedTimes } : {}),
         functions: {
           file: f.file,
           shortFile,

@@ -272,8 +272,11 @@ export async function loadProfileAsync(
 }
 
 function _builder(options: LoadProfileOptions): ProfileBuilder {
-  const { cwd } = options;
-  return new ProfileBuilder(cwd === undefined ? {} : { cwd });
+  const { cwd, onClampedTimes } = options;
+  return new ProfileBuilder({
+    ...(cwd === undefined ? {} : { cwd }),
+    ...(onClampedTimes === undefined ? {} : { onClampedTimes }),
+  });
 }
 
 function _readInput(
