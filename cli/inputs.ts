@@ -118,16 +118,23 @@ export async function gatherInputs(
         }`,
       );
     }
+    let again = 0;
     for (const path of found) {
       const id = idOf.get(path)!;
       if (!seen.has(id)) {
         paths.push(path), seen.add(id), fromFolders.add(id);
-      }
+      } else again++;
     }
     notes.push(
       `Found ${formatCount(found.length)} profile${
         found.length === 1 ? "" : "s"
-      } in ${arg}${recursive ? " and the folders below" : ""}`,
+      } in ${arg}${recursive ? " and the folders below" : ""}${
+        again === 0
+          ? ""
+          : ` (${formatCount(again)} of them ${
+            again === 1 ? "is a file" : "are files"
+          } already read by another path or link: read once)`
+      }`,
     );
     if (unreached.length > 0) notes.push(_unreachedNote(arg, unreached));
     notes.push(...twice);

@@ -359,14 +359,14 @@ export function madeUpMeaning(fn: number): string {
  * import { buildProfile, statsFile } from "./pstats/build.ts";
  * import { assertEquals } from "@std/assert";
  *
- * // The edge from main into load claims an infinite time.
+ * // The edge from main into load claims a negative time.
  * const profile = buildProfile([statsFile("run.pstats", [
  *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
  *     internalTime: 0.25, cumulativeTime: 1 },
  *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
  *     internalTime: 0.75, cumulativeTime: 0.75,
  *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
- *       internalTime: 0.75, cumulativeTime: Infinity }] },
+ *       internalTime: 0.75, cumulativeTime: -0.75 }] },
  * ])]);
  * assertEquals(treeNotes(buildCallTree(profile)), [
  *   "1 number was not a time (negative, infinite or not a number) and counted as 0",
