@@ -40,6 +40,13 @@ function _startPermissions(): string[] {
 /** What runs the program: `deno` with these, then its arguments. */
 const _RUN = ["run", ...START_PERMISSIONS, MAIN];
 
+/** {@linkcode _RUN}, under a heap of `heapMb` megabytes when given. */
+function _run(heapMb?: number): string[] {
+  return heapMb === undefined
+    ? _RUN
+    : ["run", `--v8-flags=--max-old-space-size=${heapMb}`, ..._RUN.slice(1)];
+}
+
 /** What one run of the command line did. */
 export interface CliResult {
   code: number;
@@ -49,14 +56,19 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs `main.ts` with the arguments in `cwd`, no stdin, no colour. */
+/**
+ * Runs `main.ts` with the arguments in `cwd`, no stdin, no colour; with
+ * `heapMb`, under a JavaScript heap of that many megabytes (an amplified
+ * workload then fails instead of taking the machine's memory).
+ */
 export async function runCli(
   args: string[],
   cwd: string = FIXTURES,
+  heapMb?: number,
 ): Promise<CliResult> {
   const start = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [..._RUN, ...args],
+    args: [..._run(heapMb), ...args],
     cwd,
     stdin: "null",
     stdout: "piped",
@@ -133,12 +145,13 @@ export async function runJsonReport<T>(
  */
 export function exploreOnFreePort(
   args: string[],
-  options: { cwd?: string } = {},
+  options: { cwd?: string; heapMb?: number } = {},
 ): Promise<ServerChild> {
+  const { heapMb, ...rest } = options;
   return startServer(
     Deno.execPath(),
-    [..._RUN, "--port", "0", "--no-open", ...args],
-    options,
+    [..._run(heapMb), "--port", "0", "--no-open", ...args],
+    rest,
   );
 }
 

@@ -69,8 +69,25 @@ export function float(x: number): Uint8Array {
 
 /** Python 3 `str` (`u`), UTF-8, lone surrogates written as CPython does. */
 export function str(s: string): Uint8Array {
-  const bytes = _utf8SurrogatePass(s);
+  const bytes = /^[\x00-\x7f]*$/.test(s)
+    ? _encoder.encode(s)
+    : _utf8SurrogatePass(s);
   return concat("u", i32(bytes.length), bytes);
+}
+
+/**
+ * A value marshal stores for later references (its type code with
+ * `FLAG_REF`): the n-th such value in the file is reference n.
+ */
+export function stored(value: Uint8Array): Uint8Array {
+  const out = value.slice();
+  out[0] = out[0]! | 0x80;
+  return out;
+}
+
+/** A reference back to the n-th stored value (`r`). */
+export function ref(n: number): Uint8Array {
+  return concat("r", i32(n));
 }
 
 /** Python 2 `str` / Python 3 `bytes` (`s`). */

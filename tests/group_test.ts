@@ -8,10 +8,14 @@ import {
   groupNumbers,
   groupTree,
   LINE,
+  MAX_DIRECTORY_DEPTH,
   nodeKey,
   nodeName,
   passesTotal,
 } from "../lib/group.ts";
+import { MAX_SHOWN_TEXT } from "../lib/escape.ts";
+import { loadProfile } from "../lib/pstats/read.ts";
+import { deepPathEntries, pstatsBytes } from "./_hostile_shapes.ts";
 import { nodeChildren, queryGroups, sortNodes } from "../lib/group_rows.ts";
 import type { Profile } from "../lib/profile.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
@@ -348,4 +352,56 @@ Deno.test("passesTotal() marks the groups of a Django test run that were re-ente
   for (let n = 0; n < functions.tree.size; n++) {
     assertEquals(passesTotal(functions, n), false);
   }
+});
+
+Deno.test("a path 100,000 directories deep makes at most 32 levels of directory groups, the deeper ones one group", () => {
+  const deep = `${"a/".repeat(100_000)}x.py`;
+  const profile = loadProfile([{
+    source: "deep.pstats",
+    bytes: pstatsBytes([
+      ...deepPathEntries(0).slice(0, 1),
+      { ...deepPathEntries(0)[2]!, file: deep, callers: [[0, 1, 1, 1, 2]] },
+    ]),
+  }]);
+  const tree = groupTree(profile, "directory");
+  const dirs = [...tree.listed].filter((n) => tree.kind[n] === DIRECTORY);
+  assertEquals(dirs.length, MAX_DIRECTORY_DEPTH + 1);
+  // The keys together: in proportion to the path, not to its square.
+  const keys = dirs.reduce((n, d) => n + tree.groupKey[d]!.length, 0);
+  assert(
+    keys <= (MAX_DIRECTORY_DEPTH + 1) * 2 * MAX_DIRECTORY_DEPTH,
+    `${keys}`,
+  );
+  const fold = dirs.at(-1)!;
+  assertEquals(nodeKey(tree, fold), `${"a/".repeat(MAX_DIRECTORY_DEPTH)}…`);
+  assertEquals(nodeName(tree, fold), "…");
+  const file = tree.rowGroup[1]!;
+  assertEquals(tree.parent[file], fold);
+  // The file's name under the fold: the rest of its path, cut.
+  assertEquals(nodeName(tree, file).length, MAX_SHOWN_TEXT);
+  assert(tree.depth.every((d) => d <= MAX_DIRECTORY_DEPTH + 2));
+  const numbers = groupNumbers(tree);
+  assertEquals(numbers.cumulative[fold], 2);
+  assertEquals(numbers.internalTime[dirs[0]!], 2);
+});
+
+Deno.test("no directory group holds more than the whole, 300 levels deep", () => {
+  // main (/main.py) → y (255 levels deep) → x (300 levels deep): 3 s in all.
+  const profile = loadProfile([{
+    source: "deep.pstats",
+    bytes: pstatsBytes(deepPathEntries(300)),
+  }]);
+  const { numbers, ids } = queryGroups(profile, "directory");
+  assert(ids.length > 30);
+  for (const n of ids) {
+    assert(
+      numbers.cumulative[n]! <= profile.totals.time,
+      `${nodeKey(numbers.tree, n)}: ${numbers.cumulative[n]}`,
+    );
+  }
+  // The top directory is entered once, from main: 3 s.
+  const top = [...ids].find((n) => nodeKey(numbers.tree, n) === "a/")!;
+  assertEquals(numbers.cumulative[top], 3);
+  const table = [...groupTableReport(numbers, ids)].join("");
+  assert(!/NaN|Infinity/.test(table), table);
 });
