@@ -40,6 +40,11 @@ function _startPermissions(): string[] {
 /** What runs the program: `deno` with these, then its arguments. */
 const _RUN = ["run", ...START_PERMISSIONS, MAIN];
 
+/** The arguments of `deno` that run the program, as {@linkcode runCli} does. */
+export function cliArgs(): string[] {
+  return [..._RUN];
+}
+
 /** {@linkcode _RUN}, under a heap of `heapMb` megabytes when given. */
 function _run(heapMb?: number): string[] {
   return heapMb === undefined
@@ -59,15 +64,18 @@ export interface CliResult {
 /**
  * Runs `main.ts` with the arguments in `cwd`, no stdin, no colour; with
  * `heapMb`, under a JavaScript heap of that many megabytes (an amplified
- * workload then fails instead of taking the machine's memory).
+ * workload then fails instead of taking the machine's memory); killed when
+ * `signal` aborts.
  */
 export async function runCli(
   args: string[],
   cwd: string = FIXTURES,
   heapMb?: number,
+  signal?: AbortSignal,
 ): Promise<CliResult> {
   const start = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
+    ...(signal ? { signal } : {}),
     args: [..._run(heapMb), ...args],
     cwd,
     stdin: "null",

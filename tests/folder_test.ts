@@ -241,3 +241,70 @@ Deno.test({
     });
   },
 });
+
+Deno.test("a file reached by two paths, a link or a hard link is read once; named twice, twice", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/runs`);
+    await Deno.copyFile(`${FIXTURES}shop.pstats`, `${dir}/runs/a.prof`);
+    const calls = (report: Report) => report.total_calls;
+    const read = async (...args: string[]) => {
+      const result = await runCli(["-f", "json", ...args], dir);
+      assertEquals(result.code, 0, result.stderr);
+      return [JSON.parse(result.stdout) as Report, result.stderr] as const;
+    };
+    const [oneReport] = await read("runs/a.prof");
+    for (const args of [["runs/./a.prof", "runs"], ["runs", "runs/./a.prof"]]) {
+      const [report] = await read(...args);
+      assertEquals(report.files.length, 1, args.join(" "));
+      assertEquals(calls(report), calls(oneReport), args.join(" "));
+    }
+    await Deno.link(`${dir}/runs/a.prof`, `${dir}/runs/b.prof`);
+    await Deno.symlink(`${dir}/runs/a.prof`, `${dir}/runs/c.prof`);
+    const [linked, said] = await read("runs");
+    assertEquals(calls(linked), calls(oneReport));
+    assertStringIncludes(
+      said,
+      "Found 3 profiles in runs (2 of them are files already read by another path or link: read once)",
+    );
+    // Named twice: counted twice, as pstats.Stats(a, a) does.
+    const [twice] = await read("runs/a.prof", "runs/./a.prof");
+    assertEquals(calls(twice), 2 * calls(oneReport));
+  });
+});
+
+Deno.test("-r below a tree deeper than the path limit reads what it reaches and says what it skipped in one line", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.copyFile(`${FIXTURES}shop.pstats`, `${dir}/top.prof`);
+    // 1,100 folders of 5 characters: past Linux's 4,096, made from inside
+    // a part at a time (no path may name them all).
+    const part = "dddd/".repeat(275);
+    const made = await new Deno.Command("bash", {
+      args: [
+        "-c",
+        'cd "$1" && for i in 1 2 3 4; do mkdir -p "$2" && cd "$2" || exit 1; done && cp "$3" deep.prof',
+        "bash",
+        dir,
+        part,
+        `${FIXTURES}shop.pstats`,
+      ],
+    }).output();
+    assertEquals(made.code, 0, new TextDecoder().decode(made.stderr));
+    try {
+      for (const extra of [[], ["--skip-bad"]]) {
+        const result = await runCli(["-r", ...extra, "-f", "json", "."], dir);
+        assertEquals(result.code, 0, result.stderr.slice(0, 500));
+        const report = JSON.parse(result.stdout) as Report;
+        assertEquals(report.files, ["top.prof"]);
+        const lines = result.stderr.trimEnd().split("\n");
+        assertEquals(lines.length, 2, result.stderr.slice(0, 500));
+        assertMatch(
+          lines[1]!,
+          /^Skipped 1 path below \. that cannot be reached \(the first: dddd\/dddd\/.{0,200}: Its path is longer than the system allows\)$/,
+        );
+      }
+    } finally {
+      // rm walks a tree deeper than a path can name.
+      await new Deno.Command("rm", { args: ["-rf", `${dir}/dddd`] }).output();
+    }
+  });
+});

@@ -10,7 +10,14 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { join } from "@std/path";
-import { type CliResult, FIXTURES, runCli, withTempDir } from "./_cli.ts";
+import {
+  cliArgs,
+  type CliResult,
+  FIXTURES,
+  runCli,
+  withTempDir,
+} from "./_cli.ts";
+import { pstatsBytes } from "./_hostile_shapes.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 
@@ -154,6 +161,70 @@ Deno.test("--html never writes over an input or a file that is not a report", as
     const folder = await cli("--html", dir, "cprofile-3.13.pstats");
     assertEquals(folder.code, 1);
     assertStringIncludes(folder.stderr, "Is a directory");
+  });
+});
+
+Deno.test("--html at a pipe or a device refuses it at once, without opening it", async () => {
+  await withDir(async (dir) => {
+    const fifo = join(dir, "report.html");
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assertEquals(made.code, 0);
+    for (const out of [fifo, "/dev/null"]) {
+      const result = await runCli(
+        ["--html", out, "cprofile-3.13.pstats"],
+        FIXTURES,
+        undefined,
+        AbortSignal.timeout(30_000),
+      );
+      assertEquals(result.code, 1, result.stderr);
+      assertEquals(
+        result.stderr,
+        `profiling-explorer: ${out}: Is not a regular file (a pipe, device or socket): give the report's file name\n`,
+      );
+    }
+  });
+});
+
+Deno.test("Ctrl+C while --html writes removes the half-written file", async () => {
+  await withDir(async (dir) => {
+    // 60,000 functions: a report that takes a while to compress and write.
+    const entries = Array.from({ length: 60_000 }, (_, i) => ({
+      file: `/srv/app/p${i % 700}/m${i % 53}.py`,
+      line: i + 1,
+      name: `f${(i * 2654435761 >>> 0).toString(36)}_${i}`,
+      calls: 1 + (i % 7),
+      primitiveCalls: 1 + (i % 7),
+      internalTime: (i % 97) / 1e4,
+      cumulativeTime: (i % 89) / 1e3,
+      callers: [] as [number, number, number, number, number][],
+    }));
+    await Deno.writeFile(join(dir, "big.pstats"), pstatsBytes(entries));
+    const watcher = Deno.watchFs(dir);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [...cliArgs(), "--html", "report.html", "big.pstats"],
+      cwd: dir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The moment the temporary file appears, Ctrl+C.
+    for await (const event of watcher) {
+      if (event.paths.some((path) => path.endsWith(".tmp"))) {
+        child.kill("SIGINT");
+        break;
+      }
+    }
+    watcher.close();
+    const { code, signal, stderr } = await child.output();
+    // Exited by itself (130), not killed by the signal.
+    assertEquals([code, signal], [130, null]);
+    assertEquals(
+      new TextDecoder().decode(stderr),
+      "profiling-explorer: Interrupted\n",
+    );
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "big.pstats",
+    ]);
   });
 });
 
