@@ -69,7 +69,7 @@ export function float(x: number): Uint8Array {
 
 /** Python 3 `str` (`u`), UTF-8, lone surrogates written as CPython does. */
 export function str(s: string): Uint8Array {
-  const bytes = /^[\x00-\x7f]*$/.test(s)
+  const bytes = !/[^\x20-\x7e]/.test(s)
     ? _encoder.encode(s)
     : _utf8SurrogatePass(s);
   return concat("u", i32(bytes.length), bytes);

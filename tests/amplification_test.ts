@@ -74,7 +74,7 @@ Deno.test("one path shared by 2,000 functions: every report runs in a small heap
   });
 });
 
-Deno.test("a filter with a colon matches what the whole text would, without making it", async () => {
+Deno.test("a filter with a colon matches what the whole text would, without making it", () => {
   const profile = loadProfile([{ source: "shared.pstats", bytes: SHARED }]);
   // The reference, for a few functions only: the text of each is 2 MiB.
   for (const id of [0, 1, 11, 120, COUNT - 1]) {
