@@ -416,9 +416,21 @@ export function pathParts(path: string): string[] {
 export function packageKey(file: string): string {
   if (file === "~") return "builtins";
   if (file.startsWith("<frozen")) return "frozen";
-  const parts = pathParts(file);
-  if (parts.length === 1 && file.endsWith(".py")) return file.slice(0, -3);
-  return parts[0]!;
+  // pathParts(file)[0], without splitting the rest: the flame graph asks
+  // this of every frame it draws, and a path may be thousands of folders.
+  const at = file.search(/[\\/]/);
+  let first = file;
+  let more = false;
+  if (at > 0) {
+    first = file.slice(0, at);
+    more = true;
+  } else if (at === 0) {
+    const next = file.slice(1).search(/[\\/]/);
+    first = `/${next < 0 ? file.slice(1) : file.slice(1, next + 1)}`;
+    more = next >= 0;
+  }
+  if (!more && file.endsWith(".py")) return file.slice(0, -3);
+  return first;
 }
 
 /**
