@@ -515,10 +515,14 @@ class _Grower {
   readonly #maxFrames: number;
   readonly #maxDepth: number;
   readonly #tree = new TreeColumns();
-  /** Pending frames: function, value, parent node, depth. */
-  readonly #pFn: number[] = [];
-  readonly #pValue: number[] = [];
-  readonly #pParent: number[] = [];
+  /** Pending frames: function, value, parent node. */
+  #pFn: number[] = [];
+  #pValue: number[] = [];
+  #pParent: number[] = [];
+  /** How many pending frames make `grow()` prune them (see `#prune()`). */
+  #pruneAt: number;
+  /** Pending frames no larger than this can never grow: cut at once. */
+  #floor = -Infinity;
   readonly #heap = new _Heap();
   readonly #ownLeft: Float64Array;
   readonly #edgeLeft: Float64Array;
@@ -544,6 +548,7 @@ class _Grower {
     this.#threshold = Math.max(minShare, 1e-9) * model.total;
     this.#maxFrames = Math.max(1, options.maxNodes ?? DEFAULT_MAX_FRAMES);
     this.#maxDepth = Math.max(1, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    this.#pruneAt = 2 * this.#maxFrames + (1 << 16);
     const n = model.own.length;
     this.#ownLeft = model.own.slice();
     this.#edgeLeft = model.edgeAll.slice();
@@ -587,6 +592,7 @@ class _Grower {
       }
       frames++;
       this.#expand(this.#pFn[p]!, value, parent, depth);
+      if (this.#pFn.length >= this.#pruneAt) this.#prune(frames);
     }
     // Cut branches become one [other] frame per parent, and frames past the
     // depth bound one [deeper].
@@ -598,6 +604,53 @@ class _Grower {
       if (deeper > 0) t.add(DEEPER, i, t.depth[i]! + 1, deeper, deeper, 1);
     }
     return t.finish(m.profile, m.unit, "callees", capped, m.notes);
+  }
+
+  /**
+   * Cuts the pending frames that can never grow. Each frame that grows
+   * takes the largest pending one, and a frame pended later is never larger
+   * than the one it grows from: so a pending frame behind as many others
+   * that may grow (the depth bound lets them) as the cap has frames left is
+   * cut in the end, into its parent's `[other]` frame, as it is here; and so
+   * is any frame pended later that is no larger (the floor). A dense graph
+   * pends every callee of every frame: without this, memory grows as frames
+   * times callees, far past the cap.
+   */
+  #prune(frames: number): void {
+    const t = this.#tree;
+    const room = Math.max(0, this.#maxFrames - frames);
+    const items = Array.from(this.#heap.drain());
+    // The heap's order: largest first, then the earlier pended.
+    items.sort((a, b) => this.#pValue[b]! - this.#pValue[a]! || a - b);
+    const kept: number[] = [];
+    let grows = 0;
+    for (const id of items) {
+      if (grows >= room) {
+        const at = this.#pParent[id]!;
+        this.#cut[at] = (this.#cut[at] ?? 0) + this.#pValue[id]!;
+        continue;
+      }
+      kept.push(id);
+      if (t.depth[this.#pParent[id]!]! + 1 <= this.#maxDepth) {
+        if (++grows === room) this.#floor = this.#pValue[id]!;
+      }
+    }
+    if (room === 0) this.#floor = Infinity;
+    // Numbered again in the order they were pended, which breaks ties.
+    kept.sort((a, b) => a - b);
+    const fn: number[] = [];
+    const value: number[] = [];
+    const parent: number[] = [];
+    for (const id of kept) {
+      this.#heap.push(this.#pValue[id]!, fn.length);
+      fn.push(this.#pFn[id]!);
+      value.push(this.#pValue[id]!);
+      parent.push(this.#pParent[id]!);
+    }
+    this.#pFn = fn;
+    this.#pValue = value;
+    this.#pParent = parent;
+    this.#pruneAt = 2 * fn.length + (1 << 16);
   }
 
   /** A function's callee entries, largest recorded time first. */
@@ -616,7 +669,7 @@ class _Grower {
 
   #pend(fn: number, value: number, parent: number): void {
     if (!(value > 0)) return;
-    if (value < this.#threshold) {
+    if (value < this.#threshold || value <= this.#floor) {
       this.#cut[parent] = (this.#cut[parent] ?? 0) + value;
       return;
     }
