@@ -88,8 +88,17 @@ export function* collapsedStacks(
       ? 1
       : 0;
   }
-  const label = (i: number) =>
-    _cut(frameLabel(tree.profile, tree.fn[i]!, tree.groups));
+  // Each function's label, made once: a tree holds a function many times.
+  const labels = new Map<number, string>();
+  const label = (i: number) => {
+    const fn = tree.fn[i]!;
+    let text = labels.get(fn);
+    if (text === undefined) {
+      text = _cut(frameLabel(tree.profile, fn, tree.groups));
+      labels.set(fn, text);
+    }
+    return text;
+  };
   const depthOf = (i: number) => tree.depth[i]! - skipRoot;
   const maxDepth = Math.max(
     1,
@@ -103,14 +112,31 @@ export function* collapsedStacks(
     const above = p >= skipRoot ? length[p]! + 1 : 0;
     length[i] = above + label(i).length;
   }
+  // The characters the lines take with paths cut at `bound` frames: the
+  // lines as the loop below prints them, weights and all (a path whose own
+  // weight rounds to 0 alone may print when the running sum carries it).
   const bytesAt = (bound: number): number => {
     let bytes = 0;
-    for (let i = skipRoot; i < n; i++) {
-      if (kept[i] === 0) continue;
+    let sum = 0;
+    let printed = 0;
+    const weigh = (value: number): number => {
+      sum += value * scale;
+      const next = Math.round(sum);
+      const weight = next - printed;
+      printed = next;
+      return weight;
+    };
+    for (let i = skipRoot; i < n && bytes <= maxBytes; i++) {
       const d = depthOf(i);
-      if (d >= bound) continue;
-      if (tree.self[i]! * scale >= 0.5) bytes += length[i]! + 12;
-      if (d === bound - 1 && tree.end[i]! > i + 1) bytes += length[i]! + 20;
+      if (d >= bound || kept[i] === 0) continue;
+      const weight = weigh(tree.self[i]!);
+      if (weight > 0) bytes += length[i]! + 2 + _digits(weight);
+      if (d === bound - 1 && tree.end[i]! > i + 1) {
+        let below = 0;
+        for (let k = i + 1; k < tree.end[i]!; k++) below += tree.self[k]!;
+        const deeper = weigh(below);
+        if (deeper > 0) bytes += length[i]! + 11 + _digits(deeper);
+      }
     }
     return bytes;
   };
@@ -153,6 +179,11 @@ export function* collapsedStacks(
       if (deeper > 0) yield `${path.join(";")};[deeper] ${deeper}\n`;
     }
   }
+}
+
+/** How many characters a whole number takes. */
+function _digits(n: number): number {
+  return String(n).length;
 }
 
 function _cut(text: string): string {
