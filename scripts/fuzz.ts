@@ -11,6 +11,12 @@
  *     deno task fuzz                                  # CI: 3,000 cases
  *     deno task fuzz --cases 100000 --seconds 3600    # longer, by hand
  *     deno task fuzz --python python3 --cases 2000    # differential
+ *     deno task fuzz --shapes                         # hostile shapes
+ *
+ * `--shapes` is the structural mode (`scripts/fuzz_shapes.ts`): instead of
+ * mutated fixtures, well-formed files of hostile shapes, every output of
+ * each checked for its size and its numbers (default 200 cases, 600 s,
+ * 60 s a case).
  *
  * Options: `--cases N` (default 3000), `--seconds S` (stop after S seconds,
  * default 100), `--seed N` (default 1), `--case-ms MS` (budget per case,
@@ -97,6 +103,7 @@ for name in sorted(os.listdir(d), key=lambda n: int(n.split(".")[0])):
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 
 const args = parseArgs(Deno.args, {
+  boolean: ["shapes", "verbose"],
   string: [
     "cases",
     "seconds",
@@ -107,6 +114,22 @@ const args = parseArgs(Deno.args, {
     "python",
   ],
 });
+
+if (args.shapes) {
+  // The structural mode: files of hostile shapes, every output checked.
+  const { fuzzShapes } = await import("./fuzz_shapes.ts");
+  Deno.exit(
+    await fuzzShapes({
+      cases: Number(args.cases ?? 200),
+      seconds: Number(args.seconds ?? 600),
+      seed: Number(args.seed ?? 1),
+      caseMs: Number(args["case-ms"] ?? 60_000),
+      memoryMb: Number(args["memory-mb"] ?? 1500),
+      save: args.save ?? `${ROOT}tests/output/fuzz`,
+      verbose: args.verbose,
+    }),
+  );
+}
 const CASES = Number(args.cases ?? 3000);
 const SECONDS = Number(args.seconds ?? 100);
 const SEED = Number(args.seed ?? 1);

@@ -3,7 +3,8 @@
  * (as marshal does for a string met twice) must cost in proportion to the
  * file, not to the text times its uses: every output of the command line
  * and the server runs under a small heap and stays in proportion to the
- * file, and the filter looks at each distinct text once.
+ * file, and the filter looks at each distinct text once. A dense graph's
+ * call tree, likewise, stays within its frame cap in memory.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { MAX_SHOWN_TEXT } from "../lib/escape.ts";
@@ -13,7 +14,12 @@ import { functionMatcher, functionSearchText } from "../lib/search.ts";
 import { compareProfiles, queryComparison } from "../lib/compare.ts";
 import { queryGroups } from "../lib/group_rows.ts";
 import { exploreOnFreePort, runCli, withTempDir } from "./_cli.ts";
-import { pstatsBytes, sharedPathEntries } from "./_hostile_shapes.ts";
+import {
+  denseEntries,
+  pstatsBytes,
+  sharedPathEntries,
+} from "./_hostile_shapes.ts";
+import { DEFAULT_FOLDED_BYTES } from "../lib/folded_stacks.ts";
 
 /** A path of 1 MiB shared by 2,000 functions: 2 GB if copied per function. */
 const PATH_LENGTH = 1 << 20;
@@ -129,6 +135,24 @@ Deno.test("the server answers a filter with a colon on a shared path in a small 
     const one = JSON.parse(await get(`/api/functions/${row.id}`));
     assertEquals(one.file.length, PATH_LENGTH);
     await server.stop("SIGTERM");
+  });
+});
+
+Deno.test("the folded stacks of 143 functions that all call each other keep every branch in a small heap, within their cap", async () => {
+  await withTempDir(async (dir) => {
+    // 20,000 edges: every frame pends 142 callees, a million frames.
+    await Deno.writeFile(`${dir}/dense.pstats`, pstatsBytes(denseEntries(143)));
+    const result = await runCli(
+      ["-f", "collapsed", "--min-share", "0", "dense.pstats"],
+      dir,
+      HEAP_MB,
+    );
+    assertEquals(result.code, 0, result.stderr.slice(-500));
+    assert(
+      result.stdout.length <= DEFAULT_FOLDED_BYTES,
+      `${result.stdout.length}`,
+    );
+    assertStringIncludes(result.stderr, "frame cap");
   });
 });
 
