@@ -49,7 +49,7 @@ import { filterMatches, hasMainTree, mainTree } from "./call_trees.ts";
 import { copyLocation } from "./clipboard.ts";
 import { packageColour } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
-import { fullLabel, fullLocation, shown } from "./labels.ts";
+import { fullLabel, isolated, shown, shownLocation } from "./labels.ts";
 import { edgeRoute, href, navigate, sortBy } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
@@ -798,7 +798,7 @@ function nodeNameView(
             <button
               type="button"
               class=${state.copied === fn ? "copy copied" : "copy"}
-              title=${`Copy ${fullLocation(p, fn)}`}
+              title=${`Copy ${isolated(shownLocation(p, fn))}`}
               aria-label="Copy the file path and line"
               @click=${() => void copyLocation(fn)}
             >${state.copied === fn ? "Copied" : "Copy"}</button>

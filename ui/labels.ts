@@ -42,12 +42,23 @@ export function fullLocation(p: Profile, fn: number): string {
   return `${p.functions.file[fn]}:${p.functions.line[fn]}`;
 }
 
-/** A function's full path, line and name, for titles (isolated, visible). */
+/**
+ * A function's full path, line and name, for titles (isolated, visible; a
+ * path longer than any real one cut before it is joined to its line).
+ */
 export function fullLabel(p: Profile, fn: number): string {
   const { location, name } = functionLocation(p, fn);
   return location === ""
     ? isolated(name)
-    : `${isolated(fullLocation(p, fn))} ${isolated(name)}`;
+    : `${isolated(shownLocation(p, fn))} ${isolated(name)}`;
+}
+
+/**
+ * {@linkcode fullLocation} for a title: a path longer than any real one
+ * cut (`shownText()`) before it is joined to its line.
+ */
+export function shownLocation(p: Profile, fn: number): string {
+  return `${shownText(p.functions.file[fn]!)}:${p.functions.line[fn]}`;
 }
 
 /** How many callers or callees a function has. */

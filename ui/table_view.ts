@@ -33,9 +33,9 @@ import {
   countText,
   edgeCount,
   fullLabel,
-  fullLocation,
   isolated,
   shown,
+  shownLocation,
 } from "./labels.ts";
 import { missingView } from "./message_view.ts";
 import {
@@ -488,7 +488,7 @@ function locationCellView(s: State, p: Profile, fn: number): TemplateResult {
           <button
             type="button"
             class=${copied ? "copy copied" : "copy"}
-            title=${`Copy ${isolated(fullLocation(p, fn))}`}
+            title=${`Copy ${isolated(shownLocation(p, fn))}`}
             aria-label="Copy the file path and line"
             @click=${() => void copyLocation(fn)}
           >${copied ? "Copied" : "Copy"}</button>
