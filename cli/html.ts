@@ -100,7 +100,15 @@ export async function writeHtml(
   }
   let parts: Uint8Array[];
   try {
-    parts = await _reportParts(profile, base, start, out, progress, assets);
+    parts = await _reportParts(
+      profile,
+      base,
+      start,
+      out,
+      progress,
+      assets,
+      sources,
+    );
     // In slices, so that Ctrl+C is heard between them.
     for (const part of parts) {
       for (let at = 0; at < part.length;) {
@@ -139,6 +147,7 @@ async function _reportParts(
   out: string,
   progress: Progress | undefined,
   assets: UiAssets,
+  sources: { json: string; editorUrl: string | null } | undefined,
 ): Promise<Uint8Array[]> {
   const handler = createHandler({
     profile,
