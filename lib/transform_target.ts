@@ -35,7 +35,7 @@ import {
   isStdlibFile,
   sitePackage,
 } from "./location.ts";
-import type { Profile } from "./profile.ts";
+import { fileTable, type Profile } from "./profile.ts";
 import { isEmptyFilter, parseFilter } from "./query.ts";
 import { filterFunctions, type ParsedFilter } from "./search.ts";
 
@@ -140,16 +140,20 @@ export function targetFunctions(profile: Profile, target: Target): Uint8Array {
       return out;
     }
     case "group": {
+      const inGroup = _byFile(
+        profile,
+        (file) =>
+          target.group === "stdlib"
+            ? isStdlibFile(file)
+            : sitePackage(file) !== undefined,
+      );
       for (let i = 0; i < n; i++) {
-        const file = f.file[i]!;
-        const builtin = isBuiltin(file, f.line[i]!);
+        const builtin = isBuiltin(f.file[i]!, f.line[i]!);
         const yes = target.group === "builtins"
           ? builtin
           : builtin
           ? false
-          : target.group === "stdlib"
-          ? isStdlibFile(file)
-          : sitePackage(file) !== undefined;
+          : inGroup(i);
         if (yes) out[i] = 1;
       }
       return out;
@@ -162,13 +166,15 @@ export function targetFunctions(profile: Profile, target: Target): Uint8Array {
         const p = _slashes(path);
         return p === end.slice(1) || p.endsWith(end);
       };
+      const inFile = _byFile(
+        profile,
+        (path, short) => sameFile(short) || sameFile(path),
+      );
       for (let i = 0; i < n; i++) {
         const stored = f.name[i]!;
         const builtin = isBuiltin(f.file[i]!, f.line[i]!);
         if (builtins ? !builtin : builtin) continue;
-        if (!builtins && !sameFile(f.shortFile[i]!) && !sameFile(f.file[i]!)) {
-          continue;
-        }
+        if (!builtins && !inFile(i)) continue;
         if (line !== undefined && f.line[i] !== line) continue;
         if (
           name !== undefined && stored !== name && builtinName(stored) !== name
@@ -271,9 +277,10 @@ export function collapseGroups(profile: Profile, spec: string): CollapseGroups {
   if (text === "site-packages") {
     const names: string[] = [];
     const index = new Map<string, number>();
+    const packageOf = _byFile(profile, (file) => sitePackage(file));
     for (let i = 0; i < n; i++) {
       if (isBuiltin(f.file[i]!, f.line[i]!)) continue;
-      const name = sitePackage(f.file[i]!);
+      const name = packageOf(i);
       if (name === undefined) continue;
       let g = index.get(name);
       if (g === undefined) {
@@ -299,14 +306,32 @@ export function collapseGroups(profile: Profile, spec: string): CollapseGroups {
     return p === path || p.startsWith(`${path}/`) ||
       p.endsWith(`/${path}`) || p.includes(`/${path}/`);
   };
+  const isUnder = _byFile(
+    profile,
+    (file, short) => under(short) || under(file),
+  );
   for (let i = 0; i < n; i++) {
     if (isBuiltin(f.file[i]!, f.line[i]!)) continue;
-    if (under(f.shortFile[i]!) || under(f.file[i]!)) group[i] = 0;
+    if (isUnder(i)) group[i] = 0;
   }
   return { group, names: [path] };
 }
 
 // ---------------------------------------------------------------- internals
+
+/**
+ * A question about a function's file, asked once per distinct file (a path
+ * may be shared by thousands of functions, and long): answers it by
+ * function id.
+ */
+function _byFile<T>(
+  profile: Profile,
+  ask: (file: string, short: string) => T,
+): (id: number) => T {
+  const table = fileTable(profile);
+  const answers = table.files.map((file, k) => ask(file, table.shortFiles[k]!));
+  return (id) => answers[table.codes[id]!]!;
+}
 
 function _slashes(path: string): string {
   return path.replaceAll("\\", "/");
