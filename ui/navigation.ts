@@ -10,6 +10,8 @@
 import { isDescendingByDefault, type SortColumn } from "../lib/query.ts";
 import { parseRoute, resolveRoute, type Route, routeSearch } from "./route.ts";
 import { functionRef } from "../lib/function_ref.ts";
+import { MAX_SHOWN_TEXT } from "../lib/escape.ts";
+import type { Profile } from "../lib/profile.ts";
 import { activeView, type HistoryState, state } from "./state.ts";
 
 let _urlTimer: ReturnType<typeof setTimeout> | undefined;
@@ -164,7 +166,17 @@ export function href(route: Route): string {
     route,
     p === null || state.firstRows !== null
       ? undefined
-      : (id) => id < p.size ? functionRef(p, id) : null,
+      : (id) => id < p.size && _referable(p, id) ? functionRef(p, id) : null,
   );
   return search === "?" ? location.pathname : search;
+}
+
+/**
+ * Whether a function's file and name may go into a URL: not when longer
+ * than any real one (`shownText()` cuts them); such a function is named by
+ * its id, as before references.
+ */
+function _referable(p: Profile, id: number): boolean {
+  return p.functions.file[id]!.length <= MAX_SHOWN_TEXT &&
+    p.functions.name[id]!.length <= MAX_SHOWN_TEXT;
 }
