@@ -239,7 +239,38 @@ Deno.test({
         assertEquals(recorded[0], "--at");
         assertMatch(recorded[1]!, /^\d+$/);
         assertEquals(recorded[2], `${FIXTURES}shop/models/catalog.py`);
+        assertMatch(await text(page, ".keys"), /\bo editor\b/);
       });
+
+      await t.step(
+        "o on a flame graph frame opens the function under the cursor",
+        async () => {
+          await Deno.remove(record);
+          await page.goto(`${server.url}?tab=flame`);
+          await page.waitForSelector("canvas.flame-canvas");
+          await page.focus("canvas.flame-canvas");
+          // Down the largest path to the first frame of the shop's code.
+          let shown = "";
+          for (let i = 0; i < 20 && !shown.startsWith("shop/"); i++) {
+            await page.keyboard.press("ArrowDown");
+            await page.waitForSelector(".flame-details .path");
+            shown = await text(page, ".flame-details .path");
+          }
+          const file = shown.slice(0, shown.lastIndexOf(":"));
+          assertMatch(await text(page, ".keys"), /\bo editor\b/);
+          await page.keyboard.press("o");
+          await page.waitForSelector(
+            ".opened-toast >> text=Opened in stub-editor",
+          );
+          const recorded = (await Deno.readTextFile(record)).split("\n");
+          assertEquals(recorded[0], "--at");
+          assertMatch(recorded[1]!, /^\d+$/);
+          assert(
+            recorded[2]!.startsWith(FIXTURES) && recorded[2]!.endsWith(file),
+            `${recorded[2]} is not ${file} here`,
+          );
+        },
+      );
       assertEquals(problems, []);
     } finally {
       await browser?.close();

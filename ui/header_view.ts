@@ -14,6 +14,7 @@ import type { Profile } from "../lib/profile.ts";
 import { basename, isolated, shown } from "./labels.ts";
 import { homeRoute, href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
+import { canOpenEditor } from "./source_files.ts";
 import { activeView, allViews, type State, state } from "./state.ts";
 
 /** Whether the route names a function the profile lacks. */
@@ -171,7 +172,12 @@ export function toolbarView(s: State, p: Profile): TemplateResult {
         </div>
       `}
       <p class="status" aria-live="polite">${missing ? "" : view.status(p)}</p>
-      <p class="keys" aria-hidden="true">${view.keyHints()}</p>
+      <p class="keys" aria-hidden="true">${view.keyHints()}${view.tab !==
+            "source" && canOpenEditor()
+        ? html`
+          <kbd>o</kbd> editor
+        `
+        : nothing}</p>
     </div>
   `;
 }
