@@ -39,6 +39,7 @@
 import {
   ALL,
   type CallTree,
+  collapsedGroup,
   FIRST_GROUP,
   isMadeUp,
   MERGED,
@@ -47,6 +48,7 @@ import {
 import { formatCount, formatMs, formatPercent } from "./format.ts";
 import { TreeColumns } from "./tree_columns.ts";
 import {
+  type CollapseGroups,
   collapseGroups,
   parseTarget,
   targetFunctions,
@@ -294,11 +296,11 @@ function _apply(
   const target = transform.target.trim();
   const said = `${transform.kind} "${target}"`;
   if (transform.kind === "collapse") {
-    const { group, names } = collapseGroups(tree.profile, target);
-    if (!group.some((g) => g >= 0)) {
+    const groups = collapseGroups(tree.profile, target);
+    if (!groups.group.some((g) => g >= 0)) {
       return _noted(tree, `${said} names no function: nothing collapsed`);
     }
-    return _collapse(tree, group, names);
+    return _collapse(tree, groups);
   }
   const mask = targetFunctions(tree.profile, parseTarget(target));
   let present = false;
@@ -425,11 +427,13 @@ function _merge(s: CallTree, mask: Uint8Array): CallTree {
 
 function _collapse(
   s: CallTree,
-  groupOf: Int32Array,
-  names: readonly string[],
+  { group: groupOf, names, groupOfName }: CollapseGroups,
 ): CallTree {
   // The groups' ids, the tree's earlier groups of the same name reused.
   const groups = [...s.groups];
+  // An earlier collapse's frames fall into this one's groups by name (a
+  // collapse of `django/db`, then of `django`): they fold again.
+  const earlier = s.groups.map(groupOfName);
   const ids = names.map((name) => {
     let g = groups.indexOf(name);
     if (g < 0) g = groups.push(name) - 1;
@@ -441,7 +445,11 @@ function _collapse(
   for (let i = 1; i < s.size; i++) {
     const m = map[s.parent[i]!]!;
     const fn = s.fn[i]!;
-    const g = fn >= 0 ? groupOf[fn]! : -1;
+    const g = fn >= 0
+      ? groupOf[fn]!
+      : collapsedGroup(fn) >= 0
+      ? earlier[collapsedGroup(fn)]!
+      : -1;
     if (g >= 0 && b.out.fn[m] === ids[g]) {
       // Inside a run of the group: one frame with the run's own time.
       map[i] = m;

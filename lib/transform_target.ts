@@ -234,6 +234,12 @@ export interface CollapseGroups {
   readonly group: Int32Array;
   /** The groups' names (`django`, `stdlib`). */
   readonly names: readonly string[];
+  /**
+   * The group an earlier collapse's frame, by its name, falls into (an
+   * index into `names`), or -1: a path's group under this path, a package
+   * or a group of the same name.
+   */
+  readonly groupOfName: (name: string) => number;
 }
 
 /**
@@ -262,6 +268,7 @@ export interface CollapseGroups {
  * assertEquals(bySite.names, ["django", "requests"]);
  * assertEquals([...collapseGroups(profile, "django/db/").group], [0, -1, -1]);
  * assertEquals(collapseGroups(profile, "django/db/").names, ["django/db"]);
+ * assertEquals(collapseGroups(profile, "django").groupOfName("django/db"), 0);
  * ```
  *
  * @param profile The profile (a tree's `profile`).
@@ -290,12 +297,26 @@ export function collapseGroups(profile: Profile, spec: string): CollapseGroups {
       }
       group[i] = g;
     }
-    return { group, names };
+    // An earlier collapse of a package or a path in one (`django/db`).
+    const packageOfName = (name: string) => {
+      const path = _slashes(name);
+      return sitePackage(path) ?? path.split("/")[0]!;
+    };
+    return {
+      group,
+      names,
+      groupOfName: (name) =>
+        index.get(name) ?? index.get(packageOfName(name)) ?? -1,
+    };
   }
   if (text === "stdlib" || text === "builtins") {
     const members = targetFunctions(profile, { kind: "group", group: text });
     for (let i = 0; i < n; i++) if (members[i] === 1) group[i] = 0;
-    return { group, names: [text] };
+    return {
+      group,
+      names: [text],
+      groupOfName: (name) => name === text ? 0 : -1,
+    };
   }
   const path = _slashes(text).replace(/\/+$/, "");
   if (path === "") {
@@ -314,7 +335,14 @@ export function collapseGroups(profile: Profile, spec: string): CollapseGroups {
     if (isBuiltin(f.file[i]!, f.line[i]!)) continue;
     if (isUnder(i)) group[i] = 0;
   }
-  return { group, names: [path] };
+  return {
+    group,
+    names: [path],
+    // An earlier collapse of a path under this one (`django/db`, then
+    // `django`) is inside it.
+    groupOfName: (name) =>
+      name === path || _slashes(name).startsWith(`${path}/`) ? 0 : -1,
+  };
 }
 
 // ---------------------------------------------------------------- internals

@@ -220,6 +220,48 @@ Deno.test("collapsing the standard library, a path and the built-ins", () => {
   );
 });
 
+Deno.test("a collapse takes in the frames of an earlier collapse inside it", () => {
+  const inside = [
+    "all 1 0",
+    "  app/main.py:1(main) 1 0.1",
+    "    app/deco.py:5(wrapper) 0.6 0.05",
+    "      app/views.py:12(handle) 0.55 0.2",
+    "        django/db [collapsed] 0.35 0.25",
+    "          {built-in method builtins.len} 0.1 0.1",
+    "    json/decoder.py:3(decode) 0.3 0.2",
+    "      json/scanner.py:2(scan) 0.1 0.1",
+  ];
+  assertEquals(
+    lines(transformed(request(), "collapse:django/db/query.py")).slice(4, 7),
+    [
+      "        django/db/query.py [collapsed] 0.35 0.15",
+      "          django/db/sql.py:7(execute) 0.2 0.1",
+      "            {built-in method builtins.len} 0.1 0.1",
+    ],
+  );
+  assertEquals(
+    lines(
+      transformed(
+        request(),
+        "collapse:django/db/query.py",
+        "collapse:django/db",
+      ),
+    ),
+    inside,
+  );
+  const bySite = transformed(
+    request(),
+    "collapse:django/db/query.py",
+    "collapse:site-packages",
+  );
+  assertEquals(lines(bySite)[4], "        django [collapsed] 0.35 0.25");
+  assertEquals(lines(bySite).length, inside.length);
+  assertEquals(
+    lines(transformed(request(), "collapse:stdlib", "collapse:stdlib")),
+    lines(transformed(request(), "collapse:stdlib")),
+  );
+});
+
 Deno.test("focusing on a function re-roots the tree at it", () => {
   const tree = transformed(request(), "focus:app/views.py:handle");
   assertEquals(lines(tree), [
