@@ -56,38 +56,28 @@
  */
 
 import { COMPARING_META, type UiAssets } from "./assets.ts";
-import { DEFAULT_MIN_SHARE } from "./call_tree.ts";
 import {
-  type CollapsedQuery,
-  collapsedText,
-  type HeavyWork,
-  HeavyWorkError,
-} from "./heavy_work.ts";
-import { readTransforms, type Transform } from "./call_transform.ts";
-import { shownText } from "./escape.ts";
-import { functionLabel, isBuiltin } from "./location.ts";
+  collapsedQuery,
+  compareQueryOptions,
+  functionIdParam,
+  HttpError,
+  queryOptions,
+} from "./api_params.ts";
+import { edgeRow, functionRow, pageInfo } from "./api_rows.ts";
+import { collapsedText, type HeavyWork, HeavyWorkError } from "./heavy_work.ts";
 import type { Profile } from "./profile.ts";
 import {
-  checkFilter,
-  isSortColumn,
   queryCallees,
   queryCallers,
   queryFunctions,
-  type QueryOptions,
-  type QueryResult,
   textOrder,
 } from "./query.ts";
 import { encodeProfileParts } from "./wire.ts";
 import { encodeFirstRows } from "./first_rows.ts";
 import { encodeTextOrder } from "./order_wire.ts";
 import {
-  CHANGE_KINDS,
-  type ChangeKind,
   compareProfiles,
-  type CompareQueryOptions,
   type Comparison,
-  isCompareSortColumn,
-  parseThreshold,
   queryComparison,
 } from "./compare.ts";
 import { compareJsonReport } from "./compare_report.ts";
@@ -101,6 +91,9 @@ import {
 } from "./source_routes.ts";
 
 export type { UiAssets };
+export { allowedHosts } from "./allowed_hosts.ts";
+export { MAX_LIMIT } from "./api_params.ts";
+export type { EdgeRow, FunctionRow } from "./api_rows.ts";
 
 /** Options for {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -167,42 +160,6 @@ const _FIRST_SENT_MS = 5;
 /** From how many functions `/api/first` answers, unless told otherwise. */
 export const FIRST_ROWS_FROM = 20_000;
 
-/** A function as the JSON API returns it. Times are in seconds. */
-export interface FunctionRow {
-  /** The function's id. */
-  id: number;
-  /** The file as stored (`~` for built-ins). */
-  file: string;
-  /** The file shortened for display. */
-  shortFile: string;
-  /** The first line (0 for built-ins). */
-  line: number;
-  /** The name as stored. */
-  name: string;
-  /** The pstats label, such as `app.py:3(main)` or `{built-in method len}`. */
-  label: string;
-  /** Whether this is a built-in (C) function. */
-  builtin: boolean;
-  /** Calls (cumulative samples when sampled). */
-  calls: number;
-  /** Primitive calls (direct samples when sampled). */
-  primitiveCalls: number;
-  /** Time in the function itself. */
-  internalTime: number;
-  /** Time in the function and what it called. */
-  cumulativeTime: number;
-}
-
-/**
- * A caller or callee as the JSON API returns it: the other function, with
- * the numbers of the edge (calls along it, and the called function's time
- * spent on its behalf).
- */
-export interface EdgeRow extends FunctionRow {
-  /** The edge's id. */
-  edge: number;
-}
-
 /**
  * The routes whose whole bytes the page loads through a `ProfileSource`
  * (`ui/source.ts`). An HTML report (`lib/html_report.ts`) embeds what each
@@ -215,11 +172,6 @@ export const PAGE_DATA_PATHS: readonly string[] = [
   "/api/order",
   "/api/base/order",
 ];
-
-/** The maximum `limit` of the list routes. */
-export const MAX_LIMIT = 10_000;
-
-const _DEFAULT_LIMIT = 100;
 
 const _CSP = [
   "default-src 'none'",
@@ -239,14 +191,6 @@ const _COMMON_HEADERS = {
   "referrer-policy": "no-referrer",
   "cross-origin-resource-policy": "same-origin",
 };
-
-class _HttpError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
 
 interface _Route {
   readonly pattern: URLPattern;
@@ -387,7 +331,27 @@ export function createHandler(
   let baseOrder: Uint8Array<ArrayBuffer> | undefined;
   let comparison: Comparison | undefined;
   const fn = (groups: Record<string, string | undefined>) =>
-    _functionId(profile, groups["id"]);
+    functionIdParam(profile, groups["id"]);
+  // `/api/functions/:id/callers` and `…/callees`: the other function's row
+  // with the edge's numbers.
+  const edges = (
+    url: URL,
+    groups: Record<string, string | undefined>,
+    callers: boolean,
+  ) => {
+    const id = fn(groups);
+    const query = queryOptions(url.searchParams);
+    const result = (callers ? queryCallers : queryCallees)(profile, id, query);
+    const other = callers ? profile.edges.caller : profile.edges.callee;
+    return _json({
+      function: functionRow(profile, id),
+      ...pageInfo(result, query),
+      rows: Array.from(
+        result.ids,
+        (edge) => edgeRow(profile, edge, other[edge]!),
+      ),
+    });
+  };
 
   const routes: _Route[] = [
     ...(options.assets === undefined ? [] : _pageRoutes(
@@ -406,7 +370,7 @@ export function createHandler(
       }
       const text = encodeFirstRows(
         profile,
-        _queryOptions(url.searchParams),
+        queryOptions(url.searchParams),
         base !== undefined,
       );
       return _respond(text, "application/json; charset=utf-8", "no-store");
@@ -428,13 +392,13 @@ export function createHandler(
     }),
     _route("/api/compare", (url) => {
       if (base === undefined) {
-        throw new _HttpError(
+        throw new HttpError(
           404,
           "Not comparing: start with --base BEFORE.pstats AFTER.pstats",
         );
       }
       comparison ??= compareProfiles(base, profile);
-      const query = _compareQueryOptions(url.searchParams);
+      const query = compareQueryOptions(url.searchParams);
       const result = queryComparison(comparison, query);
       const report = [
         ...compareJsonReport(comparison, result.rows, query),
@@ -452,45 +416,27 @@ export function createHandler(
       );
     }),
     _route("/api/functions", (url) => {
-      const query = _queryOptions(url.searchParams);
+      const query = queryOptions(url.searchParams);
       const result = queryFunctions(profile, query);
       return _json({
-        ..._pageInfo(result, query),
-        rows: Array.from(result.ids, (id) => _functionRow(profile, id)),
+        ...pageInfo(result, query),
+        rows: Array.from(result.ids, (id) => functionRow(profile, id)),
       });
     }),
     _route(
       "/api/functions/:id",
-      (_url, groups) => _json(_functionRow(profile, fn(groups), true)),
+      (_url, groups) => _json(functionRow(profile, fn(groups), true)),
     ),
-    _route("/api/functions/:id/callers", (url, groups) => {
-      const id = fn(groups);
-      const query = _queryOptions(url.searchParams);
-      const result = queryCallers(profile, id, query);
-      return _json({
-        function: _functionRow(profile, id),
-        ..._pageInfo(result, query),
-        rows: Array.from(
-          result.ids,
-          (edge) => _edgeRow(profile, edge, profile.edges.caller[edge]!),
-        ),
-      });
-    }),
-    _route("/api/functions/:id/callees", (url, groups) => {
-      const id = fn(groups);
-      const query = _queryOptions(url.searchParams);
-      const result = queryCallees(profile, id, query);
-      return _json({
-        function: _functionRow(profile, id),
-        ..._pageInfo(result, query),
-        rows: Array.from(
-          result.ids,
-          (edge) => _edgeRow(profile, edge, profile.edges.callee[edge]!),
-        ),
-      });
-    }),
+    _route(
+      "/api/functions/:id/callers",
+      (url, groups) => edges(url, groups, true),
+    ),
+    _route(
+      "/api/functions/:id/callees",
+      (url, groups) => edges(url, groups, false),
+    ),
     _route("/api/collapsed", (url) => {
-      const query = _collapsedQuery(profile, url.searchParams);
+      const query = collapsedQuery(profile, url.searchParams);
       if (options.heavyWork === undefined) {
         return _collapsedResponse(collapsedText(profile, query));
       }
@@ -579,7 +525,7 @@ export function createHandler(
       }
       return _error(404, "Not found", api);
     } catch (error) {
-      if (error instanceof _HttpError) {
+      if (error instanceof HttpError) {
         return _error(error.status, error.message, api);
       }
       try {
@@ -629,77 +575,6 @@ async function _sourceRoute(
     response.headers.set(name, value);
   }
   return request.method === "HEAD" ? await _head(response) : response;
-}
-
-/**
- * Which `Host` headers a server bound to `hostname:port` answers, to stop
- * DNS rebinding: a page on another site whose name resolves to this machine
- * sends that name as its Host and is refused.
- *
- * Bound to a loopback address (`127.0.0.1`, `localhost`, `::1`), only
- * `127.0.0.1:PORT`, `localhost:PORT` and `[::1]:PORT` are allowed. Bound to
- * every interface (`0.0.0.0`, `::`), any IP literal and `localhost` are
- * allowed on any port (a container's port may be mapped to another), but no
- * other name. Bound to any other address, only that address and port.
- *
- * @example
- * ```ts
- * import { allowedHosts } from "./server.ts";
- * import { assert, assertFalse } from "@std/assert";
- *
- * const local = allowedHosts("127.0.0.1", 8000);
- * assert(local("localhost:8000"));
- * assertFalse(local("evil.example:8000"));
- * assertFalse(local("127.0.0.1:9000"));
- *
- * const any = allowedHosts("0.0.0.0", 8000);
- * assert(any("192.168.1.20:32768"));
- * assertFalse(any("evil.example:8000"));
- * ```
- *
- * @param hostname The address the server listens on.
- * @param port The port it listens on.
- * @returns A check for {@linkcode HandlerOptions.isAllowedHost}.
- */
-export function allowedHosts(
-  hostname: string,
-  port: number,
-): (host: string) => boolean {
-  const bound = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (bound === "0.0.0.0" || bound === "::") {
-    return (host) => {
-      const parsed = _parseHost(host);
-      return parsed !== undefined &&
-        (parsed.name === "localhost" || _isIpLiteral(parsed.name));
-    };
-  }
-  const names = bound === "127.0.0.1" || bound === "localhost" ||
-      bound === "::1"
-    ? ["127.0.0.1", "localhost", "[::1]"]
-    : [bound.includes(":") ? `[${bound}]` : bound];
-  return (host) => {
-    const parsed = _parseHost(host);
-    return parsed !== undefined && names.includes(parsed.name) &&
-      (parsed.port ?? 80) === port;
-  };
-}
-
-/** Splits a Host header into a lower-case name and an optional port. */
-function _parseHost(
-  host: string,
-): { name: string; port: number | undefined } | undefined {
-  const match = /^(\[[0-9a-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$/i.exec(host);
-  if (match === null) return undefined;
-  const port = match[2] === undefined ? undefined : Number(match[2]);
-  if (port !== undefined && port > 65535) return undefined;
-  return { name: match[1]!.toLowerCase(), port };
-}
-
-function _isIpLiteral(name: string): boolean {
-  if (name.startsWith("[")) return name.includes(":");
-  const parts = name.split(".");
-  return parts.length === 4 &&
-    parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
 /**
@@ -856,218 +731,7 @@ function _error(status: number, message: string, json: boolean): Response {
   });
 }
 
-function _functionId(profile: Profile, text: string | undefined): number {
-  if (text === undefined || !/^\d{1,10}$/.test(text)) {
-    throw new _HttpError(
-      400,
-      `Bad function id "${text ?? ""}": expected a whole number`,
-    );
-  }
-  const id = Number(text);
-  if (id >= profile.size) {
-    throw new _HttpError(
-      400,
-      `Bad function id "${text}": the profile has ${profile.size} functions`,
-    );
-  }
-  return id;
-}
-
-/** The checked parameters of `/api/collapsed`. */
-function _collapsedQuery(
-  profile: Profile,
-  params: URLSearchParams,
-): CollapsedQuery {
-  const minText = params.get("min") ?? "";
-  const percent = minText === ""
-    ? DEFAULT_MIN_SHARE * 100
-    : /^\d{1,3}(\.\d{1,12})?%?$/.test(minText)
-    ? Number(minText.replace(/%$/, ""))
-    : NaN;
-  if (!(percent >= 0 && percent <= 100)) {
-    throw new _HttpError(
-      400,
-      `Bad min "${minText}": expected a percentage from 0 to 100`,
-    );
-  }
-  const direction = params.get("direction") ?? "callees";
-  if (direction !== "callees" && direction !== "callers") {
-    throw new _HttpError(
-      400,
-      `Bad direction "${direction}": expected callees or callers`,
-    );
-  }
-  const fnText = params.get("fn");
-  if (fnText === null && direction === "callers") {
-    throw new _HttpError(400, "Bad direction: callers needs a function (fn)");
-  }
-  const fn = fnText === null ? undefined : _functionId(profile, fnText);
-  const filter = params.get("q") ?? "";
-  const problem = checkFilter(filter);
-  if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
-  const transforms = _transforms(params);
-  return {
-    minShare: percent / 100,
-    direction,
-    filter,
-    ...(fn === undefined ? {} : { fn }),
-    ...(transforms.length === 0 ? {} : { transforms }),
-  };
-}
-
 /** `/api/collapsed`: the call tree as folded stacks. */
 function _collapsedResponse(text: string): Response {
   return _respond(text, "text/plain; charset=utf-8", "no-store");
-}
-
-/** The transforms of `t=KIND:TARGET` (repeated), checked. */
-function _transforms(params: URLSearchParams): Transform[] {
-  const read = readTransforms(params.getAll("t"));
-  if ("problem" in read) throw new _HttpError(400, `Bad t: ${read.problem}`);
-  return read.transforms;
-}
-
-function _queryOptions(params: URLSearchParams): QueryOptions {
-  const query: QueryOptions = {};
-  const q = params.get("q");
-  if (q !== null) {
-    const problem = checkFilter(q);
-    if (problem !== undefined) {
-      throw new _HttpError(400, `Bad q: ${problem}`);
-    }
-    query.filter = q;
-  }
-  const sort = params.get("sort");
-  if (sort !== null && sort !== "") {
-    if (!isSortColumn(sort)) {
-      throw new _HttpError(400, `Bad sort "${sort}": not a column`);
-    }
-    query.sort = sort;
-  }
-  const desc = params.get("desc");
-  if (desc !== null && desc !== "") {
-    if (desc === "1" || desc === "true") query.descending = true;
-    else if (desc === "0" || desc === "false") query.descending = false;
-    else {
-      throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
-    }
-  }
-  query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
-  query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
-  return query;
-}
-
-function _compareQueryOptions(params: URLSearchParams): CompareQueryOptions {
-  const query: CompareQueryOptions = {};
-  const q = params.get("q");
-  if (q !== null) {
-    const problem = checkFilter(q);
-    if (problem !== undefined) throw new _HttpError(400, `Bad q: ${problem}`);
-    query.filter = q;
-  }
-  const sort = params.get("sort");
-  if (sort !== null && sort !== "") {
-    if (!isCompareSortColumn(sort)) {
-      throw new _HttpError(400, `Bad sort "${sort}": not a compare column`);
-    }
-    query.sort = sort;
-  }
-  const desc = params.get("desc");
-  if (desc !== null && desc !== "") {
-    if (desc === "1" || desc === "true") query.descending = true;
-    else if (desc === "0" || desc === "false") query.descending = false;
-    else throw new _HttpError(400, `Bad desc "${desc}": expected 1 or 0`);
-  }
-  const only = params.get("only");
-  if (only !== null && only !== "") {
-    const kinds = only.split(",");
-    const bad = kinds.find((k) => !(CHANGE_KINDS as string[]).includes(k));
-    if (bad !== undefined) {
-      throw new _HttpError(
-        400,
-        `Bad only "${bad}": use ${CHANGE_KINDS.join(", ")}`,
-      );
-    }
-    query.changes = kinds as ChangeKind[];
-  }
-  const threshold = params.get("threshold");
-  if (threshold !== null && threshold !== "") {
-    const parsed = parseThreshold(threshold);
-    if (parsed === undefined) {
-      throw new _HttpError(
-        400,
-        `Bad threshold "${
-          threshold.slice(0, 40)
-        }": use percentages of the total and of a function's own time, such as 0.5,5`,
-      );
-    }
-    query.threshold = parsed;
-  }
-  query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
-  query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
-  return query;
-}
-
-function _integer(
-  params: URLSearchParams,
-  name: string,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  const text = params.get(name);
-  if (text === null || text === "") return fallback;
-  const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-  if (!(value >= min && value <= max)) {
-    throw new _HttpError(
-      400,
-      `Bad ${name} "${text}": expected a whole number from ${min} to ${max}`,
-    );
-  }
-  return value;
-}
-
-function _pageInfo(result: QueryResult, query: QueryOptions) {
-  return { total: result.total, offset: query.offset, limit: query.limit };
-}
-
-/**
- * A function as the API sends it. In lists, files and names longer than
- * any real one are cut (`shownText()`): one long path shared by thousands of
- * functions would otherwise be sent once per row. `full` sends them whole,
- * for one function asked for by its id.
- */
-function _functionRow(profile: Profile, id: number, full = false): FunctionRow {
-  const f = profile.functions;
-  const text = full ? (s: string) => s : shownText;
-  const stored = f.file[id]!;
-  const line = f.line[id]!;
-  const file = text(stored);
-  const shortFile = text(f.shortFile[id]!);
-  const name = text(f.name[id]!);
-  return {
-    id,
-    file,
-    shortFile,
-    line,
-    name,
-    label: functionLabel(shortFile, line, name),
-    builtin: isBuiltin(stored, line),
-    calls: f.calls[id]!,
-    primitiveCalls: f.primitiveCalls[id]!,
-    internalTime: f.internalTime[id]!,
-    cumulativeTime: f.cumulativeTime[id]!,
-  };
-}
-
-function _edgeRow(profile: Profile, edge: number, other: number): EdgeRow {
-  const e = profile.edges;
-  return {
-    ..._functionRow(profile, other),
-    edge,
-    calls: e.calls[edge]!,
-    primitiveCalls: e.primitiveCalls[edge]!,
-    internalTime: e.internalTime[edge]!,
-    cumulativeTime: e.cumulativeTime[edge]!,
-  };
 }
