@@ -8,7 +8,8 @@
  * callers and callees are folded by function (`fn` and `view` in the URL).
  *
  * The view only draws: every number comes from `lib/group.ts`, and the rows'
- * order from `lib/group_rows.ts`.
+ * order from `lib/group_rows.ts`; its columns and cells are
+ * `ui/group_columns.ts`.
  *
  * @module
  */
@@ -35,22 +36,19 @@ import {
   groupNumbers,
   type GroupTree,
   groupTree,
-  isGroupNode,
   LINE,
   nodeKey,
   nodeName,
   PACKAGE,
-  passesTotal,
 } from "../lib/group.ts";
 import { GroupRows, nodeOpens, sortFoldedEdges } from "../lib/group_rows.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import type { SortColumn } from "../lib/query.ts";
 import { filterMatches, hasMainTree, mainTree } from "./call_trees.ts";
 import { copyLocation } from "./clipboard.ts";
 import { packageColour } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
 import { fullLabel, isolated, shown, shownLocation } from "./labels.ts";
-import { edgeRoute, href, navigate, sortBy } from "./navigation.ts";
+import { edgeRoute, href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   type HistoryState,
@@ -59,7 +57,18 @@ import {
   state,
   update,
 } from "./state.ts";
-import { ariaSort, sortButton } from "./sort_header.ts";
+import {
+  anyPassesTotal,
+  cellView,
+  type GroupCell,
+  type GroupColumn,
+  groupColumns,
+  headerCellView,
+  nameHeaderView,
+  nodeCell,
+  REENTERED_MARK,
+  REENTERED_NOTE,
+} from "./group_columns.ts";
 import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 const _PLURALS: Record<GroupLevel, [string, string]> = {
@@ -351,119 +360,6 @@ function _buildTreeLater(p: Profile, minShare: number): void {
   } else setTimeout(build, 50);
 }
 
-interface _Column {
-  key: string;
-  label: string;
-  title: string;
-  sort: SortColumn | null;
-  percent: boolean;
-}
-
-function _columns(p: Profile, r: Route): _Column[] {
-  const col = (
-    key: string,
-    label: string,
-    title: string,
-    sort: SortColumn | null,
-    percent = false,
-  ): _Column => ({ key, label, title, sort, percent });
-  if (r.fn !== null) {
-    return p.sampled
-      ? [
-        col("calls", "samples", "Samples on these calls", "calls"),
-        col("calls-pct", "samples %", "Share of all samples", "calls", true),
-      ]
-      : [
-        col("calls", "calls", "Calls on these edges", "calls"),
-        col(
-          "internal",
-          "internal ms",
-          "Internal time of these calls",
-          "internal",
-        ),
-        col(
-          "cumulative",
-          "cumulative ms",
-          "Cumulative time of these calls",
-          "cumulative",
-        ),
-        col(
-          "cumulative-pct",
-          "cumulative %",
-          "Share of the total time",
-          "cumulative",
-          true,
-        ),
-      ];
-  }
-  const grouped = r.by !== "function" && r.by !== "line";
-  // Where edges carry no times (the profile module), groups count calls.
-  const inCalls = grouped && !p.edgeDetail && !p.sampled;
-  const cumulativeTitle = inCalls
-    ? `Calls entering the group from functions outside it (this profile's edges carry no times): calls between its own functions are not counted, but a call that leaves the group and comes back in counts again; milliseconds for functions`
-    : grouped
-    ? `Time entering the group from functions outside it, and in its functions nobody calls: calls between its own functions are not counted again, but time that leaves the group and comes back in through code outside it counts again, so a group can pass 100% (marked *)`
-    : "Time in the function and everything it called";
-  return [
-    ...(grouped
-      ? [col("functions", "functions", "Functions in the group", null)]
-      : []),
-    ...(p.sampled && r.by !== "line"
-      ? [col("lines", "lines", "Lines the functions were seen on", null)]
-      : []),
-    ...(p.sampled
-      ? [
-        col(
-          "direct",
-          "direct samples",
-          "Samples with the code running",
-          "primitive_calls",
-        ),
-        col(
-          "direct-pct",
-          "direct %",
-          "Share of all samples with the code running",
-          "primitive_calls",
-          true,
-        ),
-      ]
-      : [
-        col(
-          "calls",
-          "calls",
-          "Calls; calls/primitive calls when recursive",
-          "calls",
-        ),
-        col(
-          "internal",
-          "internal ms",
-          "Time in the functions themselves",
-          "internal",
-        ),
-        col(
-          "internal-pct",
-          "internal %",
-          "Internal time as a share of the total",
-          "internal",
-          true,
-        ),
-      ]),
-    col(
-      "cumulative",
-      inCalls ? "cumulative" : "cumulative ms",
-      cumulativeTitle,
-      "cumulative",
-    ),
-    col(
-      "cumulative-pct",
-      "cumulative %",
-      `${cumulativeTitle}, as a share of the total`,
-      "cumulative",
-      true,
-    ),
-  ];
-}
-
 const list = new VirtualRows(
   () => state.groups,
   () => state.groups.rows.length,
@@ -473,7 +369,7 @@ const list = new VirtualRows(
 function groupsView(p: Profile): TemplateResult {
   const r = state.route;
   const g = state.groups;
-  const columns = _columns(p, r);
+  const columns = groupColumns(p, r);
   const span = columns.length + 2;
   const n = g.rows.length;
   const { start, end } = renderRange(g, n);
@@ -482,7 +378,7 @@ function groupsView(p: Profile): TemplateResult {
   const numbers = edges || state.edgesLoading ? null : _groupNumbers(p, r);
   const treeTable = !edges && r.by === "directory";
   return html`
-    ${numbers !== null && _anyPassesTotal(numbers)
+    ${numbers !== null && anyPassesTotal(numbers)
       ? html`
         <p class="groups-note" role="note"><span class="mark" aria-hidden="true"
           >${REENTERED_MARK}</span> ${REENTERED_NOTE} A call that leaves such a
@@ -529,67 +425,6 @@ function groupsView(p: Profile): TemplateResult {
   `;
 }
 
-const _passing = new WeakMap<GroupNumbers, boolean>();
-
-/** Whether any group of the level passes the total (cached). */
-function _anyPassesTotal(numbers: GroupNumbers): boolean {
-  let any = _passing.get(numbers);
-  if (any === undefined) {
-    any = false;
-    for (let n = 0; n < numbers.tree.size && !any; n++) {
-      if (passesTotal(numbers, n)) any = true;
-    }
-    _passing.set(numbers, any);
-  }
-  return any;
-}
-
-function headerCellView(r: Route, c: _Column): TemplateResult {
-  const active = c.sort !== null && r.sort === c.sort;
-  const cls = `num ${c.key}${c.percent ? " pct" : ""}`;
-  if (c.sort === null) {
-    return html`
-      <th scope="col" class=${cls}
-        title=${c.title}><span class="plain">${c.label}</span></th>
-    `;
-  }
-  const column = c.sort;
-  return html`
-    <th
-      scope="col"
-      class=${cls}
-      aria-sort=${ariaSort(active, r.descending)}
-      title=${c.title}
-    >
-      ${sortButton(c.label, active, r.descending, () => sortBy(column))}
-    </th>
-  `;
-}
-
-function nameHeaderView(r: Route): TemplateResult {
-  const active = r.sort === "name" || r.sort === "file";
-  const label = r.fn !== null
-    ? "function"
-    : r.by === "function" || r.by === "line"
-    ? "location"
-    : r.by;
-  return html`
-    <th
-      scope="col"
-      class="location"
-      aria-sort=${ariaSort(active, r.descending)}
-    >
-      ${sortButton(
-        label,
-        active,
-        r.descending,
-        () => sortBy("name"),
-        "Sort by name",
-      )}
-    </th>
-  `;
-}
-
 /**
  * The characters of the widest calls cell among the rows drawn, so that the
  * calls column fits `15,159/15,100` without cutting it (as the table's).
@@ -611,90 +446,9 @@ function _callsChars(
   return widest;
 }
 
-interface _Cell {
-  text: string;
-  share: number | null;
-  /** Why the cell is marked (a group past the total), if it is. */
-  mark?: string;
-}
-
-/** The mark of a group that passes the total, and what it means. */
-const REENTERED_MARK = "*";
-const REENTERED_NOTE =
-  "A group over 100% was re-entered through code outside it, whose time it counts again.";
-
-function _nodeCell(numbers: GroupNumbers, c: _Column, n: number): _Cell {
-  const p = numbers.tree.profile;
-  const t = p.totals;
-  const inCalls = numbers.cumulativeUnit === "calls" &&
-    isGroupNode(numbers.tree, n);
-  const pct = (part: number, total: number): _Cell => ({
-    text: formatPercent(part, total),
-    share: share(part, total),
-  });
-  switch (c.key) {
-    case "functions":
-      return { text: formatCount(numbers.functions[n]!), share: null };
-    case "lines":
-      return { text: formatCount(numbers.lines[n]!), share: null };
-    case "direct":
-      return { text: formatCount(numbers.primitiveCalls[n]!), share: null };
-    case "direct-pct":
-      return pct(numbers.primitiveCalls[n]!, t.primitiveCalls);
-    case "calls":
-      return {
-        text: formatCalls(numbers.calls[n]!, numbers.primitiveCalls[n]!),
-        share: null,
-      };
-    case "internal":
-      return { text: formatMs(numbers.internalTime[n]!), share: null };
-    case "internal-pct":
-      return pct(numbers.internalTime[n]!, t.time);
-    case "cumulative":
-      return {
-        text: inCalls
-          ? `${formatCount(numbers.cumulative[n]!)} call${
-            numbers.cumulative[n] === 1 ? "" : "s"
-          }`
-          : numbers.cumulativeUnit === "calls"
-          ? `${formatMs(numbers.cumulative[n]!)} ms`
-          : formatMs(numbers.cumulative[n]!),
-        share: null,
-      };
-    default:
-      if (inCalls) return pct(numbers.cumulative[n]!, t.calls);
-      return passesTotal(numbers, n)
-        ? { ...pct(numbers.cumulative[n]!, t.time), mark: REENTERED_NOTE }
-        : pct(numbers.cumulative[n]!, t.time);
-  }
-}
-
-function _cellView(c: _Column, cell: _Cell): TemplateResult {
-  if (cell.share === null) {
-    return html`<td class=${`num ${c.key}`}>${cell.text}</td>`;
-  }
-  const width = `${Math.min(100, Math.max(0, cell.share * 100)).toFixed(2)}%`;
-  if (cell.mark !== undefined) {
-    return html`
-      <td class=${`num pct ${c.key} reentered`} title=${cell.mark}
-        style=${styleProperties({
-          "--share": width,
-        })}>${cell
-          .text}<span class="mark" aria-hidden="true">${REENTERED_MARK}</span><span
-        class="sr-only"
-      > (re-entered: counted again)</span></td>
-    `;
-  }
-  return html`
-    <td class=${`num pct ${c.key}`} style=${styleProperties({
-      "--share": width,
-    })}>${cell.text}</td>
-  `;
-}
-
 function nodeRowView(
   numbers: GroupNumbers,
-  columns: _Column[],
+  columns: GroupColumn[],
   node: number,
   index: number,
 ): TemplateResult {
@@ -714,7 +468,7 @@ function nodeRowView(
       aria-expanded=${opens ? String(open) : nothing}
       aria-current=${active ? "true" : nothing}
     >
-      ${columns.map((c) => _cellView(c, _nodeCell(numbers, c, node)))}
+      ${columns.map((c) => cellView(c, nodeCell(numbers, c, node)))}
       <td class="links">${fn >= 0 ? _linksView(tree, node, fn) : nothing}</td>
       ${nodeNameView(tree, node, opens, open)}
     </tr>
@@ -840,7 +594,7 @@ function _linksView(tree: GroupTree, node: number, fn: number) {
 
 function edgeRowView(
   p: Profile,
-  columns: _Column[],
+  columns: GroupColumn[],
   index: number,
   at: number,
 ): TemplateResult {
@@ -850,7 +604,7 @@ function edgeRowView(
   const fn = tree.row[node]!;
   const active = at === state.groups.highlight;
   const t = p.totals;
-  const cell = (c: _Column): _Cell => {
+  const cell = (c: GroupColumn): GroupCell => {
     switch (c.key) {
       case "calls":
         return p.sampled
@@ -888,7 +642,7 @@ function edgeRowView(
       aria-rowindex=${at + 2}
       aria-current=${active ? "true" : nothing}
     >
-      ${columns.map((c) => _cellView(c, cell(c)))}
+      ${columns.map((c) => cellView(c, cell(c)))}
       <td class="links">${_linksView(tree, node, fn)}</td>
       ${nodeNameView(tree, node, false, false)}
     </tr>
@@ -898,31 +652,31 @@ function edgeRowView(
 /** The function whose callers or callees are listed, with its own numbers. */
 function focalRowView(
   p: Profile,
-  columns: _Column[],
+  columns: GroupColumn[],
   fn: number,
 ): TemplateResult {
   const numbers = _allNumbers(p, "function");
   const tree = numbers.tree;
   const node = tree.functionNode[fn]!;
   const t = p.totals;
-  const cell = (c: _Column): _Cell => {
+  const cell = (c: GroupColumn): GroupCell => {
     switch (c.key) {
       case "calls":
         return p.sampled
           ? { text: formatCount(numbers.calls[node]!), share: null }
-          : _nodeCell(numbers, c, node);
+          : nodeCell(numbers, c, node);
       case "calls-pct":
         return {
           text: formatPercent(numbers.calls[node]!, t.primitiveCalls),
           share: share(numbers.calls[node]!, t.primitiveCalls),
         };
       default:
-        return _nodeCell(numbers, c, node);
+        return nodeCell(numbers, c, node);
     }
   };
   return html`
     <tr class="focal" aria-rowindex="2">
-      ${columns.map((c) => _cellView(c, cell(c)))}
+      ${columns.map((c) => cellView(c, cell(c)))}
       <td class="links">${_linksView(tree, node, fn)}</td>
       ${nodeNameView(tree, node, false, false)}
     </tr>
