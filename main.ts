@@ -29,6 +29,14 @@ export {
   type CompareSortColumn,
 } from "./lib/compare.ts";
 export { GROUP_LEVELS, type GroupLevel } from "./lib/group.ts";
+export type { NoiseThreshold } from "./lib/compare.ts";
+export {
+  type Transform,
+  TRANSFORM_KINDS,
+  type TransformKind,
+} from "./lib/call_transform.ts";
+export type { PathMapping } from "./lib/path_map.ts";
+export type { SourceOptions } from "./cli/source.ts";
 
 /**
  * Runs the program with the given arguments, as the command does.

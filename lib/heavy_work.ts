@@ -190,7 +190,11 @@ export class HeavyWork implements Disposable {
    */
   #inThread = !import.meta.url.endsWith("/heavy_work.ts");
 
-  /** @param options The time limit and how many jobs may wait. */
+  /**
+   * Makes the queue of heavy jobs.
+   *
+   * @param options The time limit and how many jobs may wait.
+   */
   constructor(options: HeavyWorkOptions = {}) {
     this.#timeLimit = options.timeLimit ?? 30_000;
     this.#queueLimit = options.queueLimit ?? 4;
@@ -240,6 +244,7 @@ export class HeavyWork implements Disposable {
     for (const job of this.#waiting.splice(0)) job.reject(stopped);
   }
 
+  /** The same as {@linkcode HeavyWork.close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

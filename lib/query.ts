@@ -21,6 +21,8 @@ import {
   shareSearchCache,
 } from "./search.ts";
 
+export type { ParsedFilter };
+
 /** The columns a query can sort by. */
 export const SORT_COLUMNS = [
   "calls",

@@ -90,7 +90,12 @@ import {
   sourcesResponse,
 } from "./source_routes.ts";
 
-export type { UiAssets };
+export type { HeavyWork, PageMeta, SourceServing, UiAssets };
+// The types those name, so the handler's options are documented whole.
+export type { CollapsedQuery } from "./heavy_work.ts";
+export type { SourceCatalog } from "./source_access.ts";
+export type { EditorLaunch } from "./editor.ts";
+export type { LaunchOutcome } from "./editor_launch.ts";
 export { allowedHosts } from "./allowed_hosts.ts";
 export { MAX_LIMIT } from "./api_params.ts";
 export type { EdgeRow, FunctionRow } from "./api_rows.ts";
