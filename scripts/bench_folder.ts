@@ -13,6 +13,7 @@ import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
 import { findProfiles } from "../lib/folder.ts";
 import { loadProfileAsync } from "../lib/pstats/read.ts";
+import { commandOutput } from "./_bench_tools.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const args = parseArgs(Deno.args, {
@@ -44,14 +45,9 @@ const runs = Number(args.runs ?? 5);
 const python = Deno.env.get("PYTHON") ?? "python3";
 const folder = `${ROOT}bench/folder-${files}`;
 
-async function run(command: string, argv: string[]): Promise<string> {
-  const output = await new Deno.Command(command, {
-    args: argv,
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  if (!output.success) throw new Error(`${command} ${argv.join(" ")} failed`);
-  return new TextDecoder().decode(output.stdout);
+/** Runs a command for its output, its errors on the terminal. */
+function run(command: string, argv: string[]): Promise<string> {
+  return commandOutput(command, argv, "inherit");
 }
 
 try {

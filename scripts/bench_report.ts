@@ -17,6 +17,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl, toFileUrl } from "@std/path";
 import type { Browser } from "playwright-core";
+import { commandOutput, explorerUrl } from "./_bench_tools.ts";
 import { launchChromium } from "./_chromium.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
@@ -35,22 +36,6 @@ const TEST_MODULES = [
   "test.test_re",
   "test.test_csv",
 ];
-
-async function run(command: string, argv: string[]): Promise<string> {
-  const output = await new Deno.Command(command, {
-    args: argv,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!output.success) {
-    throw new Error(
-      `${command} ${argv.join(" ")} failed: ${
-        new TextDecoder().decode(output.stderr)
-      }`,
-    );
-  }
-  return new TextDecoder().decode(output.stdout);
-}
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -71,7 +56,7 @@ const suite = `${ROOT}bench/testsuite.pstats`;
 if (!(await exists(suite))) {
   console.log(`Generating ${suite} with ${python} (a few minutes)…`);
   await Deno.mkdir(`${ROOT}bench`, { recursive: true });
-  await run(python, [
+  await commandOutput(python, [
     "-m",
     "cProfile",
     "-o",
@@ -84,7 +69,7 @@ if (!(await exists(suite))) {
   await Deno.rename(`${suite}.tmp`, suite);
 }
 const suiteReport = `${ROOT}bench/testsuite.html`;
-await run(Deno.execPath(), [
+await commandOutput(Deno.execPath(), [
   "run",
   "--allow-all",
   MAIN,
@@ -95,7 +80,7 @@ await run(Deno.execPath(), [
 const suiteSize = (await Deno.stat(suite)).size;
 const suiteReportSize = (await Deno.stat(suiteReport)).size;
 const suiteFunctions = JSON.parse(
-  await run(Deno.execPath(), [
+  await commandOutput(Deno.execPath(), [
     "run",
     "--allow-all",
     MAIN,
@@ -119,7 +104,7 @@ console.log(
 const large = `${ROOT}bench/large-${functions}.pstats`;
 if (!(await exists(large))) {
   console.log(`Generating ${large} with ${python}…`);
-  await run(python, [
+  await commandOutput(python, [
     `${ROOT}scripts/gen_large.py`,
     large,
     "--functions",
@@ -128,7 +113,7 @@ if (!(await exists(large))) {
 }
 const largeReport = `${ROOT}bench/large-${functions}.html`;
 const writeStart = performance.now();
-await run(Deno.execPath(), [
+await commandOutput(Deno.execPath(), [
   "run",
   "--allow-all",
   MAIN,
@@ -145,14 +130,10 @@ const server = new Deno.Command(Deno.execPath(), {
   stdout: "piped",
   stderr: "null",
 }).spawn();
-const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let output = "";
-while (!/running at (\S+)/.test(output)) {
-  const { value, done } = await reader.read();
-  if (done) throw new Error(`The explorer exited: ${output}`);
-  output += value;
-}
-const served = output.match(/running at (\S+)/)![1]!;
+const { url: served, reader } = await explorerUrl(
+  server.stdout,
+  "The explorer exited",
+);
 
 async function firstTable(browser: Browser, url: string): Promise<number> {
   const context = await browser.newContext({

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { explorerUrl } from "./_bench_tools.ts";
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const FIXTURE =
   new URL("../tests/fixtures/cprofile-3.12.pstats", import.meta.url).pathname;
@@ -28,14 +30,12 @@ async function start(file: string, limit?: number) {
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!/running at (\S+)/.test(out)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`The explorer did not start: ${out}`);
-    out += value;
-  }
-  const url = new URL(/running at (\S+)/.exec(out)![1]!);
+  const started = await explorerUrl(
+    child.stdout,
+    "The explorer did not start",
+  );
+  const { reader } = started;
+  const url = new URL(started.url);
   return {
     url,
     port: Number(url.port),
