@@ -8,10 +8,11 @@
  */
 
 import {
-  buildCallTree,
   type CallTree,
   type CallTreeOptions,
+  DEFAULT_MAX_FRAMES,
   DEFAULT_MIN_SHARE,
+  defaultGrowth,
   OTHER,
 } from "./call_tree.ts";
 import type { Profile } from "./profile.ts";
@@ -107,15 +108,14 @@ export function callerTree(
 }
 
 /** The frame cap of the trees that sandwiches are cut from. */
-export const SANDWICH_MAX_FRAMES = 100_000;
-
-const _sandwichSources = new WeakMap<Profile, CallTree>();
+export const SANDWICH_MAX_FRAMES: number = DEFAULT_MAX_FRAMES;
 
 /**
  * The tree of the whole profile that {@linkcode calleeTree} and
- * {@linkcode callerTree} are cut from, for a page or an API: every branch
- * (no threshold) up to {@linkcode SANDWICH_MAX_FRAMES} frames, largest
- * first. Built once per profile.
+ * {@linkcode callerTree} are cut from, for a page or an API: the tree at the
+ * defaults (every branch, up to {@linkcode SANDWICH_MAX_FRAMES} frames,
+ * largest first), grown to the end once per profile (`defaultGrowth()` in
+ * `lib/call_tree.ts`, which a page may have grown while idle).
  *
  * @example
  * ```ts
@@ -134,15 +134,9 @@ const _sandwichSources = new WeakMap<Profile, CallTree>();
  * @returns The tree.
  */
 export function sandwichSource(profile: Profile): CallTree {
-  let tree = _sandwichSources.get(profile);
-  if (tree === undefined) {
-    tree = buildCallTree(profile, {
-      minShare: 0,
-      maxNodes: SANDWICH_MAX_FRAMES,
-    });
-    _sandwichSources.set(profile, tree);
-  }
-  return tree;
+  const growth = defaultGrowth(profile);
+  growth.grow();
+  return growth.tree();
 }
 
 // ---------------------------------------------------------------- internals

@@ -125,10 +125,19 @@ export function collapsedGroup(fn: number): number {
   return fn <= FIRST_GROUP ? FIRST_GROUP - fn : -1;
 }
 
-/** The default threshold: branches under 0.1% of the total are cut. */
-export const DEFAULT_MIN_SHARE = 0.001;
-/** The default frame cap of {@linkcode buildCallTree}. */
-export const DEFAULT_MAX_FRAMES = 1_000_000;
+/**
+ * The default threshold: none. The page, `--format collapsed` and
+ * `/api/collapsed` draw every frame up to {@linkcode DEFAULT_MAX_FRAMES};
+ * the frame cap, which cuts the smallest frames first, bounds the tree.
+ */
+export const DEFAULT_MIN_SHARE = 0;
+/**
+ * The default frame cap: the 100,000 largest frames of functions. Far more
+ * than a screen tells apart (a zoom reveals them), grown in about a second
+ * where the profile has that many, and it keeps the made-up share small on
+ * real profiles (docs/numbers.md).
+ */
+export const DEFAULT_MAX_FRAMES = 100_000;
 /** The default depth bound: frames deeper than this become `[deeper]`. */
 export const DEFAULT_MAX_DEPTH = 1_000;
 
@@ -136,7 +145,7 @@ export const DEFAULT_MAX_DEPTH = 1_000;
 export interface CallTreeOptions {
   /**
    * Cut branches whose value is under this share of the tree's total, 0 to
-   * 1 (default {@linkcode DEFAULT_MIN_SHARE}; 0 keeps every branch the cap
+   * 1 (default {@linkcode DEFAULT_MIN_SHARE}: 0, every branch the cap
    * allows, down to a billionth of the total).
    */
   readonly minShare?: number;
@@ -236,9 +245,113 @@ export function buildCallTree(
   profile: Profile,
   options: CallTreeOptions = {},
 ): CallTree {
+  const growth = growCallTree(profile, options);
+  growth.grow();
+  return growth.tree();
+}
+
+/**
+ * A call tree grown a few frames at a time, largest first, so that a page
+ * can grow a large one while it is idle and draw what has grown.
+ */
+export interface CallTreeGrowth {
+  /** The frames of functions grown so far. */
+  readonly frames: number;
+  /** Whether the tree has grown all it will (the threshold or the cap reached). */
+  readonly done: boolean;
+  /**
+   * Grows the tree by at most `steps` frames (default: to the end).
+   *
+   * @param steps How many frames to grow at most.
+   * @returns Whether the tree is done.
+   */
+  grow(steps?: number): boolean;
+  /**
+   * The tree as grown so far: the frames not yet grown are together in
+   * `[other]` frames under their parents, as in the same tree with its
+   * frame cap at the frames grown (`capped`), so its weights add up and
+   * every frame in it keeps its value as the tree grows on. Once done, the
+   * finished tree, which {@linkcode buildCallTree} returns. The same object
+   * until the tree grows again.
+   */
+  tree(): CallTree;
+}
+
+/**
+ * Starts growing the call tree of the whole profile; see
+ * {@linkcode buildCallTree}, which grows it at once.
+ *
+ * @example
+ * ```ts
+ * import { buildCallTree, growCallTree, OTHER } from "./call_tree.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ *
+ * // main (1 s, 0.25 s of it its own) calls load (0.75 s).
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 0.25, cumulativeTime: 1 },
+ *   { key: ["app.py", 9, "load"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 0.75, cumulativeTime: 0.75,
+ *     callers: [{ key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *       internalTime: 0.75, cumulativeTime: 0.75 }] },
+ * ])]);
+ * const growth = growCallTree(profile);
+ * assert(!growth.grow(1));
+ * // load is not grown yet: its time waits in an [other] frame.
+ * assertEquals([...growth.tree().fn], [-1, 0, OTHER]);
+ * assert(growth.grow());
+ * assertEquals(growth.tree(), buildCallTree(profile));
+ * ```
+ *
+ * @param profile The profile.
+ * @param options The threshold, frame cap and depth bound.
+ * @returns The growth, not grown yet.
+ * @throws {RangeError} When `minShare` is not between 0 and 1.
+ */
+export function growCallTree(
+  profile: Profile,
+  options: CallTreeOptions = {},
+): CallTreeGrowth {
   const minShare = _checkShare(options.minShare);
   const model = callModel(profile);
-  return new _Grower(model, minShare, options).grow();
+  return new _Grower(model, minShare, options);
+}
+
+const _defaultGrowths = new WeakMap<Profile, CallTreeGrowth>();
+
+/**
+ * The growth of a profile's tree at the defaults, one per profile: the
+ * tree that a page draws first and that sandwiches are cut from
+ * (`sandwichSource()` in `lib/call_sandwich.ts`), grown by whoever asks
+ * first.
+ *
+ * @example
+ * ```ts
+ * import { buildCallTree, defaultGrowth } from "./call_tree.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const profile = buildProfile([statsFile("run.pstats", [
+ *   { key: ["app.py", 1, "main"], calls: 1, primitiveCalls: 1,
+ *     internalTime: 1, cumulativeTime: 1 },
+ * ])]);
+ * const growth = defaultGrowth(profile);
+ * assertEquals(defaultGrowth(profile), growth);
+ * growth.grow();
+ * assertEquals(growth.tree(), buildCallTree(profile));
+ * ```
+ *
+ * @param profile The profile.
+ * @returns Its growth, as far as it has grown.
+ */
+export function defaultGrowth(profile: Profile): CallTreeGrowth {
+  let growth = _defaultGrowths.get(profile);
+  if (growth === undefined) {
+    growth = growCallTree(profile);
+    _defaultGrowths.set(profile, growth);
+  }
+  return growth;
 }
 
 /**
@@ -475,6 +588,11 @@ class _Heap {
     it[i] = item;
   }
 
+  /** The items, in no order (a view: valid until the heap changes). */
+  items(): Int32Array {
+    return this.#item.subarray(0, this.size);
+  }
+
   /** Removes every item, in no order. */
   drain(): Int32Array {
     const items = this.#item.slice(0, this.size);
@@ -509,12 +627,12 @@ class _Heap {
 }
 
 /** Grows the whole profile's tree largest frame first; see the module doc. */
-class _Grower {
+class _Grower implements CallTreeGrowth {
   readonly #m: CallModel;
   readonly #threshold: number;
   readonly #maxFrames: number;
   readonly #maxDepth: number;
-  readonly #tree = new TreeColumns();
+  #tree = new TreeColumns();
   /** Pending frames: function, value, parent node. */
   #pFn: number[] = [];
   #pValue: number[] = [];
@@ -540,6 +658,11 @@ class _Grower {
   readonly #order: Int32Array;
   readonly #sorted: Uint8Array;
   #gift = new Float64Array(64);
+  #frames = 0;
+  #capped = false;
+  #done = false;
+  /** The tree as last laid out, until the tree grows again. */
+  #laidOut: CallTree | undefined;
 
   constructor(model: CallModel, minShare: number, options: CallTreeOptions) {
     this.#m = model;
@@ -559,25 +682,34 @@ class _Grower {
     this.#sorted = new Uint8Array(n);
   }
 
-  grow(): CallTree {
+  get frames(): number {
+    return this.#frames;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  grow(steps = Infinity): boolean {
+    if (this.#done) return true;
     const m = this.#m;
     const t = this.#tree;
-    const root = t.add(ALL, -1, 0, m.total, 0, 0);
-    for (const [g, value] of m.roots) this.#pend(g, value, root);
-    if (m.unrooted > m.total * 1e-12) {
-      t.add(UNATTRIBUTED, root, 1, m.unrooted, m.unrooted, 1);
+    if (t.size === 0) {
+      const root = t.add(ALL, -1, 0, m.total, 0, 0);
+      for (const [g, value] of m.roots) this.#pend(g, value, root);
+      if (m.unrooted > m.total * 1e-12) {
+        t.add(UNATTRIBUTED, root, 1, m.unrooted, m.unrooted, 1);
+      }
     }
-    let capped = false;
-    let frames = 0;
-    while (this.#heap.size > 0) {
+    for (let step = 0; step < steps && this.#heap.size > 0; step++) {
       const p = this.#heap.pop();
       const value = this.#pValue[p]!;
       const parent = this.#pParent[p]!;
       const depth = t.depth[parent]! + 1;
-      if (frames >= this.#maxFrames && value >= this.#threshold) {
-        capped = true;
+      if (this.#frames >= this.#maxFrames && value >= this.#threshold) {
+        this.#capped = true;
       }
-      if (value < this.#threshold || capped) {
+      if (value < this.#threshold || this.#capped) {
         // The rest is smaller still, or past the cap: all cut.
         this.#cut[parent] = (this.#cut[parent] ?? 0) + value;
         for (const q of this.#heap.drain()) {
@@ -590,20 +722,56 @@ class _Grower {
         this.#deeper[parent] = (this.#deeper[parent] ?? 0) + value;
         continue;
       }
-      frames++;
+      this.#frames++;
       this.#expand(this.#pFn[p]!, value, parent, depth);
-      if (this.#pFn.length >= this.#pruneAt) this.#prune(frames);
+      if (this.#pFn.length >= this.#pruneAt) this.#prune(this.#frames);
     }
-    // Cut branches become one [other] frame per parent, and frames past the
-    // depth bound one [deeper].
-    const n = t.size;
-    for (let i = 0; i < n; i++) {
-      const cut = this.#cut[i] ?? 0;
-      if (cut > 0) t.add(OTHER, i, t.depth[i]! + 1, cut, cut, 1);
+    this.#laidOut = undefined;
+    this.#done = this.#heap.size === 0;
+    return this.#done;
+  }
+
+  tree(): CallTree {
+    if (this.#laidOut !== undefined) return this.#laidOut;
+    const m = this.#m;
+    const t = this.#tree;
+    if (t.size === 0) this.grow(0);
+    // Cut branches (and, while growing, the frames not grown yet) become
+    // one [other] frame per parent, and frames past the depth bound one
+    // [deeper]; while growing, they are taken off again afterwards.
+    const grown = t.size;
+    const cut = this.#done ? this.#cut : [...this.#cut];
+    const pending = this.#heap.items();
+    for (let k = 0; k < pending.length; k++) {
+      const q = pending[k]!;
+      const at = this.#pParent[q]!;
+      cut[at] = (cut[at] ?? 0) + this.#pValue[q]!;
+    }
+    for (let i = 0; i < grown; i++) {
+      const other = cut[i] ?? 0;
+      if (other > 0) t.add(OTHER, i, t.depth[i]! + 1, other, other, 1);
       const deeper = this.#deeper[i] ?? 0;
       if (deeper > 0) t.add(DEEPER, i, t.depth[i]! + 1, deeper, deeper, 1);
     }
-    return t.finish(m.profile, m.unit, "callees", capped, m.notes);
+    const capped = this.#capped || pending.length > 0;
+    const tree = t.finish(m.profile, m.unit, "callees", capped, m.notes);
+    t.size = grown;
+    this.#laidOut = tree;
+    if (this.#done) {
+      // Grown for good: only the tree is kept.
+      this.#tree = new TreeColumns();
+      for (
+        const a of [
+          this.#pFn,
+          this.#pValue,
+          this.#pParent,
+          this.#cut,
+          this.#deeper,
+          this.#exactValue,
+        ]
+      ) a.length = 0;
+    }
+    return tree;
   }
 
   /**
