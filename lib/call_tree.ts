@@ -550,6 +550,15 @@ export function pathsThrough(
 
 // ---------------------------------------------------------------- internals
 
+/** `to` (a larger array) with `from`'s items first. */
+function _larger<T extends Int32Array | Float64Array | Uint8Array>(
+  from: T,
+  to: T,
+): T {
+  to.set(from);
+  return to;
+}
+
 function _checkShare(share: number | undefined): number {
   const minShare = share ?? DEFAULT_MIN_SHARE;
   if (!(minShare >= 0 && minShare <= 1)) {
@@ -634,13 +643,10 @@ class _Grower implements CallTreeGrowth {
   readonly #maxDepth: number;
   #tree = new TreeColumns();
   /** Pending frames: function, value, parent node. */
-  #pFn: number[] = [];
-  #pValue: number[] = [];
-  #pParent: number[] = [];
-  /** How many pending frames make `grow()` prune them (see `#prune()`). */
-  #pruneAt: number;
-  /** Pending frames no larger than this can never grow: cut at once. */
-  #floor = -Infinity;
+  #pFn = new Int32Array(256);
+  #pValue = new Float64Array(256);
+  #pParent = new Int32Array(256);
+  #pSize = 0;
   readonly #heap = new _Heap();
   readonly #ownLeft: Float64Array;
   readonly #edgeLeft: Float64Array;
@@ -649,12 +655,12 @@ class _Grower implements CallTreeGrowth {
   /** Each function's own time plus its callees' recorded times. */
   readonly #claimed: Float64Array;
   /** Per node: value cut off below it (threshold, cap) and past the depth bound. */
-  readonly #cut: (number | undefined)[] = [];
-  readonly #deeper: (number | undefined)[] = [];
+  #cut = new Float64Array(256);
+  #deeper = new Float64Array(256);
   readonly #onPath: Int32Array;
   #stamp = 0;
   /** Per node: 1 where its value is exact (rule 6). */
-  readonly #exactValue: number[] = [];
+  #exactValue = new Uint8Array(256);
   readonly #order: Int32Array;
   readonly #sorted: Uint8Array;
   #gift = new Float64Array(64);
@@ -671,7 +677,6 @@ class _Grower implements CallTreeGrowth {
     this.#threshold = Math.max(minShare, 1e-9) * model.total;
     this.#maxFrames = Math.max(1, options.maxNodes ?? DEFAULT_MAX_FRAMES);
     this.#maxDepth = Math.max(1, options.maxDepth ?? DEFAULT_MAX_DEPTH);
-    this.#pruneAt = 2 * this.#maxFrames + (1 << 16);
     const n = model.own.length;
     this.#ownLeft = model.own.slice();
     this.#edgeLeft = model.edgeAll.slice();
@@ -695,10 +700,10 @@ class _Grower implements CallTreeGrowth {
     const m = this.#m;
     const t = this.#tree;
     if (t.size === 0) {
-      const root = t.add(ALL, -1, 0, m.total, 0, 0);
+      const root = this.#add(ALL, -1, 0, m.total, 0, 0);
       for (const [g, value] of m.roots) this.#pend(g, value, root);
       if (m.unrooted > m.total * 1e-12) {
-        t.add(UNATTRIBUTED, root, 1, m.unrooted, m.unrooted, 1);
+        this.#add(UNATTRIBUTED, root, 1, m.unrooted, m.unrooted, 1);
       }
     }
     for (let step = 0; step < steps && this.#heap.size > 0; step++) {
@@ -711,20 +716,18 @@ class _Grower implements CallTreeGrowth {
       }
       if (value < this.#threshold || this.#capped) {
         // The rest is smaller still, or past the cap: all cut.
-        this.#cut[parent] = (this.#cut[parent] ?? 0) + value;
+        this.#cut[parent]! += value;
         for (const q of this.#heap.drain()) {
-          const at = this.#pParent[q]!;
-          this.#cut[at] = (this.#cut[at] ?? 0) + this.#pValue[q]!;
+          this.#cut[this.#pParent[q]!]! += this.#pValue[q]!;
         }
         break;
       }
       if (depth > this.#maxDepth) {
-        this.#deeper[parent] = (this.#deeper[parent] ?? 0) + value;
+        this.#deeper[parent]! += value;
         continue;
       }
       this.#frames++;
       this.#expand(this.#pFn[p]!, value, parent, depth);
-      if (this.#pFn.length >= this.#pruneAt) this.#prune(this.#frames);
     }
     this.#laidOut = undefined;
     this.#done = this.#heap.size === 0;
@@ -740,17 +743,16 @@ class _Grower implements CallTreeGrowth {
     // one [other] frame per parent, and frames past the depth bound one
     // [deeper]; while growing, they are taken off again afterwards.
     const grown = t.size;
-    const cut = this.#done ? this.#cut : [...this.#cut];
+    const cut = this.#done ? this.#cut : this.#cut.slice(0, grown);
     const pending = this.#heap.items();
     for (let k = 0; k < pending.length; k++) {
       const q = pending[k]!;
-      const at = this.#pParent[q]!;
-      cut[at] = (cut[at] ?? 0) + this.#pValue[q]!;
+      cut[this.#pParent[q]!]! += this.#pValue[q]!;
     }
     for (let i = 0; i < grown; i++) {
-      const other = cut[i] ?? 0;
+      const other = cut[i]!;
       if (other > 0) t.add(OTHER, i, t.depth[i]! + 1, other, other, 1);
-      const deeper = this.#deeper[i] ?? 0;
+      const deeper = this.#deeper[i]!;
       if (deeper > 0) t.add(DEEPER, i, t.depth[i]! + 1, deeper, deeper, 1);
     }
     const capped = this.#capped || pending.length > 0;
@@ -760,65 +762,14 @@ class _Grower implements CallTreeGrowth {
     if (this.#done) {
       // Grown for good: only the tree is kept.
       this.#tree = new TreeColumns();
-      for (
-        const a of [
-          this.#pFn,
-          this.#pValue,
-          this.#pParent,
-          this.#cut,
-          this.#deeper,
-          this.#exactValue,
-        ]
-      ) a.length = 0;
+      this.#pFn = new Int32Array(0);
+      this.#pValue = new Float64Array(0);
+      this.#pParent = new Int32Array(0);
+      this.#cut = new Float64Array(0);
+      this.#deeper = new Float64Array(0);
+      this.#exactValue = new Uint8Array(0);
     }
     return tree;
-  }
-
-  /**
-   * Cuts the pending frames that can never grow. Each frame that grows
-   * takes the largest pending one, and a frame pended later is never larger
-   * than the one it grows from: so a pending frame behind as many others
-   * that may grow (the depth bound lets them) as the cap has frames left is
-   * cut in the end, into its parent's `[other]` frame, as it is here; and so
-   * is any frame pended later that is no larger (the floor). A dense graph
-   * pends every callee of every frame: without this, memory grows as frames
-   * times callees, far past the cap.
-   */
-  #prune(frames: number): void {
-    const t = this.#tree;
-    const room = Math.max(0, this.#maxFrames - frames);
-    const items = Array.from(this.#heap.drain());
-    // The heap's order: largest first, then the earlier pended.
-    items.sort((a, b) => this.#pValue[b]! - this.#pValue[a]! || a - b);
-    const kept: number[] = [];
-    let grows = 0;
-    for (const id of items) {
-      if (grows >= room) {
-        const at = this.#pParent[id]!;
-        this.#cut[at] = (this.#cut[at] ?? 0) + this.#pValue[id]!;
-        continue;
-      }
-      kept.push(id);
-      if (t.depth[this.#pParent[id]!]! + 1 <= this.#maxDepth) {
-        if (++grows === room) this.#floor = this.#pValue[id]!;
-      }
-    }
-    if (room === 0) this.#floor = Infinity;
-    // Numbered again in the order they were pended, which breaks ties.
-    kept.sort((a, b) => a - b);
-    const fn: number[] = [];
-    const value: number[] = [];
-    const parent: number[] = [];
-    for (const id of kept) {
-      this.#heap.push(this.#pValue[id]!, fn.length);
-      fn.push(this.#pFn[id]!);
-      value.push(this.#pValue[id]!);
-      parent.push(this.#pParent[id]!);
-    }
-    this.#pFn = fn;
-    this.#pValue = value;
-    this.#pParent = parent;
-    this.#pruneAt = 2 * fn.length + (1 << 16);
   }
 
   /** A function's callee entries, largest recorded time first. */
@@ -837,15 +788,38 @@ class _Grower implements CallTreeGrowth {
 
   #pend(fn: number, value: number, parent: number): void {
     if (!(value > 0)) return;
-    if (value < this.#threshold || value <= this.#floor) {
-      this.#cut[parent] = (this.#cut[parent] ?? 0) + value;
+    if (value < this.#threshold) {
+      this.#cut[parent]! += value;
       return;
     }
-    const id = this.#pFn.length;
-    this.#pFn.push(fn);
-    this.#pValue.push(value);
-    this.#pParent.push(parent);
+    const id = this.#pSize++;
+    if (id === this.#pFn.length) {
+      this.#pFn = _larger(this.#pFn, new Int32Array(id * 2));
+      this.#pValue = _larger(this.#pValue, new Float64Array(id * 2));
+      this.#pParent = _larger(this.#pParent, new Int32Array(id * 2));
+    }
+    this.#pFn[id] = fn;
+    this.#pValue[id] = value;
+    this.#pParent[id] = parent;
     this.#heap.push(value, id);
+  }
+
+  /** Adds a node to the tree, and room for it in the per-node columns. */
+  #add(
+    fn: number,
+    parent: number,
+    depth: number,
+    value: number,
+    self: number,
+    estimated: number,
+  ): number {
+    const node = this.#tree.add(fn, parent, depth, value, self, estimated);
+    if (node === this.#cut.length) {
+      this.#cut = _larger(this.#cut, new Float64Array(node * 2));
+      this.#deeper = _larger(this.#deeper, new Float64Array(node * 2));
+      this.#exactValue = _larger(this.#exactValue, new Uint8Array(node * 2));
+    }
+    return node;
   }
 
   /**
@@ -872,12 +846,12 @@ class _Grower implements CallTreeGrowth {
     const t = this.#tree;
     const from = m.calleeStart[f]!;
     const to = m.calleeStart[f + 1]!;
-    const node = t.add(f, parent, depth, v, 0, 0);
+    const node = this.#add(f, parent, depth, v, 0, 0);
     const stamp = this.#markPath(parent, f);
     const onPath = this.#onPath;
-    // A function that does not recurse is never below itself.
-    const blocked = (i: number) =>
-      onPath[m.callee[i]!] === stamp && m.recursive[m.callee[i]!] === 0;
+    const callee = m.callee;
+    const recursive = m.recursive;
+    const edgeLeft = this.#edgeLeft;
     if (this.#gift.length < to - from) {
       this.#gift = new Float64Array(Math.max(to - from, this.#gift.length * 2));
     }
@@ -894,14 +868,17 @@ class _Grower implements CallTreeGrowth {
       // for this frame's part; below, up to what its budget has left.
       const outermost = onPath[f] !== stamp;
       let rest = v;
-      const cap = (i: number) =>
-        outermost
-          ? Math.min(m.edgeTime[i]! * v / time, this.#edgeLeft[i]!)
-          : this.#edgeLeft[i]!;
-      for (const i of this.#byTime(f)) {
+      const byTime = this.#byTime(f);
+      for (let k = 0; k < byTime.length; k++) {
         if (rest <= 0) break;
-        if (blocked(i)) continue;
-        const x = Math.min(cap(i), rest);
+        const i = byTime[k]!;
+        // A function that does not recurse is never below itself.
+        const g = callee[i]!;
+        if (onPath[g] === stamp && recursive[g] === 0) continue;
+        const cap = outermost
+          ? Math.min(m.edgeTime[i]! * v / time, edgeLeft[i]!)
+          : edgeLeft[i]!;
+        const x = Math.min(cap, rest);
         if (x > 0) {
           gift[i - from] = x;
           rest -= x;
@@ -918,9 +895,11 @@ class _Grower implements CallTreeGrowth {
       const d = this.#denominator[f]!;
       if (d > 0) {
         own = Math.min(v * m.own[f]! / d, this.#ownLeft[f]!);
+        const edgeAll = m.edgeAll;
         for (let i = from; i < to; i++) {
-          if (blocked(i)) continue;
-          const x = Math.min(v * m.edgeAll[i]! / d, this.#edgeLeft[i]!);
+          const g = callee[i]!;
+          if (onPath[g] === stamp && recursive[g] === 0) continue;
+          const x = Math.min(v * edgeAll[i]! / d, edgeLeft[i]!);
           if (x > 0) {
             gift[i - from] = x;
             given += x;
@@ -932,9 +911,12 @@ class _Grower implements CallTreeGrowth {
     // then own time, then [unattributed].
     let left = v - own - given;
     if (left > v * 1e-12) {
-      for (const i of this.#byTime(f)) {
-        if (blocked(i)) continue;
-        const room = this.#edgeLeft[i]! - gift[i - from]!;
+      const byTime = this.#byTime(f);
+      for (let k = 0; k < byTime.length; k++) {
+        const i = byTime[k]!;
+        const g = callee[i]!;
+        if (onPath[g] === stamp && recursive[g] === 0) continue;
+        const room = edgeLeft[i]! - gift[i - from]!;
         if (room <= 0) continue;
         const x = Math.min(room, left);
         gift[i - from]! += x;
@@ -955,12 +937,12 @@ class _Grower implements CallTreeGrowth {
     for (let i = from; i < to; i++) {
       const x = gift[i - from]!;
       if (x > 0) {
-        this.#edgeLeft[i]! -= x;
-        this.#pend(m.callee[i]!, x, node);
+        edgeLeft[i]! -= x;
+        this.#pend(callee[i]!, x, node);
       }
     }
     if (left > v * 1e-12 && left > m.total * 1e-15) {
-      t.add(UNATTRIBUTED, node, depth + 1, left, left, 1);
+      this.#add(UNATTRIBUTED, node, depth + 1, left, left, 1);
     }
   }
 

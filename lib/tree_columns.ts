@@ -95,7 +95,12 @@ export class TreeColumns {
     for (let i = 0; i < n; i++) {
       const from = firstChild[i]!;
       const to = firstChild[i + 1]!;
-      if (to - from > 1) children.subarray(from, to).sort(order);
+      // A tree grown largest first mostly has its children in order.
+      let sorted = true;
+      for (let k = from + 1; k < to && sorted; k++) {
+        sorted = order(children[k - 1]!, children[k]!) < 0;
+      }
+      if (!sorted) children.subarray(from, to).sort(order);
     }
     const out = {
       fn: new Int32Array(n),
@@ -111,21 +116,27 @@ export class TreeColumns {
     let maxDepth = 0;
     let madeUp = 0;
     if (n > 0) {
-      // Depth-first: a stack of (old id, new parent, start).
-      const stack: number[] = [0, -1, 0];
-      let next = 0;
+      // Each node's subtree size (a parent is added before its children).
+      const size = new Int32Array(n).fill(1);
+      for (let i = n - 1; i > 0; i--) size[this.parent[i]!]! += size[i]!;
+      // Depth-first, by old ids: each node's start is set by its parent.
+      const start = new Float64Array(n);
       const newId = new Int32Array(n);
-      while (stack.length > 0) {
-        const start = stack.pop()!;
-        const parent = stack.pop()!;
-        const old = stack.pop()!;
+      const stack = new Int32Array(n);
+      let top = 0;
+      stack[top++] = 0;
+      let next = 0;
+      while (top > 0) {
+        const old = stack[--top]!;
         const id = next++;
         newId[old] = id;
-        out.fn[id] = this.fn[old]!;
-        out.parent[id] = parent;
+        const p = this.parent[old]!;
+        out.fn[id] = fnOf[old]!;
+        out.parent[id] = p < 0 ? -1 : newId[p]!;
         out.depth[id] = this.depth[old]!;
-        out.start[id] = start;
-        out.value[id] = this.value[old]!;
+        out.end[id] = id + size[old]!;
+        out.start[id] = start[old]!;
+        out.value[id] = value[old]!;
         out.self[id] = this.self[old]!;
         out.estimated[id] = this.estimated[old]!;
         out.merged[id] = this.merged[old]!;
@@ -133,24 +144,14 @@ export class TreeColumns {
         if (isMadeUp(out.fn[id]!)) madeUp += out.value[id]!;
         const from = firstChild[old]!;
         const to = firstChild[old + 1]!;
-        // Push in reverse so the largest child comes out first.
-        let at = start;
-        const starts: number[] = [];
+        let at = start[old]!;
         for (let k = from; k < to; k++) {
-          starts.push(at);
-          at += this.value[children[k]!]!;
+          start[children[k]!] = at;
+          at += value[children[k]!]!;
         }
-        for (let k = to - 1; k >= from; k--) {
-          stack.push(children[k]!, id, starts[k - from]!);
-        }
+        // Pushed in reverse so the largest child comes out first.
+        for (let k = to - 1; k >= from; k--) stack[top++] = children[k]!;
       }
-      const open: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const d = out.depth[i]!;
-        while (open.length > d) out.end[open.pop()!] = i;
-        open.push(i);
-      }
-      for (const i of open) out.end[i] = n;
     }
     return {
       profile,
