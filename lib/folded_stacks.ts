@@ -6,13 +6,17 @@
  * cut at {@linkcode MAX_LABEL} characters, paths deeper than `maxDepth`
  * frames (default {@linkcode DEFAULT_FOLDED_DEPTH}) end in one `[deeper]`
  * frame holding all the weight below, and where the lines would still pass
- * `maxBytes` (default {@linkcode DEFAULT_FOLDED_BYTES}) the depth bound is
- * lowered until they fit. The weights always add up to the tree's.
+ * `maxBytes` (default {@linkcode DEFAULT_FOLDED_BYTES}) the smallest frames
+ * are cut, as the tree itself is, into one `[other]` frame per caller,
+ * until they fit. The format repeats every path in full, so a deep profile
+ * (a test suite's 100 frames of runner and middleware above each test)
+ * reaches the bound with far fewer frames than a shallow one. The weights
+ * always add up to the tree's.
  *
  * @module
  */
 
-import { ALL, type CallTree, frameLabel } from "./call_tree.ts";
+import { ALL, type CallTree, frameLabel, OTHER } from "./call_tree.ts";
 
 /** Frames of folded stacks are cut at this many characters (with `…`). */
 export const MAX_LABEL = 4_096;
@@ -30,7 +34,7 @@ export interface CollapsedOptions {
   readonly keep?: Uint8Array;
   /** At most this many frames per line, the last one `[deeper]`. */
   readonly maxDepth?: number;
-  /** At most about this many characters in all (the depth bound is lowered to fit). */
+  /** At most this many characters in all (the smallest frames are cut to fit). */
   readonly maxBytes?: number;
 }
 
@@ -77,113 +81,142 @@ export function* collapsedStacks(
 ): Generator<string> {
   const n = tree.size;
   if (n === 0) return;
-  const scale = tree.unit === "seconds" ? 1e6 : 1;
   const skipRoot = tree.fn[0] === ALL ? 1 : 0;
   const keep = options.keep;
-  // Whether each node is on a kept path (a kept frame above or at it).
+  // The weight each node prints, as a prefix sum in depth-first order: its
+  // own part where it is on a kept path (a kept frame above or at it).
   const kept = new Uint8Array(n);
+  const below = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) {
     const p = tree.parent[i]!;
     kept[i] = keep === undefined || keep[i] === 1 || (p >= 0 && kept[p] === 1)
       ? 1
       : 0;
+    below[i + 1] = below[i]! + (kept[i] === 1 ? tree.self[i]! : 0);
   }
-  // Each function's label, made once: a tree holds a function many times.
-  const labels = new Map<number, string>();
-  const label = (i: number) => {
-    const fn = tree.fn[i]!;
-    let text = labels.get(fn);
-    if (text === undefined) {
-      text = _cut(frameLabel(tree.profile, fn, tree.groups));
-      labels.set(fn, text);
-    }
-    return text;
-  };
-  const depthOf = (i: number) => tree.depth[i]! - skipRoot;
+  const labels: string[] = new Array(n);
+  // Each node's path length (labels and separators) from the first frame.
+  const length = new Float64Array(n);
+  for (let i = skipRoot; i < n; i++) {
+    labels[i] = _cut(frameLabel(tree.profile, tree.fn[i]!, tree.groups));
+    const p = tree.parent[i]!;
+    length[i] = (p >= skipRoot ? length[p]! + 1 : 0) + labels[i]!.length;
+  }
+  const walk = (cutUnder: number, emit: _Emit) =>
+    _walk(tree, skipRoot, below, kept, maxDepth, cutUnder, emit);
   const maxDepth = Math.max(
     1,
     Math.floor(options.maxDepth ?? DEFAULT_FOLDED_DEPTH),
   );
   const maxBytes = options.maxBytes ?? DEFAULT_FOLDED_BYTES;
-  // Each node's text length from the root (labels and separators).
-  const length = new Float64Array(n);
-  for (let i = skipRoot; i < n; i++) {
-    const p = tree.parent[i]!;
-    const above = p >= skipRoot ? length[p]! + 1 : 0;
-    length[i] = above + label(i).length;
-  }
-  // The characters the lines take with paths cut at `bound` frames: the
-  // lines as the loop below prints them, weights and all (a path whose own
-  // weight rounds to 0 alone may print when the running sum carries it).
-  const bytesAt = (bound: number): number => {
+  const bytesAt = (cutUnder: number): number => {
     let bytes = 0;
-    let sum = 0;
-    let printed = 0;
-    const weigh = (value: number): number => {
-      sum += value * scale;
-      const next = Math.round(sum);
-      const weight = next - printed;
-      printed = next;
-      return weight;
-    };
-    for (let i = skipRoot; i < n && bytes <= maxBytes; i++) {
-      const d = depthOf(i);
-      if (d >= bound || kept[i] === 0) continue;
-      const weight = weigh(tree.self[i]!);
-      if (weight > 0) bytes += length[i]! + 2 + _digits(weight);
-      if (d === bound - 1 && tree.end[i]! > i + 1) {
-        let below = 0;
-        for (let k = i + 1; k < tree.end[i]!; k++) below += tree.self[k]!;
-        const deeper = weigh(below);
-        if (deeper > 0) bytes += length[i]! + 11 + _digits(deeper);
-      }
-    }
+    walk(cutUnder, (node, kind, weight) => {
+      const path = node >= skipRoot ? length[node]! + 1 : 0;
+      bytes += (kind === _LINE ? length[node]! : path + _MADE_UP[kind]!) +
+        String(weight).length + 2;
+    });
     return bytes;
   };
-  let bound = maxDepth;
-  if (bytesAt(bound) > maxBytes) {
-    let low = 1;
-    let high = bound;
+  // The smallest cut that fits: none, or under one of the frames' values.
+  let cutUnder = 0;
+  if (bytesAt(0) > maxBytes) {
+    const values = Float64Array.from(tree.value.subarray(1)).sort();
+    let low = 0;
+    let high = values.length; // Cut under Infinity: every frame.
+    const at = (k: number) => k < values.length ? values[k]! : Infinity;
     while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (bytesAt(mid) <= maxBytes) low = mid;
-      else high = mid - 1;
+      const mid = (low + high) >> 1;
+      if (bytesAt(at(mid)) <= maxBytes) high = mid;
+      else low = mid + 1;
     }
-    bound = low;
+    cutUnder = at(low);
   }
-  // Each line's weight rounds the running sum, so the lines add up to the
-  // tree's total rounded, however many fractions there are.
+  const lines: string[] = [];
+  walk(cutUnder, (node, kind, weight) => {
+    const frames: string[] = kind === _LINE
+      ? []
+      : [kind === _OTHER ? "[other]" : "[deeper]"];
+    for (let a = node; a >= skipRoot; a = tree.parent[a]!) {
+      frames.push(labels[a]!);
+    }
+    lines.push(`${frames.reverse().join(";")} ${weight}\n`);
+  });
+  yield* lines;
+}
+
+// ---------------------------------------------------------------- internals
+
+const _LINE = 0;
+const _OTHER = 1;
+const _DEEPER = 2;
+/** The length of a made-up frame's text with its `;`, by kind. */
+const _MADE_UP = [0, "[other]".length, "[deeper]".length];
+
+/** Receives a line: a node's own, or the `[other]` or `[deeper]` below it. */
+type _Emit = (node: number, kind: number, weight: number) => void;
+
+/**
+ * Walks the tree in depth-first order and emits its lines with their
+ * weights in whole units (microseconds or samples), rounding a running sum
+ * so that they add up to the total rounded; lines that round to 0 are left
+ * out. Below a node at depth `maxDepth - 1`, everything is one `[deeper]`
+ * line; the tree's `[other]` frames and the subtrees of frames worth less
+ * than `cutUnder` are one `[other]` line per caller, where the first of
+ * them comes.
+ */
+function _walk(
+  tree: CallTree,
+  skipRoot: number,
+  below: Float64Array,
+  kept: Uint8Array,
+  maxDepth: number,
+  cutUnder: number,
+  emit: _Emit,
+): void {
+  const n = tree.size;
+  const scale = tree.unit === "seconds" ? 1e6 : 1;
   let sum = 0;
   let printed = 0;
-  const weigh = (value: number): number => {
+  const weigh = (node: number, kind: number, value: number): void => {
     sum += value * scale;
     const next = Math.round(sum);
     const weight = next - printed;
     printed = next;
-    return weight;
+    if (weight > 0) emit(node, kind, weight);
   };
-  const path: string[] = [];
-  for (let i = skipRoot; i < n; i++) {
-    const d = depthOf(i);
-    if (d >= bound) continue;
-    path.length = d;
-    path.push(label(i));
-    if (kept[i] === 0) continue;
-    const weight = weigh(tree.self[i]!);
-    if (weight > 0) yield `${path.join(";")} ${weight}\n`;
-    if (d === bound - 1 && tree.end[i]! > i + 1) {
-      // Everything below this node, past the bound, in one frame.
-      let below = 0;
-      for (let k = i + 1; k < tree.end[i]!; k++) below += tree.self[k]!;
-      const deeper = weigh(below);
-      if (deeper > 0) yield `${path.join(";")};[deeper] ${deeper}\n`;
+  const subtree = (i: number) => below[tree.end[i]!]! - below[i]!;
+  const isCut = (i: number) =>
+    tree.fn[i] === OTHER || tree.value[i]! < cutUnder;
+  const otherDone = new Uint8Array(n);
+  for (let i = 0; i < n;) {
+    const p = tree.parent[i]!;
+    if (i > 0 && isCut(i)) {
+      // The first cut child of its caller: all of them in one line.
+      if (otherDone[p] === 0) {
+        otherDone[p] = 1;
+        let other = 0;
+        for (let c = i; c < tree.end[p]!; c = tree.end[c]!) {
+          if (isCut(c)) other += subtree(c);
+        }
+        weigh(p, _OTHER, other);
+      }
+      i = tree.end[i]!;
+      continue;
     }
+    if (i < skipRoot) {
+      i++;
+      continue;
+    }
+    weigh(i, _LINE, kept[i] === 1 ? tree.self[i]! : 0);
+    if (tree.depth[i]! - skipRoot === maxDepth - 1 && tree.end[i]! > i + 1) {
+      // Everything below this node, past the bound, in one frame.
+      weigh(i, _DEEPER, below[tree.end[i]!]! - below[i + 1]!);
+      i = tree.end[i]!;
+      continue;
+    }
+    i++;
   }
-}
-
-/** How many characters a whole number takes. */
-function _digits(n: number): number {
-  return String(n).length;
 }
 
 function _cut(text: string): string {

@@ -11,6 +11,7 @@ import {
   MAX_LABEL,
 } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
+import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { runCli, withTempDir } from "./_cli.ts";
 import {
@@ -72,13 +73,53 @@ Deno.test("collapsedStacks() ends paths past the depth bound in one [deeper] fra
   assertEquals(weights(lines.join("")), 40_000);
 });
 
-Deno.test("collapsedStacks() lowers the depth bound until the text fits its size bound", () => {
+Deno.test("collapsedStacks() cuts the smallest frames into [other] until the text fits its size bound", () => {
   const profile = loadProfile([{ source: "deep.pstats", bytes: chain(300) }]);
   const tree = buildCallTree(profile, { minShare: 0 });
   const text = [...collapsedStacks(tree, { maxBytes: 20_000 })].join("");
   assert(text.length <= 20_000, `${text.length} characters`);
-  assertStringIncludes(text, "[deeper]");
+  assertStringIncludes(text, "[other]");
   assertEquals(weights(text), 300_000);
+});
+
+Deno.test("collapsedStacks() keeps a deep large path and cuts the shallow small frames first", () => {
+  // main calls a chain 60 deep (half the time, at its end) and 400 small
+  // functions (the other half).
+  const main = ["app.py", 1, "main"] as const;
+  const link = (i: number) => ["chain.py", i + 1, `link${i}`] as const;
+  const small = (i: number) => ["small.py", i + 1, `small${i}`] as const;
+  const call = (key: readonly [string, number, string], ms: number) => ({
+    key,
+    calls: 1,
+    primitiveCalls: 1,
+    internalTime: ms / 1000,
+    cumulativeTime: ms / 1000,
+  });
+  const profile = buildProfile([statsFile("mixed.pstats", [
+    { ...call(main, 0), cumulativeTime: 0.8 },
+    ...Array.from({ length: 60 }, (_, i) => ({
+      ...call(link(i), i === 59 ? 400 : 0),
+      cumulativeTime: 0.4,
+      callers: [{
+        ...call(i === 0 ? main : link(i - 1), 0),
+        cumulativeTime: 0.4,
+      }],
+    })),
+    ...Array.from({ length: 400 }, (_, i) => ({
+      ...call(small(i), 1),
+      callers: [call(main, 1)],
+    })),
+  ])]);
+  const tree = buildCallTree(profile);
+  const all = [...collapsedStacks(tree)].join("");
+  assertEquals(all.split("\n").length - 1, 401);
+  // Room for the deep path and a few small ones: the small ones go first.
+  const text = [...collapsedStacks(tree, { maxBytes: 3_000 })].join("");
+  assert(text.length <= 3_000, `${text.length} characters`);
+  assertStringIncludes(text, "chain.py:60(link59) 400000\n");
+  assertStringIncludes(text, "app.py:1(main);[other] ");
+  assert(!text.includes("[deeper]"), text);
+  assertEquals(weights(text), 800_000);
 });
 
 Deno.test("-f collapsed of a 10,000-deep chain writes a bounded text whose weights add up", async () => {
