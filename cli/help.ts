@@ -6,7 +6,9 @@
  */
 
 import denoJson from "../deno.json" with { type: "json" };
-import { DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
+import { DEFAULT_MAX_FRAMES, DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
+import { DEFAULT_FOLDED_BYTES } from "../lib/folded_stacks.ts";
+import { formatCount } from "../lib/format.ts";
 import { COMPARE_SORT_COLUMNS } from "../lib/compare.ts";
 import { GROUP_LEVELS } from "../lib/group.ts";
 import { SORT_COLUMNS } from "../lib/query.ts";
@@ -87,7 +89,12 @@ Report options (print to stdout instead of serving):
       --min-share PCT  collapsed: cut branches under PCT% of the total into
                        [other] frames (default ${
   DEFAULT_MIN_SHARE * 100
-}; 0 keeps every branch);
+}: every frame up to the
+                       ${
+  formatCount(DEFAULT_MAX_FRAMES)
+} largest, then the smallest cut to fit ${
+  DEFAULT_FOLDED_BYTES / 1024 / 1024
+} MiB);
                        see docs/numbers.md for [unattributed] and [deeper]
       --by LEVEL       Group: ${GROUP_LEVELS.join(", ")}.
                        Each group shows its functions, calls and times;

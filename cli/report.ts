@@ -16,7 +16,7 @@ import { transformCallTree } from "../lib/call_transform.ts";
 import { sandwichSource } from "../lib/call_sandwich.ts";
 import { parseTarget, targetFunctions } from "../lib/transform_target.ts";
 import { cutText, escapeControls, escapeTerminalText } from "../lib/escape.ts";
-import { collapsedStacks } from "../lib/folded_stacks.ts";
+import { collapsedStacks, DEFAULT_FOLDED_BYTES } from "../lib/folded_stacks.ts";
 import type { Profile } from "../lib/profile.ts";
 import { isDescendingByDefault, queryFunctions } from "../lib/query.ts";
 import { csvReport, jsonReport, tableReport } from "../lib/report.ts";
@@ -173,10 +173,18 @@ function _collapsed(profile: Profile, options: Options): Iterable<string> {
   for (const note of treeNotes(tree)) {
     console.error(escapeControls(`Call tree: ${note}`));
   }
-  if (options.filter.trim() === "") return collapsedStacks(tree);
+  const onCut = (value: number) => {
+    const share = Number((value / tree.total * 100).toPrecision(2));
+    console.error(
+      `Call tree: the folded stacks would pass ${
+        DEFAULT_FOLDED_BYTES / 1024 / 1024
+      } MiB: frames under ${share}% of the total are together in [other] frames`,
+    );
+  };
+  if (options.filter.trim() === "") return collapsedStacks(tree, { onCut });
   const { ids } = queryFunctions(tree.profile, { filter: options.filter });
   const keep = pathsThrough(tree, ids).marked;
-  return collapsedStacks(tree, { keep });
+  return collapsedStacks(tree, { keep, onCut });
 }
 
 /**

@@ -36,6 +36,11 @@ export interface CollapsedOptions {
   readonly maxDepth?: number;
   /** At most this many characters in all (the smallest frames are cut to fit). */
   readonly maxBytes?: number;
+  /**
+   * Called, before the first line, when frames had to be cut to fit
+   * `maxBytes`: with the value (in the tree's unit) under which they were.
+   */
+  readonly onCut?: (value: number) => void;
 }
 
 /**
@@ -131,6 +136,7 @@ export function* collapsedStacks(
       else low = mid + 1;
     }
     cutUnder = at(low);
+    options.onCut?.(cutUnder);
   }
   const lines: string[] = [];
   walk(cutUnder, (node, kind, weight) => {

@@ -146,7 +146,7 @@ Deno.test("-f collapsed of a 10,000-deep chain writes a bounded text whose weigh
   });
 });
 
-Deno.test("-f collapsed of a chain of 1 MB file names cuts the names and stays within its size bound", async () => {
+Deno.test("-f collapsed of a chain of 1 MB file names cuts the names, stays within its size bound and says what it cut", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/long.pstats`;
     const name = `/srv/${"x".repeat(1 << 20)}.py`;
@@ -156,6 +156,10 @@ Deno.test("-f collapsed of a chain of 1 MB file names cuts the names and stays w
     assert(
       result.stdout.length <= DEFAULT_FOLDED_BYTES * 1.01,
       `${result.stdout.length} bytes`,
+    );
+    assertStringIncludes(
+      result.stderr,
+      "the folded stacks would pass 64 MiB: frames under ",
     );
     for (const frame of result.stdout.split("\n")[0]!.split(";")) {
       assert(frame.length <= MAX_LABEL + 20, `${frame.length}`);
