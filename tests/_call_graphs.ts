@@ -1,7 +1,8 @@
 /**
  * Profiles of every shape of call graph, made in code with a seeded random
  * source, for the call tree's property tests: trees, direct and mutual
- * recursion, cycles with no root, dense graphs, and hostile numbers.
+ * recursion, cycles with no root, dense graphs, hostile numbers, and a test
+ * suite of many small tests.
  *
  * @module
  */
@@ -157,6 +158,29 @@ export function simulate(
     for (const e of n.callers) e[3] /= 1e4;
   }
   return nodes;
+}
+
+/**
+ * A test run simulated call by call: main → runner → `tests` tests, each
+ * calling shared helpers (setUp, one to three queries that call execute,
+ * an assertion); each test is about 1/`tests` of the total.
+ */
+export function testSuite(tests: number, seed = 11): Node[] {
+  const runner = 1;
+  const first = 2;
+  const setUp = first + tests;
+  const query = setUp + 1;
+  const check = setUp + 2;
+  const execute = setUp + 3;
+  return simulate(execute + 1, (f, _depth, rand) => {
+    if (f === 0) return [runner];
+    if (f === runner) return Array.from({ length: tests }, (_, i) => first + i);
+    if (f >= first && f < setUp) {
+      const queries = 1 + Math.floor(rand() * 3);
+      return [setUp, ...Array(queries).fill(query), check];
+    }
+    return f === query ? [execute] : [];
+  }, seed);
 }
 
 /** Direct recursion: f1 calls itself (fib-like), main calls f1 and f2. */

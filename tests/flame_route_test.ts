@@ -1,4 +1,5 @@
 import { assertEquals } from "@std/assert";
+import { DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
 import {
   DEFAULT_ROUTE,
   parseRoute,
@@ -12,6 +13,19 @@ Deno.test("parseRoute() reads the flame graph's tab, zoom path and threshold", (
   assertEquals(route.zoom, [3, 17, 42]);
   assertEquals(route.minShare, 0.0001);
   assertEquals(routeSearch(route), "?tab=flame&z=3.17.42&min=0.01");
+});
+
+Deno.test("the flame graph draws every frame by default; a link's min= keeps its threshold", () => {
+  assertEquals(DEFAULT_ROUTE.minShare, DEFAULT_MIN_SHARE);
+  assertEquals(DEFAULT_MIN_SHARE, 0);
+  // A link made before the default changed, without min=, gets the new one.
+  assertEquals(parseRoute("?tab=flame").minShare, 0);
+  // An explicit threshold, the old default too, stays in the link.
+  const old = parseRoute("?tab=flame&min=0.1");
+  assertEquals(old.minShare, 0.001);
+  assertEquals(routeSearch(old), "?tab=flame&min=0.1");
+  // min=0 is the default: the link leaves it out.
+  assertEquals(routeSearch(parseRoute("?tab=flame&min=0")), "?tab=flame");
 });
 
 Deno.test("parseRoute() falls back to defaults for a bad zoom or threshold", () => {

@@ -23,7 +23,7 @@ import {
   serve,
   serveProfile,
 } from "./_browser.ts";
-import { cyclesOnly, profileOf } from "./_call_graphs.ts";
+import { cyclesOnly, profileOf, testSuite } from "./_call_graphs.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
@@ -80,6 +80,8 @@ Deno.test({
     const recursion = await serve("recursion.pstats");
     const rootless = serveProfile(profileOf(cyclesOnly(3, 200)));
     const capped = serveProfile(wide(101_000));
+    const suiteProfile = profileOf(testSuite(2_000));
+    const suite = serveProfile(suiteProfile);
     const problems: string[] = [];
     try {
       const page = await browser.newPage({
@@ -126,7 +128,11 @@ Deno.test({
       await t.step(
         "a made-up frame is hatched and says what it stands for",
         async () => {
-          const tree = buildCallTree(recursion.profile);
+          // Every frame of this profile is drawn by default: at 0.1%, the
+          // smaller ones are cut into [other].
+          await page.goto(`${recursion.url}?tab=flame&min=0.1`);
+          await page.waitForSelector("canvas.flame-canvas");
+          const tree = buildCallTree(recursion.profile, { minShare: 0.001 });
           let madeUp = -1;
           for (let i = 0; i < tree.size; i++) {
             if (
@@ -177,19 +183,62 @@ Deno.test({
       );
 
       await t.step(
+        "by default every frame is drawn, so a suite of small tests is not made up",
+        async () => {
+          // 2,000 tests of 0.05% of the total each: a 0.1% threshold cuts
+          // them all into [other].
+          await page.goto(`${suite.url}?tab=flame&min=0.1`);
+          await page.waitForSelector("canvas.flame-canvas");
+          const coarse = buildCallTree(suiteProfile, { minShare: 0.001 });
+          const made = (tree: CallTree) =>
+            `made up (${(tree.madeUp / tree.total * 100).toFixed(1)}%)`;
+          assert(coarse.madeUp / coarse.total > 0.9);
+          assertStringIncludes(await text(page, ".flame-legend"), made(coarse));
+          // The page's default, and a link without min=: every frame.
+          await page.goto(`${suite.url}?tab=flame`);
+          await page.waitForSelector("canvas.flame-canvas");
+          assertEquals(await page.inputValue(".threshold select"), "0");
+          assertEquals(
+            await text(page, ".threshold option:checked"),
+            "nothing",
+          );
+          const tree = buildCallTree(suiteProfile);
+          assertEquals(
+            await text(page, ".status"),
+            `${tree.size.toLocaleString("en-US")} frames`,
+          );
+          assert(tree.size > coarse.size * 10, `${tree.size}`);
+          assertStringIncludes(
+            await text(page, ".flame-legend"),
+            "made up (0%)",
+          );
+          // A test's frame is drawn, in its package's colour: hover one.
+          const test = [...tree.fn].findIndex((fn, i) =>
+            fn >= 0 && tree.depth[i] === 3
+          );
+          await hover(page, tree, test);
+          assertEquals(
+            await text(page, ".flame-tip strong"),
+            suiteProfile.functions.name[tree.fn[test]!],
+          );
+          await saveScreenshot(page, "flame-every-frame");
+        },
+      );
+
+      await t.step(
         "the frame cap is announced, and asking for every frame never draws fewer",
         async () => {
-          await page.goto(`${capped.url}?tab=flame`);
+          await page.goto(`${capped.url}?tab=flame&min=0.01`);
           await page.waitForSelector("canvas.flame-canvas");
           const some = Number(
             (await text(page, ".status")).replace(/\D/g, ""),
           );
           await page.selectOption(".threshold select", "0");
-          await page.waitForSelector(".flame-note");
-          assertStringIncludes(
-            await text(page, ".flame-note"),
-            "Only the 100,000 largest frames are drawn",
-          );
+          // The tree grows while the page is idle, then shows in full.
+          await page.locator(".flame-note", {
+            hasText: "Only the 100,000 largest frames are drawn",
+          }).waitFor();
+          assert(!(await text(page, ".flame-legend")).includes("Growing"));
           const all = Number((await text(page, ".status")).replace(/\D/g, ""));
           assert(all >= some && all >= 100_000, `${all} < ${some}`);
           await saveScreenshot(page, "flame-capped");
@@ -202,7 +251,7 @@ Deno.test({
       await page.close();
     } finally {
       await browser.close();
-      for (const served of [small, recursion, rootless, capped]) {
+      for (const served of [small, recursion, rootless, capped, suite]) {
         await served.server.shutdown();
       }
     }

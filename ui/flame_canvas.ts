@@ -6,9 +6,10 @@
  *
  * A frame `i` of the zoomed frame `z`'s subtree spans
  * `(start[i] - start[z]) / value[z]` to `(start[i] + value[i] - start[z]) /
- * value[z]` of the width; `z`'s ancestors span the whole width. Subtrees
- * narrower than a pixel are skipped whole, so a drawing costs what is
- * visible, not the size of the tree.
+ * value[z]` of the width; `z`'s ancestors span the whole width. Frames
+ * narrower than half a pixel are drawn together, a pixel at a time in the
+ * colour of the largest, and what is below them is skipped, so a drawing
+ * costs what is visible, not the size of the tree.
  *
  * @module
  */
@@ -278,21 +279,51 @@ export function drawFlame(
     const box = frameBox(scene, width, rows, a)!;
     draw(a, box.x, box.y, box.w);
   }
-  // The zoomed frame's subtree, skipping what is under half a pixel.
+  // The zoomed frame's subtree. Frames under half a pixel are not drawn
+  // one by one, nor is anything below them: side by side, they are drawn
+  // a pixel at a time, each pixel in the colour of its largest frame.
   const end = tree.end[zoom]!;
   const z0 = tree.start[zoom]!;
   const scale = tree.value[zoom]! > 0 ? width / tree.value[zoom]! : 0;
+  const rowY = (d: number) =>
+    scene.inverted ? (rows - 1 - d) * FRAME_HEIGHT : d * FRAME_HEIGHT;
+  let run = -1; // The first (largest) frame of a run of thin frames.
+  let runX = 0;
+  let runW = 0;
+  let runMarked = false;
+  const drawRun = () => {
+    if (run >= 0 && runW >= 0.5) {
+      const fn = tree.fn[run]!;
+      ctx.fillStyle = _fill(scene, fn, marked !== null && !runMarked);
+      ctx.fillRect(runX, rowY(tree.depth[run]!), runW, FRAME_HEIGHT - 1);
+    }
+    run = -1;
+  };
   for (let i = zoom; i < end;) {
     const w = tree.value[i]! * scale;
+    const x = (tree.start[i]! - z0) * scale;
     if (w < 0.5) {
+      if (
+        run < 0 || tree.depth[run] !== tree.depth[i] ||
+        Math.abs(runX + runW - x) > 0.01
+      ) {
+        drawRun();
+        run = i;
+        runX = x;
+        runW = 0;
+        runMarked = false;
+      }
+      runW += w;
+      runMarked ||= marked !== null && marked[i] === 1;
+      if (runW >= 1) drawRun();
       i = tree.end[i]!;
       continue;
     }
-    const d = tree.depth[i]!;
-    const y = scene.inverted ? (rows - 1 - d) * FRAME_HEIGHT : d * FRAME_HEIGHT;
-    draw(i, (tree.start[i]! - z0) * scale, y, w);
+    drawRun();
+    draw(i, x, rowY(tree.depth[i]!), w);
     i++;
   }
+  drawRun();
   if (scene.cursor >= 0) {
     const box = frameBox(scene, width, rows, scene.cursor);
     if (box !== null) {

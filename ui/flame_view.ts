@@ -24,6 +24,7 @@ import {
   ALL,
   type CallTree,
   collapsedGroup,
+  DEFAULT_MIN_SHARE,
   isMadeUp,
   madeUpMeaning,
   treeFunction,
@@ -53,8 +54,11 @@ import { styleProperties } from "./directives.ts";
 import {
   cachedTree,
   filterMatches,
+  growMainTree,
+  isPartial,
   mainTree,
   MAX_FRAMES,
+  onTreeGrown,
 } from "./call_trees.ts";
 import { isMissing } from "./header_view.ts";
 import { fullLabel } from "./labels.ts";
@@ -137,7 +141,10 @@ export const FLAME_VIEW: PageView = {
   },
   warm(p) {
     // The model of the call graph a step at a time while the page is idle
-    // (each step a pass over the functions or the edges), then the tree.
+    // (each step a pass over the functions or the edges), then the tree
+    // the route asks for, a few thousand frames at a time, then the tree
+    // at the defaults (which sandwiches are cut from), so that the first
+    // opening only draws.
     const step = () => {
       if (state.profile !== p || state.edgesLoading) return;
       const start = performance.now();
@@ -147,7 +154,9 @@ export const FLAME_VIEW: PageView = {
           return;
         }
       }
-      _mainTree(p, state.route.minShare);
+      growMainTree(p, state.route.minShare, () => {
+        growMainTree(p, DEFAULT_MIN_SHARE);
+      });
     };
     step();
   },
@@ -161,6 +170,22 @@ function _idle(task: () => void): void {
     requestIdleCallback(task, { timeout: 1000 });
   } else setTimeout(task, 50);
 }
+
+/**
+ * A partial tree of the main graph has grown: the whole one is shown, the
+ * cursor on the same frame.
+ */
+onTreeGrown((partial, tree) => {
+  if (_treeOf("main") !== tree) return;
+  const f = state.flame;
+  if (f.graph === "main" && f.cursor >= 0 && f.cursor < partial.size) {
+    f.cursor = _nodeAt(tree, _pathOf(partial, f.cursor));
+  }
+  if (state.route.tab === "flame") {
+    update();
+    _draw();
+  }
+});
 
 function _mainTree(p: Profile, minShare: number): CallTree {
   const transforms = state.route.transforms;
@@ -220,7 +245,19 @@ function _row(tree: CallTree, fn: number): number {
 
 /** The node the route's zoom path leads to (as far as it goes). */
 function _zoomNode(tree: CallTree, path: readonly number[]): number {
+  return _follow(tree, path)[0];
+}
+
+/** The node a path of functions leads to, or -1 where it does not. */
+function _nodeAt(tree: CallTree, path: readonly number[]): number {
+  const [node, steps] = _follow(tree, path);
+  return steps === path.length ? node : -1;
+}
+
+/** How far a path of functions goes from the root: the node and its steps. */
+function _follow(tree: CallTree, path: readonly number[]): [number, number] {
   let node = 0;
+  let steps = 0;
   for (const fn of path) {
     let next = -1;
     const end = tree.end[node]!;
@@ -232,8 +269,9 @@ function _zoomNode(tree: CallTree, path: readonly number[]): number {
     }
     if (next < 0) break;
     node = next;
+    steps++;
   }
-  return node;
+  return [node, steps];
 }
 
 /** The function ids from below the root down to a node. */
@@ -299,8 +337,8 @@ function statusText(s: State, _p: Profile): string {
   const match = filterMatches(tree, s.route.q);
   const shown = _shownText(s);
   if (match === null) {
-    return `${formatCount(tree.size)} ${
-      tree.size === 1 ? "frame" : "frames"
+    return `${formatCount(tree.size)} ${tree.size === 1 ? "frame" : "frames"}${
+      isPartial(tree) ? " so far" : ""
     }${shown}`;
   }
   const frames = match.marked.reduce((a, b) => a + b, 0);
@@ -501,12 +539,15 @@ function legendView(s: State, tree: CallTree): TemplateResult {
     byGroup.set(group, (byGroup.get(group) ?? 0) + tree.self[i]!);
   }
   const groups = [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const growing = isPartial(tree);
   const notes = treeNotes(tree).map((note) =>
-    note.startsWith("the tree reached its frame cap")
-      ? `Only the ${
+    !note.startsWith("the tree reached its frame cap")
+      ? `${note[0]!.toUpperCase()}${note.slice(1)}.`
+      : growing
+      ? "Growing: the largest frames so far are drawn, the rest together in [other] frames until the tree has grown."
+      : `Only the ${
         formatCount(MAX_FRAMES)
       } largest frames are drawn: the smaller ones are together in [other] frames.`
-      : `${note[0]!.toUpperCase()}${note.slice(1)}.`
   );
   return html`
     <div class="flame-legend">

@@ -43,7 +43,12 @@ import {
 } from "../lib/group.ts";
 import { GroupRows, nodeOpens, sortFoldedEdges } from "../lib/group_rows.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
-import { filterMatches, hasMainTree, mainTree } from "./call_trees.ts";
+import {
+  filterMatches,
+  growMainTree,
+  hasMainTree,
+  mainTree,
+} from "./call_trees.ts";
 import { copyLocation } from "./clipboard.ts";
 import { packageColour } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
@@ -352,8 +357,7 @@ function _buildTreeLater(p: Profile, minShare: number): void {
   _treeAsked = { p, minShare };
   const build = () => {
     if (state.profile !== p || state.edgesLoading) return;
-    mainTree(p, minShare);
-    update();
+    growMainTree(p, minShare, () => update());
   };
   if ("requestIdleCallback" in globalThis) {
     requestIdleCallback(build, { timeout: 1000 });

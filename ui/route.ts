@@ -19,7 +19,8 @@
  *   group's frame, which has no reference, makes it ids, by its negative
  *   id).
  * - `min`: in the flame graph, the percentage of the total under which
- *   branches are cut (default 0.1).
+ *   branches are cut (default 0: none, every frame up to the frame cap;
+ *   links made before that default, without `min`, open with it too).
  * - `t`: in the flame graph, a transform of the call tree,
  *   `KIND:TARGET` (`merge:wrapper`, `collapse:stdlib`; see
  *   `lib/call_transform.ts`), repeated, applied in order.
@@ -56,6 +57,7 @@ import {
   isSortColumn,
   type SortColumn,
 } from "../lib/query.ts";
+import { DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
 import { type GroupLevel, isGroupLevel } from "../lib/group.ts";
 import { FIRST_GROUP } from "../lib/call_tree.ts";
 import {
@@ -148,7 +150,7 @@ export const DEFAULT_ROUTE: Route = {
   sort: "cumulative",
   descending: true,
   zoom: [],
-  minShare: 0.001,
+  minShare: DEFAULT_MIN_SHARE,
   transforms: [],
   compare: DEFAULT_COMPARE_ROUTE,
   by: "directory",
@@ -172,7 +174,7 @@ export const DEFAULT_ROUTE: Route = {
  *   sort: "name",
  *   descending: false,
  *   zoom: [],
- *   minShare: 0.001,
+ *   minShare: 0,
  *   transforms: [],
  *   compare: DEFAULT_COMPARE_ROUTE,
  *   by: "directory",
