@@ -96,7 +96,7 @@ function densePstats(n: number): Uint8Array {
   return out;
 }
 
-const DENSE = 500;
+const DENSE = 1000;
 const ALL: CollapsedQuery = { minShare: 0, direction: "callees", filter: "" };
 
 const fixture = loadProfile([{
