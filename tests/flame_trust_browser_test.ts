@@ -151,6 +151,16 @@ Deno.test({
           // The details bar (read by screen readers) says it too.
           assertStringIncludes(await text(page, ".flame-details"), "Made up");
           assertStringIncludes(await text(page, ".flame-legend"), "made up");
+          // Clicked, it zooms into its caller: a made-up frame has nothing
+          // below it, nor a function to name in the link.
+          await page.mouse.down();
+          await page.mouse.up();
+          await page.waitForURL(/z=/);
+          const caller = tree.fn[tree.parent[madeUp]!]!;
+          assertEquals(
+            await text(page, ".crumbs h2"),
+            recursion.profile.functions.name[caller],
+          );
         },
       );
 

@@ -807,7 +807,9 @@ function _open(graph: FlameGraph, node: number, sandwich: boolean): void {
   const fn = tree.fn[node]!;
   if (_tip) _tip.hidden = true;
   if (graph === "main" && !sandwich) {
-    const path = _pathOf(tree, node);
+    // A made-up frame has nothing below it, and no function to name in a
+    // link: its caller is zoomed into.
+    const path = _pathOf(tree, fn < 0 ? tree.parent[node]! : node);
     const same = path.length === state.route.zoom.length &&
       path.every((f, i) => f === state.route.zoom[i]);
     if (!same) navigate(flameRoute(state.route, null, path), "push");

@@ -166,7 +166,8 @@ export function href(route: Route): string {
     route,
     p === null || state.firstRows !== null
       ? undefined
-      : (id) => id < p.size && _referable(p, id) ? functionRef(p, id) : null,
+      : (id) =>
+        id >= 0 && id < p.size && _referable(p, id) ? functionRef(p, id) : null,
   );
   return search === "?" ? location.pathname : search;
 }
