@@ -144,7 +144,12 @@ export const FLAME_VIEW: PageView = {
     // (each step a pass over the functions or the edges), then the tree
     // the route asks for, a few thousand frames at a time, then the tree
     // at the defaults (which sandwiches are cut from), so that the first
-    // opening only draws.
+    // opening only draws; each tree's legend packages in a moment of their
+    // own.
+    const legend = (tree: CallTree) =>
+      _idle(() => {
+        if (state.profile === p) _largestGroups(tree);
+      });
     const step = () => {
       if (state.profile !== p || state.edgesLoading) return;
       const start = performance.now();
@@ -154,8 +159,9 @@ export const FLAME_VIEW: PageView = {
           return;
         }
       }
-      growMainTree(p, state.route.minShare, () => {
-        growMainTree(p, DEFAULT_MIN_SHARE);
+      growMainTree(p, state.route.minShare, (tree) => {
+        legend(tree);
+        growMainTree(p, DEFAULT_MIN_SHARE, legend);
       });
     };
     step();
@@ -531,14 +537,7 @@ function detailsView(s: State): TemplateResult {
 /** The largest packages drawn, and what stripes and hatching mean. */
 function legendView(s: State, tree: CallTree): TemplateResult {
   const dark = _isDark();
-  const byGroup = new Map<string, number>();
-  for (let i = 0; i < tree.size; i++) {
-    const fn = tree.fn[i]!;
-    if (fn < 0 && collapsedGroup(fn) < 0) continue;
-    const group = colourGroup(tree.profile, fn, tree.groups);
-    byGroup.set(group, (byGroup.get(group) ?? 0) + tree.self[i]!);
-  }
-  const groups = [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const groups = _largestGroups(tree);
   const growing = isPartial(tree);
   const notes = treeNotes(tree).map((note) =>
     !note.startsWith("the tree reached its frame cap")
@@ -587,6 +586,25 @@ function legendView(s: State, tree: CallTree): TemplateResult {
       )}
     </div>
   `;
+}
+
+const _legends = new WeakMap<CallTree, [string, number][]>();
+
+/** The 8 packages with the most own time in a tree, largest first. */
+function _largestGroups(tree: CallTree): [string, number][] {
+  let groups = _legends.get(tree);
+  if (groups === undefined) {
+    const byGroup = new Map<string, number>();
+    for (let i = 0; i < tree.size; i++) {
+      const fn = tree.fn[i]!;
+      if (fn < 0 && collapsedGroup(fn) < 0) continue;
+      const group = colourGroup(tree.profile, fn, tree.groups);
+      byGroup.set(group, (byGroup.get(group) ?? 0) + tree.self[i]!);
+    }
+    groups = [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    _legends.set(tree, groups);
+  }
+  return groups;
 }
 
 function onMarkEstimates(event: Event): void {

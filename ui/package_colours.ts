@@ -35,8 +35,13 @@ export function colourGroup(
   const group = collapsedGroup(fn);
   if (group >= 0) return packageKey(groups[group] ?? "");
   if (fn < 0) return "";
-  return packageKey(fileKey(profile, fn));
+  let known = _groups.get(profile);
+  if (known === undefined) _groups.set(profile, known = []);
+  return known[fn] ??= packageKey(fileKey(profile, fn));
 }
+
+/** Each function's colour group, worked out once per profile. */
+const _groups = new WeakMap<Profile, string[]>();
 
 const _hues = new WeakMap<Profile, Map<string, number>>();
 
