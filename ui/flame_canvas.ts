@@ -49,6 +49,7 @@ export interface FlameScene {
 /** The rows a scene needs: the zoomed frame's depth plus its subtree's. */
 export function sceneRows(scene: FlameScene): number {
   const { tree, zoom } = scene;
+  if (zoom === 0) return tree.maxDepth + 1;
   let deepest = tree.depth[zoom]!;
   const end = tree.end[zoom]!;
   for (let i = zoom; i < end; i++) {
@@ -163,7 +164,27 @@ function _shade(profile: Profile, fn: number): number {
   return shade;
 }
 
+const _fills = new WeakMap<Profile, Map<number, string>[]>();
+
+/** A frame's colour, worked out once per function, theme and dimming. */
 function _fill(scene: FlameScene, fn: number, dim: boolean): string {
+  let fills = _fills.get(scene.profile);
+  if (fills === undefined) {
+    _fills.set(
+      scene.profile,
+      fills = [new Map(), new Map(), new Map(), new Map()],
+    );
+  }
+  const cache = fills[(scene.dark ? 2 : 0) + (dim ? 1 : 0)]!;
+  let fill = cache.get(fn);
+  if (fill === undefined) {
+    fill = _colour(scene, fn, dim);
+    cache.set(fn, fill);
+  }
+  return fill;
+}
+
+function _colour(scene: FlameScene, fn: number, dim: boolean): string {
   const dark = scene.dark;
   if (fn < 0 && collapsedGroup(fn) < 0) {
     return dim
