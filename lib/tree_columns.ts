@@ -41,6 +41,7 @@ export class TreeColumns {
     this.value[id] = value;
     this.self[id] = self;
     this.estimated[id] = estimated;
+    this.merged[id] = 0;
     return id;
   }
 

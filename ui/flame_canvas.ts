@@ -166,8 +166,13 @@ function _shade(profile: Profile, fn: number): number {
 
 const _fills = new WeakMap<Profile, Map<number, string>[]>();
 
-/** A frame's colour, worked out once per function, theme and dimming. */
+/**
+ * A frame's colour, worked out once per function, theme and dimming (a
+ * collapsed group's each time: its id names another group in another
+ * tree).
+ */
 function _fill(scene: FlameScene, fn: number, dim: boolean): string {
+  if (collapsedGroup(fn) >= 0) return _colour(scene, fn, dim);
   let fills = _fills.get(scene.profile);
   if (fills === undefined) {
     _fills.set(
