@@ -10,6 +10,7 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../scripts/_chromium.ts";
 import { sandwichSource } from "../lib/call_sandwich.ts";
+import { DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
 import { callModel } from "../lib/call_model.ts";
 import {
   parseTransform,
@@ -33,11 +34,11 @@ function transforms(page: Page): string[] {
   return new URL(page.url()).searchParams.getAll("t");
 }
 
-/** The frames the page should draw for these transforms (threshold 0.1%). */
+/** The frames the page should draw for these transforms (at the default). */
 function expectedFrames(profile: Profile, texts: string[]): number {
   const stack = texts.map((t) => parseTransform(t)) as Transform[];
   const fine = transformCallTree(sandwichSource(profile), stack);
-  return transformCallTree(fine, [], { minShare: 0.001 }).size;
+  return transformCallTree(fine, [], { minShare: DEFAULT_MIN_SHARE }).size;
 }
 
 /** Focuses the graph anew: its cursor on the root. */

@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
 import { sandwichSource } from "../lib/call_sandwich.ts";
+import { DEFAULT_MIN_SHARE } from "../lib/call_tree.ts";
 import { type Transform, transformCallTree } from "../lib/call_transform.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
@@ -53,7 +54,7 @@ Deno.test("--format collapsed prints the transformed tree the library makes, tra
   const tree = transformCallTree(
     sandwichSource(profile),
     stack,
-    { minShare: 0.001 },
+    { minShare: DEFAULT_MIN_SHARE },
   );
   assertEquals(result.stdout, [...collapsedStacks(tree)].join(""));
   for (const line of result.stdout.trimEnd().split("\n")) {
