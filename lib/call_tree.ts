@@ -257,13 +257,18 @@ export function buildCallTree(
 export interface CallTreeGrowth {
   /** The frames of functions grown so far. */
   readonly frames: number;
-  /** Whether the tree has grown all it will (the threshold or the cap reached). */
+  /**
+   * Whether the tree has grown all it will (the threshold or the cap
+   * reached) and is laid out.
+   */
   readonly done: boolean;
   /**
-   * Grows the tree by at most `steps` frames (default: to the end).
+   * Grows the tree by at most `steps` frames (default: to the end), then
+   * lays it out, a thousand nodes for each 64 steps, so that each call
+   * does a bounded amount of work.
    *
    * @param steps How many frames to grow at most.
-   * @returns Whether the tree is done.
+   * @returns Whether the tree is grown and laid out.
    */
   grow(steps?: number): boolean;
   /**
@@ -550,6 +555,11 @@ export function pathsThrough(
 
 // ---------------------------------------------------------------- internals
 
+/** Nodes laid out between two pauses of a layout, less one (a mask). */
+const _CHUNK = 1023;
+/** Steps of growth one chunk of layout counts as. */
+const _LAYOUT_STEPS = 64;
+
 /** `to` (a larger array) with `from`'s items first. */
 function _larger<T extends Int32Array | Float64Array | Uint8Array>(
   from: T,
@@ -602,13 +612,6 @@ class _Heap {
     return this.#item.subarray(0, this.size);
   }
 
-  /** Removes every item, in no order. */
-  drain(): Int32Array {
-    const items = this.#item.slice(0, this.size);
-    this.size = 0;
-    return items;
-  }
-
   /** Removes the largest; returns its item. */
   pop(): number {
     const v = this.#value, it = this.#item;
@@ -647,7 +650,7 @@ class _Grower implements CallTreeGrowth {
   #pValue = new Float64Array(256);
   #pParent = new Int32Array(256);
   #pSize = 0;
-  readonly #heap = new _Heap();
+  #heap = new _Heap();
   readonly #ownLeft: Float64Array;
   readonly #edgeLeft: Float64Array;
   /** Each function's share denominator D(f). */
@@ -666,9 +669,14 @@ class _Grower implements CallTreeGrowth {
   #gift = new Float64Array(64);
   #frames = 0;
   #capped = false;
-  #done = false;
-  /** The tree as last laid out, until the tree grows again. */
+  /** Whether the growth stopped (the cap, or the rest under the threshold). */
+  #stopped = false;
+  /** The tree grown so far, as last laid out, until it grows again. */
   #laidOut: CallTree | undefined;
+  /** The layout of the grown tree, a chunk of nodes at a time. */
+  #layout: Generator<void, CallTree> | undefined;
+  /** The tree, grown and laid out. */
+  #final: CallTree | undefined;
 
   constructor(model: CallModel, minShare: number, options: CallTreeOptions) {
     this.#m = model;
@@ -692,11 +700,11 @@ class _Grower implements CallTreeGrowth {
   }
 
   get done(): boolean {
-    return this.#done;
+    return this.#final !== undefined;
   }
 
   grow(steps = Infinity): boolean {
-    if (this.#done) return true;
+    if (this.#final !== undefined) return true;
     const m = this.#m;
     const t = this.#tree;
     if (t.size === 0) {
@@ -706,7 +714,8 @@ class _Grower implements CallTreeGrowth {
         this.#add(UNATTRIBUTED, root, 1, m.unrooted, m.unrooted, 1);
       }
     }
-    for (let step = 0; step < steps && this.#heap.size > 0; step++) {
+    let step = 0;
+    for (; step < steps && this.#heap.size > 0 && !this.#stopped; step++) {
       const p = this.#heap.pop();
       const value = this.#pValue[p]!;
       const parent = this.#pParent[p]!;
@@ -715,11 +724,10 @@ class _Grower implements CallTreeGrowth {
         this.#capped = true;
       }
       if (value < this.#threshold || this.#capped) {
-        // The rest is smaller still, or past the cap: all cut.
+        // The rest is smaller still, or past the cap: all cut, as the
+        // tree is laid out.
         this.#cut[parent]! += value;
-        for (const q of this.#heap.drain()) {
-          this.#cut[this.#pParent[q]!]! += this.#pValue[q]!;
-        }
+        this.#stopped = true;
         break;
       }
       if (depth > this.#maxDepth) {
@@ -730,46 +738,78 @@ class _Grower implements CallTreeGrowth {
       this.#expand(this.#pFn[p]!, value, parent, depth);
     }
     this.#laidOut = undefined;
-    this.#done = this.#heap.size === 0;
-    return this.#done;
+    if (this.#heap.size > 0 && !this.#stopped) return false;
+    // Grown: laid out a chunk of nodes at a time too.
+    this.#layout ??= this.#layOut(true);
+    for (; step < steps; step += _LAYOUT_STEPS) {
+      const next = this.#layout.next();
+      if (next.done) {
+        this.#final = next.value;
+        this.#release();
+        return true;
+      }
+    }
+    return false;
   }
 
   tree(): CallTree {
-    if (this.#laidOut !== undefined) return this.#laidOut;
+    if (this.#final !== undefined) return this.#final;
+    if (this.#tree.size === 0) this.grow(0);
+    if (this.#layout !== undefined || this.#final !== undefined) {
+      // Grown, and being laid out: the rest of the layout at once.
+      this.grow();
+      return this.#final!;
+    }
+    if (this.#laidOut === undefined) {
+      const layout = this.#layOut(false);
+      let next = layout.next();
+      while (!next.done) next = layout.next();
+      this.#laidOut = next.value;
+    }
+    return this.#laidOut;
+  }
+
+  /**
+   * Lays the tree out: cut branches (and the frames not grown yet, or past
+   * the cap) become one [other] frame per parent, and frames past the depth
+   * bound one [deeper]. While growing (not `final`), that is undone after.
+   */
+  *#layOut(final: boolean): Generator<void, CallTree> {
     const m = this.#m;
     const t = this.#tree;
-    if (t.size === 0) this.grow(0);
-    // Cut branches (and, while growing, the frames not grown yet) become
-    // one [other] frame per parent, and frames past the depth bound one
-    // [deeper]; while growing, they are taken off again afterwards.
     const grown = t.size;
-    const cut = this.#done ? this.#cut : this.#cut.slice(0, grown);
+    const cut = final ? this.#cut : this.#cut.slice(0, grown);
     const pending = this.#heap.items();
     for (let k = 0; k < pending.length; k++) {
       const q = pending[k]!;
       cut[this.#pParent[q]!]! += this.#pValue[q]!;
+      if ((k & _CHUNK) === _CHUNK) yield;
     }
     for (let i = 0; i < grown; i++) {
       const other = cut[i]!;
       if (other > 0) t.add(OTHER, i, t.depth[i]! + 1, other, other, 1);
       const deeper = this.#deeper[i]!;
       if (deeper > 0) t.add(DEEPER, i, t.depth[i]! + 1, deeper, deeper, 1);
+      if ((i & _CHUNK) === _CHUNK) yield;
     }
     const capped = this.#capped || pending.length > 0;
-    const tree = t.finish(m.profile, m.unit, "callees", capped, m.notes);
-    t.size = grown;
-    this.#laidOut = tree;
-    if (this.#done) {
-      // Grown for good: only the tree is kept.
-      this.#tree = new TreeColumns();
-      this.#pFn = new Int32Array(0);
-      this.#pValue = new Float64Array(0);
-      this.#pParent = new Int32Array(0);
-      this.#cut = new Float64Array(0);
-      this.#deeper = new Float64Array(0);
-      this.#exactValue = new Uint8Array(0);
-    }
+    const tree = yield* t.layOut(m.profile, m.unit, "callees", capped, m.notes);
+    if (!final) t.size = grown;
     return tree;
+  }
+
+  /** Grown and laid out for good: only the tree is kept. */
+  #release(): void {
+    this.#tree = new TreeColumns();
+    this.#layout = undefined;
+    this.#laidOut = undefined;
+    this.#heap = new _Heap();
+    this.#pFn = new Int32Array(0);
+    this.#pValue = new Float64Array(0);
+    this.#pParent = new Int32Array(0);
+    this.#cut = new Float64Array(0);
+    this.#deeper = new Float64Array(0);
+    this.#exactValue = new Uint8Array(0);
   }
 
   /** A function's callee entries, largest recorded time first. */

@@ -80,14 +80,48 @@ export class TreeColumns {
       dropped: 0,
     },
   ): CallTree {
+    const layout = this.layOut(
+      profile,
+      unit,
+      direction,
+      capped,
+      notes,
+      transformed,
+    );
+    let next = layout.next();
+    while (!next.done) next = layout.next();
+    return next.value;
+  }
+
+  /**
+   * {@linkcode finish} a part at a time: it pauses after each thousand
+   * nodes of each pass, so that a page can lay a large tree out while idle.
+   */
+  *layOut(
+    profile: Profile,
+    unit: "seconds" | "samples",
+    direction: "callees" | "callers",
+    capped: boolean,
+    notes: readonly string[],
+    transformed: { groups: readonly string[]; dropped: number } = {
+      groups: [],
+      dropped: 0,
+    },
+  ): Generator<void, CallTree> {
     const n = this.size;
     const childCount = new Uint32Array(n + 1);
-    for (let i = 1; i < n; i++) childCount[this.parent[i]! + 1]!++;
+    for (let i = 1; i < n; i++) {
+      childCount[this.parent[i]! + 1]!++;
+      if ((i & _CHUNK) === _CHUNK) yield;
+    }
     for (let i = 0; i < n; i++) childCount[i + 1]! += childCount[i]!;
     const firstChild = childCount.slice(0, n + 1);
     const children = new Int32Array(Math.max(0, n - 1));
     const fill = firstChild.slice(0, n);
-    for (let i = 1; i < n; i++) children[fill[this.parent[i]!]!++] = i;
+    for (let i = 1; i < n; i++) {
+      children[fill[this.parent[i]!]!++] = i;
+      if ((i & _CHUNK) === _CHUNK) yield;
+    }
     const value = this.value;
     const fnOf = this.fn;
     const order = (a: number, b: number) =>
@@ -102,6 +136,7 @@ export class TreeColumns {
         sorted = order(children[k - 1]!, children[k]!) < 0;
       }
       if (!sorted) children.subarray(from, to).sort(order);
+      if ((i & _CHUNK) === _CHUNK) yield;
     }
     const out = {
       fn: new Int32Array(n),
@@ -119,7 +154,10 @@ export class TreeColumns {
     if (n > 0) {
       // Each node's subtree size (a parent is added before its children).
       const size = new Int32Array(n).fill(1);
-      for (let i = n - 1; i > 0; i--) size[this.parent[i]!]! += size[i]!;
+      for (let i = n - 1; i > 0; i--) {
+        size[this.parent[i]!]! += size[i]!;
+        if ((i & _CHUNK) === _CHUNK) yield;
+      }
       // Depth-first, by old ids: each node's start is set by its parent.
       const start = new Float64Array(n);
       const newId = new Int32Array(n);
@@ -152,6 +190,7 @@ export class TreeColumns {
         }
         // Pushed in reverse so the largest child comes out first.
         for (let k = to - 1; k >= from; k--) stack[top++] = children[k]!;
+        if ((id & _CHUNK) === _CHUNK) yield;
       }
     }
     return {
@@ -170,3 +209,6 @@ export class TreeColumns {
     };
   }
 }
+
+/** Nodes between two pauses of a layout, less one (a mask). */
+const _CHUNK = 1023;

@@ -144,9 +144,10 @@ Deno.test("a tree grown a step at a time shows what has grown, capped there, and
   ) {
     const growth = growCallTree(profile);
     let previous: CallTree | undefined;
+    let partial = 0;
     while (!growth.grow(25)) {
       const tree = growth.tree();
-      assert(tree.capped);
+      if (tree.capped) partial++;
       assertEquals(growth.tree(), tree, "laid out once per step");
       assertSameTree(
         tree,
@@ -157,7 +158,33 @@ Deno.test("a tree grown a step at a time shows what has grown, capped there, and
       assert(previous === undefined || tree.size >= previous.size);
       previous = tree;
     }
-    assert(previous !== undefined, "grown in more than one step");
+    assert(partial > 1, "grown in more than one step");
     assertEquals(growth.tree(), buildCallTree(profile));
   }
+});
+
+Deno.test("a grown tree is laid out a part at a time, each step bounded", () => {
+  const profile = profileOf(testSuite(3_000));
+  /** Grows until no frame is added: then only the layout is left. */
+  const grown = () => {
+    const growth = growCallTree(profile);
+    for (let before = -1; growth.frames > before;) {
+      before = growth.frames;
+      growth.grow(1_000);
+    }
+    return growth;
+  };
+  const growth = grown();
+  assert(growth.frames > 10_000 && !growth.done, `${growth.frames} frames`);
+  // The layout of its 15,000 frames takes steps of its own.
+  let layoutSteps = 0;
+  while (!growth.grow(64)) layoutSteps++;
+  assert(layoutSteps > 20, `${layoutSteps} steps`);
+  assertEquals(growth.tree(), buildCallTree(profile));
+  // The same, asked for in the middle of the layout: finished at once.
+  const again = grown();
+  again.grow(64 * 3);
+  assert(!again.done);
+  assertEquals(again.tree(), buildCallTree(profile));
+  assert(again.done);
 });
