@@ -99,56 +99,68 @@ export function* collapsedStacks(
       : 0;
     below[i + 1] = below[i]! + (kept[i] === 1 ? tree.self[i]! : 0);
   }
+  // Each function's label, made once: a tree holds a function many times.
+  const byFn = new Map<number, string>();
   const labels: string[] = new Array(n);
   // Each node's path length (labels and separators) from the first frame.
   const length = new Float64Array(n);
   for (let i = skipRoot; i < n; i++) {
-    labels[i] = _cut(frameLabel(tree.profile, tree.fn[i]!, tree.groups));
+    const fn = tree.fn[i]!;
+    let text = byFn.get(fn);
+    if (text === undefined) {
+      text = _cut(frameLabel(tree.profile, fn, tree.groups));
+      byFn.set(fn, text);
+    }
+    labels[i] = text;
     const p = tree.parent[i]!;
-    length[i] = (p >= skipRoot ? length[p]! + 1 : 0) + labels[i]!.length;
+    length[i] = (p >= skipRoot ? length[p]! + 1 : 0) + text.length;
   }
-  const walk = (cutUnder: number, emit: _Emit) =>
-    _walk(tree, skipRoot, below, kept, maxDepth, cutUnder, emit);
   const maxDepth = Math.max(
     1,
     Math.floor(options.maxDepth ?? DEFAULT_FOLDED_DEPTH),
   );
   const maxBytes = options.maxBytes ?? DEFAULT_FOLDED_BYTES;
-  const bytesAt = (cutUnder: number): number => {
+  const line: _Line = { kind: _LINE, weight: 0 };
+  const walk = (cutUnder: number) =>
+    _walk(tree, skipRoot, below, kept, maxDepth, cutUnder, line);
+  /** Whether the lines with frames under `cutUnder` cut fit `maxBytes`. */
+  const fits = (cutUnder: number): boolean => {
     let bytes = 0;
-    walk(cutUnder, (node, kind, weight) => {
+    for (const node of walk(cutUnder)) {
       const path = node >= skipRoot ? length[node]! + 1 : 0;
-      bytes += (kind === _LINE ? length[node]! : path + _MADE_UP[kind]!) +
-        String(weight).length + 2;
-    });
-    return bytes;
+      bytes +=
+        (line.kind === _LINE ? length[node]! : path + _MADE_UP[line.kind]!) +
+        String(line.weight).length + 2;
+      if (bytes > maxBytes) return false;
+    }
+    return true;
   };
   // The smallest cut that fits: none, or under one of the frames' values.
   let cutUnder = 0;
-  if (bytesAt(0) > maxBytes) {
+  if (!fits(0)) {
     const values = Float64Array.from(tree.value.subarray(1)).sort();
     let low = 0;
     let high = values.length; // Cut under Infinity: every frame.
     const at = (k: number) => k < values.length ? values[k]! : Infinity;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (bytesAt(at(mid)) <= maxBytes) high = mid;
+      if (fits(at(mid))) high = mid;
       else low = mid + 1;
     }
     cutUnder = at(low);
     options.onCut?.(cutUnder);
   }
-  const lines: string[] = [];
-  walk(cutUnder, (node, kind, weight) => {
-    const frames: string[] = kind === _LINE
-      ? []
-      : [kind === _OTHER ? "[other]" : "[deeper]"];
+  const frames: string[] = [];
+  for (const node of walk(cutUnder)) {
+    frames.length = 0;
+    if (line.kind !== _LINE) {
+      frames.push(line.kind === _OTHER ? "[other]" : "[deeper]");
+    }
     for (let a = node; a >= skipRoot; a = tree.parent[a]!) {
       frames.push(labels[a]!);
     }
-    lines.push(`${frames.reverse().join(";")} ${weight}\n`);
-  });
-  yield* lines;
+    yield `${frames.reverse().join(";")} ${line.weight}\n`;
+  }
 }
 
 // ---------------------------------------------------------------- internals
@@ -158,38 +170,45 @@ const _OTHER = 1;
 const _DEEPER = 2;
 /** The length of a made-up frame's text with its `;`, by kind. */
 const _MADE_UP = [0, "[other]".length, "[deeper]".length];
-
-/** Receives a line: a node's own, or the `[other]` or `[deeper]` below it. */
-type _Emit = (node: number, kind: number, weight: number) => void;
+/**
+ * A line as `_walk()` yields it: a node's own, or the `[other]` or
+ * `[deeper]` below it, with its weight.
+ */
+interface _Line {
+  kind: number;
+  weight: number;
+}
 
 /**
- * Walks the tree in depth-first order and emits its lines with their
- * weights in whole units (microseconds or samples), rounding a running sum
- * so that they add up to the total rounded; lines that round to 0 are left
- * out. Below a node at depth `maxDepth - 1`, everything is one `[deeper]`
- * line; the tree's `[other]` frames and the subtrees of frames worth less
- * than `cutUnder` are one `[other]` line per caller, where the first of
- * them comes.
+ * Walks the tree in depth-first order and yields its lines' nodes, their
+ * kinds and weights (in whole units: microseconds or samples) in `line`,
+ * rounding a running sum so that they add up to the total rounded; lines
+ * that round to 0 are left out. Below a node at depth `maxDepth - 1`,
+ * everything is one `[deeper]` line; the tree's `[other]` frames and the
+ * subtrees of frames worth less than `cutUnder` are one `[other]` line per
+ * caller, where the first of them comes.
  */
-function _walk(
+function* _walk(
   tree: CallTree,
   skipRoot: number,
   below: Float64Array,
   kept: Uint8Array,
   maxDepth: number,
   cutUnder: number,
-  emit: _Emit,
-): void {
+  line: _Line,
+): Generator<number> {
   const n = tree.size;
   const scale = tree.unit === "seconds" ? 1e6 : 1;
   let sum = 0;
   let printed = 0;
-  const weigh = (node: number, kind: number, value: number): void => {
+  /** Whether a line of this value prints, its kind and weight in `line`. */
+  const weigh = (kind: number, value: number): boolean => {
     sum += value * scale;
     const next = Math.round(sum);
-    const weight = next - printed;
+    line.kind = kind;
+    line.weight = next - printed;
     printed = next;
-    if (weight > 0) emit(node, kind, weight);
+    return line.weight > 0;
   };
   const subtree = (i: number) => below[tree.end[i]!]! - below[i]!;
   const isCut = (i: number) =>
@@ -205,7 +224,7 @@ function _walk(
         for (let c = i; c < tree.end[p]!; c = tree.end[c]!) {
           if (isCut(c)) other += subtree(c);
         }
-        weigh(p, _OTHER, other);
+        if (weigh(_OTHER, other)) yield p;
       }
       i = tree.end[i]!;
       continue;
@@ -214,10 +233,10 @@ function _walk(
       i++;
       continue;
     }
-    weigh(i, _LINE, kept[i] === 1 ? tree.self[i]! : 0);
+    if (weigh(_LINE, kept[i] === 1 ? tree.self[i]! : 0)) yield i;
     if (tree.depth[i]! - skipRoot === maxDepth - 1 && tree.end[i]! > i + 1) {
       // Everything below this node, past the bound, in one frame.
-      weigh(i, _DEEPER, below[tree.end[i]!]! - below[i + 1]!);
+      if (weigh(_DEEPER, below[tree.end[i]!]! - below[i + 1]!)) yield i;
       i = tree.end[i]!;
       continue;
     }
