@@ -650,6 +650,10 @@ class _Grower implements CallTreeGrowth {
   #pValue = new Float64Array(256);
   #pParent = new Int32Array(256);
   #pSize = 0;
+  /** How many pending frames make `grow()` prune them (see `#prune()`). */
+  #pruneAt: number;
+  /** Pending frames no larger than this can never grow: cut at once. */
+  #floor = -Infinity;
   #heap = new _Heap();
   readonly #ownLeft: Float64Array;
   readonly #edgeLeft: Float64Array;
@@ -669,6 +673,8 @@ class _Grower implements CallTreeGrowth {
   #gift = new Float64Array(64);
   #frames = 0;
   #capped = false;
+  /** Whether `#prune()` cut frames that only the cap kept from growing. */
+  #prunedByCap = false;
   /** Whether the growth stopped (the cap, or the rest under the threshold). */
   #stopped = false;
   /** The tree grown so far, as last laid out, until it grows again. */
@@ -685,6 +691,7 @@ class _Grower implements CallTreeGrowth {
     this.#threshold = Math.max(minShare, 1e-9) * model.total;
     this.#maxFrames = Math.max(1, options.maxNodes ?? DEFAULT_MAX_FRAMES);
     this.#maxDepth = Math.max(1, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    this.#pruneAt = 2 * this.#maxFrames + (1 << 16);
     const n = model.own.length;
     this.#ownLeft = model.own.slice();
     this.#edgeLeft = model.edgeAll.slice();
@@ -736,6 +743,7 @@ class _Grower implements CallTreeGrowth {
       }
       this.#frames++;
       this.#expand(this.#pFn[p]!, value, parent, depth);
+      if (this.#pSize >= this.#pruneAt) this.#prune();
     }
     this.#laidOut = undefined;
     if (this.#heap.size > 0 && !this.#stopped) return false;
@@ -792,7 +800,7 @@ class _Grower implements CallTreeGrowth {
       if (deeper > 0) t.add(DEEPER, i, t.depth[i]! + 1, deeper, deeper, 1);
       if ((i & _CHUNK) === _CHUNK) yield;
     }
-    const capped = this.#capped || pending.length > 0;
+    const capped = this.#capped || this.#prunedByCap || pending.length > 0;
     const tree = yield* t.layOut(m.profile, m.unit, "callees", capped, m.notes);
     if (!final) t.size = grown;
     return tree;
@@ -812,6 +820,62 @@ class _Grower implements CallTreeGrowth {
     this.#exactValue = new Uint8Array(0);
   }
 
+  /**
+   * Cuts the pending frames that can never grow. Each frame that grows
+   * takes the largest pending one, and a frame pended later is never larger
+   * than the one it grows from: so a pending frame behind as many others
+   * that may grow (the depth bound lets them) as the cap has frames left is
+   * cut in the end, into its parent's `[other]` frame, as it is here; and so
+   * is any frame pended later that is no larger (the floor). A dense graph
+   * pends every callee of every frame: without this, memory grows as frames
+   * times callees, far past the cap.
+   */
+  #prune(): void {
+    const t = this.#tree;
+    const room = Math.max(0, this.#maxFrames - this.#frames);
+    const value = this.#pValue;
+    const parent = this.#pParent;
+    // The heap's order: largest first, then the earlier pended.
+    const items = Int32Array.from(this.#heap.items())
+      .sort((a, b) => value[b]! - value[a]! || a - b);
+    const kept = new Int32Array(items.length);
+    let size = 0;
+    let grows = 0;
+    for (let k = 0; k < items.length; k++) {
+      const id = items[k]!;
+      if (grows >= room) {
+        this.#cut[parent[id]!]! += value[id]!;
+        this.#prunedByCap = true;
+        continue;
+      }
+      kept[size++] = id;
+      if (t.depth[parent[id]!]! + 1 <= this.#maxDepth) {
+        if (++grows === room) this.#floor = value[id]!;
+      }
+    }
+    if (room === 0) this.#floor = Infinity;
+    // Numbered again in the order they were pended, which breaks ties.
+    const order = kept.subarray(0, size).sort();
+    const length = Math.max(256, 2 * size);
+    const fn = new Int32Array(length);
+    const v = new Float64Array(length);
+    const up = new Int32Array(length);
+    const heap = new _Heap();
+    for (let k = 0; k < size; k++) {
+      const id = order[k]!;
+      fn[k] = this.#pFn[id]!;
+      v[k] = value[id]!;
+      up[k] = parent[id]!;
+      heap.push(v[k]!, k);
+    }
+    this.#pFn = fn;
+    this.#pValue = v;
+    this.#pParent = up;
+    this.#pSize = size;
+    this.#heap = heap;
+    this.#pruneAt = 2 * size + (1 << 16);
+  }
+
   /** A function's callee entries, largest recorded time first. */
   #byTime(f: number): Int32Array {
     const m = this.#m;
@@ -828,7 +892,9 @@ class _Grower implements CallTreeGrowth {
 
   #pend(fn: number, value: number, parent: number): void {
     if (!(value > 0)) return;
-    if (value < this.#threshold) {
+    if (value < this.#threshold || value <= this.#floor) {
+      // Under the floor, the cap keeps it from growing.
+      if (value >= this.#threshold) this.#prunedByCap = true;
       this.#cut[parent]! += value;
       return;
     }
