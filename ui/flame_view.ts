@@ -49,7 +49,11 @@ import {
   frameBox,
   frameName,
 } from "./flame_canvas.ts";
-import { colourGroup, packageColour } from "./package_colours.ts";
+import {
+  colourGroup,
+  packageColour,
+  warmPackageHues,
+} from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
 import {
   cachedTree,
@@ -144,12 +148,17 @@ export const FLAME_VIEW: PageView = {
     // (each step a pass over the functions or the edges), then the tree
     // the route asks for, a few thousand frames at a time, then the tree
     // at the defaults (which sandwiches are cut from), so that the first
-    // opening only draws; each tree's legend packages in a moment of their
-    // own.
-    const legend = (tree: CallTree) =>
-      _idle(() => {
-        if (state.profile === p) _largestGroups(tree);
-      });
+    // opening only draws; then the legend's: the packages' hues (a pass
+    // over every function, 20 ms at a time) and each tree's largest
+    // packages.
+    const legend = (tree: CallTree) => {
+      const hues = () => {
+        if (state.profile !== p) return;
+        if (!warmPackageHues(tree.profile, 20)) _idle(hues);
+        else _largestGroups(tree);
+      };
+      _idle(hues);
+    };
     const step = () => {
       if (state.profile !== p || state.edgesLoading) return;
       const start = performance.now();
