@@ -132,6 +132,13 @@ Deno.test({
           assert(numbers.cumulative[django]! > value);
           await page.goto(`${served.url}?tab=flame&q=${q}`);
           await page.waitForSelector("canvas.flame-canvas");
+          // Opened while the tree grows, it shows what has grown "so far".
+          await page.waitForFunction(
+            () =>
+              !document.querySelector(".status")?.textContent?.includes(
+                "so far",
+              ),
+          );
           assertMatch(
             await status(page),
             new RegExp(`: ${share.replace(".", "\\.")}, counted once$`),

@@ -359,7 +359,7 @@ function statusText(s: State, _p: Profile): string {
   const frames = match.marked.reduce((a, b) => a + b, 0);
   return `${formatCount(frames)} ${
     frames === 1 ? "frame matches" : "frames match"
-  }: ${
+  }${isPartial(tree) ? " so far" : ""}: ${
     formatPercent(match.value, tree.total)
   } of the total, counted once${shown}`;
 }
