@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The flame graph's transforms in a real browser (Chromium through
  * playwright-core): presets, a frame's menu and the keys add them as
@@ -189,6 +190,43 @@ Deno.test({
             await text(page, ".flame-legend"),
             new RegExp(`Drop ".*${name}" removed [\\d.,]+ ms`),
           );
+        },
+      );
+
+      await t.step(
+        "Shift+F10 opens the cursor frame's menu, whose items the arrow keys and Enter choose",
+        async () => {
+          const before = transforms(page);
+          await page.focus("canvas.flame-canvas");
+          await page.keyboard.press("ArrowDown");
+          await page.keyboard.press("ArrowDown");
+          await page.waitForSelector(".flame-details .name");
+          const name = await text(page, ".flame-details .name");
+          await page.keyboard.press("Shift+F10");
+          await page.waitForSelector(".frame-menu");
+          assertEquals(await text(page, ".frame-menu-title"), name);
+          await page.keyboard.press("Home");
+          await page.keyboard.press("ArrowDown");
+          assertEquals(
+            await page.evaluate(() =>
+              document.activeElement?.querySelector("span")?.textContent
+            ),
+            `Focus on ${name}`,
+          );
+          await page.keyboard.press("Enter");
+          await page.waitForFunction(
+            (n) => new URL(location.href).searchParams.getAll("t").length === n,
+            before.length + 1,
+          );
+          assert(transforms(page).at(-1)!.startsWith("focus:"));
+          // Backspace undoes it.
+          await page.focus("canvas.flame-canvas");
+          await page.keyboard.press("Backspace");
+          await page.waitForFunction(
+            (n) => new URL(location.href).searchParams.getAll("t").length === n,
+            before.length,
+          );
+          assertEquals(transforms(page), before);
         },
       );
 
