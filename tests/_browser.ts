@@ -16,6 +16,7 @@ import {
 } from "../lib/server.ts";
 import { UI_ASSETS } from "./_page.ts";
 import { type HttpServer, serveHttp } from "../lib/http_server.ts";
+import { launchChromium } from "../scripts/_chromium.ts";
 
 /** Where the screenshots go, ending in `/`. */
 export const OUTPUT: string = fromFileUrl(
@@ -100,6 +101,40 @@ export async function watchedPage(
   });
   collectProblems(page, problems);
   return page;
+}
+
+/** What {@linkcode withPage} takes beside the servers and the body. */
+export interface PageOptions {
+  /** More for the page's context: offline, a colour scheme, … */
+  context?: BrowserContextOptions;
+  /** The problems the page may report (a 404 the test provokes, say). */
+  allowed?: (problem: string) => boolean;
+}
+
+/**
+ * Launches Chromium, runs `body` with a page of its own
+ * ({@linkcode watchedPage}), and then checks that the page reported no
+ * problems (but those `allowed`); the browser closes and the `servers` shut
+ * down whatever happens.
+ */
+export async function withPage(
+  servers: Served[],
+  body: (page: Page, problems: string[], browser: Browser) => Promise<void>,
+  options: PageOptions = {},
+): Promise<void> {
+  const { context = {}, allowed = () => false } = options;
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const problems: string[] = [];
+    const page = await watchedPage(browser, problems, context);
+    await body(page, problems, browser);
+    await page.close();
+    assertEquals(problems.filter((problem) => !allowed(problem)), []);
+  } finally {
+    await browser?.close();
+    for (const { server } of servers) await server.shutdown();
+  }
 }
 
 /**

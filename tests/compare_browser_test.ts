@@ -27,7 +27,7 @@ import {
   rowNames,
   screenshotThemes,
   serveProfile,
-  watchedPage,
+  withPage,
 } from "./_browser.ts";
 import { FIXTURES_URL } from "./_fixtures.ts";
 
@@ -61,13 +61,9 @@ async function kinds(page: Page): Promise<string[]> {
 Deno.test({
   name: "the page compares two runs in a real browser",
   async fn(t) {
-    const browser = await launchChromium();
     const served = await serveComparison();
     const { comparison } = served;
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
-
+    await withPage([served], async (page, problems, browser) => {
       await t.step(
         "it opens in compare mode, largest regression first",
         async () => {
@@ -271,11 +267,7 @@ Deno.test({
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
       });
-      await page.close();
-    } finally {
-      await browser.close();
-      await served.server.shutdown();
-    }
+    });
   },
 });
 
@@ -343,7 +335,6 @@ Deno.test({
   name:
     "the compare view ignores noise by a threshold the page lets you change, kept in the URL",
   async fn(t) {
-    const browser = await launchChromium();
     // Two runs of one unchanged program (the Django test suite, twice).
     const served = await serveComparison(
       "../noise/run1.pstats",
@@ -357,9 +348,7 @@ Deno.test({
       }).total;
     const chip = async (page: Page, kind: string) =>
       (await page.textContent(`button.chip.${kind} .count`))?.trim();
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
+    await withPage([served], async (page) => {
       await t.step("by default most functions are the same", async () => {
         await page.goto(`${served.url}?tab=compare`);
         await page.waitForSelector("table.compare tbody tr.row");
@@ -442,11 +431,6 @@ Deno.test({
           );
         },
       );
-      assertEquals(problems, []);
-      await page.close();
-    } finally {
-      await browser.close();
-      await served.server.shutdown();
-    }
+    });
   },
 });

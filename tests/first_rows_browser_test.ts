@@ -6,10 +6,9 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import type { Page } from "playwright-core";
-import { launchChromium } from "../scripts/_chromium.ts";
 import type { Profile } from "../lib/profile.ts";
 import { queryFunctions, type SortColumn } from "../lib/query.ts";
-import { loadFixture, rowNames, serveWith, watchedPage } from "./_browser.ts";
+import { loadFixture, rowNames, serveWith, withPage } from "./_browser.ts";
 
 /** The names of the first `count` functions sorted by `sort`. */
 function firstNames(
@@ -35,17 +34,15 @@ Deno.test({
     "while a large profile loads, its first rows show, then the whole table",
   async fn(t) {
     const profile = await loadFixture("many.pstats");
-    const browser = await launchChromium();
-    const problems: string[] = [];
     // The profile is on its way until the test says so, and the browser's
     // request for it is held until the first rows have been looked at.
     const loaded = Promise.withResolvers<Profile>();
-    const { server, url } = serveWith({
+    const served = serveWith({
       profile: loaded.promise,
       firstRowsFrom: 10_000,
     });
-    try {
-      const page = await watchedPage(browser, problems);
+    const { url } = served;
+    await withPage([served], async (page) => {
       let release = () => {};
       await page.route("**/api/profile", async (route) => {
         await new Promise<void>((resolve) => release = resolve);
@@ -104,10 +101,6 @@ Deno.test({
         assertEquals(shown, firstNames(profile, "internal", shown.length));
         assertEquals(new URL(page.url()).searchParams.get("sort"), "internal");
       });
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      await server.shutdown();
-    }
+    });
   },
 });

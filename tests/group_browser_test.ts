@@ -6,11 +6,10 @@
 
 import { assert, assertEquals } from "@std/assert";
 import type { Page } from "playwright-core";
-import { launchChromium } from "../scripts/_chromium.ts";
 import { formatMs } from "../lib/format.ts";
 import { nodeKey } from "../lib/group.ts";
 import { queryGroups } from "../lib/group_rows.ts";
-import { param, serve, watchedPage } from "./_browser.ts";
+import { param, serve, withPage } from "./_browser.ts";
 
 /** The rows in view: their label, tree level and whether they are open. */
 async function rows(page: Page) {
@@ -40,13 +39,9 @@ async function open(page: Page, name: string): Promise<void> {
 Deno.test({
   name: "the groups view rolls a profile up in a real browser",
   async fn(t) {
-    const browser = await launchChromium();
     const shop = await serve("shop.pstats");
     const sampled = await serve("shop-sampled.pstats");
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
-
+    await withPage([shop, sampled], async (page) => {
       await t.step(
         "the directory level is a tree that opens into sub-directories, files and functions",
         async () => {
@@ -276,12 +271,6 @@ Deno.test({
           await page.setViewportSize({ width: 1280, height: 720 });
         },
       );
-
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      await shop.server.shutdown();
-      await sampled.server.shutdown();
-    }
+    });
   },
 });

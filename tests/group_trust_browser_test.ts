@@ -10,12 +10,11 @@
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "playwright-core";
-import { launchChromium } from "../scripts/_chromium.ts";
 import { buildCallTree, pathsThrough } from "../lib/call_tree.ts";
 import { formatPercent } from "../lib/format.ts";
 import { groupNumbers, groupTree, nodeKey, passesTotal } from "../lib/group.ts";
 import { queryFunctions } from "../lib/query.ts";
-import { loadFixture, serveProfile, watchedPage } from "./_browser.ts";
+import { loadFixture, serveProfile, withPage } from "./_browser.ts";
 import { FIXTURES_URL } from "./_fixtures.ts";
 
 const NOISE = new URL("noise/", FIXTURES_URL);
@@ -29,13 +28,9 @@ Deno.test({
   name:
     "the groups view marks and explains a group past 100%, and its filter's share is the flame graph's",
   async fn(t) {
-    const browser = await launchChromium();
     const profile = await loadFixture("run1.pstats", NOISE);
     const served = serveProfile(profile);
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
-
+    await withPage([served], async (page) => {
       await t.step(
         "django passes 100% by package: its cell is marked and a note says why",
         async () => {
@@ -176,10 +171,6 @@ Deno.test({
           assert(new Set(shared.map((name) => groups[name])).size === 3);
         },
       );
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      await served.server.shutdown();
-    }
+    });
   },
 });

@@ -7,10 +7,9 @@
 
 import { assert, assertEquals } from "@std/assert";
 import { join, toFileUrl } from "@std/path";
-import { launchChromium } from "../scripts/_chromium.ts";
 import { MAX_SHOWN_TEXT } from "../lib/escape.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
-import { serveProfile, watchedPage } from "./_browser.ts";
+import { serveProfile, withPage } from "./_browser.ts";
 import { runCli, withTempDir } from "./_cli.ts";
 import {
   chainEntries,
@@ -38,10 +37,7 @@ Deno.test({
       const written = await runCli(["--html", report, input], dir);
       assertEquals(written.code, 0, written.stderr);
       const url = toFileUrl(report).href;
-      const browser = await launchChromium();
-      const problems: string[] = [];
-      try {
-        const page = await watchedPage(browser, problems, { offline: true });
+      await withPage([], async (page, problems) => {
         page.on("crash", () => problems.push("the page crashed"));
         await t.step("the first table shows paths cut", async () => {
           await page.goto(url);
@@ -68,10 +64,7 @@ Deno.test({
           const first = await page.textContent("tbody tr.row .name") ?? "";
           assertEquals(first, "f0");
         });
-        assertEquals(problems, []);
-      } finally {
-        await browser.close();
-      }
+      }, { context: { offline: true } });
     });
   },
 });
@@ -96,11 +89,9 @@ Deno.test({
         })),
       ]),
     }]);
-    const { server, url } = serveProfile(profile);
-    const browser = await launchChromium();
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
+    const served = serveProfile(profile);
+    const { url } = served;
+    await withPage([served], async (page, problems) => {
       page.on("crash", () => problems.push("the page crashed"));
       await page.goto(`${url}?tab=groups&by=directory`);
       await page.waitForSelector("tbody tr.row");
@@ -109,11 +100,7 @@ Deno.test({
       await page.goto(`${url}?tab=flame`);
       await page.locator(".status", { hasText: "2,004 frames" }).waitFor();
       await page.waitForTimeout(1000);
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      await server.shutdown();
-    }
+    });
   },
 });
 
@@ -147,11 +134,9 @@ Deno.test({
       ]),
     }]);
     assertEquals(profile.clampedTimes, 3);
-    const { server, url } = serveProfile(profile);
-    const browser = await launchChromium();
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
+    const served = serveProfile(profile);
+    const { url } = served;
+    await withPage([served], async (page) => {
       for (const search of ["", "?tab=groups&by=file"]) {
         await page.goto(`${url}${search}`);
         await page.waitForSelector("tbody tr.row");
@@ -165,10 +150,6 @@ Deno.test({
         const table = await page.textContent("table") ?? "";
         assert(!/NaN|Infinity/.test(table), table);
       }
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      await server.shutdown();
-    }
+    });
   },
 });

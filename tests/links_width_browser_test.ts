@@ -7,12 +7,11 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { launchChromium } from "../scripts/_chromium.ts";
 import { formatCount } from "../lib/format.ts";
 import type { Profile } from "../lib/profile.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import type { FunctionKey } from "../lib/pstats/stats_table.ts";
-import { serveProfile, watchedPage } from "./_browser.ts";
+import { serveProfile, withPage } from "./_browser.ts";
 
 /** How many callers and callees each hub has. */
 const COUNTS = [1, 12, 123, 2_063, 12_345, 100_000];
@@ -67,10 +66,7 @@ Deno.test({
   async fn() {
     const profile = hubs();
     const served = serveProfile(profile);
-    const browser = await launchChromium();
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
+    await withPage([served], async (page) => {
       for (const width of [1280, 1000, 700, 420]) {
         await page.setViewportSize({ width, height: 720 });
         await page.goto(served.url);
@@ -141,10 +137,6 @@ Deno.test({
           assert(tab.scroll <= tab.client, `${width}px: "${tab.text}" is cut`);
         }
       }
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      await served.server.shutdown();
-    }
+    });
   },
 });

@@ -6,7 +6,6 @@
 
 import { assertEquals } from "@std/assert";
 import type { Page } from "playwright-core";
-import { launchChromium } from "../scripts/_chromium.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { queryFunctions, type SortColumn } from "../lib/query.ts";
 import {
@@ -16,7 +15,7 @@ import {
 } from "../lib/compare.ts";
 import { allowedHosts, createHandler } from "../lib/server.ts";
 import { serveHttp } from "../lib/http_server.ts";
-import { loadFixture, watchedPage } from "./_browser.ts";
+import { loadFixture, withPage } from "./_browser.ts";
 import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
 import { UI_ASSETS } from "./_page.ts";
 
@@ -99,7 +98,6 @@ async function assertTextSorts(page: Page, profile: Profile): Promise<void> {
 Deno.test({
   name: "the page sorts by name and location with the server's order",
   async fn(t) {
-    const browser = await launchChromium();
     // Built-ins and equal names in different files.
     const profile = await loadFixture("cprofile-3.13.pstats");
     const withOrder = serveWith(profile, true);
@@ -109,10 +107,9 @@ Deno.test({
     const hard = serveWith(tricky, true);
     const runs = trickyRuns();
     const comparing = serveWith(runs.after(), true, runs.before());
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
-
+    const servers = [withOrder, older, hard, comparing];
+    const allowed = (problem: string) => problem.includes("404 (Not Found)");
+    await withPage(servers, async (page) => {
       await t.step(
         "the order comes from the server, not the page",
         async () => {
@@ -167,17 +164,6 @@ Deno.test({
           );
         },
       );
-      await page.close();
-      assertEquals(
-        problems.filter((p) => !p.includes("404 (Not Found)")),
-        [],
-      );
-    } finally {
-      await browser.close();
-      await withOrder.server.shutdown();
-      await older.server.shutdown();
-      await hard.server.shutdown();
-      await comparing.server.shutdown();
-    }
+    }, { allowed });
   },
 });

@@ -6,18 +6,14 @@
  */
 
 import { assertEquals } from "@std/assert";
-import { launchChromium } from "../scripts/_chromium.ts";
-import { param, serve, watchedPage } from "./_browser.ts";
+import { param, serve, withPage } from "./_browser.ts";
 
 Deno.test({
   name:
     "Enter after clicking the callers or callees tab opens the highlighted row",
   async fn() {
-    const browser = await launchChromium();
     const shop = await serve("shop.pstats");
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
+    await withPage([shop], async (page) => {
       const main = shop.profile.functions.name.indexOf("main");
       for (const tab of ["", "&tab=groups&by=function"]) {
         await page.goto(`${shop.url}?fn=${main}&view=callers${tab}`);
@@ -41,10 +37,6 @@ Deno.test({
         await page.waitForSelector("tr.focal");
         assertEquals(await page.textContent("tr.focal .name"), name, tab);
       }
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      await shop.server.shutdown();
-    }
+    });
   },
 });
