@@ -190,15 +190,9 @@ const _FILE_COLON_LINE = new Set([
   "hx",
   "helix",
 ]);
-const _PLUS_LINE = new Set([
-  "vi",
-  "vim",
-  "nvim",
-  "nvi",
-  "elvis",
-  "gvim",
-  "mvim",
-  "nvim-qt",
+/** The vi family and the small editors: they take `+LINE FILE` and run in a terminal. */
+const _VI_LIKE = ["vi", "vim", "nvim", "nvi", "elvis"];
+const _SMALL_TERMINAL = [
   "nano",
   "pico",
   "micro",
@@ -207,6 +201,13 @@ const _PLUS_LINE = new Set([
   "jed",
   "ne",
   "mcedit",
+];
+const _PLUS_LINE = new Set([
+  ..._VI_LIKE,
+  "gvim",
+  "mvim",
+  "nvim-qt",
+  ..._SMALL_TERMINAL,
   "gedit",
   "gnome-text-editor",
   "xed",
@@ -215,23 +216,7 @@ const _PLUS_LINE = new Set([
   "geany",
   "emacs",
 ]);
-const _TERMINAL = new Set([
-  "vi",
-  "vim",
-  "nvim",
-  "nvi",
-  "elvis",
-  "nano",
-  "pico",
-  "micro",
-  "kak",
-  "joe",
-  "jed",
-  "ne",
-  "mcedit",
-  "hx",
-  "helix",
-]);
+const _TERMINAL = new Set([..._VI_LIKE, ..._SMALL_TERMINAL, "hx", "helix"]);
 
 /**
  * An editor's base name: the last path segment, lowercased, without
