@@ -102,17 +102,8 @@ export class EditorLauncher {
             `${this.#terminalEditor} is still open in the server's terminal: close it first`,
         };
       }
-      let child: Deno.ChildProcess;
-      try {
-        child = new Deno.Command(program, {
-          args,
-          stdin: "inherit",
-          stdout: "inherit",
-          stderr: "inherit",
-        }).spawn();
-      } catch (error) {
-        return { ok: false, message: _spawnError(program, error) };
-      }
+      const child = _spawn(program, args, "inherit");
+      if (!(child instanceof Deno.ChildProcess)) return child;
       this.#terminalEditor = launch.name;
       child.status.finally(() => {
         this.#terminalEditor = null;
@@ -122,19 +113,8 @@ export class EditorLauncher {
         message: `Opened in ${launch.name} in the server's terminal${where}`,
       };
     }
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(program, {
-        args,
-        stdin: "null",
-        stdout: "null",
-        // Its complaints go where the server's own go: a pipe would break
-        // (and could kill it) once the server is closed.
-        stderr: "inherit",
-      }).spawn();
-    } catch (error) {
-      return { ok: false, message: _spawnError(program, error) };
-    }
+    const child = _spawn(program, args, "null");
+    if (!(child instanceof Deno.ChildProcess)) return child;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = await Promise.race([
       child.status,
@@ -157,6 +137,29 @@ export class EditorLauncher {
         waited.signal === null ? "" : `, ${waited.signal}`
       }): its messages are in the server's terminal`,
     };
+  }
+}
+
+/**
+ * Starts the editor with its input and output `inherit`ed (the server's
+ * terminal) or at `null`, or says why it could not. Its complaints go where
+ * the server's own go either way: a pipe would break (and could kill it) once
+ * the server is closed.
+ */
+function _spawn(
+  program: string,
+  args: string[],
+  stdio: "inherit" | "null",
+): Deno.ChildProcess | LaunchOutcome {
+  try {
+    return new Deno.Command(program, {
+      args,
+      stdin: stdio,
+      stdout: stdio,
+      stderr: "inherit",
+    }).spawn();
+  } catch (error) {
+    return { ok: false, message: _spawnError(program, error) };
   }
 }
 
