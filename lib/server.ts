@@ -498,13 +498,7 @@ export function createHandler(
           try {
             await loading;
           } catch (error) {
-            return _error(
-              503,
-              `The profile could not be loaded: ${
-                error instanceof Error ? error.message : error
-              }`,
-              api,
-            );
+            return _loadFailed(error, api);
           }
           endTurn = await turn(route.first === true);
         }
@@ -543,6 +537,17 @@ export function createHandler(
   };
 }
 
+/** The 503 answer when the profile failed to load. */
+function _loadFailed(error: unknown, api: boolean): Response {
+  return _error(
+    503,
+    `The profile could not be loaded: ${
+      error instanceof Error ? error.message : error
+    }`,
+    api,
+  );
+}
+
 /** `/api/source` (GET) and `/api/open` (POST), when there are sources. */
 async function _sourceRoute(
   request: Request,
@@ -563,13 +568,7 @@ async function _sourceRoute(
   try {
     serving = await sources;
   } catch (error) {
-    return _error(
-      503,
-      `The profile could not be loaded: ${
-        error instanceof Error ? error.message : error
-      }`,
-      true,
-    );
+    return _loadFailed(error, true);
   }
   const response = open
     ? await openResponse(request, serving)
