@@ -530,17 +530,11 @@ class _PstatsReader extends ProfilerSigns {
       case _FLOAT:
         r.skip(1);
         return r.float64();
-      case _INT | 0x80: {
-        const index = r.reserveRef();
-        r.skip(1);
-        const value = r.int32();
-        r.setRef(index, value);
-        return value;
-      }
+      case _INT | 0x80:
       case _FLOAT | 0x80: {
         const index = r.reserveRef();
         r.skip(1);
-        const value = r.float64();
+        const value = code === (_INT | 0x80) ? r.int32() : r.float64();
         r.setRef(index, value);
         return value;
       }
