@@ -33,43 +33,12 @@ import {
   targetFunctions,
 } from "../lib/transform_target.ts";
 import { packageKey } from "../lib/group.ts";
-import {
-  cyclesOnly,
-  denseProgram,
-  directRecursion,
-  hostileNumbers,
-  mutualRecursion,
-  profileOf,
-  random,
-  treeProgram,
-} from "./_call_graphs.ts";
+import { profileOf, random, treeProgram } from "./_call_graphs.ts";
+import { assertWidthsAddUp, profilesOfEveryShape } from "./_rule_profiles.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 
-/** Every pstats fixture, and generated profiles of every shape. */
-function profiles(): [string, Profile][] {
-  const out: [string, Profile][] = [];
-  for (const folder of ["", "compare/"]) {
-    for (const entry of Deno.readDirSync(new URL(folder, FIXTURES))) {
-      if (!entry.name.endsWith(".pstats")) continue;
-      const name = folder + entry.name;
-      const bytes = Deno.readFileSync(new URL(name, FIXTURES));
-      out.push([name, loadProfile([{ source: name, bytes }])]);
-    }
-  }
-  for (let seed = 1; seed <= 3; seed++) {
-    out.push([`tree ${seed}`, profileOf(treeProgram(seed))]);
-    out.push([`direct recursion ${seed}`, profileOf(directRecursion(seed))]);
-    out.push([`mutual recursion ${seed}`, profileOf(mutualRecursion(seed))]);
-    out.push([`dense ${seed}`, profileOf(denseProgram(seed))]);
-    out.push([`cycles only ${seed}`, profileOf(cyclesOnly(seed))]);
-    out.push([`hostile numbers ${seed}`, profileOf(hostileNumbers(seed))]);
-    out.push([`sampled dense ${seed}`, profileOf(denseProgram(seed), true)]);
-  }
-  return out;
-}
-
-const PROFILES = profiles();
+const PROFILES = profilesOfEveryShape(3);
 
 /** A function drawn in the tree, picked at random (weighted to the wide). */
 function someFunction(tree: CallTree, next: () => number): number {
@@ -120,20 +89,11 @@ function checkRules(profile: Profile, tree: CallTree): void {
   const eps = Math.max(total, 1e-300) * 1e-9;
   // Rule 1: every frame is its own part plus its children's; the own parts
   // add up to the total; the folded stacks too.
-  const children = new Float64Array(tree.size);
   let selves = 0;
-  for (let i = 0; i < tree.size; i++) {
-    selves += tree.self[i]!;
-    if (i > 0) children[tree.parent[i]!]! += tree.value[i]!;
-  }
+  for (let i = 0; i < tree.size; i++) selves += tree.self[i]!;
   assertAlmostEquals(selves, tree.total, eps, "own parts");
+  assertWidthsAddUp(tree, eps);
   for (let i = 0; i < tree.size; i++) {
-    assertAlmostEquals(
-      children[i]! + tree.self[i]!,
-      tree.value[i]!,
-      eps,
-      `frame ${i}`,
-    );
     assert(tree.merged[i]! <= tree.self[i]! + eps, `merged ${i}`);
     assert(tree.merged[i]! >= 0 && tree.self[i]! >= 0, `not negative ${i}`);
   }

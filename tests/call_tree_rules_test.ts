@@ -13,44 +13,16 @@ import { calleeTree, callerTree } from "../lib/call_sandwich.ts";
 import { callModel } from "../lib/call_model.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import type { Profile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats/read.ts";
 import {
   cyclesOnly,
   denseProgram,
-  directRecursion,
   hostileNumbers,
-  mutualRecursion,
   profileOf,
   simulate,
-  treeProgram,
 } from "./_call_graphs.ts";
+import { assertWidthsAddUp, profilesOfEveryShape } from "./_rule_profiles.ts";
 
-const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-/** Every pstats fixture, and generated profiles of every shape. */
-function profiles(): [string, Profile][] {
-  const out: [string, Profile][] = [];
-  for (const folder of ["", "compare/"]) {
-    for (const entry of Deno.readDirSync(new URL(folder, FIXTURES))) {
-      if (!entry.name.endsWith(".pstats")) continue;
-      const name = folder + entry.name;
-      const bytes = Deno.readFileSync(new URL(name, FIXTURES));
-      out.push([name, loadProfile([{ source: name, bytes }])]);
-    }
-  }
-  for (let seed = 1; seed <= 4; seed++) {
-    out.push([`tree ${seed}`, profileOf(treeProgram(seed))]);
-    out.push([`direct recursion ${seed}`, profileOf(directRecursion(seed))]);
-    out.push([`mutual recursion ${seed}`, profileOf(mutualRecursion(seed))]);
-    out.push([`dense ${seed}`, profileOf(denseProgram(seed))]);
-    out.push([`cycles only ${seed}`, profileOf(cyclesOnly(seed))]);
-    out.push([`hostile numbers ${seed}`, profileOf(hostileNumbers(seed))]);
-    out.push([`sampled dense ${seed}`, profileOf(denseProgram(seed), true)]);
-  }
-  return out;
-}
-
-const PROFILES = profiles();
+const PROFILES = profilesOfEveryShape(4);
 const SHARES = [0, 0.001, 0.02];
 
 function check(
@@ -77,17 +49,7 @@ Deno.test("rule 1: the tree's weights and the folded stacks' add up to the profi
     for (let i = 0; i < tree.size; i++) selves += tree.self[i]!;
     assertAlmostEquals(selves, total, total * 1e-9);
     // Every frame is its own part plus its children.
-    const children = new Float64Array(tree.size);
-    for (let i = 1; i < tree.size; i++) {
-      children[tree.parent[i]!]! += tree.value[i]!;
-    }
-    for (let i = 0; i < tree.size; i++) {
-      assertAlmostEquals(
-        children[i]! + tree.self[i]!,
-        tree.value[i]!,
-        total * 1e-9,
-      );
-    }
+    assertWidthsAddUp(tree, total * 1e-9);
     const scale = tree.unit === "seconds" ? 1e6 : 1;
     const lines = [...collapsedStacks(tree)];
     const weights = lines.reduce(

@@ -24,6 +24,7 @@ import {
 } from "../lib/pstats/build.ts";
 import type { FunctionKey } from "../lib/pstats/stats_table.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
+import { assertWidthsAddUp } from "./_rule_profiles.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 
@@ -48,22 +49,6 @@ function node(tree: CallTree, profile: Profile, path: string): number {
   const i = paths(profile, tree).indexOf(path);
   assert(i >= 0, `no node ${path}`);
   return i;
-}
-
-/** Every node's children and own part add up to its value. */
-function assertWidthsAddUp(tree: CallTree): void {
-  const children = new Float64Array(tree.size);
-  for (let i = 1; i < tree.size; i++) {
-    children[tree.parent[i]!]! += tree.value[i]!;
-  }
-  for (let i = 0; i < tree.size; i++) {
-    assertAlmostEquals(
-      children[i]! + tree.self[i]!,
-      tree.value[i]!,
-      tree.total * 1e-12,
-      `node ${i}`,
-    );
-  }
 }
 
 /** A function for synthetic profiles: `name` in app.py at `line`. */
