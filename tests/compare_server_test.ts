@@ -1,6 +1,10 @@
 import { assertEquals } from "@std/assert";
 import { COMPARING_META } from "../lib/assets.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
+import {
+  allowedHosts,
+  createHandler,
+  type HandlerOptions,
+} from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 import { run } from "./_runs.ts";
 
@@ -11,11 +15,27 @@ const mainRun = (source: string, time: number) =>
 const get = (handler: (r: Request) => Promise<Response>, path: string) =>
   handler(new Request(`http://127.0.0.1:8000${path}`));
 
+/** The program's handler with these options, served at 127.0.0.1:8000. */
+const handlerOf = (options: Omit<HandlerOptions, "isAllowedHost">) =>
+  createHandler({
+    ...options,
+    isAllowedHost: allowedHosts("127.0.0.1", 8000),
+  });
+
+/** The status of the answer to `path`, its body left unread. */
+async function statusOf(
+  handler: (r: Request) => Promise<Response>,
+  path: string,
+): Promise<number> {
+  const response = await get(handler, path);
+  await response.body?.cancel();
+  return response.status;
+}
+
 Deno.test("/api/base serves the profile before, in the form of /api/profile", async () => {
-  const handler = createHandler({
+  const handler = handlerOf({
     profile: mainRun("after.pstats", 0.25),
     base: mainRun("before.pstats", 0.5),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
   const base = await get(handler, "/api/base");
   assertEquals(base.status, 200);
@@ -29,13 +49,10 @@ Deno.test("/api/base serves the profile before, in the form of /api/profile", as
 });
 
 Deno.test("/api/base answers 204 No Content when not comparing", async () => {
-  const handler = createHandler({
+  const handler = handlerOf({
     profile: mainRun("after.pstats", 0.25),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
-  const response = await get(handler, "/api/base");
-  assertEquals(response.status, 204);
-  await response.body?.cancel();
+  assertEquals(await statusOf(handler, "/api/base"), 204);
 });
 
 Deno.test("/api/compare answers the JSON report of the two runs, filtered, sorted and paged", async () => {
@@ -47,10 +64,9 @@ Deno.test("/api/compare answers the JSON report of the two runs, filtered, sorte
       })),
       { source },
     );
-  const handler = createHandler({
+  const handler = handlerOf({
     base: run2("before.pstats", { load: 1, parse: 2, old: 1 }),
     profile: run2("after.pstats", { load: 3, parse: 1, new: 0.5 }),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
   const body = async (path: string) => {
     const response = await get(handler, path);
@@ -72,9 +88,7 @@ Deno.test("/api/compare answers the JSON report of the two runs, filtered, sorte
   assertEquals([page.total, page.offset], [2, 1]);
   assertEquals(page.functions.map((f: { name: string }) => f.name), ["old"]);
   for (const bad of ["?sort=speed", "?only=quicker", "?desc=maybe"]) {
-    const response = await get(handler, `/api/compare${bad}`);
-    assertEquals(response.status, 400, bad);
-    await response.body?.cancel();
+    assertEquals(await statusOf(handler, `/api/compare${bad}`), 400, bad);
   }
 });
 
@@ -86,10 +100,9 @@ Deno.test("/api/compare judges changes by the threshold asked for, the default w
       { key: ["app.py", 1, "main"], time: 1 - f },
       { key: ["app.py", 5, "f"], time: f },
     ], { source });
-  const handler = createHandler({
+  const handler = handlerOf({
     base: run2("before.pstats", 0.01),
     profile: run2("after.pstats", 0.013),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
   const changes = async (query: string) => {
     const response = await get(handler, `/api/compare?sort=name${query}`);
@@ -121,13 +134,10 @@ Deno.test("/api/compare judges changes by the threshold asked for, the default w
 });
 
 Deno.test("/api/compare answers 404 when not comparing", async () => {
-  const handler = createHandler({
+  const handler = handlerOf({
     profile: mainRun("after.pstats", 0.25),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
   });
-  const response = await get(handler, "/api/compare");
-  assertEquals(response.status, 404);
-  await response.body?.cancel();
+  assertEquals(await statusOf(handler, "/api/compare"), 404);
 });
 
 Deno.test("the page says it compares two runs before they load, and only then", async () => {
@@ -140,10 +150,9 @@ Deno.test("the page says it compares two runs before they load, and only then", 
   const page = async (
     options: Partial<Parameters<typeof createHandler>[0]>,
   ) => {
-    const handler = createHandler({
+    const handler = handlerOf({
       assets,
       profile: Promise.resolve(mainRun("after.pstats", 0.25)),
-      isAllowedHost: allowedHosts("127.0.0.1", 8000),
       ...options,
     });
     return (await (await get(handler, "/")).text()).includes(
