@@ -2,6 +2,7 @@
 """Generate a large synthetic pstats file in cProfile's layout.
 
 Usage: python3 scripts/gen_large.py OUT [--functions N] [--callers K] [--seed S]
+                                          [--shape shared|unshared]
 
 The result is a marshal dump (Python's own marshal, default version) of
   {(file, line, name): (cc, nc, tt, ct, {caller_key: (nc, cc, tt, ct)})}
@@ -15,6 +16,15 @@ re-dumped a profile); the rest are fresh tuples sharing the strings, as
 cProfile's own label() produces. Output is deterministic for a given seed
 and Python version. With the defaults (200,000 functions, 8
 callers each) the file is about 80 MB and takes a few seconds.
+
+With --shape unshared the strings are shared the way yappi and other
+writers that are not CPython's cProfile share them: not at all for file
+names. Every key, top-level and caller, is a tuple of its own whose file name
+is a string object of its own (marshal writes an object that only one
+tuple holds in full, without a back-reference), over 8,000 distinct paths;
+names are shared as cProfile shares them. It has 3 callers a function by
+default, which at 200,000 functions makes a file of about the same size as
+the default shape's (each caller key holds a whole path).
 """
 import argparse
 import marshal
@@ -130,9 +140,15 @@ def make_keys(rng, n, n_paths):
     return keys
 
 
-def generate(n, k, seed, shared):
+def fresh(text):
+    """A new string object equal to `text` (never the same object)."""
+    return (text + ".")[:-1]
+
+
+def generate(n, k, seed, shared, unshared=False):
     rng = random.Random(seed)
-    keys = make_keys(rng, n, min(2000, max(1, n // 10)))
+    paths = min(8000 if unshared else 2000, max(1, n // 10))
+    keys = make_keys(rng, n, paths)
     n_roots = max(1, n // 5000)
     stats = {}
     for i, key in enumerate(keys):
@@ -146,7 +162,9 @@ def generate(n, k, seed, shared):
                 tt = rng.random() * 1e-5 * ncalls
                 ct = tt + rng.random() * rng.random() * 1e-3 * ncalls
                 ckey = keys[j]
-                if rng.random() >= shared:
+                if unshared:
+                    ckey = (fresh(ckey[0]), ckey[1], ckey[2])
+                elif rng.random() >= shared:
                     ckey = (ckey[0], ckey[1], ckey[2])  # new tuple, same strings
                 callers[ckey] = (ncalls, prim, tt, ct)
         if callers:
@@ -158,6 +176,8 @@ def generate(n, k, seed, shared):
             nc = cc = 1
             tt = rng.random() * 1e-2
             ct = tt + rng.random() * 10.0
+        if unshared:
+            key = (fresh(key[0]), key[1], key[2])
         stats[key] = (cc, nc, tt, ct, callers)
     return stats
 
@@ -166,16 +186,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out")
     parser.add_argument("--functions", type=int, default=200000)
-    parser.add_argument("--callers", type=int, default=8)
+    parser.add_argument("--callers", type=int,
+                        help="callers a function (default: 8, or 3 with --shape unshared)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--shared-keys", type=float, default=0.5,
                         help="fraction of caller keys that reuse the top-level key tuple")
+    parser.add_argument("--shape", choices=("shared", "unshared"), default="shared",
+                        help="how the strings are shared (see above)")
     args = parser.parse_args()
+    unshared = args.shape == "unshared"
+    if args.callers is None:
+        args.callers = 3 if unshared else 8
     if args.functions < 1 or args.callers < 0:
         parser.error("need --functions >= 1 and --callers >= 0")
 
     t0 = time.perf_counter()
-    stats = generate(args.functions, args.callers, args.seed, args.shared_keys)
+    stats = generate(args.functions, args.callers, args.seed, args.shared_keys,
+                     unshared)
     with open(args.out, "wb") as f:
         marshal.dump(stats, f)
     size = os.path.getsize(args.out)

@@ -21,7 +21,7 @@
 
 import { countsSwapped, ProfilerSigns, SAMPLED_MARKER } from "./profiler.ts";
 import type { PstatsFile, ReadPstatsOptions } from "./types.ts";
-import { asciiText } from "./ascii_text.ts";
+import { ByteStrings, NOT_TEXT } from "./byte_strings.ts";
 
 const _PROGRESS_EVERY = 8192;
 
@@ -57,8 +57,6 @@ const _SLOT_ID = 0;
 const _SLOT_FILE = 1;
 const _SLOT_LINE = 2;
 const _SLOT_NAME = 3;
-
-const _UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Reads a pstats file fast, or answers `undefined` when it holds something
@@ -357,9 +355,9 @@ class _FastReader extends ProfilerSigns {
   refFloats: Float64Array = new Float64Array(64);
   refFloatCount = 0;
 
-  // Strings by id, and ids by string.
-  readonly strings: string[] = [];
-  readonly stringIds = new Map<string, number>();
+  /** Strings by id, found by their bytes. */
+  readonly stringTable: ByteStrings;
+  readonly strings: string[];
 
   /** Functions' records (see `_FN_*`), four ints each. */
   fn: Int32Array;
@@ -424,6 +422,8 @@ class _FastReader extends ProfilerSigns {
     this.ePrimitive = tables.ePrimitive;
     this.eInternal = tables.eInternal;
     this.eCumulative = tables.eCumulative;
+    this.stringTable = new ByteStrings(size);
+    this.strings = this.stringTable.strings;
     // The hash table is filled all over, so it starts small and grows.
     let slots = 64;
     while (slots < size / 512) slots *= 2;
@@ -439,6 +439,7 @@ class _FastReader extends ProfilerSigns {
    * were written.
    */
   release(): void {
+    this.stringTable.release();
     for (const array of [this.refFloats, this.table]) {
       (array.buffer as ArrayBuffer).transfer(0);
     }
@@ -721,22 +722,10 @@ class _FastReader extends ProfilerSigns {
     if (n < 0) throw _UNSUPPORTED;
     if (start + n > this.end) throw _SHORT;
     this.pos = start + n;
-    let text = asciiText(b, start, start + n);
-    if (text === undefined) {
-      // CPython writes the ASCII types only for ASCII text.
-      if (ascii) throw _UNSUPPORTED;
-      try {
-        text = _UTF8.decode(b.subarray(start, start + n));
-      } catch {
-        throw _UNSUPPORTED; // lone surrogates or bytes that are not UTF-8
-      }
-    }
-    let id = this.stringIds.get(text);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(text);
-      this.stringIds.set(text, id);
-    }
+    // CPython writes the ASCII types only for ASCII text; the rest must be
+    // UTF-8 without lone surrogates.
+    const id = this.stringTable.id(b, this.view, start, n, ascii);
+    if (id === NOT_TEXT) throw _UNSUPPORTED;
     if (index >= 0) this.setRef(index, _REF_STRING, id);
     return id;
   }
