@@ -9,6 +9,9 @@
  * - large: 200,000 functions with 8 callers each (about 77 MB), generated on
  *   first use into bench/ with scripts/gen_large.py (`--functions N` changes
  *   the size);
+ * - unshared: as many functions with 3 callers each (about 81 MB), made by
+ *   `scripts/gen_large.py --shape unshared`: strings shared as yappi and
+ *   other writers share them, every key's file name written in full;
  * - real: part of CPython's test suite run under cProfile (about 3 MB,
  *   16,000 functions), made on first use with scripts/gen_real.sh;
  * - with `--many N`: N small files merged into one profile (made with
@@ -21,8 +24,9 @@
  * HTML report: its size for a test-suite profile and how fast the large
  * profile's report opens in headless Chromium (scripts/bench_report.ts).
  *
- * `--only large|real|many|compare|folder|report` runs one of them; `--runs
- * N` sets the runs (3 for large and many, 5 for real by default). Set
+ * `--only large|unshared|real|many|compare|folder|report` runs one of them
+ * (`--only large,unshared` several); `--runs N` sets the runs (3 for large,
+ * unshared and many, 5 for real by default). Set
  * PYTHON to choose the interpreter (default: python3; the real profile
  * needs its `test` package).
  *
@@ -72,9 +76,15 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The large generated profile of `n` functions, made if missing. */
-async function largeFile(n: number): Promise<string> {
-  const file = `${BENCH}large-${n}.pstats`;
+/**
+ * The large generated profile of `n` functions, made if missing: in
+ * gen_large.py's default shape, or with its strings unshared.
+ */
+async function largeFile(
+  n: number,
+  shape: "shared" | "unshared" = "shared",
+): Promise<string> {
+  const file = `${BENCH}${shape === "shared" ? "large" : shape}-${n}.pstats`;
   if (!(await exists(file))) {
     await Deno.mkdir(BENCH, { recursive: true });
     console.log(`Generating ${file} with ${python}…`);
@@ -83,6 +93,8 @@ async function largeFile(n: number): Promise<string> {
       file,
       "--functions",
       String(n),
+      "--shape",
+      shape,
     ]);
   }
   return file;
@@ -172,14 +184,17 @@ async function compare(
   );
 }
 
-const only = args.only;
-if (only === undefined || only === "large") {
-  const file = await largeFile(functions);
+const parts = args.only?.split(",");
+/** Whether to run a part: every part runs unless `--only` names some. */
+const wanted = (name: string) => parts === undefined || parts.includes(name);
+for (const shape of ["shared", "unshared"] as const) {
+  if (!wanted(shape === "shared" ? "large" : shape)) continue;
+  const file = await largeFile(functions, shape);
   const size = (await Deno.stat(file)).size;
   await compare(
     `${file.slice(ROOT.length)}: ${(size / 1e6).toFixed(1)} MB, ${
       functions.toLocaleString("en-US")
-    } functions`,
+    } functions${shape === "shared" ? "" : ", every file name in full"}`,
     [file],
     size,
     Number(args.runs ?? 3),
@@ -187,7 +202,7 @@ if (only === undefined || only === "large") {
   );
 }
 
-if (only === undefined || only === "real") {
+if (wanted("real")) {
   const file = `${BENCH}real-stdlib.pstats`;
   if (!(await exists(file))) {
     await Deno.mkdir(BENCH, { recursive: true });
@@ -221,7 +236,7 @@ if (only === undefined || only === "real") {
   );
 }
 
-if (args.many !== undefined || only === "many") {
+if (args.many !== undefined || parts?.includes("many")) {
   const count = Number(args.many ?? 5000);
   const dir = `${BENCH}many-${count}`;
   if (!(await exists(dir))) {
@@ -253,7 +268,7 @@ if (args.many !== undefined || only === "many") {
 
 // Comparing two runs (--base): against loading both files separately. The
 // "after" file is made from the first by scripts/gen_variant.py.
-if (only === undefined || only === "compare") {
+if (wanted("compare")) {
   const file = await largeFile(functions);
   const afterFile = file.replace(/\.pstats$/, "-after.pstats");
   if (!(await exists(afterFile))) {
@@ -302,7 +317,7 @@ if (args.browser) {
 // the HTML report's size and opening time (scripts/bench_report.ts).
 const LATER = [["folder", "bench_folder.ts"], ["report", "bench_report.ts"]];
 for (const [name, script] of LATER) {
-  if (only !== undefined && only !== name) continue;
+  if (!wanted(name)) continue;
   const status = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", `${ROOT}scripts/${script}`],
     stdout: "inherit",

@@ -48,15 +48,17 @@ export const NOT_TEXT = -1;
 export class ByteStrings {
   /** The strings, by id. */
   readonly strings: string[] = [];
-  /** The bytes of every string met, back to back. */
+  /** The whole file, when its strings are compared where they lie. */
+  readonly #file: Uint8Array | undefined;
+  /** The file, or the bytes of every string met, back to back. */
   #bytes: Uint8Array;
   #view: DataView;
   #end = 0;
-  /** Where each string's bytes start in `#bytes`, by id. */
-  #start: Int32Array;
-  /** Each string's hash, by id (for growing the table). */
-  #hash: Int32Array;
-  /** Slots of two ints: the id + 1 (0: empty) and its hash. */
+  /**
+   * The hash table: slots of four ints, the id + 1 (0: empty), the hash,
+   * where the string's bytes start in `#bytes` and how many there are; all
+   * that finding a string takes but its bytes, in one place in memory.
+   */
   #table: Int32Array;
   #mask: number;
   /**
@@ -67,17 +69,26 @@ export class ByteStrings {
    */
   #misses: number;
 
-  /** @param size The size of the file whose strings these are. */
-  constructor(size: number) {
-    let slots = 1024;
-    while (slots < size / 256) slots *= 2;
-    this.#table = new Int32Array(slots * 2);
+  /**
+   * @param size The size of the file whose strings these are.
+   * @param file The whole file, when every string will be found in it (then
+   * a string's bytes are compared where they were first met, and not
+   * copied); without it, the bytes given to {@linkcode id} may change
+   * after it returns (a window of a file read a chunk at a time).
+   */
+  constructor(size: number, file?: Uint8Array) {
+    // Grown as strings come: most of a large file repeats a few.
+    let slots = 256;
+    while (slots < 8192 && slots < size / 512) slots *= 2;
+    this.#table = new Int32Array(slots * 4);
     this.#mask = slots - 1;
-    const ids = slots >> 1;
-    this.#start = new Int32Array(ids + 1);
-    this.#hash = new Int32Array(ids);
-    this.#bytes = new Uint8Array(Math.max(4096, Math.min(size, slots * 16)));
-    this.#view = new DataView(this.#bytes.buffer);
+    this.#file = file;
+    this.#bytes = file ?? new Uint8Array(Math.min(size + 8, slots * 32));
+    this.#view = new DataView(
+      this.#bytes.buffer,
+      this.#bytes.byteOffset,
+      this.#bytes.byteLength,
+    );
     this.#misses = size + (1 << 20);
   }
 
@@ -134,14 +145,12 @@ export class ByteStrings {
     const mask = this.#mask;
     let slot = h & mask;
     for (;; slot = (slot + 1) & mask) {
-      const known = table[slot * 2]!;
+      const at = slot * 4;
+      const known = table[at]!;
       if (known === 0) break;
-      if (table[slot * 2 + 1] !== h) continue;
-      const id = known - 1;
-      const from = this.#start[id]!;
-      if (this.#start[id + 1]! - from !== n) continue;
-      const same = this.#same(bytes, view, start, from, n);
-      if (same === n) return id;
+      if (table[at + 1] !== h || table[at + 3] !== n) continue;
+      const same = this.#same(bytes, view, start, table[at + 2]!, n);
+      if (same === n) return known - 1;
       this.#misses -= same + 1;
       if (this.#misses < 0) return NOT_TEXT;
     }
@@ -187,46 +196,42 @@ export class ByteStrings {
       }
     }
     const id = this.strings.length;
-    if (id === this.#hash.length) {
-      this.#grow();
-      slot = h & this.#mask;
-      while (this.#table[slot * 2] !== 0) slot = (slot + 1) & this.#mask;
+    let from = start;
+    if (this.#file === undefined) {
+      from = this.#end;
+      if (from + n > this.#bytes.length) {
+        const grown = new Uint8Array(
+          Math.max(2 * this.#bytes.length, from + n),
+        );
+        grown.set(this.#bytes.subarray(0, from));
+        this.#bytes = grown;
+        this.#view = new DataView(grown.buffer);
+      }
+      this.#bytes.set(bytes.subarray(start, start + n), from);
+      this.#end = from + n;
     }
-    if (this.#end + n > this.#bytes.length) {
-      const grown = new Uint8Array(
-        Math.max(2 * this.#bytes.length, this.#end + n),
-      );
-      grown.set(this.#bytes.subarray(0, this.#end));
-      this.#bytes = grown;
-      this.#view = new DataView(grown.buffer);
-    }
-    this.#bytes.set(bytes.subarray(start, start + n), this.#end);
-    this.#end += n;
-    this.#start[id + 1] = this.#end;
-    this.#hash[id] = h;
+    const at = slot * 4;
+    this.#table[at] = id + 1;
+    this.#table[at + 1] = h;
+    this.#table[at + 2] = from;
+    this.#table[at + 3] = n;
     this.strings.push(text);
-    this.#table[slot * 2] = id + 1;
-    this.#table[slot * 2 + 1] = h;
+    // At most half full, so that a search seldom goes far.
+    if (2 * (id + 1) > this.#mask + 1) this.#grow();
     return id;
   }
 
-  /** Doubles the table and the room for ids (the table stays at most half full). */
+  /** Doubles the table. */
   #grow(): void {
-    const ids = this.#hash.length * 2;
-    const start = new Int32Array(ids + 1);
-    start.set(this.#start);
-    this.#start = start;
-    const hash = new Int32Array(ids);
-    hash.set(this.#hash);
-    this.#hash = hash;
-    const slots = ids * 2;
-    const table = new Int32Array(slots * 2);
+    const old = this.#table;
+    const slots = 2 * (this.#mask + 1);
+    const table = new Int32Array(slots * 4);
     const mask = slots - 1;
-    for (let id = 0; id < this.strings.length; id++) {
-      let slot = hash[id]! & mask;
-      while (table[slot * 2] !== 0) slot = (slot + 1) & mask;
-      table[slot * 2] = id + 1;
-      table[slot * 2 + 1] = hash[id]!;
+    for (let from = 0; from < old.length; from += 4) {
+      if (old[from] === 0) continue;
+      let slot = old[from + 1]! & mask;
+      while (table[slot * 4] !== 0) slot = (slot + 1) & mask;
+      table.set(old.subarray(from, from + 4), slot * 4);
     }
     this.#table = table;
     this.#mask = mask;
@@ -234,8 +239,9 @@ export class ByteStrings {
 
   /** Gives the memory of the working tables back at once (the strings stay). */
   release(): void {
-    for (const array of [this.#bytes, this.#start, this.#hash, this.#table]) {
-      (array.buffer as ArrayBuffer).transfer(0);
+    (this.#table.buffer as ArrayBuffer).transfer(0);
+    if (this.#file === undefined) {
+      (this.#bytes.buffer as ArrayBuffer).transfer(0);
     }
   }
 }
