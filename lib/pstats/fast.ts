@@ -36,7 +36,7 @@ const _UNSUPPORTED = new _Unsupported();
 class _Short {}
 const _SHORT = new _Short();
 
-// What a reference slot holds (its kind in `refs`), and so what its value is.
+// What a reference slot holds (`refKind`), and so what its value is.
 const _REF_OTHER = 0; // reserved, or a value this reader does not keep
 const _REF_INT = 1; // the int
 const _REF_FLOAT = 2; // the float's index in refFloats
@@ -265,7 +265,8 @@ export async function readPstatsFastStream(
 
 /** The tables a reader writes: see {@linkcode _tables}. */
 interface _Tables {
-  refs: Int32Array;
+  refKind: Uint8Array;
+  refValue: Int32Array;
   fn: Int32Array;
   calls: Float64Array;
   primitiveCalls: Float64Array;
@@ -292,7 +293,8 @@ function _tables(size: number): _Tables {
   const edges = 1 + Math.ceil(size / 10);
   const refs = 1 + Math.ceil(size / 2);
   return {
-    refs: new Int32Array(2 * refs),
+    refKind: new Uint8Array(refs),
+    refValue: new Int32Array(refs),
     fn: new Int32Array(functions * 4),
     calls: new Float64Array(functions),
     primitiveCalls: new Float64Array(functions),
@@ -344,12 +346,10 @@ class _FastReader extends ProfilerSigns {
   readonly tables: _Tables;
   sampledMarker = false;
 
-  /**
-   * The reference slots, in the order marshal numbers them: two ints each,
-   * what the slot holds and its value (see `_REF_*`), side by side so that
-   * looking one up reads one place in memory.
-   */
-  refs: Int32Array;
+  /** What each reference slot holds, in the order marshal numbers them. */
+  refKind: Uint8Array;
+  /** Each reference slot's value (see `_REF_*`). */
+  refValue: Int32Array;
   refCount = 0;
   /** The floats that references hold. */
   refFloats: Float64Array = new Float64Array(64);
@@ -388,8 +388,6 @@ class _FastReader extends ProfilerSigns {
    * @param bytes The file, or the first window of it.
    * @param end Where the bytes held end.
    * @param size The file's size, which the tables are made for.
-   * @param whole Whether `bytes` is the whole file (then its strings are
-   * compared where they lie, and a small file's tables are pooled).
    */
   constructor(
     bytes: Uint8Array,
@@ -410,7 +408,8 @@ class _FastReader extends ProfilerSigns {
       _pool = undefined;
     } else tables = _tables(size);
     this.tables = tables;
-    this.refs = tables.refs;
+    this.refKind = tables.refKind;
+    this.refValue = tables.refValue;
     this.fn = tables.fn;
     this.calls = tables.calls;
     this.primitiveCalls = tables.primitiveCalls;
@@ -462,7 +461,7 @@ class _FastReader extends ProfilerSigns {
       return;
     }
     for (
-      const array of [this.refs, this.fn, this.entered]
+      const array of [this.refKind, this.refValue, this.fn, this.entered]
     ) {
       (array.buffer as ArrayBuffer).transfer(0);
     }
@@ -566,16 +565,16 @@ class _FastReader extends ProfilerSigns {
   /** Takes a reference slot for a value whose type code has FLAG_REF. */
   reserve(): number {
     const index = this.refCount;
-    if (2 * index === this.refs.length) throw _UNSUPPORTED; // can't be
-    this.refs[2 * index] = _REF_OTHER;
+    if (index === this.refKind.length) throw _UNSUPPORTED; // can't be
+    this.refKind[index] = _REF_OTHER;
     this.refCount = index + 1;
     return index;
   }
 
   /** Fills a reserved reference slot. */
   setRef(index: number, kind: number, value: number): void {
-    this.refs[2 * index] = kind;
-    this.refs[2 * index + 1] = value;
+    this.refKind[index] = kind;
+    this.refValue[index] = value;
   }
 
   /** Reads a 32-bit little-endian int at `at`, checking the bounds. */
@@ -611,10 +610,10 @@ class _FastReader extends ProfilerSigns {
         return;
       case 0x72: { // 'r'
         const slot = this.ref();
-        const kind = this.refs[2 * slot];
-        if (kind === _REF_INT) to[i] = this.refs[2 * slot + 1]!;
+        const kind = this.refKind[slot];
+        if (kind === _REF_INT) to[i] = this.refValue[slot]!;
         else if (kind === _REF_FLOAT) {
-          to[i] = this.refFloats[this.refs[2 * slot + 1]!]!;
+          to[i] = this.refFloats[this.refValue[slot]!]!;
         } else throw _UNSUPPORTED;
         return;
       }
@@ -671,8 +670,8 @@ class _FastReader extends ProfilerSigns {
     const code = this.bytes[at];
     if (code === 0x72) {
       const slot = this.ref();
-      if (this.refs[2 * slot] !== _REF_INT) throw _UNSUPPORTED;
-      return this.refs[2 * slot + 1]!;
+      if (this.refKind[slot] !== _REF_INT) throw _UNSUPPORTED;
+      return this.refValue[slot]!;
     }
     if ((code! & 0x7f) !== 0x69) throw _UNSUPPORTED;
     const index = code! & 0x80 ? this.reserve() : -1;
@@ -690,8 +689,8 @@ class _FastReader extends ProfilerSigns {
     const code = b[at]!;
     if (code === 0x72) {
       const slot = this.ref();
-      if (this.refs[2 * slot] !== _REF_STRING) throw _UNSUPPORTED;
-      return this.refs[2 * slot + 1]!;
+      if (this.refKind[slot] !== _REF_STRING) throw _UNSUPPORTED;
+      return this.refValue[slot]!;
     }
     const index = code & 0x80 ? this.reserve() : -1;
     let start: number;
@@ -755,8 +754,8 @@ class _FastReader extends ProfilerSigns {
     const code = this.bytes[at]!;
     if (code === 0x72) { // 'r'
       const slot = this.ref();
-      const kind = this.refs[2 * slot];
-      if (kind === _REF_KEY) return this.refs[2 * slot + 1]!;
+      const kind = this.refKind[slot];
+      if (kind === _REF_KEY) return this.refValue[slot]!;
       if (kind === _REF_SAMPLED) return -1;
       throw _UNSUPPORTED;
     }
