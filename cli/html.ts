@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from "@std/path";
 import { escapeControls } from "../lib/escape.ts";
 import { formatCount } from "../lib/format.ts";
 import {
+  type EmbeddedData,
   htmlReport,
   REPORT_GENERATOR,
   type UiAssets,
@@ -98,22 +99,25 @@ export async function writeHtml(
     fail(`${out}: ${fsReason(error)}`);
     return 1;
   }
-  let parts: Uint8Array[];
+  let size = 0;
   try {
-    parts = await _reportParts(
-      profile,
-      base,
-      start,
-      out,
-      progress,
-      assets,
-      sources,
-    );
-    // In slices, so that Ctrl+C is heard between them.
-    for (const part of parts) {
+    // Each part is written before the next is made, in slices, so that
+    // Ctrl+C is heard between them.
+    for await (
+      const part of _reportParts(
+        profile,
+        base,
+        start,
+        out,
+        progress,
+        assets,
+        sources,
+      )
+    ) {
       for (let at = 0; at < part.length;) {
         at += await file.write(part.subarray(at, at + _SLICE));
       }
+      size += part.length;
     }
     file.close();
     file = undefined;
@@ -127,7 +131,6 @@ export async function writeHtml(
     fail(`${out}: ${fsReason(error)}`);
     return 1;
   }
-  const size = parts.reduce((n, part) => n + part.length, 0);
   console.log(
     `Wrote ${escapeControls(out)} (${
       megabytes(size)
@@ -139,8 +142,12 @@ export async function writeHtml(
 /** How many bytes are written at a time. */
 const _SLICE = 1 << 20;
 
-/** The report's bytes: the page's data exactly as the server would send it. */
-async function _reportParts(
+/**
+ * The report's bytes, a part at a time: the page's data exactly as the
+ * server would send it, each body read as it is written (they are views of
+ * the profile's columns), so that the report is never held whole.
+ */
+async function* _reportParts(
   profile: Profile,
   base: Profile | undefined,
   start: string,
@@ -148,25 +155,33 @@ async function _reportParts(
   progress: Progress | undefined,
   assets: UiAssets,
   sources: { json: string; editorUrl: string | null } | undefined,
-): Promise<Uint8Array[]> {
+): AsyncGenerator<Uint8Array> {
   const handler = createHandler({
     profile,
     ...(base === undefined ? {} : { base }),
     isAllowedHost: () => true,
   });
-  const data = new Map<string, Uint8Array>();
+  const data = new Map<string, EmbeddedData>();
   for (const path of PAGE_DATA_PATHS) {
+    if (_RECOMPUTED.has(path)) continue;
     const response = await handler(new Request(`http://report${path}`));
     // Nothing there (no base when not comparing): nothing to embed.
-    if (response.status === 404 || response.status === 204) {
+    if (
+      response.status === 404 || response.status === 204 ||
+      response.body === null
+    ) {
       await response.body?.cancel();
       continue;
     }
     if (!response.ok) throw new Error(`${path} answered ${response.status}`);
-    data.set(path, new Uint8Array(await response.arrayBuffer()));
+    const length = Number(response.headers.get("content-length"));
+    if (!Number.isSafeInteger(length)) {
+      throw new Error(`${path} answered without a length`);
+    }
+    data.set(path, { length, chunks: response.body });
   }
-  const big = [...data.values()].some((b) => b.length >= PROGRESS_BYTES);
-  const parts = await htmlReport({
+  const big = [...data.values()].some((d) => d.length >= PROGRESS_BYTES);
+  const parts = htmlReport({
     assets,
     data,
     // With --by, --filter, --sort..., the report opens on that view, as the
@@ -189,9 +204,18 @@ async function _reportParts(
       }
       : {}),
   });
-  if (progress && big) progress("");
-  return parts;
+  try {
+    yield* parts;
+  } finally {
+    if (progress && big) progress("");
+  }
 }
+
+/**
+ * What the page works out itself, and the report so leaves out: the order
+ * of names and files (worked out when first sorted by one, or while idle).
+ */
+const _RECOMPUTED = new Set(["/api/order", "/api/base/order"]);
 
 /** Whether an error is the file system's (Deno's own error classes). */
 function _isFsError(error: unknown): boolean {

@@ -192,6 +192,84 @@ export function functionsLength(bytes: Uint8Array): number | undefined {
   return _pad(8 + headerLength) + _pad(4 * n) + 5 * _pad(8 * n);
 }
 
+/** One column of an encoded profile: see {@linkcode profileColumns}. */
+export interface ProfileColumn {
+  /** Its length in bytes, padding included (a multiple of 8). */
+  readonly length: number;
+  /** The width of its values: 1 (the header), 4 (u32) or 8 (f64). */
+  readonly width: 1 | 4 | 8;
+}
+
+/**
+ * The parts of an encoded profile, in order, from its start: the header
+ * (width 1), then each column with the width of its values. The HTML report
+ * packs each column for compression (`lib/report_bytes.ts`).
+ *
+ * @example
+ * ```ts
+ * import { encodeProfile, profileColumns } from "./wire.ts";
+ * import { buildProfile, statsFile } from "./pstats/build.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const bytes = encodeProfile(buildProfile([statsFile("run.pstats", [{
+ *   key: ["app.py", 1, "main"],
+ *   calls: 1,
+ *   primitiveCalls: 1,
+ *   internalTime: 0.5,
+ *   cumulativeTime: 0.5,
+ * }])]));
+ * const columns = profileColumns(bytes)!;
+ * assertEquals(columns.reduce((n, c) => n + c.length, 0), bytes.length);
+ * assertEquals(columns.map((c) => c.width), [1, 4, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4, 8, 8]);
+ * assertEquals(profileColumns(bytes.subarray(0, 6)), undefined);
+ * ```
+ *
+ * @param bytes The start of an encoded profile: its first 8 bytes and the
+ * start of its header are enough.
+ * @returns The parts, or `undefined` while too few bytes are in, or when
+ * they are not the start of an encoded profile.
+ */
+export function profileColumns(
+  bytes: Uint8Array,
+): ProfileColumn[] | undefined {
+  if (bytes.length < 8 || _MAGIC.some((b, i) => bytes[i] !== b)) {
+    return undefined;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(4, true);
+  // The counts come first in the header (see `encodeProfileParts`).
+  const prefix = Math.min(headerLength, 160);
+  if (bytes.length < 8 + prefix) return undefined;
+  const match = new TextDecoder().decode(bytes.subarray(8, 8 + prefix)).match(
+    /^\{"functions":(\d+),"edges":(\d+)(,"edgeCounts":"u32","primitiveExceptions":(\d+))?,/,
+  );
+  if (match === null) return undefined;
+  const n = Number(match[1]);
+  const m = Number(match[2]);
+  const k = Number(match[4] ?? 0);
+  const columns: ProfileColumn[] = [{
+    length: _pad(8 + headerLength),
+    width: 1,
+  }];
+  const add = (count: number, width: 4 | 8) =>
+    columns.push({ length: _pad(count * width), width });
+  add(n, 4);
+  for (let i = 0; i < 5; i++) add(n, 8);
+  add(m, 4);
+  add(m, 4);
+  if (match[3] === undefined) {
+    add(m, 8);
+    add(m, 8);
+  } else {
+    add(m, 4);
+    add(k, 4);
+    add(k, 4);
+  }
+  add(m, 8);
+  add(m, 8);
+  return columns;
+}
+
 /** Options for {@linkcode decodeProfile}. */
 export interface DecodeProfileOptions {
   /**

@@ -19,9 +19,10 @@
  * it has none), which the page draws until the whole profile is in.
  *
  * The order the sorts by name and by file use is worked out once by the
- * server: `loadOrder()` gives it (`null` when the source has none, as an
- * older report), for the page to hand to the profile with
- * `presetTextOrder()` instead of sorting the texts itself.
+ * server: `loadOrder()` gives it (`null` when the source has none, as a
+ * report, which leaves out what the page can work out), for the page to
+ * hand to the profile with `presetTextOrder()` instead of sorting the texts
+ * itself.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import { decodeFirstRows, type FirstRows } from "../lib/first_rows.ts";
 import type { TextOrder } from "../lib/query.ts";
 import { decodeTextOrder } from "../lib/order_wire.ts";
 import { decodeProfile, functionsLength } from "../lib/wire.ts";
+import { ColumnPacker, EmbeddedTextReader } from "../lib/report_bytes.ts";
 
 /** Which profile's order to load: the profile, or the base when comparing. */
 export type OrderSide = "profile" | "base";
@@ -322,10 +324,11 @@ const _EMBEDDED_TYPE = "application/x-profiling-explorer";
 
 /**
  * Loads the profiles an HTML report carries in the page: the bytes the
- * server would send from `/api/profile` (and `/api/base` when comparing),
- * gzip-compressed and base64-encoded in
+ * server would send from `/api/profile` (and `/api/base` when comparing) in
  * `<script type="application/x-profiling-explorer" data-path="...">`
- * elements, decompressed with the browser's `DecompressionStream`.
+ * elements, packed, gzip-compressed and written one byte a character
+ * (`lib/report_bytes.ts`), decompressed with the browser's
+ * `DecompressionStream`.
  */
 export class EmbeddedProfileSource implements ProfileSource {
   readonly description = "the profile in this page";
@@ -362,13 +365,11 @@ export class EmbeddedProfileSource implements ProfileSource {
   async loadOrder(side: OrderSide): Promise<TextOrder | null> {
     const path = side === "base" ? "/api/base/order" : "/api/order";
     const element = _embedded(this.#root, path);
-    // A report made before the order was embedded: the page sorts itself.
+    // Reports leave it out (the page works it out itself), as did those
+    // made before it was sent.
     if (element === undefined) return null;
-    const packed = _fromBase64((element.textContent ?? "").trim());
-    const stream = new Blob([packed]).stream().pipeThrough(
-      new DecompressionStream("gzip"),
-    );
     try {
+      const stream = _embeddedBytes(element, false);
       return decodeTextOrder(
         new Uint8Array(await new Response(stream).arrayBuffer()),
       );
@@ -410,25 +411,11 @@ async function _loadEmbedded(
   element: Element,
   options: LoadOptions,
 ): Promise<Profile> {
-  const packed = _fromBase64((element.textContent ?? "").trim());
-  // Megabyte slices, and between them a task of the page's own: the table,
-  // ready once the functions (first in the bytes) are in, is painted while
-  // the edges are still being decompressed, which stream callbacks alone
-  // would never let happen.
-  let at = 0;
-  const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
-    async pull(controller) {
-      if (at >= packed.length) return controller.close();
-      if (at > 0) await _nextTask();
-      controller.enqueue(packed.subarray(at, at + (1 << 20)));
-      at += 1 << 20;
-    },
-  }).pipeThrough(new DecompressionStream("gzip"));
   const length = element.getAttribute("data-length") ?? "";
-  const response = new Response(stream, {
-    headers: /^\d+$/.test(length) ? { "content-length": length } : {},
-  });
   try {
+    const response = new Response(_embeddedBytes(element, true), {
+      headers: /^\d+$/.test(length) ? { "content-length": length } : {},
+    });
     const { bytes, functions } = await _readAll(response, options);
     return decodeProfile(bytes, functions ? { functions } : {});
   } catch (error) {
@@ -440,25 +427,53 @@ async function _loadEmbedded(
   }
 }
 
+/**
+ * The bytes an element carries (see `lib/report_bytes.ts`), decompressed as
+ * they are read, and unpacked when `unpack`: read from its text a megabyte
+ * at a time, and between the slices a task of the page's own, so that the
+ * table, ready once the functions (first in the bytes) are in, is painted
+ * while the edges are still being decompressed, which stream callbacks
+ * alone would never let happen.
+ */
+function _embeddedBytes(
+  element: Element,
+  unpack: boolean,
+): ReadableStream<Uint8Array> {
+  const text = new EmbeddedTextReader(element.textContent ?? "");
+  let first = true;
+  const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    async pull(controller) {
+      if (text.remaining === 0) return controller.close();
+      if (!first) await _nextTask();
+      first = false;
+      controller.enqueue(text.next(1 << 20)!);
+    },
+  }).pipeThrough(new DecompressionStream("gzip"));
+  if (!unpack) return stream;
+  const packer = new ColumnPacker("unpack");
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        // A decompressed chunk, of its own buffer.
+        const bytes = chunk as Uint8Array<ArrayBuffer>;
+        for (const part of packer.push(bytes)) controller.enqueue(part);
+      },
+      flush(controller) {
+        for (const part of packer.end()) controller.enqueue(part);
+      },
+    }),
+  );
+}
+
 /** Resolves in a new task (unlike a timer, without a 4 ms clamp). */
 function _nextTask(): Promise<void> {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {
       channel.port1.close();
+      channel.port2.close();
       resolve();
     };
     channel.port2.postMessage(null);
   });
-}
-
-function _fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const native = (Uint8Array as unknown as {
-    fromBase64?: (s: string) => Uint8Array<ArrayBuffer>;
-  }).fromBase64;
-  if (native) return native(text);
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
