@@ -15,6 +15,9 @@ import { ByteTable, GAVE_UP } from "./byte_table.ts";
 
 const _UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** From this many bytes on, a string is found in the table of long ones. */
+const _LONG = 32;
+
 /** What {@linkcode ByteStrings.id} answers for bytes it does not take. */
 export const NOT_TEXT = -1;
 
@@ -27,7 +30,10 @@ export const NOT_TEXT = -1;
  * import { ByteStrings, NOT_TEXT } from "./byte_strings.ts";
  * import { assertEquals } from "@std/assert";
  *
- * const bytes = new TextEncoder().encode("app.py|lib.py|app.py|café");
+ * const long = "/srv/app/src/service/handlers/api.py"; // 36 bytes
+ * const bytes = new TextEncoder().encode(
+ *   `app.py|lib.py|app.py|café|${long}|${long}`,
+ * );
  * const view = new DataView(bytes.buffer);
  * const table = new ByteStrings(bytes.length);
  * assertEquals(table.id(bytes, view, 0, 6, true), 0);
@@ -35,14 +41,23 @@ export const NOT_TEXT = -1;
  * assertEquals(table.id(bytes, view, 14, 6, false), 0); // met before
  * assertEquals(table.id(bytes, view, 21, 5, false), 2);
  * assertEquals(table.id(bytes, view, 21, 5, true), NOT_TEXT); // not ASCII
- * assertEquals(table.strings, ["app.py", "lib.py", "café"]);
+ * assertEquals(table.id(bytes, view, 27, 36, true), 3);
+ * assertEquals(table.id(bytes, view, 64, 36, true), 3); // met before
+ * assertEquals(table.strings, ["app.py", "lib.py", "café", long]);
  * ```
  */
 export class ByteStrings {
   /** The strings, by id. */
   readonly strings: string[] = [];
-  /** Each string's id times two, plus one if it is all ASCII, by its bytes. */
-  readonly #table: ByteTable;
+  /**
+   * Each string's id times two, plus one if it is all ASCII, by its bytes:
+   * short ones (names, mostly) in one table, long ones (paths, mostly) in
+   * another. A file's names are many and each is met in full about once,
+   * while its paths are few and met again and again: kept apart, the paths'
+   * table stays small enough to be found in the cache.
+   */
+  readonly #short: ByteTable;
+  readonly #long: ByteTable;
 
   /**
    * @param size The size of the file whose strings these are.
@@ -50,7 +65,8 @@ export class ByteStrings {
    * {@linkcode ByteTable}).
    */
   constructor(size: number, file?: Uint8Array) {
-    this.#table = new ByteTable(size, Infinity, file);
+    this.#short = new ByteTable(size, Infinity, file);
+    this.#long = new ByteTable(size, Infinity, file);
   }
 
   /**
@@ -72,7 +88,7 @@ export class ByteStrings {
     n: number,
     ascii: boolean,
   ): number {
-    const table = this.#table;
+    const table = n < _LONG ? this.#short : this.#long;
     const h = table.hash(view, bytes, start, n);
     const found = table.find(bytes, view, start, n, h);
     if (found >= 0) {
@@ -98,6 +114,7 @@ export class ByteStrings {
 
   /** Gives the memory of the working table back at once (the strings stay). */
   release(): void {
-    this.#table.release();
+    this.#short.release();
+    this.#long.release();
   }
 }
