@@ -315,7 +315,10 @@ if (args.browser) {
 
 // Merging a folder of 1,000 small profiles (scripts/bench_folder.ts), and
 // the HTML report's size and opening time (scripts/bench_report.ts).
-const LATER = [["folder", "bench_folder.ts"], ["report", "bench_report.ts"]];
+const LATER = [
+  ["folder", "bench_folder.ts"],
+  ["report", "bench_report.ts"],
+] as const;
 for (const [name, script] of LATER) {
   if (!wanted(name)) continue;
   const status = await new Deno.Command(Deno.execPath(), {

@@ -403,7 +403,7 @@ async function _checkServed(
     }
     data.set(path, new Uint8Array(await response.arrayBuffer()));
   }
-  const parts = await htmlReport({ assets, data });
+  const parts = await Array.fromAsync(htmlReport({ assets, data }));
   const size = parts.reduce((n, part) => n + part.length, 0);
   // The page's own script, style and icon aside (twice: escaped, encoded;
   // they hold the words NaN and Infinity), the report is its data: in proportion, and every number in
