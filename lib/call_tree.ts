@@ -71,24 +71,24 @@ export {
 } from "./call_tree_growth.ts";
 
 /** The function id of the root of {@linkcode buildCallTree}: every root. */
-export const ALL = -1;
+export const ALL: number = -1;
 /** The function id of an `[other]` frame: branches cut by the threshold or the cap. */
-export const OTHER = -2;
+export const OTHER: number = -2;
 /** The function id of an `[unattributed]` frame: time the edges do not place. */
-export const UNATTRIBUTED = -3;
+export const UNATTRIBUTED: number = -3;
 /** The function id of a `[deeper]` frame: frames past the depth bound. */
-export const DEEPER = -4;
+export const DEEPER: number = -4;
 /**
  * The function id of a `[merged]` frame: the own time of merged functions
  * (`lib/call_transform.ts`) that had no caller to take it.
  */
-export const MERGED = -5;
+export const MERGED: number = -5;
 /**
  * The function id of the first collapsed group's frame
  * (`lib/call_transform.ts`): group `g` of a tree's `groups` is drawn with
  * the id `FIRST_GROUP - g`.
  */
-export const FIRST_GROUP = -8;
+export const FIRST_GROUP: number = -8;
 
 /**
  * Whether a frame's function id is a made-up frame's (`[other]`,
