@@ -13,7 +13,8 @@
  * the function's callers and callees tables. The route's transforms
  * (`ui/transform_view.ts`) apply to every graph: the whole tree (every
  * branch, up to the frame cap) is transformed, then cut by the threshold,
- * and a function's graphs are cut from the transformed tree.
+ * and a function's graphs are cut from the transformed tree
+ * (`ui/flame_trees.ts` picks the tree each graph shows).
  *
  * @module
  */
@@ -30,15 +31,8 @@ import {
   treeFunction,
   treeNotes,
 } from "../lib/call_tree.ts";
-import { transformCallTree, transformText } from "../lib/call_transform.ts";
-import {
-  calleeTree,
-  callerTree,
-  SANDWICH_MAX_FRAMES,
-  sandwichSource,
-} from "../lib/call_sandwich.ts";
+import { SANDWICH_MAX_FRAMES, sandwichSource } from "../lib/call_sandwich.ts";
 import { callModel, callModelStep } from "../lib/call_model.ts";
-import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { formatCount, formatMs, formatPercent } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import {
@@ -56,14 +50,20 @@ import {
 } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
 import {
-  cachedTree,
   filterMatches,
   growMainTree,
   isPartial,
-  mainTree,
   MAX_FRAMES,
   onTreeGrown,
 } from "./call_trees.ts";
+import {
+  graphTree,
+  nodeAt,
+  pathOf,
+  transformedTree,
+  treeRow,
+  zoomNode,
+} from "./flame_trees.ts";
 import { isMissing } from "./header_view.ts";
 import { fullLabel } from "./labels.ts";
 import { busyView, missingView } from "./message_view.ts";
@@ -139,9 +139,9 @@ export const FLAME_VIEW: PageView = {
   resized: () => _draw(),
   key: flameKey,
   highlightedFunction() {
-    const tree = _treeOf(state.flame.graph);
+    const tree = graphTree(state.flame.graph);
     const fn = tree?.fn[state.flame.cursor];
-    return tree && fn !== undefined && fn >= 0 ? _row(tree, fn) : undefined;
+    return tree && fn !== undefined && fn >= 0 ? treeRow(tree, fn) : undefined;
   },
   warm(p) {
     // The model of the call graph a step at a time while the page is idle
@@ -191,110 +191,16 @@ function _idle(task: () => void): void {
  * cursor on the same frame.
  */
 onTreeGrown((partial, tree) => {
-  if (_treeOf("main") !== tree) return;
+  if (graphTree("main") !== tree) return;
   const f = state.flame;
   if (f.graph === "main" && f.cursor >= 0 && f.cursor < partial.size) {
-    f.cursor = _nodeAt(tree, _pathOf(partial, f.cursor));
+    f.cursor = nodeAt(tree, pathOf(partial, f.cursor));
   }
   if (state.route.tab === "flame") {
     update();
     _draw();
   }
 });
-
-function _mainTree(p: Profile, minShare: number): CallTree {
-  const transforms = state.route.transforms;
-  if (transforms.length > 0) {
-    return cachedTree(
-      p,
-      `all ${minShare} ${_transformsKey()}`,
-      () => transformCallTree(_transformed(p)!, [], { minShare }),
-    );
-  }
-  return mainTree(p, minShare);
-}
-
-function _transformsKey(): string {
-  return state.route.transforms.map(transformText).join("\n");
-}
-
-/**
- * The whole profile's tree (every branch, up to the frame cap) with the
- * route's transforms, or `undefined` without any.
- */
-function _transformed(p: Profile): CallTree | undefined {
-  const transforms = state.route.transforms;
-  if (transforms.length === 0) return undefined;
-  return cachedTree(
-    p,
-    `transformed ${_transformsKey()}`,
-    () => transformCallTree(sandwichSource(p), transforms),
-  );
-}
-
-/**
- * The tree a graph shows, or null while the edges are loading. A
- * function's callers and callees are cut from one tree of the whole
- * profile (every branch, up to the frame cap), so they agree with it.
- */
-function _treeOf(graph: FlameGraph): CallTree | null {
-  const p = state.profile;
-  if (p === null || state.edgesLoading) return null;
-  const r = state.route;
-  if (graph === "main") return r.fn === null ? _mainTree(p, r.minShare) : null;
-  if (r.fn === null || r.fn >= p.size) return null;
-  const options = { minShare: r.minShare };
-  const fn = treeFunction(p, r.fn);
-  if (fn < 0) return null;
-  const source = () => _transformed(p) ?? sandwichSource(p);
-  const key = `${fn} ${r.minShare} ${_transformsKey()}`;
-  return graph === "callers"
-    ? cachedTree(p, `up ${key}`, () => callerTree(source(), fn, options))
-    : cachedTree(p, `down ${key}`, () => calleeTree(source(), fn, options));
-}
-
-/** The profile's row of a tree's function (a sampled one's first line). */
-function _row(tree: CallTree, fn: number): number {
-  return unfoldedRow(tree.profile, fn);
-}
-
-/** The node the route's zoom path leads to (as far as it goes). */
-function _zoomNode(tree: CallTree, path: readonly number[]): number {
-  return _follow(tree, path)[0];
-}
-
-/** The node a path of functions leads to, or -1 where it does not. */
-function _nodeAt(tree: CallTree, path: readonly number[]): number {
-  const [node, steps] = _follow(tree, path);
-  return steps === path.length ? node : -1;
-}
-
-/** How far a path of functions goes from the root: the node and its steps. */
-function _follow(tree: CallTree, path: readonly number[]): [number, number] {
-  let node = 0;
-  let steps = 0;
-  for (const fn of path) {
-    let next = -1;
-    const end = tree.end[node]!;
-    for (let c = node + 1; c < end; c = tree.end[c]!) {
-      if (tree.fn[c] === fn) {
-        next = c;
-        break;
-      }
-    }
-    if (next < 0) break;
-    node = next;
-    steps++;
-  }
-  return [node, steps];
-}
-
-/** The function ids from below the root down to a node. */
-function _pathOf(tree: CallTree, node: number): number[] {
-  const path: number[] = [];
-  for (let n = node; n > 0; n = tree.parent[n]!) path.push(tree.fn[n]!);
-  return path.reverse();
-}
 
 // ---------------------------------------------------------------- views
 
@@ -313,8 +219,8 @@ function crumbsView(s: State, p: Profile): TemplateResult {
       `}
     `;
   }
-  const tree = _treeOf("main");
-  const zoom = tree === null ? 0 : _zoomNode(tree, r.zoom);
+  const tree = graphTree("main");
+  const zoom = tree === null ? 0 : zoomNode(tree, r.zoom);
   if (tree === null || zoom === 0) return html`<h2>Flame graph</h2>`;
   const chain: number[] = [];
   for (let n = zoom; n > 0; n = tree.parent[n]!) chain.push(n);
@@ -327,7 +233,7 @@ function crumbsView(s: State, p: Profile): TemplateResult {
         <span class="sep" aria-hidden="true">›</span>
         <a
           class="crumb"
-          href=${href(flameRoute(r, null, _pathOf(tree, n)))}
+          href=${href(flameRoute(r, null, pathOf(tree, n)))}
           title=${_frameTitle(tree, tree.fn[n]!)}
         >${frameName(tree.profile, tree.fn[n]!, tree.groups)}</a>
       `
@@ -347,7 +253,7 @@ function crumbsView(s: State, p: Profile): TemplateResult {
 function statusText(s: State, _p: Profile): string {
   if (s.edgesLoading) return "Loading the call graph…";
   const graph = s.route.fn === null ? "main" : "callees";
-  const tree = _treeOf(graph);
+  const tree = graphTree(graph);
   if (tree === null) return "";
   const match = filterMatches(tree, s.route.q);
   const shown = _shownText(s);
@@ -370,7 +276,7 @@ function statusText(s: State, _p: Profile): string {
  */
 function _shownText(s: State): string {
   if (s.route.transforms.length === 0 || s.profile === null) return "";
-  const source = _transformed(s.profile);
+  const source = transformedTree(s.profile);
   if (source === undefined) return "";
   const whole = callModel(s.profile).total;
   const parts: string[] = [];
@@ -427,7 +333,7 @@ function _nothingToDraw(p: Profile, tree: CallTree): string {
 function flameView(s: State, p: Profile): TemplateResult {
   if (s.edgesLoading) return busyView("Loading the call graph…");
   const r = s.route;
-  const tree = _treeOf(r.fn === null ? "main" : "callees");
+  const tree = graphTree(r.fn === null ? "main" : "callees");
   if (tree !== null && !(tree.total > 0)) {
     return html`
       ${r.transforms.length > 0 ? transformsBar(r) : nothing}
@@ -469,7 +375,7 @@ function graphView(
   graph: FlameGraph,
   className: string,
 ): TemplateResult {
-  const tree = _treeOf(graph);
+  const tree = graphTree(graph);
   const label = tree === null
     ? ""
     : graph === "main"
@@ -501,7 +407,7 @@ function graphView(
 /** The details bar: the frame under the cursor, in text, with links. */
 function detailsView(s: State): TemplateResult {
   const f = s.flame;
-  const tree = _treeOf(f.graph);
+  const tree = graphTree(f.graph);
   const node = f.cursor;
   if (tree === null || node < 0 || node >= tree.size) {
     return html`
@@ -519,7 +425,7 @@ function detailsView(s: State): TemplateResult {
   const { location } = fn >= 0
     ? functionLocation(tree.profile, fn)
     : { location: "" };
-  const row = fn >= 0 ? _row(tree, fn) : -1;
+  const row = fn >= 0 ? treeRow(tree, fn) : -1;
   return html`
     <div class="flame-details" aria-live="polite">
       <span class="name">${frameName(tree.profile, fn, tree.groups)}</span>
@@ -716,7 +622,7 @@ function _draw(): void {
   const dark = _isDark();
   for (const graph of ["main", "callers", "callees"] as const) {
     const g = _graphs[graph];
-    const tree = _treeOf(graph);
+    const tree = graphTree(graph);
     if (g.canvas === undefined || !g.canvas.isConnected || tree === null) {
       g.scene = null;
       continue;
@@ -725,7 +631,7 @@ function _draw(): void {
     g.scene = {
       profile: tree.profile,
       tree,
-      zoom: graph === "main" ? _zoomNode(tree, state.route.zoom) : 0,
+      zoom: graph === "main" ? zoomNode(tree, state.route.zoom) : 0,
       inverted: graph === "callers",
       marked: match?.marked ?? null,
       cursor: state.flame.graph === graph ? state.flame.cursor : -1,
@@ -790,11 +696,11 @@ function onCanvasFocus(event: FocusEvent): void {
   const f = state.flame;
   if (f.graph !== graph || f.cursor < 0) {
     f.graph = graph;
-    const tree = _treeOf(graph);
+    const tree = graphTree(graph);
     f.cursor = tree === null
       ? -1
       : graph === "main"
-      ? _zoomNode(tree, state.route.zoom)
+      ? zoomNode(tree, state.route.zoom)
       : 0;
     f.pointer = false;
     update();
@@ -806,7 +712,7 @@ function onContextMenu(event: MouseEvent): void {
   const hit = _hit(event);
   if (hit === undefined || hit[1] < 0) return;
   const [graph, node] = hit;
-  const tree = _treeOf(graph);
+  const tree = graphTree(graph);
   if (tree === null) return;
   const f = state.flame;
   f.graph = graph;
@@ -829,21 +735,21 @@ function onCanvasClick(event: MouseEvent): void {
  * function's sandwich (always with `sandwich`).
  */
 function _open(graph: FlameGraph, node: number, sandwich: boolean): void {
-  const tree = _treeOf(graph);
+  const tree = graphTree(graph);
   if (tree === null) return;
   const fn = tree.fn[node]!;
   if (_tip) _tip.hidden = true;
   if (graph === "main" && !sandwich) {
     // A made-up frame has nothing below it, and no function to name in a
     // link: its caller is zoomed into.
-    const path = _pathOf(tree, fn < 0 ? tree.parent[node]! : node);
+    const path = pathOf(tree, fn < 0 ? tree.parent[node]! : node);
     const same = path.length === state.route.zoom.length &&
       path.every((f, i) => f === state.route.zoom[i]);
     if (!same) navigate(flameRoute(state.route, null, path), "push");
     return;
   }
   if (fn >= 0) {
-    const row = _row(tree, fn);
+    const row = treeRow(tree, fn);
     if (row !== state.route.fn) {
       navigate(flameRoute(state.route, row, []), "push");
     }
@@ -853,7 +759,7 @@ function _open(graph: FlameGraph, node: number, sandwich: boolean): void {
 function _fillTip(graph: FlameGraph | undefined, node: number): void {
   if (_tip === undefined) return;
   const p = state.profile;
-  const tree = graph === undefined ? null : _treeOf(graph);
+  const tree = graph === undefined ? null : graphTree(graph);
   if (p === null || tree === null || node < 0) {
     _tip.hidden = true;
     return;
@@ -888,9 +794,9 @@ function flameKey({ event, editing }: KeyContext): boolean {
   if (editing) return false;
   const f = state.flame;
   const graph = f.graph;
-  const tree = _treeOf(graph);
+  const tree = graphTree(graph);
   if (tree === null) return false;
-  const zoom = graph === "main" ? _zoomNode(tree, state.route.zoom) : 0;
+  const zoom = graph === "main" ? zoomNode(tree, state.route.zoom) : 0;
   const cursor = f.cursor >= 0 && f.cursor < tree.size ? f.cursor : zoom;
   const inverted = graph === "callers";
   if (isFrameMenuOpen()) return false;
