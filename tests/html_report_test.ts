@@ -206,11 +206,16 @@ Deno.test("--html at a pipe or a device refuses it at once, without opening it",
 
 Deno.test("Ctrl+C while --html writes removes the half-written file", async () => {
   await withDir(async (dir) => {
-    // 60,000 functions: a report that takes a while to compress and write.
+    // 60,000 functions of long names that compress badly: a report that
+    // takes a while to compress and write (with short names it was written,
+    // now and then, before the signal came).
     const entries = Array.from({ length: 60_000 }, (_, i) => ({
       file: `/srv/app/p${i % 700}/m${i % 53}.py`,
       line: i + 1,
-      name: `f${(i * 2654435761 >>> 0).toString(36)}_${i}`,
+      name: Array.from(
+        { length: 20 },
+        (_, k) => ((i + 1) * 2654435761 * (k + 7) >>> 0).toString(36),
+      ).join("_"),
       calls: 1 + (i % 7),
       primitiveCalls: 1 + (i % 7),
       internalTime: (i % 97) / 1e4,
