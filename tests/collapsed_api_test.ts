@@ -3,20 +3,14 @@ import { buildCallTree } from "../lib/call_tree.ts";
 import { callerTree, sandwichSource } from "../lib/call_sandwich.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
+import { get as getAt, handlerOf } from "./_handler.ts";
 
 const bytes = Deno.readFileSync(
   new URL("./fixtures/cprofile-3.13.pstats", import.meta.url),
 );
 const profile = loadProfile([{ source: "run.pstats", bytes }]);
-const handler = createHandler({
-  profile,
-  isAllowedHost: allowedHosts("127.0.0.1", 8000),
-});
-
-function get(path: string): Promise<Response> {
-  return handler(new Request(`http://127.0.0.1:8000${path}`));
-}
+const handler = handlerOf({ profile });
+const get = (path: string) => getAt(handler, path);
 
 Deno.test("/api/collapsed serves the folded stacks --format collapsed prints", async () => {
   const response = await get("/api/collapsed");

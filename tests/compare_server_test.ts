@@ -1,36 +1,13 @@
 import { assertEquals } from "@std/assert";
 import { COMPARING_META } from "../lib/assets.ts";
-import {
-  allowedHosts,
-  createHandler,
-  type HandlerOptions,
-} from "../lib/server.ts";
+import type { HandlerOptions } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
+import { get, handlerOf, statusOf } from "./_handler.ts";
 import { run } from "./_runs.ts";
 
 /** A run of `main` alone, taking `time` seconds. */
 const mainRun = (source: string, time: number) =>
   run([{ key: ["app.py", 1, "main"], time }], { source });
-
-const get = (handler: (r: Request) => Promise<Response>, path: string) =>
-  handler(new Request(`http://127.0.0.1:8000${path}`));
-
-/** The program's handler with these options, served at 127.0.0.1:8000. */
-const handlerOf = (options: Omit<HandlerOptions, "isAllowedHost">) =>
-  createHandler({
-    ...options,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
-
-/** The status of the answer to `path`, its body left unread. */
-async function statusOf(
-  handler: (r: Request) => Promise<Response>,
-  path: string,
-): Promise<number> {
-  const response = await get(handler, path);
-  await response.body?.cancel();
-  return response.status;
-}
 
 Deno.test("/api/base serves the profile before, in the form of /api/profile", async () => {
   const handler = handlerOf({
@@ -148,7 +125,7 @@ Deno.test("the page says it compares two runs before they load, and only then", 
     favicon: "<svg/>",
   };
   const page = async (
-    options: Partial<Parameters<typeof createHandler>[0]>,
+    options: Partial<HandlerOptions>,
   ) => {
     const handler = handlerOf({
       assets,

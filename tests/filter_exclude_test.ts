@@ -21,7 +21,7 @@ import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
 import { queryFunctions } from "../lib/query.ts";
 import { functionSearchText } from "../lib/search.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
+import { get, handlerOf } from "./_handler.ts";
 
 const SITE = "/venv/lib/python3.12/site-packages";
 
@@ -67,16 +67,9 @@ Deno.test("the table and a function's callees leave out what -terms name", async
     names(profile, queryFunctions(profile, { filter: FILTER }).ids),
     ["app/django/db/local.py"],
   );
-  const handler = createHandler({
-    profile,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
-  const response = await handler(
-    new Request(
-      `http://127.0.0.1:8000/api/functions/0/callees?q=${
-        encodeURIComponent(FILTER)
-      }`,
-    ),
+  const response = await get(
+    handlerOf({ profile }),
+    `/api/functions/0/callees?q=${encodeURIComponent(FILTER)}`,
   );
   assertEquals(response.status, 200);
   const body = await response.json();
@@ -127,13 +120,9 @@ Deno.test("the flame graph's highlight and /api/collapsed follow -terms", async 
     assert(text.includes("order") && !text.includes("subtotal"));
   }
   const keep = pathsThrough(tree, ids).marked;
-  const handler = createHandler({
-    profile,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
-  const get = (path: string) =>
-    handler(new Request(`http://127.0.0.1:8000${path}`));
+  const handler = handlerOf({ profile });
   const folded = await get(
+    handler,
     `/api/collapsed?q=${encodeURIComponent("order -subtotal")}`,
   );
   assertEquals(
@@ -142,6 +131,7 @@ Deno.test("the flame graph's highlight and /api/collapsed follow -terms", async 
   );
   // Transforms, in order, as the page applies them.
   const transformed = await get(
+    handler,
     "/api/collapsed?t=merge:builtins&t=collapse:stdlib&min=0.5",
   );
   assertEquals(transformed.status, 200);
@@ -155,7 +145,7 @@ Deno.test("the flame graph's highlight and /api/collapsed follow -terms", async 
   for (
     const bad of ["t=fold:x", "t=merge:", "t=drop:%20-%20", "t=collapse:/"]
   ) {
-    const response = await get(`/api/collapsed?${bad}`);
+    const response = await get(handler, `/api/collapsed?${bad}`);
     assertEquals(response.status, 400, bad);
     assertStringIncludes(await response.text(), "Bad t");
   }

@@ -11,10 +11,8 @@ import {
 } from "../lib/first_rows.ts";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
 import { queryFunctions } from "../lib/query.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
 import { loadFixture } from "./_browser.ts";
-
-const ORIGIN = "http://127.0.0.1:8000";
+import { get, handlerOf, statusOf } from "./_handler.ts";
 
 /** A profile whose numbers JSON cannot hold as they are. */
 function oddNumbers(): Profile {
@@ -121,13 +119,12 @@ Deno.test("decodeFirstRows() refuses what is not first rows", () => {
 
 Deno.test("/api/first answers the first rows of a large profile, 204 for a small one", async () => {
   const profile = await loadFixture("cprofile-3.13.pstats");
-  const isAllowedHost = allowedHosts("127.0.0.1", 8000);
-  const small = createHandler({ profile, isAllowedHost });
-  const none = await small(new Request(`${ORIGIN}/api/first?limit=5`));
-  assertEquals(none.status, 204);
-  const handler = createHandler({ profile, isAllowedHost, firstRowsFrom: 0 });
-  const response = await handler(
-    new Request(`${ORIGIN}/api/first?sort=calls&desc=0&q=py&limit=5`),
+  const small = handlerOf({ profile });
+  assertEquals(await statusOf(small, "/api/first?limit=5"), 204);
+  const handler = handlerOf({ profile, firstRowsFrom: 0 });
+  const response = await get(
+    handler,
+    "/api/first?sort=calls&desc=0&q=py&limit=5",
   );
   assertEquals(response.status, 200);
   const first = decodeFirstRows(await response.text());
@@ -139,27 +136,21 @@ Deno.test("/api/first answers the first rows of a large profile, 204 for a small
   });
   assertEquals([...first.ids], [...expected.ids]);
   assertEquals(first.total, expected.total);
-  const bad = await handler(new Request(`${ORIGIN}/api/first?sort=nope`));
-  assertEquals(bad.status, 400);
-  await bad.body?.cancel();
+  assertEquals(await statusOf(handler, "/api/first?sort=nope"), 400);
 });
 
 Deno.test("while the profile loads, the first rows are answered before the whole profile", async () => {
   const { promise, resolve } = Promise.withResolvers<Profile>();
-  const handler = createHandler({
-    profile: promise,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-    firstRowsFrom: 0,
-  });
+  const handler = handlerOf({ profile: promise, firstRowsFrom: 0 });
   const order: string[] = [];
   // Asked for after the whole profile, as a page's requests may arrive.
-  const whole = handler(new Request(`${ORIGIN}/api/profile`)).then(
+  const whole = get(handler, "/api/profile").then(
     async (response) => {
       order.push("profile");
       await response.body?.cancel();
     },
   );
-  const first = handler(new Request(`${ORIGIN}/api/first?limit=3`)).then(
+  const first = get(handler, "/api/first?limit=3").then(
     async (response) => {
       order.push("first");
       assertEquals(decodeFirstRows(await response.text()).ids.length, 3);

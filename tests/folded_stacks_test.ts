@@ -12,8 +12,8 @@ import {
 } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
 import { runCli, withTempDir } from "./_cli.ts";
+import { get, handlerOf } from "./_handler.ts";
 import {
   concat,
   dict,
@@ -134,13 +134,7 @@ Deno.test("-f collapsed of a 10,000-deep chain writes a bounded text whose weigh
     assertEquals(weights(result.stdout), 10_000_000);
     // The server answers the same text.
     const profile = loadProfile([{ source: "deep.pstats", bytes }]);
-    const handler = createHandler({
-      profile,
-      isAllowedHost: allowedHosts("127.0.0.1", 8000),
-    });
-    const response = await handler(
-      new Request("http://127.0.0.1:8000/api/collapsed?min=0"),
-    );
+    const response = await get(handlerOf({ profile }), "/api/collapsed?min=0");
     assertEquals(response.status, 200);
     assertEquals(await response.text(), result.stdout);
   });

@@ -3,8 +3,8 @@ import { decodeTextOrder, encodeTextOrder } from "../lib/order_wire.ts";
 import type { Profile } from "../lib/profile.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 import { textOrder } from "../lib/query.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
 import { EmbeddedProfileSource, HttpProfileSource } from "../ui/source.ts";
+import { get, handlerOf } from "./_handler.ts";
 import { reportPage } from "./_report_page.ts";
 
 /** Functions named as given, in app.py, in that order. */
@@ -21,18 +21,8 @@ const run = (source: string, names: string[]) =>
   )]);
 
 function handlerFor(profile: Profile, base?: Profile) {
-  return createHandler({
-    profile,
-    ...(base === undefined ? {} : { base }),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
+  return handlerOf({ profile, ...(base === undefined ? {} : { base }) });
 }
-
-const get = (
-  handler: (r: Request) => Promise<Response>,
-  path: string,
-  method = "GET",
-) => handler(new Request(`http://127.0.0.1:8000${path}`, { method }));
 
 Deno.test("/api/order serves the profile's name and file order", async () => {
   const profile = run("after.pstats", ["save", "load", "save", "parse"]);
@@ -53,7 +43,7 @@ Deno.test("/api/order serves the profile's name and file order", async () => {
 Deno.test("/api/order is worked out on the first request, then served again as it was", async () => {
   const profile = run("after.pstats", ["b", "a"]);
   const handler = handlerFor(profile);
-  const head = await get(handler, "/api/order", "HEAD");
+  const head = await get(handler, "/api/order", { method: "HEAD" });
   assertEquals(head.status, 200);
   assertEquals(head.headers.get("content-length"), String(16 + 8 * 2));
   assertEquals(await head.text(), "");

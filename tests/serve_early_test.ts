@@ -5,7 +5,6 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { createProfile, emptyEdges, type Profile } from "../lib/profile.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
 import { decodeProfile } from "../lib/wire.ts";
 import {
   assertOneLineError,
@@ -15,8 +14,7 @@ import {
 } from "./_cli.ts";
 import type { ServerChild } from "./_server_child.ts";
 import { UI_ASSETS } from "./_page.ts";
-
-const ORIGIN = "http://127.0.0.1:8000";
+import { get, handlerOf, statusOf } from "./_handler.ts";
 
 function oneFunction(): Profile {
   return createProfile({
@@ -47,15 +45,11 @@ async function isPending(promise: Promise<unknown>): Promise<boolean> {
 
 Deno.test("while the profile loads, the page is served at once and its data waits for it", async () => {
   const { promise, resolve } = Promise.withResolvers<Profile>();
-  const handler = createHandler({
-    assets: UI_ASSETS,
-    profile: promise,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
-  const page = await handler(new Request(`${ORIGIN}/`));
+  const handler = handlerOf({ assets: UI_ASSETS, profile: promise });
+  const page = await get(handler, "/");
   assertEquals(page.status, 200);
   assertStringIncludes(await page.text(), "<html");
-  const data = handler(new Request(`${ORIGIN}/api/profile`));
+  const data = get(handler, "/api/profile");
   assert(await isPending(data), "the profile's data came before the profile");
   resolve(oneFunction());
   const response = await data;
@@ -66,29 +60,19 @@ Deno.test("while the profile loads, the page is served at once and its data wait
 
 Deno.test("a profile that fails to load makes the data routes answer 503 with the reason", async () => {
   const failing = Promise.reject(new SyntaxError("run.pstats: Truncated"));
-  const handler = createHandler({
-    assets: UI_ASSETS,
-    profile: failing,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
-  const response = await handler(new Request(`${ORIGIN}/api/functions`));
+  const handler = handlerOf({ assets: UI_ASSETS, profile: failing });
+  const response = await get(handler, "/api/functions");
   assertEquals(response.status, 503);
   assertEquals(await response.json(), {
     error: "The profile could not be loaded: run.pstats: Truncated",
   });
-  const page = await handler(new Request(`${ORIGIN}/`));
-  assertEquals(page.status, 200);
-  await page.body?.cancel();
+  assertEquals(await statusOf(handler, "/"), 200);
 });
 
 Deno.test("the base run may load as late as the profile", async () => {
   const { promise, resolve } = Promise.withResolvers<Profile | undefined>();
-  const handler = createHandler({
-    profile: oneFunction(),
-    base: promise,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
-  const base = handler(new Request(`${ORIGIN}/api/base`));
+  const handler = handlerOf({ profile: oneFunction(), base: promise });
+  const base = get(handler, "/api/base");
   assert(await isPending(base));
   resolve(undefined);
   assertEquals((await base).status, 204);

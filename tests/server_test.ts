@@ -16,6 +16,7 @@ import {
 import { decodeProfile } from "../lib/wire.ts";
 import { serveHttp } from "../lib/http_server.ts";
 import { UI_ASSETS } from "./_page.ts";
+import { handlerOf, jsonOf, ORIGIN } from "./_handler.ts";
 
 /**
  * entry_point (app.py:1) calls work three times and a lambda once; work recurses
@@ -52,14 +53,8 @@ function smallProfile(): Profile {
   });
 }
 
-const ORIGIN = "http://127.0.0.1:8000";
-
 function handlerFor(profile = smallProfile()) {
-  return createHandler({
-    assets: UI_ASSETS,
-    profile,
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
+  return handlerOf({ assets: UI_ASSETS, profile });
 }
 
 async function get(
@@ -104,14 +99,6 @@ async function rawGet(port: number, host: string, path: string) {
   } finally {
     conn.close();
   }
-}
-
-async function json<T>(response: Response): Promise<T> {
-  assertEquals(
-    response.headers.get("content-type"),
-    "application/json; charset=utf-8",
-  );
-  return await response.json() as T;
 }
 
 Deno.test("handler serves the page as HTML with a restrictive CSP", async () => {
@@ -173,20 +160,13 @@ Deno.test("handler serves the page it is given, and without one only the API", a
     style: { path: "/assets/app-0123456789ab.css", body: "body{}" },
     favicon: "<svg/>",
   };
-  const given = createHandler({
-    assets,
-    profile: smallProfile(),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
+  const given = handlerOf({ assets, profile: smallProfile() });
   assertEquals(await (await get("/", {}, given)).text(), assets.html);
   assertEquals(
     await (await get(assets.script.path, {}, given)).text(),
     "void 0;",
   );
-  const apiOnly = createHandler({
-    profile: smallProfile(),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
+  const apiOnly = handlerOf({ profile: smallProfile() });
   for (const path of ["/", "/favicon.svg", UI_ASSETS.script.path]) {
     const response = await get(path, {}, apiOnly);
     assertEquals(response.status, 404, path);
@@ -219,7 +199,7 @@ Deno.test("handler serves the profile in the form decodeProfile() reads", async 
 Deno.test("GET /api/functions filters, sorts and pages with the query code", async () => {
   const profile = smallProfile();
   const handler = handlerFor(profile);
-  const all = await json<ListBody<FunctionRow>>(
+  const all = await jsonOf<ListBody<FunctionRow>>(
     await get("/api/functions", {}, handler),
   );
   assertEquals(all.total, 4);
@@ -243,19 +223,19 @@ Deno.test("GET /api/functions filters, sorts and pages with the query code", asy
     cumulativeTime: 1,
   });
 
-  const page = await json<ListBody<FunctionRow>>(
+  const page = await jsonOf<ListBody<FunctionRow>>(
     await get("/api/functions?sort=calls&desc=0&offset=1&limit=2", {}, handler),
   );
   assertEquals(page.total, 4);
   assertEquals(page.rows.map((row) => row.name), ["<lambda>", "work"]);
 
-  const filtered = await json<ListBody<FunctionRow>>(
+  const filtered = await jsonOf<ListBody<FunctionRow>>(
     await get("/api/functions?q=APP.PY%20wo", {}, handler),
   );
   assertEquals(filtered.total, 1);
   assertEquals(filtered.rows[0]?.name, "work");
 
-  const builtin = await json<ListBody<FunctionRow>>(
+  const builtin = await jsonOf<ListBody<FunctionRow>>(
     await get("/api/functions?q=builtins.len", {}, handler),
   );
   assertEquals(builtin.rows[0]?.label, "{built-in method builtins.len}");
@@ -263,14 +243,14 @@ Deno.test("GET /api/functions filters, sorts and pages with the query code", asy
 });
 
 Deno.test("GET /api/functions/:id returns one function", async () => {
-  const row = await json<FunctionRow>(await get("/api/functions/1"));
+  const row = await jsonOf<FunctionRow>(await get("/api/functions/1"));
   assertEquals(row.name, "work");
   assertEquals(row.calls, 5);
   assertEquals(row.primitiveCalls, 3);
 });
 
 Deno.test("GET /api/functions/:id/callers returns the edges into a function", async () => {
-  const body = await json<EdgeListBody>(
+  const body = await jsonOf<EdgeListBody>(
     await get("/api/functions/1/callers?sort=calls"),
   );
   assertEquals(body.function.name, "work");
@@ -284,14 +264,14 @@ Deno.test("GET /api/functions/:id/callers returns the edges into a function", as
   assertEquals(main?.internalTime, 0.4);
   assertEquals(main?.cumulativeTime, 0.6);
 
-  const filtered = await json<EdgeListBody>(
+  const filtered = await jsonOf<EdgeListBody>(
     await get("/api/functions/1/callers?q=entry"),
   );
   assertEquals(filtered.rows.map((row) => row.name), ["entry_point"]);
 });
 
 Deno.test("GET /api/functions/:id/callees returns the edges out of a function", async () => {
-  const body = await json<EdgeListBody>(
+  const body = await jsonOf<EdgeListBody>(
     await get("/api/functions/0/callees?sort=name"),
   );
   assertEquals(body.function.name, "entry_point");
@@ -299,7 +279,7 @@ Deno.test("GET /api/functions/:id/callees returns the edges out of a function", 
     body.rows.map((row) => [row.edge, row.name, row.calls]),
     [[3, "<lambda>", 1], [0, "work", 3]],
   );
-  const none = await json<EdgeListBody>(
+  const none = await jsonOf<EdgeListBody>(
     await get("/api/functions/2/callees"),
   );
   assertEquals(none.total, 0);
@@ -348,7 +328,7 @@ Deno.test("handler answers 404 for unknown routes and old asset names", async ()
     assertEquals(response.status, 404, path);
     await response.body?.cancel();
   }
-  const api = await json<{ error: string }>(await get("/api/nope"));
+  const api = await jsonOf<{ error: string }>(await get("/api/nope"));
   assertEquals(api.error, "Not found");
 });
 
@@ -389,7 +369,7 @@ Deno.test("handler answers 400 for bad ids and parameters", async () => {
   ) {
     const response = await get(path);
     assertEquals(response.status, 400, path);
-    const body = await json<{ error: string }>(response);
+    const body = await jsonOf<{ error: string }>(response);
     assertMatch(body.error, /^Bad /, path);
   }
 });
@@ -409,7 +389,7 @@ Deno.test("handler turns an error in a route into a 500, never a crash", async (
   const response = await handler(new Request(ORIGIN + "/api/functions/0"));
   assertEquals(response.status, 500);
   assertEquals(
-    await json<{ error: string }>(response),
+    await jsonOf<{ error: string }>(response),
     { error: "Internal server error" },
   );
   assertEquals(errors.length, 1);

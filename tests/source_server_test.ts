@@ -7,12 +7,10 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { EditorLauncher } from "../lib/editor_launch.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
-import { allowedHosts, createHandler } from "../lib/server.ts";
 import { sourceCatalog } from "../lib/source_access.ts";
 import type { SourceServing } from "../lib/source_routes.ts";
 import { UI_ASSETS } from "./_page.ts";
-
-const ORIGIN = "http://127.0.0.1:8000";
+import { handlerOf, jsonOf, ORIGIN, statusOf } from "./_handler.ts";
 const SECRET = "a".repeat(64);
 
 interface Project {
@@ -99,10 +97,9 @@ async function withProject(
       launcher: new EditorLauncher({ hasTerminal: false }),
       ...serving,
     };
-    const handler = createHandler({
+    const handler = handlerOf({
       assets: UI_ASSETS,
       profile,
-      isAllowedHost: allowedHosts("127.0.0.1", 8000),
       sources,
       page: { secret: SECRET, canOpen: true, editorUrl: null },
     });
@@ -122,12 +119,11 @@ async function source(
   const response = await project.handler(
     new Request(`${ORIGIN}/api/source?${params}`),
   );
-  assertEquals(
-    response.headers.get("content-type"),
-    "application/json; charset=utf-8",
-  );
   assertEquals(response.headers.get("x-content-type-options"), "nosniff");
-  return { status: response.status, body: await response.json() };
+  return {
+    status: response.status,
+    body: await jsonOf<Record<string, unknown>>(response),
+  };
 }
 
 Deno.test("GET /api/source answers a file the profile names, through --map-path", async () => {
@@ -196,7 +192,7 @@ Deno.test("GET /api/source says a file changed since profiling, and a line past 
 
 Deno.test("GET /api/source suggests the mapping for a file found under the working directory", async () => {
   await withProject(async (project) => {
-    const handler = createHandler({
+    const handler = handlerOf({
       profile: buildProfile([statsFile("run.pstats", [{
         key: ["/build/ci/app/main.py", 1, "main"],
         calls: 1,
@@ -204,7 +200,6 @@ Deno.test("GET /api/source suggests the mapping for a file found under the worki
         internalTime: 0,
         cumulativeTime: 0,
       }])]),
-      isAllowedHost: allowedHosts("127.0.0.1", 8000),
       sources: {
         catalog: sourceCatalog(["/build/ci/app/main.py"], { cwd: project.dir }),
         profileMtime: null,
@@ -232,13 +227,8 @@ Deno.test("GET /api/source answers only GET and HEAD, and 404 without sources", 
     assertEquals([post.status, post.headers.get("allow")], [405, "GET, HEAD"]);
     await post.body?.cancel();
   });
-  const bare = createHandler({
-    profile: buildProfile([]),
-    isAllowedHost: allowedHosts("127.0.0.1", 8000),
-  });
-  const response = await bare(new Request(`${ORIGIN}/api/source?file=x.py`));
-  assertEquals(response.status, 404);
-  await response.body?.cancel();
+  const bare = handlerOf({ profile: buildProfile([]) });
+  assertEquals(await statusOf(bare, "/api/source?file=x.py"), 404);
 });
 
 function openRequest(
