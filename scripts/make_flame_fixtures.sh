@@ -5,21 +5,16 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-HELPERS="$ROOT/scripts/fixtures"
-PYENV_ROOT="${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}"
-PY="$PYENV_ROOT/versions/3.13.0/bin/python"
-[[ -x "$PY" ]] || { echo "missing Python 3.13 at $PY" >&2; exit 1; }
-MV="$("$PY" -c 'import marshal; print(marshal.version)')"
+# shellcheck source=fixtures/python313.sh
+. "$ROOT/scripts/fixtures/python313.sh"
 
 cd "$ROOT/tests/fixtures"
 
 # A recursive function whose calls cell reads 15,159/15,100.
 "$PY" -m cProfile -o wide-calls.pstats wide_calls.py >/dev/null
-"$PY" "$HELPERS/dump_expected.py" --kind cprofile --marshal-version "$MV" \
-  --out wide-calls.expected.json wide-calls.pstats
+expected wide-calls.pstats
 
 # A call graph that is a tree, with every path's times as pstats reads them.
 "$PY" -m cProfile -o call-tree.pstats tree_workload.py >/dev/null
-"$PY" "$HELPERS/dump_expected.py" --kind cprofile --marshal-version "$MV" \
-  --out call-tree.expected.json call-tree.pstats
+expected call-tree.pstats
 "$PY" "$HELPERS/dump_stacks.py" call-tree.pstats call-tree.stacks.json

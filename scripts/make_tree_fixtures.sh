@@ -7,14 +7,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-HELPERS="$ROOT/scripts/fixtures"
-PYENV_ROOT="${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}"
-PY="$PYENV_ROOT/versions/3.13.0/bin/python"
-[[ -x "$PY" ]] || { echo "missing Python 3.13 at $PY" >&2; exit 1; }
-MV="$("$PY" -c 'import marshal; print(marshal.version)')"
+# shellcheck source=fixtures/python313.sh
+. "$ROOT/scripts/fixtures/python313.sh"
 
 cd "$ROOT/tests/fixtures"
 "$PY" ../../scripts/fixtures/true_stacks.py recursion.pstats recursion.stacks.json \
   recursion_workload.py
-"$PY" "$HELPERS/dump_expected.py" --kind cprofile --marshal-version "$MV" \
-  --out recursion.expected.json recursion.pstats
+expected recursion.pstats
