@@ -67,16 +67,33 @@ export interface CliResult {
  * workload then fails instead of taking the machine's memory); killed when
  * `signal` aborts.
  */
-export async function runCli(
+export function runCli(
   args: string[],
   cwd: string = FIXTURES,
   heapMb?: number,
   signal?: AbortSignal,
 ): Promise<CliResult> {
+  return runDeno([..._run(heapMb), ...args], cwd, signal);
+}
+
+/** {@linkcode runCli} with the arguments given one by one, in the fixtures. */
+export function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args);
+}
+
+/**
+ * Runs `deno` with `denoArgs` in `cwd`, no stdin, no colour, as
+ * {@linkcode runCli} runs the program; killed when `signal` aborts.
+ */
+export async function runDeno(
+  denoArgs: string[],
+  cwd: string = FIXTURES,
+  signal?: AbortSignal,
+): Promise<CliResult> {
   const start = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
     ...(signal ? { signal } : {}),
-    args: [..._run(heapMb), ...args],
+    args: denoArgs,
     cwd,
     stdin: "null",
     stdout: "piped",
@@ -160,6 +177,19 @@ export function exploreOnFreePort(
     Deno.execPath(),
     [..._run(heapMb), "--port", "0", "--no-open", ...args],
     rest,
+  );
+}
+
+/** How many lines a text of lines (each ending in a newline) holds. */
+export function lineCount(text: string): number {
+  return text.trimEnd().split("\n").length;
+}
+
+/** The weights of folded stacks (`--format collapsed`) added up. */
+export function foldedTotal(text: string): number {
+  return text.trimEnd().split("\n").reduce(
+    (total, line) => total + Number(line.split(" ").at(-1)),
+    0,
   );
 }
 

@@ -11,9 +11,10 @@ import { UsageError } from "../cli/options.ts";
 import { describeFailure, EXIT_CODES } from "../cli/run.ts";
 import {
   assertOneLineError,
-  FIXTURES,
+  type CliResult,
   ROOT,
   runCli,
+  runDeno,
   START_PERMISSIONS,
   withTempDir,
 } from "./_cli.ts";
@@ -108,25 +109,13 @@ Deno.test("a bad file still exits 1 with one line naming it", async () => {
 });
 
 /** Runs the program handed a page that throws, as a bug would. */
-async function runBroken(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...START_PERMISSIONS,
-      `${ROOT}tests/_broken_page_main.ts`,
-      ...args,
-    ],
-    cwd: FIXTURES,
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return {
-    code: output.code,
-    stdout: decode(output.stdout),
-    stderr: decode(output.stderr),
-    ms: 0,
-  };
+function runBroken(args: string[]): Promise<CliResult> {
+  return runDeno([
+    "run",
+    ...START_PERMISSIONS,
+    `${ROOT}tests/_broken_page_main.ts`,
+    ...args,
+  ]);
 }
 
 Deno.test("a bug exits 70 with one line that says so, and writes nothing", async () => {

@@ -14,6 +14,7 @@ import { join } from "@std/path";
 import { findProfiles, pytestCombined } from "../lib/folder.ts";
 import {
   assertOneLineError as assertOneLineErrorWithCode,
+  cli,
   type CliResult,
   FIXTURES,
   MAIN,
@@ -38,10 +39,6 @@ const WORKERS = [
   `${PROF}/workers/worker-1.pstats`,
   `${PROF}/workers/worker-2.pstats`,
 ];
-
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args);
-}
 
 function json(...args: string[]): Promise<[Report, string]> {
   return runJsonReport<Report>(args);

@@ -5,19 +5,14 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import {
-  type CliResult,
+  cli,
   FIXTURES,
   MAIN,
-  runCli,
   runJsonReport,
   START_PERMISSIONS,
 } from "./_cli.ts";
 import { type ExpectedGroup, readExpectedGroups } from "./_expected.ts";
 import type { GroupLevel } from "../lib/group.ts";
-
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args);
-}
 
 /** A group of the JSON report: Python's numbers, cumulative as the report has it. */
 interface Group extends Omit<ExpectedGroup, "cumulative"> {

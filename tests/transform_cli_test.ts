@@ -14,16 +14,14 @@ import { collapsedStacks } from "../lib/folded_stacks.ts";
 import { loadProfile } from "../lib/pstats/read.ts";
 import {
   assertOneLineError,
+  cli,
   type CliResult,
   exploreOnFreePort,
   FIXTURES,
-  runCli,
+  foldedTotal,
+  lineCount,
   withTempDir,
 } from "./_cli.ts";
-
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args);
-}
 
 async function fixture(name: string) {
   const bytes = await Deno.readFile(join(FIXTURES, name));
@@ -97,8 +95,7 @@ Deno.test("--format collapsed prints the transformed tree the library makes, tra
     "builtins",
   );
   assert(other.stdout !== first.stdout);
-  const lines = (text: string) => text.trimEnd().split("\n").length;
-  assert(lines(other.stdout) < lines(first.stdout));
+  assert(lineCount(other.stdout) < lineCount(first.stdout));
 });
 
 Deno.test("--format collapsed with transforms keeps the weights adding up to what is shown", async () => {
@@ -121,15 +118,12 @@ Deno.test("--format collapsed with transforms keeps the weights adding up to wha
     "--min-share",
     "0",
   );
-  const sum = (text: string) =>
-    text.trimEnd().split("\n").reduce(
-      (total, line) => total + Number(line.split(" ").at(-1)),
-      0,
-    );
-  const count = (text: string) => text.trimEnd().split("\n").length;
-  assert(Math.abs(sum(result.stdout) - sum(all.stdout)) <= count(all.stdout));
+  assert(
+    Math.abs(foldedTotal(result.stdout) - foldedTotal(all.stdout)) <=
+      lineCount(all.stdout),
+  );
   assert(!result.stdout.includes("{built-in"));
-  assert(count(result.stdout) < count(all.stdout));
+  assert(lineCount(result.stdout) < lineCount(all.stdout));
 });
 
 Deno.test("transform flags refuse what they cannot use, in one line with exit 2", async () => {
