@@ -5,10 +5,9 @@
  * that comes to nothing) never flashes one while it loads.
  */
 
-import { assert, assertEquals } from "@std/assert";
+import { assert } from "@std/assert";
 import type { Page } from "playwright-core";
-import { launchChromium } from "../scripts/_chromium.ts";
-import { loadFixture, serveWith, watchedPage } from "./_browser.ts";
+import { loadFixture, serveWith, watchedPage, withPage } from "./_browser.ts";
 import { FIXTURES_URL } from "./_fixtures.ts";
 
 /** Records, from before the page's script runs, every tab the header shows. */
@@ -31,7 +30,6 @@ Deno.test({
   name:
     "the Compare tab never shows for one profile, and shows from the start for two",
   async fn() {
-    const browser = await launchChromium();
     const profile = await loadFixture("shop.pstats");
     const before = await loadFixture(
       "before.pstats",
@@ -57,33 +55,25 @@ Deno.test({
       base: Promise.resolve(before),
       comparing: true,
     });
-    const problems: string[] = [];
-    try {
+    await withPage([single, unsaid, two], async (page, problems, browser) => {
       for (const served of [single, unsaid]) {
-        const page = await watchedPage(browser, problems);
-        await watchTabs(page);
-        await page.goto(served.url);
-        await page.waitForSelector("tbody tr.row");
-        await page.waitForFunction(() =>
+        const one = await watchedPage(browser, problems);
+        await watchTabs(one);
+        await one.goto(served.url);
+        await one.waitForSelector("tbody tr.row");
+        await one.waitForFunction(() =>
           performance.getEntriesByName("profiling-explorer:edges").length > 0
         );
-        await page.waitForTimeout(200);
-        const seen = await tabsSeen(page);
+        await one.waitForTimeout(200);
+        const seen = await tabsSeen(one);
         assert(seen.includes("Table"), seen.join(", "));
         assert(!seen.includes("Compare"), seen.join(", "));
-        await page.close();
+        await one.close();
       }
-      const page = await watchedPage(browser, problems);
       await watchTabs(page);
       await page.goto(two.url);
       await page.waitForSelector("table.compare tbody tr.row");
       assert((await tabsSeen(page)).includes("Compare"));
-      assertEquals(problems, []);
-    } finally {
-      await browser.close();
-      for (const served of [single, unsaid, two]) {
-        await served.server.shutdown();
-      }
-    }
+    });
   },
 });

@@ -7,10 +7,9 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "../scripts/_chromium.ts";
+import type { Page } from "playwright-core";
 import type { Profile } from "../lib/profile.ts";
-import { collectProblems, serve } from "./_browser.ts";
+import { serve, withPage } from "./_browser.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ").trim();
@@ -39,16 +38,9 @@ Deno.test({
   name:
     "a link made on one run opens the same function on a re-run with moved lines",
   async fn(t) {
-    let browser: Browser | undefined;
     const before = await serve("compare/before.pstats");
     const after = await serve("compare/after.pstats");
-    const problems: string[] = [];
-    try {
-      browser = await launchChromium();
-      const page = await browser.newPage({
-        viewport: { width: 1280, height: 720 },
-      });
-      collectProblems(page, problems);
+    await withPage([before, after], async (page) => {
       const renderBefore = find(before.profile, "render");
       const renderAfter = find(after.profile, "render");
       assert(
@@ -138,11 +130,6 @@ Deno.test({
           ]);
         },
       );
-      assertEquals(problems, []);
-    } finally {
-      await browser?.close();
-      await before.server.shutdown();
-      await after.server.shutdown();
-    }
+    });
   },
 });
