@@ -9,13 +9,12 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Page } from "playwright-core";
 import { fromFileUrl } from "@std/path";
-import { launchChromium } from "../scripts/_chromium.ts";
 import { buildCallTree, pathsThrough } from "../lib/call_tree.ts";
 import { formatPercent } from "../lib/format.ts";
 import { queryFunctions } from "../lib/query.ts";
-import { param, serve, watchedPage } from "./_browser.ts";
+import { param, serve, withPage } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
-import { MAIN, START_PERMISSIONS } from "./_cli.ts";
+import { runCli } from "./_cli.ts";
 import { fixturePath } from "./_fixtures.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
@@ -37,15 +36,12 @@ async function pointAt(page: Page, depth: number, x: number) {
 Deno.test({
   name: "the flame view draws, zooms, goes back and searches in a real browser",
   async fn(t) {
-    const browser = await launchChromium();
     const small = await serve("cprofile-3.13.pstats");
     const tree = await serve("call-tree.pstats");
     const shop = await serve("shop.pstats");
     const sampled = await serve("sampled.pstats");
-    const problems: string[] = [];
-    try {
-      const page = await watchedPage(browser, problems);
-
+    const servers = [small, tree, shop, sampled];
+    await withPage(servers, async (page, problems, browser) => {
       await t.step(
         "the Flame graph tab opens it, and the URL says so",
         async () => {
@@ -312,23 +308,12 @@ Deno.test({
           const dir = await Deno.makeTempDir();
           try {
             const report = `${dir}/report.html`;
-            const result = await new Deno.Command(Deno.execPath(), {
-              args: [
-                "run",
-                ...START_PERMISSIONS,
-                MAIN,
-                "--html",
-                report,
-                fixturePath("cprofile-3.13.pstats"),
-              ],
-              stdout: "null",
-              stderr: "piped",
-            }).output();
-            assertEquals(
-              result.code,
-              0,
-              new TextDecoder().decode(result.stderr),
-            );
+            const result = await runCli([
+              "--html",
+              report,
+              fixturePath("cprofile-3.13.pstats"),
+            ]);
+            assertEquals(result.code, 0, result.stderr);
             await page.goto(`file://${report}`);
             await page.waitForSelector("tbody tr.row");
             await page.click("nav.views a >> text=Flame graph");
@@ -346,13 +331,6 @@ Deno.test({
       await t.step("nothing broke the Content-Security-Policy", () => {
         assertEquals(problems, []);
       });
-      await page.close();
-    } finally {
-      await browser.close();
-      await small.server.shutdown();
-      await tree.server.shutdown();
-      await shop.server.shutdown();
-      await sampled.server.shutdown();
-    }
+    });
   },
 });
