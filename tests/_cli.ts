@@ -180,6 +180,15 @@ export function exploreOnFreePort(
   );
 }
 
+/** Writes the HTML report of `inputs` to `out`; the run must succeed. */
+export async function writeHtmlReport(
+  out: string,
+  ...inputs: string[]
+): Promise<void> {
+  const result = await runCli(["--html", out, ...inputs]);
+  assertEquals(result.code, 0, result.stderr);
+}
+
 /** How many lines a text of lines (each ending in a newline) holds. */
 export function lineCount(text: string): number {
   return text.trimEnd().split("\n").length;

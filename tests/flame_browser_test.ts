@@ -14,7 +14,7 @@ import { formatPercent } from "../lib/format.ts";
 import { queryFunctions } from "../lib/query.ts";
 import { param, serve, withPage } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
-import { runCli } from "./_cli.ts";
+import { writeHtmlReport } from "./_cli.ts";
 import { fixturePath } from "./_fixtures.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
@@ -308,12 +308,7 @@ Deno.test({
           const dir = await Deno.makeTempDir();
           try {
             const report = `${dir}/report.html`;
-            const result = await runCli([
-              "--html",
-              report,
-              fixturePath("cprofile-3.13.pstats"),
-            ]);
-            assertEquals(result.code, 0, result.stderr);
+            await writeHtmlReport(report, fixturePath("cprofile-3.13.pstats"));
             await page.goto(`file://${report}`);
             await page.waitForSelector("tbody tr.row");
             await page.click("nav.views a >> text=Flame graph");

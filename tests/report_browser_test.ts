@@ -6,12 +6,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { join, toFileUrl } from "@std/path";
 import { openCallers, param, rowNames, withPage } from "./_browser.ts";
-import { runCli } from "./_cli.ts";
-
-async function writeReport(out: string, ...inputs: string[]): Promise<void> {
-  const result = await runCli(["--html", out, ...inputs]);
-  assertEquals(result.code, 0, result.stderr);
-}
+import { writeHtmlReport } from "./_cli.ts";
 
 Deno.test({
   name: "an HTML report opens from file:// with the network off",
@@ -20,7 +15,7 @@ Deno.test({
     const requests: string[] = [];
     try {
       const report = join(dir, "report.html");
-      await writeReport(report, "cprofile-3.13.pstats");
+      await writeHtmlReport(report, "cprofile-3.13.pstats");
       const url = toFileUrl(report).href;
       await withPage([], async (page, problems) => {
         page.on("request", (request) => requests.push(request.url()));
@@ -134,7 +129,12 @@ Deno.test({
           "a report made with --by opens on those groups",
           async () => {
             const grouped = join(dir, "grouped.html");
-            await writeReport(grouped, "--by", "file", "cprofile-3.13.pstats");
+            await writeHtmlReport(
+              grouped,
+              "--by",
+              "file",
+              "cprofile-3.13.pstats",
+            );
             await page.goto(toFileUrl(grouped).href);
             await page.waitForSelector("tbody tr.row");
             assertEquals(param(page, "tab"), "groups");
@@ -151,7 +151,7 @@ Deno.test({
           "a report with --base opens on the comparison",
           async () => {
             const compare = join(dir, "compare.html");
-            await writeReport(
+            await writeHtmlReport(
               compare,
               "--base",
               "compare/before.pstats",
@@ -168,7 +168,7 @@ Deno.test({
 
         await t.step("a folder of profiles makes a report too", async () => {
           const folder = join(dir, "folder.html");
-          await writeReport(folder, "folder/prof");
+          await writeHtmlReport(folder, "folder/prof");
           await page.goto(toFileUrl(folder).href);
           await page.waitForSelector("tbody tr.row");
           assertEquals(

@@ -22,7 +22,7 @@ import { formatPercent } from "../lib/format.ts";
 import type { Profile } from "../lib/profile.ts";
 import { saveScreenshot, serve, watchedPage } from "./_browser.ts";
 import { FRAME_HEIGHT } from "../ui/flame_canvas.ts";
-import { runCli } from "./_cli.ts";
+import { writeHtmlReport } from "./_cli.ts";
 import { fixturePath } from "./_fixtures.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
@@ -325,16 +325,14 @@ Deno.test({
           const dir = await Deno.makeTempDir();
           try {
             const report = `${dir}/report.html`;
-            const result = await runCli([
-              "--html",
+            await writeHtmlReport(
               report,
               "--merge",
               "builtins",
               "--collapse",
               "stdlib",
               fixturePath("shop.pstats"),
-            ]);
-            assertEquals(result.code, 0, result.stderr);
+            );
             await page.goto(`file://${report}`);
             await page.waitForSelector(".chip.transform");
             assertEquals(transforms(page), [
