@@ -58,6 +58,11 @@ export class ByteStrings {
    */
   readonly #short: ByteTable;
   readonly #long: ByteTable;
+  /**
+   * Where each string's bytes are kept in its table, by id, two ints each:
+   * the offset, and the length (its complement when not all ASCII).
+   */
+  #where = new Int32Array(256);
 
   /**
    * @param size The size of the file whose strings these are.
@@ -108,8 +113,57 @@ export class ByteStrings {
     }
     const id = this.strings.length;
     this.strings.push(text);
-    table.add(bytes, start, n, h, 2 * id + (isAscii ? 1 : 0));
+    const from = table.add(bytes, start, n, h, 2 * id + (isAscii ? 1 : 0));
+    if (2 * id + 2 > this.#where.length) {
+      const grown = new Int32Array(2 * this.#where.length);
+      grown.set(this.#where);
+      this.#where = grown;
+    }
+    this.#where[2 * id] = from;
+    this.#where[2 * id + 1] = isAscii ? n : ~n;
     return id;
+  }
+
+  /**
+   * Whether `bytes[start, start + n)` are the bytes of the string `id`, as
+   * {@linkcode id} would find them: a quicker answer than it gives when
+   * which string to expect is known (answering `false` for bytes that are
+   * not ASCII where `ascii` says they are).
+   *
+   * @example
+   * ```ts
+   * import { ByteStrings } from "./byte_strings.ts";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const bytes = new TextEncoder().encode("app.py|lib.py|app.py");
+   * const view = new DataView(bytes.buffer);
+   * const table = new ByteStrings(bytes.length);
+   * const app = table.id(bytes, view, 0, 6, true);
+   * assertEquals(table.matches(app, bytes, view, 14, 6, true), true);
+   * assertEquals(table.matches(app, bytes, view, 7, 6, true), false);
+   * ```
+   *
+   * @param id A string's id.
+   * @param bytes The bytes.
+   * @param view A `DataView` of exactly `bytes`.
+   * @param start Where the bytes start.
+   * @param n How many there are.
+   * @param ascii Whether they must all be ASCII.
+   */
+  matches(
+    id: number,
+    bytes: Uint8Array,
+    view: DataView,
+    start: number,
+    n: number,
+    ascii: boolean,
+  ): boolean {
+    const from = this.#where[2 * id]!;
+    const length = this.#where[2 * id + 1]!;
+    if (length !== n && (ascii || length !== ~n)) return false;
+    if (from < 0) return false;
+    const table = n < _LONG ? this.#short : this.#long;
+    return table.same(bytes, view, start, n, from);
   }
 
   /** Gives the memory of the working table back at once (the strings stay). */

@@ -185,8 +185,29 @@ export class ByteTable {
   }
 
   /**
+   * Whether the `n` bytes at `start` are the `n` bytes kept at `from` (where
+   * {@linkcode add} said it keeps a run).
+   *
+   * @param bytes The bytes.
+   * @param view A `DataView` of exactly `bytes`.
+   * @param start Where the run starts.
+   * @param n How many bytes it has.
+   * @param from Where the run to compare with is kept.
+   */
+  same(
+    bytes: Uint8Array,
+    view: DataView,
+    start: number,
+    n: number,
+    from: number,
+  ): boolean {
+    return this.#same(bytes, view, start, from, n) === n;
+  }
+
+  /**
    * Adds the run that {@linkcode find} just did not find, with its value
-   * (unless the table holds as many as it may).
+   * (unless the table holds as many as it may), and answers where its bytes
+   * are kept (for {@linkcode same}), or -1 when it was not added.
    *
    * @param bytes The bytes.
    * @param start Where the run starts.
@@ -200,8 +221,8 @@ export class ByteTable {
     n: number,
     h: number,
     value: number,
-  ): void {
-    if (this.#count === this.#most) return;
+  ): number {
+    if (this.#count === this.#most) return -1;
     let from = start;
     if (this.#file === undefined) {
       from = this.#end;
@@ -223,6 +244,7 @@ export class ByteTable {
     this.#table[at + 3] = n;
     // At most half full, so that a search seldom goes far.
     if (2 * ++this.#count > this.#mask + 1) this.#grow();
+    return from;
   }
 
   /** Doubles the table. */

@@ -36,7 +36,17 @@ const _UNSUPPORTED = new _Unsupported();
 class _Short {}
 const _SHORT = new _Short();
 
-// What a reference slot holds (`refKind`), and so what its value is.
+// A reference slot's record in `refs`: four ints.
+const _R_VALUE = 0; // its value (see `_REF_*`)
+const _R_KIND = 1; // what it holds (`_REF_*`), plus 8 × (function id + 1):
+// for an int, the function whose line it last was (0: none), whose file and
+// name follow, so that a key met again is known without looking it up
+const _R_FILE = 2;
+const _R_NAME = 3;
+/** Function ids from this on are not remembered in `_R_KIND`. */
+const _R_MOST = (1 << 28) - 1;
+
+// What a reference slot holds (`_R_KIND & 7`), and so what its value is.
 const _REF_OTHER = 0; // reserved, or a value this reader does not keep
 const _REF_INT = 1; // the int
 const _REF_FLOAT = 2; // the float's index in refFloats
@@ -265,8 +275,7 @@ export async function readPstatsFastStream(
 
 /** The tables a reader writes: see {@linkcode _tables}. */
 interface _Tables {
-  refKind: Uint8Array;
-  refValue: Int32Array;
+  refs: Int32Array;
   fn: Int32Array;
   calls: Float64Array;
   primitiveCalls: Float64Array;
@@ -291,10 +300,8 @@ interface _Tables {
 function _tables(size: number): _Tables {
   const functions = 1 + Math.ceil(size / 11);
   const edges = 1 + Math.ceil(size / 10);
-  const refs = 1 + Math.ceil(size / 2);
   return {
-    refKind: new Uint8Array(refs),
-    refValue: new Int32Array(refs),
+    refs: new Int32Array(4 * Math.min(_refSlots(size), 1 << 16)),
     fn: new Int32Array(functions * 4),
     calls: new Float64Array(functions),
     primitiveCalls: new Float64Array(functions),
@@ -346,11 +353,15 @@ class _FastReader extends ProfilerSigns {
   readonly tables: _Tables;
   sampledMarker = false;
 
-  /** What each reference slot holds, in the order marshal numbers them. */
-  refKind: Uint8Array;
-  /** Each reference slot's value (see `_REF_*`). */
-  refValue: Int32Array;
+  /**
+   * The reference slots' records (see `_R_*`), in the order marshal numbers
+   * them; grown as slots are taken, up to `refMost` slots.
+   */
+  refs: Int32Array;
+  readonly refMost: number;
   refCount = 0;
+  /** The reference slot of the line `line()` last read, or -1. */
+  lineSlot = -1;
   /** The floats that references hold. */
   refFloats: Float64Array = new Float64Array(64);
   refFloatCount = 0;
@@ -408,8 +419,8 @@ class _FastReader extends ProfilerSigns {
       _pool = undefined;
     } else tables = _tables(size);
     this.tables = tables;
-    this.refKind = tables.refKind;
-    this.refValue = tables.refValue;
+    this.refs = tables.refs;
+    this.refMost = _refSlots(size);
     this.fn = tables.fn;
     this.calls = tables.calls;
     this.primitiveCalls = tables.primitiveCalls;
@@ -444,6 +455,7 @@ class _FastReader extends ProfilerSigns {
       (array.buffer as ArrayBuffer).transfer(0);
     }
     if (this.pooled) {
+      this.tables.refs = this.refs; // as grown
       const n = this.fnCount;
       this.fn.fill(0, 0, 4 * n);
       this.entered.fill(0, 0, n);
@@ -461,7 +473,7 @@ class _FastReader extends ProfilerSigns {
       return;
     }
     for (
-      const array of [this.refKind, this.refValue, this.fn, this.entered]
+      const array of [this.refs, this.fn, this.entered]
     ) {
       (array.buffer as ArrayBuffer).transfer(0);
     }
@@ -565,16 +577,21 @@ class _FastReader extends ProfilerSigns {
   /** Takes a reference slot for a value whose type code has FLAG_REF. */
   reserve(): number {
     const index = this.refCount;
-    if (index === this.refKind.length) throw _UNSUPPORTED; // can't be
-    this.refKind[index] = _REF_OTHER;
+    if (4 * index === this.refs.length) {
+      if (index >= this.refMost) throw _UNSUPPORTED; // can't be
+      const grown = new Int32Array(4 * Math.min(2 * index, this.refMost));
+      grown.set(this.refs);
+      this.refs = grown;
+    }
+    this.refs[4 * index + _R_KIND] = _REF_OTHER;
     this.refCount = index + 1;
     return index;
   }
 
   /** Fills a reserved reference slot. */
   setRef(index: number, kind: number, value: number): void {
-    this.refKind[index] = kind;
-    this.refValue[index] = value;
+    this.refs[4 * index + _R_KIND] = kind;
+    this.refs[4 * index + _R_VALUE] = value;
   }
 
   /** Reads a 32-bit little-endian int at `at`, checking the bounds. */
@@ -609,11 +626,11 @@ class _FastReader extends ProfilerSigns {
         this.pos = at + 9;
         return;
       case 0x72: { // 'r'
-        const slot = this.ref();
-        const kind = this.refKind[slot];
-        if (kind === _REF_INT) to[i] = this.refValue[slot]!;
+        const at = 4 * this.ref();
+        const kind = this.refs[at + _R_KIND]! & 7;
+        if (kind === _REF_INT) to[i] = this.refs[at + _R_VALUE]!;
         else if (kind === _REF_FLOAT) {
-          to[i] = this.refFloats[this.refValue[slot]!]!;
+          to[i] = this.refFloats[this.refs[at + _R_VALUE]!]!;
         } else throw _UNSUPPORTED;
         return;
       }
@@ -670,14 +687,18 @@ class _FastReader extends ProfilerSigns {
     const code = this.bytes[at];
     if (code === 0x72) {
       const slot = this.ref();
-      if (this.refKind[slot] !== _REF_INT) throw _UNSUPPORTED;
-      return this.refValue[slot]!;
+      if ((this.refs[4 * slot + _R_KIND]! & 7) !== _REF_INT) {
+        throw _UNSUPPORTED;
+      }
+      this.lineSlot = slot;
+      return this.refs[4 * slot + _R_VALUE]!;
     }
     if ((code! & 0x7f) !== 0x69) throw _UNSUPPORTED;
     const index = code! & 0x80 ? this.reserve() : -1;
     const value = this.int32(at + 1);
     this.pos = at + 5;
     if (index >= 0) this.setRef(index, _REF_INT, value);
+    this.lineSlot = index;
     return value;
   }
 
@@ -688,9 +709,9 @@ class _FastReader extends ProfilerSigns {
     const b = this.bytes;
     const code = b[at]!;
     if (code === 0x72) {
-      const slot = this.ref();
-      if (this.refKind[slot] !== _REF_STRING) throw _UNSUPPORTED;
-      return this.refValue[slot]!;
+      const at = 4 * this.ref();
+      if (this.refs[at + _R_KIND] !== _REF_STRING) throw _UNSUPPORTED;
+      return this.refs[at + _R_VALUE]!;
     }
     const index = code & 0x80 ? this.reserve() : -1;
     let start: number;
@@ -754,18 +775,28 @@ class _FastReader extends ProfilerSigns {
     const code = this.bytes[at]!;
     if (code === 0x72) { // 'r'
       const slot = this.ref();
-      const kind = this.refKind[slot];
-      if (kind === _REF_KEY) return this.refValue[slot]!;
+      const kind = this.refs[4 * slot + _R_KIND];
+      if (kind === _REF_KEY) return this.refs[4 * slot + _R_VALUE]!;
       if (kind === _REF_SAMPLED) return -1;
       throw _UNSUPPORTED;
     }
     const index = code & 0x80 ? this.reserve() : -1;
     const n = this.tuple();
     if (n === 3) {
-      const file = this.string();
-      const line = this.line();
-      const name = this.string();
-      const id = this.intern(file, line, name);
+      let id = this.knownKey();
+      if (id < 0) {
+        const file = this.string();
+        const line = this.line();
+        const slot = this.lineSlot;
+        const name = this.string();
+        id = this.intern(file, line, name);
+        if (slot >= 0 && id < _R_MOST) {
+          const at = 4 * slot;
+          this.refs[at + _R_KIND] = _REF_INT + 8 * (id + 1);
+          this.refs[at + _R_FILE] = file;
+          this.refs[at + _R_NAME] = name;
+        }
+      }
       if (index >= 0) this.setRef(index, _REF_KEY, id);
       return id;
     }
@@ -774,6 +805,75 @@ class _FastReader extends ProfilerSigns {
       return -1;
     }
     throw _UNSUPPORTED;
+  }
+
+  /**
+   * The function of the `(file, line, name)` at `pos` when it is the one its
+   * line's reference slot remembers (see `_R_KIND`), moving past it; else -1,
+   * leaving `pos` where it is. Keys written in full again and again (yappi
+   * writes every file name in full) are found so without hashing their
+   * file's bytes or looking the function up: the file's bytes are compared
+   * with the remembered file's, and the line and name must be references.
+   */
+  knownKey(): number {
+    const b = this.bytes;
+    const end = this.end;
+    const refs = this.refs;
+    let at = this.pos;
+    if (at + 5 > end) return -1;
+    const code = b[at]!;
+    let file = -1;
+    let start = 0;
+    let n = 0;
+    let ascii = true;
+    switch (code) {
+      case 0x72: { // 'r'
+        const slot = _int32(b, at + 1);
+        if (slot < 0 || slot >= this.refCount) return -1;
+        if (refs[4 * slot + _R_KIND] !== _REF_STRING) return -1;
+        file = refs[4 * slot + _R_VALUE]!;
+        at += 5;
+        break;
+      }
+      case 0x7a: // 'z' short ASCII (written with FLAG_REF, it is left)
+      case 0x5a: // 'Z'
+        n = b[at + 1]!;
+        start = at + 2;
+        break;
+      case 0x75: // 'u' UTF-8
+      case 0x74: // 't'
+        ascii = false;
+        // falls through
+      case 0x61: // 'a' ASCII
+      case 0x41: // 'A'
+        n = _int32(b, at + 1);
+        start = at + 5;
+        break;
+      default:
+        return -1;
+    }
+    if (file < 0) {
+      if (n < 0 || start + n > end) return -1;
+      at = start + n;
+    }
+    // The line, a reference to an int that remembers a function.
+    if (at + 10 > end || b[at] !== 0x72 || b[at + 5] !== 0x72) return -1;
+    const line = 4 * _int32(b, at + 1);
+    const name = _int32(b, at + 6);
+    if (line < 0 || line >= 4 * this.refCount) return -1;
+    if (name < 0 || name >= this.refCount) return -1;
+    const known = refs[line + _R_KIND]!;
+    if ((known & 7) !== _REF_INT || known < 8) return -1;
+    if (refs[4 * name + _R_KIND] !== _REF_STRING) return -1;
+    if (refs[4 * name + _R_VALUE] !== refs[line + _R_NAME]) return -1;
+    const knownFile = refs[line + _R_FILE]!;
+    if (file < 0) {
+      if (
+        !this.stringTable.matches(knownFile, b, this.view, start, n, ascii)
+      ) return -1;
+    } else if (file !== knownFile) return -1;
+    this.pos = at + 10;
+    return (known >>> 3) - 1;
   }
 
   /** The id of a function, adding it if it is new. */
@@ -963,6 +1063,16 @@ function _place(
   table[at + _SLOT_FILE] = file;
   table[at + _SLOT_LINE] = line;
   table[at + _SLOT_NAME] = name;
+}
+
+/** At most how many reference slots a file of `size` bytes can need. */
+function _refSlots(size: number): number {
+  return 1 + Math.ceil(size / 2);
+}
+
+/** The 32-bit little-endian int at `at` (the caller checks the bounds). */
+function _int32(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
 }
 
 function _view(bytes: Uint8Array): DataView {
