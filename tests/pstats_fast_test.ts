@@ -478,6 +478,60 @@ Deno.test("readPstatsFast() finds a caller repeated late in a long callers dict"
   assertSameAsGeneral(w.bytes(), "a caller repeated after 100 others");
 });
 
+Deno.test("readPstatsFast() tells apart keys that share a line's reference but not their file, name or string type", () => {
+  const w = new Writer();
+  w.code("{");
+  w.tuple(3);
+  w.string("/srv/app/a_module.py", "a");
+  const line = w.int(7, true); // one int, referred to by every key below
+  const f = w.string("f", "z", true);
+  w.tuple(5);
+  for (const n of [1, 1, 0.5, 0.5]) w.float(n);
+  w.code("{");
+  // As callers: the same function again, its file written in full (in
+  // each of the string types), then ones that differ only in their file's
+  // last byte, their file's length, or their name.
+  const callers: [string, "z" | "a" | "u" | "t", string][] = [
+    ["/srv/app/a_module.py", "z", "f"],
+    ["/srv/app/b_module.py", "a", "f"],
+    ["/srv/app/a_module.pyx", "u", "f"],
+    ["/srv/app/a_module.py", "a", "g"],
+    ["/srv/app/a_module.pz", "t", "f"],
+  ];
+  for (const [file, type, name] of callers) {
+    w.tuple(3);
+    w.string(file, type);
+    w.ref(line);
+    if (name === "f") w.ref(f);
+    else w.string(name, "z");
+    w.int(1);
+  }
+  w.code("0");
+  // The second caller as a key of its own, its file in another type.
+  w.tuple(3);
+  w.string("/srv/app/b_module.py", "u");
+  w.ref(line);
+  w.ref(f);
+  w.tuple(5);
+  for (const n of [1, 1, 0.5, 0.5]) w.float(n);
+  w.code("{");
+  w.code("0");
+  w.code("0");
+  const file = readPstatsFast(w.bytes());
+  assertEquals(file?.functions.file, [
+    "/srv/app/a_module.py",
+    "/srv/app/b_module.py",
+    "/srv/app/a_module.pyx",
+    "/srv/app/a_module.py",
+    "/srv/app/a_module.pz",
+  ]);
+  assertEquals(file?.functions.name, ["f", "f", "f", "g", "f"]);
+  assertEquals([...file!.edges.caller], [0, 1, 2, 3, 4]);
+  assertEquals(file?.entries, 2);
+  assertEquals(file?.calls[1], 1);
+  assertSameAsGeneral(w.bytes(), "keys that share a line's reference");
+});
+
 Deno.test("readPstatsFast() leaves counts that are not finite to the general reader", () => {
   const bytes = hex(
     `7b ${KEY_F} 2905 6901000000 67000000000000f87f ${HALF} ${HALF} 7b30 30`,
