@@ -263,6 +263,15 @@ export class ByteTable {
     this.#mask = mask;
   }
 
+  /**
+   * The bytes of the runs added, back to back in the order added (where
+   * {@linkcode add} said it keeps each); the file itself when the table
+   * was given one.
+   */
+  kept(): Uint8Array {
+    return this.#file ?? this.#bytes.subarray(0, this.#end);
+  }
+
   /** Gives the table's memory back at once. */
   release(): void {
     (this.#table.buffer as ArrayBuffer).transfer(0);

@@ -800,7 +800,7 @@ class _FastReader extends ProfilerSigns {
       if (index >= 0) this.setRef(index, _REF_KEY, id);
       return id;
     }
-    if (n === 1 && this.strings[this.string()] === SAMPLED_MARKER) {
+    if (n === 1 && this.stringTable.text(this.string()) === SAMPLED_MARKER) {
       if (index >= 0) this.setRef(index, _REF_SAMPLED, 0);
       return -1;
     }
@@ -999,7 +999,7 @@ class _FastReader extends ProfilerSigns {
 
   finish(source: string): PstatsFile {
     const n = this.fnCount;
-    const strings = this.strings;
+    const strings = this.stringTable.finish();
     const file: string[] = new Array(n);
     const name: string[] = new Array(n);
     const line: number[] = new Array(n);
