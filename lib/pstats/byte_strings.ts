@@ -81,7 +81,8 @@ export class ByteStrings {
    * {@linkcode ByteTable}).
    */
   constructor(size: number, file?: Uint8Array) {
-    this.#short = new ByteTable(size, Infinity, file);
+    // Names: in a large file, one in a few functions' has its own.
+    this.#short = new ByteTable(size, Infinity, file, size / 2048);
     this.#long = new ByteTable(size, Infinity, file);
     // With the whole file, strings are found in it and not copied: each is
     // made as it comes (and small files' strings remembered, see asciiText).

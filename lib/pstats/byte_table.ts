@@ -77,11 +77,17 @@ export class ByteTable {
    * run's bytes are compared where they were first met, and not copied);
    * without it, the bytes given may change after a call returns (a window
    * of a file read a chunk at a time).
+   * @param expected How many runs to make room for at first (the table
+   * grows as they come): by default, up to 4,096, fewer in a small file.
    */
-  constructor(size: number, most: number, file?: Uint8Array) {
-    // Grown as runs come: most of a large file repeats a few.
+  constructor(
+    size: number,
+    most: number,
+    file?: Uint8Array,
+    expected = Math.min(4096, size / 1024),
+  ) {
     let slots = 256;
-    while (slots < 8192 && slots < size / 512) slots *= 2;
+    while (slots < 2 * expected) slots *= 2;
     this.#table = new Int32Array(slots * 4);
     this.#mask = slots - 1;
     this.#most = most;

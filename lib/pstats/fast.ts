@@ -301,7 +301,11 @@ function _tables(size: number): _Tables {
   const functions = 1 + Math.ceil(size / 11);
   const edges = 1 + Math.ceil(size / 10);
   return {
-    refs: new Int32Array(4 * Math.min(_refSlots(size), 1 << 16)),
+    // Grown as they come, from room for a slot in 64 bytes: what most files
+    // need (the memory of a typed array is only taken as it is written to).
+    refs: new Int32Array(
+      4 * Math.min(_refSlots(size), (1 << 16) + Math.ceil(size / 64)),
+    ),
     fn: new Int32Array(functions * 4),
     calls: new Float64Array(functions),
     primitiveCalls: new Float64Array(functions),
