@@ -3,7 +3,7 @@
  * run is hashed four bytes at a time where it lies and compared in place
  * with the runs already met, so that bytes met again are recognised without
  * making anything of them. It finds strings by their bytes
- * (`byte_strings.ts`), and whole function keys written again byte for byte.
+ * (`byte_strings.ts`).
  *
  * @module
  */
