@@ -47,6 +47,9 @@ export const NOT_TEXT = -1;
  * assertEquals(table.id(bytes, view, 27, 36, true), 3);
  * assertEquals(table.id(bytes, view, 64, 36, true), 3); // met before
  * assertEquals(table.finish(), ["app.py", "lib.py", "café", long]);
+ * // Known to be "app.py" (id 0), or not.
+ * assertEquals(table.matches(0, bytes, view, 14, 6, true), true);
+ * assertEquals(table.matches(0, bytes, view, 7, 6, true), false);
  * ```
  */
 export class ByteStrings {
@@ -154,19 +157,6 @@ export class ByteStrings {
    * {@linkcode id} would find them: a quicker answer than it gives when
    * which string to expect is known (answering `false` for bytes that are
    * not ASCII where `ascii` says they are).
-   *
-   * @example
-   * ```ts
-   * import { ByteStrings } from "./byte_strings.ts";
-   * import { assertEquals } from "@std/assert";
-   *
-   * const bytes = new TextEncoder().encode("app.py|lib.py|app.py");
-   * const view = new DataView(bytes.buffer);
-   * const table = new ByteStrings(bytes.length);
-   * const app = table.id(bytes, view, 0, 6, true);
-   * assertEquals(table.matches(app, bytes, view, 14, 6, true), true);
-   * assertEquals(table.matches(app, bytes, view, 7, 6, true), false);
-   * ```
    *
    * @param id A string's id.
    * @param bytes The bytes.
