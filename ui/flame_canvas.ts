@@ -8,7 +8,8 @@
  * `(start[i] - start[z]) / value[z]` to `(start[i] + value[i] - start[z]) /
  * value[z]` of the width; `z`'s ancestors span the whole width. Frames
  * narrower than half a pixel are drawn together, a pixel at a time in the
- * colour of the largest, and what is below them is skipped, so a drawing
+ * colour of the largest, and what is below them is skipped; only the rows
+ * in view are drawn, and a frame past them skips its subtree, so a drawing
  * costs what is visible, not the size of the tree.
  *
  * @module
@@ -243,18 +244,34 @@ function _stripes(
 }
 
 /**
- * Draws the scene. Sizes the canvas to `width` CSS pixels and as many rows
- * as the scene needs, at the device's pixel ratio.
+ * The part of a scene a canvas shows: `height` CSS pixels from `top`, in
+ * the scene's coordinates (row `r` at `r * FRAME_HEIGHT`).
+ */
+export interface FlameWindow {
+  /** The first pixel shown. */
+  readonly top: number;
+  /** How many pixels are shown. */
+  readonly height: number;
+}
+
+/**
+ * Draws the scene, or the part of it in `view` (all of it without one).
+ * Sizes the canvas to `width` CSS pixels and the view's height, at the
+ * device's pixel ratio: a deep tree costs the rows in view, not a canvas
+ * of all its rows (whose backing store alone takes tens of milliseconds).
  *
- * @returns The rows drawn.
+ * @returns The rows of the scene (see {@linkcode sceneRows}).
  */
 export function drawFlame(
   canvas: HTMLCanvasElement,
   scene: FlameScene,
   width: number,
+  view?: FlameWindow,
 ): number {
   const rows = sceneRows(scene);
-  const height = rows * FRAME_HEIGHT;
+  const top = view?.top ?? 0;
+  const height = view?.height ?? rows * FRAME_HEIGHT;
+  const bottom = top + height;
   const ratio = globalThis.devicePixelRatio || 1;
   const pixelsW = Math.max(1, Math.round(width * ratio));
   const pixelsH = Math.max(1, Math.round(height * ratio));
@@ -264,8 +281,9 @@ export function drawFlame(
   canvas.style.height = `${height}px`;
   const ctx = canvas.getContext("2d");
   if (ctx === null) return rows;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
+  // Scene coordinates: the view's top at the canvas's.
+  ctx.setTransform(ratio, 0, 0, ratio, 0, -top * ratio);
+  ctx.clearRect(0, top, width, height);
   ctx.font =
     `11.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace`;
   ctx.textBaseline = "middle";
@@ -303,7 +321,9 @@ export function drawFlame(
   // The zoomed frame's ancestors, across the width.
   for (let a = tree.parent[zoom]!; a >= 0; a = tree.parent[a]!) {
     const box = frameBox(scene, width, rows, a)!;
-    draw(a, box.x, box.y, box.w);
+    if (box.y + FRAME_HEIGHT > top && box.y < bottom) {
+      draw(a, box.x, box.y, box.w);
+    }
   }
   // The zoomed frame's subtree. Frames under half a pixel are not drawn
   // one by one, nor is anything below them: side by side, they are drawn
@@ -326,6 +346,16 @@ export function drawFlame(
     run = -1;
   };
   for (let i = zoom; i < end;) {
+    // A frame past the window on its children's side (below it, or above
+    // it inverted) has its whole subtree there too: skipped. One on the
+    // other side is not drawn, but its children may be.
+    const y = rowY(tree.depth[i]!);
+    if (scene.inverted ? y + FRAME_HEIGHT <= top : y >= bottom) {
+      drawRun();
+      i = tree.end[i]!;
+      continue;
+    }
+    const shown = y + FRAME_HEIGHT > top && y < bottom;
     const w = tree.value[i]! * scale;
     const x = (tree.start[i]! - z0) * scale;
     if (w < 0.5) {
@@ -346,7 +376,7 @@ export function drawFlame(
       continue;
     }
     drawRun();
-    draw(i, x, rowY(tree.depth[i]!), w);
+    if (shown) draw(i, x, y, w);
     i++;
   }
   drawRun();

@@ -38,10 +38,12 @@ import { functionLocation, type Profile } from "../lib/profile.ts";
 import {
   drawFlame,
   type FlameScene,
+  type FlameWindow,
   FRAME_HEIGHT,
   frameAt,
   frameBox,
   frameName,
+  sceneRows,
 } from "./flame_canvas.ts";
 import {
   colourGroup,
@@ -95,21 +97,42 @@ const THRESHOLDS: readonly [number, string][] = [
   [0, "nothing"],
 ];
 
-/** One drawn graph: its canvas, what is on it, and its rows. */
+/**
+ * One drawn graph: its canvas, the element as tall as all its rows that
+ * holds it (the canvas shows only the rows in view, at `top` of it), what
+ * is on it, and its rows.
+ */
 interface _Graph {
   canvas: HTMLCanvasElement | undefined;
+  rowsBox: HTMLElement | undefined;
   scene: FlameScene | null;
   rows: number;
+  top: number;
 }
 
 const _graphs: Record<FlameGraph, _Graph> = {
-  main: { canvas: undefined, scene: null, rows: 0 },
-  callers: { canvas: undefined, scene: null, rows: 0 },
-  callees: { canvas: undefined, scene: null, rows: 0 },
+  main: _graph(),
+  callers: _graph(),
+  callees: _graph(),
 };
+
+function _graph(): _Graph {
+  return {
+    canvas: undefined,
+    rowsBox: undefined,
+    scene: null,
+    rows: 0,
+    top: 0,
+  };
+}
+
+/** Rows drawn above and below those in view, in CSS pixels. */
+const _MARGIN = 2 * FRAME_HEIGHT;
+
 let _scroller: HTMLElement | undefined;
 let _tip: HTMLElement | undefined;
 let _drawQueued = false;
+let _paintQueued = false;
 
 /** The flame view. */
 export const FLAME_VIEW: PageView = {
@@ -348,7 +371,7 @@ function flameView(s: State, p: Profile): TemplateResult {
       <div class="flame-bar">${detailsView(s)} ${thresholdView(s)}</div>
       ${transformsBar(r)}
       ${tree === null ? nothing : legendView(s, tree)}
-      <div class="flame-scroll" ${ref(_setScroller)}>
+      <div class="flame-scroll" ${ref(_setScroller)} @scroll=${onScroll}>
         ${r.fn === null ? graphView("main", "") : html`
           <h3 class="flame-heading">
             <span aria-hidden="true">↑</span> Who calls ${functionLocation(
@@ -388,19 +411,21 @@ function graphView(
       formatCount(tree.size)
     } frames. Use the arrow keys to move and Enter to open a function.`;
   return html`
-    <canvas
-      class=${`flame-canvas ${className}`}
-      tabindex="0"
-      role="img"
-      aria-label=${label}
-      data-graph=${graph}
-      ${ref((el) => _setCanvas(graph, el))}
-      @mousemove=${onMouseMove}
-      @mouseleave=${onMouseLeave}
-      @click=${onCanvasClick}
-      @contextmenu=${onContextMenu}
-      @focus=${onCanvasFocus}
-    ></canvas>
+    <div class="flame-rows" ${ref((el) => _setRowsBox(graph, el))}>
+      <canvas
+        class=${`flame-canvas ${className}`}
+        tabindex="0"
+        role="img"
+        aria-label=${label}
+        data-graph=${graph}
+        ${ref((el) => _setCanvas(graph, el))}
+        @mousemove=${onMouseMove}
+        @mouseleave=${onMouseLeave}
+        @click=${onCanvasClick}
+        @contextmenu=${onContextMenu}
+        @focus=${onCanvasFocus}
+      ></canvas>
+    </div>
   `;
 }
 
@@ -591,6 +616,10 @@ function _setTip(element: Element | undefined): void {
   _tip = element instanceof HTMLElement ? element : undefined;
 }
 
+function _setRowsBox(graph: FlameGraph, element: Element | undefined): void {
+  _graphs[graph].rowsBox = element instanceof HTMLElement ? element : undefined;
+}
+
 function _setCanvas(graph: FlameGraph, element: Element | undefined): void {
   _graphs[graph].canvas = element instanceof HTMLCanvasElement
     ? element
@@ -638,9 +667,55 @@ function _draw(): void {
       dark,
       markEstimates: state.flame.markEstimates,
     };
-    const width = g.canvas.parentElement?.clientWidth ?? 800;
-    g.rows = drawFlame(g.canvas, g.scene, width);
+    _paint(g);
   }
+}
+
+/**
+ * Draws a graph's rows in view (and a margin) on its canvas, placed over
+ * them in the element as tall as all its rows.
+ */
+function _paint(g: _Graph): void {
+  const { canvas, rowsBox, scene } = g;
+  if (canvas === undefined || rowsBox === undefined || scene === null) return;
+  const rows = sceneRows(scene);
+  const total = rows * FRAME_HEIGHT;
+  rowsBox.style.height = `${total}px`;
+  const view = _view(rowsBox, total);
+  g.rows = rows;
+  g.top = view.top;
+  canvas.style.top = `${view.top}px`;
+  drawFlame(canvas, scene, rowsBox.clientWidth || 800, view);
+}
+
+/** The part of a graph `total` pixels tall that the scroller shows. */
+function _view(rowsBox: HTMLElement, total: number): FlameWindow {
+  const scroller = _scroller;
+  if (scroller === undefined || !scroller.contains(rowsBox)) {
+    return { top: 0, height: total };
+  }
+  const seen = Math.max(scroller.clientHeight, FRAME_HEIGHT);
+  const height = Math.min(total, seen + 2 * _MARGIN);
+  const above = scroller.getBoundingClientRect().top + scroller.clientTop -
+    rowsBox.getBoundingClientRect().top;
+  const top = Math.max(
+    0,
+    Math.min(Math.floor(above) - _MARGIN, total - height),
+  );
+  return { top, height };
+}
+
+/** Scrolling: the rows now in view are drawn, once per frame. */
+function onScroll(): void {
+  if (_paintQueued) return;
+  _paintQueued = true;
+  requestAnimationFrame(() => {
+    _paintQueued = false;
+    if (state.route.tab !== "flame") return;
+    for (const g of Object.values(_graphs)) {
+      if (g.canvas?.isConnected) _paint(g);
+    }
+  });
 }
 
 // ---------------------------------------------------------------- events
@@ -659,13 +734,14 @@ function _hit(event: MouseEvent): [FlameGraph, number] | undefined {
   if (graph === undefined) return undefined;
   const g = _graphs[graph];
   if (g.scene === null || g.canvas === undefined) return undefined;
+  // The canvas shows the graph from its row at `top`.
   const box = g.canvas.getBoundingClientRect();
   const node = frameAt(
     g.scene,
     box.width,
     g.rows,
     event.clientX - box.left,
-    event.clientY - box.top,
+    event.clientY - box.top + g.top,
   );
   return [graph, node];
 }
@@ -816,7 +892,7 @@ function flameKey({ event, editing }: KeyContext): boolean {
       cursor,
       title,
       at.left + box.x + Math.min(box.w / 2, 40),
-      at.top + box.y + FRAME_HEIGHT,
+      at.top + box.y - g.top + FRAME_HEIGHT,
     );
     return true;
   }
@@ -861,8 +937,24 @@ function flameKey({ event, editing }: KeyContext): boolean {
     f.pointer = false;
     if (_tip) _tip.hidden = true;
     update();
+    _reveal(graph, next);
   }
   return true;
+}
+
+/** Scrolls a graph's frame into view. */
+function _reveal(graph: FlameGraph, node: number): void {
+  const g = _graphs[graph];
+  if (_scroller === undefined || g.rowsBox === undefined || g.scene === null) {
+    return;
+  }
+  const box = frameBox(g.scene, g.rowsBox.clientWidth, g.rows, node);
+  if (box === null) return;
+  const top = _scroller.getBoundingClientRect().top + _scroller.clientTop;
+  const y = g.rowsBox.getBoundingClientRect().top + box.y - top;
+  const below = y + FRAME_HEIGHT - _scroller.clientHeight;
+  if (y < 0) _scroller.scrollTop += y;
+  else if (below > 0) _scroller.scrollTop += below;
 }
 
 /** The frame beside a node at its depth, inside the zoomed subtree, or -1. */
