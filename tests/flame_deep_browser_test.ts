@@ -172,6 +172,41 @@ Deno.test({
           );
         },
       );
+
+      await t.step(
+        "hovering a caller after scrolling the inverted graph names it",
+        async () => {
+          // f280's callers, f279 up to f0, one a row, the root on top.
+          const k = 280;
+          const fn = `pkg${k % 3}/mod${k % 7}.py:${k + 1}:f${k}`;
+          await page.goto(
+            `${served.url}?tab=flame&fn=${encodeURIComponent(fn)}`,
+          );
+          await page.waitForSelector("canvas.flame-canvas.callers");
+          await painted(page);
+          const all = (await page.locator(".flame-rows").first()
+            .boundingBox())!;
+          const count = all.height / FRAME_HEIGHT;
+          assert(count > k, `${count} rows`);
+          await page.$eval(".flame-scroll", (el, y) => {
+            el.scrollTop = y;
+          }, all.height / 2);
+          await painted(page);
+          const { scroller, rows, canvas } = await boxes(page);
+          assert(canvas.height <= scroller.height + 4 * FRAME_HEIGHT);
+          const row = Math.floor(
+            (scroller.y + scroller.height / 2 - rows.y) / FRAME_HEIGHT,
+          );
+          const depth = count - 1 - row;
+          assert(depth > 50 && depth < k - 50, `depth ${depth}`);
+          await page.mouse.move(
+            rows.x + rows.width / 2,
+            rows.y + row * FRAME_HEIGHT + FRAME_HEIGHT / 2,
+          );
+          await page.waitForSelector(".flame-tip:not([hidden])");
+          assertEquals(await text(page, ".flame-tip strong"), `f${k - depth}`);
+        },
+      );
     });
   },
 });
