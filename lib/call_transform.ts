@@ -418,7 +418,11 @@ function _merge(s: CallTree, mask: Uint8Array): CallTree {
       b.take(i, m === 0 && root ? b.child(0, MERGED) : m, true);
       continue;
     }
-    const o = b.child(m, fn);
+    // A collapsed group's frame that the merge puts under a frame of the
+    // same group joins it, as a collapse would have.
+    const o = collapsedGroup(fn) >= 0 && b.out.fn[m] === fn
+      ? m
+      : b.child(m, fn);
     b.take(i, o);
     map[i] = o;
   }

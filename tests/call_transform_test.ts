@@ -262,6 +262,39 @@ Deno.test("a collapse takes in the frames of an earlier collapse inside it", () 
   );
 });
 
+Deno.test("merging what lay between two frames of a collapsed group makes them one", () => {
+  const hook: Fn = ["/srv/app/hooks.py", 3, "on_save"];
+  const save: Fn = [`${SITE}/django/db/models.py`, 10, "save"];
+  const signal: Fn = [`${SITE}/django/dispatch.py`, 20, "send"];
+  const profile = buildProfile([statsFile("run.pstats", [
+    entry(MAIN, 0.1, 1),
+    entry(save, 0.2, 0.9, [[MAIN, 0.9]]),
+    entry(hook, 0.3, 0.7, [[save, 0.7]]),
+    entry(signal, 0.4, 0.4, [[hook, 0.4]]),
+  ])], { cwd: "/srv" });
+  assertEquals(lines(transformed(profile, "collapse:site-packages")), [
+    "all 1 0",
+    "  app/main.py:1(main) 1 0.1",
+    "    django [collapsed] 0.9 0.2",
+    "      app/hooks.py:3(on_save) 0.7 0.3",
+    "        django [collapsed] 0.4 0.4",
+  ]);
+  assertEquals(
+    lines(
+      transformed(
+        profile,
+        "collapse:site-packages",
+        "merge:app/hooks.py:on_save",
+      ),
+    ),
+    [
+      "all 1 0",
+      "  app/main.py:1(main) 1 0.1",
+      "    django [collapsed] 0.9 0.9 +0.3",
+    ],
+  );
+});
+
 Deno.test("focusing on a function re-roots the tree at it", () => {
   const tree = transformed(request(), "focus:app/views.py:handle");
   assertEquals(lines(tree), [
