@@ -74,28 +74,32 @@ Deno.test("--format collapsed prints the transformed tree the library makes, tra
       .test(notes[1]!),
     notes[1],
   );
-  // Another order, another tree: dropping before the focus, the same here;
-  // collapsing after merging the built-ins joins more stdlib frames.
-  const other = await cli(
+  // Another order, another tree: focused on main and then main merged, the
+  // tree is main's callees; main merged first, there is no main to focus on.
+  const focusFirst = await cli(
+    "shop.pstats",
+    "-f",
+    "collapsed",
+    "--focus",
+    "shop_main.py:main",
+    "--merge",
+    "shop_main.py:main",
+  );
+  const mergeFirst = await cli(
     "shop.pstats",
     "-f",
     "collapsed",
     "--merge",
-    "builtins",
-    "--collapse",
-    "stdlib",
+    "shop_main.py:main",
+    "--focus",
+    "shop_main.py:main",
   );
-  const first = await cli(
-    "shop.pstats",
-    "-f",
-    "collapsed",
-    "--collapse",
-    "stdlib",
-    "--merge",
-    "builtins",
+  assert(!focusFirst.stdout.includes("shop_main.py:54(main)"));
+  assertStringIncludes(
+    mergeFirst.stderr,
+    'focus "shop_main.py:main" names no function of the tree',
   );
-  assert(other.stdout !== first.stdout);
-  assert(lineCount(other.stdout) < lineCount(first.stdout));
+  assert(lineCount(focusFirst.stdout) < lineCount(mergeFirst.stdout));
 });
 
 Deno.test("--format collapsed with transforms keeps the weights adding up to what is shown", async () => {
