@@ -8,6 +8,8 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
+
 /** The longest request head taken, in bytes. */
 export const MAX_HEAD = 64 * 1024;
 /** The most header fields in a request. */
@@ -380,7 +382,7 @@ export async function writeResponse(
       lines += `content-length: ${first.length}\r\n`;
       const headBytes = _latin1Bytes(lines + connectionField() + "\r\n");
       if (first.length < _JOIN_BELOW) {
-        await write(_concat([headBytes, first]));
+        await write(concatBytes([headBytes, first]));
       } else {
         await write(headBytes);
         await write(first);
@@ -397,7 +399,7 @@ export async function writeResponse(
       if (!chunked) return await write(chunk);
       const size = _latin1Bytes(`${chunk.length.toString(16)}\r\n`);
       if (chunk.length < _JOIN_BELOW) {
-        await write(_concat([size, chunk, _CRLF]));
+        await write(concatBytes([size, chunk, _CRLF]));
       } else {
         await write(size);
         await write(chunk);
@@ -489,7 +491,7 @@ export function refusalBytes(status: number, message: string): Uint8Array {
     (status === 503 ? "retry-after: 1\r\n" : "") +
     "connection: close\r\n" +
     `date: ${new Date().toUTCString()}\r\n\r\n`;
-  return _concat([_latin1Bytes(head), body]);
+  return concatBytes([_latin1Bytes(head), body]);
 }
 
 function _latin1(bytes: Uint8Array): string {
@@ -504,14 +506,4 @@ function _latin1Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
-}
-
-function _concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
 import { createProfile, fileTable, type Profile } from "./profile.ts";
 
 const _MAGIC = [0x50, 0x58, 0x50, 0x34]; // "PXP4"
@@ -78,14 +79,7 @@ interface _Header {
  * @returns Its bytes.
  */
 export function encodeProfile(profile: Profile): Uint8Array {
-  const parts = encodeProfileParts(profile);
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(encodeProfileParts(profile));
 }
 
 /**

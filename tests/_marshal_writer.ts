@@ -7,6 +7,8 @@
  * @module
  */
 
+import { concatBytes } from "../lib/bytes.ts";
+
 const _encoder = new TextEncoder();
 
 /**
@@ -25,13 +27,7 @@ export function concat(
       ? p
       : Uint8Array.from(p)
   );
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
+  return concatBytes(arrays);
 }
 
 /** A little-endian int32. */

@@ -12,6 +12,7 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
+import { concatBytes } from "../lib/bytes.ts";
 import { maxConnectionsFor, openFileLimit } from "../lib/http_server.ts";
 import { FIXTURES, MAIN, START_PERMISSIONS } from "./_cli.ts";
 import { rawGet, type ServerChild, startServer } from "./_server_child.ts";
@@ -118,7 +119,7 @@ async function untilClosed(
       } catch {
         n = null; // reset
       }
-      if (n === null) return new TextDecoder().decode(concat(chunks));
+      if (n === null) return new TextDecoder().decode(concatBytes(chunks));
       chunks.push(buffer.slice(0, n));
     }
   })();
@@ -127,16 +128,6 @@ async function untilClosed(
   } finally {
     clearTimeout(timer);
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /**

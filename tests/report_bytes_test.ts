@@ -4,6 +4,7 @@ import {
   EmbeddedTextReader,
   escapeBytes,
 } from "../lib/report_bytes.ts";
+import { concatBytes } from "../lib/bytes.ts";
 import { encodeProfile } from "../lib/wire.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
 
@@ -20,13 +21,7 @@ function through(
     }
   }
   for (const part of packer.end()) parts.push(part.slice());
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 Deno.test("ColumnPacker packs columns of more than a part, in chunks of any size, and unpacks them back", () => {
