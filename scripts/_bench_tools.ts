@@ -1,6 +1,7 @@
 /**
- * What the benchmark scripts share: running a command for its output, and
- * waiting for a started explorer to say where it runs.
+ * What the benchmark and fuzz scripts share: running a command for its
+ * output, waiting for a started explorer to say where it runs, whether a
+ * file exists, and the process's peak memory.
  *
  * @module
  */
@@ -48,4 +49,24 @@ export async function explorerUrl(
     output += value;
   }
   return { url: /running at (\S+)/.exec(output)![1]!, reader };
+}
+
+/** Whether something exists at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process's peak resident memory in MiB (now, where Linux has no record). */
+export function peakMb(): number {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+  } catch {
+    return Deno.memoryUsage().rss / 1048576;
+  }
 }

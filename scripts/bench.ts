@@ -38,6 +38,7 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
+import { commandOutput, exists } from "./_bench_tools.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const args = parseArgs(Deno.args, {
@@ -55,25 +56,9 @@ const functions = Number(args.functions ?? 200_000);
 const python = Deno.env.get("PYTHON") ?? "python3";
 const BENCH = `${ROOT}bench/`;
 
-async function run(command: string, argv: string[]): Promise<string> {
-  const output = await new Deno.Command(command, {
-    args: argv,
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  if (!output.success) {
-    throw new Error(`${command} ${argv.slice(0, 4).join(" ")} … failed`);
-  }
-  return new TextDecoder().decode(output.stdout);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** Runs a command for its stdout, its stderr to the terminal. */
+function run(command: string, argv: string[]): Promise<string> {
+  return commandOutput(command, argv, "inherit");
 }
 
 /**

@@ -16,6 +16,7 @@
  * The browser: CHROMIUM, a system Chromium or npm's (scripts/_chromium.ts).
  */
 import type { Page } from "playwright-core";
+import { explorerUrl } from "./_bench_tools.ts";
 import { chromiumSettled, launchChromium } from "./_chromium.ts";
 import { fromFileUrl } from "@std/path";
 
@@ -118,14 +119,10 @@ async function startAndShow(): Promise<Started> {
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  while (!/running at (\S+)/.test(output)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`The explorer exited: ${output}`);
-    output += value;
-  }
-  const url = output.match(/running at (\S+)/)![1]!;
+  const { url, reader } = await explorerUrl(
+    child.stdout,
+    "The explorer exited",
+  );
   const serving = performance.now() - started;
   const gotoAt = performance.now() - started;
   await page.goto(url);

@@ -18,7 +18,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl, toFileUrl } from "@std/path";
 import type { Browser } from "playwright-core";
-import { commandOutput, explorerUrl } from "./_bench_tools.ts";
+import { commandOutput, exists, explorerUrl } from "./_bench_tools.ts";
 import { launchChromium } from "./_chromium.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
@@ -37,15 +37,6 @@ const TEST_MODULES = [
   "test.test_re",
   "test.test_csv",
 ];
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);

@@ -40,7 +40,9 @@ import {
 } from "../lib/pstats/read.ts";
 import { readPstatsFast, readPstatsFastStream } from "../lib/pstats/fast.ts";
 import { jsonReport } from "../lib/report.ts";
+import { random as mulberry32 } from "../tests/_call_graphs.ts";
 import { concat, i32, long, str, tuple } from "../tests/_marshal_writer.ts";
+import { peakMb } from "./_bench_tools.ts";
 
 /**
  * Reads every case with pstats.Stats and prints one JSON line each: the
@@ -138,19 +140,7 @@ const MEMORY_MB = Number(args["memory-mb"] ?? 1500);
 const SAVE = args.save ?? `${ROOT}tests/output/fuzz`;
 const PYTHON = args.python;
 
-/** mulberry32: a small, fixed-seed generator. */
-function _random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = _random(SEED);
+const random = mulberry32(SEED);
 const below = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[below(items.length)]!;
 
@@ -410,15 +400,6 @@ function _differs(a: PstatsFile, b: PstatsFile): string | undefined {
   return undefined;
 }
 
-function _peakMb(): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-  } catch {
-    return Deno.memoryUsage().rss / 1048576;
-  }
-}
-
 const fixtures: { name: string; bytes: Uint8Array }[] = [];
 for await (const path of _walk(`${ROOT}tests/fixtures`)) {
   if (/\.(pstats|prof)$/.test(path)) {
@@ -492,7 +473,7 @@ for (let index = 0; index < CASES; index++) {
   if (PYTHON !== undefined) differential.push(c);
 }
 const seconds = (performance.now() - start) / 1000;
-const peak = _peakMb();
+const peak = peakMb();
 if (peak > MEMORY_MB) {
   failures.push({
     case: {

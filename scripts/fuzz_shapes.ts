@@ -54,6 +54,8 @@ import {
   type ShapeEntry,
   sharedPathEntries,
 } from "../tests/_hostile_shapes.ts";
+import { random as mulberry32 } from "../tests/_call_graphs.ts";
+import { peakMb } from "./_bench_tools.ts";
 
 /**
  * How many times its file's bytes an output may take: a row shows at most
@@ -89,7 +91,7 @@ export interface ShapeFuzzOptions {
  * @returns The exit code: 0, or 1 on a failure.
  */
 export async function fuzzShapes(options: ShapeFuzzOptions): Promise<number> {
-  const random = _random(options.seed);
+  const random = mulberry32(options.seed);
   const assets = await _assets();
   const start = performance.now();
   const failures: { index: number; what: string; reason: string }[] = [];
@@ -128,7 +130,7 @@ export async function fuzzShapes(options: ShapeFuzzOptions): Promise<number> {
     }
   }
   const seconds = (performance.now() - start) / 1000;
-  const peak = _peakMb();
+  const peak = peakMb();
   console.log(
     `fuzz --shapes: ${done} cases in ${
       seconds.toFixed(1)
@@ -446,24 +448,4 @@ async function _assets(): Promise<UiAssets> {
 function _around(text: string, pattern: RegExp): string {
   const at = text.search(pattern);
   return JSON.stringify(text.slice(Math.max(0, at - 60), at + 20));
-}
-
-/** mulberry32: a small, fixed-seed generator. */
-function _random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function _peakMb(): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-  } catch {
-    return Deno.memoryUsage().rss / 1048576;
-  }
 }
