@@ -11,10 +11,10 @@ import {
   type CallTree,
   type CallTreeOptions,
   DEFAULT_MAX_FRAMES,
-  DEFAULT_MIN_SHARE,
   defaultGrowth,
   OTHER,
 } from "./call_tree.ts";
+import { checkedMinShare } from "./call_tree_growth.ts";
 import type { Profile } from "./profile.ts";
 import { TreeColumns } from "./tree_columns.ts";
 
@@ -60,7 +60,7 @@ export function calleeTree(
   _checkFunction(tree.profile, fn);
   const merged = new _Merger(tree, "callees", fn);
   for (const i of _outermost(tree, fn)) merged.addSubtree(i);
-  return merged.finish(_checkShare(options.minShare));
+  return merged.finish(checkedMinShare(options.minShare));
 }
 
 /**
@@ -104,7 +104,7 @@ export function callerTree(
   _checkFunction(tree.profile, fn);
   const merged = new _Merger(tree, "callers", fn);
   for (const i of _outermost(tree, fn)) merged.addPathAbove(i);
-  return merged.finish(_checkShare(options.minShare));
+  return merged.finish(checkedMinShare(options.minShare));
 }
 
 /** The frame cap of the trees that sandwiches are cut from. */
@@ -140,16 +140,6 @@ export function sandwichSource(profile: Profile): CallTree {
 }
 
 // ---------------------------------------------------------------- internals
-
-function _checkShare(share: number | undefined): number {
-  const minShare = share ?? DEFAULT_MIN_SHARE;
-  if (!(minShare >= 0 && minShare <= 1)) {
-    throw new RangeError(
-      `Cannot cut branches under a share of ${minShare}: it must be between 0 and 1`,
-    );
-  }
-  return minShare;
-}
 
 function _checkFunction(profile: Profile, fn: number): void {
   if (!Number.isInteger(fn) || fn < 0 || fn >= profile.size) {
@@ -248,16 +238,9 @@ class _Merger {
     const o = this.#out;
     const threshold = minShare * o.value[0]!;
     const s = this.#source;
-    const transformed = { groups: s.groups, dropped: s.dropped };
+    const facts = { ...s, direction: this.#direction };
     if (threshold <= 0 || o.size <= 1) {
-      return o.finish(
-        s.profile,
-        s.unit,
-        this.#direction,
-        s.capped,
-        s.notes,
-        transformed,
-      );
+      return o.finish(facts);
     }
     // Cut small branches into one [other] per parent.
     const cut = new TreeColumns();
@@ -295,13 +278,6 @@ class _Merger {
         cut.add(OTHER, p, cut.depth[p]! + 1, other[p]!, other[p]!, 1);
       }
     }
-    return cut.finish(
-      s.profile,
-      s.unit,
-      this.#direction,
-      s.capped,
-      s.notes,
-      transformed,
-    );
+    return cut.finish(facts);
   }
 }

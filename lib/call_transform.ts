@@ -397,10 +397,7 @@ class _Builder {
     for (let o = out.size - 1; o > 0; o--) {
       out.value[out.parent[o]!]! += out.value[o]!;
     }
-    return out.finish(s.profile, s.unit, s.direction, s.capped, notes, {
-      groups,
-      dropped,
-    });
+    return out.finish({ ...s, notes, groups, dropped });
   }
 }
 
@@ -573,8 +570,5 @@ function _cut(s: CallTree, minShare: number): CallTree {
       out.self[otherNode[p]!]! += cut;
     } else out.add(OTHER, p, out.depth[p]! + 1, cut, cut, 1);
   }
-  return out.finish(s.profile, s.unit, s.direction, s.capped, s.notes, {
-    groups: s.groups,
-    dropped: s.dropped,
-  });
+  return out.finish(s);
 }

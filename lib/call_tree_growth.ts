@@ -91,7 +91,7 @@ export function growCallTree(
   profile: Profile,
   options: CallTreeOptions = {},
 ): CallTreeGrowth {
-  const minShare = _checkShare(options.minShare);
+  const minShare = checkedMinShare(options.minShare);
   const model = callModel(profile);
   return new _Grower(model, minShare, options);
 }
@@ -148,7 +148,14 @@ function _larger<T extends Int32Array | Float64Array | Uint8Array>(
   return to;
 }
 
-function _checkShare(share: number | undefined): number {
+/**
+ * A tree's threshold: the share given, or {@linkcode DEFAULT_MIN_SHARE}.
+ *
+ * @param share A share of the root's value, from 0 to 1, or none.
+ * @returns The threshold.
+ * @throws {RangeError} When the share is not between 0 and 1.
+ */
+export function checkedMinShare(share: number | undefined): number {
   const minShare = share ?? DEFAULT_MIN_SHARE;
   if (!(minShare >= 0 && minShare <= 1)) {
     throw new RangeError(
@@ -380,7 +387,13 @@ class _Grower implements CallTreeGrowth {
       if ((i & _CHUNK) === _CHUNK) yield;
     }
     const capped = this.#capped || this.#prunedByCap || pending.length > 0;
-    const tree = yield* t.layOut(m.profile, m.unit, "callees", capped, m.notes);
+    const tree = yield* t.layOut({
+      profile: m.profile,
+      unit: m.unit,
+      direction: "callees",
+      capped,
+      notes: m.notes,
+    });
     if (!final) t.size = grown;
     return tree;
   }

@@ -6,7 +6,15 @@
  */
 
 import { type CallTree, isMadeUp } from "./call_tree.ts";
-import type { Profile } from "./profile.ts";
+
+/**
+ * What a finished tree says of itself besides its nodes (see
+ * {@linkcode CallTree}); no collapsed groups and nothing dropped unless
+ * given. A tree itself can be given for a tree like it.
+ */
+export type TreeFacts =
+  & Pick<CallTree, "profile" | "unit" | "direction" | "capped" | "notes">
+  & Partial<Pick<CallTree, "groups" | "dropped">>;
 
 /**
  * Growable columns of a call tree under construction, and their layout
@@ -69,25 +77,8 @@ export class TreeColumns {
    * `transformed` gives a transformed tree's collapsed groups and dropped
    * value.
    */
-  finish(
-    profile: Profile,
-    unit: "seconds" | "samples",
-    direction: "callees" | "callers",
-    capped: boolean,
-    notes: readonly string[],
-    transformed: { groups: readonly string[]; dropped: number } = {
-      groups: [],
-      dropped: 0,
-    },
-  ): CallTree {
-    const layout = this.layOut(
-      profile,
-      unit,
-      direction,
-      capped,
-      notes,
-      transformed,
-    );
+  finish(facts: TreeFacts): CallTree {
+    const layout = this.layOut(facts);
     let next = layout.next();
     while (!next.done) next = layout.next();
     return next.value;
@@ -97,17 +88,7 @@ export class TreeColumns {
    * {@linkcode finish} a part at a time: it pauses after each thousand
    * nodes of each pass, so that a page can lay a large tree out while idle.
    */
-  *layOut(
-    profile: Profile,
-    unit: "seconds" | "samples",
-    direction: "callees" | "callers",
-    capped: boolean,
-    notes: readonly string[],
-    transformed: { groups: readonly string[]; dropped: number } = {
-      groups: [],
-      dropped: 0,
-    },
-  ): Generator<void, CallTree> {
+  *layOut(facts: TreeFacts): Generator<void, CallTree> {
     const n = this.size;
     const childCount = new Uint32Array(n + 1);
     for (let i = 1; i < n; i++) {
@@ -194,18 +175,18 @@ export class TreeColumns {
       }
     }
     return {
-      profile,
-      unit,
-      direction,
+      profile: facts.profile,
+      unit: facts.unit,
+      direction: facts.direction,
       size: n,
       total: n > 0 ? out.value[0]! : 0,
       maxDepth,
       ...out,
       madeUp,
-      capped,
-      notes,
-      groups: transformed.groups,
-      dropped: transformed.dropped,
+      capped: facts.capped,
+      notes: facts.notes,
+      groups: facts.groups ?? [],
+      dropped: facts.dropped ?? 0,
     };
   }
 }
