@@ -1,10 +1,13 @@
 /**
  * What the benchmark and fuzz scripts share: running a command for its
- * output, waiting for a started explorer to say where it runs, whether a
+ * output or its timed JSON, another script, or a generator of a missing
+ * input; waiting for a started explorer to say where it runs; whether a
  * file exists, and the process's peak memory.
  *
  * @module
  */
+
+import { dirname } from "@std/path";
 
 /**
  * Runs a command and returns what it wrote to stdout; throws if it fails,
@@ -28,6 +31,51 @@ export async function commandOutput(
     );
   }
   return new TextDecoder().decode(output.stdout);
+}
+
+/**
+ * Runs a command that prints one JSON object, and adds how long the whole
+ * process took, in seconds, as `wall`.
+ */
+export async function timedJson<T>(
+  command: string,
+  argv: string[],
+): Promise<T & { wall: number }> {
+  const start = performance.now();
+  const result = JSON.parse(await commandOutput(command, argv, "inherit"));
+  return { ...result, wall: (performance.now() - start) / 1000 };
+}
+
+/**
+ * Runs another Deno script with every permission, its output on the
+ * terminal; exits with 1 if it fails.
+ */
+export async function runScript(path: string, args: string[] = []) {
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", path, ...args],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) Deno.exit(1);
+}
+
+/**
+ * Makes a missing input file with a Python script, saying so; a file that
+ * exists is kept.
+ *
+ * @param python The Python to run.
+ * @param file The file the script makes.
+ * @param argv The script and its arguments (`file` among them).
+ */
+export async function generate(
+  python: string,
+  file: string,
+  argv: string[],
+): Promise<void> {
+  if (await exists(file)) return;
+  await Deno.mkdir(dirname(file), { recursive: true });
+  console.log(`Generating ${file} with ${python}…`);
+  await commandOutput(python, argv, "inherit");
 }
 
 /**

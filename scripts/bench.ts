@@ -38,7 +38,13 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
-import { commandOutput, exists } from "./_bench_tools.ts";
+import {
+  commandOutput,
+  exists,
+  generate,
+  runScript,
+  timedJson,
+} from "./_bench_tools.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const args = parseArgs(Deno.args, {
@@ -70,18 +76,14 @@ async function largeFile(
   shape: "shared" | "unshared" = "shared",
 ): Promise<string> {
   const file = `${BENCH}${shape === "shared" ? "large" : shape}-${n}.pstats`;
-  if (!(await exists(file))) {
-    await Deno.mkdir(BENCH, { recursive: true });
-    console.log(`Generating ${file} with ${python}…`);
-    await run(python, [
-      `${ROOT}scripts/gen_large.py`,
-      file,
-      "--functions",
-      String(n),
-      "--shape",
-      shape,
-    ]);
-  }
+  await generate(python, file, [
+    `${ROOT}scripts/gen_large.py`,
+    file,
+    "--functions",
+    String(n),
+    "--shape",
+    shape,
+  ]);
   return file;
 }
 
@@ -100,12 +102,6 @@ interface Sample {
   peak_mb: number;
   /** Whole-process seconds. */
   wall: number;
-}
-
-async function sample(command: string, argv: string[]): Promise<Sample> {
-  const start = performance.now();
-  const result = JSON.parse(await run(command, argv));
-  return { ...result, wall: (performance.now() - start) / 1000 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -134,14 +130,14 @@ async function compare(
   const theirs: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     ours.push(
-      await sample(Deno.execPath(), [
+      await timedJson<Sample>(Deno.execPath(), [
         "run",
         "--allow-all", // /proc/self/status, for the peak memory, needs it
         `${ROOT}scripts/bench_load.ts`,
         ...files,
       ]),
     );
-    theirs.push(await sample(python, ["-c", PYTHON_LOAD, ...files]));
+    theirs.push(await timedJson<Sample>(python, ["-c", PYTHON_LOAD, ...files]));
   }
   const peak = median(ours.map((x) => x.peak_mb));
   const column = (s: string) => s.padEnd(22);
@@ -256,23 +252,16 @@ if (args.many !== undefined || parts?.includes("many")) {
 if (wanted("compare")) {
   const file = await largeFile(functions);
   const afterFile = file.replace(/\.pstats$/, "-after.pstats");
-  if (!(await exists(afterFile))) {
-    console.log(`Generating ${afterFile} with ${python}…`);
-    await run(python, [`${ROOT}scripts/gen_variant.py`, file, afterFile]);
-  }
-  const status = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      `${ROOT}scripts/bench_compare.ts`,
-      file,
-      afterFile,
-      String(Number(args.runs ?? 3)),
-    ],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!status.success) Deno.exit(1);
+  await generate(python, afterFile, [
+    `${ROOT}scripts/gen_variant.py`,
+    file,
+    afterFile,
+  ]);
+  await runScript(`${ROOT}scripts/bench_compare.ts`, [
+    file,
+    afterFile,
+    String(Number(args.runs ?? 3)),
+  ]);
 }
 
 if (args.browser) {
@@ -283,18 +272,7 @@ if (args.browser) {
   for (const n of sizes) {
     const file = await largeFile(n);
     const runs = String(args.runs ?? (n === functions ? 8 : 3));
-    const status = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        `${ROOT}scripts/bench_browser.ts`,
-        file,
-        runs,
-      ],
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (!status.success) Deno.exit(1);
+    await runScript(`${ROOT}scripts/bench_browser.ts`, [file, runs]);
   }
 }
 
@@ -306,10 +284,5 @@ const LATER = [
 ] as const;
 for (const [name, script] of LATER) {
   if (!wanted(name)) continue;
-  const status = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}scripts/${script}`],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!status.success) Deno.exit(1);
+  await runScript(`${ROOT}scripts/${script}`);
 }

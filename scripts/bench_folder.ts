@@ -13,7 +13,7 @@ import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl } from "@std/path";
 import { findProfiles } from "../lib/folder.ts";
 import { loadProfileAsync } from "../lib/pstats/read.ts";
-import { commandOutput } from "./_bench_tools.ts";
+import { commandOutput, timedJson } from "./_bench_tools.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const args = parseArgs(Deno.args, {
@@ -80,19 +80,13 @@ interface Sample {
   wall: number;
 }
 
-async function sample(command: string, argv: string[]): Promise<Sample> {
-  const start = performance.now();
-  const result = JSON.parse(await run(command, argv));
-  return { ...result, wall: (performance.now() - start) / 1000 };
-}
-
 const ours: Sample[] = [];
 const theirs: Sample[] = [];
 const cli: number[] = [];
 for (let i = 0; i < runs; i++) {
   // Alternate the sides so that neither always runs on a warmer machine.
   ours.push(
-    await sample(Deno.execPath(), [
+    await timedJson<Sample>(Deno.execPath(), [
       "run",
       "--allow-read",
       import.meta.filename!,
@@ -100,7 +94,7 @@ for (let i = 0; i < runs; i++) {
       folder,
     ]),
   );
-  theirs.push(await sample(python, ["-c", PYTHON_MERGE, folder]));
+  theirs.push(await timedJson<Sample>(python, ["-c", PYTHON_MERGE, folder]));
   // What a user runs: the command line on the folder, to a one-line table.
   const start = performance.now();
   await run(Deno.execPath(), [

@@ -18,7 +18,12 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { fromFileUrl, toFileUrl } from "@std/path";
 import type { Browser } from "playwright-core";
-import { commandOutput, exists, explorerUrl } from "./_bench_tools.ts";
+import {
+  commandOutput,
+  exists,
+  explorerUrl,
+  generate,
+} from "./_bench_tools.ts";
 import { launchChromium } from "./_chromium.ts";
 
 const ROOT = fromFileUrl(new URL("../", import.meta.url));
@@ -94,15 +99,12 @@ console.log(
 
 // 2. Opening the 200,000-function profile's report.
 const large = `${ROOT}bench/large-${functions}.pstats`;
-if (!(await exists(large))) {
-  console.log(`Generating ${large} with ${python}…`);
-  await commandOutput(python, [
-    `${ROOT}scripts/gen_large.py`,
-    large,
-    "--functions",
-    String(functions),
-  ]);
-}
+await generate(python, large, [
+  `${ROOT}scripts/gen_large.py`,
+  large,
+  "--functions",
+  String(functions),
+]);
 const largeReport = `${ROOT}bench/large-${functions}.html`;
 // The writing's peak memory, from GNU time where there is one.
 const time = "/usr/bin/time";
