@@ -306,36 +306,36 @@ try {
      c.dispatchEvent(new MouseEvent(${JSON.stringify(event)}, {
        bubbles: true, clientX: b.left + ${x}, clientY: b.top + ${depth} * 20 + 10,
      }))`;
-  const zooms: number[] = [];
-  for (let depth = 1; depth <= 3; depth++) {
-    const zoom = await timed(page, at("click", 5, depth));
-    // A made-up frame, or a tree of roots only: nothing to zoom into.
-    if (!page.url().includes("z=")) break;
-    zooms.push(zoom);
-    zooms.push(await timed(page, "history.back()"));
-    await page.waitForTimeout(50);
-  }
-  const hovers: number[] = [];
-  for (let x = 10; x < 1270; x += 60) {
-    hovers.push(await timed(page, at("mousemove", x, 2 + (x % 3))));
-  }
+  /** Zooms into the frame at `x` of rows 1 to 3 and back, each timed. */
+  const zoomAndBack = async (x: number) => {
+    const times: number[] = [];
+    for (let depth = 1; depth <= 3; depth++) {
+      const zoom = await timed(page, at("click", x, depth));
+      // A made-up frame, or a tree of roots only: nothing to zoom into.
+      if (!page.url().includes("z=")) break;
+      times.push(zoom, await timed(page, "history.back()"));
+      await page.waitForTimeout(50);
+    }
+    return times;
+  };
+  /** Hovers across the graph, at a row that changes with `x`, each timed. */
+  const hoverAcross = async (row: (x: number) => number) => {
+    const times: number[] = [];
+    for (let x = 10; x < 1270; x += 60) {
+      times.push(await timed(page, at("mousemove", x, row(x))));
+    }
+    return times;
+  };
+  const zooms = await zoomAndBack(5);
+  const hovers = await hoverAcross((x) => 2 + (x % 3));
   // The default draws every frame (up to the page's cap); then a
   // threshold, 0.1%: a tree built and drawn on asking.
   const select = `const s = document.querySelector(".threshold select");
     s.value = "0.001"; s.dispatchEvent(new Event("change", { bubbles: true }))`;
   const threshold = [await timed(page, select)];
   const cutFrames = await page.textContent(".status");
-  const cutHovers: number[] = [];
-  for (let x = 10; x < 1270; x += 60) {
-    cutHovers.push(await timed(page, at("mousemove", x, 3 + (x % 5))));
-  }
-  for (let depth = 1; depth <= 3; depth++) {
-    const zoom = await timed(page, at("click", 2, depth));
-    if (!page.url().includes("z=")) break;
-    threshold.push(zoom);
-    threshold.push(await timed(page, "history.back()"));
-    await page.waitForTimeout(50);
-  }
+  const cutHovers = await hoverAcross((x) => 3 + (x % 5));
+  threshold.push(...await zoomAndBack(2));
   if (Deno.env.get("BENCH_DEBUG")) {
     console.log(keystrokes.map((t) => t.toFixed(0)).join(" "));
     console.log("flame", flameOpen.map((t) => t.toFixed(0)).join(" "));
