@@ -182,6 +182,16 @@ def generate(n, k, seed, shared, unshared=False):
     return stats
 
 
+def save(stats, out, t0):
+    """Writes the stats to `out` as pstats does, and says what took how long
+    since `t0` (a time.perf_counter())."""
+    with open(out, "wb") as f:
+        marshal.dump(stats, f)
+    size = os.path.getsize(out)
+    print("%s: %d functions, %d bytes (%.1f MB) in %.1fs" % (
+        out, len(stats), size, size / 1e6, time.perf_counter() - t0))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out")
@@ -203,11 +213,7 @@ def main():
     t0 = time.perf_counter()
     stats = generate(args.functions, args.callers, args.seed, args.shared_keys,
                      unshared)
-    with open(args.out, "wb") as f:
-        marshal.dump(stats, f)
-    size = os.path.getsize(args.out)
-    print("%s: %d functions, %d bytes (%.1f MB) in %.1fs" % (
-        args.out, len(stats), size, size / 1e6, time.perf_counter() - t0))
+    save(stats, args.out, t0)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ from one existing function. Output is deterministic for a given seed.
 """
 import argparse
 import marshal
-import os
 import random
 import time
+
+from gen_large import save
 
 
 def main():
@@ -75,11 +76,7 @@ def main():
         caller = rng.choice(keys)
         tt = rng.random() * 1e-4
         out[key] = (1, 1, tt, tt * 2, {caller: (1, 1, tt, tt * 2)})
-    with open(args.out, "wb") as f:
-        marshal.dump(out, f)
-    size = os.path.getsize(args.out)
-    print("%s: %d functions, %d bytes (%.1f MB) in %.1fs" % (
-        args.out, len(out), size, size / 1e6, time.perf_counter() - t0))
+    save(out, args.out, t0)
 
 
 if __name__ == "__main__":
