@@ -273,22 +273,23 @@ export async function readPstatsFastStream(
   }
 }
 
-/** The tables a reader writes: see {@linkcode _tables}. */
-interface _Tables {
-  refs: Int32Array;
-  fn: Int32Array;
-  calls: Float64Array;
-  primitiveCalls: Float64Array;
-  internalTime: Float64Array;
-  cumulativeTime: Float64Array;
-  entered: Uint8Array;
-  eCaller: Uint32Array;
-  eCallee: Uint32Array;
-  eCalls: Float64Array;
-  ePrimitive: Float64Array;
-  eInternal: Float64Array;
-  eCumulative: Float64Array;
-}
+/** The tables a reader writes, as its fields: see {@linkcode _tables}. */
+type _Tables = Pick<
+  _FastReader,
+  | "refs"
+  | "fn"
+  | "calls"
+  | "primitiveCalls"
+  | "internalTime"
+  | "cumulativeTime"
+  | "entered"
+  | "eCaller"
+  | "eCallee"
+  | "eCalls"
+  | "ePrimitive"
+  | "eInternal"
+  | "eCumulative"
+>;
 
 /**
  * Tables with room for as many rows as a file of `size` bytes could hold, so
