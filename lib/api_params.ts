@@ -131,21 +131,7 @@ function _transforms(params: URLSearchParams): Transform[] {
  * @throws {HttpError} 400 for a bad parameter.
  */
 export function queryOptions(params: URLSearchParams): QueryOptions {
-  const query: QueryOptions = {};
-  const filter = _filterParam(params);
-  if (filter !== undefined) query.filter = filter;
-  const sort = params.get("sort");
-  if (sort !== null && sort !== "") {
-    if (!isSortColumn(sort)) {
-      throw new HttpError(400, `Bad sort "${sort}": not a column`);
-    }
-    query.sort = sort;
-  }
-  const descending = _descendingParam(params);
-  if (descending !== undefined) query.descending = descending;
-  query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
-  query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
-  return query;
+  return _listOptions(params, isSortColumn, "a column");
 }
 
 /**
@@ -159,18 +145,11 @@ export function queryOptions(params: URLSearchParams): QueryOptions {
 export function compareQueryOptions(
   params: URLSearchParams,
 ): CompareQueryOptions {
-  const query: CompareQueryOptions = {};
-  const filter = _filterParam(params);
-  if (filter !== undefined) query.filter = filter;
-  const sort = params.get("sort");
-  if (sort !== null && sort !== "") {
-    if (!isCompareSortColumn(sort)) {
-      throw new HttpError(400, `Bad sort "${sort}": not a compare column`);
-    }
-    query.sort = sort;
-  }
-  const descending = _descendingParam(params);
-  if (descending !== undefined) query.descending = descending;
+  const query: CompareQueryOptions = _listOptions(
+    params,
+    isCompareSortColumn,
+    "a compare column",
+  );
   const only = params.get("only");
   if (only !== null && only !== "") {
     const kinds = only.split(",");
@@ -196,12 +175,45 @@ export function compareQueryOptions(
     }
     query.threshold = parsed;
   }
+  return query;
+}
+
+/** `q`, checked: filter terms as `parseFilter()` reads them. */
+/** What every list route takes, `sort` checked against its own columns. */
+interface _ListOptions<S extends string> {
+  filter?: string;
+  sort?: S;
+  descending?: boolean;
+  offset?: number;
+  limit?: number;
+}
+
+/**
+ * The parameters every list route shares: `q`, `sort` (one of the route's
+ * columns, `what` in the error), `desc`, `offset` and `limit`.
+ */
+function _listOptions<S extends string>(
+  params: URLSearchParams,
+  isColumn: (sort: string) => sort is S,
+  what: string,
+): _ListOptions<S> {
+  const query: _ListOptions<S> = {};
+  const filter = _filterParam(params);
+  if (filter !== undefined) query.filter = filter;
+  const sort = params.get("sort");
+  if (sort !== null && sort !== "") {
+    if (!isColumn(sort)) {
+      throw new HttpError(400, `Bad sort "${sort}": not ${what}`);
+    }
+    query.sort = sort;
+  }
+  const descending = _descendingParam(params);
+  if (descending !== undefined) query.descending = descending;
   query.offset = _integer(params, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
   query.limit = _integer(params, "limit", 0, MAX_LIMIT, _DEFAULT_LIMIT);
   return query;
 }
 
-/** `q`, checked: filter terms as `parseFilter()` reads them. */
 function _filterParam(params: URLSearchParams): string | undefined {
   const q = params.get("q");
   if (q === null) return undefined;
