@@ -24,6 +24,20 @@ export function fixturePath(name: string): string {
 }
 
 /**
+ * The names of every pstats fixture of tests/fixtures/ and its compare/
+ * folder, sorted, as `cprofile-3.13.pstats` or `compare/after.pstats`.
+ */
+export function pstatsFixtures(): string[] {
+  const names: string[] = [];
+  for (const folder of ["", "compare/"]) {
+    for (const entry of Deno.readDirSync(new URL(folder, FIXTURES_URL))) {
+      if (entry.name.endsWith(".pstats")) names.push(folder + entry.name);
+    }
+  }
+  return names.sort();
+}
+
+/**
  * Reads a fixture as a profile, its name as its source.
  *
  * @param name Its name relative to tests/fixtures/.

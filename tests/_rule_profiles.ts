@@ -7,7 +7,7 @@
 import { assertAlmostEquals } from "@std/assert";
 import type { CallTree } from "../lib/call_tree.ts";
 import type { Profile } from "../lib/profile.ts";
-import { fixtureProfile, FIXTURES_URL } from "./_fixtures.ts";
+import { fixtureProfile, pstatsFixtures } from "./_fixtures.ts";
 import {
   cyclesOnly,
   denseProgram,
@@ -24,13 +24,7 @@ import {
  */
 export function profilesOfEveryShape(seeds: number): [string, Profile][] {
   const out: [string, Profile][] = [];
-  for (const folder of ["", "compare/"]) {
-    for (const entry of Deno.readDirSync(new URL(folder, FIXTURES_URL))) {
-      if (!entry.name.endsWith(".pstats")) continue;
-      const name = folder + entry.name;
-      out.push([name, fixtureProfile(name)]);
-    }
-  }
+  for (const name of pstatsFixtures()) out.push([name, fixtureProfile(name)]);
   for (let seed = 1; seed <= seeds; seed++) {
     out.push([`tree ${seed}`, profileOf(treeProgram(seed))]);
     out.push([`direct recursion ${seed}`, profileOf(directRecursion(seed))]);

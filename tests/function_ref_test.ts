@@ -5,7 +5,6 @@
  * matches it.
  */
 import { assert, assertEquals } from "@std/assert";
-import { fromFileUrl } from "@std/path";
 import { matchFunctions } from "../lib/compare_match.ts";
 import {
   formatFunctionRef,
@@ -16,15 +15,10 @@ import {
 } from "../lib/function_ref.ts";
 import type { Profile } from "../lib/profile.ts";
 import { buildProfile, statsFile } from "../lib/pstats/build.ts";
-import { loadProfile } from "../lib/pstats/read.ts";
+import { fixtureProfile, pstatsFixtures } from "./_fixtures.ts";
 
-const FIXTURES = fromFileUrl(new URL("./fixtures/", import.meta.url));
-
-async function fixture(name: string): Promise<Profile> {
-  return loadProfile([{
-    source: `${name}.pstats`,
-    bytes: await Deno.readFile(`${FIXTURES}${name}.pstats`),
-  }]);
+function fixture(name: string): Profile {
+  return fixtureProfile(`${name}.pstats`);
 }
 
 function run(
@@ -75,17 +69,10 @@ Deno.test("a reference reads back from its text, and plain numbers are not refer
   }
 });
 
-Deno.test("every function of the fixtures resolves to itself", async () => {
-  for (
-    const name of [
-      "shop",
-      "shop-profile",
-      "cprofile-3.13",
-      "yappi",
-      "compare/after",
-    ]
-  ) {
-    const profile = await fixture(name);
+Deno.test("every function of the fixtures resolves to itself", () => {
+  for (const name of pstatsFixtures()) {
+    if (name === "many.pstats") continue; // a lookup a function: minutes
+    const profile = fixtureProfile(name);
     for (let id = 0; id < profile.size; id++) {
       const text = formatFunctionRef(functionRef(profile, id));
       assertEquals(
@@ -97,18 +84,18 @@ Deno.test("every function of the fixtures resolves to itself", async () => {
   }
 });
 
-Deno.test("every line of a sampled fixture resolves to its own row", async () => {
-  const profile = await fixture("shop-sampled");
+Deno.test("every line of a sampled fixture resolves to its own row", () => {
+  const profile = fixture("shop-sampled");
   for (let id = 0; id < profile.size; id++) {
     assertEquals(resolveFunctionRef(profile, functionRef(profile, id)), id);
   }
 });
 
-Deno.test("a link made on one run opens the same function in a re-run whose lines moved", async () => {
+Deno.test("a link made on one run opens the same function in a re-run whose lines moved", () => {
   // Two checkouts in different folders; in the second, lines were added at
   // the top of app.py, so every function moved.
-  const before = await fixture("compare/before");
-  const after = await fixture("compare/after");
+  const before = fixture("compare/before");
+  const after = fixture("compare/after");
   for (const name of ["parse", "render", "scale", "shift", "pair", "main"]) {
     const b = find(before, name);
     const a = find(after, name);
@@ -125,9 +112,9 @@ Deno.test("a link made on one run opens the same function in a re-run whose line
   );
 });
 
-Deno.test("a single reference resolves only what compare pairs, never a guess", async () => {
-  const before = await fixture("compare/before");
-  const after = await fixture("compare/after");
+Deno.test("a single reference resolves only what compare pairs, never a guess", () => {
+  const before = fixture("compare/before");
+  const after = fixture("compare/after");
   const { currentOf } = matchFunctions(before, after);
   let resolved = 0;
   for (let b = 0; b < before.size; b++) {

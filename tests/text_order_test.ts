@@ -18,7 +18,7 @@ import {
   textOrderOrigin,
 } from "../lib/query.ts";
 import { trickyProfile, trickyRuns } from "./_tricky_profile.ts";
-import { fixturePath } from "./_fixtures.ts";
+import { fixturePath, pstatsFixtures } from "./_fixtures.ts";
 
 /** Reads a fixture: a function that makes a new profile of it each call. */
 async function fixture(name: string): Promise<() => Profile> {
@@ -40,7 +40,7 @@ const TEXT_QUERIES: QueryOptions[] = [
  * itself, once with the order of another copy handed to it, as the page
  * gets it from the server (through its bytes).
  */
-function assertSameSorts(make: () => Profile): void {
+function assertSameSorts(make: () => Profile, name: string): void {
   const computed = make();
   const preset = make();
   presetTextOrder(
@@ -51,12 +51,13 @@ function assertSameSorts(make: () => Profile): void {
     assertEquals(
       [...queryFunctions(preset, query).ids],
       [...queryFunctions(computed, query).ids],
-      JSON.stringify(query),
+      `${name}: ${JSON.stringify(query)}`,
     );
     for (const id of [0, 1, preset.size - 1]) {
       assertEquals(
         [...queryCallers(preset, id, query).ids],
         [...queryCallers(computed, id, query).ids],
+        `${name}: callers of ${id}, ${JSON.stringify(query)}`,
       );
     }
   }
@@ -65,21 +66,12 @@ function assertSameSorts(make: () => Profile): void {
 }
 
 Deno.test("a preset text order sorts by name and file as the texts do", () => {
-  assertSameSorts(trickyProfile);
+  assertSameSorts(trickyProfile, "the tricky profile");
 });
 
 Deno.test("a preset text order sorts every fixture as the texts do", async () => {
-  for (
-    const name of [
-      "cprofile-3.13.pstats",
-      "profile-2.7.pstats",
-      "yappi.pstats",
-      "sampled.pstats",
-      "shop.pstats",
-      "many.pstats",
-    ]
-  ) {
-    assertSameSorts(await fixture(name));
+  for (const name of pstatsFixtures()) {
+    assertSameSorts(await fixture(name), name);
   }
 });
 
