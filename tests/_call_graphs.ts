@@ -14,18 +14,7 @@ import {
   statsFile,
 } from "../lib/pstats/build.ts";
 import type { FunctionKey } from "../lib/pstats/stats_table.ts";
-
-/** A small deterministic random source (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "./_random.ts";
 
 /** A function of a made-up program: `name` in `mod/file.py`. */
 export function key(i: number): FunctionKey {

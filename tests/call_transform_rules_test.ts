@@ -33,7 +33,8 @@ import {
   targetFunctions,
 } from "../lib/transform_target.ts";
 import { packageKey } from "../lib/group.ts";
-import { profileOf, random, treeProgram } from "./_call_graphs.ts";
+import { profileOf, treeProgram } from "./_call_graphs.ts";
+import { random } from "./_random.ts";
 import { assertWidthsAddUp, profilesOfEveryShape } from "./_rule_profiles.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);

@@ -20,6 +20,7 @@ import {
 } from "../lib/marshal.ts";
 import { fixturePath } from "./_fixtures.ts";
 import { concat, i32 } from "./_marshal_writer.ts";
+import { random } from "./_random.ts";
 
 /**
  * One value marshalled by a real Python, from
@@ -255,16 +256,6 @@ function _tuple(value: MarshalValue): MarshalValue[] {
   return value;
 }
 
-/** A small seeded PRNG (mulberry32), so that fuzzing is repeatable. */
-function _random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("marshal_cases.json holds every group, Python and version", () => {
   assertEquals(
     [...new Set(_CASES.map((c) => c.group))].sort(),
@@ -385,15 +376,15 @@ Deno.test("decodeMarshal() keeps surrogates and escapes invalid UTF-8 bytes", ()
   assertEquals(decodeMarshal(concat("t", i32(1), 0xe9)), "\udce9");
   // Valid UTF-8 reads as TextDecoder reads it; anything else reads back to
   // the same bytes, so no two byte strings give the same text.
-  const random = _random(7);
+  const next = random(7);
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
   for (let n = 0; n < 2000; n++) {
     const bytes = Uint8Array.from(
-      { length: Math.floor(random() * 12) },
+      { length: Math.floor(next() * 12) },
       () =>
         [0xc3, 0xe2, 0xf0, 0xf4, 0x80, 0xbf, 0x9f, 0x41][
-          Math.floor(random() * 8)
-        ]! ^ (random() < 0.2 ? Math.floor(random() * 64) : 0),
+          Math.floor(next() * 8)
+        ]! ^ (next() < 0.2 ? Math.floor(next() * 64) : 0),
     ).filter((b) => b !== 0xed);
     const read = text([...bytes]);
     let valid: string | undefined;
@@ -694,20 +685,20 @@ Deno.test("decodeMarshal() reads ASCII strings as Latin-1, like CPython", () => 
 });
 
 Deno.test("decodeMarshal() throws only SyntaxError or RangeError on garbage", () => {
-  const random = _random(0x5eed);
+  const next = random(0x5eed);
   const codes = "0NFTS.iIlgfyxzZaAutRsr)([<>{c:";
   const start = performance.now();
   for (let n = 0; n < 20_000; n++) {
-    const length = Math.floor(random() * 48);
+    const length = Math.floor(next() * 48);
     const bytes = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
-      const r = random();
+      const r = next();
       bytes[i] = r < 0.5
-        ? codes.charCodeAt(Math.floor(random() * codes.length)) |
-          (random() < 0.2 ? 0x80 : 0)
+        ? codes.charCodeAt(Math.floor(next() * codes.length)) |
+          (next() < 0.2 ? 0x80 : 0)
         : r < 0.8
-        ? Math.floor(random() * 4)
-        : Math.floor(random() * 256);
+        ? Math.floor(next() * 4)
+        : Math.floor(next() * 256);
     }
     try {
       decodeMarshal(bytes);
@@ -719,7 +710,7 @@ Deno.test("decodeMarshal() throws only SyntaxError or RangeError on garbage", ()
 });
 
 Deno.test("decodeMarshal() throws only SyntaxError or RangeError on damaged real data", () => {
-  const random = _random(42);
+  const next = random(42);
   const seen = new Set<string>();
   let slowest = 0;
   for (const c of _CASES) {
@@ -728,12 +719,12 @@ Deno.test("decodeMarshal() throws only SyntaxError or RangeError on damaged real
     const original = _hex(c.hex);
     for (let n = 0; n < 10; n++) {
       const bytes = original.slice();
-      const changes = 1 + Math.floor(random() * 3);
+      const changes = 1 + Math.floor(next() * 3);
       for (let k = 0; k < changes; k++) {
-        const i = Math.floor(random() * bytes.length);
-        bytes[i] = random() < 0.5
-          ? Math.floor(random() * 256)
-          : bytes[i]! ^ (1 << Math.floor(random() * 8));
+        const i = Math.floor(next() * bytes.length);
+        bytes[i] = next() < 0.5
+          ? Math.floor(next() * 256)
+          : bytes[i]! ^ (1 << Math.floor(next() * 8));
       }
       const start = performance.now();
       try {

@@ -17,6 +17,7 @@ import type { PstatsFile } from "../lib/pstats/read.ts";
 import { concat, dict, edge, entry, key } from "./_marshal_writer.ts";
 import { exactBits, exactEdges } from "./_exact.ts";
 import { FIXTURES } from "./_fixtures.ts";
+import { random } from "./_random.ts";
 
 /** Every fixture but the JSON of expected values, in every folder. */
 function fixtures(dir = ""): string[] {
@@ -75,16 +76,6 @@ function outcome(bytes: Uint8Array, fast: boolean): unknown {
 
 function assertSameAsGeneral(bytes: Uint8Array, what: string): void {
   assertEquals(outcome(bytes, true), outcome(bytes, false), what);
-}
-
-/** A small seeded random number generator (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Type codes worth putting where another one was. */

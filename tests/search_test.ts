@@ -18,6 +18,7 @@ import {
   type ParsedFilter,
 } from "../lib/search.ts";
 import { FIXTURES } from "./_fixtures.ts";
+import { random } from "./_random.ts";
 
 /** The reference: every term in the function's whole text. */
 function reference(profile: Profile, terms: string[]): number[] {
@@ -57,17 +58,6 @@ function fastFilter(profile: Profile, filter: ParsedFilter): number[] {
   const matches = filterMatcher(profile, filter);
   assertEquals(all.filter((id) => matches(id)).length, matched.length);
   return matched;
-}
-
-/** A small deterministic random source (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Terms cut from the profile's own texts (some spanning parts), and a few fixed ones. */
