@@ -58,3 +58,18 @@ export function assertWidthsAddUp(
     );
   }
 }
+
+/**
+ * Each frame of functions by its path of function ids from the root (as
+ * `3,7,12`), with its value; made-up frames are left out.
+ */
+export function framesByPath(tree: CallTree): Map<string, number> {
+  const frames = new Map<string, number>();
+  const path: number[] = [];
+  for (let i = 0; i < tree.size; i++) {
+    path.length = tree.depth[i]!;
+    path.push(tree.fn[i]!);
+    if (tree.fn[i]! >= 0) frames.set(path.join(","), tree.value[i]!);
+  }
+  return frames;
+}

@@ -15,16 +15,9 @@ import {
   OTHER,
 } from "../lib/call_tree.ts";
 import { collapsedStacks } from "../lib/folded_stacks.ts";
-import type { Profile } from "../lib/profile.ts";
-import { loadProfile } from "../lib/pstats/read.ts";
 import { profileOf, testSuite } from "./_call_graphs.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-function fixture(name: string): Profile {
-  const bytes = Deno.readFileSync(new URL(name, FIXTURES));
-  return loadProfile([{ source: name, bytes }]);
-}
+import { fixtureProfile } from "./_fixtures.ts";
+import { framesByPath } from "./_rule_profiles.ts";
 
 /** The share of the total on made-up frames, and on `[other]` alone. */
 function madeUp(tree: CallTree): { all: number; other: number } {
@@ -33,18 +26,6 @@ function madeUp(tree: CallTree): { all: number; other: number } {
     if (tree.fn[i] === OTHER) other += tree.value[i]!;
   }
   return { all: tree.madeUp / tree.total, other: other / tree.total };
-}
-
-/** Each frame of functions by its path of function ids, with its value. */
-function framesByPath(tree: CallTree): Map<string, number> {
-  const frames = new Map<string, number>();
-  const path: number[] = [];
-  for (let i = 0; i < tree.size; i++) {
-    path.length = tree.depth[i]!;
-    path.push(tree.fn[i]!);
-    if (tree.fn[i]! >= 0) frames.set(path.join(","), tree.value[i]!);
-  }
-  return frames;
 }
 
 /**
@@ -114,10 +95,10 @@ Deno.test("the default is never less complete than a threshold: it holds their f
   assertEquals(DEFAULT_MIN_SHARE, 0);
   for (
     const [name, profile] of [
-      ["recursion.pstats", fixture("recursion.pstats")],
-      ["shop-profile.pstats", fixture("shop-profile.pstats")],
-      ["yappi.pstats", fixture("yappi.pstats")],
-      ["cprofile-3.13.pstats", fixture("cprofile-3.13.pstats")],
+      ["recursion.pstats", fixtureProfile("recursion.pstats")],
+      ["shop-profile.pstats", fixtureProfile("shop-profile.pstats")],
+      ["yappi.pstats", fixtureProfile("yappi.pstats")],
+      ["cprofile-3.13.pstats", fixtureProfile("cprofile-3.13.pstats")],
       ["a test suite", profileOf(testSuite(300))],
     ] as const
   ) {
@@ -140,7 +121,10 @@ Deno.test("the default is never less complete than a threshold: it holds their f
 
 Deno.test("a tree grown a step at a time shows what has grown, capped there, and ends as the tree built at once", () => {
   for (
-    const profile of [fixture("recursion.pstats"), fixture("yappi.pstats")]
+    const profile of [
+      fixtureProfile("recursion.pstats"),
+      fixtureProfile("yappi.pstats"),
+    ]
   ) {
     const growth = growCallTree(profile);
     let previous: CallTree | undefined;

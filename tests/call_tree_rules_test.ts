@@ -20,7 +20,11 @@ import {
   profileOf,
   simulate,
 } from "./_call_graphs.ts";
-import { assertWidthsAddUp, profilesOfEveryShape } from "./_rule_profiles.ts";
+import {
+  assertWidthsAddUp,
+  framesByPath,
+  profilesOfEveryShape,
+} from "./_rule_profiles.ts";
 
 const PROFILES = profilesOfEveryShape(4);
 const SHARES = [0, 0.001, 0.02];
@@ -90,13 +94,8 @@ Deno.test("rule 3: a lower threshold keeps every frame of a higher one, with its
   for (const [file, profile] of PROFILES) {
     const fine = buildCallTree(profile, { minShare: 0, maxNodes: 20_000 });
     const coarse = buildCallTree(profile, { minShare: 0.02 });
-    const values = new Map<string, number>();
+    const values = framesByPath(fine);
     const path: number[] = [];
-    for (let i = 0; i < fine.size; i++) {
-      path.length = fine.depth[i]!;
-      path.push(fine.fn[i]!);
-      if (fine.fn[i]! >= 0) values.set(path.join(","), fine.value[i]!);
-    }
     let frames = 0;
     for (let i = 0; i < coarse.size; i++) {
       path.length = coarse.depth[i]!;

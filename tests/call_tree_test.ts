@@ -23,15 +23,8 @@ import {
   statsFile,
 } from "../lib/pstats/build.ts";
 import type { FunctionKey } from "../lib/pstats/stats_table.ts";
-import { loadProfile } from "../lib/pstats/read.ts";
 import { assertWidthsAddUp } from "./_rule_profiles.ts";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url);
-
-function fixture(name: string): Profile {
-  const bytes = Deno.readFileSync(new URL(name, FIXTURES));
-  return loadProfile([{ source: name, bytes }]);
-}
+import { fixtureProfile, FIXTURES_URL } from "./_fixtures.ts";
 
 /** Each node's path of frame labels, joined by `;`. */
 function paths(profile: Profile, tree: CallTree): string[] {
@@ -85,9 +78,9 @@ interface Stacks {
 }
 
 Deno.test("buildCallTree() reproduces a real tree-shaped profile exactly, as Python reads it", () => {
-  const profile = fixture("call-tree.pstats");
+  const profile = fixtureProfile("call-tree.pstats");
   const want: Stacks = JSON.parse(
-    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES_URL)),
   );
   const tree = buildCallTree(profile, { minShare: 0 });
   const got = paths(profile, tree);
@@ -104,9 +97,9 @@ Deno.test("buildCallTree() reproduces a real tree-shaped profile exactly, as Pyt
 });
 
 Deno.test("collapsedStacks() prints Python's stacks of a tree-shaped profile with their own times in µs", () => {
-  const profile = fixture("call-tree.pstats");
+  const profile = fixtureProfile("call-tree.pstats");
   const want: Stacks = JSON.parse(
-    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES)),
+    Deno.readTextFileSync(new URL("call-tree.stacks.json", FIXTURES_URL)),
   );
   const tree = buildCallTree(profile, { minShare: 0 });
   const lines = [...collapsedStacks(tree)];
@@ -125,7 +118,7 @@ Deno.test("collapsedStacks() prints Python's stacks of a tree-shaped profile wit
 });
 
 Deno.test("buildCallTree() starts at the outermost exec of python -m cProfile, though imports call it again", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const tree = buildCallTree(profile, { minShare: 0 });
   const roots: string[] = [];
   for (let i = 1; i < tree.size; i++) {
@@ -183,7 +176,7 @@ Deno.test("buildCallTree() shares a frame among callees that claim more than it 
 });
 
 Deno.test("buildCallTree() cuts small branches into [other] and loses nothing", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const full = buildCallTree(profile, { minShare: 0 });
   for (const minShare of [0.001, 0.01, 0.05]) {
     const cut = buildCallTree(profile, { minShare });
@@ -208,7 +201,7 @@ Deno.test("buildCallTree() cuts small branches into [other] and loses nothing", 
 });
 
 Deno.test("buildCallTree() of the profile module shares a callee's time by the calls on each edge", () => {
-  const profile = fixture("profile-3.13.pstats");
+  const profile = fixtureProfile("profile-3.13.pstats");
   assert(!profile.edgeDetail);
   const tree = buildCallTree(profile, { minShare: 0 });
   assertEquals(tree.unit, "seconds");
@@ -224,7 +217,7 @@ Deno.test("buildCallTree() of the profile module shares a callee's time by the c
 });
 
 Deno.test("buildCallTree() of a sampled profile counts samples", () => {
-  const profile = fixture("sampled.pstats");
+  const profile = fixtureProfile("sampled.pstats");
   const tree = buildCallTree(profile, { minShare: 0 });
   assertEquals(tree.unit, "samples");
   assertEquals(tree.total, profile.totals.primitiveCalls);
@@ -274,7 +267,7 @@ Deno.test("buildCallTree() of an edge-less profile with counts only splits by ca
 });
 
 Deno.test("calleeTree() merges every path into a function; callerTree() inverts it up to the roots", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const normalize = profile.functions.name.indexOf("normalize");
   const ct = profile.functions.cumulativeTime[normalize]!;
   const whole = buildCallTree(profile, { minShare: 0 });
@@ -303,7 +296,7 @@ Deno.test("calleeTree() merges every path into a function; callerTree() inverts 
 });
 
 Deno.test("pathsThrough() marks a function's frames and counts nested ones once", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const tree = buildCallTree(profile, { minShare: 0 });
   const exec = profile.functions.name.indexOf(
     "<built-in method builtins.exec>",
@@ -319,7 +312,7 @@ Deno.test("pathsThrough() marks a function's frames and counts nested ones once"
 });
 
 Deno.test("collapsedStacks() keeps only the paths through the kept frames", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const tree = buildCallTree(profile);
   const normalize = profile.functions.name.indexOf("normalize");
   const { marked } = pathsThrough(tree, [normalize]);
@@ -331,7 +324,7 @@ Deno.test("collapsedStacks() keeps only the paths through the kept frames", () =
 });
 
 Deno.test("the call trees refuse unknown functions and shares outside 0 to 1", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const tree = buildCallTree(profile);
   assertThrows(() => calleeTree(tree, profile.size), RangeError);
   assertThrows(() => callerTree(tree, -1), RangeError);
@@ -340,7 +333,7 @@ Deno.test("the call trees refuse unknown functions and shares outside 0 to 1", (
 });
 
 Deno.test("buildCallTree() stops growing at maxNodes and still adds up", () => {
-  const profile = fixture("cprofile-3.13.pstats");
+  const profile = fixtureProfile("cprofile-3.13.pstats");
   const full = buildCallTree(profile, { minShare: 0 });
   const small = buildCallTree(profile, { minShare: 0, maxNodes: 20 });
   const frames = [...small.fn].filter((fn) => fn >= 0).length;
@@ -381,7 +374,7 @@ Deno.test("buildCallTree() gives a re-entered root's budget to its largest calle
 
 Deno.test("buildCallTree() of a sampled profile keyed by line draws one frame per function", () => {
   for (const name of ["sampled.pstats", "shop-sampled.pstats"]) {
-    const profile = fixture(name);
+    const profile = fixtureProfile(name);
     const tree = buildCallTree(profile, { minShare: 0 });
     assert(tree.profile.size <= profile.size, "lines folded");
     if (name === "shop-sampled.pstats") {
@@ -411,7 +404,7 @@ Deno.test("buildCallTree() puts time no recorded call accounts for on an [unattr
   // yappi leaves out the call from squares_sum into its generator
   // expression: the generator is a root, and the time squares_sum spent in
   // it is nowhere under squares_sum.
-  const profile = fixture("yappi.pstats");
+  const profile = fixtureProfile("yappi.pstats");
   const tree = buildCallTree(profile);
   const squares = profile.functions.name.indexOf("squares_sum");
   const at = [...tree.fn].indexOf(squares);
