@@ -65,6 +65,22 @@ async function jsonReport(...args: string[]): Promise<CompareReport> {
   return report;
 }
 
+/** The comparison of before.pstats with after.pstats, with the options. */
+function compared(...options: string[]): Promise<CompareReport> {
+  return jsonReport("--base", "before.pstats", "after.pstats", ...options);
+}
+
+/**
+ * The comparison of before.pstats with after.pstats as `--format FORMAT`
+ * prints it with the options; the run must succeed.
+ */
+async function comparedAs(format: string, ...options: string[]) {
+  const files = ["--base", "before.pstats", "after.pstats"];
+  const result = await cli("--format", format, ...files, ...options);
+  assertEquals(result.code, 0, result.stderr);
+  return result.stdout;
+}
+
 function expected(name: string): Expected {
   return readExpected(`${FIXTURES}${name}.expected.json`);
 }
@@ -79,7 +95,7 @@ function numbersOf(f: Expected["functions"][number]): Numbers {
 }
 
 Deno.test("--base --format json reports every function of both runs with the numbers Python reads", async () => {
-  const report = await jsonReport("--base", "before.pstats", "after.pstats");
+  const report = await compared();
   const before = expected("before");
   const after = expected("after");
   assertEquals(report.base, {
@@ -152,7 +168,7 @@ Deno.test("--base --format json reports every function of both runs with the num
 });
 
 Deno.test("--base merges each side first, as pstats.Stats(a, b) does", async () => {
-  const once = await jsonReport("--base", "before.pstats", "after.pstats");
+  const once = await compared();
   const twice = await jsonReport(
     "--base",
     "before.pstats",
@@ -192,15 +208,7 @@ Deno.test("--base compares one program run by Python 3.8 and 3.13", async () => 
 });
 
 Deno.test("--base --format csv prints the JSON fields flattened, one row per function", async () => {
-  const result = await cli(
-    "--format",
-    "csv",
-    "--base",
-    "before.pstats",
-    "after.pstats",
-  );
-  assertEquals(result.code, 0, result.stderr);
-  const lines = result.stdout.split("\r\n");
+  const lines = (await comparedAs("csv")).split("\r\n");
   assertEquals(lines.pop(), "");
   assertEquals(
     lines[0],
@@ -210,7 +218,7 @@ Deno.test("--base --format csv prints the JSON fields flattened, one row per fun
       "delta_calls,delta_primitive_calls,delta_internal_time,delta_cumulative_time," +
       "change,threshold_of_total,threshold_of_own",
   );
-  const report = await jsonReport("--base", "before.pstats", "after.pstats");
+  const report = await compared();
   assertEquals(lines.length - 1, report.functions.length);
   const removed = lines.find((line) => line.includes(",legacy_checksum,"))!;
   const cells = removed.split(",");
@@ -221,17 +229,8 @@ Deno.test("--base --format csv prints the JSON fields flattened, one row per fun
 });
 
 Deno.test("--base --format table shows totals before → after and signed changes", async () => {
-  const result = await cli(
-    "--format",
-    "table",
-    "--limit",
-    "5",
-    "--base",
-    "before.pstats",
-    "after.pstats",
-  );
-  assertEquals(result.code, 0, result.stderr);
-  const lines = result.stdout.split("\n");
+  const table = await comparedAs("table", "--limit", "5");
+  const lines = table.split("\n");
   assertEquals(lines[0], "before: before.pstats");
   assertEquals(lines[1], "after:  after.pstats");
   assertMatch(
@@ -259,38 +258,23 @@ Deno.test("--base --format table shows totals before → after and signed change
     lines[9]!,
     /\+[\d.]+ +\+[\d.]+% .*slower +app\.py:22\(render\), was line 21$/,
   );
-  assertStringIncludes(
-    result.stdout,
-    "more functions (use --limit to see more)",
-  );
+  assertStringIncludes(table, "more functions (use --limit to see more)");
 });
 
 Deno.test("--base --format table says new and gone where a change % has no before or after", async () => {
-  const result = await cli(
-    "--format",
-    "table",
-    "--filter",
-    "checksum",
-    "--base",
-    "before.pstats",
-    "after.pstats",
-  );
-  assertEquals(result.code, 0, result.stderr);
+  const table = await comparedAs("table", "--filter", "checksum");
   assertMatch(
-    result.stdout,
+    table,
     / new +[+−][\d.]+ +- → 1 +added +app\.py:\d+\(fast_checksum\)\n/,
   );
   assertMatch(
-    result.stdout,
+    table,
     / gone +[+−][\d.]+ +1 → - +removed +app\.py:\d+\(\w+\)\n/,
   );
 });
 
 Deno.test("--base --sort takes change columns, either way, with --limit and --filter", async () => {
-  const faster = await jsonReport(
-    "--base",
-    "before.pstats",
-    "after.pstats",
+  const faster = await compared(
     "--sort",
     "internal_change",
     "--reverse",
@@ -301,10 +285,7 @@ Deno.test("--base --sort takes change columns, either way, with --limit and --fi
   const changes = faster.functions.map((f) => f.delta.internal_time);
   assertEquals(changes, [...changes].sort((a, b) => a - b));
   assert(changes[0]! < 0);
-  const filtered = await jsonReport(
-    "--base",
-    "before.pstats",
-    "after.pstats",
+  const filtered = await compared(
     "--filter",
     "app.py checksum",
     "--sort",
@@ -314,15 +295,7 @@ Deno.test("--base --sort takes change columns, either way, with --limit and --fi
     "fast_checksum",
     "legacy_checksum",
   ]);
-  const percent = await jsonReport(
-    "--base",
-    "before.pstats",
-    "after.pstats",
-    "--sort",
-    "change_percent",
-    "--limit",
-    "1",
-  );
+  const percent = await compared("--sort", "change_percent", "--limit", "1");
   assertEquals(percent.functions[0]!.status, "added");
 });
 
@@ -483,13 +456,7 @@ Deno.test("--help describes --base", async () => {
 });
 
 Deno.test("--only shows only functions with the given kinds of change", async () => {
-  const report = await jsonReport(
-    "--base",
-    "before.pstats",
-    "after.pstats",
-    "--only",
-    "added,removed",
-  );
+  const report = await compared("--only", "added,removed");
   assertEquals(
     report.functions.map((f) => f.status).sort(),
     [
@@ -503,30 +470,20 @@ Deno.test("--only shows only functions with the given kinds of change", async ()
       "removed",
     ],
   );
-  const slower = await jsonReport(
-    "--base",
-    "before.pstats",
-    "after.pstats",
-    "--only=slower",
-  );
+  const slower = await compared("--only=slower");
   assert(slower.functions.length > 0);
   assert(
     slower.functions.every((f) =>
       f.status === "matched" && f.delta.cumulative_time > 0
     ),
   );
-  const table = await cli(
-    "-f",
+  const table = await comparedAs(
     "table",
-    "--base",
-    "before.pstats",
-    "after.pstats",
-    "--only",
-    "faster",
+    "--only=faster",
     "--filter",
     "app.py",
   );
-  assertMatch(table.stdout, /functions matching "app\.py" \(faster\)\n/);
+  assertMatch(table, /functions matching "app\.py" \(faster\)\n/);
   assertOneLineError(
     await cli("--base", "before.pstats", "after.pstats", "--only", "quicker"),
     2,
