@@ -6,25 +6,25 @@ import {
 } from "@std/assert";
 import {
   assertOneLineError,
-  type CliResult,
+  cliArgs,
   exploreOnFreePort,
   FIXTURES,
   foldedTotal,
   lineCount,
-  MAIN,
   type Report,
   runCli,
   runJsonReport,
-  START_PERMISSIONS,
   withTempDir,
 } from "./_cli.ts";
 import { type Expected, readExpected } from "./_expected.ts";
+import {
+  type ChildExit,
+  type ServerChild,
+  startServer,
+} from "./_server_child.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const cli = runCli;
-
-/** What a stopped explorer printed. */
-type Result = Omit<CliResult, "ms">;
 
 /** Runs `--format json` with the arguments; the run must succeed. */
 async function jsonReport(...args: string[]): Promise<Report> {
@@ -361,38 +361,16 @@ Deno.test("the input files are only ever read", async () => {
   assertEquals((await Deno.stat(path)).mtime, stat.mtime);
 });
 
-/** Starts the explorer and waits for the line with its address. */
-async function startExplorer(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
+/**
+ * Starts the explorer where no browser can start, and waits for the line
+ * with its address.
+ */
+function startExplorer(args: string[]): Promise<ServerChild> {
+  return startServer(Deno.execPath(), [...cliArgs(), ...args], {
     cwd: FIXTURES,
     // Where xdg-open is installed, make it fail rather than start a browser.
     env: { BROWSER: "false", DISPLAY: "", WAYLAND_DISPLAY: "" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let stdout = "";
-  while (!/running at (\S+)\n[^]*CTRL\+C/.test(stdout)) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    stdout += value;
-  }
-  const url = stdout.match(/running at (\S+)/)?.[1] ?? "";
-  /** Stops it with Ctrl+C and collects what it printed. */
-  const stop = async (): Promise<Result> => {
-    child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await lines.read();
-      if (done) break;
-      stdout += value;
-    }
-    const stderr = await new Response(child.stderr).text();
-    const { code } = await child.status;
-    return { code, stdout, stderr };
-  };
-  return { url, stdout, stop };
+  });
 }
 
 Deno.test("the explorer serves the page on a free port and stops cleanly on Ctrl+C", async () => {
@@ -403,9 +381,7 @@ Deno.test("the explorer serves the page on a free port and stops cleanly on Ctrl
     "cprofile-3.13.pstats",
   ]);
   try {
-    assertMatch(explorer.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-    assertStringIncludes(explorer.stdout, "Press CTRL+C to quit.");
-    assert(!explorer.stdout.includes("Opening in web browser"));
+    assertMatch(explorer.url.href, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     const page = await fetch(explorer.url);
     assertEquals(page.status, 200);
     assertStringIncludes(await page.text(), "<html");
@@ -413,8 +389,10 @@ Deno.test("the explorer serves the page on a free port and stops cleanly on Ctrl
     assertEquals(data.status, 200);
     assert((await data.arrayBuffer()).byteLength > 1000);
   } finally {
-    const result = await explorer.stop();
+    const result = await explorer.stop("SIGINT");
     assertEquals(result.code, 0, result.stderr);
+    assertStringIncludes(result.stdout, "Press CTRL+C to quit.");
+    assert(!result.stdout.includes("Opening in web browser"));
     assertStringIncludes(result.stdout, "Stopped.");
   }
 });
@@ -448,14 +426,14 @@ Deno.test("--host 0.0.0.0 warns that anyone on the network can read the profile"
     "--no-open",
     "sampled.pstats",
   ]);
-  const result = await explorer.stop();
+  const result = await explorer.stop("SIGINT");
   assertEquals(result.code, 0);
   assertStringIncludes(result.stderr, "anyone who can reach this machine");
 });
 
 Deno.test("no browser to open is a note, not a failure", async () => {
   const explorer = await startExplorer(["--port", "0", "cprofile-3.13.pstats"]);
-  let result: Result | undefined;
+  let result: ChildExit | undefined;
   try {
     const page = await fetch(explorer.url);
     await page.body?.cancel();
@@ -463,7 +441,7 @@ Deno.test("no browser to open is a note, not a failure", async () => {
     // Give the opener time to fail where there is no browser.
     await new Promise((resolve) => setTimeout(resolve, 1000));
   } finally {
-    result = await explorer.stop();
+    result = await explorer.stop("SIGINT");
   }
   assertEquals(result.code, 0, result.stderr);
   assertStringIncludes(result.stdout, "Opening in web browser…");

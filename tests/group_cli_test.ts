@@ -4,13 +4,7 @@ import {
   assertEquals,
   assertStringIncludes,
 } from "@std/assert";
-import {
-  cli,
-  FIXTURES,
-  MAIN,
-  runJsonReport,
-  START_PERMISSIONS,
-} from "./_cli.ts";
+import { cli, exploreOnFreePort, FIXTURES, runJsonReport } from "./_cli.ts";
 import { type ExpectedGroup, readExpectedGroups } from "./_expected.ts";
 import type { GroupLevel } from "../lib/group.ts";
 
@@ -255,43 +249,17 @@ Deno.test("--help explains --by and its levels", async () => {
 });
 
 Deno.test("--by without --format serves the explorer opened on the groups view at that level", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...START_PERMISSIONS,
-      MAIN,
-      "--by",
-      "package",
-      "--port",
-      "0",
-      "--no-open",
-      "shop.pstats",
-    ],
-    cwd: FIXTURES,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let stdout = "";
+  const explorer = await exploreOnFreePort(
+    ["--by", "package", "shop.pstats"],
+    { cwd: FIXTURES },
+  );
   try {
-    while (!/CTRL\+C/.test(stdout)) {
-      const { value, done } = await lines.read();
-      if (done) break;
-      stdout += value;
-    }
-    const url = stdout.match(/running at (\S+)/)?.[1] ?? "";
-    assertEquals(new URL(url).search, "?tab=groups&by=package");
-    const page = await fetch(url);
+    assertEquals(explorer.url.search, "?tab=groups&by=package");
+    const page = await fetch(explorer.url);
     assertEquals(page.status, 200);
     await page.body?.cancel();
   } finally {
-    child.kill("SIGINT");
-    for (;;) {
-      const { done } = await lines.read();
-      if (done) break;
-    }
-    await child.stderr.cancel();
-    assertEquals((await child.status).code, 0);
+    const result = await explorer.stop("SIGINT");
+    assertEquals(result.code, 0, result.stderr);
   }
 });
