@@ -12,6 +12,7 @@ import {
   splitCommand,
 } from "../lib/editor.ts";
 import { EditorLauncher } from "../lib/editor_launch.ts";
+import { writeStubEditor } from "./_stub_editor.ts";
 
 Deno.test("splitCommand() splits like a shell without expanding anything", () => {
   assertEquals(splitCommand("  code   -w  "), ["code", "-w"]);
@@ -170,13 +171,7 @@ async function withStubEditor(
   exitCode = 0,
 ): Promise<void> {
   const dir = await Deno.makeTempDir();
-  const stub = `${dir}/stub-editor`;
-  const record = `${dir}/argv.txt`;
-  await Deno.writeTextFile(
-    stub,
-    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > '${record}'\nexit ${exitCode}\n`,
-  );
-  await Deno.chmod(stub, 0o755);
+  const { stub, record } = await writeStubEditor(dir, exitCode);
   try {
     await body(stub, record);
   } finally {

@@ -13,6 +13,7 @@ import { formatCount } from "../lib/format.ts";
 import { loadFixture, param, saveScreenshot, withPage } from "./_browser.ts";
 import { FIXTURES, MAIN } from "./_cli.ts";
 import { type ServerChild, startServer } from "./_server_child.ts";
+import { writeStubEditor } from "./_stub_editor.ts";
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ").trim();
@@ -22,14 +23,19 @@ async function text(page: Page, selector: string): Promise<string> {
 async function setUp(fixture: string) {
   const dir = await Deno.realPath(await Deno.makeTempDir());
   await Deno.copyFile(`${FIXTURES}${fixture}`, `${dir}/${fixture}`);
-  const record = `${dir}/argv.txt`;
-  const stub = `${dir}/stub-editor`;
-  await Deno.writeTextFile(
-    stub,
-    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > '${record}'\n`,
-  );
-  await Deno.chmod(stub, 0o755);
-  return { dir, record, stub };
+  return { dir, ...await writeStubEditor(dir) };
+}
+
+/**
+ * Waits for the page to say the stub editor opened; checks that it was given
+ * a line, and answers the file it was given.
+ */
+async function openedFile(page: Page, record: string): Promise<string> {
+  await page.waitForSelector(".opened-toast >> text=Opened in stub-editor");
+  const [flag, line, file] = (await Deno.readTextFile(record)).split("\n");
+  assertEquals(flag, "--at");
+  assertMatch(line!, /^\d+$/);
+  return file!;
 }
 
 async function start(
@@ -223,13 +229,10 @@ Deno.test({
           await page.goto(`${server.url}?q=catalog.py`);
           await page.waitForSelector("tbody tr.row");
           await page.keyboard.press("o");
-          await page.waitForSelector(
-            ".opened-toast >> text=Opened in stub-editor",
+          assertEquals(
+            await openedFile(page, record),
+            `${FIXTURES}shop/models/catalog.py`,
           );
-          const recorded = (await Deno.readTextFile(record)).split("\n");
-          assertEquals(recorded[0], "--at");
-          assertMatch(recorded[1]!, /^\d+$/);
-          assertEquals(recorded[2], `${FIXTURES}shop/models/catalog.py`);
           assertMatch(await text(page, ".keys"), /\bo editor\b/);
         });
 
@@ -250,15 +253,10 @@ Deno.test({
             const file = shown.slice(0, shown.lastIndexOf(":"));
             assertMatch(await text(page, ".keys"), /\bo editor\b/);
             await page.keyboard.press("o");
-            await page.waitForSelector(
-              ".opened-toast >> text=Opened in stub-editor",
-            );
-            const recorded = (await Deno.readTextFile(record)).split("\n");
-            assertEquals(recorded[0], "--at");
-            assertMatch(recorded[1]!, /^\d+$/);
+            const opened = await openedFile(page, record);
             assert(
-              recorded[2]!.startsWith(FIXTURES) && recorded[2]!.endsWith(file),
-              `${recorded[2]} is not ${file} here`,
+              opened.startsWith(FIXTURES) && opened.endsWith(file),
+              `${opened} is not ${file} here`,
             );
           },
         );

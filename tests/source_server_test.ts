@@ -11,6 +11,7 @@ import { sourceCatalog } from "../lib/source_access.ts";
 import type { SourceServing } from "../lib/source_routes.ts";
 import { UI_ASSETS } from "./_page.ts";
 import { handlerOf, jsonOf, ORIGIN, statusOf } from "./_handler.ts";
+import { writeStubEditor } from "./_stub_editor.ts";
 const SECRET = "a".repeat(64);
 
 interface Project {
@@ -67,13 +68,7 @@ async function withProject(
       new Date(profileMtime - 60_000),
       new Date(profileMtime - 60_000),
     );
-    const record = `${dir}/argv.txt`;
-    const stub = `${dir}/stub-editor`;
-    await Deno.writeTextFile(
-      stub,
-      `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done > '${record}'\n`,
-    );
-    await Deno.chmod(stub, 0o755);
+    const { stub, record } = await writeStubEditor(dir);
     const profile = buildProfile([statsFile(
       "run.pstats",
       NAMED.map((file, i) => ({
