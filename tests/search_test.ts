@@ -60,6 +60,21 @@ function fastFilter(profile: Profile, filter: ParsedFilter): number[] {
   return matched;
 }
 
+/**
+ * Types `term` one character at a time: after each, the query finds what the
+ * reference filter finds for the text typed so far.
+ */
+function assertTypingFinds(profile: Profile, term: string): void {
+  for (let i = 1; i <= term.length; i++) {
+    const typed = term.slice(0, i);
+    assertEquals(
+      [...queryFunctions(profile, { filter: typed }).ids].sort((a, b) => a - b),
+      referenceFilter(profile, parseFilter(typed)),
+      typed,
+    );
+  }
+}
+
 /** Terms cut from the profile's own texts (some spanning parts), and a few fixed ones. */
 function termsFor(profile: Profile, seed: number, count: number): string[][] {
   const text = Array.from(
@@ -287,15 +302,7 @@ Deno.test("refining a filter as one types gives the results of typing it at once
         `get_${i % 11}_item`,
       ] as [string, string, number, string]),
   );
-  const term = "site-packages get_3";
-  for (let i = 1; i <= term.length; i++) {
-    const typed = queryFunctions(profile, { filter: term.slice(0, i) });
-    assertEquals(
-      [...typed.ids].sort((a, b) => a - b),
-      referenceFilter(profile, parseFilter(term.slice(0, i))),
-      term.slice(0, i),
-    );
-  }
+  assertTypingFinds(profile, "site-packages get_3");
 });
 
 Deno.test("refining a filter with exclusions as one types gives the results of typing it at once", () => {
@@ -308,16 +315,8 @@ Deno.test("refining a filter with exclusions as one types gives the results of t
         i % 5 === 0 ? `<built-in method m${i % 3}>` : `get_${i % 11}_item`,
       ] as [string, string, number, string]),
   );
-  for (const typed of ["-pkg1 -~ get -mod1", 'm -"get_1" -mod']) {
-    for (let i = 1; i <= typed.length; i++) {
-      const result = queryFunctions(profile, { filter: typed.slice(0, i) });
-      assertEquals(
-        [...result.ids].sort((a, b) => a - b),
-        referenceFilter(profile, parseFilter(typed.slice(0, i))),
-        typed.slice(0, i),
-      );
-    }
-  }
+  assertTypingFinds(profile, "-pkg1 -~ get -mod1");
+  assertTypingFinds(profile, 'm -"get_1" -mod');
 });
 
 Deno.test("a built-in's text holds ~, so -~ leaves out the built-ins", () => {

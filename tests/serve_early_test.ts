@@ -158,12 +158,20 @@ Deno.test("a large profile is served while it loads, and the page gets all of it
   });
 });
 
+/**
+ * Writes `broken.pstats` into `dir`, a large profile cut in the middle of an
+ * entry (only reading it all finds out), and answers its path.
+ */
+async function writeBrokenLarge(dir: string): Promise<string> {
+  const bytes = largePstats(LARGE);
+  const path = `${dir}/broken.pstats`;
+  await Deno.writeFile(path, bytes.subarray(0, bytes.length - 1000));
+  return path;
+}
+
 Deno.test("a large profile that turns out broken ends the explorer with one line naming it", async () => {
   await withTempDir(async (dir) => {
-    const bytes = largePstats(LARGE);
-    const path = `${dir}/broken.pstats`;
-    // Cut in the middle of an entry: only reading it all finds out.
-    await Deno.writeFile(path, bytes.subarray(0, bytes.length - 1000));
+    const path = await writeBrokenLarge(dir);
     await using server = await explore(path);
     // Served before the load found the damage.
     assertStringIncludes(server.started, "running at");
@@ -175,9 +183,7 @@ Deno.test("a large profile that turns out broken ends the explorer with one line
 
 Deno.test("requests waiting for a profile that turns out broken are answered 503 with the reason before the explorer exits", async () => {
   await withTempDir(async (dir) => {
-    const bytes = largePstats(LARGE);
-    const path = `${dir}/broken.pstats`;
-    await Deno.writeFile(path, bytes.subarray(0, bytes.length - 1000));
+    const path = await writeBrokenLarge(dir);
     await using server = await explore(path);
     // Sent while the profile loads: they wait for it.
     const waiting = await Promise.all(
