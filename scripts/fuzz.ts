@@ -40,7 +40,7 @@ import {
 } from "../lib/pstats/read.ts";
 import { readPstatsFast, readPstatsFastStream } from "../lib/pstats/fast.ts";
 import { jsonReport } from "../lib/report.ts";
-import { random as mulberry32 } from "../tests/_call_graphs.ts";
+import { random as mulberry32 } from "../tests/_random.ts";
 import { concat, i32, long, str, tuple } from "../tests/_marshal_writer.ts";
 import { peakMb } from "./_bench_tools.ts";
 

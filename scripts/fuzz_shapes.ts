@@ -54,7 +54,7 @@ import {
   type ShapeEntry,
   sharedPathEntries,
 } from "../tests/_hostile_shapes.ts";
-import { random as mulberry32 } from "../tests/_call_graphs.ts";
+import { random as mulberry32 } from "../tests/_random.ts";
 import { peakMb } from "./_bench_tools.ts";
 
 /**

@@ -16,9 +16,6 @@ import {
 import type { FunctionKey } from "../lib/pstats/stats_table.ts";
 import { random } from "./_random.ts";
 
-/** The seeded random source the graphs are made with (scripts/ fuzz with it). */
-export { random };
-
 /** A function of a made-up program: `name` in `mod/file.py`. */
 export function key(i: number): FunctionKey {
   return [`pkg${i % 3}/mod${i % 7}.py`, i + 1, `f${i}`];
