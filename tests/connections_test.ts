@@ -68,6 +68,37 @@ async function within<T>(ms: number, what: string, promise: Promise<T>) {
   }
 }
 
+/**
+ * Asks a server for `path` (a page of functions unless given) during or
+ * after a flood (`when`), failing unless it answers within 10 s.
+ */
+function answered(
+  server: ServerChild,
+  when: string,
+  path = "/api/functions?limit=1",
+) {
+  const host = `127.0.0.1:${server.port}`;
+  return within(10_000, `a request ${when}`, rawGet(server.port, path, host));
+}
+
+/**
+ * A flood over: once `ms` have passed, the server answers a request for a
+ * page of functions, holds no more than `files` of its own open (when
+ * given), and ends with exit code 0 on SIGTERM.
+ */
+async function assertRecovers(
+  server: ServerChild,
+  ms: number,
+  files?: number,
+): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = await answered(server, "after the flood");
+  assertEquals(after.status, 200, after.body);
+  if (files !== undefined) assertLessOrEqual(openFiles(server.pid), files);
+  const exit = await server.stop("SIGTERM");
+  assertEquals(exit.code, 0, exit.stderr);
+}
+
 /** Opens `count` connections, each sending `text`, a batch at a time. */
 async function flood(
   port: number,
@@ -170,11 +201,7 @@ async function survivesFlood(
     throw error;
   }
   try {
-    const during = await within(
-      10_000,
-      "a request during the flood",
-      rawGet(server.port, "/api/functions?limit=1", host),
-    );
+    const during = await answered(server, "during the flood");
     assertEquals(during.status, 200, during.body);
     assertStringIncludes(during.body, '"total":');
     // One file a connection, and never more connections than the cap.
@@ -186,16 +213,7 @@ async function survivesFlood(
   } finally {
     for (const conn of conns) conn.close();
     // After the flood: accepting and answering, as before.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const after = await within(
-      10_000,
-      "a request after the flood",
-      rawGet(server.port, "/api/functions?limit=1", host),
-    );
-    assertEquals(after.status, 200, after.body);
-    assertLessOrEqual(openFiles(server.pid), before + 8);
-    const exit = await server.stop("SIGTERM");
-    assertEquals(exit.code, 0, exit.stderr);
+    await assertRecovers(server, 200, before + 8);
   }
 }
 
@@ -260,26 +278,14 @@ Deno.test({
       () => `GET /favicon.svg HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
     );
     try {
-      const during = await within(
-        10_000,
-        "a request during the flood",
-        rawGet(server.port, "/api/functions?limit=1", host),
-      );
+      const during = await answered(server, "during the flood");
       assertEquals(during.status, 200, during.body);
       const files = openFiles(server.pid) - before;
       assert(files >= 7000 && files <= 7008, `${files} files for 7,000`);
     } finally {
       for (const conn of conns) conn.close();
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const after = await within(
-      10_000,
-      "a request after the flood",
-      rawGet(server.port, "/api/functions?limit=1", host),
-    );
-    assertEquals(after.status, 200, after.body);
-    const exit = await server.stop("SIGTERM");
-    assertEquals(exit.code, 0, exit.stderr);
+    await assertRecovers(server, 500);
   },
 });
 
@@ -311,24 +317,15 @@ Deno.test({
       "eval",
       script,
     ]);
-    const host = `127.0.0.1:${server.port}`;
     const conns = await flood(server.port, 600, () => "GET / HTTP/1.1\r\nHo");
     try {
-      const during = await within(
-        10_000,
-        "a request during the flood",
-        rawGet(server.port, "/", host),
-      );
+      const during = await answered(server, "during the flood", "/");
       assertEquals(during.body, "hello");
     } finally {
       for (const conn of conns) conn.close();
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const after = await within(
-      10_000,
-      "a request after the flood",
-      rawGet(server.port, "/", host),
-    );
+    const after = await answered(server, "after the flood", "/");
     assertEquals(after.body, "hello");
     const exit = await server.stop("SIGTERM");
     assertEquals(exit.code, 0, exit.stderr);
