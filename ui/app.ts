@@ -28,6 +28,7 @@ import {
 } from "../lib/query.ts";
 import { COMPARE_VIEW } from "./compare_view.ts";
 import { headerView, toolbarView } from "./header_view.ts";
+import { whenIdle } from "./idle.ts";
 import { onKeyDown } from "./keys.ts";
 import { basename, isolated } from "./labels.ts";
 import { errorView, loadingView } from "./message_view.ts";
@@ -368,10 +369,7 @@ function _warmCaches(profile: Profile, ordered: Promise<void>): void {
     { sort: "file", limit: 0 },
     { sort: "name", limit: 0 },
   ];
-  const idle = (callback: () => void) =>
-    "requestIdleCallback" in globalThis
-      ? requestIdleCallback(callback, { timeout: 5000 })
-      : setTimeout(callback, 100);
+  const idle = (callback: () => void) => whenIdle(callback, 5000, 100);
   const next = () => {
     const options = tasks.shift();
     if (options === undefined) {

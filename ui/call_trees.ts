@@ -21,6 +21,7 @@ import {
 } from "../lib/call_tree.ts";
 import type { Profile } from "../lib/profile.ts";
 import { queryFunctions } from "../lib/query.ts";
+import { whenIdle } from "./idle.ts";
 import { state } from "./state.ts";
 
 /**
@@ -172,7 +173,7 @@ export function growMainTree(
     then?.(tree);
   };
   if (growth.done) {
-    _idle(finish);
+    whenIdle(finish);
     return;
   }
   let waiting = _waiting.get(growth);
@@ -186,14 +187,14 @@ export function growMainTree(
     const start = performance.now();
     while (!growth.grow(1_000)) {
       if (performance.now() - start > _GROW_MS) {
-        _idle(step);
+        whenIdle(step);
         return;
       }
     }
     _waiting.delete(growth);
-    for (const then of waiting) _idle(then);
+    for (const then of waiting) whenIdle(then);
   };
-  _idle(step);
+  whenIdle(step);
 }
 
 /** What waits for each growth under way. */
@@ -209,13 +210,6 @@ export function onTreeGrown(
   listener: (partial: CallTree, tree: CallTree) => void,
 ): void {
   _listeners.push(listener);
-}
-
-/** Runs `task` when the page is idle (or within a second). */
-function _idle(task: () => void): void {
-  if ("requestIdleCallback" in globalThis) {
-    requestIdleCallback(task, { timeout: 1000 });
-  } else setTimeout(task, 50);
 }
 
 const _marks = new WeakMap<

@@ -67,6 +67,7 @@ import {
   zoomNode,
 } from "./flame_trees.ts";
 import { isMissing } from "./header_view.ts";
+import { whenIdle } from "./idle.ts";
 import { fullLabel } from "./labels.ts";
 import { busyView, missingView } from "./message_view.ts";
 import {
@@ -177,17 +178,17 @@ export const FLAME_VIEW: PageView = {
     const legend = (tree: CallTree) => {
       const hues = () => {
         if (state.profile !== p) return;
-        if (!warmPackageHues(tree.profile, 20)) _idle(hues);
+        if (!warmPackageHues(tree.profile, 20)) whenIdle(hues);
         else _largestGroups(tree);
       };
-      _idle(hues);
+      whenIdle(hues);
     };
     const step = () => {
       if (state.profile !== p || state.edgesLoading) return;
       const start = performance.now();
       while (!callModelStep(p)) {
         if (performance.now() - start > 20) {
-          _idle(step);
+          whenIdle(step);
           return;
         }
       }
@@ -201,13 +202,6 @@ export const FLAME_VIEW: PageView = {
 };
 
 // ---------------------------------------------------------------- trees
-
-/** Runs `task` when the page is idle (or within a second). */
-function _idle(task: () => void): void {
-  if ("requestIdleCallback" in globalThis) {
-    requestIdleCallback(task, { timeout: 1000 });
-  } else setTimeout(task, 50);
-}
 
 /**
  * A partial tree of the main graph has grown: the whole one is shown, the
