@@ -14,6 +14,12 @@ import { back, navigate } from "./navigation.ts";
 import { activeView, state } from "./state.ts";
 import { openLine } from "./source_view.ts";
 
+/** The keys that do one thing anywhere but in a text field. */
+const _ANYWHERE: ReadonlyMap<string, () => void> = new Map([
+  ["/", focusFilter],
+  ["Backspace", back],
+]);
+
 /** Handles a key press anywhere on the page. */
 export function onKeyDown(event: KeyboardEvent): void {
   if (state.phase !== "ready") return;
@@ -30,13 +36,15 @@ export function onKeyDown(event: KeyboardEvent): void {
   }
   if (command || event.altKey) return;
   const onControl = target?.closest("a, button") != null;
+  const action = _ANYWHERE.get(event.key);
+  if (action !== undefined) {
+    if (!editing) {
+      event.preventDefault();
+      action();
+    }
+    return;
+  }
   switch (event.key) {
-    case "/":
-      if (!editing) {
-        event.preventDefault();
-        focusFilter();
-      }
-      return;
     case "c":
       if (!editing) {
         const fn = activeView().highlightedFunction();
@@ -58,12 +66,6 @@ export function onKeyDown(event: KeyboardEvent): void {
         }
       }
       break;
-    case "Backspace":
-      if (!editing) {
-        event.preventDefault();
-        back();
-      }
-      return;
     case "Escape":
       if (inFilter && target instanceof HTMLInputElement) {
         event.preventDefault();
