@@ -66,51 +66,31 @@ function clampedView(s: State, p: Profile): TemplateResult | typeof nothing {
 /** The profile's totals. */
 function totalsView(p: Profile): TemplateResult {
   const t = p.totals;
+  const totals: [string, string][] = p.sampled
+    ? [
+      ["samples", formatCount(t.primitiveCalls)],
+      ["sampled ms", formatMs(t.time)],
+      ["functions", formatCount(groupTree(p, "function").roots.length)],
+      ["lines", formatCount(p.size)],
+    ]
+    : [
+      ["calls", formatCount(t.calls)],
+      ...(t.primitiveCalls === t.calls
+        ? []
+        : [["primitive", formatCount(t.primitiveCalls)] as [string, string]]),
+      ["total ms", formatMs(t.time)],
+      ["functions", formatCount(p.size)],
+    ];
   return html`
     <dl class="totals">
-      ${p.sampled
-        ? html`
+      ${totals.map(([term, value]) =>
+        html`
           <div>
-            <dt>samples</dt>
-            <dd>${formatCount(t.primitiveCalls)}</dd>
+            <dt>${term}</dt>
+            <dd>${value}</dd>
           </div>
         `
-        : html`
-          <div>
-            <dt>calls</dt>
-            <dd>${formatCount(t.calls)}</dd>
-          </div>
-          ${t.primitiveCalls === t.calls ? nothing : html`
-            <div>
-              <dt>primitive</dt>
-              <dd>${formatCount(
-                t.primitiveCalls,
-              )}</dd>
-            </div>
-          `}
-        `}
-      <div><dt>${p.sampled ? "sampled ms" : "total ms"}</dt><dd>${formatMs(
-        t.time,
-      )}</dd></div>
-      ${p.sampled
-        ? html`
-          <div>
-            <dt>functions</dt>
-            <dd>${formatCount(
-              groupTree(p, "function").roots.length,
-            )}</dd>
-          </div>
-          <div>
-            <dt>lines</dt>
-            <dd>${formatCount(p.size)}</dd>
-          </div>
-        `
-        : html`
-          <div>
-            <dt>functions</dt>
-            <dd>${formatCount(p.size)}</dd>
-          </div>
-        `}
+      )}
     </dl>
   `;
 }
