@@ -72,19 +72,6 @@ export interface SourceState {
   missing: { files: ListedSource[]; suggestion?: string } | null;
 }
 
-/** The source view's part of the page's state, before anything is shown. */
-export function emptySourceState(): SourceState {
-  return {
-    file: null,
-    loaded: null,
-    tokens: [],
-    heat: null,
-    matches: [],
-    opened: "",
-    missing: null,
-  };
-}
-
 /** Lines drawn at most: beyond, a window around the cursor. */
 const _MAX_DRAWN = 20_000;
 
