@@ -1,19 +1,21 @@
 /**
- * Compare's noise threshold (`lib/compare.ts`): small changes count as
+ * Compare's noise threshold (`lib/compare_noise.ts`): small changes count as
  * none, on runs made in code and on two real runs of one unchanged program
  * (the Django test suite profiled twice by scripts/make_noise_fixtures.sh,
  * with what Python counted from the two files).
  */
 import { assert, assertEquals } from "@std/assert";
 import {
-  type ChangeKind,
-  compareCallees,
-  compareProfiles,
   DEFAULT_THRESHOLD,
-  edgeChange,
   NO_THRESHOLD,
   type NoiseThreshold,
   parseThreshold,
+} from "../lib/compare_noise.ts";
+import {
+  type ChangeKind,
+  compareCallees,
+  compareProfiles,
+  edgeChange,
   queryComparison,
   rowChange,
   rowFunction,
