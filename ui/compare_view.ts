@@ -56,17 +56,19 @@ import { unfoldedRow } from "../lib/sampled_lines.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import { busyView } from "./message_view.ts";
 import { basename, fullLabel } from "./labels.ts";
+import {
+  captionRow,
+  edgeLinksCell,
+  edgeLinkView,
+  edgeListMembers,
+  edgeTabsView,
+  type EdgeView,
+  emptyRow,
+} from "./list_view.ts";
 import { href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
-import {
-  type HistoryState,
-  type KeyContext,
-  type PageView,
-  type State,
-  state,
-  update,
-} from "./state.ts";
-import { ariaSort, sortButton } from "./sort_header.ts";
+import { type PageView, type State, state, update } from "./state.ts";
+import { locationHeaderCell, sortHeaderCell } from "./sort_header.ts";
 import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 /** How each kind of change is shown: a word, and a sign or arrow. */
@@ -186,23 +188,13 @@ export const COMPARE_VIEW: PageView = {
   query: queryCompare,
   template: (p) => compareView(state, p),
   crumbs: () => crumbsView(state),
-  placeholder() {
-    const v = state.route.view;
-    return `Filter ${v} by name, path or line`;
-  },
   status: () => statusText(state),
   keyHints: () =>
     html`
       <kbd>↑</kbd><kbd>↓</kbd> select <kbd>⏎</kbd> callees
       <kbd>⇧⏎</kbd> callers <kbd>⌫</kbd> back
     `,
-  show,
-  saved: () => ({
-    scrollTop: list.scrollTop,
-    highlight: state.compare.highlight,
-  }),
-  resized: () => list.sync(),
-  key: compareKey,
+  ...edgeListMembers(list, _highlightedRow, _edgeRoute),
   highlightedFunction,
 };
 
@@ -265,15 +257,7 @@ function crumbsView(s: State): TemplateResult {
     <span class="sep" aria-hidden="true">›</span>
     <h2 class="focal-name" title=${fullLabel(profile, id)}>${name}</h2>
     <span class="tabs">
-      ${(["callers", "callees"] as const).map((view) =>
-        html`
-          <a
-            class="tab"
-            href=${href(_edgeRoute(r, r.fn!, view))}
-            aria-current=${r.view === view ? "page" : nothing}
-          >${view}</a>
-        `
-      )}
+      ${edgeTabsView(r.view, (view) => href(_edgeRoute(r, r.fn!, view)))}
     </span>
   `;
 }
@@ -407,7 +391,11 @@ function tableView(s: State, c: Comparison, p: Profile): TemplateResult {
             <th scope="col" class="kind">change</th>
             ${COLUMNS.map((col) => headerCellView(r, col, c.sampled))}
             <th scope="col" class="links">callers · callees</th>
-            ${locationHeaderView(r)}
+            ${locationHeaderCell(
+              r.compare.sort,
+              r.compare.descending,
+              sortBy,
+            )}
           </tr>
           ${r.fn === null ? nothing : focalRowView(s, c, r.fn, span)}
         </thead>
@@ -443,42 +431,14 @@ function headerCellView(
   col: Column,
   sampled: boolean,
 ): TemplateResult {
-  const active = r.compare.sort === col.sort;
   // A sampled profile counts samples where a traced one counts calls.
   const label = sampled && col.key === "calls" ? "samples" : col.label;
-  return html`
-    <th
-      scope="col"
-      class=${`num ${col.key}`}
-      aria-sort=${ariaSort(active, r.compare.descending)}
-      title=${col.title}
-    >
-      ${sortButton(label, active, r.compare.descending, () => sortBy(col.sort))}
-    </th>
-  `;
-}
-
-function locationHeaderView(r: Route): TemplateResult {
-  const sort = r.compare.sort;
-  const button = (column: "file" | "name", label: string, title: string) =>
-    sortButton(
-      label,
-      sort === column,
-      r.compare.descending,
-      () => sortBy(column),
-      title,
-    );
-  const active = sort === "file" || sort === "name";
-  return html`
-    <th
-      scope="col"
-      class="location"
-      aria-sort=${ariaSort(active, r.compare.descending)}
-    >
-      ${button("file", "location", "Sort by file and line")}
-      ${button("name", "function", "Sort by function name")}
-    </th>
-  `;
+  return sortHeaderCell(
+    { className: `num ${col.key}`, label, title: col.title },
+    r.compare.sort === col.sort,
+    r.compare.descending,
+    () => sortBy(col.sort),
+  );
 }
 
 function focalRowView(
@@ -499,13 +459,7 @@ function focalRowView(
       ${linksCellView(s.route, row)}
       ${locationCellView(c, row)}
     </tr>
-    <tr class="caption" aria-hidden="true">
-      <td colspan=${span}>
-        <span class="caption-icon">${s.route.view === "callers"
-          ? "↑"
-          : "↓"}</span> ${caption}
-      </td>
-    </tr>
+    ${captionRow(s.route.view, caption, span)}
   `;
 }
 
@@ -558,15 +512,9 @@ function numberCellView(
 }
 
 function linksCellView(r: Route, row: number): TemplateResult {
-  const link = (view: "callers" | "callees") =>
-    html`
-      <a href=${href(_edgeRoute(r, row, view))} title=${view} aria-label=${view}
-      ><span class="word">${view}&nbsp;</span><span class="icon" aria-hidden="true">${view ===
-          "callers"
-        ? "↑"
-        : "↓"}</span></a>
-    `;
-  return html`<td class="links">${link("callers")} ${link("callees")}</td>`;
+  return edgeLinksCell((view) =>
+    edgeLinkView(view, href(_edgeRoute(r, row, view)))
+  );
 }
 
 function locationCellView(c: Comparison, row: number): TemplateResult {
@@ -606,11 +554,7 @@ function emptyView(s: State, span: number): TemplateResult {
     : r.view === "callees"
     ? "This function calls nothing that was profiled, in either run."
     : "Both profiles are empty.";
-  return html`
-    <tr class="empty">
-      <td colspan=${span}>${message}</td>
-    </tr>
-  `;
+  return emptyRow(message, span);
 }
 
 // ---------------------------------------------------------------- updates
@@ -648,10 +592,6 @@ function queryCompare(): void {
 function _length(): number {
   const t = state.compare;
   return state.route.view === "functions" ? t.rows.length : t.edges.length;
-}
-
-function show({ scrollTop, highlight }: HistoryState): void {
-  list.show(scrollTop, highlight);
 }
 
 function sortBy(column: CompareSortColumn): void {
@@ -710,24 +650,9 @@ function highlightedFunction(): number | undefined {
   return id >= 0 ? unfoldedRow(c.current, id) : undefined;
 }
 
-function compareKey(context: KeyContext): boolean {
-  return list.moveByKey(context) ??
-    list.openByEnter(context, (view) => {
-      const row = _highlightedRow();
-      if (row !== undefined) {
-        navigate(_edgeRoute(state.route, row, view), "push");
-      }
-    }) ??
-    false;
-}
-
 // ---------------------------------------------------------------- helpers
 
-function _edgeRoute(
-  r: Route,
-  row: number,
-  view: "callers" | "callees",
-): Route {
+function _edgeRoute(r: Route, row: number, view: EdgeView): Route {
   return { ...r, tab: "compare", view, fn: row, q: "" };
 }
 

@@ -8,20 +8,24 @@
  */
 
 import { html, type TemplateResult } from "lit-html";
+import { formatCalls, formatCount, formatMs } from "../lib/format.ts";
 import {
-  formatCalls,
-  formatCount,
-  formatMs,
-  formatPercent,
-  share,
-} from "../lib/format.ts";
-import { type GroupNumbers, isGroupNode, passesTotal } from "../lib/group.ts";
+  type FoldedEdges,
+  type GroupNumbers,
+  isGroupNode,
+  passesTotal,
+} from "../lib/group.ts";
 import type { Profile } from "../lib/profile.ts";
 import type { SortColumn } from "../lib/query.ts";
-import { styleProperties } from "./directives.ts";
 import { sortBy } from "./navigation.ts";
+import {
+  NO_NUMBER,
+  type NumberCell,
+  numberCellView,
+  percentCell,
+} from "./number_cells.ts";
 import type { Route } from "./route.ts";
-import { ariaSort, sortButton } from "./sort_header.ts";
+import { ariaSort, sortButton, sortHeaderCell } from "./sort_header.ts";
 
 /** A number column of the groups view. */
 export interface GroupColumn {
@@ -155,7 +159,6 @@ export function anyPassesTotal(numbers: GroupNumbers): boolean {
 
 /** A number column's header, a sort button when it sorts. */
 export function headerCellView(r: Route, c: GroupColumn): TemplateResult {
-  const active = c.sort !== null && r.sort === c.sort;
   const cls = `num ${c.key}${c.percent ? " pct" : ""}`;
   if (c.sort === null) {
     return html`
@@ -164,16 +167,12 @@ export function headerCellView(r: Route, c: GroupColumn): TemplateResult {
     `;
   }
   const column = c.sort;
-  return html`
-    <th
-      scope="col"
-      class=${cls}
-      aria-sort=${ariaSort(active, r.descending)}
-      title=${c.title}
-    >
-      ${sortButton(c.label, active, r.descending, () => sortBy(column))}
-    </th>
-  `;
+  return sortHeaderCell(
+    { className: cls, label: c.label, title: c.title },
+    r.sort === column,
+    r.descending,
+    () => sortBy(column),
+  );
 }
 
 /** The name column's header. */
@@ -201,10 +200,8 @@ export function nameHeaderView(r: Route): TemplateResult {
   `;
 }
 
-/** A number cell: its text, and its share when drawn as a bar. */
-export interface GroupCell {
-  text: string;
-  share: number | null;
+/** A number cell, marked when it is a group's share past the total. */
+export interface GroupCell extends NumberCell {
   /** Why the cell is marked (a group past the total), if it is. */
   mark?: string;
 }
@@ -215,7 +212,10 @@ export const REENTERED_MARK = "*";
 export const REENTERED_NOTE =
   "A group over 100% was re-entered through code outside it, whose time it counts again.";
 
-/** A group's (or a function's) cell of a column. */
+/**
+ * A group's (or a function's) cell of a column; a function's too among the
+ * columns of its callers or callees.
+ */
 export function nodeCell(
   numbers: GroupNumbers,
   c: GroupColumn,
@@ -225,10 +225,6 @@ export function nodeCell(
   const t = p.totals;
   const inCalls = numbers.cumulativeUnit === "calls" &&
     isGroupNode(numbers.tree, n);
-  const pct = (part: number, total: number): GroupCell => ({
-    text: formatPercent(part, total),
-    share: share(part, total),
-  });
   switch (c.key) {
     case "functions":
       return { text: formatCount(numbers.functions[n]!), share: null };
@@ -237,16 +233,15 @@ export function nodeCell(
     case "direct":
       return { text: formatCount(numbers.primitiveCalls[n]!), share: null };
     case "direct-pct":
-      return pct(numbers.primitiveCalls[n]!, t.primitiveCalls);
+      return percentCell(numbers.primitiveCalls[n]!, t.primitiveCalls);
     case "calls":
-      return {
-        text: formatCalls(numbers.calls[n]!, numbers.primitiveCalls[n]!),
-        share: null,
-      };
+      return _callsCell(p, numbers.calls[n]!, numbers.primitiveCalls[n]!);
+    case "calls-pct":
+      return percentCell(numbers.calls[n]!, t.primitiveCalls);
     case "internal":
       return { text: formatMs(numbers.internalTime[n]!), share: null };
     case "internal-pct":
-      return pct(numbers.internalTime[n]!, t.time);
+      return percentCell(numbers.internalTime[n]!, t.time);
     case "cumulative":
       return {
         text: inCalls
@@ -259,33 +254,63 @@ export function nodeCell(
         share: null,
       };
     default:
-      if (inCalls) return pct(numbers.cumulative[n]!, t.calls);
+      if (inCalls) return percentCell(numbers.cumulative[n]!, t.calls);
       return passesTotal(numbers, n)
-        ? { ...pct(numbers.cumulative[n]!, t.time), mark: REENTERED_NOTE }
-        : pct(numbers.cumulative[n]!, t.time);
+        ? {
+          ...percentCell(numbers.cumulative[n]!, t.time),
+          mark: REENTERED_NOTE,
+        }
+        : percentCell(numbers.cumulative[n]!, t.time);
   }
 }
 
-/** A number cell, a bar behind it when it is a share. */
-export function cellView(c: GroupColumn, cell: GroupCell): TemplateResult {
-  if (cell.share === null) {
-    return html`<td class=${`num ${c.key}`}>${cell.text}</td>`;
+/** The cell of the `i`th of a function's callers or callees, folded. */
+export function edgeCell(
+  p: Profile,
+  edges: FoldedEdges,
+  c: GroupColumn,
+  i: number,
+): GroupCell {
+  const t = p.totals;
+  switch (c.key) {
+    case "calls":
+      return _callsCell(p, edges.calls[i]!, edges.primitiveCalls[i]!);
+    case "calls-pct":
+      return percentCell(edges.calls[i]!, t.primitiveCalls);
   }
-  const width = `${Math.min(100, Math.max(0, cell.share * 100)).toFixed(2)}%`;
-  if (cell.mark !== undefined) {
-    return html`
-      <td class=${`num pct ${c.key} reentered`} title=${cell.mark}
-        style=${styleProperties({
-          "--share": width,
-        })}>${cell
-          .text}<span class="mark" aria-hidden="true">${REENTERED_MARK}</span><span
-        class="sr-only"
-      > (re-entered: counted again)</span></td>
-    `;
+  if (!p.edgeDetail) return NO_NUMBER;
+  switch (c.key) {
+    case "internal":
+      return { text: formatMs(edges.internalTime[i]!), share: null };
+    case "cumulative":
+      return { text: formatMs(edges.cumulativeTime[i]!), share: null };
+    default:
+      return percentCell(edges.cumulativeTime[i]!, t.time);
   }
-  return html`
-    <td class=${`num pct ${c.key}`} style=${styleProperties({
-      "--share": width,
-    })}>${cell.text}</td>
-  `;
 }
+
+/** Calls, or samples when sampled (where primitive calls are direct ones). */
+function _callsCell(p: Profile, calls: number, primitive: number): NumberCell {
+  return {
+    text: p.sampled ? formatCount(calls) : formatCalls(calls, primitive),
+    share: null,
+  };
+}
+
+/** A number cell, a bar behind it when it is a share, marked past 100%. */
+export function cellView(c: GroupColumn, cell: GroupCell): TemplateResult {
+  return numberCellView(
+    c.key,
+    cell,
+    cell.mark === undefined ? undefined : {
+      className: "reentered",
+      title: cell.mark,
+      after: _REENTERED_AFTER,
+    },
+  );
+}
+
+const _REENTERED_AFTER =
+  html`<span class="mark" aria-hidden="true">${REENTERED_MARK}</span><span
+  class="sr-only"
+> (re-entered: counted again)</span>`;

@@ -17,13 +17,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { ref } from "lit-html/directives/ref.js";
 import { repeat } from "lit-html/directives/repeat.js";
-import {
-  formatCalls,
-  formatCount,
-  formatMs,
-  formatPercent,
-  share,
-} from "../lib/format.ts";
+import { formatCalls, formatCount, formatPercent } from "../lib/format.ts";
 import {
   DIRECTORY,
   FILE,
@@ -53,19 +47,22 @@ import { copyLocation } from "./clipboard.ts";
 import { packageColour } from "./package_colours.ts";
 import { styleProperties } from "./directives.ts";
 import { fullLabel, isolated, shown, shownLocation } from "./labels.ts";
+import { whenIdle } from "./idle.ts";
+import {
+  edgeLinksCell,
+  edgeLinkView,
+  edgeTabsView,
+  type EdgeView,
+  emptyRow,
+  listMembers,
+} from "./list_view.ts";
 import { edgeRoute, href, navigate } from "./navigation.ts";
 import type { Route } from "./route.ts";
-import {
-  type HistoryState,
-  type KeyContext,
-  type PageView,
-  state,
-  update,
-} from "./state.ts";
+import { type KeyContext, type PageView, state, update } from "./state.ts";
 import {
   anyPassesTotal,
   cellView,
-  type GroupCell,
+  edgeCell,
   type GroupColumn,
   groupColumns,
   headerCellView,
@@ -137,19 +134,19 @@ export function prepareGroups(profile: Profile): void {
       "line",
     ]),
   ];
-  const idle = (callback: () => void) =>
-    "requestIdleCallback" in globalThis
-      ? requestIdleCallback(callback, { timeout: 5000 })
-      : setTimeout(callback, 100);
   const next = () => {
     const level = levels.shift();
     if (level === undefined) return;
-    idle(() => {
-      if (state.profile !== profile || state.edgesLoading) return;
-      const numbers = _levelNumbers(profile, level, state.route.q);
-      _groupRows(numbers, state.route).children(-1);
-      next();
-    });
+    whenIdle(
+      () => {
+        if (state.profile !== profile || state.edgesLoading) return;
+        const numbers = _levelNumbers(profile, level, state.route.q);
+        _groupRows(numbers, state.route).children(-1);
+        next();
+      },
+      5000,
+      100,
+    );
   };
   next();
 }
@@ -209,6 +206,12 @@ function queryGroups(): void {
 
 // ---------------------------------------------------------------- view
 
+const list = new VirtualRows(
+  () => state.groups,
+  () => state.groups.rows.length,
+  update,
+);
+
 /** The groups view. */
 export const GROUP_VIEW: PageView = {
   tab: "groups",
@@ -227,12 +230,7 @@ export const GROUP_VIEW: PageView = {
       <kbd>↑</kbd><kbd>↓</kbd> select <kbd>→</kbd><kbd>←</kbd> open/close
       <kbd>⏎</kbd> callees <kbd>⇧⏎</kbd> callers
     `,
-  show: showGroups,
-  saved: () => ({
-    scrollTop: list.scrollTop,
-    highlight: state.groups.highlight,
-  }),
-  resized: () => list.sync(),
+  ...listMembers(list),
   key: groupsKey,
   highlightedFunction,
 };
@@ -261,16 +259,10 @@ function crumbsView(p: Profile): TemplateResult {
     <span class="sep" aria-hidden="true">›</span>
     <h2 class="focal-name folded-name">${fnName}</h2>
     <span class="tabs">
-      ${(["callers", "callees"] as const).map((view) =>
-        html`
-          <a
-            class="tab"
-            href=${href(_foldedRoute(r, r.fn!, view))}
-            aria-current=${r.view === view ? "page" : nothing}
-          >${view} <span class="count">${counts === null
-            ? "…"
-            : formatCount(counts[view])}</span></a>
-        `
+      ${edgeTabsView(
+        r.view,
+        (view) => href(_foldedRoute(r, r.fn!, view)),
+        (view) => counts === null ? "…" : formatCount(counts[view]),
       )}
     </span>
   `;
@@ -355,20 +347,11 @@ let _treeAsked: { p: Profile; minShare: number } | null = null;
 function _buildTreeLater(p: Profile, minShare: number): void {
   if (_treeAsked?.p === p && _treeAsked.minShare === minShare) return;
   _treeAsked = { p, minShare };
-  const build = () => {
+  whenIdle(() => {
     if (state.profile !== p || state.edgesLoading) return;
     growMainTree(p, minShare, () => update());
-  };
-  if ("requestIdleCallback" in globalThis) {
-    requestIdleCallback(build, { timeout: 1000 });
-  } else setTimeout(build, 50);
+  });
 }
-
-const list = new VirtualRows(
-  () => state.groups,
-  () => state.groups.rows.length,
-  update,
-);
 
 function groupsView(p: Profile): TemplateResult {
   const r = state.route;
@@ -473,7 +456,7 @@ function nodeRowView(
       aria-current=${active ? "true" : nothing}
     >
       ${columns.map((c) => cellView(c, nodeCell(numbers, c, node)))}
-      <td class="links">${fn >= 0 ? _linksView(tree, node, fn) : nothing}</td>
+      ${_linksCell(tree, node, fn)}
       ${nodeNameView(tree, node, opens, open)}
     </tr>
   `;
@@ -568,32 +551,24 @@ function nodeNameView(
 }
 
 /** The route of a function's callers or callees folded by function. */
-function _foldedRoute(
-  r: Route,
-  fn: number,
-  view: "callers" | "callees",
-): Route {
+function _foldedRoute(r: Route, fn: number, view: EdgeView): Route {
   return { ...r, tab: "groups", fn, view, q: "" };
 }
 
 /**
- * Links to a function's callers and callees: folded by function for a
- * sampled function, the stored rows' for the rest.
+ * The links to a node's function's callers and callees (none for a group):
+ * folded by function for a sampled function, the stored rows' for the rest.
  */
-function _linksView(tree: GroupTree, node: number, fn: number) {
+function _linksCell(tree: GroupTree, node: number, fn: number) {
+  if (fn < 0) return edgeLinksCell();
   const r = state.route;
   const folded = tree.profile.sampled && tree.kind[node] === FUNCTION;
-  const link = (view: "callers" | "callees") => {
-    const route = folded ? _foldedRoute(r, fn, view) : edgeRoute(r, fn, view);
-    return html`
-      <a href=${href(route)} title=${view}
-        aria-label=${view}><span class="word">${view}&nbsp;</span><span class="icon" aria-hidden="true">${view ===
-            "callers"
-          ? "↑"
-          : "↓"}</span></a>
-    `;
-  };
-  return html`${link("callers")} ${link("callees")}`;
+  return edgeLinksCell((view) =>
+    edgeLinkView(
+      view,
+      href(folded ? _foldedRoute(r, fn, view) : edgeRoute(r, fn, view)),
+    )
+  );
 }
 
 function edgeRowView(
@@ -607,38 +582,6 @@ function edgeRowView(
   const node = e.nodes[index]!;
   const fn = tree.row[node]!;
   const active = at === state.groups.highlight;
-  const t = p.totals;
-  const cell = (c: GroupColumn): GroupCell => {
-    switch (c.key) {
-      case "calls":
-        return p.sampled
-          ? { text: formatCount(e.calls[index]!), share: null }
-          : {
-            text: formatCalls(e.calls[index]!, e.primitiveCalls[index]!),
-            share: null,
-          };
-      case "calls-pct":
-        return {
-          text: formatPercent(e.calls[index]!, t.primitiveCalls),
-          share: share(e.calls[index]!, t.primitiveCalls),
-        };
-      case "internal":
-        return p.edgeDetail
-          ? { text: formatMs(e.internalTime[index]!), share: null }
-          : { text: "—", share: null };
-      case "cumulative":
-        return p.edgeDetail
-          ? { text: formatMs(e.cumulativeTime[index]!), share: null }
-          : { text: "—", share: null };
-      default:
-        return p.edgeDetail
-          ? {
-            text: formatPercent(e.cumulativeTime[index]!, t.time),
-            share: share(e.cumulativeTime[index]!, t.time),
-          }
-          : { text: "—", share: null };
-    }
-  };
   return html`
     <tr
       class=${active ? "row active" : "row"}
@@ -646,8 +589,8 @@ function edgeRowView(
       aria-rowindex=${at + 2}
       aria-current=${active ? "true" : nothing}
     >
-      ${columns.map((c) => cellView(c, cell(c)))}
-      <td class="links">${_linksView(tree, node, fn)}</td>
+      ${columns.map((c) => cellView(c, edgeCell(p, e, c, index)))}
+      ${_linksCell(tree, node, fn)}
       ${nodeNameView(tree, node, false, false)}
     </tr>
   `;
@@ -662,26 +605,10 @@ function focalRowView(
   const numbers = _allNumbers(p, "function");
   const tree = numbers.tree;
   const node = tree.functionNode[fn]!;
-  const t = p.totals;
-  const cell = (c: GroupColumn): GroupCell => {
-    switch (c.key) {
-      case "calls":
-        return p.sampled
-          ? { text: formatCount(numbers.calls[node]!), share: null }
-          : nodeCell(numbers, c, node);
-      case "calls-pct":
-        return {
-          text: formatPercent(numbers.calls[node]!, t.primitiveCalls),
-          share: share(numbers.calls[node]!, t.primitiveCalls),
-        };
-      default:
-        return nodeCell(numbers, c, node);
-    }
-  };
   return html`
     <tr class="focal" aria-rowindex="2">
-      ${columns.map((c) => cellView(c, cell(c)))}
-      <td class="links">${_linksView(tree, node, fn)}</td>
+      ${columns.map((c) => cellView(c, nodeCell(numbers, c, node)))}
+      ${_linksCell(tree, node, fn)}
       ${nodeNameView(tree, node, false, false)}
     </tr>
   `;
@@ -698,11 +625,7 @@ function emptyView(p: Profile, span: number): TemplateResult {
       ? "Nothing calls this function in the profile: it is a root."
       : "This function calls nothing that was profiled.";
   } else message = "The profile is empty.";
-  return html`
-    <tr class="empty">
-      <td colspan=${span}>${message}</td>
-    </tr>
-  `;
+  return emptyRow(message, span);
 }
 
 // ---------------------------------------------------------------- updates
@@ -728,10 +651,6 @@ function toggleNode(node: number, open?: boolean): void {
     if (at >= 0) g.highlight = at;
   }
   update();
-}
-
-function showGroups({ scrollTop, highlight }: HistoryState): void {
-  list.show(scrollTop, highlight);
 }
 
 /** The node of the highlighted row, in the groups (not the edges). */

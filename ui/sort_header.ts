@@ -36,3 +36,62 @@ export function sortButton(
     </button>
   `;
 }
+
+/** What a number column's header shows. */
+export interface HeaderText {
+  /** Its class (`num calls`, …). */
+  className: string;
+  /** Its label. */
+  label: string;
+  /** What it means, as its title. */
+  title: string;
+}
+
+/** A number column's header: its sort button, and its `aria-sort`. */
+export function sortHeaderCell(
+  header: HeaderText,
+  active: boolean,
+  descending: boolean,
+  sort: () => void,
+): TemplateResult {
+  return html`
+    <th
+      scope="col"
+      class=${header.className}
+      aria-sort=${ariaSort(active, descending)}
+      title=${header.title}
+    >
+      ${sortButton(header.label, active, descending, sort)}
+    </th>
+  `;
+}
+
+/**
+ * The location column's header: buttons that sort by file and line and by
+ * function name; `sorted` is the column sorted by.
+ */
+export function locationHeaderCell(
+  sorted: string,
+  descending: boolean,
+  sort: (column: "file" | "name") => void,
+): TemplateResult {
+  const button = (column: "file" | "name", label: string, title: string) =>
+    sortButton(
+      label,
+      sorted === column,
+      descending,
+      () => sort(column),
+      title,
+    );
+  const active = sorted === "file" || sorted === "name";
+  return html`
+    <th
+      scope="col"
+      class="location"
+      aria-sort=${ariaSort(active, descending)}
+    >
+      ${button("file", "location", "Sort by file and line")}
+      ${button("name", "function", "Sort by function name")}
+    </th>
+  `;
+}

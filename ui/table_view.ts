@@ -10,13 +10,7 @@
 import { html, nothing, type TemplateResult } from "lit-html";
 import { ref } from "lit-html/directives/ref.js";
 import { repeat } from "lit-html/directives/repeat.js";
-import {
-  formatCalls,
-  formatCount,
-  formatMs,
-  formatPercent,
-  share,
-} from "../lib/format.ts";
+import { formatCalls, formatCount, formatMs } from "../lib/format.ts";
 import { functionLocation, type Profile } from "../lib/profile.ts";
 import {
   queryCallees,
@@ -28,6 +22,12 @@ import {
 import { countChars, widestCalls } from "./calls_width.ts";
 import { copyLocation } from "./clipboard.ts";
 import { styleProperties } from "./directives.ts";
+import {
+  NO_NUMBER,
+  type NumberCell,
+  numberCellView,
+  percentCell,
+} from "./number_cells.ts";
 import { isMissing } from "./header_view.ts";
 import {
   countText,
@@ -37,26 +37,32 @@ import {
   shown,
   shownLocation,
 } from "./labels.ts";
+import {
+  captionRow,
+  edgeLinksCell,
+  edgeLinkView,
+  edgeListMembers,
+  edgeTabsView,
+  type EdgeView,
+  emptyRow,
+} from "./list_view.ts";
 import { missingView } from "./message_view.ts";
 import {
   edgeRoute,
   flameRoute,
   homeRoute,
   href,
-  navigate,
   sortBy,
 } from "./navigation.ts";
 import type { Route } from "./route.ts";
 import {
   type FirstRowsShown,
-  type HistoryState,
-  type KeyContext,
   type PageView,
   type State,
   state,
   update,
 } from "./state.ts";
-import { ariaSort, sortButton } from "./sort_header.ts";
+import { locationHeaderCell, sortHeaderCell } from "./sort_header.ts";
 import { renderRange, spacerRow, VirtualRows } from "./virtual_list.ts";
 
 /** The four numbers of a function or of an edge. */
@@ -69,21 +75,14 @@ interface Numbers {
   detail: boolean;
 }
 
-interface Cell {
-  text: string;
-  share: number | null;
-}
-
 interface Column {
   key: string;
   label: string;
   title: string;
   sort: SortColumn;
   percent: boolean;
-  cell(numbers: Numbers, profile: Profile): Cell;
+  cell(numbers: Numbers, profile: Profile): NumberCell;
 }
-
-const _NONE: Cell = { text: "—", share: null };
 
 const TRACED_COLUMNS: readonly Column[] = [
   {
@@ -103,7 +102,7 @@ const TRACED_COLUMNS: readonly Column[] = [
     title: "Share of all calls",
     sort: "calls",
     percent: true,
-    cell: (n, p) => _percent(n.calls, p.totals.calls),
+    cell: (n, p) => percentCell(n.calls, p.totals.calls),
   },
   {
     key: "internal",
@@ -112,7 +111,7 @@ const TRACED_COLUMNS: readonly Column[] = [
     sort: "internal",
     percent: false,
     cell: (n) =>
-      n.detail ? { text: formatMs(n.internalTime), share: null } : _NONE,
+      n.detail ? { text: formatMs(n.internalTime), share: null } : NO_NUMBER,
   },
   {
     key: "cumulative",
@@ -121,7 +120,7 @@ const TRACED_COLUMNS: readonly Column[] = [
     sort: "cumulative",
     percent: false,
     cell: (n) =>
-      n.detail ? { text: formatMs(n.cumulativeTime), share: null } : _NONE,
+      n.detail ? { text: formatMs(n.cumulativeTime), share: null } : NO_NUMBER,
   },
   {
     key: "cumulative-pct",
@@ -130,7 +129,7 @@ const TRACED_COLUMNS: readonly Column[] = [
     sort: "cumulative",
     percent: true,
     cell: (n, p) =>
-      n.detail ? _percent(n.cumulativeTime, p.totals.time) : _NONE,
+      n.detail ? percentCell(n.cumulativeTime, p.totals.time) : NO_NUMBER,
   },
 ];
 
@@ -149,7 +148,7 @@ const SAMPLED_COLUMNS: readonly Column[] = [
     title: "Share of all samples with the function on the stack",
     sort: "calls",
     percent: true,
-    cell: (n, p) => _percent(n.calls, p.totals.primitiveCalls),
+    cell: (n, p) => percentCell(n.calls, p.totals.primitiveCalls),
   },
   {
     key: "direct",
@@ -158,7 +157,9 @@ const SAMPLED_COLUMNS: readonly Column[] = [
     sort: "primitive_calls",
     percent: false,
     cell: (n) =>
-      n.detail ? { text: formatCount(n.primitiveCalls), share: null } : _NONE,
+      n.detail
+        ? { text: formatCount(n.primitiveCalls), share: null }
+        : NO_NUMBER,
   },
   {
     key: "direct-pct",
@@ -167,13 +168,11 @@ const SAMPLED_COLUMNS: readonly Column[] = [
     sort: "primitive_calls",
     percent: true,
     cell: (n, p) =>
-      n.detail ? _percent(n.primitiveCalls, p.totals.primitiveCalls) : _NONE,
+      n.detail
+        ? percentCell(n.primitiveCalls, p.totals.primitiveCalls)
+        : NO_NUMBER,
   },
 ];
-
-function _percent(part: number, total: number): Cell {
-  return { text: formatPercent(part, total), share: share(part, total) };
-}
 
 const list = new VirtualRows(
   () => state.table,
@@ -189,23 +188,13 @@ export const TABLE_VIEW: PageView = {
   template: (p) =>
     isMissing(state, p) ? missingView(state) : tableView(state, p),
   crumbs: (p) => crumbsView(state, p),
-  placeholder() {
-    const v = state.route.view;
-    return `Filter ${v} by name, path or line`;
-  },
   status: (p) => statusText(state, p),
   keyHints: () =>
     html`
       <kbd>↑</kbd><kbd>↓</kbd> select <kbd>⏎</kbd> callees
       <kbd>⇧⏎</kbd> callers <kbd>c</kbd> copy <kbd>⌫</kbd> back
     `,
-  show: showTable,
-  saved: () => ({
-    scrollTop: list.scrollTop,
-    highlight: state.table.highlight,
-  }),
-  resized: () => list.sync(),
-  key: tableKey,
+  ...edgeListMembers(list, highlightedFunction, edgeRoute),
   highlightedFunction,
 };
 
@@ -228,19 +217,10 @@ function focalTitleView(s: State, p: Profile): TemplateResult {
   return html`
     <h2 class="focal-name" title=${fullLabel(p, fn)}>${shown(name)}</h2>
     <span class="tabs">
-      ${(["callers", "callees"] as const).map((view) =>
-        html`
-          <a
-            class="tab"
-            href=${href(edgeRoute(r, fn, view))}
-            aria-current=${r.view === view ? "page" : nothing}
-          >${view} <span class="count">${countText(
-            p,
-            fn,
-            view,
-            s.edgesLoading,
-          )}</span></a>
-        `
+      ${edgeTabsView(
+        r.view,
+        (view) => href(edgeRoute(r, fn, view)),
+        (view) => countText(p, fn, view, s.edgesLoading),
       )}
       <a
         class="tab"
@@ -300,7 +280,7 @@ function tableView(s: State, p: Profile): TemplateResult {
           <tr>
             ${columns.map((c) => headerCellView(r, c))}
             <th scope="col" class="links">callers · callees</th>
-            ${locationHeaderView(r)}
+            ${locationHeaderCell(r.sort, r.descending, sortBy)}
           </tr>
           ${r.fn === null ? nothing : focalRowView(s, p, columns, r.fn, span)}
         </thead>
@@ -329,40 +309,18 @@ function tableCaption(s: State, p: Profile): string {
 }
 
 function headerCellView(r: Route, c: Column): TemplateResult {
-  const active = r.sort === c.sort;
-  return html`
-    <th
-      scope="col"
-      class=${`num ${c.key}${c.percent ? " pct" : ""}`}
-      aria-sort=${ariaSort(active, r.descending)}
-      title=${c.title}
-    >
-      ${sortButton(c.label, active, r.descending, () => sortBy(c.sort))}
-    </th>
-  `;
+  return sortHeaderCell(
+    {
+      className: `num ${c.key}${c.percent ? " pct" : ""}`,
+      label: c.label,
+      title: c.title,
+    },
+    r.sort === c.sort,
+    r.descending,
+    () => sortBy(c.sort),
+  );
 }
 
-function locationHeaderView(r: Route): TemplateResult {
-  const button = (column: SortColumn, label: string, title: string) =>
-    sortButton(
-      label,
-      r.sort === column,
-      r.descending,
-      () => sortBy(column),
-      title,
-    );
-  const active = r.sort === "file" || r.sort === "name";
-  return html`
-    <th
-      scope="col"
-      class="location"
-      aria-sort=${ariaSort(active, r.descending)}
-    >
-      ${button("file", "location", "Sort by file and line")}
-      ${button("name", "function", "Sort by function name")}
-    </th>
-  `;
-}
 function focalRowView(
   s: State,
   p: Profile,
@@ -377,17 +335,13 @@ function focalRowView(
     : `Functions that ${name} calls, with the ${what} of those calls only`;
   return html`
     <tr class="focal" aria-rowindex="2">
-      ${columns.map((c) => numberCellView(c, _functionNumbers(p, fn), p))}
+      ${columns.map((c) =>
+        numberCellView(c.key, c.cell(_functionNumbers(p, fn), p))
+      )}
       ${linksCellView(p, s.route, fn)}
       ${locationCellView(s, p, fn)}
     </tr>
-    <tr class="caption" aria-hidden="true">
-      <td colspan=${span}>
-        <span class="caption-icon">${s.route.view === "callers"
-          ? "↑"
-          : "↓"}</span> ${caption}
-      </td>
-    </tr>
+    ${captionRow(s.route.view, caption, span)}
   `;
 }
 
@@ -415,58 +369,35 @@ function rowView(
       aria-rowindex=${index + (r.fn === null ? 2 : 3)}
       aria-current=${active ? "true" : nothing}
     >
-      ${columns.map((c) => numberCellView(c, numbers, p))}
+      ${columns.map((c) => numberCellView(c.key, c.cell(numbers, p)))}
       ${linksCellView(p, r, fn)}
       ${locationCellView(s, p, fn)}
     </tr>
   `;
 }
 
-function numberCellView(c: Column, n: Numbers, p: Profile): TemplateResult {
-  const cell = c.cell(n, p);
-  if (cell.share === null) {
-    return html`<td class=${`num ${c.key}`}>${cell.text}</td>`;
-  }
-  const width = `${Math.min(100, Math.max(0, cell.share * 100)).toFixed(2)}%`;
-  return html`
-    <td class=${`num pct ${c.key}`} style=${styleProperties({
-      "--share": width,
-    })}>${cell.text}</td>
-  `;
-}
-
 function linksCellView(p: Profile, r: Route, fn: number): TemplateResult {
-  return html`
-    <td class="links">
-      ${edgeLinkView(p, r, fn, "callers")} ${edgeLinkView(p, r, fn, "callees")}
-    </td>
-  `;
+  return edgeLinksCell((view) => countedLinkView(p, r, fn, view));
 }
 
 /** A link to a function's callers or callees, with their count ("…" while loading). */
-function edgeLinkView(
+function countedLinkView(
   p: Profile,
   r: Route,
   fn: number,
-  view: "callers" | "callees",
+  view: EdgeView,
 ): TemplateResult {
   const count = state.edgesLoading ? undefined : edgeCount(p, fn, view);
   const label = count === undefined
     ? view
     : `${formatCount(count)} ${count === 1 ? view.slice(0, -1) : view}`;
-  return html`
-    <a
-      href=${href(edgeRoute(r, fn, view))}
-      class=${count === 0 ? "none" : ""}
-      title=${label}
-      aria-label=${label}
-    ><span class="word">${view}&nbsp;</span><span class="icon" aria-hidden="true">${view ===
-        "callers"
-      ? "↑"
-      : "↓"}</span><span class="count">${count === undefined
-      ? "…"
-      : formatCount(count)}</span></a>
-  `;
+  return edgeLinkView(view, href(edgeRoute(r, fn, view)), {
+    label,
+    className: count === 0 ? "none" : "",
+    after: html`<span class="count">${
+      count === undefined ? "…" : formatCount(count)
+    }</span>`,
+  });
 }
 
 function locationCellView(s: State, p: Profile, fn: number): TemplateResult {
@@ -515,11 +446,7 @@ function emptyView(s: State, p: Profile, span: number): TemplateResult {
   } else {
     message = p.size === 0 ? "The profile is empty." : "Nothing to show.";
   }
-  return html`
-    <tr class="empty">
-      <td colspan=${span}>${message}</td>
-    </tr>
-  `;
+  return emptyRow(message, span);
 }
 
 // ---------------------------------------------------------------- updates
@@ -559,11 +486,6 @@ function _firstRows(first: FirstRowsShown, r: Route): Uint32Array {
   return rows;
 }
 
-/** Renders with the given scroll position and highlighted row. */
-function showTable({ scrollTop, highlight }: HistoryState): void {
-  list.show(scrollTop, highlight);
-}
-
 /** The function of the highlighted row. */
 function highlightedFunction(): number | undefined {
   const p = state.profile;
@@ -585,104 +507,82 @@ function _rowFunction(p: Profile, r: Route, rowId: number): number {
     : p.edges.callee[rowId]!;
 }
 
-/** The table's keys: moving the highlight and opening callers or callees. */
-function tableKey(context: KeyContext): boolean {
-  return list.moveByKey(context) ??
-    list.openByEnter(context, (view) => {
-      const fn = highlightedFunction();
-      if (fn !== undefined) navigate(edgeRoute(state.route, fn, view), "push");
-    }) ??
-    false;
-}
-
 // ---------------------------------------------------------------- helpers
 
 function _functionNumbers(p: Profile, fn: number): Numbers {
-  const f = p.functions;
-  return {
-    calls: f.calls[fn]!,
-    primitiveCalls: f.primitiveCalls[fn]!,
-    internalTime: f.internalTime[fn]!,
-    cumulativeTime: f.cumulativeTime[fn]!,
-    detail: true,
-  };
+  return _numbersAt(p.functions, fn, true);
 }
 
 function _edgeNumbers(p: Profile, edge: number): Numbers {
-  const e = p.edges;
+  return _numbersAt(p.edges, edge, p.edgeDetail);
+}
+
+/** The four numbers at `i` of the functions' or the edges' columns. */
+function _numbersAt(
+  columns: Profile["functions"] | Profile["edges"],
+  i: number,
+  detail: boolean,
+): Numbers {
   return {
-    calls: e.calls[edge]!,
-    primitiveCalls: e.primitiveCalls[edge]!,
-    internalTime: e.internalTime[edge]!,
-    cumulativeTime: e.cumulativeTime[edge]!,
-    detail: p.edgeDetail,
+    calls: columns.calls[i]!,
+    primitiveCalls: columns.primitiveCalls[i]!,
+    internalTime: columns.internalTime[i]!,
+    cumulativeTime: columns.cumulativeTime[i]!,
+    detail,
   };
 }
 
-/** The last answer of {@linkcode _callsChars}, and what it was for. */
-let _callsCharsOf:
-  | {
-    rows: Uint32Array;
-    profile: Profile;
-    route: State["route"];
-    chars: number;
-  }
-  | undefined;
+/**
+ * `count(s, p)` worked out once per query (the rows, the profile, the focal
+ * function, what is listed and whether the edges are still on their way),
+ * not on every render such as each scroll: it looks at every row.
+ */
+function _oncePerQuery(
+  count: (s: State, p: Profile) => number,
+): (s: State, p: Profile) => number {
+  let known:
+    | {
+      rows: Uint32Array;
+      profile: Profile;
+      route: State["route"];
+      loading: boolean;
+      chars: number;
+    }
+    | undefined;
+  return (s, p) => {
+    if (
+      known?.rows === s.table.rows && known.profile === p &&
+      known.route.fn === s.route.fn && known.route.view === s.route.view &&
+      known.loading === s.edgesLoading
+    ) {
+      return known.chars;
+    }
+    const chars = count(s, p);
+    known = {
+      rows: s.table.rows,
+      profile: p,
+      route: s.route,
+      loading: s.edgesLoading,
+      chars,
+    };
+    return chars;
+  };
+}
 
 /**
  * The characters of the widest calls cell among the rows (and the focal
  * function), so that the column fits `15,159/15,100` without cutting it.
- * Worked out once per query, not on every render (such as each scroll): it
- * looks at every row.
  */
-function _callsChars(s: State, p: Profile): number {
-  const known = _callsCharsOf;
-  if (
-    known?.rows === s.table.rows && known.profile === p &&
-    known.route.fn === s.route.fn && known.route.view === s.route.view
-  ) {
-    return known.chars;
-  }
-  const chars = _widestCallsCell(s, p);
-  _callsCharsOf = { rows: s.table.rows, profile: p, route: s.route, chars };
-  return chars;
-}
-
-/** The last answer of {@linkcode _linksChars}, and what it was for. */
-let _linksCharsOf:
-  | {
-    rows: Uint32Array;
-    profile: Profile;
-    route: State["route"];
-    loading: boolean;
-    chars: number;
-  }
-  | undefined;
+const _callsChars = _oncePerQuery(_widestCallsCell);
 
 /**
  * The characters of the largest callers or callees count among the rows
  * (and the focal function), so that the links column holds `callers 2,063`
- * without cutting it. Worked out once per query, as the calls column's.
+ * without cutting it.
  */
-function _linksChars(s: State, p: Profile): number {
-  const known = _linksCharsOf;
-  if (
-    known?.rows === s.table.rows && known.profile === p &&
-    known.route.fn === s.route.fn && known.route.view === s.route.view &&
-    known.loading === s.edgesLoading
-  ) {
-    return known.chars;
-  }
-  const chars = s.edgesLoading ? 1 : _largestLinksCount(s, p);
-  _linksCharsOf = {
-    rows: s.table.rows,
-    profile: p,
-    route: s.route,
-    loading: s.edgesLoading,
-    chars,
-  };
-  return chars;
-}
+const _linksChars = _oncePerQuery((s, p) =>
+  s.edgesLoading ? 1 : _largestLinksCount(s, p)
+);
 
 function _largestLinksCount(s: State, p: Profile): number {
   const r = s.route;

@@ -99,6 +99,11 @@ export class VirtualRows {
     return this.#scroller?.scrollTop ?? 0;
   }
 
+  /** The highlighted row's index. */
+  get highlight(): number {
+    return this.#window().highlight;
+  }
+
   /** Keeps the element that scrolls (a `ref()` callback). */
   readonly setScroller = (element: Element | undefined): void => {
     this.#scroller = element instanceof HTMLElement ? element : undefined;
