@@ -5,10 +5,10 @@
  * it and never reads assets from disk.
  *
  * Bundles `ui/app.ts` (and lit-html) with `deno bundle` for the browser,
- * minified; names the script and style by a hash of their contents so
- * browsers may cache them for good; and writes the HTML (with those names),
- * script, style and icon as strings. The file is only rewritten when its
- * contents change.
+ * minified; joins the style sheets of `ui/styles/` into one; names the
+ * script and style by a hash of their contents so browsers may cache them
+ * for good; and writes the HTML (with those names), script, style and icon
+ * as strings. The file is only rewritten when its contents change.
  *
  * Usage: deno task build (`NOMINIFY=1 deno task build` keeps the script's
  * names and lines readable, for profiling the page)
@@ -50,6 +50,20 @@ async function _bundle(entry: URL): Promise<string> {
   return script;
 }
 
+/**
+ * The page's style sheet, by subject, in the order the page gets them (later
+ * rules win): the page and its bars, the table and what every view shares,
+ * then each view's own.
+ */
+const _STYLES = [
+  "styles/base.css",
+  "styles/table.css",
+  "styles/flame.css",
+  "styles/compare.css",
+  "styles/groups.css",
+  "styles/source.css",
+];
+
 /** Drops comments and indentation; the style sheet has no strings to spoil. */
 function _minifyCss(css: string): string {
   return css
@@ -78,7 +92,8 @@ async function _read(name: string): Promise<string> {
 async function main(): Promise<void> {
   const started = performance.now();
   const script = await _bundle(new URL("app.ts", _UI));
-  const style = _minifyCss(await _read("style.css"));
+  const sheets = await Promise.all(_STYLES.map((name) => _read(name)));
+  const style = _minifyCss(sheets.join("\n"));
   const favicon = (await _read("favicon.svg")).trim();
   const scriptPath = `/assets/app-${await _hash(script)}.js`;
   const stylePath = `/assets/app-${await _hash(style)}.css`;

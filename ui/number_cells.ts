@@ -2,7 +2,7 @@
 /**
  * The number cells the table and groups views share: a number, or a share
  * of the total drawn over a bar as wide as the share (`--share` in
- * style.css), and how a share's cell is worked out.
+ * ui/styles/table.css), and how a share's cell is worked out.
  *
  * @module
  */

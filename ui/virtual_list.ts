@@ -13,7 +13,7 @@ import { html, type TemplateResult } from "lit-html";
 import { styleProperties } from "./directives.ts";
 import type { KeyContext } from "./state.ts";
 
-/** A table row's height in pixels; `--row-height` in style.css matches. */
+/** A table row's height in pixels; `--row-height` in ui/styles/base.css matches. */
 export const ROW_HEIGHT = 28;
 /** Rows rendered beyond each edge of the viewport. */
 export const OVERSCAN = 16;
