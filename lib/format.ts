@@ -55,7 +55,18 @@ export function formatMs(seconds: number): string {
  * @returns The count as text, such as `1,234`.
  */
 export function formatCount(n: number): string {
-  return _grouped(0).format(n);
+  // A whole number's digits are its own: grouped here, without the number
+  // format's start-up (some 15 ms, which a command that prints a few counts
+  // would pay); anything else as the number format rounds it.
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) {
+    return _grouped(0).format(n);
+  }
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, (digits.length - 1) % 3 + 1);
+  for (let i = out.length; i < digits.length; i += 3) {
+    out += `,${digits.slice(i, i + 3)}`;
+  }
+  return n < 0 ? `-${out}` : out;
 }
 
 /**
