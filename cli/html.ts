@@ -6,7 +6,7 @@
  * @module
  */
 
-import { basename, dirname, join, resolve } from "@std/path";
+import { basename, dirname, join, resolve } from "../lib/path.ts";
 import { escapeControls } from "../lib/escape.ts";
 import { formatCount } from "../lib/format.ts";
 import {

@@ -11,7 +11,7 @@ import { isDataError } from "../lib/data_error.ts";
 import { escapeControls } from "../lib/escape.ts";
 import { findProfiles, pytestCombined } from "../lib/folder.ts";
 import { formatCount } from "../lib/format.ts";
-import { resolve } from "@std/path";
+import { resolve } from "../lib/path.ts";
 import {
   checkPstatsHead,
   type ProfileInput,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname, resolve } from "@std/path";
+import { dirname, resolve } from "../lib/path.ts";
 import { escapeControls } from "../lib/escape.ts";
 import { formatCount } from "../lib/format.ts";
 import { checkEditorUrl, chooseEditor } from "../lib/editor.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "@std/path";
+import { basename, dirname, join } from "./path.ts";
 
 /** The endings of the file names read from a folder. */
 export const PROFILE_EXTENSIONS: readonly string[] = [".prof", ".pstats"];

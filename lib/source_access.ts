@@ -43,7 +43,7 @@
  * @module
  */
 
-import { isAbsolute, join, normalize } from "@std/path";
+import { isAbsolute, join, normalize } from "./path.ts";
 import { isRelativePath, mapPath, type PathMapping } from "./path_map.ts";
 
 /** The suffixes of the files that are shown: Python source and stubs. */
