@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dirname } from "@std/path";
+import { dirname } from "../lib/path.ts";
 
 /**
  * Runs a command and returns what it wrote to stdout; throws if it fails,
