@@ -84,8 +84,16 @@ export class ByteStrings {
    * {@linkcode ByteTable}).
    */
   constructor(size: number, file?: Uint8Array) {
-    // Names: in a large file, one in a few functions' has its own.
-    this.#short = new ByteTable(size, Infinity, file, size / 2048);
+    // Names: in a large file, one in a few functions' has its own; a small
+    // file's are most of its strings, some one in 40 bytes (room made at
+    // once: thousands of small files each growing their tables twice or
+    // three times took a tenth of their reading).
+    this.#short = new ByteTable(
+      size,
+      Infinity,
+      file,
+      Math.max(size / 2048, Math.min(size / 48, 512)),
+    );
     this.#long = new ByteTable(size, Infinity, file);
     // With the whole file, strings are found in it and not copied: each is
     // made as it comes (and small files' strings remembered, see asciiText).
